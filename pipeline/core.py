@@ -1,0 +1,209 @@
+"""The pipeline: an ordered list of stages that turns raw text or bytes into a Document."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from pipeline.errors import ErrorCode, InputError
+from pipeline.records import DocDate, Document
+from pipeline.repair.decode import decode_bytes
+from pipeline.rulebook.loader import Rulebook, load_rulebook
+from pipeline.stages import DEFAULT_STAGES
+from pipeline.stages.base import Stage, StageContext, WorkDoc, make_stage
+from pipeline.stages.normalize import Normalized, Normalizer
+
+# Metadata fields that carry a publication date, in order of trust.
+DATE_FIELDS = ("published", "publish_time", "pubdate", "date", "datetime", "time", "created_at")
+# A dateline near the top of an article: 2025-11-20 10:31 发布, 2025年11月20日 10:31.
+_DATELINE = regex.compile(
+    r"(?P<y>20\d{2})\s*[-/.年]\s*(?P<m>1[0-2]|0?[1-9])\s*[-/.月]\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日?"
+    r"(?:\s*(?P<H>[01]?\d|2[0-3])[:：](?P<M>[0-5]\d))?(?=\s*(?:发布|来源|[|丨]|$|\s))",
+    regex.MULTILINE,
+)
+_DATELINE_WINDOW = 300
+
+
+def parse_doc_date(value: date | datetime | str | None) -> datetime | None:
+    """Accept a date, datetime or ISO string (``YYYY-MM-DD`` or full datetime).
+
+    Raises:
+        InputError: the string is not a date (code E109).
+
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        pass
+    m = _DATELINE.search(text)
+    if m is not None:
+        return datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0))
+    raise InputError(ErrorCode.E109, value=value)
+
+
+def dateline(text: str) -> datetime | None:
+    """A publication dateline in the first lines of ``text``, if there is one."""
+    m = _DATELINE.search(text[:_DATELINE_WINDOW])
+    if m is None:
+        return None
+    try:
+        return datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0))
+    except ValueError:
+        return None
+
+
+def make_doc_id(data: str | bytes) -> str:
+    """A stable id from the content: the first 16 hex digits of its SHA-1."""
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", errors="surrogatepass")
+    return hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]
+
+
+@dataclass
+class Pipeline:
+    """Stages in order, built from one rulebook; ``process`` turns input into a Document."""
+
+    rulebook: Rulebook
+    stages: list[Stage]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        rules: Sequence[Path | str] = (),
+        *,
+        stages: Sequence[str] | None = None,
+        **options: object,
+    ) -> Pipeline:
+        """Load the rules (built-in plus overlays) and build the named stages in order.
+
+        Raises:
+            RuleError: a rule file does not validate.
+            ValueError: a stage requires a field no earlier stage assigns.
+
+        """
+        rulebook = load_rulebook(rules)
+        context = StageContext(rulebook, dict(options))
+        built = [make_stage(name, context) for name in (stages or DEFAULT_STAGES)]
+        check_order(built)
+        return cls(rulebook, built, dict(options))
+
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name``."""
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise KeyError(name)
+
+    def normalizer(self) -> Normalizer:
+        """The normaliser of the normalise stage."""
+        normalizer = getattr(self.stage("normalize"), "normalizer", None)
+        if not isinstance(normalizer, Normalizer):
+            raise TypeError("the normalize stage has no normalizer")
+        return normalizer
+
+    def normalize(self, data: str | bytes, simplify: bool = True) -> Normalized:
+        """Normalise without running the other stages."""
+        return self.normalizer()(data, simplify=simplify)
+
+    def process(
+        self,
+        data: str | bytes,
+        *,
+        doc_id: str | None = None,
+        doc_date: date | datetime | str | None = None,
+        source: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+        trace: bool = False,
+    ) -> Document:
+        """Run every stage on ``data`` and return the document's record."""
+        meta = dict(meta or {})
+        doc = self.new_doc(data, doc_id=doc_id, doc_date=doc_date, source=source, meta=meta)
+        if trace:
+            doc.trace = []
+        for stage in self.stages:
+            stage(doc)
+        if doc.doc_date is None:
+            doc.doc_date_origin = "none"
+        return finish(doc)
+
+    def new_doc(
+        self,
+        data: str | bytes,
+        *,
+        doc_id: str | None,
+        doc_date: date | datetime | str | None,
+        source: str | None,
+        meta: dict[str, Any],
+    ) -> WorkDoc:
+        """Decode the input and set the document date from the argument or metadata."""
+        if isinstance(data, bytes | bytearray | memoryview):
+            raw, encoding = decode_bytes(bytes(data))
+        else:
+            raw, encoding = str(data), "str"
+        doc = WorkDoc(
+            raw=raw,
+            doc_id=doc_id or make_doc_id(data if isinstance(data, str | bytes) else bytes(data)),
+            source=source,
+            meta=meta,
+        )
+        doc.encoding = encoding
+        anchor = parse_doc_date(doc_date)
+        if anchor is not None:
+            doc.doc_date, doc.doc_date_origin = anchor, "argument"
+        else:
+            for key in DATE_FIELDS:
+                if meta.get(key):
+                    try:
+                        doc.doc_date = parse_doc_date(meta[key])
+                    except InputError:
+                        continue
+                    doc.doc_date_origin = "metadata"
+                    break
+            if doc.doc_date is None:
+                found = dateline(raw)
+                if found is not None:
+                    doc.doc_date, doc.doc_date_origin = found, "metadata"
+        return doc
+
+
+def check_order(stages: Sequence[Stage]) -> None:
+    """Check that every stage's required fields are assigned by an earlier stage.
+
+    Raises:
+        ValueError: a stage requires a field that nothing before it assigns.
+
+    """
+    available = {"raw", "doc_id", "meta", "doc_date", "source"}
+    for stage in stages:
+        missing = [f for f in stage.requires if f not in available]
+        if missing:
+            raise ValueError(f"stage {stage.name!r} requires {missing}, which no earlier stage assigns")
+        available.update(stage.assigns)
+
+
+def finish(doc: WorkDoc) -> Document:
+    """Freeze a worked document into its record."""
+    return Document(
+        doc_id=doc.doc_id,
+        source=doc.source,
+        text=doc.text,
+        encoding=doc.encoding,
+        repairs=doc.repairs,
+        mentions=tuple(doc.mentions),
+        events=tuple(doc.events),
+        doc_date=DocDate(doc.doc_date.isoformat(timespec="seconds") if doc.doc_date else None, doc.doc_date_origin),  # type: ignore[arg-type]
+        meta=dict(doc.meta),
+    )

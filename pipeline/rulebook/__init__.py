@@ -1,0 +1,1 @@
+"""Rule files: schemas, loading with overlays, and inline examples as tests."""

@@ -1,0 +1,101 @@
+"""Schemas of the organisation, person and product rule files."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from pipeline.rulebook.schemas.base import Example, Rule, RuleFile, StrictModel
+
+OrgType = Literal["company", "government", "organization", "university", "fund", "media", "exchange"]
+
+
+class GazetteerEntry(StrictModel):
+    """An organisation known by name: its canonical name, aliases, type and parent."""
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    type: OrgType = "company"
+    parent: str | None = None
+    # Short or ambiguous aliases (阿里, 字节) only count where the text is not a plain word.
+    examples: list[Example] = Field(default_factory=list)
+
+
+class GazetteerFile(RuleFile):
+    """``kind: gazetteer``: organisations matched by an Aho-Corasick automaton."""
+
+    kind: Literal["gazetteer"]
+    entries: list[GazetteerEntry] = Field(default_factory=list)
+    # Aliases that are also common words; they need a letter-free context to count.
+    ambiguous: list[str] = Field(default_factory=list)
+
+
+class SuffixRule(Rule):
+    """Unseen organisations: a name that ends in one of ``suffixes`` (有限公司, 集团 ...)."""
+
+    suffixes: list[str] = Field(min_length=1)
+    type: OrgType = "company"
+    min_stem: int = Field(default=2, ge=1)
+    max_stem: int = Field(default=12, ge=1)
+
+
+class OrgPatternsFile(RuleFile):
+    """``kind: org_patterns``: suffix rules and the words a name cannot run across."""
+
+    kind: Literal["org_patterns"]
+    suffixes: list[SuffixRule] = Field(default_factory=list)
+    # A name stem stops before these words (verbs, function words).
+    stop_words: list[str] = Field(default_factory=list)
+    # Single characters a name stem cannot contain.
+    stop_chars: str = ""
+    # Place names that lead a stem only as a location when followed by these.
+    generic_stems: list[str] = Field(default_factory=list)
+
+
+class TitleRule(Rule):
+    """Job titles that introduce a person (``CEO张鹏``, ``副总裁魏伟``)."""
+
+    titles: list[str] = Field(min_length=1)
+
+
+class PersonsFile(RuleFile):
+    """``kind: persons``: titles, surnames, and cue words around names."""
+
+    kind: Literal["persons"]
+    titles: list[TitleRule] = Field(default_factory=list)
+    surnames: str = ""
+    compound_surnames: list[str] = Field(default_factory=list)
+    # Words after a name that mark it as a person (表示, 称 ...).
+    speech_verbs: list[str] = Field(default_factory=list)
+    # Verbs before a name that is then given a post (聘任王强为总经理).
+    appointment_verbs: list[str] = Field(default_factory=list)
+    # Strings that look like names but are not (a surname char + common word).
+    not_names: list[str] = Field(default_factory=list)
+    # Known people (name and optional aliases), matched like the gazetteer.
+    known: list[str] = Field(default_factory=list)
+
+
+class ProductEntry(StrictModel):
+    """A product or model known by name, with its maker."""
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    org: str | None = None
+
+
+class ProductPattern(Rule):
+    """A pattern for model and product names (``GLM-4.1V-9B-Base``)."""
+
+    pattern: str
+    org: str | None = None
+
+
+class ProductsFile(RuleFile):
+    """``kind: products``."""
+
+    kind: Literal["products"]
+    entries: list[ProductEntry] = Field(default_factory=list)
+    patterns: list[ProductPattern] = Field(default_factory=list)
+    # Strings the patterns must not take for products (COVID-19).
+    stoplist: list[str] = Field(default_factory=list)

@@ -1,0 +1,534 @@
+"""The entities stage: organisations, persons and products by rules.
+
+* Organisations: the gazetteer through an Aho-Corasick automaton (pyahocorasick), then
+  suffix rules for names the gazetteer does not know (``...有限公司``, ``...集团``).
+* Products: known products through a second automaton, and model-code patterns.
+* Persons: a name after a title chain (``MiniMax商业化合伙人兼副总裁魏伟``), in a list
+  closed by 等, or before a speech verb; linked to the organisation right before.
+
+The trained NER model (``model:ner``) adds its own candidates in a later stage; the
+mention stage settles overlaps between all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+import regex
+
+from pipeline.records import OrgValue, PersonValue, ProductValue
+from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.schemas.entities import (
+    GazetteerFile,
+    OrgPatternsFile,
+    PersonsFile,
+    ProductsFile,
+    SuffixRule,
+)
+from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
+from pipeline.stages.segment import Segmenter, shared_segmenter
+
+_HAN = regex.compile(r"\p{Han}")
+_LATIN = regex.compile(r"[A-Za-z0-9]")
+# Segmenter tags that cannot be inside an organisation name: prepositions, conjunctions,
+# particles, pronouns, adverbs, time words.
+_STOP_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o", "t", "f", "q"})
+_STEM_ALLOWED = frozenset({"某"})
+_NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
+_TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
+
+
+def _is_latin_word(text: str) -> bool:
+    return bool(text) and all(ch.isascii() for ch in text)
+
+
+def _latin_boundary_ok(text: str, start: int, end: int) -> bool:
+    """A Latin alias (Meta, Kimi) must not be part of a longer Latin word."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (_LATIN.match(before) or _LATIN.match(after))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIndex:
+    """Token boundaries of a document, for checking that a span is made of whole words."""
+
+    starts: frozenset[int]
+    ends: frozenset[int]
+    by_start: dict[int, Token]
+    by_end: dict[int, Token]
+
+    @classmethod
+    def build(cls, tokens: Sequence[Token]) -> TokenIndex:
+        """Index ``tokens`` by their start and end offsets."""
+        return cls(
+            frozenset(t.start for t in tokens),
+            frozenset(t.end for t in tokens),
+            {t.start: t for t in tokens},
+            {t.end: t for t in tokens},
+        )
+
+    def aligned(self, start: int, end: int) -> bool:
+        """True when ``[start, end)`` starts and ends on token boundaries."""
+        return start in self.starts and end in self.ends
+
+
+# ---------------------------------------------------------------------------
+# Organisations
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerHit:
+    """What the automaton stores for one alias."""
+
+    canonical: str
+    type: str
+    alias: str
+    ambiguous: bool
+
+
+class Gazetteer:
+    """Aho-Corasick matching of every organisation name and alias."""
+
+    def __init__(self, rules: GazetteerFile | None) -> None:
+        self.automaton = ahocorasick.Automaton()
+        self.canonical_types: dict[str, str] = {}
+        self.parents: dict[str, str | None] = {}
+        ambiguous = set(rules.ambiguous) if rules else set()
+        if rules is not None:
+            for entry in rules.entries:
+                self.canonical_types[entry.name] = entry.type
+                self.parents[entry.name] = entry.parent
+                for alias in (entry.name, *entry.aliases):
+                    self.automaton.add_word(alias, GazetteerHit(entry.name, entry.type, alias, alias in ambiguous))
+        if len(self.automaton):
+            self.automaton.make_automaton()
+
+    def find(
+        self, text: str, index: TokenIndex, dictionary_aligned: Callable[[str, int, int], bool] | None = None
+    ) -> list[Candidate]:
+        """Every alias occurrence that passes the boundary checks, as ORG candidates.
+
+        A short Chinese alias (two characters or fewer) must sit on word boundaries:
+        those of the document's tokens, or, where jieba's HMM glued it to a
+        neighbour (约谈美团), those of a dictionary-only segmentation around it.
+        """
+        if not len(self.automaton):
+            return []
+        hits: list[tuple[int, int, GazetteerHit]] = []
+        for end_index, hit in self.automaton.iter(text):
+            end = end_index + 1
+            start = end - len(hit.alias)
+            if _is_latin_word(hit.alias.replace(" ", "").replace(".", "")):
+                ok = _latin_boundary_ok(text, start, end)
+            elif len(hit.alias) <= 2:
+                ok = index.aligned(start, end) or (
+                    dictionary_aligned is not None and dictionary_aligned(text, start, end)
+                )
+            else:
+                ok = True
+            if ok:
+                hits.append((start, end, hit))
+        unambiguous = {h.canonical for _s, _e, h in hits if not h.ambiguous}
+        out = []
+        for start, end, hit in hits:
+            if hit.ambiguous and hit.canonical not in unambiguous:
+                continue
+            value = OrgValue(hit.canonical, hit.type, text[start:end])
+            out.append(Candidate("ORG", start, end, value, "rule:orgs.gazetteer", priority=3, confidence=1.0))
+        return out
+
+
+class SuffixOrgFinder:
+    """Unseen organisations found by their suffix, with a stem taken leftwards."""
+
+    def __init__(self, rules: OrgPatternsFile | None, gazetteer: Gazetteer, tags: dict[str, str]) -> None:
+        self.rules = rules
+        self.gazetteer = gazetteer
+        self.tags = tags
+        self.suffixes: list[tuple[str, SuffixRule]] = []
+        self.stop_words: tuple[str, ...] = ()
+        self.stop_chars: frozenset[str] = frozenset()
+        self.generic: frozenset[str] = frozenset()
+        if rules is not None:
+            for rule in rules.suffixes:
+                self.suffixes.extend((suffix, rule) for suffix in rule.suffixes)
+            self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
+            self.stop_words = tuple(sorted(rules.stop_words, key=len, reverse=True))
+            self.stop_chars = frozenset(rules.stop_chars)
+            self.generic = frozenset(rules.generic_stems)
+        pattern = "|".join(regex.escape(s) for s, _r in self.suffixes) or "(?!)"
+        self.pattern = regex.compile(pattern)
+        self.rule_of = {s: r for s, r in self.suffixes}
+
+    def _stem_start(self, text: str, suffix_start: int, rule: SuffixRule, index: TokenIndex) -> int:
+        """Walk left from the suffix over name-like tokens; return where the name starts."""
+        pos = suffix_start
+        limit = max(0, suffix_start - rule.max_stem)
+        while pos > limit:
+            token = index.by_end.get(pos)
+            if token is None:
+                # Not on a token boundary: take one character.
+                ch = text[pos - 1]
+                if ch in self.stop_chars or not (_HAN.match(ch) or _LATIN.match(ch)):
+                    break
+                pos -= 1
+                continue
+            word = token.text
+            if token.start < limit:
+                break
+            if word in _STEM_ALLOWED:
+                pos = token.start
+                continue
+            if any(ch in self.stop_chars for ch in word) or not all(_HAN.match(ch) or _LATIN.match(ch) for ch in word):
+                break
+            if word in self.stop_words or self.tags.get(word) in _STOP_TAGS:
+                break
+            if any(text.endswith(stop, 0, pos) for stop in self.stop_words if len(stop) > 1):
+                break
+            pos = token.start
+        return pos
+
+    def _ends_with_known(self, name: str) -> bool:
+        if not len(self.gazetteer.automaton):
+            return False
+        return any(end == len(name) - 1 for end, _hit in self.gazetteer.automaton.iter(name))
+
+    def find(self, text: str, index: TokenIndex) -> list[Candidate]:
+        """ORG candidates for every suffix with an acceptable stem."""
+        out: list[Candidate] = []
+        for m in self.pattern.finditer(text, overlapped=False):
+            suffix = m.group()
+            rule = self.rule_of[suffix]
+            start = self._stem_start(text, m.start(), rule, index)
+            stem = text[start : m.start()]
+            if len(stem) < rule.min_stem or stem in self.generic:
+                continue
+            if stem.startswith("某") or stem.endswith(("的", "和")):
+                continue
+            name = text[start : m.end()]
+            if self._ends_with_known(name):
+                continue  # the gazetteer has the name already, with its own boundary
+            canonical, org_type = name, rule.type
+            hits = [h for _e, h in self.gazetteer.automaton.iter(stem)] if len(self.gazetteer.automaton) else []
+            exact = [h for h in hits if h.alias == stem]
+            if exact and suffix in ("集团", "公司", "控股", "有限公司", "股份有限公司", "集团有限公司"):
+                # 阿里巴巴集团 is 阿里巴巴.
+                canonical, org_type = exact[0].canonical, exact[0].type
+            if org_type == "fund" and suffix in ("银行", "证券", "保险", "期货", "信托"):
+                org_type = "company"
+            value = OrgValue(canonical, org_type, name)
+            out.append(Candidate("ORG", start, m.end(), value, f"rule:{rule.id}", priority=1, confidence=0.8))
+        return out
+
+
+# ---------------------------------------------------------------------------
+# Products
+
+
+@dataclass(frozen=True, slots=True)
+class ProductHit:
+    """What the product automaton stores for one name."""
+
+    name: str
+    org: str | None
+    alias: str
+
+
+class ProductFinder:
+    """Known products by automaton, model codes by pattern."""
+
+    def __init__(self, rules: ProductsFile | None) -> None:
+        self.automaton = ahocorasick.Automaton()
+        self.makers: dict[str, str | None] = {}
+        self.patterns: list[tuple[str, regex.Pattern[str], str | None]] = []
+        self.stoplist: frozenset[str] = frozenset()
+        if rules is not None:
+            for entry in rules.entries:
+                self.makers[entry.name] = entry.org
+                for alias in (entry.name, *entry.aliases):
+                    self.automaton.add_word(alias, ProductHit(entry.name, entry.org, alias))
+            self.patterns = [(p.id, regex.compile(p.pattern), p.org) for p in rules.patterns]
+            self.stoplist = frozenset(rules.stoplist)
+        if len(self.automaton):
+            self.automaton.make_automaton()
+
+    def maker_of(self, name: str) -> str | None:
+        """The maker of a product, or of the known product its name starts with (GLM-4 -> GLM)."""
+        if name in self.makers:
+            return self.makers[name]
+        best = ""
+        for known in self.makers:
+            if name.startswith(known) and len(known) > len(best) and not name[len(known) : len(known) + 1].isalpha():
+                best = known
+        return self.makers.get(best) if best else None
+
+    def find(self, text: str, index: TokenIndex) -> list[Candidate]:
+        """PRODUCT candidates (the maker is filled later from context when unknown)."""
+        out: list[Candidate] = []
+        if len(self.automaton):
+            for end_index, hit in self.automaton.iter(text):
+                end = end_index + 1
+                start = end - len(hit.alias)
+                if _is_latin_word(hit.alias):
+                    if not _latin_boundary_ok(text, start, end) and text[end : end + 1] != "-":
+                        continue
+                elif len(hit.alias) <= 2 and not index.aligned(start, end):
+                    continue
+                out.append(
+                    Candidate("PRODUCT", start, end, ProductValue(hit.name, hit.org), "rule:products.gazetteer", 3, 1.0)
+                )
+        for rule_id, pattern, org in self.patterns:
+            for m in pattern.finditer(text, timeout=1.0):
+                name = m.group()
+                if name in self.stoplist or any(name.startswith(s) for s in self.stoplist if s.endswith("-")):
+                    continue
+                value = ProductValue(name, org or self.maker_of(name))
+                out.append(Candidate("PRODUCT", m.start(), m.end(), value, f"rule:{rule_id}", 2, 0.9))
+        return out
+
+
+# ---------------------------------------------------------------------------
+# Persons
+
+
+class PersonFinder:
+    """Names after titles, in 等-closed lists, and before speech verbs."""
+
+    def __init__(self, rules: PersonsFile | None) -> None:
+        self.rules = rules
+        titles: list[str] = []
+        self.title_rule: dict[str, str] = {}
+        surnames = ""
+        compound: list[str] = []
+        verbs: list[str] = []
+        self.not_names: frozenset[str] = frozenset()
+        if rules is not None:
+            for rule in rules.titles:
+                for title in rule.titles:
+                    titles.append(title)
+                    self.title_rule[title] = rule.id
+            surnames = rules.surnames
+            compound = rules.compound_surnames
+            verbs = rules.speech_verbs
+            self.not_names = frozenset(rules.not_names)
+        self.surnames = frozenset(surnames)
+        self.compound = tuple(compound)
+        title_alt = "|".join(regex.escape(t) for t in sorted(set(titles), key=len, reverse=True)) or "(?!)"
+        prefix_alt = "|".join(_TITLE_PREFIX)
+        self.title_chain = regex.compile(
+            rf"(?:(?:{prefix_alt})\s*)?(?:{title_alt})(?:\s*(?:兼|、|及|和|/)\s*(?:(?:{prefix_alt})\s*)?(?:{title_alt}))*\s*"
+        )
+        self.name_list = regex.compile(r"((?:\p{Han}+\s*、\s*)+\p{Han}{2,4})\s*等")
+        verb_alt = "|".join(regex.escape(v) for v in sorted(verbs, key=len, reverse=True)) or "(?!)"
+        self.before_verb = regex.compile(rf"(?<![\p{{Han}}A-Za-z0-9])(\p{{Han}}{{2,4}}?)(?={verb_alt})")
+        self.title_alt = regex.compile(rf"^(?:{title_alt})$")
+        appoint = rules.appointment_verbs if rules is not None else []
+        appoint_alt = "|".join(regex.escape(v) for v in sorted(appoint, key=len, reverse=True)) or "(?!)"
+        # 聘任王强为公司总经理: the name sits between the verb and 为/担任.
+        self.appointment = regex.compile(rf"(?:{appoint_alt})(\p{{Han}}{{2,4}}?)(?=为|担任|出任|兼任)")
+
+    def name_at(self, text: str, pos: int, index: TokenIndex) -> int | None:
+        """End of a person name starting at ``pos``, or ``None`` if none starts there."""
+        if pos >= len(text):
+            return None
+        surname_len = 0
+        for cs in self.compound:
+            if text.startswith(cs, pos):
+                surname_len = len(cs)
+                break
+        if not surname_len and text[pos] in self.surnames:
+            surname_len = 1
+        if not surname_len:
+            return None
+        choices = []
+        for given in (2, 1):
+            end = pos + surname_len + given
+            chunk = text[pos:end]
+            if (
+                end > len(text)
+                or not all(_HAN.match(c) for c in chunk)
+                or any(c in _NAME_STOP for c in chunk[surname_len:])
+            ):
+                continue
+            choices.append(end)
+        if not choices:
+            return None
+        long_end = choices[0] if len(choices) == 2 else None
+        short_end = choices[-1]
+        if long_end is not None:
+            if long_end in index.ends and (
+                short_end not in index.ends
+                or (index.by_start.get(short_end) is not None and len(index.by_start[short_end].text) == 1)
+            ):
+                return long_end
+            if short_end in index.ends:
+                return short_end
+            return long_end
+        return short_end
+
+    def valid_name(self, name: str) -> bool:
+        """A plausible full name: known surname, not on the not-a-name list."""
+        if name in self.not_names or name[:2] in self.not_names:
+            return False
+        return name[0] in self.surnames or name.startswith(self.compound)
+
+    def find(self, text: str, index: TokenIndex, orgs: Sequence[Candidate]) -> list[Candidate]:
+        """PERSON candidates with title and organisation where the text gives them."""
+        out: list[Candidate] = []
+        org_by_end = {c.end: c for c in orgs}
+        for m in self.title_chain.finditer(text):
+            end = self.name_at(text, m.end(), index)
+            if end is None:
+                continue
+            name = text[m.end() : end]
+            if not self.valid_name(name):
+                continue
+            chain = m.group().strip()
+            title = self._clean_title(chain)
+            org_cand = org_by_end.get(m.start()) or org_by_end.get(
+                m.start() - 1 if text[m.start() - 1 : m.start()] == "的" else -1
+            )
+            org = org_cand.value.name if org_cand is not None and isinstance(org_cand.value, OrgValue) else None
+            rule_id = self.title_rule.get(title.split("兼")[-1].split("、")[-1], "persons.title")
+            out.append(Candidate("PERSON", m.end(), end, PersonValue(name, title, org), f"rule:{rule_id}", 2, 0.9))
+        for m in self.name_list.finditer(text):
+            items = regex.split(r"\s*、\s*", m.group(1))
+            # The run before the first 、 may start with other words (直接导致戴宗宏):
+            # keep its last two or three characters that start a word and form a name.
+            first = items[0]
+            head_end = m.start(1) + len(first)
+            items[0] = next(
+                (
+                    first[-n:]
+                    for n in (3, 2)
+                    if len(first) >= n and (head_end - n) in index.starts and self.valid_name(first[-n:])
+                ),
+                first,
+            )
+            if not all(2 <= len(item) <= 4 and self.valid_name(item) for item in items):
+                continue
+            if not any(len(item) == 3 for item in items):
+                continue
+            pos = m.start(1) + len(first) - len(items[0])
+            for item in items:
+                start = text.index(item, pos)
+                out.append(
+                    Candidate("PERSON", start, start + len(item), PersonValue(item), "rule:persons.name_list", 1, 0.8)
+                )
+                pos = start + len(item)
+        for m in self.appointment.finditer(text):
+            start = m.start(1)
+            end = self.name_at(text, start, index)
+            if end is None or end != m.end(1) or not self.valid_name(text[start:end]):
+                continue
+            tail = text[end : end + 24]
+            title_match = regex.search(
+                r"(?:为|担任|出任|兼任)(?:公司|本公司)?([^，。；,;、]{2,12}?)(?=[，。；,;、]|$)", tail
+            )
+            post = title_match.group(1) if title_match else None
+            out.append(
+                Candidate("PERSON", start, end, PersonValue(text[start:end], post), "rule:persons.appointment", 1, 0.8)
+            )
+        for m in self.before_verb.finditer(text):
+            start = m.start(1)
+            end = self.name_at(text, start, index)
+            if end is None or end != m.end(1):
+                continue
+            name = text[start:end]
+            if self.valid_name(name) and start in index.starts:
+                out.append(Candidate("PERSON", start, end, PersonValue(name), "rule:persons.speech_verb", 0, 0.6))
+        return out
+
+    @staticmethod
+    def _clean_title(chain: str) -> str:
+        for prefix in _TITLE_PREFIX:
+            if chain.startswith(prefix):
+                return chain[len(prefix) :].strip()
+        return chain
+
+
+# ---------------------------------------------------------------------------
+# The stage
+
+
+class EntityExtractor:
+    """Runs the organisation, product and person rules over a document."""
+
+    def __init__(
+        self, rulebook: Rulebook, tags: dict[str, str] | None = None, segmenter: Segmenter | None = None
+    ) -> None:
+        self.segmenter = segmenter
+        gaz = rulebook.get("gazetteer")
+        self.gazetteer = Gazetteer(gaz if isinstance(gaz, GazetteerFile) else None)
+        patterns = rulebook.get("org_patterns")
+        self._tags = tags
+        self._patterns = patterns if isinstance(patterns, OrgPatternsFile) else None
+        self._suffix: SuffixOrgFinder | None = None
+        products = rulebook.get("products")
+        self.products = ProductFinder(products if isinstance(products, ProductsFile) else None)
+        persons = rulebook.get("persons")
+        self.persons = PersonFinder(persons if isinstance(persons, PersonsFile) else None)
+
+    @property
+    def suffix(self) -> SuffixOrgFinder:
+        """The suffix finder; needs jieba's word tags, loaded on first use."""
+        if self._suffix is None:
+            tags = self._tags if self._tags is not None else _word_tags(self.segmenter)
+            self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, tags)
+        return self._suffix
+
+    def extract(self, doc: WorkDoc) -> list[Candidate]:
+        """ORG, PRODUCT and PERSON candidates of ``doc``."""
+        index = TokenIndex.build(doc.tokens)
+        orgs = self.gazetteer.find(doc.text, index, self._dictionary_aligned) + self.suffix.find(doc.text, index)
+        products = self.products.find(doc.text, index)
+        persons = self.persons.find(doc.text, index, orgs)
+        return orgs + products + persons
+
+    def _dictionary_aligned(self, text: str, start: int, end: int) -> bool:
+        if self.segmenter is None:
+            return False
+        window_start = max(0, start - 6)
+        window = text[window_start : min(len(text), end + 6)]
+        tokens = self.segmenter.dictionary_tokens(window)
+        starts = {t.start + window_start for t in tokens}
+        ends = {t.end + window_start for t in tokens}
+        return start in starts and end in ends
+
+
+def _word_tags(segmenter: Segmenter | None) -> dict[str, str]:
+    """Part-of-speech tags of jieba's dictionary words (never jieba's global tokenizer)."""
+    import jieba
+    import jieba.posseg
+
+    tokenizer = segmenter.tokenizer if segmenter is not None else jieba.Tokenizer()
+    return dict(jieba.posseg.POSTokenizer(tokenizer).word_tag_tab)
+
+
+@stage_factory("entities")
+def make_entities_stage(context: StageContext) -> EntitiesStage:
+    """Build the rule-based organisation, person and product stage."""
+    return EntitiesStage(EntityExtractor(context.rulebook, segmenter=shared_segmenter(context)))
+
+
+class EntitiesStage:
+    """Adds ORG, PERSON and PRODUCT candidates."""
+
+    name = "entities"
+    requires: tuple[str, ...] = ("text", "tokens")
+    assigns: tuple[str, ...] = ("candidates",)
+
+    def __init__(self, extractor: EntityExtractor) -> None:
+        self.extractor = extractor
+
+    def __call__(self, doc: WorkDoc) -> None:
+        """Find the organisations, persons and products of ``doc``."""
+        doc.candidates.extend(self.extractor.extract(doc))
+
+
+def iter_labels(candidates: Iterable[Candidate], label: str) -> list[Candidate]:
+    """The candidates with ``label``."""
+    return [c for c in candidates if c.label == label]

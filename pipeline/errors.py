@@ -42,6 +42,12 @@ class ErrorCode(Enum):
     # Output (E5xx).
     E501 = "unknown output format {fmt!r} (known: {known})"
     E502 = "could not write {path}: {detail}"
+    E503 = "output folder {path} is in use by another run ({detail}); wait for it or pick another --out"
+    E504 = "state database {path} cannot be used: {detail}"
+    E505 = "worker {worker} built another pipeline (fingerprint {got}, driver {expected}): same code and rules needed"
+    E506 = "the Dask engine needs dask.distributed: pip install 'zhpipe[dask]' ({detail})"
+    E507 = "cannot reach the Dask scheduler at {address}: {detail}"
+    E508 = "bad option {option}: {detail}"
 
     def message(self, **kwargs: object) -> str:
         """Return ``"[Exxx] message"`` with the placeholders filled."""

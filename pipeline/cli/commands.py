@@ -1,17 +1,16 @@
-"""``zhpipe extract``, ``zhpipe normalize`` and ``zhpipe run``."""
+"""``zhpipe extract`` and ``zhpipe normalize`` (``zhpipe run`` is in :mod:`pipeline.cli.run`)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pipeline.cli import app
 from pipeline.cli.common import DocDateOption, RulesOption, build_pipeline, read_input
-from pipeline.errors import InputError, PipelineError
+from pipeline.errors import InputError
 
 
 def _write_json(data: object) -> None:
@@ -52,54 +51,3 @@ def normalize(
         sys.stdout.buffer.write(result.text.encode("utf-8"))
         if not result.text.endswith("\n"):
             sys.stdout.buffer.write(b"\n")
-
-
-@app.command()
-def run(
-    inputs: Annotated[
-        list[str], typer.Argument(help="Files, folders (recursive), globs, JSONL feeds, or - (JSONL on stdin).")
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
-    fmt: Annotated[
-        str, typer.Option("--format", help="Table formats: jsonl, parquet, csv (comma-separated).")
-    ] = "jsonl,parquet",
-    doc_date: DocDateOption = None,
-    rules: RulesOption = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any input failed.")] = False,
-) -> None:
-    """Process many articles into documents.jsonl, mentions/events tables, failures and a manifest."""
-    from pipeline.io.readers import InputFailure, iter_inputs
-    from pipeline.io.writers import RunWriter, parse_formats, summary_lines
-
-    try:
-        formats = parse_formats(fmt)
-    except PipelineError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-    pipe = build_pipeline(rules)
-    writer = RunWriter(out, formats)
-    for item in iter_inputs(inputs):
-        if isinstance(item, InputFailure):
-            writer.fail(item)
-            continue
-        try:
-            doc = pipe.process(item.data, doc_id=item.doc_id, doc_date=doc_date, source=item.source, meta=item.meta)
-        except PipelineError as exc:
-            writer.fail(InputFailure(item.source, exc.code.name, str(exc)))
-            continue
-        except Exception as exc:
-            writer.fail(
-                InputFailure(
-                    item.source, "E110", f"[E110] processing failed: {item.source}: {type(exc).__name__}: {exc}"
-                )
-            )
-            continue
-        writer.add(doc)
-    manifest = writer.close(
-        {"inputs": list(inputs), "rules": pipe.rulebook.hashes(), "rules_fingerprint": pipe.rulebook.fingerprint()}
-    )
-    for line in summary_lines(manifest):
-        typer.echo(line)
-    typer.echo(f"outputs: {out}")
-    if strict and manifest["counts"]["failures"]:
-        raise typer.Exit(1)

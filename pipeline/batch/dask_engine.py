@@ -14,6 +14,7 @@ are in flight.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -60,6 +61,10 @@ class DaskEngine:
     ) -> Iterator[ChunkResult]:
         """Process ``chunks`` on the cluster and yield their results as they complete."""
         distributed = _import_distributed()
+        first = next(chunks, None)
+        if first is None:
+            return  # nothing new: no cluster to start or join
+        chunks = itertools.chain([first], chunks)
         with contextlib.ExitStack() as stack:
             client = self._client(stack)
             client.run(warm_up, config)

@@ -117,8 +117,9 @@ def looks_binary(data: bytes) -> str | None:
 def undecodable_reason(data: bytes) -> str | None:
     """A reason when ``data`` is not text in any supported encoding; else ``None``.
 
-    Text that decodes strictly as UTF-8, GB18030 or Big5 (or has a BOM) is fine; else
-    the decoder the pipeline uses picks the best encoding, and more than
+    Text that decodes strictly as UTF-8, GB18030 or Big5 (or has a BOM), or as UTF-8
+    with a few broken bytes, is fine; else the detector the pipeline uses picks the
+    best encoding, and more than
     :data:`MAX_UNDECODABLE_SHARE` of replacement characters, or no plausible encoding
     at all, means the bytes are not text (a few lost bytes are repaired downstream).
     """
@@ -129,6 +130,16 @@ def undecodable_reason(data: bytes) -> str | None:
             data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        return None
+    # UTF-8 with a few broken bytes (a cut-off download) is text with lost bytes, which
+    # the normaliser marks; random bytes give almost nothing but replacements in UTF-8.
+    lenient = data.decode("utf-8", errors="replace")
+    if lenient.count("\ufffd") / len(lenient) <= MAX_UNDECODABLE_SHARE:
+        return None
+    # GBK with a few broken bytes: GBK decodes almost any byte pairs, so the decoded text
+    # must also read like Chinese (mostly the 3,755 common characters of GB2312 level 1).
+    lenient = data.decode("gb18030", errors="replace")
+    if lenient.count("\ufffd") / len(lenient) <= MAX_UNDECODABLE_SHARE and _common_hanzi_share(lenient) >= 0.6:
         return None
     from charset_normalizer import from_bytes
 
@@ -142,6 +153,19 @@ def undecodable_reason(data: bytes) -> str | None:
     if text and lost / len(text) > MAX_UNDECODABLE_SHARE:
         return f"{lost} of {len(text)} characters undecodable as {best.encoding}"
     return None
+
+
+def _common_hanzi_share(text: str) -> float:
+    """Share of the CJK characters of ``text`` that are GB2312 level-1 (common) characters."""
+    han = common = 0
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff":
+            han += 1
+            try:
+                common += 0xB0 <= ch.encode("gb2312")[0] <= 0xD7
+            except UnicodeEncodeError:
+                continue
+    return common / han if han else 0.0
 
 
 def _walk(folder: Path, exclude: Sequence[Path]) -> Iterator[Path]:

@@ -36,6 +36,7 @@ from pipeline.batch.work import Chunk, ChunkResult, RunConfig
 from pipeline.errors import ErrorCode, OutputError
 from pipeline.io.readers import DEFAULT_MAX_BYTES, FEED_SUFFIXES, STDIN, expand, iter_sources
 from pipeline.rulebook.loader import load_rulebook
+from pipeline.stages.segment import default_backend
 
 STATE_DB = "state.sqlite3"
 LOCK = ".lock"
@@ -232,6 +233,7 @@ def run_batch(options: RunOptions) -> RunReport:
                 "rules": rulebook.hashes(),
                 "rules_fingerprint": rulebook.fingerprint(),
                 "pipeline_fingerprint": fingerprint,
+                "segmenter": options.segmenter or default_backend(),
                 "engine": {"name": engine.name, "workers": engine.workers, "scheduler": options.scheduler},
                 "run": stats.to_dict(),
                 "state": {"database": STATE_DB, "parts": PARTS},

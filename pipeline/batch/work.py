@@ -24,6 +24,7 @@ from pipeline.core import Pipeline
 from pipeline.errors import ErrorCode, PipelineError
 from pipeline.io.readers import DEFAULT_MAX_BYTES, FileRef, InputFailure, InputItem, load_file
 from pipeline.rulebook.loader import Rulebook
+from pipeline.stages.segment import default_backend
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class RunConfig:
             ",".join(self.stages or ()),
             str(self.simplify),
             self.doc_date or "",
-            self.segmenter or "",
+            self.segmenter or default_backend(),
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 

@@ -154,7 +154,8 @@ def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for package in ("zhpipe", "jieba", "opencc", "pypinyin", "cn2an", "regex", "spacy", "pandas", "pyarrow"):
+    packages = ("zhpipe", "jieba", "rjieba", "opencc", "pypinyin", "cn2an", "regex", "spacy", "pandas", "pyarrow")
+    for package in (*packages, "trafilatura"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:

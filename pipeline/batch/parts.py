@@ -3,9 +3,10 @@
 A part is a folder ``parts/<name>/`` holding, for a chunk of inputs:
 
 * ``records.jsonl``: the JSON records, one per line (copied verbatim into ``documents.jsonl``);
-* ``index.jsonl``: the input key of each record line, in the same order;
 * ``documents_table.parquet``, ``mentions.parquet``, ``events.parquet``: the flat table
-  rows with an extra ``_key`` column (the input key), dropped when tables are compacted.
+  rows with an extra ``_key`` column (the input key), dropped when tables are compacted;
+  the documents table has one row per record line, in the same order, so its keys
+  say which record lines are current.
 
 It is written under a temporary name, flushed to disk, and committed by renaming the
 folder: a part either exists whole or not at all, whatever kills the writer.
@@ -30,7 +31,6 @@ from pipeline.io.writers import fsync_dir
 
 KEY_COLUMN = "_key"
 RECORDS = "records.jsonl"
-INDEX = "index.jsonl"
 TMP_PREFIX = ".tmp-"
 
 
@@ -82,9 +82,7 @@ def write_part(parts_dir: Path, name: str, entries: Sequence[tuple[str, Mapping[
     tmp = parts_dir / f"{TMP_PREFIX}{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        keys = [key for key, _ in entries]
         _write_synced(tmp / RECORDS, [json.dumps(record, ensure_ascii=False) + "\n" for _, record in entries])
-        _write_synced(tmp / INDEX, [json.dumps({"key": key}, ensure_ascii=False) + "\n" for key in keys])
         tables: dict[str, tuple[list[dict[str, Any]], list[str]]] = {n: ([], []) for n in TABLE_COLUMNS}
         for key, record in entries:
             rows = record_rows(record)
@@ -119,9 +117,10 @@ def write_part(parts_dir: Path, name: str, entries: Sequence[tuple[str, Mapping[
 
 def part_record_lines(part_dir: Path, keys: set[str]) -> Iterator[str]:
     """The record lines of a part whose key is in ``keys`` (each ends with a newline)."""
-    with (part_dir / RECORDS).open(encoding="utf-8") as records, (part_dir / INDEX).open(encoding="utf-8") as index:
-        for line, entry in zip(records, index, strict=True):
-            if json.loads(entry)["key"] in keys:
+    line_keys = pq.read_table(part_dir / "documents_table.parquet", columns=[KEY_COLUMN])[KEY_COLUMN].to_pylist()
+    with (part_dir / RECORDS).open(encoding="utf-8") as records:
+        for line, key in zip(records, line_keys, strict=True):
+            if key in keys:
                 yield line
 
 

@@ -40,8 +40,8 @@ class PlanPolicy:
     fingerprint: str
     force: bool = False
     retry_failed: bool = False
-    chunk_docs: int = 64
-    chunk_bytes: int = 2 * 1024 * 1024
+    chunk_docs: int = 256
+    chunk_bytes: int = 256 * 1024
 
 
 def _known_hash(row: InputState | None, source: FileRef | InputItem, policy: PlanPolicy) -> tuple[bool, str | None]:

@@ -73,8 +73,8 @@ class RunOptions:
     simplify: bool = True
     segmenter: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
-    chunk_docs: int = 64
-    chunk_bytes: int = 2 * 1024 * 1024
+    chunk_docs: int = 256
+    chunk_bytes: int = 256 * 1024
     progress: bool = False
 
 

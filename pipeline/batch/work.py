@@ -114,6 +114,11 @@ class ChunkResult:
     worker: str = ""
 
 
+WARM_UP_TEXT = (
+    "华为技术有限公司董事长任正非2025年11月18日在深圳宣布，公司营收同比增长10%至8000多亿元，并发布Mate 70手机。"
+)
+
+
 @lru_cache(maxsize=2)
 def pipeline_for(config: RunConfig) -> Pipeline:
     """The pipeline of ``config``, built once per process (jieba and the rules load once)."""
@@ -130,7 +135,8 @@ def warm_up(config: RunConfig) -> None:
     """Build the pipeline and its segmenter before the first chunk arrives (pool initializer)."""
     pipe = pipeline_for(config)
     fingerprint_for(config)
-    pipe.process("预热。", doc_id="warm-up")
+    # A sentence that reaches every lazily built resource (word tags, pattern caches).
+    pipe.process(WARM_UP_TEXT, doc_id="warm-up")
 
 
 def _stat_of(source: FileRef | InputItem) -> tuple[int | None, int | None]:

@@ -70,7 +70,7 @@ def run(
     ] = "50MB",
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", min=1, help="Documents per committed part (and per task).")
-    ] = 64,
+    ] = 256,
     segmenter: Annotated[
         str | None, typer.Option("--segmenter", help="Segmenter backend: jieba or rjieba (default: the built-in).")
     ] = None,

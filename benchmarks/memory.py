@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from newstext import iter_documents  # noqa: E402
+from newstext import iter_documents
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -81,7 +81,7 @@ def measure(feed: Path, out: Path, workers: int) -> dict[str, float]:
         peak_worker = max([peak_worker, *(v for p, v in sizes.items() if p != proc.pid)])
         peak_tree = max(peak_tree, sum(sizes.values()))
         time.sleep(0.05)
-    stdout, stderr = proc.communicate()
+    _, stderr = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"zhpipe run failed ({proc.returncode}):\n{stderr}")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jieba  # noqa: E402
-from newstext import news_documents  # noqa: E402
+import jieba
+from newstext import news_documents
 
-from pipeline.core import Pipeline, finish  # noqa: E402
-from pipeline.corrupt import KINDS, corrupt  # noqa: E402
+from pipeline.core import Pipeline, finish
+from pipeline.corrupt import KINDS, corrupt
 
 
 def damaged_inputs(megabytes: float, share: float) -> tuple[list[bytes], int]:
@@ -110,7 +110,9 @@ def main() -> None:
             best_stages = stages
     total = sum(best_stages.values())
 
-    segmenter = getattr(pipe.stage("segment"), "segmenter", None) if "segment" in [s.name for s in pipe.stages] else None
+    segmenter = (
+        getattr(pipe.stage("segment"), "segmenter", None) if "segment" in [s.name for s in pipe.stages] else None
+    )
     report = {
         "documents": len(inputs),
         "damaged": damaged,

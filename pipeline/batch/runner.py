@@ -91,6 +91,11 @@ class RunStats:
     pruned: int = 0
     recovered: int = 0
     seconds: float = 0.0
+    # The steady state, for throughput figures: from the first finished chunk to the last,
+    # and the inputs finished in that window (start-up and the first chunk excluded).
+    first_result_seconds: float = 0.0
+    steady_seconds: float = 0.0
+    steady_inputs: int = 0
     mentions: Counter[str] = field(default_factory=Counter)
     events: Counter[str] = field(default_factory=Counter)
 
@@ -99,7 +104,8 @@ class RunStats:
         data = asdict(self)
         data["mentions"] = dict(sorted(self.mentions.items()))
         data["events"] = dict(sorted(self.events.items()))
-        data["seconds"] = round(self.seconds, 3)
+        for name in ("seconds", "first_result_seconds", "steady_seconds"):
+            data[name] = round(data[name], 3)
         return data
 
 
@@ -267,6 +273,8 @@ def _execute(
     total = count_inputs(options.inputs, [out_dir]) if options.progress else None
     parts_dir = str((out_dir / PARTS).resolve())
     finished = 0
+    started = time.perf_counter()
+    first: float | None = None
     with tqdm(total=total, disable=not options.progress, unit="doc", file=sys.stderr, dynamic_ncols=True) as bar:
         for result in engine.run(chunks, config, parts_dir, fingerprint):
             if result.fingerprint != fingerprint:
@@ -280,4 +288,11 @@ def _execute(
             stats.mentions.update(result.mentions)
             stats.events.update(result.events)
             finished += result.size
+            now = time.perf_counter()
+            if first is None:
+                first = now
+                stats.first_result_seconds = now - started
+            else:
+                stats.steady_seconds = now - first
+                stats.steady_inputs += result.size
             bar.update(finished + counts.unchanged + counts.duplicates + counts.failed_listing - bar.n)

@@ -194,9 +194,14 @@ def extract_page(html_text: str, *, url: str | None = None) -> Page:
     meta = page_metadata(tree)
     if url and "url" not in meta:
         meta["url"] = url
-    body = trafilatura.extract(
-        html_text, url=url, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
-    )
+    body = None
+    # Precision first: on a short news flash the default mode keeps the navigation.
+    for mode in ({"favor_precision": True}, {}):
+        body = trafilatura.extract(
+            html_text, url=url, include_comments=False, include_tables=True, deduplicate=False, **mode
+        )
+        if body and body.strip():
+            break
     if not body or not body.strip():
         body = _fallback_body(tree)
     return Page(body.strip(), meta)

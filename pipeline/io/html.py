@@ -196,9 +196,14 @@ def extract_page(html_text: str, *, url: str | None = None) -> Page:
         meta["url"] = url
     body = None
     # Precision first: on a short news flash the default mode keeps the navigation.
-    for mode in ({"favor_precision": True}, {}):
+    for precision in (True, False):
         body = trafilatura.extract(
-            html_text, url=url, include_comments=False, include_tables=True, deduplicate=False, **mode
+            html_text,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+            favor_precision=precision,
         )
         if body and body.strip():
             break

@@ -1,6 +1,7 @@
 """The local engine: chunks run in this process (one worker) or in a process pool.
 
-The pool uses the ``spawn`` start method: each worker imports the pipeline and builds
+A run with a single chunk of work is processed in this process. The pool uses the
+``spawn`` start method: each worker imports the pipeline and builds
 it once (:func:`pipeline.batch.work.warm_up`), with no inherited threads or open
 database handles. At most ``2 x workers`` chunks are in flight, so memory stays
 bounded however many inputs there are. A worker that dies (killed, out of memory,
@@ -10,6 +11,7 @@ at a time in a new pool, and an input that kills a worker again becomes a failur
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
@@ -37,7 +39,13 @@ class LocalEngine:
             for chunk in chunks:
                 yield process_chunk(chunk, config, parts_dir)
             return
-        yield from self._run_pool(chunks, config, parts_dir, fingerprint)
+        first, second = next(chunks, None), next(chunks, None)
+        if first is None:
+            return
+        if second is None:  # one chunk: starting a pool would only add its start-up
+            yield process_chunk(first, config, parts_dir)
+            return
+        yield from self._run_pool(itertools.chain([first, second], chunks), config, parts_dir, fingerprint)
 
     def _new_pool(self, config: RunConfig) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(

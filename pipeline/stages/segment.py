@@ -61,6 +61,8 @@ def lexicon_words(rulebook: Rulebook) -> list[tuple[str, int | None, str | None]
 
 # jieba's finalseg splits a non-Chinese run into ASCII words and numbers (``re_skip``).
 _JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+# ASCII runs with punctuation inside (8-10, 002591.SZ, U.S.): the only places the cores differ.
+_ASCII_PUNCT_RUN = re.compile(r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*")
 BACKENDS = ("jieba", "rjieba")
 
 
@@ -130,8 +132,8 @@ class Segmenter:
         if self.backend == "jieba":
             return list(self.tokenizer.tokenize(text, HMM=hmm))
         spans = self.fast.tokenize(text, "default", hmm)
-        if not hmm:
-            return list(spans)
+        if not hmm or not any(not _JIEBA_SKIP.fullmatch(m.group()) for m in _ASCII_PUNCT_RUN.finditer(text)):
+            return list(spans)  # no ASCII run jieba would split: skip the token loop
         return self._split_ascii_runs(spans)
 
     def _split_ascii_runs(self, spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:

@@ -22,6 +22,12 @@ FEED = [
     {"id": "f1", "text": "美团于2025年11月19日宣布完成新一轮融资，金额约20亿美元。", "published": "2025-11-19"},
     {"id": "f2", "text": "百度公司任命张三为首席技术官，自12月1日起生效。", "title": "百度任命新CTO"},
 ]
+PAGE = (
+    "<!doctype html><html><head><title>海尔收购_财经</title>"
+    '<meta name="pubdate" content="2025-11-16 08:00"></head><body><div>首页 | 财经</div>'
+    "<article><h1>海尔智家宣布收购</h1><p>海尔智家昨日宣布收购一家欧洲家电企业，交易金额约5亿欧元。</p></article>"
+    "</body></html>"
+)
 
 
 def write_articles(folder: Path, count: int = len(ARTICLES)) -> list[Path]:
@@ -42,6 +48,7 @@ def news_dir(tmp_path: Path) -> Path:
     root = tmp_path / "in"
     write_articles(root / "articles")
     (root / "articles" / "gbk.txt").write_bytes("联想集团发布2025财年第二季度业绩，营收同比增长12%。".encode("gbk"))
+    (root / "page.html").write_text(PAGE, encoding="utf-8")
     lines = [json.dumps(r, ensure_ascii=False) for r in FEED]
     (root / "feed.jsonl").write_text("\n".join([lines[0], "{not json", lines[1]]) + "\n", encoding="utf-8")
     bad = root / "bad"
@@ -56,4 +63,4 @@ def news_dir(tmp_path: Path) -> Path:
 
 
 EXPECTED_FAILURES = {"E101", "E102", "E103", "E104", "E105", "E106"}
-GOOD_INPUTS = len(ARTICLES) + 1 + len(FEED)
+GOOD_INPUTS = len(ARTICLES) + 1 + len(FEED) + 1

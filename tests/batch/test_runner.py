@@ -66,6 +66,10 @@ def test_run_writes_every_output_and_records_each_failure(news_dir: Path, tmp_pa
     assert set(feed) == {"f1", "f2"}
     assert feed["f1"]["doc_date"] == {"value": "2025-11-19T00:00:00", "origin": "metadata"}
     assert feed["f2"]["meta"]["title"] == "百度任命新CTO"
+    page = next(d for d in docs if d["source"].endswith("page.html"))
+    assert page["text"].startswith("海尔智家昨日宣布收购") and "首页" not in page["text"]
+    assert page["doc_date"] == {"value": "2025-11-16T08:00:00", "origin": "metadata"}
+    assert page["meta"]["title"] == "海尔智家宣布收购"
     gbk = next(d for d in docs if d["source"].endswith("gbk.txt"))
     assert gbk["normalization"]["encoding"] == "gb18030" and gbk["text"].startswith("联想集团")
 
@@ -234,3 +238,37 @@ def test_output_folder_inside_the_input_folder_is_not_read(tmp_path: Path) -> No
     run_batch(options([tmp_path], tmp_path / "out"))
     stats = run_batch(options([tmp_path], tmp_path / "out")).stats
     assert stats.seen == 2
+
+
+def test_progress_bar_only_for_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from pipeline.batch.runner import progress_enabled
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert progress_enabled()
+    monkeypatch.setenv("CI", "true")
+    assert not progress_enabled()
+    monkeypatch.delenv("CI")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert not progress_enabled()
+
+
+def test_progress_bar_counts_every_input(news_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_batch(options([news_dir], tmp_path / "out", progress=True))
+    err = capsys.readouterr().err
+    total = GOOD_INPUTS + len(EXPECTED_FAILURES)  # one input per failure code
+    assert f"{total}/{total}" in err
+
+
+def test_size_option_parsing() -> None:
+    from pipeline.cli.run import parse_size
+    from pipeline.errors import PipelineError
+
+    assert parse_size("50MB") == 50 * 1024**2
+    assert parse_size("512k") == 512 * 1024
+    assert parse_size("1.5GiB") == int(1.5 * 1024**3)
+    assert parse_size("100") == 100
+    with pytest.raises(PipelineError, match="E508"):
+        parse_size("lots")

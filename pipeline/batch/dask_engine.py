@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pipeline.batch.work import Chunk, ChunkResult, RunConfig, process_chunk, warm_up
-from pipeline.errors import ErrorCode, OutputError
+from pipeline.errors import ErrorCode, OutputError, PipelineError
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -91,7 +91,11 @@ class DaskEngine:
                 chunk = owners.pop(future.key)
                 try:
                     result: ChunkResult = future.result()
-                except Exception as exc:  # KilledWorker, a lost worker, a task that raised
+                except PipelineError:
+                    raise
+                except (OSError, KeyError, ValueError, TypeError, ImportError) as exc:  # the task itself raised
+                    raise OutputError(ErrorCode.E510, part=chunk.part, detail=f"{type(exc).__name__}: {exc}") from exc
+                except Exception as exc:  # KilledWorker, a lost worker
                     future.release()
                     if len(chunk.tasks) == 1 and chunk.attempt > 0:
                         yield chunk.lost(fingerprint, f"the Dask task failed: {type(exc).__name__}: {exc}")

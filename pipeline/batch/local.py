@@ -19,8 +19,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from pipeline.batch.work import Chunk, ChunkResult, RunConfig, process_chunk, warm_up
+from pipeline.errors import ErrorCode, OutputError, PipelineError
 
 IN_FLIGHT_PER_WORKER = 2
+# Pools in a row that break before finishing any chunk: then the run stops (E509).
+MAX_FAILED_POOLS = 3
 
 
 class LocalEngine:
@@ -59,6 +62,7 @@ class LocalEngine:
         retry: deque[Chunk] = deque()
         in_flight: dict[Future[ChunkResult], Chunk] = {}
         exhausted = False
+        progressed, failed_pools = False, 0
         try:
             while True:
                 while len(in_flight) < self.workers * IN_FLIGHT_PER_WORKER:
@@ -84,17 +88,31 @@ class LocalEngine:
                     except BrokenProcessPool:
                         broken.append(chunk)
                         continue
+                    except PipelineError:
+                        raise
+                    except Exception as exc:  # the pipeline cannot be built, a part cannot be written
+                        raise OutputError(
+                            ErrorCode.E510, part=chunk.part, detail=f"{type(exc).__name__}: {exc}"
+                        ) from exc
+                    progressed = True
                     yield result
                 if not broken:
                     continue
                 # Every chunk still in flight died with the pool, unless it had finished.
                 for future, chunk in list(in_flight.items()):
                     if future.done() and future.exception() is None:
+                        progressed = True
                         yield future.result()
                     else:
                         broken.append(chunk)
                 in_flight.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
+                failed_pools = 0 if progressed else failed_pools + 1
+                if failed_pools >= MAX_FAILED_POOLS:
+                    # Workers die before finishing anything: start-up fails (a bad install, no
+                    # memory), and retrying input by input would never end.
+                    raise OutputError(ErrorCode.E509, count=failed_pools)
+                progressed = False
                 pool = self._new_pool(config)
                 for chunk in broken:
                     if len(chunk.tasks) == 1 and chunk.attempt > 0:

@@ -69,6 +69,7 @@ class RunOptions:
     retry_failed: bool = False
     prune: bool = False
     rules: Sequence[str] = ()
+    stages: Sequence[str] | None = None
     doc_date: str | None = None
     simplify: bool = True
     segmenter: str | None = None
@@ -202,6 +203,7 @@ def run_batch(options: RunOptions) -> RunReport:
     engine = make_engine(options)
     config = RunConfig(
         rules=tuple(str(Path(r).resolve()) for r in options.rules),
+        stages=tuple(options.stages) if options.stages else None,
         simplify=options.simplify,
         doc_date=options.doc_date,
         max_bytes=options.max_bytes,

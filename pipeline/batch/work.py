@@ -132,11 +132,19 @@ def fingerprint_for(config: RunConfig) -> str:
 
 
 def warm_up(config: RunConfig) -> None:
-    """Build the pipeline and its segmenter before the first chunk arrives (pool initializer)."""
-    pipe = pipeline_for(config)
-    fingerprint_for(config)
-    # A sentence that reaches every lazily built resource (word tags, pattern caches).
-    pipe.process(WARM_UP_TEXT, doc_id="warm-up")
+    """Build the pipeline and its segmenter before the first chunk arrives (pool initializer).
+
+    A pipeline that cannot be built is not an error here: the first chunk raises it
+    again, and that reaches the driver with its message (a failing initializer only
+    breaks the pool).
+    """
+    try:
+        pipe = pipeline_for(config)
+        fingerprint_for(config)
+        # A sentence that reaches every lazily built resource (word tags, pattern caches).
+        pipe.process(WARM_UP_TEXT, doc_id="warm-up")
+    except Exception:  # noqa: S110 - raised again, with its message, by the first chunk
+        pass
 
 
 def _stat_of(source: FileRef | InputItem) -> tuple[int | None, int | None]:

@@ -20,6 +20,9 @@ from pipeline.io.tables import arrow_schema
 from pipeline.records import Document
 
 FORMATS = ("jsonl", "parquet", "csv")
+# Rows per Parquet row group of the compacted tables: large enough for fast reads, small
+# enough that the buffer stays a few megabytes whatever the table's size.
+ROW_GROUP_ROWS = 32_768
 
 
 def parse_formats(value: str | Sequence[str]) -> list[str]:
@@ -67,8 +70,9 @@ def record_line(doc: Document) -> str:
 class TableSink:
     """Streams one flat table into its files, one per format, each committed by a rename.
 
-    Batches are appended as they come (Parquet row groups, CSV rows under one header,
-    JSON lines), so a table of any size is written in bounded memory.
+    Batches are appended as they come (CSV rows under one header, JSON lines; Parquet
+    row groups of about :data:`ROW_GROUP_ROWS` rows), so a table of any size is
+    written in bounded memory.
     """
 
     def __init__(self, out_dir: Path, name: str, columns: list[str], formats: Sequence[str]) -> None:
@@ -81,6 +85,8 @@ class TableSink:
         self._parquet: pq.ParquetWriter | None = None
         self._csv: pacsv.CSVWriter | None = None
         self._jsonl: TextIO | None = None
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
         try:
             if "parquet" in self.formats:
                 self._parquet = pq.ParquetWriter(self._tmp["parquet"], self.schema)
@@ -98,15 +104,25 @@ class TableSink:
             return
         self.rows += table.num_rows
         if self._parquet is not None:
-            self._parquet.write_table(table)
+            self._pending.append(table)
+            self._pending_rows += table.num_rows
+            if self._pending_rows >= ROW_GROUP_ROWS:
+                self._flush_parquet()
         if self._csv is not None:
             self._csv.write_table(table)
         if self._jsonl is not None:
             self._jsonl.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
 
+    def _flush_parquet(self) -> None:
+        """Write the buffered batches as one row group (small row groups make slow files)."""
+        if self._parquet is not None and self._pending:
+            self._parquet.write_table(pa.concat_tables(self._pending))
+        self._pending, self._pending_rows = [], 0
+
     def commit(self) -> list[str]:
         """Close the files and move them into place; return the file names."""
         if self._parquet is not None:
+            self._flush_parquet()
             self._parquet.close()
         if self._csv is not None:
             self._csv.close()

@@ -54,3 +54,14 @@ def test_atomic_write_gives_a_readable_file(tmp_path: Path) -> None:
     atomic_write_text(tmp_path / "m.json", "{}\n")
     assert (tmp_path / "m.json").read_text() == "{}\n"
     assert (tmp_path / "m.json").stat().st_mode & 0o044  # not the 0600 of a temporary file
+
+
+def test_small_batches_are_gathered_into_large_parquet_row_groups(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    sink = TableSink(tmp_path, "mentions", MENTION_COLUMNS, ["parquet"])
+    for i in range(20):
+        sink.write(arrow_table(_rows(5, 5 * i), MENTION_COLUMNS))
+    sink.commit()
+    meta = pq.ParquetFile(tmp_path / "mentions.parquet").metadata
+    assert meta.num_rows == 100 and meta.num_row_groups == 1

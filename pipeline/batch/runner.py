@@ -252,6 +252,7 @@ def run_batch(options: RunOptions) -> RunReport:
                 write_manifest(out_dir, manifest)
             else:
                 manifest = compact(out_dir, db, options.formats, extra)
+            stats.seconds = time.perf_counter() - started  # now with the compaction
             db.finish_run(stats.run_id, "done", stats.to_dict())
         finally:
             db.close()

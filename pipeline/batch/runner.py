@@ -134,9 +134,13 @@ def make_engine(options: RunOptions) -> Engine:
 @contextlib.contextmanager
 def folder_lock(out_dir: Path) -> Iterator[None]:
     """Hold the output folder for this run; the lock dies with the process, even on kill -9."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / LOCK
-    with path.open("a+") as fh:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise OutputError(ErrorCode.E502, path=out_dir, detail=exc.strerror or str(exc)) from None
+    with handle as fh:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

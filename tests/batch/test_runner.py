@@ -272,3 +272,10 @@ def test_size_option_parsing() -> None:
     assert parse_size("100") == 100
     with pytest.raises(PipelineError, match="E508"):
         parse_size("lots")
+
+
+def test_an_output_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    write_articles(tmp_path / "in", 1)
+    (tmp_path / "out").write_text("not a folder")
+    with pytest.raises(OutputError, match=r"\[E502\].*out"):
+        run_batch(options([tmp_path / "in"], tmp_path / "out"))

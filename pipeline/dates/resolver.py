@@ -41,6 +41,8 @@ _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 
 _AFTER_WORDS = ("后", "以后", "之后", "过后", "未来", "今后")
 # How far a bare month may lie after the document's month before it is read as last year's.
 _FUTURE_MONTHS = 6
+# Letters typed for 〇 in years (二O一九年).
+_ZERO_LOOKALIKES = str.maketrans({"O": "〇", "o": "〇", "О": "〇", "Ｏ": "〇"})
 _FRACTION_DOWN = {"year": ("month", 12), "month": ("day", 30), "week": ("day", 7), "day": ("hour", 24)}
 
 
@@ -213,7 +215,7 @@ class DateResolver:
     @staticmethod
     def parse_year(text: str, ref: datetime | None = None) -> int:
         """A year written in digits (2025, ２０２５), digit by digit (二〇二五) or as 2 digits (18年)."""
-        value = digit_string(text.strip())
+        value = digit_string(text.strip().translate(_ZERO_LOOKALIKES))
         if value is None:
             raise Unresolvable(f"bad year {text!r}")
         if len(text.strip()) == 2:

@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from newstext import data_dir  # noqa: E402
+from newstext import data_dir
 
-from pipeline.core import Pipeline  # noqa: E402
+from pipeline.core import Pipeline
 
 # DuEE-fin roles whose values are times or periods (every *时间 / *日期 role plus 财报周期).
 DUEE_TIME_ROLES = {
@@ -166,7 +166,9 @@ def main() -> None:
                 by_role[arg.role][level] += 1
                 if level == "miss":
                     s, e = arg.spans[0]
-                    misses.append((arg.role, arg.text, doc.text[max(0, s - 25) : e + 25].replace("\n", "/"), doc.doc_id))
+                    misses.append(
+                        (arg.role, arg.text, doc.text[max(0, s - 25) : e + 25].replace("\n", "/"), doc.doc_id)
+                    )
                 elif level in ("contain", "overlap"):
                     near = [doc.text[ms:me] for ms, me in spans if any(ms < e and s < me for s, e in arg.spans)]
                     partial.append((arg.role, arg.text, " | ".join(near)))

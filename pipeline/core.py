@@ -14,7 +14,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.dates.metadata import DATE_FIELDS, date_from_fields, date_from_html_meta, dateline, looks_like_html, parse_loose
+from pipeline.dates.metadata import (
+    date_from_fields,
+    date_from_html_meta,
+    dateline,
+    looks_like_html,
+    parse_loose,
+)
 from pipeline.errors import ErrorCode, InputError
 from pipeline.records import DocDate, Document
 from pipeline.repair.decode import decode_bytes
@@ -22,6 +28,7 @@ from pipeline.rulebook.loader import Rulebook, load_rulebook
 from pipeline.stages import DEFAULT_STAGES
 from pipeline.stages.base import Stage, StageContext, WorkDoc, make_stage
 from pipeline.stages.normalize import Normalized, Normalizer
+
 
 def parse_doc_date(value: date | datetime | str | None) -> datetime | None:
     """Accept a date, datetime or ISO string (``YYYY-MM-DD``, a full datetime, ``2025年11月20日``).

@@ -38,7 +38,7 @@ from pipeline.dates.resolver import (
 from pipeline.errors import ErrorCode, RuleError
 from pipeline.records import DateValue
 from pipeline.rulebook.loader import Rulebook
-from pipeline.rulebook.schemas.dates import CompositionRule, DatesFile, DateRule
+from pipeline.rulebook.schemas.dates import CompositionRule, DateRule, DatesFile
 from pipeline.rulebook.yamlsrc import line_of
 from pipeline.textutil import compile_with_macros, paragraph_starts, select_non_overlapping
 
@@ -104,11 +104,15 @@ class DateExtractor:
         }
         where = where or {}
         self.atom_rules = [(r, self._compile(r, macros, where)) for r in rules.rules]
-        self.composition_rules = [(c, self._compile(c, {**macros, **SKELETON_MACROS}, where)) for c in rules.compositions]
+        self.composition_rules = [
+            (c, self._compile(c, {**macros, **SKELETON_MACROS}, where)) for c in rules.compositions
+        ]
         self.resolver = DateResolver(rules)
 
     @staticmethod
-    def _compile(rule: DateRule | CompositionRule, macros: Mapping[str, str], where: Mapping[str, str]) -> regex.Pattern[str]:
+    def _compile(
+        rule: DateRule | CompositionRule, macros: Mapping[str, str], where: Mapping[str, str]
+    ) -> regex.Pattern[str]:
         try:
             return compile_with_macros(rule.pattern, macros)
         except (regex.error, ValueError) as exc:
@@ -175,9 +179,9 @@ class DateExtractor:
         story.last = iv
         story.last_sentence = story.sentence
         derived = atom.rule.resolve in ("same_period", "report_period")
-        if iv.grain in ("year", "half", "quarter", "month") and not res.now and res.value.kind == "point":
-            if not iv.fuzzy and not derived:
-                story.period = iv
+        is_period = iv.grain in ("year", "half", "quarter", "month") and res.value.kind == "point"
+        if is_period and not res.now and not iv.fuzzy and not derived:
+            story.period = iv
         part = self.resolver.parts.get(atom.groups.get("part") or "")
         if atom.rule.params.get("report") or (part is not None and part.report):
             story.report = iv

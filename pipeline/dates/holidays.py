@@ -103,7 +103,14 @@ def holiday_date(spec: HolidaySpec, year: int) -> date | None:
 
 @lru_cache(maxsize=4096)
 def _holiday_date(
-    kind: str, month: int | None, day: int | None, term: str | None, weekday: int | None, n: int | None, offset: int, year: int
+    kind: str,
+    month: int | None,
+    day: int | None,
+    term: str | None,
+    weekday: int | None,
+    n: int | None,
+    offset: int,
+    year: int,
 ) -> date | None:
     base: date | None
     if kind == "solar":

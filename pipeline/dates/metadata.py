@@ -107,10 +107,7 @@ def date_from_html_meta(html: str) -> datetime | None:
     """
     found: dict[str, datetime] = {}
     for tag in _META_TAG.finditer(html):
-        attrs = {
-            k.lower(): (a if a is not None else b if b is not None else c)
-            for k, a, b, c in _ATTR.findall(tag.group(0))
-        }
+        attrs = {k.lower(): (a or b or c) for k, a, b, c in _ATTR.findall(tag.group(0))}
         key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
         if key in META_KEYS and key not in found:
             when = parse_loose(attrs.get("content") or "")

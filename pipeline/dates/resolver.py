@@ -33,7 +33,7 @@ from pipeline.dates.calendar import (
 )
 from pipeline.numerals import digit_string, to_int
 from pipeline.records import DateValue
-from pipeline.rulebook.schemas.dates import DatesFile, DateRule, HolidaySpec, PartSpec, RelativeWord
+from pipeline.rulebook.schemas.dates import DateRule, DatesFile, HolidaySpec, PartSpec, RelativeWord
 
 Groups = Mapping[str, str | None]
 
@@ -180,30 +180,26 @@ class DateResolver:
         elif g.get("month"):
             month = self._small(g.get("month")) or 1
             day = self._small(g.get("day"))
-            iv = None
-            for year in (today.year, today.year + 1):
-                candidate = day_interval(safe_date(year, month, day)) if day else month_interval(year, month)
-                if candidate.end.date() > today:
-                    iv = candidate
-                    break
-            assert iv is not None
+            this_year = day_interval(safe_date(today.year, month, day)) if day else month_interval(today.year, month)
+            iv = this_year if this_year.end.date() > today else this_year.shifted_years(1)
         else:
-            day = self._small(g.get("day")) or 1
-            this_month = today.replace(day=1)
-            iv = None
-            for months in range(0, 13):
-                first = add_months(this_month, months)
-                try:
-                    candidate = day_interval(date(first.year, first.month, day))
-                except ValueError:
-                    continue
-                if candidate.end.date() > today:
-                    iv = candidate
-                    break
-            if iv is None:
-                raise Unresolvable(f"no month has a day {day}")
+            iv = self._next_day_of_month(today, self._small(g.get("day")) or 1)
         value = DateValue("recurring", iso(iv.start), iso(iv.end), iv.grain, False)  # type: ignore[arg-type]
         return Resolved(value, iv)
+
+    @staticmethod
+    def _next_day_of_month(today: date, day: int) -> Interval:
+        """The next day numbered ``day`` on or after ``today`` (skipping months too short for it)."""
+        this_month = today.replace(day=1)
+        for months in range(13):
+            first = add_months(this_month, months)
+            try:
+                candidate = day_interval(date(first.year, first.month, day))
+            except ValueError:
+                continue
+            if candidate.end.date() > today:
+                return candidate
+        raise Unresolvable(f"no month has a day {day}")
 
     @staticmethod
     def _need(ref: datetime | None, what: str) -> datetime:
@@ -307,10 +303,9 @@ class DateResolver:
             raise Unresolvable(f"no month {month}")
         year = self._year_for(g, ref, story, month)
         if day is None:
-            base = month_interval(year, month)
             if g.get("daypart") or g.get("hour"):
                 raise Unresolvable("a time of day needs a day")
-            return self._apply_part(base, g.get("part"), ref, story)
+            return self._apply_part(month_interval(year, month), g.get("part"), ref, story)
         return self._time_of_day(day_interval(safe_date(year, month, day)), g)
 
     @staticmethod
@@ -379,7 +374,9 @@ class DateResolver:
         if hour is None:
             if spec is None:
                 return day
-            return Interval(day.start + timedelta(hours=spec.start), day.start + timedelta(hours=spec.end), "hour", True)
+            return Interval(
+                day.start + timedelta(hours=spec.start), day.start + timedelta(hours=spec.end), "hour", True
+            )
         if hour > 24:
             raise Unresolvable(f"no hour {hour}")
         if spec is not None and spec.shift and hour < 12:
@@ -447,7 +444,9 @@ class DateResolver:
         parts = self.duration_parts(g)
         plain = {("day" if u in ("workday", "tradingday") else u): n for u, n in parts.items()}
         grain = max(plain, key=lambda u: GRAIN_ORDER.index(u) if u in GRAIN_ORDER else 6)
-        fuzzy = bool(g.get("more") or g.get("more2")) or "多" in str(g.get("unit") or "") or bool(rule.params.get("fuzzy"))
+        fuzzy = (
+            bool(g.get("more") or g.get("more2")) or "多" in str(g.get("unit") or "") or bool(rule.params.get("fuzzy"))
+        )
         merged: dict[str, float] = {}
         for u, n in plain.items():
             merged[u] = merged.get(u, 0) + n
@@ -474,12 +473,21 @@ class DateResolver:
         if rule.params.get("mode") == "span":
             if sign < 0:
                 start = self.move(today.start, parts, -1)
-                return Resolved(DateValue("range", iso(start), iso(today.end), "day", False), Interval(start, today.end, "day"))
+                return Resolved(
+                    DateValue("range", iso(start), iso(today.end), "day", False), Interval(start, today.end, "day")
+                )
             end = self.move(today.end, parts, 1)
-            return Resolved(DateValue("range", iso(today.start), iso(end), "day", False), Interval(today.start, end, "day"))
+            return Resolved(
+                DateValue("range", iso(today.start), iso(end), "day", False), Interval(today.start, end, "day")
+            )
         anchor = today.start
         fuzzy = unit in ("year", "month", "quarter")
-        if sign > 0 and story.last is not None and story.last.end <= today.start and story.sentence - story.last_sentence <= 1:
+        if (
+            sign > 0
+            and story.last is not None
+            and story.last.end <= today.start
+            and story.sentence - story.last_sentence <= 1
+        ):
             # 六年前 ... 。六年后: counted from the time just told, not from the document date.
             anchor = story.last.start
         target = self.move(anchor, parts, sign)
@@ -490,7 +498,9 @@ class DateResolver:
         elif unit in ("hour", "minute"):
             base = ref_ if anchor == today.start else anchor
             moved = self.move(base, parts, sign)
-            iv = Interval(moved, moved + timedelta(hours=1) if unit == "hour" else moved + timedelta(minutes=1), unit, True)
+            iv = Interval(
+                moved, moved + timedelta(hours=1) if unit == "hour" else moved + timedelta(minutes=1), unit, True
+            )
         else:
             iv = day_interval(target.date())
         return point(iv)
@@ -519,7 +529,12 @@ class DateResolver:
         elif mode == "before":
             iv = Interval(midnight(day - timedelta(days=part.days if part else 3)), midnight(day), "day", True)
         elif mode == "after":
-            iv = Interval(midnight(day + timedelta(days=1)), midnight(day + timedelta(days=1 + (part.days if part else 3))), "day", True)
+            iv = Interval(
+                midnight(day + timedelta(days=1)),
+                midnight(day + timedelta(days=1 + (part.days if part else 3))),
+                "day",
+                True,
+            )
         elif mode == "around":
             days = part.days if part else 3
             iv = Interval(midnight(day - timedelta(days=days)), midnight(day + timedelta(days=days + 1)), "day", True)
@@ -613,7 +628,7 @@ def until(a: Resolved, inclusive: bool = False) -> Resolved:
 
 
 def same(a: Resolved, b: Resolved | None = None) -> Resolved:
-    """``a`` itself, or the better of ``a`` and a parenthesised ``b``: the finer, else the explicit one (昨天（9月2日）)."""
+    """``a``, or the better of ``a`` and a parenthesised ``b``: the finer, else the explicit one (昨天（9月2日）)."""
     if b is None or b.interval is None or a.interval is None:
         return a
     finer_a, finer_b = GRAIN_ORDER.index(a.interval.grain), GRAIN_ORDER.index(b.interval.grain)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import regex
@@ -71,17 +72,35 @@ _DATELINE = regex.compile(
 )  # fmt: skip
 DATELINE_WINDOW = 300
 _BEIJING = timezone(timedelta(hours=8))
+# RSS dates: Tue, 18 Nov 2025 09:00:00 +0800.
+_RFC2822 = regex.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s")
+
+
+def beijing_wall_time(when: datetime) -> datetime:
+    """A naive datetime on Beijing's clock (aware times are converted; naive ones are kept)."""
+    if when.tzinfo is None:
+        return when
+    return when.astimezone(_BEIJING).replace(tzinfo=None)
 
 
 def parse_loose(text: str) -> datetime | None:
-    """A datetime from text such as ``2025-11-20T10:31:00+08:00``, ``2025年11月20日 10:31``; else ``None``."""
+    """A datetime from ``2025-11-20T10:31:00+08:00``, ``Tue, 18 Nov 2025 09:00:00 +0800``, ``2025年11月20日 10:31``.
+
+    Times with a zone are read on Beijing's clock (the news' own), so that 今天 is the
+    day the article's readers saw. Returns ``None`` when ``text`` holds no date.
+    """
     text = text.strip()
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+        return beijing_wall_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         pass
+    if _RFC2822.match(text):
+        try:
+            return beijing_wall_time(parsedate_to_datetime(text))
+        except (TypeError, ValueError):
+            pass
     m = _LOOSE_DATE.search(text)
     return _from_match(m) if m is not None else None
 
@@ -132,9 +151,20 @@ def dateline(text: str, window: int = DATELINE_WINDOW) -> datetime | None:
     return None
 
 
+def _norm_key(key: str) -> str:
+    return str(key).lower().replace("_", "").replace("-", "")
+
+
 def date_from_fields(meta: Mapping[str, Any]) -> tuple[str, datetime] | None:
-    """The first feed field of :data:`DATE_FIELDS` holding a date: ``(field, datetime)``."""
-    for key in DATE_FIELDS:
+    """The first feed field of :data:`DATE_FIELDS` holding a date: ``(field, datetime)``.
+
+    Field names match whatever their case and separators (``pubDate``, ``Publish-Time``).
+    """
+    by_norm = {_norm_key(k): k for k in meta}
+    for wanted in DATE_FIELDS:
+        key = by_norm.get(_norm_key(wanted))
+        if key is None:
+            continue
         value = meta.get(key)
         if value in (None, ""):
             continue

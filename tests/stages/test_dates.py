@@ -173,7 +173,7 @@ def test_bad_doc_date_is_a_clear_error(dates_pipe: Pipeline) -> None:
         ("<meta content='2025年11月20日 08:05' name='PubDate'>", datetime(2025, 11, 20, 8, 5)),
         (
             '<script type="application/ld+json">{"datePublished": "2025-11-19T07:00:00Z"}</script>',
-            datetime(2025, 11, 19, 7),
+            datetime(2025, 11, 19, 15),
         ),
         ('<time datetime="2025-11-17">17 Nov</time>', datetime(2025, 11, 17)),
         ('<meta name="description" content="2025-01-01 是元旦">', None),
@@ -192,6 +192,7 @@ def test_dateline_forms() -> None:
 def test_feed_fields() -> None:
     assert date_from_fields({"pubdate": "2025/11/20"}) == ("pubdate", datetime(2025, 11, 20))
     assert date_from_fields({"publish_time": 1763605800}) == ("publish_time", datetime(2025, 11, 20, 10, 30))
+    assert date_from_fields({"pubDate": "Tue, 18 Nov 2025 09:00:00 +0800"}) == ("pubDate", datetime(2025, 11, 18, 9))
     assert date_from_fields({"title": "x"}) is None
     assert parse_loose("garbage") is None
 

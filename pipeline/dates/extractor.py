@@ -23,13 +23,11 @@ import regex
 from pipeline.dates.calendar import GRAIN_ORDER
 from pipeline.dates.resolver import (
     DateResolver,
-    Groups,
     Narrative,
     Resolved,
     Unresolvable,
     combine_range,
     period_ending,
-    point,
     same,
     since,
     until,
@@ -301,9 +299,4 @@ class DateExtractor:
         return self.compose(text, self.resolve_atoms(text, atoms, ref))
 
 
-def resolve_text(extractor: DateExtractor, text: str, ref: datetime | None) -> list[tuple[str, DateValue]]:
-    """(text, value) of every date expression in ``text`` (for quick checks and notebooks)."""
-    return [(text[f.start : f.end], f.value) for f in extractor.find(text, ref)]
-
-
-__all__ = ["Atom", "DateExtractor", "Found", "Groups", "point", "resolve_text"]
+__all__ = ["Atom", "DateExtractor", "Found"]

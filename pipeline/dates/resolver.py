@@ -660,8 +660,3 @@ def window(
     end = resolver.move(start, length, 1)
     iv = Interval(start, end, "day", a.interval.fuzzy)
     return Resolved(DateValue("range", iso(start), iso(end), "day", iv.fuzzy), iv)
-
-
-def shift_interval(iv: Interval, unit: str, amount: int) -> Interval:
-    """``iv`` moved by ``amount`` units (both ends)."""
-    return Interval(shift(iv.start, unit, amount), shift(iv.end, unit, amount), iv.grain, iv.fuzzy)

@@ -27,7 +27,6 @@ from pipeline.dates.calendar import (
     month_interval,
     quarter_interval,
     safe_date,
-    shift,
     week_interval,
     year_interval,
 )

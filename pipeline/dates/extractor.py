@@ -181,7 +181,7 @@ class DateExtractor:
         if is_period and not res.now and not iv.fuzzy and not derived:
             story.period = iv
         part = self.resolver.parts.get(atom.groups.get("part") or "")
-        if atom.rule.params.get("report") or (part is not None and part.report):
+        if atom.rule.params.get("report") or atom.groups.get("report") or (part is not None and part.report):
             story.report = iv
 
     # -- pass 2: compositions -----------------------------------------------------

@@ -377,7 +377,9 @@ class DateExtractor:
 
     def __init__(self, rules: DatesFile) -> None:
         self.rules = rules
-        self.compiled = [CompiledDateRule(r, compile_with_macros(r.pattern, rules.macros)) for r in rules.rules]
+        self.compiled = [
+            CompiledDateRule(r, compile_with_macros(r.pattern, rules.macros, rule_id=r.id)) for r in rules.rules
+        ]
         self.resolver = DateResolver(rules)
 
     @classmethod

@@ -76,7 +76,8 @@ _FIELDS = sorted(set(RunConfig.model_fields) - {"path"})
 
 def _line_of_key(text: str, key: str) -> int:
     """The line where ``key = ...`` (or ``[key]``) is written; 1 when it cannot be found."""
-    pattern = regex.compile(rf"^\s*(?:{regex.escape(key)}\s*=|\[\s*{regex.escape(key)}\s*\])", regex.MULTILINE)
+    name = regex.escape(key)
+    pattern = regex.compile(rf"^[ \t]*(?:{name}[ \t]*=|\[[ \t]*{name}[ \t]*\])", regex.MULTILINE)
     m = pattern.search(text)
     return text.count("\n", 0, m.start()) + 1 if m else 1
 

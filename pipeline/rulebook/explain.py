@@ -313,7 +313,8 @@ def render(expl: Explanation, *, verbose: bool = False) -> str:
     """The explanation as text for a terminal."""
     doc = expl.document
     lines: list[str] = []
-    lines.append(f"text ({len(doc.text)} characters, doc_date {doc.doc_date.value} from {doc.doc_date.origin}):")
+    anchor = f"doc_date {doc.doc_date.value} ({doc.doc_date.origin})" if doc.doc_date.value else "no doc_date"
+    lines.append(f"text ({len(doc.text)} characters, {anchor}):")
     lines.extend(f"  {line}" for line in doc.text.splitlines() or [""])
     if doc.repairs:
         lines.append("")

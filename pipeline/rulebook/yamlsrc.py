@@ -19,13 +19,27 @@ from typing import Any
 import yaml
 
 try:  # the C loader is ten times faster on large gazetteers
-    _SafeLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _SafeLoader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+
+class _SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, except that ``2025-11-20`` stays a string.
+
+    Reference dates are written unquoted all the time; as YAML timestamps they would
+    become ``date`` objects (and ``2025-13-01`` a crash) instead of text to validate.
+    """
+
+
+_SafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
 
 _CORE = "tag:yaml.org,2002:"
 ALLOWED_TAGS = frozenset(
-    _CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+    _CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge")
 )
 # Values (counting every alias expansion) a rule file may hold; the largest built-in
 # file holds a few thousand.
@@ -114,7 +128,10 @@ def parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
             raise problem
         if _expanded_size(node) > MAX_EXPANDED_NODES:
             raise YamlProblem(1, (), f"aliases expand to more than {MAX_EXPANDED_NODES} values")
-        return loader.construct_document(node), node
+        try:
+            return loader.construct_document(node), node
+        except (ValueError, TypeError, OverflowError) as exc:  # a scalar its tag cannot hold
+            raise YamlProblem(1, (), f"a value cannot be read: {exc}") from None
     finally:
         loader.dispose()
 

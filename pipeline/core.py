@@ -11,6 +11,7 @@ from typing import Any
 
 import regex
 
+from pipeline.config import RunConfig, load_config
 from pipeline.errors import ErrorCode, InputError, PipelineError
 from pipeline.records import DocDate, Document
 from pipeline.repair.decode import decode_bytes
@@ -126,6 +127,20 @@ class Pipeline:
         built = [make_stage(name, context) for name in (stages or DEFAULT_STAGES)]
         check_order(built)
         return cls(rulebook, built, dict(options))
+
+    @classmethod
+    def from_config(
+        cls, config: RunConfig | Path | str, *, rules: Sequence[Path | str] = (), **options: object
+    ) -> Pipeline:
+        """Build from a TOML run config: its overlays, then ``rules``; its options, then ``options``.
+
+        Raises:
+            ConfigError: the config file does not validate (E207, E208).
+            RuleError: a rule file does not validate.
+
+        """
+        settings = config if isinstance(config, RunConfig) else load_config(config)
+        return cls.build([*settings.rules, *rules], **{**settings.stage_options(), **options})
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""

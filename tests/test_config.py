@@ -59,3 +59,16 @@ def test_not_toml_or_missing(tmp_path: Path) -> None:
     assert info.value.code is ErrorCode.E208 and "not valid TOML" in str(info.value)
     with pytest.raises(ConfigError, match="cannot be read"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_pipeline_from_config(tmp_path: Path) -> None:
+    from pipeline.core import Pipeline
+
+    rules = tmp_path / "my_rules"
+    rules.mkdir()
+    (rules / "gaz.yaml").write_text("kind: gazetteer\nentries:\n  - {name: 深蓝航天}\n", encoding="utf-8")
+    (tmp_path / "run.toml").write_text('rules = ["my_rules"]\npattern_timeout = 1.5\n', encoding="utf-8")
+    pipe = Pipeline.from_config(tmp_path / "run.toml", stages=["normalize", "segment", "entities", "mentions"])
+    assert pipe.pattern_budget == 1.5
+    assert pipe.rulebook.dirs[-1] == rules.resolve()
+    assert [m.text for m in pipe.process("深蓝航天发射火箭").mentions] == ["深蓝航天"]

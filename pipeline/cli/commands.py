@@ -119,7 +119,14 @@ def run(
             continue
         writer.add(doc)
     manifest = writer.close(
-        {"inputs": list(inputs), "rules": pipe.rulebook.hashes(), "rules_fingerprint": pipe.rulebook.fingerprint()}
+        {
+            "inputs": list(inputs),
+            "rules": pipe.rulebook.hashes(),
+            "rules_fingerprint": pipe.rulebook.fingerprint(),
+            "rule_layers": [str(d) for d in pipe.rulebook.dirs],
+            "pattern_timeout": pipe.pattern_budget,
+            "config": str(settings.path) if settings.path is not None else None,
+        }
     )
     for line in summary_lines(manifest):
         typer.echo(line)

@@ -24,7 +24,7 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="A TOML run config (rules overlays, inputs, out, format, doc_date, pattern_timeout, [options]).",
+        help="A TOML run config: rules overlays, inputs, out, format, doc_date, pattern_timeout, stage options.",
     ),
 ]
 PatternTimeoutOption = Annotated[

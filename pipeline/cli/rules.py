@@ -67,16 +67,35 @@ def lint(
     layers = [*overlays(rules, settings), *(paths or [])]
     report = lint_rules(layers, only=layers or None)
     for problem in report.problems:
-        _echo(("error   " if is_error(problem) else "warning ") + str(problem))
+        _echo(("error   " if is_error(problem) else "warning ") + _relative_message(problem))
     for note in report.notes:
         _echo(note)
     if verbose:
         for loaded in report.rulebook.files:
             _echo(f"checked {loaded.path} ({loaded.kind}, layer {loaded.layer})")
     errors, warnings = len(report.errors), len(report.warnings)
-    _echo(f"{len(report.rulebook.files)} rule files valid, {errors} errors, {warnings} warnings")
+    _echo(
+        f"{_count(len(report.rulebook.files), 'rule file')} loaded, "
+        f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+    )
     if errors or (strict and warnings):
         raise typer.Exit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _relative_message(problem: PipelineError) -> str:
+    """The problem's message with its path relative to the working folder, where it is under it."""
+    path = problem.details.get("path")
+    if isinstance(path, Path):
+        try:
+            shown = path.resolve().relative_to(Path.cwd())
+        except ValueError:
+            return str(problem)
+        return problem.code.message(**{**problem.details, "path": shown})
+    return str(problem)
 
 
 @rules_app.command("test")
@@ -100,7 +119,7 @@ def test(
     """Run the inline examples of every rule at their reference date, like a test runner.
 
     Prints each failure with its file:line, what the example expects and what the
-    pipeline gave; known failures (``xfail: reason``) are listed apart and do not
+    pipeline gave; known failures (marked xfail) are listed apart and do not
     fail the run, unless they pass (then the mark must go). Exit 1 on any failure.
     """
     from pipeline.rulebook.examples import collect_cases, evaluate

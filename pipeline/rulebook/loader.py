@@ -336,15 +336,26 @@ class Rulebook:
 # Checks across files
 
 
+class _LazyLines:
+    """A file's line index, parsed only when an error needs a line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._index: LineIndex | None = None
+
+    def line(self, location: Sequence[str | int]) -> int | None:
+        if self._index is None:
+            self._index = LineIndex.of(self.path)
+        return self._index.line(location)
+
+
 def _check_ids(files: Sequence[LoadedFile]) -> Iterator[RuleError]:
     """Rule ids are unique across every file and overlay, unless a later rule ``replaces`` one."""
     seen: dict[str, tuple[LoadedFile, Location]] = {}
     for f in files:
-        lines: LineIndex | None = None
+        lines = _LazyLines(f.path)
         for rule_id, item, loc in _items_with_ids(f.model):
             replaces = getattr(item, "replaces", None)
-            if lines is None:
-                lines = LineIndex.of(f.path)
             if rule_id in seen and replaces != rule_id:
                 first_file, first_loc = seen[rule_id]
                 yield RuleError(
@@ -416,7 +427,7 @@ def _check_patterns(files: Sequence[LoadedFile], merged: Mapping[str, RuleFile])
     for f in files:
         macros: dict[str, str] = dict(getattr(merged.get(f.kind), "macros", None) or {})
         flags = KIND_FLAGS.get(f.kind, 0)
-        lines: LineIndex | None = None
+        lines = _LazyLines(f.path)
         checks: list[tuple[Location, str, str]] = [
             (("macros", name), value, f"macro {name}")
             for name, value in (getattr(f.model, "macros", None) or {}).items()
@@ -430,8 +441,6 @@ def _check_patterns(files: Sequence[LoadedFile], merged: Mapping[str, RuleFile])
                 detail = str(exc)
             except ValueError as exc:
                 detail = str(exc)
-            if lines is None:
-                lines = LineIndex.of(f.path)
             yield RuleError(ErrorCode.E204, path=f.path, line=lines.line(loc) or 1, rule_id=rule_id, detail=detail)
 
 

@@ -160,3 +160,7 @@ def test_a_catastrophic_pattern_fails_one_document_and_the_batch_goes_on(tmp_pat
     assert "my.dates.catastrophic" in failures[0]["message"] and failures[0]["source"].endswith("1_slow.txt")
     documents = (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(documents) == 1 and "2025年3月" in documents[0]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pattern_timeout"] == 0.2
+    assert manifest["rule_layers"][-1].endswith("bad_rules")
+    assert any(path.endswith("bad_rules/dates.yaml") for path in manifest["rules"])

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.errors import PipelineError
-from pipeline.rulebook.loader import LoadedFile, Rulebook
+from pipeline.rulebook.loader import LoadedFile, Rulebook, list_items
 from pipeline.rulebook.schemas.base import Example, Negative, RuleFile
 from pipeline.rulebook.schemas.events import EventExample
 from pipeline.rulebook.schemas.lexicon import SegmentExample
@@ -108,15 +108,12 @@ class CaseResult:
 
 def _rule_items(model: RuleFile) -> Iterator[tuple[str, str, int, Any]]:
     """``(rule id, list field, index, item)`` of every item that has examples."""
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                rule_id = getattr(item, "id", None) or (
-                    f"{model.kind}.{item.name}" if isinstance(getattr(item, "name", None), str) else None
-                )
-                if rule_id and getattr(item, "examples", None):
-                    yield rule_id, name, i, item
+    for name, i, item in list_items(model):
+        rule_id = getattr(item, "id", None) or (
+            f"{model.kind}.{item.name}" if isinstance(getattr(item, "name", None), str) else None
+        )
+        if rule_id and getattr(item, "examples", None):
+            yield rule_id, name, i, item
 
 
 def _display_path(path: Path) -> str:

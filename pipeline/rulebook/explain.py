@@ -25,6 +25,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pipeline.rulebook.examples import KIND_LABELS
+from pipeline.rulebook.loader import rules_with_ids
 
 if TYPE_CHECKING:
     from pipeline.core import Pipeline, TracedRun
@@ -91,14 +92,9 @@ def _rule_table(pipeline: Pipeline) -> dict[str, tuple[str, int]]:
     table: dict[str, tuple[str, int]] = {}
     book = pipeline.rulebook
     for loaded in book.files:
-        for name in type(loaded.model).model_fields:
-            value = getattr(loaded.model, name)
-            if not isinstance(value, list):
-                continue
-            for item in value:
-                rule_id = getattr(item, "id", None)
-                if isinstance(rule_id, str) and book.is_active(loaded.kind, item):
-                    table[rule_id] = (loaded.kind, int(getattr(item, "priority", 0) or 0))
+        for rule_id, item, _loc in rules_with_ids(loaded.model):
+            if book.is_active(loaded.kind, item):
+                table[rule_id] = (loaded.kind, int(getattr(item, "priority", 0) or 0))
     return table
 
 

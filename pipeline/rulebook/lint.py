@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ErrorCode, RuleError
-from pipeline.rulebook.loader import LoadedFile, Rulebook, format_loc, overlay_key, pattern_fields, scan_rulebook
+from pipeline.rulebook.loader import (
+    LoadedFile,
+    Rulebook,
+    format_loc,
+    list_items,
+    overlay_key,
+    pattern_fields,
+    rules_with_ids,
+    scan_rulebook,
+)
 from pipeline.rulebook.patterns import undefined_macros
 from pipeline.rulebook.schemas.base import Example, Negative
 from pipeline.rulebook.yamlsrc import LineIndex
@@ -77,30 +86,16 @@ def _under(path: Path, roots: Sequence[Path]) -> bool:
     return any(resolved == r.resolve() or r.resolve() in resolved.parents for r in roots)
 
 
-def _id_items(loaded: LoadedFile) -> Iterator[tuple[str, Any, tuple[str | int, ...]]]:
-    for name in type(loaded.model).model_fields:
-        value = getattr(loaded.model, name)
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                rule_id = getattr(item, "id", None)
-                if isinstance(rule_id, str):
-                    yield rule_id, item, (name, i)
-
-
 def _positive_count(loaded: LoadedFile) -> int:
     model = loaded.model
     count = len(getattr(model, "examples", None) or [])
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if isinstance(value, list):
-            count += sum(len(getattr(item, "examples", None) or []) for item in value)
-    return count
+    return count + sum(len(getattr(item, "examples", None) or []) for _name, _i, item in list_items(model))
 
 
 def _coverage_warnings(loaded: LoadedFile, lines: LineIndex) -> Iterator[RuleError]:
     """Every rule (an item with an id) needs a positive example; every file needs negatives."""
     has_rules = False
-    for rule_id, item, loc in _id_items(loaded):
+    for rule_id, item, loc in rules_with_ids(loaded.model):
         has_rules = True
         if not getattr(item, "examples", None):
             yield RuleError(ErrorCode.W201, path=loaded.path, line=lines.line(loc) or 1, rule_id=rule_id)
@@ -120,75 +115,49 @@ def _macro_warnings(loaded: LoadedFile, rulebook: Rulebook, lines: LineIndex) ->
             )
 
 
+_ONE_ENTRY = "a name can stand for one entry only"
+
+
 def _entry_warnings(loaded: LoadedFile, lines: LineIndex) -> Iterator[RuleError]:
     """Entries keyed by name, and aliases, that repeat inside one file (only the last one counts)."""
-    for name in type(loaded.model).model_fields:
-        value = getattr(loaded.model, name)
-        if not isinstance(value, list):
+    first_key: dict[tuple[str, str], int] = {}
+    alias_owner: dict[tuple[str, str], tuple[str, int]] = {}
+    for name, i, item in list_items(loaded.model):
+        key = overlay_key(item)
+        if key is None:
             continue
-        first_key: dict[str, int] = {}
-        first_alias: dict[str, tuple[str, int]] = {}
-        for i, item in enumerate(value):
-            key = overlay_key(item)
-            if key is None:
-                continue
-            line = lines.line((name, i)) or 1
-            if key in first_key:
-                yield RuleError(
-                    ErrorCode.W205,
-                    path=loaded.path,
-                    line=line,
-                    what=f"{name} entry",
-                    name=key,
-                    first=f"line {first_key[key]}",
-                    effect="merge the two entries",
-                )
-            first_key.setdefault(key, line)
-            for alias in getattr(item, "aliases", None) or []:
-                owner = first_alias.get(alias)
-                if owner is not None and owner[0] != key:
-                    yield RuleError(
-                        ErrorCode.W205,
-                        path=loaded.path,
-                        line=line,
-                        what=f"alias of {key}",
-                        name=alias,
-                        first=f"an alias of {owner[0]} (line {owner[1]})",
-                        effect="a name can stand for one entry only",
-                    )
-                first_alias.setdefault(alias, (key, line))
-            if key in first_alias and first_alias[key][0] != key:
-                owner = first_alias[key]
-                yield RuleError(
-                    ErrorCode.W205,
-                    path=loaded.path,
-                    line=line,
-                    what=f"{name} entry",
-                    name=key,
-                    first=f"an alias of {owner[0]} (line {owner[1]})",
-                    effect="a name can stand for one entry only",
-                )
+        line = lines.line((name, i)) or 1
+        if (name, key) in first_key:
+            yield _repeat(loaded, line, f"{name} entry", key, f"line {first_key[name, key]}", "merge the two entries")
+        first_key.setdefault((name, key), line)
+        words = [(alias, f"alias of {key}") for alias in getattr(item, "aliases", None) or []]
+        for word, what in [*words, (key, f"{name} entry")]:
+            owner = alias_owner.get((name, word))
+            if owner is not None and owner[0] != key:
+                yield _repeat(loaded, line, what, word, f"an alias of {owner[0]} (line {owner[1]})", _ONE_ENTRY)
+            if word != key:
+                alias_owner.setdefault((name, word), (key, line))
+
+
+def _repeat(loaded: LoadedFile, line: int, what: str, word: str, first: str, effect: str) -> RuleError:
+    return RuleError(ErrorCode.W205, path=loaded.path, line=line, what=what, name=word, first=first, effect=effect)
 
 
 def _overlay_notes(rulebook: Rulebook, only: Sequence[Path] | None) -> Iterator[str]:
     """Entries an overlay replaces by repeating their name or code (intended, but worth seeing)."""
     seen: dict[tuple[str, str, str], LoadedFile] = {}
     for loaded in rulebook.files:
-        for name in type(loaded.model).model_fields:
-            value = getattr(loaded.model, name)
-            if not isinstance(value, list):
+        for name, _i, item in list_items(loaded.model):
+            key = overlay_key(item)
+            if key is None:
                 continue
-            for item in value:
-                key = overlay_key(item)
-                if key is None:
-                    continue
-                earlier = seen.get((loaded.kind, name, key))
-                if earlier is not None and earlier.layer < loaded.layer and (only is None or _under(loaded.path, only)):
-                    yield (
-                        f"note: {loaded.path}: {name} entry {key!r} replaces the one in {earlier.path} "
-                        "(whole: repeat every field you want to keep)"
-                    )
-                seen[(loaded.kind, name, key)] = loaded
+            earlier = seen.get((loaded.kind, name, key))
+            if earlier is not None and earlier.layer < loaded.layer and (only is None or _under(loaded.path, only)):
+                yield (
+                    f"note: {loaded.path}: {name} entry {key!r} replaces the one in {earlier.path} "
+                    "(whole: repeat every field you want to keep)"
+                )
+            seen[(loaded.kind, name, key)] = loaded
 
 
 def _example_errors(loaded: LoadedFile, lines: LineIndex, rulebook: Rulebook) -> Iterator[RuleError]:
@@ -214,12 +183,9 @@ def _example_errors(loaded: LoadedFile, lines: LineIndex, rulebook: Rulebook) ->
         yield problem(("reference_time",), f"{model.reference_time!r} is not an ISO date or datetime")
     located: list[tuple[tuple[str | int, ...], Any]] = [(("negatives", i), n) for i, n in enumerate(model.negatives)]
     located += [(("examples", i), e) for i, e in enumerate(getattr(model, "examples", None) or [])]
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                for j, example in enumerate(getattr(item, "examples", None) or []):
-                    located.append(((name, i, "examples", j), example))
+    for name, i, item in list_items(model):
+        for j, example in enumerate(getattr(item, "examples", None) or []):
+            located.append(((name, i, "examples", j), example))
     for loc, example in located:
         span = getattr(example, "span", None)
         if isinstance(span, str) and isinstance(example, Example | Negative) and not contains(example.text, span):

@@ -17,7 +17,7 @@ import difflib
 import hashlib
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,16 +220,21 @@ def rule_files(folder: Path) -> list[Path]:
 # Merging
 
 
-def _items_with_ids(model: BaseModel) -> Iterable[tuple[str, BaseModel, Location]]:
-    """Yield ``(id, item, location)`` for every rule with an ``id`` in a file."""
+def list_items(model: BaseModel) -> Iterator[tuple[str, int, Any]]:
+    """``(field, index, item)`` of every item of every list field of a rule file (rules, entries ...)."""
     for name in type(model).model_fields:
         value = getattr(model, name)
         if isinstance(value, list):
             for i, item in enumerate(value):
-                if isinstance(item, BaseModel):
-                    item_id = getattr(item, "id", None)
-                    if isinstance(item_id, str):
-                        yield item_id, item, (name, i)
+                yield name, i, item
+
+
+def rules_with_ids(model: BaseModel) -> Iterator[tuple[str, Any, Location]]:
+    """Yield ``(id, item, location)`` for every rule with an ``id`` in a file."""
+    for name, i, item in list_items(model):
+        item_id = getattr(item, "id", None) if isinstance(item, BaseModel) else None
+        if isinstance(item_id, str):
+            yield item_id, item, (name, i)
 
 
 def _merge_lists(base: list[Any], extra: list[Any]) -> list[Any]:
@@ -313,10 +318,7 @@ class Rulebook:
             merged = self.get(kind)
             ids: set[int] = set()
             if merged is not None:
-                for name in type(merged).model_fields:
-                    value = getattr(merged, name)
-                    if isinstance(value, list):
-                        ids.update(id(v) for v in value)
+                ids.update(id(item) for _name, _i, item in list_items(merged))
             self._active[kind] = ids
         return id(item) in self._active[kind]
 
@@ -354,7 +356,7 @@ def _check_ids(files: Sequence[LoadedFile]) -> Iterator[RuleError]:
     seen: dict[str, tuple[LoadedFile, Location]] = {}
     for f in files:
         lines = _LazyLines(f.path)
-        for rule_id, item, loc in _items_with_ids(f.model):
+        for rule_id, item, loc in rules_with_ids(f.model):
             replaces = getattr(item, "replaces", None)
             if rule_id in seen and replaces != rule_id:
                 first_file, first_loc = seen[rule_id]

@@ -259,12 +259,13 @@ class SafePattern:
         if scope is not None and scope.deadline is not None:
             scope.deadline.charge(self._name, time.perf_counter() - started)
 
-    def _call(self, method: str, string: str, timeout: float | None, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, method: str, timeout: float | None, *args: Any, **kwargs: Any) -> Any:
+        """Call ``method`` of the compiled pattern with the budget's timeout, and charge the time."""
         scope = _SCOPE.get()
         limit = self._limit(scope, timeout)
         started = time.perf_counter()
         try:
-            return getattr(self._compiled, method)(string, *args, timeout=limit, **kwargs)
+            return getattr(self._compiled, method)(*args, timeout=limit, **kwargs)
         except TimeoutError:
             raise self._timed_out(scope, limit) from None
         finally:
@@ -279,7 +280,7 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> regex.Match[str] | None:
         """Like ``regex.Pattern.search``, within the document's budget."""
-        m = self._call("search", string, timeout, pos, endpos, **kw)
+        m = self._call("search", timeout, string, pos, endpos, **kw)
         self._log(_SCOPE.get(), m, string)
         return m
 
@@ -287,7 +288,7 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> regex.Match[str] | None:
         """Like ``regex.Pattern.match``, within the document's budget."""
-        m = self._call("match", string, timeout, pos, endpos, **kw)
+        m = self._call("match", timeout, string, pos, endpos, **kw)
         self._log(_SCOPE.get(), m, string)
         return m
 
@@ -295,7 +296,7 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> regex.Match[str] | None:
         """Like ``regex.Pattern.fullmatch``, within the document's budget."""
-        m = self._call("fullmatch", string, timeout, pos, endpos, **kw)
+        m = self._call("fullmatch", timeout, string, pos, endpos, **kw)
         self._log(_SCOPE.get(), m, string)
         return m
 
@@ -328,38 +329,22 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> list[Any]:
         """Like ``regex.Pattern.findall``, within the document's budget."""
-        return list(self._call("findall", string, timeout, pos, endpos, **kw))
+        return list(self._call("findall", timeout, string, pos, endpos, **kw))
 
     def sub(self, repl: Any, string: str, count: int = 0, *, timeout: float | None = None, **kw: Any) -> str:
         """Like ``regex.Pattern.sub`` (note: ``repl`` first), within the document's budget."""
-        scope = _SCOPE.get()
-        limit = self._limit(scope, timeout)
-        started = time.perf_counter()
-        try:
-            return str(self._compiled.sub(repl, string, count, timeout=limit, **kw))
-        except TimeoutError:
-            raise self._timed_out(scope, limit) from None
-        finally:
-            self._charge(scope, started)
+        return str(self._call("sub", timeout, repl, string, count, **kw))
 
     def subn(
         self, repl: Any, string: str, count: int = 0, *, timeout: float | None = None, **kw: Any
     ) -> tuple[str, int]:
         """Like ``regex.Pattern.subn``, within the document's budget."""
-        scope = _SCOPE.get()
-        limit = self._limit(scope, timeout)
-        started = time.perf_counter()
-        try:
-            text, n = self._compiled.subn(repl, string, count, timeout=limit, **kw)
-            return str(text), int(n)
-        except TimeoutError:
-            raise self._timed_out(scope, limit) from None
-        finally:
-            self._charge(scope, started)
+        text, n = self._call("subn", timeout, repl, string, count, **kw)
+        return str(text), int(n)
 
     def split(self, string: str, maxsplit: int = 0, *, timeout: float | None = None, **kw: Any) -> list[Any]:
         """Like ``regex.Pattern.split``, within the document's budget."""
-        return list(self._call("split", string, timeout, maxsplit, **kw))
+        return list(self._call("split", timeout, string, maxsplit, **kw))
 
 
 def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:

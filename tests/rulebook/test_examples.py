@@ -1,4 +1,11 @@
-"""How examples are collected and judged: lines, kinds, xfail, negatives, replaced rules, credit."""
+"""Every inline example of every rule file is a test (at the file's fixed reference time).
+
+One test id per example (``pytest -k "dates.yaml::dates.ymd"``); ``zhpipe rules test``
+runs the same cases through the same code. An example marked ``xfail: <reason>`` is a
+strict pytest xfail: it fails the suite once it passes, so the mark gets removed. The
+other tests here check how examples are collected and judged: lines, kinds, xfail,
+negatives, replaced rules, credit.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,28 @@ from pathlib import Path
 import pytest
 
 from pipeline.core import Pipeline
-from pipeline.rulebook.examples import Case, collect_cases, evaluate
+from pipeline.rulebook.examples import Case, check_case, collect_cases, evaluate
+from pipeline.rulebook.loader import load_rulebook
+
+CASES = collect_cases(load_rulebook())
+
+
+def _param(case: Case) -> object:
+    marks = [pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else []
+    return pytest.param(case, id=case.case_id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_rule_example(case: Case, pipe: Pipeline) -> None:
+    problem = check_case(case, pipe)
+    if problem is not None:
+        pytest.fail(f"{case.location}: {case.example.text!r}\n  expected {problem.expected}\n  got      {problem.got}")
+
+
+def test_every_rule_file_has_examples() -> None:
+    assert CASES, "no rule examples found"
+    files_with_cases = {c.path for c in CASES}
+    assert len(files_with_cases) >= 9
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -1,0 +1,1 @@
+"""``zhpipe show``: look at one document's record: highlighted mentions, events, repairs."""

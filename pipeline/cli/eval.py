@@ -61,7 +61,7 @@ def eval_command(
     """Per-label P/R/F1 (strict, exact, partial, type), value accuracy, DuEE-fin event tuple F1, and every error."""
     from rich.console import Console
 
-    from pipeline.evaluate.gold import default_corpus_root, load_gold
+    from pipeline.evaluate.gold import default_corpus_root, load_gold_files
     from pipeline.evaluate.importers import TASKS, detect_format, load_shared, parse_label_map
     from pipeline.evaluate.report import check_gate, evaluate, parse_thresholds, render_tables
     from pipeline.evaluate.runner import INPUT_MODES, load_predictions, match_predictions, run_pipeline
@@ -78,13 +78,13 @@ def eval_command(
         )
         raise typer.Exit(2)
     try:
-        fmt = detect_format(gold)
+        fmt = "gold" if gold.is_dir() else detect_format(gold)
         if fmt == "gold":
             if label_map:
                 raise GoldError(
                     ErrorCode.E404, option="--label-map", detail="applies to shared-data files, not gold files"
                 )
-            gold_set: Any = load_gold(gold, corpus_root=corpus_root)
+            gold_set: Any = load_gold_files(gold, corpus_root=corpus_root)
             labels = list(LABELS)
         else:
             gold_set = load_shared(gold, label_map=parse_label_map(label_map), task=task, limit=limit)
@@ -99,7 +99,7 @@ def eval_command(
     if not docs:
         typer.echo(f"[E402] gold file {gold}: no valid document to score", err=True)
         raise typer.Exit(2)
-    root = corpus_root or default_corpus_root(gold)
+    root = corpus_root or default_corpus_root(gold if gold.is_file() else gold / "x.jsonl")
     if pred is not None:
         try:
             predictions = list(match_predictions(docs, load_predictions(pred)))

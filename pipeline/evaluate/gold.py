@@ -499,6 +499,36 @@ def load_gold(path: Path | str, *, corpus_root: Path | None = None, check_files:
     return result
 
 
+def load_gold_files(path: Path | str, *, corpus_root: Path | None = None, check_files: bool = True) -> GoldSet:
+    """Load one gold file, or every ``*.jsonl`` of a folder as one set (doc ids unique across files).
+
+    Raises:
+        GoldError: a file cannot be read, or the folder holds no gold file (code E402).
+
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return load_gold(path, corpus_root=corpus_root, check_files=check_files)
+    files = sorted(path.glob("*.jsonl"))
+    if not files:
+        raise GoldError(ErrorCode.E402, path=path, detail="holds no *.jsonl gold file")
+    merged = GoldSet(path)
+    seen: dict[str, str] = {}
+    for file in files:
+        part = load_gold(file, corpus_root=corpus_root, check_files=check_files)
+        merged.problems.extend(part.problems)
+        for doc in part.documents:
+            if doc.doc_id in seen:
+                detail = f"duplicate doc_id {doc.doc_id!r} (also in {seen[doc.doc_id]})"
+                merged.problems.append(
+                    GoldError(ErrorCode.E401, path=file, line=doc.line, field="doc_id", detail=detail)
+                )
+                continue
+            seen[doc.doc_id] = str(file)
+            merged.documents.append(doc)
+    return merged
+
+
 def decimal_equal(a: str | None, b: str | None) -> bool:
     """Compare two decimal strings by value ("1.60" equals "1.6"); ``None`` only equals ``None``."""
     if a is None or b is None:

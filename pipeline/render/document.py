@@ -18,7 +18,7 @@ from pipeline.render.html import LABEL_COLOURS, Mark, esc, marked_text, page
 _SHOW_CSS = """
 span.trg { border-bottom: 2px solid #d1495b; }
 span.arg { border-bottom: 2px dotted #6b4fbb; }
-span.rep { background-image: linear-gradient(transparent 82%, #ffd54f 82%); }
+body.show-repairs span.rep { background-image: linear-gradient(transparent 82%, #ffd54f 82%); }
 body.hide-DATE mark.m-DATE, body.hide-AMOUNT mark.m-AMOUNT, body.hide-ORG mark.m-ORG,
 body.hide-PERSON mark.m-PERSON, body.hide-PRODUCT mark.m-PRODUCT { background: transparent; }
 .legend label { cursor: pointer; }
@@ -37,7 +37,10 @@ _SHOW_SCRIPT = """
   document.body.dataset.mentions = String(Object.keys(ids).length);
   document.body.dataset.rendered = 'yes';
   document.querySelectorAll('.legend input').forEach(function (box) {
-    box.addEventListener('change', function () { document.body.classList.toggle('hide-' + box.value, !box.checked); });
+    box.addEventListener('change', function () {
+      if (box.value === 'repairs') { document.body.classList.toggle('show-repairs', box.checked); }
+      else { document.body.classList.toggle('hide-' + box.value, !box.checked); }
+    });
   });
 })();
 """
@@ -223,7 +226,7 @@ def render_document(record: Mapping[str, Any], *, raw_text: str | None = None, r
     body = (
         f"<h1>{esc(record.get('doc_id', 'document'))}</h1>{meta}"
         f"<div class='legend'>{legend} <span class='trg'>trigger</span> <span class='arg'>argument</span> "
-        f"<span class='rep'>repaired</span></div>"
+        f"<label><span class='rep'><input type='checkbox' value='repairs'> repaired text</span></label></div>"
         f"<h2>Normalised text</h2><div class='doc' id='text'>{marked_text(text, document_marks(record))}</div>"
         f"<h2>Events</h2>{_events_table(record)}"
         f"<h2>Normalisation repairs</h2>{_repairs_section(record, repair_limit)}{raw}"

@@ -127,7 +127,10 @@ def eval_command(
         "gold_problems": [str(p) for p in gold_set.problems],
         "doc_dates": "pipeline" if own_dates else "gold",
     }
-    result = evaluate(predictions, labels=labels, task=task, meta=meta)
+    event_types = getattr(gold_set, "event_types", None)
+    if event_types is not None:
+        meta["event_types_scored"] = event_types
+    result = evaluate(predictions, labels=labels, task=task, meta=meta, event_types=event_types)
     gate_failures = check_gate(result, thresholds)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "metrics.json", json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")

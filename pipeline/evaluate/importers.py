@@ -32,6 +32,8 @@ class ImportedSet(GoldSet):
 
     labels: list[str] = field(default_factory=list)
     dropped_labels: dict[str, int] = field(default_factory=dict)
+    # The event types the dataset annotates; predicted events of other types are not scored.
+    event_types: list[str] | None = None
 
 
 def detect_format(path: Path) -> str:
@@ -181,6 +183,8 @@ def load_shared(
         result.problems.extend(problems)
         if doc is not None:
             result.documents.append(doc)
+    if task in ("all", "events"):
+        result.event_types = sorted({e.type for d in result.documents for e in d.events})
     if label_map:
         result.labels = sorted(set(label_map.values()), key=LABELS.index)
     else:

@@ -9,8 +9,8 @@ compares it with ``--min-f1`` thresholds (``DATE=0.8`` is the strict F1 of DATE,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rich.console import Console
@@ -105,12 +105,20 @@ def evaluate(
     labels: Sequence[str],
     task: str = "all",
     meta: Mapping[str, Any] | None = None,
+    event_types: Collection[str] | None = None,
 ) -> EvalResult:
-    """Score ``predictions`` against their gold documents."""
+    """Score ``predictions`` against their gold documents.
+
+    ``event_types``: when the gold annotates only some event types (DuEE-fin has 13),
+    predicted events of other types are left out rather than counted as spurious.
+    """
     pairs: list[ScoredPair] = []
     failures: list[dict[str, str]] = []
     for p in predictions:
-        pairs.append(pair(p.gold, p.pred, labels, p.variant))
+        pred = p.pred
+        if event_types is not None:
+            pred = replace(pred, events=tuple(e for e in pred.events if e.type in event_types))
+        pairs.append(pair(p.gold, pred, labels, p.variant))
         if p.failure:
             failures.append({"doc_id": p.gold.doc_id, "variant": p.variant, "message": p.failure})
     do_ner = task in ("all", "ner") and bool(labels)
@@ -213,7 +221,9 @@ def render_tables(result: EvalResult, console: Console) -> None:
         rows.append(("ALL", result.ner["overall"]))
         for label, per in rows:
             values = (result.values or {}).get(label)
-            value_cell = f"{values['accuracy']:.3f} ({values['equal']}/{values['matched']})" if values else ""
+            value_cell = (
+                f"{values['accuracy']:.3f} ({values['equal']}/{values['matched']})" if values and values["gold"] else ""
+            )
             strict = per["strict"]
             table.add_row(
                 label,

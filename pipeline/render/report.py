@@ -61,7 +61,9 @@ def _scores_table(result: EvalResult) -> str:
     rows = []
     for label, per in [*((lb, result.ner["labels"][lb]) for lb in result.labels), ("ALL", result.ner["overall"])]:
         values = (result.values or {}).get(label)
-        value_cell = f"{values['accuracy']:.3f} ({values['equal']}/{values['matched']})" if values else ""
+        value_cell = (
+            f"{values['accuracy']:.3f} ({values['equal']}/{values['matched']})" if values and values["gold"] else ""
+        )
         cells = "".join(
             f"<td class='num'>{per[s]['precision']:.3f} / {per[s]['recall']:.3f} / <b>{per[s]['f1']:.3f}</b></td>"
             for s in SCHEMES

@@ -209,3 +209,48 @@ def test_bad_gold_lines_are_reported_and_the_rest_scored(tmp_path: Path) -> None
     assert code == 0, stderr
     assert f"{path}, line 2, field mentions[0].text" in stderr
     assert json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["documents"] == 1
+
+
+SHARED = Path("/work/shared/data")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED / "duee_fin" / "dev.jsonl").exists(), reason="the shared DuEE-fin data is not here")
+def test_duee_fin_dev_events(tmp_path: Path) -> None:
+    code, _out, stderr = zhpipe(
+        "eval", "--gold", SHARED / "duee_fin" / "dev.jsonl", "--task", "events", "--limit", "300", "--out", tmp_path
+    )
+    assert code == 0, stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["documents"] == 300 and metrics["ner"] is None
+    assert len(metrics["event_types_scored"]) == 13
+    assert metrics["events"]["tuples"]["f1"] > 0.15 and metrics["events"]["types"]["f1"] > 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED / "cluener2020" / "dev.jsonl").exists(), reason="the shared CLUENER data is not here")
+def test_cluener_dev_ner(tmp_path: Path) -> None:
+    label_map = "company=ORG,organization=ORG,government=ORG,name=PERSON"
+    code, _out, stderr = zhpipe(
+        "eval",
+        "--gold",
+        SHARED / "cluener2020" / "dev.jsonl",
+        "--task",
+        "ner",
+        "--label-map",
+        label_map,
+        "--out",
+        tmp_path,
+    )
+    assert code == 0, stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["labels"] == ["ORG", "PERSON"] and metrics["events"] is None
+    assert metrics["ner"]["labels"]["ORG"]["strict"]["possible"] > 500
+
+
+@pytest.mark.slow
+def test_damaged_copies_of_the_whole_corpus(tmp_path: Path) -> None:
+    code, _out, stderr = zhpipe("eval", "--gold", GOLD / "duee_fin.jsonl", "--damaged", "--out", tmp_path, "-q")
+    assert code == 0, stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["documents"] == 34 and not metrics["failures"]

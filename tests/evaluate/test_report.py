@@ -51,3 +51,16 @@ def test_metrics_dict_has_the_documented_parts() -> None:
     assert data["error_counts"] == {"missed": 1, "spurious": 1}
     assert data["per_document"][0]["errors"][0]["kind"] == "missed"
     assert data["alignment"]["realigned"] == 0
+
+
+def test_event_types_the_gold_does_not_annotate_are_not_scored() -> None:
+    from pipeline.evaluate.model import EvalArgument, EvalEvent
+
+    gold = EvalDoc("d", TEXT, (), (EvalEvent("产品发布", (EvalArgument("产品", "GLM-4"),)),))
+    extra = EvalEvent("营收", (EvalArgument("公司", "智谱AI"),))
+    pred = EvalDoc("d", TEXT, (), (*gold.events, extra))
+    kept = evaluate([Prediction(gold, pred, None)], labels=[], task="events")
+    assert kept.events is not None and kept.events["types"]["predicted"] == 2
+    filtered = evaluate([Prediction(gold, pred, None)], labels=[], task="events", event_types={"产品发布"})
+    assert filtered.events is not None and filtered.events["types"]["precision"] == 1.0
+    assert filtered.ner is None

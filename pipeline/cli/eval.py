@@ -127,6 +127,13 @@ def eval_command(
         "gold_problems": [str(p) for p in gold_set.problems],
         "doc_dates": "pipeline" if own_dates else "gold",
     }
+    if mode == "damaged" and pred is None:
+        skipped = [d.doc_id for d in docs if not d.damaged]
+        if skipped:
+            meta["skipped_without_damaged_copy"] = skipped
+            typer.echo(
+                f"{len(skipped)} gold document(s) have no damaged copy and were not scored: {', '.join(skipped)}"
+            )
     event_types = getattr(gold_set, "event_types", None)
     if event_types is not None:
         meta["event_types_scored"] = event_types

@@ -1,7 +1,9 @@
 """``zhpipe eval`` end to end, and the regression gate on corpus/gold.
 
-The gate's thresholds are the current pipeline's figures minus a margin (measured on
-the raw articles, 2025-11 rules): the coordinator raises them as extractors improve.
+The gate's thresholds are the current pipeline's figures minus a margin (measured on the raw
+articles after merging the dates work: strict F1 DATE 0.905, AMOUNT 0.869, ORG 0.560, PERSON
+0.500, PRODUCT 0.818, all labels 0.719; event tuples 0.502, event types 0.837); the coordinator
+raises them as extractors improve.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from pipeline.cli import app, commands, eval, gold, show  # noqa: F401 - registe
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "corpus" / "gold"
 GATE = [
-    "DATE=0.65",
+    "DATE=0.82",
     "AMOUNT=0.80",
     "ORG=0.50",
-    "PERSON=0.40",
-    "PRODUCT=0.70",
-    "ALL=0.62",
-    "EVENTS=0.42",
-    "EVENT_TYPES=0.75",
+    "PERSON=0.42",
+    "PRODUCT=0.72",
+    "ALL=0.65",
+    "EVENTS=0.44",
+    "EVENT_TYPES=0.76",
 ]
 runner = CliRunner()
 

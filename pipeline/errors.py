@@ -47,6 +47,10 @@ class ErrorCode(Enum):
 
     # Gold and evaluation (E4xx).
     E401 = "gold file {path}, line {line}, field {field}: {detail}"
+    E402 = "gold file {path}: {detail}"
+    E403 = "prediction file {path}, line {line}: {detail}"
+    E404 = "bad evaluation option {option}: {detail}"
+    E405 = "annotation source {path}, line {line}, field {field}: {detail}"
 
     # Output (E5xx).
     E501 = "unknown output format {fmt!r} (known: {known})"

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from pipeline.batch.work import Chunk, ChunkResult, RunConfig, process_chunk, warm_up
+from pipeline.batch.work import Chunk, ChunkResult, PipelineSpec, process_chunk, warm_up
 from pipeline.errors import ErrorCode, OutputError, PipelineError
 
 IN_FLIGHT_PER_WORKER = 2
@@ -57,7 +57,7 @@ class DaskEngine:
         return stack.enter_context(distributed.Client(cluster))
 
     def run(
-        self, chunks: Iterator[Chunk], config: RunConfig, parts_dir: str, fingerprint: str
+        self, chunks: Iterator[Chunk], config: PipelineSpec, parts_dir: str, fingerprint: str
     ) -> Iterator[ChunkResult]:
         """Process ``chunks`` on the cluster and yield their results as they complete."""
         distributed = _import_distributed()

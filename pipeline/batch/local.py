@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from pipeline.batch.work import Chunk, ChunkResult, RunConfig, process_chunk, warm_up
+from pipeline.batch.work import Chunk, ChunkResult, PipelineSpec, process_chunk, warm_up
 from pipeline.errors import ErrorCode, OutputError, PipelineError
 
 IN_FLIGHT_PER_WORKER = 2
@@ -35,7 +35,7 @@ class LocalEngine:
         self.workers = max(1, workers)
 
     def run(
-        self, chunks: Iterator[Chunk], config: RunConfig, parts_dir: str, fingerprint: str
+        self, chunks: Iterator[Chunk], config: PipelineSpec, parts_dir: str, fingerprint: str
     ) -> Iterator[ChunkResult]:
         """Process ``chunks`` and yield their results as they complete."""
         if self.workers == 1:
@@ -50,13 +50,13 @@ class LocalEngine:
             return
         yield from self._run_pool(itertools.chain([first, second], chunks), config, parts_dir, fingerprint)
 
-    def _new_pool(self, config: RunConfig) -> ProcessPoolExecutor:
+    def _new_pool(self, config: PipelineSpec) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up, initargs=(config,)
         )
 
     def _run_pool(
-        self, chunks: Iterator[Chunk], config: RunConfig, parts_dir: str, fingerprint: str
+        self, chunks: Iterator[Chunk], config: PipelineSpec, parts_dir: str, fingerprint: str
     ) -> Iterator[ChunkResult]:
         pool = self._new_pool(config)
         retry: deque[Chunk] = deque()

@@ -32,10 +32,11 @@ from pipeline.batch.compact import compact, read_manifest, up_to_date, write_man
 from pipeline.batch.parts import list_parts, remove_parts, remove_temporaries
 from pipeline.batch.plan import PlanCounts, PlanPolicy, plan_chunks
 from pipeline.batch.state import StateDB
-from pipeline.batch.work import Chunk, ChunkResult, RunConfig
+from pipeline.batch.work import Chunk, ChunkResult, PipelineSpec
 from pipeline.errors import ErrorCode, OutputError
 from pipeline.io.readers import DEFAULT_MAX_BYTES, FEED_SUFFIXES, STDIN, expand, iter_sources
 from pipeline.rulebook.loader import load_rulebook
+from pipeline.rulebook.patterns import DEFAULT_DOCUMENT_BUDGET
 from pipeline.stages.segment import default_backend
 
 STATE_DB = "state.sqlite3"
@@ -50,7 +51,7 @@ class Engine(Protocol):
     workers: int
 
     def run(
-        self, chunks: Iterator[Chunk], config: RunConfig, parts_dir: str, fingerprint: str
+        self, chunks: Iterator[Chunk], config: PipelineSpec, parts_dir: str, fingerprint: str
     ) -> Iterator[ChunkResult]:
         """Process ``chunks``; yield one result per chunk."""
 
@@ -70,6 +71,8 @@ class RunOptions:
     prune: bool = False
     rules: Sequence[str] = ()
     stages: Sequence[str] | None = None
+    stage_options: dict[str, Any] = field(default_factory=dict)
+    config_path: str | None = None
     doc_date: str | None = None
     simplify: bool = True
     segmenter: str | None = None
@@ -205,13 +208,14 @@ def run_batch(options: RunOptions) -> RunReport:
     started = time.perf_counter()
     out_dir = options.out_dir
     engine = make_engine(options)
-    config = RunConfig(
+    config = PipelineSpec(
         rules=tuple(str(Path(r).resolve()) for r in options.rules),
         stages=tuple(options.stages) if options.stages else None,
         simplify=options.simplify,
         doc_date=options.doc_date,
         max_bytes=options.max_bytes,
         segmenter=options.segmenter,
+        options_json=PipelineSpec.encode_options(options.stage_options),
     )
     rulebook = load_rulebook(list(config.rules))
     fingerprint = config.fingerprint(rulebook)
@@ -244,6 +248,9 @@ def run_batch(options: RunOptions) -> RunReport:
                 "inputs": list(options.inputs),
                 "rules": rulebook.hashes(),
                 "rules_fingerprint": rulebook.fingerprint(),
+                "rule_layers": [str(d) for d in rulebook.dirs],
+                "pattern_timeout": float(config.options().get("pattern_timeout") or DEFAULT_DOCUMENT_BUDGET),
+                "config": options.config_path,
                 "pipeline_fingerprint": fingerprint,
                 "segmenter": options.segmenter or default_backend(),
                 "engine": {"name": engine.name, "workers": engine.workers, "scheduler": options.scheduler},
@@ -266,7 +273,7 @@ def run_batch(options: RunOptions) -> RunReport:
 def _execute(
     engine: Engine,
     chunks: Iterator[Chunk],
-    config: RunConfig,
+    config: PipelineSpec,
     out_dir: Path,
     fingerprint: str,
     db: StateDB,

@@ -2,7 +2,7 @@
 
 The same function, :func:`process_chunk`, runs in the driver (one worker), in a
 process pool, or on a Dask worker: it reads the files of its chunk, runs the pipeline
-(built once per process from the run's :class:`RunConfig`), writes the records as one
+(built once per process from the run's :class:`PipelineSpec`), writes the records as one
 committed part, and returns a small :class:`ChunkResult` for the driver to record in
 the state database.
 """
@@ -10,9 +10,11 @@ the state database.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,8 +30,12 @@ from pipeline.stages.segment import default_backend
 
 
 @dataclass(frozen=True, slots=True)
-class RunConfig:
-    """Everything a worker needs to build the same pipeline as the driver (hashable, picklable)."""
+class PipelineSpec:
+    """Everything a worker needs to build the same pipeline as the driver (hashable, picklable).
+
+    ``options_json`` holds the stage options (``pattern_timeout``, a run config's
+    ``[options]`` ...) as sorted JSON, so the spec stays hashable.
+    """
 
     rules: tuple[str, ...] = ()
     stages: tuple[str, ...] | None = None
@@ -37,10 +43,17 @@ class RunConfig:
     doc_date: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     segmenter: str | None = None
+    options_json: str = "{}"
+
+    @staticmethod
+    def encode_options(options: Mapping[str, Any]) -> str:
+        """Stage options as the canonical JSON this spec keeps."""
+        return json.dumps(dict(options), sort_keys=True, ensure_ascii=False, default=str)
 
     def options(self) -> dict[str, Any]:
-        """The pipeline options of this configuration."""
-        options: dict[str, Any] = {"simplify": self.simplify}
+        """The pipeline options of this spec."""
+        options: dict[str, Any] = json.loads(self.options_json)
+        options["simplify"] = self.simplify and bool(options.get("simplify", True))
         if self.segmenter is not None:
             options["segmenter"] = self.segmenter
         return options
@@ -63,6 +76,7 @@ class RunConfig:
             str(self.simplify),
             self.doc_date or "",
             self.segmenter or default_backend(),
+            self.options_json,
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
@@ -120,18 +134,18 @@ WARM_UP_TEXT = (
 
 
 @lru_cache(maxsize=2)
-def pipeline_for(config: RunConfig) -> Pipeline:
+def pipeline_for(config: PipelineSpec) -> Pipeline:
     """The pipeline of ``config``, built once per process (jieba and the rules load once)."""
     return Pipeline.build(list(config.rules), stages=list(config.stages) if config.stages else None, **config.options())
 
 
 @lru_cache(maxsize=2)
-def fingerprint_for(config: RunConfig) -> str:
+def fingerprint_for(config: PipelineSpec) -> str:
     """The fingerprint this process computes for ``config`` (checked by the driver)."""
     return config.fingerprint(pipeline_for(config).rulebook)
 
 
-def warm_up(config: RunConfig) -> None:
+def warm_up(config: PipelineSpec) -> None:
     """Build the pipeline and its segmenter before the first chunk arrives (pool initializer).
 
     A pipeline that cannot be built is not an error here: the first chunk raises it
@@ -151,7 +165,7 @@ def _stat_of(source: FileRef | InputItem) -> tuple[int | None, int | None]:
     return (source.size, source.mtime_ns) if isinstance(source, FileRef) else (None, None)
 
 
-def process_chunk(chunk: Chunk, config: RunConfig, parts_dir: str) -> ChunkResult:
+def process_chunk(chunk: Chunk, config: PipelineSpec, parts_dir: str) -> ChunkResult:
     """Process every input of ``chunk`` and commit their records as part ``chunk.part``."""
     started = time.perf_counter()
     pipe = pipeline_for(config)

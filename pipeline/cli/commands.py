@@ -9,8 +9,16 @@ from typing import Annotated
 import typer
 
 from pipeline.cli import app
-from pipeline.cli.common import DocDateOption, RulesOption, build_pipeline, read_input
-from pipeline.errors import InputError
+from pipeline.cli.common import (
+    ConfigOption,
+    DocDateOption,
+    PatternTimeoutOption,
+    RulesOption,
+    build_pipeline,
+    load_run_config,
+    read_input,
+)
+from pipeline.errors import PipelineError
 
 
 def _write_json(data: object) -> None:
@@ -23,13 +31,16 @@ def extract(
     doc_date: DocDateOption = None,
     rules: RulesOption = None,
     no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Keep Traditional characters.")] = False,
+    config: ConfigOption = None,
+    pattern_timeout: PatternTimeoutOption = None,
 ) -> None:
     """Print the JSON record of one article (UTF-8, not ASCII-escaped)."""
+    settings = load_run_config(config)
     data, source = read_input(file)
-    pipe = build_pipeline(rules, simplify=not no_simplify)
+    pipe = build_pipeline(rules, simplify=not no_simplify, config=settings, pattern_timeout=pattern_timeout)
     try:
-        doc = pipe.process(data, doc_date=doc_date, source=source)
-    except InputError as exc:
+        doc = pipe.process(data, doc_date=doc_date or settings.doc_date, source=source)
+    except PipelineError as exc:  # a bad --doc-date (E109), a pattern timeout (E206)
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     _write_json(doc.to_dict())
@@ -41,10 +52,11 @@ def normalize(
     no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Keep Traditional characters.")] = False,
     repairs: Annotated[bool, typer.Option("--repairs", help="Print the repairs as JSON instead of the text.")] = False,
     rules: RulesOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Print the normalised text (or, with --repairs, every repair made)."""
     data, _source = read_input(file)
-    result = build_pipeline(rules).normalize(data, simplify=not no_simplify)
+    result = build_pipeline(rules, config=load_run_config(config)).normalize(data, simplify=not no_simplify)
     if repairs:
         _write_json({"encoding": result.encoding, "repairs": [r.to_dict() for r in result.repairs]})
     else:

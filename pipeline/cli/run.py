@@ -10,7 +10,14 @@ import regex
 import typer
 
 from pipeline.cli import app
-from pipeline.cli.common import DocDateOption, RulesOption
+from pipeline.cli.common import (
+    ConfigOption,
+    DocDateOption,
+    PatternTimeoutOption,
+    RulesOption,
+    load_run_config,
+    overlays,
+)
 from pipeline.errors import ErrorCode, PipelineError
 
 _SIZE = regex.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", regex.IGNORECASE)
@@ -42,13 +49,14 @@ def default_workers() -> int:
 @app.command()
 def run(
     inputs: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(help="Files, folders (recursive), globs, JSONL feeds, HTML pages, or - (JSONL on stdin)."),
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Output folder (also holds the run state).")],
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (also holds the run state).")] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="Table formats: jsonl, parquet, csv (comma-separated).")
-    ] = "jsonl,parquet",
+        str | None,
+        typer.Option("--format", help="Table formats: jsonl, parquet, csv (comma-separated; default jsonl,parquet)."),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", min=1, help="Worker processes (default: the number of cores).")
     ] = None,
@@ -81,6 +89,8 @@ def run(
     doc_date: DocDateOption = None,
     rules: RulesOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the outputs list any failure.")] = False,
+    config: ConfigOption = None,
+    pattern_timeout: PatternTimeoutOption = None,
 ) -> None:
     """Process many articles into documents.jsonl, mentions/events tables, failures and a manifest.
 
@@ -91,19 +101,32 @@ def run(
     from pipeline.batch.runner import progress_enabled
     from pipeline.io.writers import parse_formats, summary_lines
 
+    settings = load_run_config(config)
+    inputs = inputs or settings.inputs
+    out = out or settings.out
+    if not inputs or out is None:
+        typer.echo("zhpipe run needs INPUT... and --out DIR (on the command line or in --config)", err=True)
+        raise typer.Exit(2)
+    stage_options = settings.stage_options()
+    stage_options.pop("simplify", None)
+    if pattern_timeout is not None:
+        stage_options["pattern_timeout"] = pattern_timeout
     try:
         options = RunOptions(
             inputs=inputs,
             out_dir=out,
-            formats=parse_formats(fmt),
+            formats=parse_formats(fmt or settings.format or "jsonl,parquet"),
             workers=workers or default_workers(),
             engine=engine,
             scheduler=scheduler,
             force=force,
             retry_failed=retry_failed,
             prune=prune,
-            rules=[str(r) for r in rules or []],
-            doc_date=doc_date,
+            rules=[str(r) for r in overlays(rules, settings)],
+            doc_date=doc_date or settings.doc_date,
+            simplify=settings.simplify,
+            stage_options=stage_options,
+            config_path=str(settings.path) if settings.path is not None else None,
             segmenter=segmenter,
             max_bytes=parse_size(max_size),
             chunk_docs=chunk_size,

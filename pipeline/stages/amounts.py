@@ -61,7 +61,9 @@ class AmountExtractor:
             QUAL_PRE=_alternation(pre),
             QUAL_POST=_alternation(post),
         )
-        self.compiled = [CompiledAmountRule(r, compile_with_macros(r.pattern, macros)) for r in rules.rules]
+        self.compiled = [
+            CompiledAmountRule(r, compile_with_macros(r.pattern, macros, rule_id=r.id)) for r in rules.rules
+        ]
         self.cues = regex.compile(_alternation(rules.implied_money_cues))
 
     @classmethod

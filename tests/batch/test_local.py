@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.batch.local import LocalEngine
-from pipeline.batch.work import Chunk, RunConfig, Task
+from pipeline.batch.work import Chunk, PipelineSpec, Task
 from pipeline.errors import OutputError
 from pipeline.io.readers import InputItem
 
-FAST = RunConfig(stages=("normalize",))
+FAST = PipelineSpec(stages=("normalize",))
 
 
 def _chunks(n: int) -> list[Chunk]:
@@ -29,13 +29,13 @@ def test_a_pool_processes_every_chunk(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_cannot_build_the_pipeline_stops_the_run_with_its_reason(tmp_path: Path) -> None:
-    broken = RunConfig(stages=("normalize", "no-such-stage"))
+    broken = PipelineSpec(stages=("normalize", "no-such-stage"))
     with pytest.raises(OutputError, match=r"\[E510\].*no stage named 'no-such-stage'"):
         list(LocalEngine(2).run(iter(_chunks(3)), broken, str(tmp_path), "fp"))
 
 
 def test_workers_that_die_at_start_stop_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def dying_pool(self: LocalEngine, config: RunConfig) -> ProcessPoolExecutor:
+    def dying_pool(self: LocalEngine, config: PipelineSpec) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             2, mp_context=multiprocessing.get_context("spawn"), initializer=os._exit, initargs=(3,)
         )

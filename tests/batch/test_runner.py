@@ -279,3 +279,21 @@ def test_an_output_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "out").write_text("not a folder")
     with pytest.raises(OutputError, match=r"\[E502\].*out"):
         run_batch(options([tmp_path / "in"], tmp_path / "out"))
+
+
+def test_cli_run_takes_inputs_out_and_options_from_a_run_config(tmp_path: Path) -> None:
+    write_articles(tmp_path / "in", 2)
+    config = tmp_path / "run.toml"
+    config.write_text('inputs = ["in"]\nout = "out"\nformat = "jsonl"\npattern_timeout = 2.5\n', encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["run", "--config", str(config), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["config"] == str(config) and manifest["pattern_timeout"] == 2.5
+    assert manifest["counts"]["documents"] == 2 and (tmp_path / "out" / "mentions.jsonl").exists()
+    assert not (tmp_path / "out" / "mentions.parquet").exists()
+    # Another pattern budget is another pipeline: the inputs count as changed.
+    again = runner.invoke(app, ["run", "--config", str(config), "-w", "1", "--pattern-timeout", "3"])
+    assert "2 processed" in again.output
+    missing = runner.invoke(app, ["run", "-w", "1"])
+    assert missing.exit_code == 2 and "needs INPUT" in missing.output

@@ -2,13 +2,11 @@
 
 trafilatura is there because separating an article from navigation, comments and
 footers is a hard, well-studied problem it solves well on Chinese news pages; lxml
-(which it brings) parses the page once more for the metadata, which is read here from
-the places news sites put it, in order of trust:
-
-1. ``<meta>`` tags (``article:published_time``, ``pubdate``, ``publishdate`` ...),
-2. JSON-LD ``datePublished``,
-3. ``<time datetime=...>``,
-4. a dateline (``2025年11月18日 09:30 来源：...``) in the text just after the headline.
+(which it brings) parses the page once more for the title and canonical url. The
+publication date comes from :mod:`pipeline.dates.metadata` (``<meta>`` tags, JSON-LD
+``datePublished``, ``<time datetime>``, read on Beijing's clock), and failing those
+from a dateline (``2025年11月18日 09:30 来源：...``) just after the headline, which
+the article body often leaves out.
 
 The result's ``meta`` goes to :meth:`pipeline.core.Pipeline.process`, which takes the
 publication date from ``meta["published"]``.
@@ -16,7 +14,6 @@ publication date from ``meta["published"]``.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,38 +21,15 @@ from typing import Any
 
 import regex
 
-# Meta names and properties that carry the publication time, in order of trust.
-PUBLISHED_META = (
-    "article:published_time",
-    "og:article:published_time",
-    "og:published_time",
-    "publishdate",
-    "publish_date",
-    "publish-date",
-    "pubdate",
-    "pubtime",
-    "publishtime",
-    "dc.date.issued",
-    "dc.date",
-    "dcterms.created",
-    "sailthru.date",
-    "parsely-pub-date",
-    "date",
-    "weibo:article:create_at",
-    "created",
-)
+from pipeline.dates.metadata import date_from_html_meta, dateline
+
 TITLE_META = ("og:title", "twitter:title", "headline")
 URL_META = ("og:url",)
 _HTML_START = regex.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", regex.I | regex.S
 )
-# The dateline near the headline: 2025-11-18 09:30, 2025年11月18日 09:30, 2025/11/18.
-_DATELINE = regex.compile(
-    r"(?P<y>20\d{2})\s*[-/.年]\s*(?P<m>1[0-2]|0?[1-9])\s*[-/.月]\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日?"
-    r"(?:\s*(?P<H>[01]?\d|2[0-3])[:：](?P<M>[0-5]\d)(?:[:：](?P<S>[0-5]\d))?)?"
-)
+# How far after the headline a dateline is looked for.
 _DATELINE_WINDOW = 200
-_ISO_LIKE = regex.compile(r"^\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[T ](?P<time>\d{1,2}:\d{2}(?::\d{2})?))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,50 +52,7 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _iso(value: str) -> str | None:
-    """An ISO ``YYYY-MM-DDTHH:MM:SS`` string from a date as sites write it; ``None`` if it is not one."""
-    value = value.strip()
-    m = _ISO_LIKE.match(value)
-    if m is not None:
-        y, mo, d = (int(p) for p in m["date"].split("-"))
-        clock = (m["time"] or "00:00:00").split(":")
-        h, mi, s = int(clock[0]), int(clock[1]), int(clock[2]) if len(clock) > 2 else 0
-    else:
-        found = _DATELINE.search(value)
-        if found is None:
-            return None
-        y, mo, d = int(found["y"]), int(found["m"]), int(found["d"])
-        h, mi, s = int(found["H"] or 0), int(found["M"] or 0), int(found["S"] or 0)
-    try:
-        return datetime(y, mo, d, h, mi, s).isoformat(timespec="seconds")
-    except ValueError:
-        return None
-
-
-def _json_ld_dates(tree: Any) -> list[str]:
-    """``datePublished`` values of the page's JSON-LD blocks."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            value = node.get("datePublished")
-            if isinstance(value, str):
-                found.append(value)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            walk(json.loads(script.text or ""))
-        except ValueError:
-            continue
-    return found
-
-
-def page_metadata(tree: Any) -> dict[str, Any]:
+def page_metadata(tree: Any, html_text: str) -> dict[str, Any]:
     """Title, canonical url and publication date (ISO) of a parsed page; missing ones are left out."""
     metas: dict[str, str] = {}
     for node in tree.xpath("//meta[@content]"):
@@ -138,32 +69,23 @@ def page_metadata(tree: Any) -> dict[str, Any]:
     url = url or next((_clean(metas[k]) for k in URL_META if _clean(metas.get(k))), None)
     if url:
         meta["url"] = url
-    candidates = [metas[k] for k in PUBLISHED_META if metas.get(k)]
-    candidates += _json_ld_dates(tree)
-    candidates += [str(v) for v in tree.xpath("//time/@datetime")]
-    for value in candidates:
-        published = _iso(value)
-        if published is not None:
-            meta["published"] = published
-            meta["published_from"] = "html_meta"
-            break
-    else:
-        published = _headline_dateline(tree, headline)
-        if published is not None:
-            meta["published"] = published
-            meta["published_from"] = "html_dateline"
+    published, origin = date_from_html_meta(html_text), "html_meta"
+    if published is None:
+        published, origin = _headline_dateline(tree, headline), "html_dateline"
+    if published is not None:
+        meta["published"] = published.isoformat(timespec="seconds")
+        meta["published_from"] = origin
     return meta
 
 
-def _headline_dateline(tree: Any, headline: str | None) -> str | None:
+def _headline_dateline(tree: Any, headline: str | None) -> datetime | None:
     """A dateline in the page text just after the headline (or at the top of the body)."""
     body = tree.find("body")
     if body is None:
         return None
     text = " ".join(body.text_content().split())
     start = text.find(headline) + len(headline) if headline and headline in text else 0
-    found = _DATELINE.search(text[start : start + _DATELINE_WINDOW])
-    return _iso(found.group()) if found is not None else None
+    return dateline(text[start : start + _DATELINE_WINDOW])
 
 
 def _strip_noise(tree: Any) -> None:
@@ -191,7 +113,7 @@ def extract_page(html_text: str, *, url: str | None = None) -> Page:
         tree = lxml.html.document_fromstring(html_text)
     except (ValueError, lxml.etree.ParserError):
         return Page("", {})
-    meta = page_metadata(tree)
+    meta = page_metadata(tree, html_text)
     if url and "url" not in meta:
         meta["url"] = url
     body = None

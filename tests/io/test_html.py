@@ -22,7 +22,7 @@ def _page(head: str = "", body: str = BODY, headline: str = "宁德时代发布�
 
 
 def _meta(html: str) -> dict[str, object]:
-    return page_metadata(lxml.html.document_fromstring(html))
+    return page_metadata(lxml.html.document_fromstring(html), html)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ def _meta(html: str) -> dict[str, object]:
         ('<meta name="pubdate" content="2025-11-18 09:30">', "2025-11-18T09:30:00"),
         ('<meta name="publishdate" content="2025年11月18日">', "2025-11-18T00:00:00"),
         ('<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2025-11-17T08:00:00Z"}</script>',
-         "2025-11-17T08:00:00"),
+         "2025-11-17T16:00:00"),  # UTC, read on Beijing's clock
     ],
     ids=["article-meta", "pubdate", "chinese-date", "json-ld"],
 )  # fmt: skip

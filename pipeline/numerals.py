@@ -218,20 +218,28 @@ def parse_quantity(text: str) -> Decimal:
     last_big = 0
     previous = ""  # kind of the previous token: "num", "small", "big", "zero"
     previous_unit = 1
+    zero_run = False  # inside digits written one by one (二〇〇)
+    previous_cn = False  # the previous token was a Chinese digit
     pos = 0
     for m in _QUANTITY_TOKEN.finditer(cleaned):
         if m.start() != pos:
             raise ValueError(f"not a numeral: {text!r}")
         pos = m.end()
         kind = m.lastgroup
-        if kind == "ar" or kind == "cn":
+        if kind in ("ar", "cn"):
             digit = Decimal(m.group("ar")) if kind == "ar" else Decimal(DIGITS[m.group()])
-            if previous in ("num", "point"):
+            if kind == "cn" and previous_cn and (zero_run or m.group() in "〇○Ｏ"):
+                # 二〇〇万: digits written one by one, as a 〇 after a digit shows.
+                current = (current or Decimal(0)) * 10 + digit
+                previous, zero_run = "num", True
+            elif previous in ("num", "point"):
                 raise ValueError(f"two numbers run together: {text!r}")
-            current = digit
-            previous = "zero" if kind == "cn" and digit == 0 else "num"
-            if previous == "zero":
-                current = None
+            else:
+                current = digit
+                previous = "zero" if kind == "cn" and digit == 0 else "num"
+                zero_run = previous == "zero" and m.group() in "〇○Ｏ"
+                if previous == "zero" and not zero_run:
+                    current = None
         elif kind == "frac":
             if current is None or previous != "num":
                 current = current or Decimal(0)
@@ -252,6 +260,7 @@ def parse_quantity(text: str) -> Decimal:
             total = (total + group) * unit if unit > last_big or previous == "big" else total + group * unit
             last_big = max(last_big, unit)
             section, current, previous, previous_unit = Decimal(0), None, "big", unit
+        previous_cn = kind == "cn"
     if pos != len(cleaned) or previous == "":
         raise ValueError(f"not a numeral: {text!r}")
     if current is not None:

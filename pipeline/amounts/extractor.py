@@ -130,7 +130,7 @@ class AmountExtractor:
             problem = "the clause before does not say what it needs (params.before)"
         if problem is None:
             try:
-                value = self.resolver.resolve(rule, groups, left, money_cue=self._money_cue(text, left_start))
+                value = self.resolver.resolve(rule, groups, left, money_cue=self._money_cue(text, left_start, end))
             except (Unparsable, ArithmeticError, ValueError) as exc:
                 problem = str(exc)
             else:
@@ -202,11 +202,13 @@ class AmountExtractor:
         ends = [m.end() for m in _CLAUSE_END.finditer(window)]
         return window[ends[-1] :] if ends else window
 
-    def _money_cue(self, text: str, start: int) -> bool:
-        cues = self.grammar.cues
-        if cues is None or not self.rules.cue_window:
-            return False
-        return cues.search(self._clause_before(text, start, self.rules.cue_window)) is not None
+    def _money_cue(self, text: str, start: int, end: int) -> bool:
+        """Tell whether a business word precedes the number in its clause (营收3亿) or follows it (20亿定增)."""
+        cues, after = self.grammar.cues, self.grammar.cues_after
+        window = self.rules.cue_window
+        if cues is not None and window and cues.search(self._clause_before(text, start, window)) is not None:
+            return True
+        return after is not None and after.match(text, end) is not None
 
     def _per_share(self, text: str, start: int, previous_end: int) -> bool:
         pattern = self.grammar.per_share_context

@@ -76,6 +76,7 @@ class Grammar:
     # before a match is not one of them, the left context is empty and is not read.
     left_enders: frozenset[str]
     cues: regex.Pattern[str] | None
+    cues_after: regex.Pattern[str] | None
     not_amount_words: regex.Pattern[str] | None
     per_share_context: regex.Pattern[str] | None
     currency_of: dict[str, str]
@@ -211,6 +212,11 @@ def build_grammar(rules: AmountsFile) -> Grammar:
         left=left,
         left_enders=frozenset(left_source) | frozenset(" \t\u3000\xa0"),
         cues=cues if rules.implied_money_cues else None,
+        cues_after=(
+            _compile("amounts", "implied_money_cues_after", r"\s*的?\s*" + alternation(rules.implied_money_cues_after))
+            if rules.implied_money_cues_after
+            else None
+        ),
         not_amount_words=(
             _compile("amounts", "not_amount_words", alternation(rules.not_amount_words))
             if rules.not_amount_words

@@ -90,6 +90,8 @@ class AmountsFile(RuleFile):
     share_units: list[str] = Field(default_factory=list)
     # Words before a bare number that make it money in the local currency (估值, 营收).
     implied_money_cues: list[str] = Field(default_factory=list)
+    # The same, right after the number (129亿并购, 20亿定增).
+    implied_money_cues_after: list[str] = Field(default_factory=list)
     implied_currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     cue_window: int = Field(default=12, ge=0, le=64)
     # Text before a price (ending at it) that makes it a price per share: 每股回购价介乎.

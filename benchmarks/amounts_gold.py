@@ -36,6 +36,22 @@ DUEE_FIN_ROLES = (
     "减持部分占所持比例",
 )
 FEWFC_ROLES = ("money", "amount", "number", "proportion")
+# The roles that hold money (what JioNLP's extract_money is for).
+MONEY_ROLES = frozenset(
+    {
+        "交易金额",
+        "融资金额",
+        "中标金额",
+        "净亏损",
+        "每股交易价格",
+        "募资金额",
+        "市值",
+        "发行价格",
+        "债务规模",
+        "money",
+        "amount",
+    }
+)
 
 # Characters that make up the number of an argument: its "core" is the stretch from
 # the first to the last of them (最高价为4.39元 -> 4.39; 不超过公司总股本的 2% -> 2).

@@ -153,16 +153,8 @@ def to_int(text: str) -> int | None:
 
 def decimal_str(value: Decimal) -> str:
     """Format a decimal exactly, without exponent or trailing zeros (``300000000``, ``0.3``)."""
-    normalized = value.normalize()
-    sign, digits, exponent = normalized.as_tuple()
-    assert isinstance(exponent, int)
-    if exponent >= 0:
-        text = "".join(map(str, digits)) + "0" * exponent
-    else:
-        text = format(normalized, "f")
-    if sign and text != "0":
-        return "-" + text.lstrip("-")
-    return text
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text
 
 
 # -- any mix of Arabic and Chinese numerals --------------------------------------------
@@ -174,6 +166,7 @@ _QUANTITY_TOKEN = regex.compile(
     r"|(?P<small>[十拾百佰千仟])|(?P<big>[万萬亿億])|(?P<special>[廿卅卌])|(?P<point>[点點])(?P<frac>[零〇一二三四五六七八九]+)"
 )
 _BIG_VALUE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+_ARABIC_BIG = regex.compile(r"(\d+(?:\.\d+)?)([万萬亿億]+)")
 
 
 def clean_arabic(text: str) -> str:
@@ -194,21 +187,36 @@ def parse_quantity(text: str) -> Decimal:
     ``1.2万亿`` -> 1200000000000, ``3千5百万`` -> 35000000, ``一百二十万三`` -> 1203000,
     ``万九`` -> 19000, ``千一`` -> 1100, ``三点五亿`` -> 350000000, ``壹仟万`` -> 10000000,
     ``二〇二五`` -> 2025. A lone digit after a unit counts in the next unit down
-    (``三千五`` = 3500), as Chinese writes it.
+    (``三千五`` = 3500), as Chinese writes it. Chinese digits one after the other are
+    read digit by digit only when a 〇 or 零 shows that they are (二〇〇万); ``三四``
+    ("three or four") is an error, for the rules to read as a range.
 
     Raises:
         ValueError: ``text`` is not a numeral (or two numbers run together).
 
     """
-    cleaned = clean_arabic(text)
-    if not cleaned:
-        raise ValueError("empty number")
+    if text.isascii() and text.replace(".", "", 1).isdigit():
+        return Decimal(text)  # the common case, 1043 or 12.5, without cleaning
+    simple = _ARABIC_BIG.fullmatch(text)
+    if simple is None:
+        cleaned = clean_arabic(text)
+        if not cleaned:
+            raise ValueError("empty number")
+        simple = _ARABIC_BIG.fullmatch(cleaned)
+    if simple is not None:  # 1.6亿, 3000万: an Arabic number and big units
+        value = Decimal(simple.group(1))
+        for ch in simple.group(2):
+            value *= _BIG_VALUE[ch]
+        return value
     if cleaned[0].isdigit() and cleaned[-1].isdigit():
         try:
             return Decimal(cleaned)
         except InvalidOperation:
             pass
     if len(cleaned) > 1 and all(ch in DIGITS for ch in cleaned):
+        if not any(ch in "零〇○Ｏ" for ch in cleaned) and not cleaned.isascii():
+            # 三四 is "three or four" (三四成, 两三万), not 34; 二〇二五 is digit by digit.
+            raise ValueError(f"two numbers run together: {text!r}")
         as_digits = digit_string(cleaned)
         assert as_digits is not None
         return Decimal(as_digits)

@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
 from pipeline.amounts.grammar import CompiledRule, Grammar, build_grammar
-from pipeline.amounts.resolve import LeftContext, Resolver, Unparsable
+from pipeline.amounts.resolve import NO_CONTEXT, LeftContext, Resolver, Unparsable
+from pipeline.errors import ErrorCode, InputError
 from pipeline.records import AmountValue
 from pipeline.rulebook.schemas.amounts import AmountRule, AmountsFile
 
+# Seconds one scan (or one retried rule) may take on a text before the document is
+# given up with E206 rather than hang a batch on a pathological input. The built-in
+# rules run without it (checking the clock costs a fifth of the scan); their time is
+# linear in the text, which tests/stages/test_amounts.py checks on adversarial input.
+SCAN_TIMEOUT = 5.0
 # Groups of the left context that widen the mention (``between`` does not: the
 # annotators' span for 介乎5.35港元及5.49港元 starts at the number).
 _WIDENING = ("per", "curpre0", "qual", "base", "lead", "curpre", "sign")
-# A clause ends at these; implied-money cues and 每股 do not reach across them.
+# A clause ends at these; implied-money cues do not reach across them.
 _CLAUSE_END = regex.compile(r"[，。；！？,;!?\n]")
 _UNIT_START = "十百千万亿萬億拾佰仟"
 _GROUPED = regex.compile(r"\d[,，]\d{3}|\d\.\d{3}\.\d{3}")
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Scanner(NamedTuple):
+    """A compiled scanner over the rules from ``first`` on, with where each rule's groups are."""
+
+    pattern: regex.Pattern[str]
+    first: int
+    rule_groups: tuple[int, ...]
+    named_groups: tuple[tuple[tuple[str, int], ...], ...]
+
+
+class Found(NamedTuple):
     """One amount: its span in the text, its value and the rule that found it."""
 
     start: int
@@ -39,56 +53,100 @@ Note = Callable[[str, str, str, tuple[int, int], str], None]
 class AmountExtractor:
     """Finds amounts and resolves their value, bounds, currency and qualifier."""
 
-    def __init__(self, rules: AmountsFile) -> None:
+    def __init__(self, rules: AmountsFile, *, timeout: float | None = SCAN_TIMEOUT) -> None:
+        """Compile ``rules``; ``timeout`` bounds each scan (None: no bound, for vetted rules)."""
         self.rules = rules
+        self.timeout = timeout
         self.grammar: Grammar = build_grammar(rules)
         self.resolver = Resolver(rules, self.grammar.currency_of)
-        self._blockers = sorted(rules.qualifier_blockers, key=len, reverse=True)
-        self._group_names = tuple(c.group for c in self.grammar.rules)
+        self._blocker_pattern = (
+            regex.compile("|".join(regex.escape(b) for b in rules.qualifier_blockers))
+            if rules.qualifier_blockers
+            else None
+        )
+        # The literal the per-share context starts with (每股): a cheap test before the regex.
+        literal = regex.match(r"\p{Han}+", rules.per_share_context)
+        self._per_share_literal = literal.group() if literal else ""
+        self._longest_blocker = max((len(b) for b in rules.qualifier_blockers), default=0)
+        self._scanners: dict[int, Scanner] = {}
         self._longest_word = max((len(w) for w in rules.not_amount_words), default=0)
 
     # -- scanning ------------------------------------------------------------
-    def _rule_of(self, m: regex.Match[str]) -> int:
-        """Index of the rule whose branch matched (the scanner's only groups are the rule groups)."""
-        names = self._group_names
-        values = m.group(*names) if len(names) > 1 else (m.group(names[0]),)
-        for index, value in enumerate(values):
-            if value is not None:
-                return index
+    def _scanner(self, first: int) -> Scanner:
+        """The scanner over rules ``first`` and after (built once, when a rule first turns a match down)."""
+        scanner = self._scanners.get(first)
+        if scanner is None:
+            pattern = self.grammar.scanner if first == 0 else regex.compile(self.grammar.scanner_source(first))
+            index_of = pattern.groupindex
+            rules = self.grammar.rules[first:]
+            scanner = Scanner(
+                pattern,
+                first,
+                tuple(index_of[c.group] for c in rules),
+                tuple(tuple((name, index_of[name]) for name in c.groups) for c in rules),
+            )
+            self._scanners[first] = scanner
+        return scanner
+
+    @staticmethod
+    def _rule_of(scanner: Scanner, m: regex.Match[str], text: str) -> tuple[int, dict[str, str | None]]:
+        """Index of the rule whose branch matched, and that rule's named groups."""
+        regs = m.regs
+        for offset, group in enumerate(scanner.rule_groups):
+            if regs[group][0] >= 0:
+                groups: dict[str, str | None] = {}
+                for name, index in scanner.named_groups[offset]:
+                    start, end = regs[index]
+                    groups[name] = text[start:end] if start >= 0 else None
+                return scanner.first + offset, groups
         raise AssertionError("a scanner match without a rule branch")
 
-    def find(self, text: str, note: Note | None = None) -> list[Found]:
+    def find(self, text: str, note: Note | None = None, doc_id: str = "") -> list[Found]:
         """Every amount of ``text``, left to right, without overlaps."""
-        return list(self.iter_found(text, note))
+        return list(self.iter_found(text, note, doc_id))
 
-    def iter_found(self, text: str, note: Note | None = None) -> Iterator[Found]:
-        """Scan ``text`` once; each match is read with its left context, or retried with later rules."""
-        scanner = self.grammar.scanner
+    def iter_found(self, text: str, note: Note | None = None, doc_id: str = "") -> Iterator[Found]:
+        """Scan ``text`` once; each match is read with its left context, or retried with later rules.
+
+        Raises:
+            InputError: a pattern ran past its time limit on this text (E206).
+
+        """
+        try:
+            yield from self._scan(text, note)
+        except TimeoutError:
+            raise InputError(ErrorCode.E206, rule_id="amounts", seconds=self.timeout, doc_id=doc_id) from None
+
+    def _scan(self, text: str, note: Note | None) -> Iterator[Found]:
+        full = self._scanner(0)
         rules = self.grammar.rules
-        pos = 0
         previous_end = 0
-        n = len(text)
-        while pos < n:
-            m = scanner.search(text, pos, timeout=2.0)
+        matches = full.pattern.finditer(text, timeout=self.timeout)
+        while True:
+            m = next(matches, None)
             if m is None:
                 return
             start = m.start()
-            index = self._rule_of(m)
-            own = rules[index].pattern.match(text, start, timeout=2.0)
-            found = None
-            if own is not None:
-                found = self._accept(rules[index], own.groupdict(), text, start, own.end(), previous_end, note)
-            j = index + 1
-            while found is None and j < len(rules):
-                retry = rules[j].pattern.match(text, start, timeout=2.0)
-                if retry is not None and retry.end() > start:
-                    found = self._accept(rules[j], retry.groupdict(), text, start, retry.end(), previous_end, note)
-                j += 1
+            if start < previous_end:
+                continue  # a retried rule ran past the scanner's match
+            index, groups = self._rule_of(full, m, text)
+            found = self._accept(rules[index], groups, text, start, m.end(), previous_end, note)
+            while found is None and index + 1 < len(rules):
+                # Turned down: the rules after this one get their chance at the same place.
+                tail = self._scanner(index + 1)
+                retry = tail.pattern.match(text, start, timeout=self.timeout)
+                if retry is None:
+                    break
+                index, groups = self._rule_of(tail, retry, text)
+                found = self._accept(rules[index], groups, text, start, retry.end(), previous_end, note)
             if found is None:
-                pos = start + 1
+                # Nothing here after all: scan again from the next character.
+                matches = full.pattern.finditer(text, start + 1, timeout=self.timeout)
                 continue
             yield found
-            previous_end = pos = found.end
+            previous_end = found.end
+            if found.end < m.end():
+                matches = full.pattern.finditer(text, found.end, timeout=self.timeout)
 
     def _accept(
         self,
@@ -103,40 +161,51 @@ class AmountExtractor:
         rule = compiled.rule
         left, left_start = self._left(text, start, previous_end, groups, rule)
         params = rule.params
-        num = groups.get("num") or ""
         problem = None
-        for need in params.needs:
-            if need == "currency" and left.currency is None:
-                problem = "needs a currency before the number"
-            elif need == "between" and not left.between:
-                problem = "needs 介乎/介于 before the range"
-            elif need == "qualifier" and not (left.qualifier or left.lead):
-                problem = "needs a qualifier or a lead word before the magnitude"
-            elif need == "big_unit" and not any(ch in "万亿萬億" for ch in num + (groups.get("mag") or "")):
-                problem = "needs 万 or 亿"
-            elif need == "digit_start" and (not num or (num[0] in _UNIT_START and not groups.get("fuzzy"))):
-                problem = "starts with a unit (千亿, 百万): an idiom or a word part more often than a number"
-            elif need == "grouped" and not _GROUPED.search(num):
-                problem = "needs thousand separators"
-        if problem is None and compiled.not_after and compiled.not_after.search(text, max(0, start - 8), start):
-            problem = "the words before make it something else (params.not_after)"
-        if problem is None and self._inside_word(text, start):
+        if params.needs or compiled.not_after is not None or compiled.before is not None:
+            problem = self._unmet(compiled, groups, left, text, start)
+        if problem is None and not text[start].isascii() and self._inside_word(text, start):
             problem = "inside a name or word that is not an amount (not_amount_words)"
-        if (
-            problem is None
-            and compiled.before is not None
-            and not compiled.before.search(self._clause_before(text, start, self.rules.left_window))
-        ):
-            problem = "the clause before does not say what it needs (params.before)"
         if problem is None:
+            # Only a bare number (no unit, no currency) can turn into money through a cue.
+            cue = params.kind == "count" and not params.unit and not groups.get("unit") and left.currency is None
             try:
-                value = self.resolver.resolve(rule, groups, left, money_cue=self._money_cue(text, left_start, end))
+                value = self.resolver.resolve(
+                    rule, groups, left, money_cue=cue and self._money_cue(text, left_start, end)
+                )
             except (Unparsable, ArithmeticError, ValueError) as exc:
                 problem = str(exc)
             else:
                 return Found(left_start, end, value, rule.id, rule.priority)
         if note is not None:
             note("amounts", "rejected", f"rule:{rule.id}", (start, end), problem)
+        return None
+
+    def _unmet(
+        self, compiled: CompiledRule, groups: dict[str, str | None], left: LeftContext, text: str, start: int
+    ) -> str | None:
+        """What a rule's ``needs``, ``not_after`` and ``before`` say is missing (None: nothing)."""
+        params = compiled.rule.params
+        num = groups.get("num") or ""
+        for need in params.needs:
+            if need == "currency" and left.currency is None:
+                return "needs a currency before the number"
+            if need == "between" and not left.between:
+                return "needs 介乎/介于 before the range"
+            if need == "qualifier" and not (left.qualifier or left.lead):
+                return "needs a qualifier or a lead word before the magnitude"
+            if need == "big_unit" and not any(ch in "万亿萬億" for ch in num + (groups.get("mag") or "")):
+                return "needs 万 or 亿"
+            if need == "digit_start" and (not num or (num[0] in _UNIT_START and not groups.get("fuzzy"))):
+                return "starts with a unit (千亿, 百万): an idiom or a word part more often than a number"
+            if need == "grouped" and not _GROUPED.search(num):
+                return "needs thousand separators"
+        if compiled.not_after is not None and compiled.not_after.search(text, max(0, start - 8), start):
+            return "the words before make it something else (params.not_after)"
+        if compiled.before is not None and not compiled.before.search(
+            self._clause_before(text, start, self.rules.left_window)
+        ):
+            return "the clause before does not say what it needs (params.before)"
         return None
 
     # -- context ---------------------------------------------------------------
@@ -150,12 +219,13 @@ class AmountExtractor:
         if left_pattern is not None and lo < start and text[start - 1] in self.grammar.left_enders:
             m = left_pattern.match(text, lo, start)
         if m is None or m.start() == start:
-            per_share = rule.params.kind == "money" and self._per_share(text, start, previous_end)
-            return LeftContext(per_share=per_share), start
+            if rule.params.kind == "money" and self._per_share(text, start, previous_end):
+                return LeftContext(per_share=True), start
+            return NO_CONTEXT, start
         g = m.groupdict()
         num = groups.get("num") or ""
-        if g.get("lead") and not (num and num[0] in _UNIT_START):
-            g["lead"] = None  # 上3亿 is not 上亿: leads only go before a unit
+        if g.get("lead") and not (num and num[0] in _UNIT_START) and rule.params.fixed is None:
+            g["lead"] = None  # 上3亿 is not 上亿: leads only go before a unit (or a word such as 半)
         qual_start = m.start("qual")
         if g.get("qual"):
             qual_start, g["qual"] = self._unblocked(text, qual_start, m.end("qual"))
@@ -180,12 +250,13 @@ class AmountExtractor:
 
     def _unblocked(self, text: str, qual_start: int, qual_end: int) -> tuple[int, str | None]:
         """The qualifier once words that end inside it are taken off (合约 -> none, 扩大约 -> 约)."""
-        for blocker in self._blockers:
-            for cut in range(qual_start + 1, qual_end + 1):
-                if text.startswith(blocker, cut - len(blocker)) and cut - len(blocker) < qual_start:
-                    rest = text[cut:qual_end]
+        blockers = self._blocker_pattern
+        if blockers is not None:
+            for m in blockers.finditer(text, max(0, qual_start - self._longest_blocker + 1), qual_end, overlapped=True):
+                if m.start() < qual_start < m.end() <= qual_end:
+                    rest = text[m.end() : qual_end]
                     if rest and rest in self.rules.qualifiers:
-                        return cut, rest
+                        return m.end(), rest
                     return qual_start, None
         return qual_start, text[qual_start:qual_end]
 
@@ -212,9 +283,10 @@ class AmountExtractor:
 
     def _per_share(self, text: str, start: int, previous_end: int) -> bool:
         pattern = self.grammar.per_share_context
-        if pattern is None:
+        lo = max(previous_end, start - 12)
+        if pattern is None or (self._per_share_literal and self._per_share_literal not in text[lo:start]):
             return False
-        return pattern.search(text, max(previous_end, start - 12), start) is not None
+        return pattern.search(text, lo, start) is not None
 
 
 def _after_alnum(text: str, pos: int) -> bool:

@@ -54,6 +54,13 @@ def first_chars(words: Iterable[str]) -> str:
     return f"[{firsts}]" if firsts else "(?!)"
 
 
+def last_chars(words: Iterable[str], extra: str = "") -> str:
+    """A character class of the words' last characters (and ``extra``)."""
+    chars = {w[-1] for w in words if w} | set(extra)
+    lasts = "".join(regex.escape(c, special_only=False) for c in sorted(chars))
+    return f"[{lasts}]" if lasts else "(?!)"
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     """A rule, the name of its branch group in the scanner, and its own pattern."""
@@ -61,6 +68,11 @@ class CompiledRule:
     rule: AmountRule
     group: str
     pattern: regex.Pattern[str]
+    # The named groups the rule's pattern sets (read from the scanner match).
+    groups: tuple[str, ...]
+    # Its branch in a scanner: the whole pattern, or what follows the shared number.
+    branch: str
+    shares_number: bool
     not_after: regex.Pattern[str] | None
     before: regex.Pattern[str] | None
 
@@ -71,6 +83,9 @@ class Grammar:
 
     scanner: regex.Pattern[str]
     rules: tuple[CompiledRule, ...]
+    # The start guard, and the shared number with its after_number check.
+    guard: str
+    number: str
     left: regex.Pattern[str] | None
     # Every character the left context could end with (a superset): when the character
     # before a match is not one of them, the left context is empty and is not read.
@@ -81,6 +96,38 @@ class Grammar:
     per_share_context: regex.Pattern[str] | None
     currency_of: dict[str, str]
     macros: dict[str, str]
+
+    def scanner_source(self, first: int = 0) -> str:
+        """The scanner pattern over ``rules[first:]`` (a rule turned down is retried with the rest)."""
+        return assemble(self.guard, self.number, self.rules[first:])
+
+
+def assemble(guard: str, number: str, rules: Sequence[CompiledRule]) -> str:
+    """One alternation of the rules' branches; consecutive number-first rules share the number."""
+    branches: list[str] = []
+    shared: list[str] = []
+    for compiled in rules:
+        branch = f"(?P<{compiled.group}>{compiled.branch})"
+        if compiled.shares_number:
+            shared.append(branch)
+            continue
+        if shared:
+            branches.append(number + "(?:" + "|".join(shared) + ")")
+            shared = []
+        branches.append(branch)
+    if shared:
+        branches.append(number + "(?:" + "|".join(shared) + ")")
+    return guard + "(?:" + ("|".join(branches) or "(?!)") + ")"
+
+
+def pre_words(rules: AmountsFile) -> list[str]:
+    """The qualifier words read before a number."""
+    return [w for w in rules.qualifiers if w not in POST_QUALIFIERS]
+
+
+def prefixes_and_symbols(rules: AmountsFile) -> list[str]:
+    """The currency words written before a number (人民币, US$, ￥)."""
+    return [w for c in rules.currencies for w in (*c.prefixes, *c.symbols)]
 
 
 def table_macros(rules: AmountsFile) -> dict[str, str]:
@@ -100,8 +147,11 @@ def table_macros(rules: AmountsFile) -> dict[str, str]:
         "QUAL_PRE": alternation(pre),
         "QUAL_POST": alternation(post),
         "LEAD": alternation(rules.leads),
-        # The first characters of the words above, as classes (for after_number).
+        # The first (last) characters of the words above, as classes: cheap tests that
+        # let the engine skip a place before it tries every word.
         "CUR_NAME_FIRST": first_chars(names),
+        "CUR_BEFORE_LAST": last_chars([*prefixes, *symbols], extra=" \t\u3000-−－"),
+        "QUAL_LEAD_LAST": last_chars([*pre, *rules.leads]),
         "COUNT_UNIT_FIRST": first_chars(rules.count_units),
         "SHARE_UNIT_FIRST": first_chars(rules.share_units),
     }
@@ -146,12 +196,12 @@ def has_top_level_bar(pattern: str) -> bool:
     return False
 
 
-_NAMED_GROUP = regex.compile(r"(?<!\\)\(\?P<\w+>")
+_NAMED_GROUP = regex.compile(r"(?<!\\)\(\?P<(\w+)>")
 
 
-def _uncaptured(pattern: str) -> str:
-    """The pattern with its named groups made non-capturing (the scanner only needs the rule groups)."""
-    return str(_NAMED_GROUP.sub("(?:", pattern))
+def group_names(pattern: str) -> tuple[str, ...]:
+    """The named groups of a pattern, each once, in order."""
+    return tuple(dict.fromkeys(_NAMED_GROUP.findall(pattern)))
 
 
 def build_grammar(rules: AmountsFile) -> Grammar:
@@ -161,8 +211,9 @@ def build_grammar(rules: AmountsFile) -> Grammar:
     ``(?P<num>{NUMBER})`` become one branch that reads the number once, checks
     ``after_number`` (what may follow a number in any of them) and then tries each
     rule's rest in turn; since NUMBER is an atomic group, this matches what the rules
-    would match one by one, only faster. The scanner has no groups but one per rule:
-    the extractor matches the winning rule's own pattern again to read its groups.
+    would match one by one, only faster. Rules share group names (``num``, ``cur``
+    ...), which the ``regex`` module allows across alternatives; each rule also has a
+    group of its own (``r0``, ``r1`` ...) that says which branch matched.
 
     Raises:
         GrammarError: a pattern does not compile (the error names the rule).
@@ -170,32 +221,20 @@ def build_grammar(rules: AmountsFile) -> Grammar:
     """
     macros = {**table_macros(rules), **rules.macros}
     guard = expand_macros(rules.start_guard, macros) if rules.start_guard else ""
+    number = expand_macros(SHARED_NUMBER, macros)
+    if rules.after_number:
+        number += f"(?:{expand_macros(rules.after_number, macros)})"
     compiled: list[CompiledRule] = []
-    branches: list[str] = []
-    shared: list[str] = []
-
-    def close_shared() -> None:
-        if shared:
-            number = _uncaptured(expand_macros(SHARED_NUMBER, macros))
-            after = f"(?:{expand_macros(rules.after_number, macros)})" if rules.after_number else ""
-            branches.append(number + after + "(?:" + "|".join(shared) + ")")
-            shared.clear()
-
     for i, rule in enumerate(ordered(rules.rules)):
         body = expand_macros(rule.pattern, macros)
         own = _compile(rule.id, "pattern", guard + f"(?:{body})")
         not_after = _compile(rule.id, "params.not_after", rule.params.not_after) if rule.params.not_after else None
-        group = f"r{i}"
         before = _compile(rule.id, "params.before", rule.params.before) if rule.params.before else None
-        compiled.append(CompiledRule(rule, group, own, not_after, before))
         rest = rule.pattern[len(SHARED_NUMBER) :]
-        if rule.pattern.startswith(SHARED_NUMBER) and "NUMBER" in macros and not has_top_level_bar(rest):
-            shared.append(f"(?P<{group}>{_uncaptured(expand_macros(rest, macros))})")
-        else:
-            close_shared()
-            branches.append(f"(?P<{group}>{_uncaptured(body)})")
-    close_shared()
-    scanner = _compile("amounts", "scanner", guard + "(?:" + ("|".join(branches) or "(?!)") + ")")
+        shares = rule.pattern.startswith(SHARED_NUMBER) and "NUMBER" in macros and not has_top_level_bar(rest)
+        branch = expand_macros(rest, macros) if shares else body
+        compiled.append(CompiledRule(rule, f"r{i}", own, group_names(body), branch, shares, not_after, before))
+    scanner = _compile("amounts", "scanner", assemble(guard, number, compiled))
     left_source = expand_macros(rules.left_context, macros) if rules.left_context else ""
     left = _compile("amounts", "left_context", left_source, regex.REVERSE) if left_source else None
     cues = _compile("amounts", "implied_money_cues", alternation(rules.implied_money_cues))
@@ -209,8 +248,13 @@ def build_grammar(rules: AmountsFile) -> Grammar:
     return Grammar(
         scanner=scanner,
         rules=tuple(compiled),
+        guard=guard,
+        number=number,
         left=left,
-        left_enders=frozenset(left_source) | frozenset(" \t\u3000\xa0"),
+        left_enders=frozenset(
+            [w[-1] for w in (*pre_words(rules), *rules.leads, *prefixes_and_symbols(rules)) if w]
+            + list(rules.left_context_ends)
+        ),
         cues=cues if rules.implied_money_cues else None,
         cues_after=(
             _compile("amounts", "implied_money_cues_after", r"\s*的?\s*" + alternation(rules.implied_money_cues_after))

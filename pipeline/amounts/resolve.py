@@ -9,8 +9,8 @@ at_least -> low = value; less_than and at_most -> high = value; approx -> no bou
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 import regex
 
@@ -36,14 +36,17 @@ _TRAILING_UNITS = regex.compile(r"[十百千]*[万亿萬億]+$")
 _TRAILING_BIG = regex.compile(r"[万亿萬億]+$")
 _UNIT_START = "十百千万亿萬億拾佰仟"
 _FRACTION_PLACES = Decimal("0.000001")
+_ONE = Decimal(1)
+_PERCENT = Decimal("0.01")
+_JIAO = Decimal("0.1")
+_FEN = Decimal("0.01")
 
 
 class Unparsable(ValueError):
     """A match that is not an amount after all (the reason is the message)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LeftContext:
+class LeftContext(NamedTuple):
     """What is written right before a match, as read by the left-context pattern."""
 
     qualifier: str | None = None
@@ -52,6 +55,9 @@ class LeftContext:
     per_share: bool = False
     sign: bool = False
     between: bool = False
+
+
+NO_CONTEXT = LeftContext()
 
 
 def number(text: str | None) -> Decimal:
@@ -72,7 +78,7 @@ def number(text: str | None) -> Decimal:
 def magnitude(word: str | None) -> Decimal:
     """The multiplier of a magnitude word after a number (万, 千万, million, K)."""
     if not word:
-        return Decimal(1)
+        return _ONE
     known = EN_MAGNITUDES.get(word)
     return known if known is not None else number(word)
 
@@ -85,6 +91,10 @@ class Resolver:
         self.currency_of = dict(currency_of)
         self.qualifiers: dict[str, Qualifier] = dict(rules.qualifiers)
         self.leads = dict(rules.leads)
+        self._scales: dict[str, Decimal] = {}
+        # Minor units of the local currency (角 = 0.1, 分 = 0.01), from the currency table.
+        local = [cur for cur in rules.currencies if cur.code == rules.implied_currency]
+        self._minor = {k: Decimal(v) for cur in local for k, v in cur.minor.items()}
 
     # -- pieces ------------------------------------------------------------
     def qualifier_of(self, word: str | None) -> Qualifier | None:
@@ -119,9 +129,7 @@ class Resolver:
         num_text = g.get("num")
         if num_text and num_text in params.skip_numerals and not g.get("mag") and not g.get("fuzzy"):
             raise Unparsable(f"{num_text} before a classifier is an article, not a count")
-        qualifier: Qualifier = (
-            self.qualifier_of(left.qualifier) or self.qualifier_of(g.get("half")) or self.qualifier_of(g.get("tail"))
-        ) or "exact"
+        qualifier: Qualifier = (self.qualifier_of(left.qualifier) or self.qualifier_of(g.get("tail"))) or "exact"
         lead_kind = self.leads.get(left.lead or "")
         if lead_kind not in (None, "fuzzy") and qualifier == "exact":
             qualifier = lead_kind  # type: ignore[assignment]
@@ -129,14 +137,14 @@ class Resolver:
         unit = params.unit or g.get("unit")
         if kind == "money" and (left.per_share or g.get("per") or g.get("per1")):
             unit = "每股"
-        scale = Decimal(params.scale) if params.scale else (Decimal("0.01") if kind == "percent" else Decimal(1))
+        scale = self._scales.get(rule.id)
+        if scale is None:
+            scale = Decimal(params.scale) if params.scale else (_PERCENT if kind == "percent" else _ONE)
+            self._scales[rule.id] = scale
         negative = left.sign and kind in ("money", "percent")
 
         if params.fixed is not None:
             return bounded(kind, Decimal(params.fixed), None, None, None, unit, qualifier)
-        if g.get("fen") or g.get("jiao"):
-            value = self._yuan_jiao_fen(g)
-            return bounded("money", -value if negative else value, currency or "CNY", False, None, unit, qualifier)
         if g.get("den"):
             den = number(g.get("den"))
             if den == 0 or number(num_text) > den:
@@ -145,6 +153,8 @@ class Resolver:
             return bounded("percent", value, None, None, None, unit, qualifier)
 
         implied = False
+        if params.currency is not None:
+            currency = params.currency
         if kind == "count" and unit is None and (currency is not None or money_cue):
             kind = "money"  # ￥500万, 营收3亿: a bare number that is money
         if kind == "money" and currency is None:
@@ -159,7 +169,10 @@ class Resolver:
             low, high = min(low, high), max(low, high)
             return AmountValue(kind, None, decimal_str(low), decimal_str(high), currency, implied, unit, qualifier)
 
-        value = number(num_text) * magnitude(g.get("mag"))
+        value = number(num_text)
+        mag = g.get("mag")
+        if mag:
+            value *= magnitude(mag)
         fuzzy = g.get("fuzzy")
         if left.lead and lead_kind == "fuzzy" and num_text and num_text[0] in _UNIT_START:
             # 几十万, 数千万: somewhere from the number to ten times it.
@@ -184,7 +197,13 @@ class Resolver:
                     unit,
                     "more_than",
                 )
-        value *= scale
+        if scale is not _ONE:
+            value *= scale
+        jiao, fen = g.get("jiao"), g.get("fen")
+        if jiao or fen:  # 3元5角2分, 两毛五: the minor units add up
+            minor = self._minor
+            value += number(jiao) * minor.get("角", _JIAO) if jiao else 0
+            value += number(fen) * minor.get("分", _FEN) if fen else 0
         return bounded(kind, -value if negative else value, currency, implied, None, unit, qualifier)
 
     def _range(self, g: Groups, scale: Decimal) -> tuple[Decimal, Decimal]:
@@ -220,16 +239,6 @@ class Resolver:
         if negative:
             lo, hi = -hi, -lo
         return AmountValue(kind, None, decimal_str(lo), decimal_str(hi), currency, implied, unit, "approx")
-
-    def _yuan_jiao_fen(self, g: Groups) -> Decimal:
-        """元, 角 and 分 added up (两毛五 = 0.25, 3元5角2分 = 3.52)."""
-        minor = {k: Decimal(v) for cur in self.rules.currencies if cur.code == "CNY" for k, v in cur.minor.items()}
-        value = number(g.get("num")) if g.get("num") else Decimal(0)
-        if g.get("jiao"):
-            value += number(g.get("jiao")) * minor.get("角", Decimal("0.1"))
-        if g.get("fen"):
-            value += number(g.get("fen")) * minor.get("分", Decimal("0.01"))
-        return value
 
 
 def bounded(

@@ -42,6 +42,8 @@ class AmountParams(StrictModel):
     unit: str | None = None
     # Percent scale of the number: 0.01 for %, 0.1 for 成, 0.0001 for 基点.
     scale: str | None = None
+    # A fixed currency (CNY for 两毛五): written, not implied.
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     # A fixed value (0.5 for 过半), for rules without a number.
     fixed: str | None = None
     # Numerals that, alone before the unit, are not counts (一家公司 is "a company").
@@ -78,6 +80,10 @@ class AmountsFile(RuleFile):
     # Read backwards from a match's start: qualifier, currency, sign ... (named groups).
     left_context: str = ""
     left_window: int = Field(default=16, ge=0, le=64)
+    # Characters the left context may end with besides the last characters of the
+    # qualifier, lead and currency words (每股为, 总股本的, a minus sign, spaces): the
+    # context is read only after one of them.
+    left_context_ends: str = ""
     currencies: list[Currency] = Field(default_factory=list)
     qualifiers: dict[str, QualifierName] = Field(default_factory=dict)
     # Words that end with a qualifier but are not one (合约, 最近).

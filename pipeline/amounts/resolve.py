@@ -159,6 +159,8 @@ class Resolver:
             kind = "money"  # ￥500万, 营收3亿: a bare number that is money
         if kind == "money" and currency is None:
             currency, implied = self.rules.implied_currency, True
+        elif kind != "money":
+            currency = None  # 美元0个: a currency word before a count is not its currency
 
         if g.get("num2"):
             low, high = self._range(g, scale)

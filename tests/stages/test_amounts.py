@@ -28,6 +28,8 @@ from pipeline.stages.base import WorkDoc
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CASES = ROOT / "tests" / "cases" / "amounts_hand_checked.jsonl"
+# A second sample (seed 7), checked by hand after the rules were tuned on the first.
+HELD_OUT = ROOT / "tests" / "cases" / "amounts_hand_checked_heldout.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +133,8 @@ def check_contract(value: AmountValue) -> None:
         assert d["low"] is None and d["high"] is None
 
 
-def load_cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_cases(path: Path = CASES) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_contract_holds_on_every_amount_of_the_case_file(extractor: AmountExtractor) -> None:
@@ -164,9 +166,13 @@ def test_any_text_gives_ordered_disjoint_amounts_that_keep_the_contract(extracto
 NUMERAL = set("0123456789０１２３４５６７８９〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
 
 
-@pytest.mark.parametrize("case", load_cases(), ids=lambda c: f"{c['doc_id'][:8]}-{c['argument']}")
+@pytest.mark.parametrize(
+    "case", load_cases() + load_cases(HELD_OUT), ids=lambda c: f"{c['doc_id'][:8]}-{c['argument']}"
+)
 def test_hand_checked_gold_amount(pipe: Pipeline, case: dict[str, Any]) -> None:
     """Each case: an excerpt of a DuEE-fin or FewFC dev document and its value, written by hand."""
+    if case.get("xfail"):
+        pytest.xfail(case["xfail"])
     context, start, end = case["context"], case["start"], case["end"]
     doc = pipe.process(context, doc_id="case", doc_date="2020-06-30")
     digits = [i for i in range(start, end) if context[i] in NUMERAL]
@@ -178,11 +184,15 @@ def test_hand_checked_gold_amount(pipe: Pipeline, case: dict[str, Any]) -> None:
     assert {k: got[k] for k in expected} == expected, case["source"]
 
 
-def test_hand_checked_sample_is_the_documented_one() -> None:
-    cases = load_cases()
-    assert len(cases) == 100
-    assert {c["source"].split(" (")[0] for c in cases} == {"DuEE-fin dev", "FewFC dev"}
-    assert all(c["context"][c["start"] : c["end"]] == c["argument"] for c in cases)
+def test_hand_checked_samples_are_the_documented_ones() -> None:
+    cases, held_out = load_cases(), load_cases(HELD_OUT)
+    assert (len(cases), len(held_out)) == (100, 50)
+    assert not {(c["doc_id"], c["role"], c["argument"]) for c in cases} & {
+        (c["doc_id"], c["role"], c["argument"]) for c in held_out
+    }
+    for case in cases + held_out:
+        assert case["source"].split(" (")[0] in ("DuEE-fin dev", "FewFC dev")
+        assert case["context"][case["start"] : case["end"]] == case["argument"]
 
 
 # -- records, overlays, errors, tracing ---------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -9,15 +10,13 @@ import regex
 
 from pipeline.amounts.grammar import CompiledRule, Grammar, build_grammar
 from pipeline.amounts.resolve import NO_CONTEXT, LeftContext, Resolver, Unparsable
-from pipeline.errors import ErrorCode, InputError
+from pipeline.errors import ErrorCode
 from pipeline.records import AmountValue
+from pipeline.rulebook.patterns import DEFAULT_CALL_TIMEOUT, Deadline, PatternMatch, PatternTimeout, active_scope
 from pipeline.rulebook.schemas.amounts import AmountRule, AmountsFile
 
-# Seconds one scan (or one retried rule) may take on a text before the document is
-# given up with E206 rather than hang a batch on a pathological input. The built-in
-# rules run without it (checking the clock costs a fifth of the scan); their time is
-# linear in the text, which tests/stages/test_amounts.py checks on adversarial input.
-SCAN_TIMEOUT = 5.0
+# The scanner's name in the document's time budget (E206 names it when it runs out).
+SCANNER = "amounts.scanner"
 # Groups of the left context that widen the mention (``between`` does not: the
 # annotators' span for 介乎5.35港元及5.49港元 starts at the number).
 _WIDENING = ("per", "curpre0", "qual", "base", "lead", "curpre", "sign")
@@ -30,7 +29,7 @@ _GROUPED = regex.compile(r"\d[,，]\d{3}|\d\.\d{3}\.\d{3}")
 class Scanner(NamedTuple):
     """A compiled scanner over the rules from ``first`` on, with where each rule's groups are."""
 
-    pattern: regex.Pattern[str]
+    pattern: regex.Pattern[str]  # the raw pattern: the extractor applies the budget itself
     first: int
     rule_groups: tuple[int, ...]
     named_groups: tuple[tuple[tuple[str, int], ...], ...]
@@ -53,10 +52,17 @@ Note = Callable[[str, str, str, tuple[int, int], str], None]
 class AmountExtractor:
     """Finds amounts and resolves their value, bounds, currency and qualifier."""
 
-    def __init__(self, rules: AmountsFile, *, timeout: float | None = SCAN_TIMEOUT) -> None:
-        """Compile ``rules``; ``timeout`` bounds each scan (None: no bound, for vetted rules)."""
+    def __init__(self, rules: AmountsFile, *, overlay_rules: frozenset[str] = frozenset()) -> None:
+        """Compile ``rules`` (raises GrammarError when a pattern does not compile).
+
+        ``overlay_rules`` are the ids of rules that come from overlay folders. The
+        built-in rules are ordered so that at any place the first one that matches is
+        also the longest; rules from overlays are not, so when there are any, every
+        match is also compared with the later rules' at the same place and the
+        longest (then the higher priority) wins, as everywhere else in the pipeline.
+        """
         self.rules = rules
-        self.timeout = timeout
+        self.strict = bool(overlay_rules)
         self.grammar: Grammar = build_grammar(rules)
         self.resolver = Resolver(rules, self.grammar.currency_of)
         self._blocker_pattern = (
@@ -76,7 +82,7 @@ class AmountExtractor:
         """The scanner over rules ``first`` and after (built once, when a rule first turns a match down)."""
         scanner = self._scanners.get(first)
         if scanner is None:
-            pattern = self.grammar.scanner if first == 0 else regex.compile(self.grammar.scanner_source(first))
+            pattern = self.grammar.scanner.compiled if first == 0 else regex.compile(self.grammar.scanner_source(first))
             index_of = pattern.groupindex
             rules = self.grammar.rules[first:]
             scanner = Scanner(
@@ -101,27 +107,50 @@ class AmountExtractor:
                 return scanner.first + offset, groups
         raise AssertionError("a scanner match without a rule branch")
 
-    def find(self, text: str, note: Note | None = None, doc_id: str = "") -> list[Found]:
+    def find(self, text: str, note: Note | None = None) -> list[Found]:
         """Every amount of ``text``, left to right, without overlaps."""
-        return list(self.iter_found(text, note, doc_id))
+        return list(self.iter_found(text, note))
 
-    def iter_found(self, text: str, note: Note | None = None, doc_id: str = "") -> Iterator[Found]:
+    def iter_found(self, text: str, note: Note | None = None) -> Iterator[Found]:
         """Scan ``text`` once; each match is read with its left context, or retried with later rules.
 
+        The scan runs within the time budget of the document being processed (see
+        :mod:`pipeline.rulebook.patterns`), charged to ``amounts.scanner``; while
+        tracing, every rule's match is logged under the rule's id for ``rules explain``.
+
         Raises:
-            InputError: a pattern ran past its time limit on this text (E206).
+            PatternTimeout: the document's pattern budget ran out (E206).
 
         """
+        scope = active_scope()
+        deadline = scope.deadline if scope is not None else None
+        log = scope.log if scope is not None else None
+        limit = deadline.remaining() if deadline is not None else DEFAULT_CALL_TIMEOUT
+        if limit <= 0:
+            raise self._timed_out(deadline, limit)
+        started = time.perf_counter()
         try:
-            yield from self._scan(text, note)
+            yield from self._scan(text, note, limit, log)
         except TimeoutError:
-            raise InputError(ErrorCode.E206, rule_id="amounts", seconds=self.timeout, doc_id=doc_id) from None
+            raise self._timed_out(deadline, limit) from None
+        finally:
+            if deadline is not None:
+                deadline.charge(SCANNER, time.perf_counter() - started)
 
-    def _scan(self, text: str, note: Note | None) -> Iterator[Found]:
+    @staticmethod
+    def _timed_out(deadline: Deadline | None, limit: float) -> PatternTimeout:
+        return PatternTimeout(
+            ErrorCode.E206,
+            rule_id=SCANNER,
+            seconds=round(deadline.seconds if deadline is not None else limit, 3),
+            doc_id=deadline.doc_id if deadline is not None else "(none)",
+        )
+
+    def _scan(self, text: str, note: Note | None, limit: float, log: list[PatternMatch] | None) -> Iterator[Found]:
         full = self._scanner(0)
         rules = self.grammar.rules
         previous_end = 0
-        matches = full.pattern.finditer(text, timeout=self.timeout)
+        matches = full.pattern.finditer(text, timeout=limit)
         while True:
             m = next(matches, None)
             if m is None:
@@ -130,23 +159,50 @@ class AmountExtractor:
             if start < previous_end:
                 continue  # a retried rule ran past the scanner's match
             index, groups = self._rule_of(full, m, text)
-            found = self._accept(rules[index], groups, text, start, m.end(), previous_end, note)
-            while found is None and index + 1 < len(rules):
+            end = m.end()
+            found = self._accept(rules[index], groups, text, start, end, previous_end, note)
+            while found is None:
+                if log is not None:
+                    log.append(PatternMatch(rules[index].rule.id, rules[index].rule.pattern, start, end, text))
+                if index + 1 >= len(rules):
+                    break
                 # Turned down: the rules after this one get their chance at the same place.
                 tail = self._scanner(index + 1)
-                retry = tail.pattern.match(text, start, timeout=self.timeout)
+                retry = tail.pattern.match(text, start, timeout=limit)
                 if retry is None:
                     break
                 index, groups = self._rule_of(tail, retry, text)
-                found = self._accept(rules[index], groups, text, start, retry.end(), previous_end, note)
+                end = retry.end()
+                found = self._accept(rules[index], groups, text, start, end, previous_end, note)
             if found is None:
                 # Nothing here after all: scan again from the next character.
-                matches = full.pattern.finditer(text, start + 1, timeout=self.timeout)
+                matches = full.pattern.finditer(text, start + 1, timeout=limit)
                 continue
+            if self.strict:
+                found, index = self._longest(found, index, text, start, previous_end, note, limit)
+            if log is not None:
+                log.append(PatternMatch(found.rule_id, rules[index].rule.pattern, found.start, found.end, text))
             yield found
             previous_end = found.end
             if found.end < m.end():
-                matches = full.pattern.finditer(text, found.end, timeout=self.timeout)
+                matches = full.pattern.finditer(text, found.end, timeout=limit)
+
+    def _longest(
+        self, found: Found, index: int, text: str, start: int, previous_end: int, note: Note | None, limit: float
+    ) -> tuple[Found, int]:
+        """The longest match at ``start`` among this rule and the ones after it (then the higher priority)."""
+        rules = self.grammar.rules
+        best, best_index = found, index
+        while index + 1 < len(rules):
+            tail = self._scanner(index + 1)
+            retry = tail.pattern.match(text, start, timeout=limit)
+            if retry is None:
+                break
+            index, groups = self._rule_of(tail, retry, text)
+            other = self._accept(rules[index], groups, text, start, retry.end(), previous_end, note)
+            if other is not None and (other.end, other.priority) > (best.end, best.priority):
+                best, best_index = other, index
+        return best, best_index
 
     def _accept(
         self,

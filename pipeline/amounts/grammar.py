@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import regex
 
+from pipeline.rulebook.patterns import SafePattern, expand_macros
 from pipeline.rulebook.schemas.amounts import AmountRule, AmountsFile
-from pipeline.textutil import expand_macros
 
 # Qualifiers written after the number; every other qualifier word is read before it.
 POST_QUALIFIERS = ("以上", "以下", "左右", "上下", "以内", "之内", "有余")
@@ -67,33 +67,33 @@ class CompiledRule:
 
     rule: AmountRule
     group: str
-    pattern: regex.Pattern[str]
+    pattern: SafePattern
     # The named groups the rule's pattern sets (read from the scanner match).
     groups: tuple[str, ...]
     # Its branch in a scanner: the whole pattern, or what follows the shared number.
     branch: str
     shares_number: bool
-    not_after: regex.Pattern[str] | None
-    before: regex.Pattern[str] | None
+    not_after: SafePattern | None
+    before: SafePattern | None
 
 
 @dataclass(frozen=True, slots=True)
 class Grammar:
     """Everything compiled from one ``amounts`` file."""
 
-    scanner: regex.Pattern[str]
+    scanner: SafePattern
     rules: tuple[CompiledRule, ...]
     # The start guard, and the shared number with its after_number check.
     guard: str
     number: str
-    left: regex.Pattern[str] | None
+    left: SafePattern | None
     # Every character the left context could end with (a superset): when the character
     # before a match is not one of them, the left context is empty and is not read.
     left_enders: frozenset[str]
     cues: regex.Pattern[str] | None
     cues_after: regex.Pattern[str] | None
     not_amount_words: regex.Pattern[str] | None
-    per_share_context: regex.Pattern[str] | None
+    per_share_context: SafePattern | None
     currency_of: dict[str, str]
     macros: dict[str, str]
 
@@ -131,7 +131,11 @@ def prefixes_and_symbols(rules: AmountsFile) -> list[str]:
 
 
 def table_macros(rules: AmountsFile) -> dict[str, str]:
-    """The macros built from the file's tables (currencies, units, qualifiers, leads)."""
+    """The macros built from the file's tables (currencies, units, qualifiers, leads).
+
+    Their names are listed in ``pipeline.rulebook.patterns.STAGE_MACROS["amounts"]``,
+    so that ``zhpipe rules lint`` knows them.
+    """
     names = [n for c in rules.currencies for n in c.names]
     prefixes = [n for c in rules.currencies for n in c.prefixes]
     symbols = [s for c in rules.currencies for s in c.symbols]
@@ -157,9 +161,18 @@ def table_macros(rules: AmountsFile) -> dict[str, str]:
     }
 
 
-def _compile(rule_id: str, field: str, pattern: str, flags: int = 0) -> regex.Pattern[str]:
+def _compile(rule_id: str, field: str, pattern: str, flags: int = 0) -> SafePattern:
+    """Compile a pattern made of rule data: it runs within the document's time budget."""
     try:
-        return regex.compile(pattern, flags)
+        return SafePattern(regex.compile(pattern, flags), pattern, rule_id)
+    except (regex.error, ValueError) as exc:
+        raise GrammarError(rule_id, field, str(exc)) from None
+
+
+def _compile_words(rule_id: str, field: str, pattern: str) -> regex.Pattern[str]:
+    """Compile an alternation of literal words (linear: no budget needed)."""
+    try:
+        return regex.compile(pattern)
     except (regex.error, ValueError) as exc:
         raise GrammarError(rule_id, field, str(exc)) from None
 
@@ -234,12 +247,14 @@ def build_grammar(rules: AmountsFile) -> Grammar:
         shares = rule.pattern.startswith(SHARED_NUMBER) and "NUMBER" in macros and not has_top_level_bar(rest)
         branch = expand_macros(rest, macros) if shares else body
         compiled.append(CompiledRule(rule, f"r{i}", own, group_names(body), branch, shares, not_after, before))
-    scanner = _compile("amounts", "scanner", assemble(guard, number, compiled))
+    scanner = _compile("amounts.scanner", "scanner", assemble(guard, number, compiled))
     left_source = expand_macros(rules.left_context, macros) if rules.left_context else ""
-    left = _compile("amounts", "left_context", left_source, regex.REVERSE) if left_source else None
-    cues = _compile("amounts", "implied_money_cues", alternation(rules.implied_money_cues))
+    left = _compile("amounts.left_context", "left_context", left_source, regex.REVERSE) if left_source else None
+    cues = _compile_words("amounts", "implied_money_cues", alternation(rules.implied_money_cues))
     per_share = (
-        _compile("amounts", "per_share_context", rules.per_share_context + r"\Z") if rules.per_share_context else None
+        _compile("amounts.per_share_context", "per_share_context", rules.per_share_context + r"\Z")
+        if rules.per_share_context
+        else None
     )
     currency_of: dict[str, str] = {}
     for cur in rules.currencies:
@@ -257,12 +272,14 @@ def build_grammar(rules: AmountsFile) -> Grammar:
         ),
         cues=cues if rules.implied_money_cues else None,
         cues_after=(
-            _compile("amounts", "implied_money_cues_after", r"\s*的?\s*" + alternation(rules.implied_money_cues_after))
+            _compile_words(
+                "amounts", "implied_money_cues_after", r"\s*的?\s*" + alternation(rules.implied_money_cues_after)
+            )
             if rules.implied_money_cues_after
             else None
         ),
         not_amount_words=(
-            _compile("amounts", "not_amount_words", alternation(rules.not_amount_words))
+            _compile_words("amounts", "not_amount_words", alternation(rules.not_amount_words))
             if rules.not_amount_words
             else None
         ),

@@ -8,7 +8,6 @@ rule that found it (``rule:amounts.money``).
 from __future__ import annotations
 
 from pipeline.amounts import AmountExtractor, GrammarError
-from pipeline.amounts.extractor import SCAN_TIMEOUT
 from pipeline.errors import ErrorCode, RuleError
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.amounts import AmountsFile
@@ -28,10 +27,11 @@ def extractor_from_rulebook(rulebook: Rulebook) -> AmountExtractor:
     """
     rules = rulebook.get("amounts")
     model = rules if isinstance(rules, AmountsFile) else AmountsFile(kind="amounts")
-    # Overlay rules are not vetted by our tests: bound their scans in time.
-    overlaid = any(f.layer > 0 and isinstance(f.model, AmountsFile) for f in rulebook.files)
+    overlay_rules = frozenset(
+        rule.id for f in rulebook.files if f.layer > 0 and isinstance(f.model, AmountsFile) for rule in f.model.rules
+    )
     try:
-        return AmountExtractor(model, timeout=SCAN_TIMEOUT if overlaid else None)
+        return AmountExtractor(model, overlay_rules=overlay_rules)
     except GrammarError as exc:
         raise _rule_error(rulebook, exc) from None
 
@@ -68,7 +68,7 @@ class AmountsStage:
     def __call__(self, doc: WorkDoc) -> None:
         """Find the amounts of ``doc``."""
         note = doc.note if doc.trace is not None else None
-        for found in self.extractor.iter_found(doc.text, note, doc.doc_id):
+        for found in self.extractor.iter_found(doc.text, note):
             confidence = IMPLIED_CONFIDENCE if found.value.currency_implied else 1.0
             doc.candidates.append(
                 Candidate(

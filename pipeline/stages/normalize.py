@@ -23,6 +23,7 @@ from pipeline.repair.pinyin import annotation_edits
 from pipeline.repair.t2s import ContextRule, t2s_edits, to_simplified
 from pipeline.repair.width import invisible_edits, width_edits
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.normalize import NormalizeFile
 from pipeline.stages.base import StageContext, WorkDoc, stage_factory
 
@@ -61,7 +62,7 @@ class Normalizer:
         self.conversions: tuple[ContextRule, ...] = ()
         if rules is not None:
             self.boilerplate = tuple(
-                BoilerplatePattern(r.id, regex.compile(r.pattern, regex.MULTILINE), r.kind_name)
+                BoilerplatePattern(r.id, compile_pattern(r.pattern, flags=regex.MULTILINE, rule_id=r.id), r.kind_name)
                 for r in rules.boilerplate
             )
             self.conversions = tuple(ContextRule(r.id, r.char, r.default, tuple(r.keep)) for r in rules.conversions)

@@ -236,12 +236,36 @@ rules:
     )
     rulebook = load_rulebook([tmp_path])
     extractor = extractor_from_rulebook(rulebook)
-    assert extractor.timeout is not None  # overlay rules are bounded in time
+    assert extractor.strict  # overlay rules compete by length, then priority
     (money,) = extractor.find("约500万阿根廷比索")
     assert (money.value.currency, money.value.value, money.value.qualifier) == ("ARS", "5000000", "approx")
     (count,) = extractor.find("一家")
     assert (count.rule_id, count.value.value) == ("amounts.count_overlay", "1")
-    assert extractor_from_rulebook(load_rulebook()).timeout is None
+    assert not extractor_from_rulebook(load_rulebook()).strict
+
+
+def test_overlay_rules_compete_by_length_then_priority(tmp_path: Path) -> None:
+    # A high-priority overlay rule that matches less than a built-in one at the same
+    # place loses to it (the longer match wins); at equal length its priority wins.
+    (tmp_path / "mine.yaml").write_text(
+        """kind: amounts
+rules:
+  - id: my.amounts.bare_yi
+    priority: 9
+    pattern: '(?P<num>\\d+亿)'
+    params: {kind: count}
+  - id: my.amounts.yi_yuan
+    priority: 9
+    pattern: '(?P<num>\\d+亿)(?P<cur>元)'
+    params: {kind: money}
+""",
+        encoding="utf-8",
+    )
+    extractor = extractor_from_rulebook(load_rulebook([tmp_path]))
+    (shorter,) = extractor.find("3亿元以上")
+    assert shorter.rule_id == "amounts.money"  # 3亿元以上 is longer than 3亿 and 3亿元
+    (same,) = extractor.find("3亿元")
+    assert same.rule_id == "my.amounts.yi_yuan"
 
 
 def test_a_pattern_that_does_not_compile_names_file_line_and_rule(tmp_path: Path) -> None:

@@ -55,9 +55,9 @@ class AmountParams(StrictModel):
     # must have thousand separators (3,235,824.00).
     needs: list[Need] = Field(default_factory=list)
     # A regex the text before the match must not match (ending at the match): 得25分.
-    not_after: str | None = None
+    not_after: str | None = Field(default=None, json_schema_extra={"regex": True})
     # A regex the clause before the match must contain (a price word before 25分).
-    before: str | None = None
+    before: str | None = Field(default=None, json_schema_extra={"regex": True})
 
 
 class AmountRule(Rule):
@@ -73,12 +73,12 @@ class AmountsFile(RuleFile):
     kind: Literal["amounts"]
     macros: dict[str, str] = Field(default_factory=dict)
     # Put before every rule: where a match may start (not inside a number or a code).
-    start_guard: str = ""
+    start_guard: str = Field(default="", json_schema_extra={"regex": True})
     # Checked right after the number shared by the number-first rules: what may follow
     # a number in any of them (fails fast on 2019年, 3天).
-    after_number: str = ""
+    after_number: str = Field(default="", json_schema_extra={"regex": True})
     # Read backwards from a match's start: qualifier, currency, sign ... (named groups).
-    left_context: str = ""
+    left_context: str = Field(default="", json_schema_extra={"regex": True})
     left_window: int = Field(default=16, ge=0, le=64)
     # Characters the left context may end with besides the last characters of the
     # qualifier, lead and currency words (每股为, 总股本的, a minus sign, spaces): the
@@ -101,5 +101,5 @@ class AmountsFile(RuleFile):
     implied_currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     cue_window: int = Field(default=12, ge=0, le=64)
     # Text before a price (ending at it) that makes it a price per share: 每股回购价介乎.
-    per_share_context: str = ""
+    per_share_context: str = Field(default="", json_schema_extra={"regex": True})
     rules: list[AmountRule] = Field(default_factory=list)

@@ -15,6 +15,8 @@ from pipeline.records import AmountValue
 from pipeline.rulebook.patterns import DEFAULT_CALL_TIMEOUT, Deadline, PatternMatch, PatternTimeout, active_scope
 from pipeline.rulebook.schemas.amounts import AmountRule, AmountsFile
 
+# How many resolved values are kept (then the cache starts again).
+_VALUE_CACHE_SIZE = 50_000
 # The scanner's name in the document's time budget (E206 names it when it runs out).
 SCANNER = "amounts.scanner"
 # Groups of the left context that widen the mention (``between`` does not: the
@@ -75,7 +77,16 @@ class AmountExtractor:
         self._per_share_literal = literal.group() if literal else ""
         self._longest_blocker = max((len(b) for b in rules.qualifier_blockers), default=0)
         self._scanners: dict[int, Scanner] = {}
+        self._values: dict[tuple[object, ...], AmountValue | str] = {}
         self._longest_word = max((len(w) for w in rules.not_amount_words), default=0)
+
+    def prepare(self, first: int) -> None:
+        """Compile the retry scanner from rule ``first`` on now rather than on first use."""
+        self._scanner(first)
+
+    def clear_cache(self) -> None:
+        """Forget the values kept for repeated amounts (benchmarks time a cold start)."""
+        self._values.clear()
 
     # -- scanning ------------------------------------------------------------
     def _scanner(self, first: int) -> Scanner:
@@ -108,15 +119,13 @@ class AmountExtractor:
         raise AssertionError("a scanner match without a rule branch")
 
     def find(self, text: str, note: Note | None = None) -> list[Found]:
-        """Every amount of ``text``, left to right, without overlaps."""
-        return list(self.iter_found(text, note))
-
-    def iter_found(self, text: str, note: Note | None = None) -> Iterator[Found]:
-        """Scan ``text`` once; each match is read with its left context, or retried with later rules.
+        """Every amount of ``text``, left to right, without overlaps.
 
         The scan runs within the time budget of the document being processed (see
         :mod:`pipeline.rulebook.patterns`), charged to ``amounts.scanner``; while
         tracing, every rule's match is logged under the rule's id for ``rules explain``.
+        The budget is handed to the ``regex`` engine as a timeout, so a pattern that
+        backtracks without end (an overlay's, say) is stopped inside a match.
 
         Raises:
             PatternTimeout: the document's pattern budget ran out (E206).
@@ -130,12 +139,16 @@ class AmountExtractor:
             raise self._timed_out(deadline, limit)
         started = time.perf_counter()
         try:
-            yield from self._scan(text, note, limit, log)
+            return self._scan(text, note, limit, log)
         except TimeoutError:
             raise self._timed_out(deadline, limit) from None
         finally:
             if deadline is not None:
                 deadline.charge(SCANNER, time.perf_counter() - started)
+
+    def iter_found(self, text: str, note: Note | None = None) -> Iterator[Found]:
+        """The amounts of ``text`` one by one (see :meth:`find`)."""
+        return iter(self.find(text, note))
 
     @staticmethod
     def _timed_out(deadline: Deadline | None, limit: float) -> PatternTimeout:
@@ -146,21 +159,23 @@ class AmountExtractor:
             doc_id=deadline.doc_id if deadline is not None else "(none)",
         )
 
-    def _scan(self, text: str, note: Note | None, limit: float, log: list[PatternMatch] | None) -> Iterator[Found]:
+    def _scan(self, text: str, note: Note | None, limit: float, log: list[PatternMatch] | None) -> list[Found]:
+        """The scan itself; ``limit`` is the engine timeout (the document's remaining budget)."""
         full = self._scanner(0)
+        out: list[Found] = []
         rules = self.grammar.rules
         previous_end = 0
         matches = full.pattern.finditer(text, timeout=limit)
         while True:
             m = next(matches, None)
             if m is None:
-                return
+                return out
             start = m.start()
             if start < previous_end:
                 continue  # a retried rule ran past the scanner's match
             index, groups = self._rule_of(full, m, text)
             end = m.end()
-            found = self._accept(rules[index], groups, text, start, end, previous_end, note)
+            found = self._accept(rules[index], groups, text, start, end, previous_end, note, limit)
             while found is None:
                 if log is not None:
                     log.append(PatternMatch(rules[index].rule.id, rules[index].rule.pattern, start, end, text))
@@ -173,7 +188,7 @@ class AmountExtractor:
                     break
                 index, groups = self._rule_of(tail, retry, text)
                 end = retry.end()
-                found = self._accept(rules[index], groups, text, start, end, previous_end, note)
+                found = self._accept(rules[index], groups, text, start, end, previous_end, note, limit)
             if found is None:
                 # Nothing here after all: scan again from the next character.
                 matches = full.pattern.finditer(text, start + 1, timeout=limit)
@@ -182,13 +197,20 @@ class AmountExtractor:
                 found, index = self._longest(found, index, text, start, previous_end, note, limit)
             if log is not None:
                 log.append(PatternMatch(found.rule_id, rules[index].rule.pattern, found.start, found.end, text))
-            yield found
+            out.append(found)
             previous_end = found.end
             if found.end < m.end():
                 matches = full.pattern.finditer(text, found.end, timeout=limit)
 
     def _longest(
-        self, found: Found, index: int, text: str, start: int, previous_end: int, note: Note | None, limit: float
+        self,
+        found: Found,
+        index: int,
+        text: str,
+        start: int,
+        previous_end: int,
+        note: Note | None,
+        limit: float,
     ) -> tuple[Found, int]:
         """The longest match at ``start`` among this rule and the ones after it (then the higher priority)."""
         rules = self.grammar.rules
@@ -199,7 +221,7 @@ class AmountExtractor:
             if retry is None:
                 break
             index, groups = self._rule_of(tail, retry, text)
-            other = self._accept(rules[index], groups, text, start, retry.end(), previous_end, note)
+            other = self._accept(rules[index], groups, text, start, retry.end(), previous_end, note, limit)
             if other is not None and (other.end, other.priority) > (best.end, best.priority):
                 best, best_index = other, index
         return best, best_index
@@ -213,32 +235,53 @@ class AmountExtractor:
         end: int,
         previous_end: int,
         note: Note | None,
+        limit: float,
     ) -> Found | None:
         rule = compiled.rule
-        left, left_start = self._left(text, start, previous_end, groups, rule)
-        params = rule.params
+        # The common case first: nothing written before the number that could matter.
+        if start == 0 or text[start - 1] not in self.grammar.left_enders:
+            if compiled.is_money and self._per_share(text, start, previous_end, limit):
+                left, left_start = LeftContext(per_share=True), start
+            else:
+                left, left_start = NO_CONTEXT, start
+        else:
+            left, left_start = self._left(text, start, previous_end, groups, rule, limit)
         problem = None
-        if params.needs or compiled.not_after is not None or compiled.before is not None:
-            problem = self._unmet(compiled, groups, left, text, start)
+        if compiled.has_checks:
+            problem = self._unmet(compiled, groups, left, text, start, limit)
         if problem is None and not text[start].isascii() and self._inside_word(text, start):
             problem = "inside a name or word that is not an amount (not_amount_words)"
         if problem is None:
             # Only a bare number (no unit, no currency) can turn into money through a cue.
-            cue = params.kind == "count" and not params.unit and not groups.get("unit") and left.currency is None
-            try:
-                value = self.resolver.resolve(
-                    rule, groups, left, money_cue=cue and self._money_cue(text, left_start, end)
-                )
-            except (Unparsable, ArithmeticError, ValueError) as exc:
-                problem = str(exc)
-            else:
-                return Found(left_start, end, value, rule.id, rule.priority)
+            cue = compiled.may_be_money and not groups.get("unit") and left.currency is None
+            money_cue = cue and self._money_cue(text, left_start, end)
+            # The same words read the same way: a third of a news text's amounts repeat
+            # (100%, 5%, 1亿元), so their values are kept (the resolver is pure).
+            key = (rule.id, tuple(groups.values()), left, money_cue)
+            cached = self._values.get(key)
+            if cached is None:
+                try:
+                    cached = self.resolver.resolve(rule, groups, left, money_cue=money_cue)
+                except (Unparsable, ArithmeticError, ValueError) as exc:
+                    cached = str(exc)
+                if len(self._values) >= _VALUE_CACHE_SIZE:
+                    self._values.clear()
+                self._values[key] = cached
+            if isinstance(cached, AmountValue):
+                return Found(left_start, end, cached, rule.id, rule.priority)
+            problem = cached
         if note is not None:
             note("amounts", "rejected", f"rule:{rule.id}", (start, end), problem)
         return None
 
     def _unmet(
-        self, compiled: CompiledRule, groups: dict[str, str | None], left: LeftContext, text: str, start: int
+        self,
+        compiled: CompiledRule,
+        groups: dict[str, str | None],
+        left: LeftContext,
+        text: str,
+        start: int,
+        limit: float,
     ) -> str | None:
         """What a rule's ``needs``, ``not_after`` and ``before`` say is missing (None: nothing)."""
         params = compiled.rule.params
@@ -256,9 +299,11 @@ class AmountExtractor:
                 return "starts with a unit (千亿, 百万): an idiom or a word part more often than a number"
             if need == "grouped" and not _GROUPED.search(num):
                 return "needs thousand separators"
-        if compiled.not_after is not None and compiled.not_after.search(text, max(0, start - 8), start):
+        if compiled.not_after is not None and compiled.not_after.compiled.search(
+            text, max(0, start - 8), start
+        ):
             return "the words before make it something else (params.not_after)"
-        if compiled.before is not None and not compiled.before.search(
+        if compiled.before is not None and not compiled.before.compiled.search(
             self._clause_before(text, start, self.rules.left_window)
         ):
             return "the clause before does not say what it needs (params.before)"
@@ -266,16 +311,26 @@ class AmountExtractor:
 
     # -- context ---------------------------------------------------------------
     def _left(
-        self, text: str, start: int, previous_end: int, groups: dict[str, str | None], rule: AmountRule
+        self,
+        text: str,
+        start: int,
+        previous_end: int,
+        groups: dict[str, str | None],
+        rule: AmountRule,
+        limit: float,
     ) -> tuple[LeftContext, int]:
         """Read the words before a match; return them and where the mention now starts."""
         left_pattern = self.grammar.left
         lo = max(previous_end, start - self.rules.left_window)
         m = None
-        if left_pattern is not None and lo < start and text[start - 1] in self.grammar.left_enders:
-            m = left_pattern.match(text, lo, start)
+        if left_pattern is not None and lo < start and self._context_ends_at(text, lo, start):
+            # The patterns read around a match (left context, per share, not_after,
+            # before) run on a window of at most left_window (<= 64) characters: bounded
+            # input, on which the raw pattern may run without the engine's timeout,
+            # whose set-up would cost more than the match itself.
+            m = left_pattern.compiled.match(text, lo, start)
         if m is None or m.start() == start:
-            if rule.params.kind == "money" and self._per_share(text, start, previous_end):
+            if rule.params.kind == "money" and self._per_share(text, start, previous_end, limit):
                 return LeftContext(per_share=True), start
             return NO_CONTEXT, start
         g = m.groupdict()
@@ -293,7 +348,9 @@ class AmountExtractor:
         if not sign:
             g["sign"] = None
         widen = [qual_start if k == "qual" else m.start(k) for k in _WIDENING if g.get(k)]
-        per_share = bool(g.get("per")) or (rule.params.kind == "money" and self._per_share(text, start, previous_end))
+        per_share = bool(g.get("per")) or (
+            rule.params.kind == "money" and self._per_share(text, start, previous_end, limit)
+        )
         left = LeftContext(
             qualifier=g.get("qual"),
             lead=g.get("lead"),
@@ -303,6 +360,11 @@ class AmountExtractor:
             between=bool(g.get("between")),
         )
         return left, min(widen, default=start)
+
+    def _context_ends_at(self, text: str, lo: int, start: int) -> bool:
+        """Tell whether a word the left context can end with ends right before ``start``."""
+        words = self.grammar.left_enders.get(text[start - 1])
+        return words is not None and any(text.startswith(w, start - len(w)) and start - len(w) >= lo for w in words)
 
     def _unblocked(self, text: str, qual_start: int, qual_end: int) -> tuple[int, str | None]:
         """The qualifier once words that end inside it are taken off (合约 -> none, 扩大约 -> 约)."""
@@ -337,12 +399,12 @@ class AmountExtractor:
             return True
         return after is not None and after.match(text, end) is not None
 
-    def _per_share(self, text: str, start: int, previous_end: int) -> bool:
+    def _per_share(self, text: str, start: int, previous_end: int, limit: float) -> bool:
         pattern = self.grammar.per_share_context
         lo = max(previous_end, start - 12)
         if pattern is None or (self._per_share_literal and self._per_share_literal not in text[lo:start]):
             return False
-        return pattern.search(text, lo, start) is not None
+        return pattern.compiled.search(text, lo, start) is not None
 
 
 def _after_alnum(text: str, pos: int) -> bool:

@@ -75,6 +75,12 @@ class CompiledRule:
     shares_number: bool
     not_after: SafePattern | None
     before: SafePattern | None
+    # Precomputed for the hot path: does the rule say what must (not) be around its
+    # match; is it money (prices may be per share); is it a count without a unit of
+    # its own (a business word can make it money).
+    has_checks: bool = False
+    is_money: bool = False
+    may_be_money: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +93,9 @@ class Grammar:
     guard: str
     number: str
     left: SafePattern | None
-    # Every character the left context could end with (a superset): when the character
-    # before a match is not one of them, the left context is empty and is not read.
-    left_enders: frozenset[str]
+    # The words the left context can end with, by their last character: when none ends
+    # right before a match, its left context is empty and is not read.
+    left_enders: dict[str, tuple[str, ...]]
     cues: regex.Pattern[str] | None
     cues_after: regex.Pattern[str] | None
     not_amount_words: regex.Pattern[str] | None
@@ -118,6 +124,15 @@ def assemble(guard: str, number: str, rules: Sequence[CompiledRule]) -> str:
     if shared:
         branches.append(number + "(?:" + "|".join(shared) + ")")
     return guard + "(?:" + ("|".join(branches) or "(?!)") + ")"
+
+
+def words_by_last_char(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The words grouped by their last character (a single character matches at once)."""
+    out: dict[str, list[str]] = {}
+    for word in sorted(set(words), key=len):
+        if word:
+            out.setdefault(word[-1], []).append(word)
+    return {ch: tuple(ws) for ch, ws in out.items()}
 
 
 def pre_words(rules: AmountsFile) -> list[str]:
@@ -246,7 +261,22 @@ def build_grammar(rules: AmountsFile) -> Grammar:
         rest = rule.pattern[len(SHARED_NUMBER) :]
         shares = rule.pattern.startswith(SHARED_NUMBER) and "NUMBER" in macros and not has_top_level_bar(rest)
         branch = expand_macros(rest, macros) if shares else body
-        compiled.append(CompiledRule(rule, f"r{i}", own, group_names(body), branch, shares, not_after, before))
+        params = rule.params
+        compiled.append(
+            CompiledRule(
+                rule,
+                f"r{i}",
+                own,
+                group_names(body),
+                branch,
+                shares,
+                not_after,
+                before,
+                has_checks=bool(params.needs) or not_after is not None or before is not None,
+                is_money=params.kind == "money",
+                may_be_money=params.kind == "count" and not params.unit,
+            )
+        )
     scanner = _compile("amounts.scanner", "scanner", assemble(guard, number, compiled))
     left_source = expand_macros(rules.left_context, macros) if rules.left_context else ""
     left = _compile("amounts.left_context", "left_context", left_source, regex.REVERSE) if left_source else None
@@ -266,9 +296,8 @@ def build_grammar(rules: AmountsFile) -> Grammar:
         guard=guard,
         number=number,
         left=left,
-        left_enders=frozenset(
-            [w[-1] for w in (*pre_words(rules), *rules.leads, *prefixes_and_symbols(rules)) if w]
-            + list(rules.left_context_ends)
+        left_enders=words_by_last_char(
+            [*pre_words(rules), *rules.leads, *prefixes_and_symbols(rules), *rules.left_context_ends]
         ),
         cues=cues if rules.implied_money_cues else None,
         cues_after=(

@@ -297,7 +297,25 @@ def test_trace_explains_a_rejected_match(pipe: Pipeline) -> None:
 
 @pytest.mark.parametrize(
     "unit",
-    ["1", "1,", "一二", "万", "3-", "约", "1.", "十几", "3亿-", "每股", "百分之", "%", "1/", "两毛"],
+    [
+        "1",
+        "1,",
+        "一二",
+        "万",
+        "3-",
+        "约",
+        "1.",
+        "十几",
+        "3亿-",
+        "每股",
+        "百分之",
+        "%",
+        "1/",
+        "两毛",
+        "12年",
+        "a1",
+        "，1",
+    ],
 )
 def test_scan_time_is_linear_in_the_text(extractor: AmountExtractor, unit: str) -> None:
     def cpu(n: int) -> float:

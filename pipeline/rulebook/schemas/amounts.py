@@ -80,10 +80,9 @@ class AmountsFile(RuleFile):
     # Read backwards from a match's start: qualifier, currency, sign ... (named groups).
     left_context: str = Field(default="", json_schema_extra={"regex": True})
     left_window: int = Field(default=16, ge=0, le=64)
-    # Characters the left context may end with besides the last characters of the
-    # qualifier, lead and currency words (每股为, 总股本的, a minus sign, spaces): the
-    # context is read only after one of them.
-    left_context_ends: str = ""
+    # Words the left context may end with besides the qualifier, lead and currency
+    # words (每股为, 总股本的, 介乎, a minus sign, a space): it is read only after one.
+    left_context_ends: list[str] = Field(default_factory=list)
     currencies: list[Currency] = Field(default_factory=list)
     qualifiers: dict[str, QualifierName] = Field(default_factory=dict)
     # Words that end with a qualifier but are not one (合约, 最近).

@@ -1,7 +1,7 @@
 """Throughput and recall of the amounts extractor against JioNLP's ``extract_money``.
 
     .venv/bin/pip install -e '.[bench]'      # JioNLP (only needed here)
-    nice .venv/bin/python benchmarks/amounts_vs_jionlp.py [--mb 1] [--rounds 3]
+    nice .venv/bin/python benchmarks/amounts_vs_jionlp.py [--mb 1] [--rounds 5]
 
 Throughput: both tools read the same documents, the >= 1 MB news text of the dates
 benchmark (``newstext.news_documents(mb)``; joined by newlines it is ``news_text``),
@@ -75,7 +75,7 @@ def main() -> None:
     """Time both tools on the news text and compare their recall on the gold amounts."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=float, default=1.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     docs = news_documents(args.mb)

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.evaluate.align import Alignment
 from pipeline.core import Pipeline
+from pipeline.evaluate.align import Alignment
 from pipeline.records import Document, Event, Mention
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -49,7 +49,25 @@ _clock = time.perf_counter
 # Macros that a stage builds from a rule file's tables rather than from its
 # ``macros`` mapping; they are known names, not typos.
 STAGE_MACROS: dict[str, frozenset[str]] = {
-    "amounts": frozenset({"CUR_NAME", "CUR_SYMBOL", "COUNT_UNIT", "SHARE_UNIT", "QUAL_PRE", "QUAL_POST"}),
+    # Built by pipeline.amounts.grammar.table_macros from the currency, unit, qualifier
+    # and lead tables.
+    "amounts": frozenset(
+        {
+            "CUR_NAME",
+            "CUR_PREFIX",
+            "CUR_SYMBOL",
+            "COUNT_UNIT",
+            "SHARE_UNIT",
+            "QUAL_PRE",
+            "QUAL_POST",
+            "LEAD",
+            "CUR_NAME_FIRST",
+            "COUNT_UNIT_FIRST",
+            "SHARE_UNIT_FIRST",
+            "CUR_BEFORE_LAST",
+            "QUAL_LEAD_LAST",
+        }
+    ),
     # Built by pipeline.dates.extractor: holiday and day-part tables, and the
     # placeholders of the composition pass (a date, "now", a duration).
     "dates": frozenset({"HOLIDAY", "WEAK_HOLIDAY", "HOLIDAY_PART", "DAY_PART", "D", "DUR", "NOW"}),

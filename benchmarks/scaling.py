@@ -62,6 +62,8 @@ def run_once(folder: Path, out: Path, workers: int, chunk: int) -> dict[str, flo
         "cpu": round(cpu, 2),  # driver and workers together: what parallelism costs in extra work
         "documents": manifest["counts"]["documents"],
         "steady_docs_per_s": round(steady, 2),
+        "chunk_cpu": run["chunk_cpu_seconds"],  # CPU inside process_chunk, summed over workers
+        "driver_cpu": run["driver_cpu_seconds"],  # the driver process (in-process chunks included)
     }
 
 

@@ -100,6 +100,9 @@ class RunStats:
     first_result_seconds: float = 0.0
     steady_seconds: float = 0.0
     steady_inputs: int = 0
+    # CPU spent processing chunks (in whichever process ran them), and by the driver in all.
+    chunk_cpu_seconds: float = 0.0
+    driver_cpu_seconds: float = 0.0
     mentions: Counter[str] = field(default_factory=Counter)
     events: Counter[str] = field(default_factory=Counter)
 
@@ -108,7 +111,7 @@ class RunStats:
         data = asdict(self)
         data["mentions"] = dict(sorted(self.mentions.items()))
         data["events"] = dict(sorted(self.events.items()))
-        for name in ("seconds", "first_result_seconds", "steady_seconds"):
+        for name in ("seconds", "first_result_seconds", "steady_seconds", "chunk_cpu_seconds", "driver_cpu_seconds"):
             data[name] = round(data[name], 3)
         return data
 
@@ -205,7 +208,7 @@ def run_batch(options: RunOptions) -> RunReport:
         RuleError: an overlay rule file does not validate.
 
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     out_dir = options.out_dir
     engine = make_engine(options)
     config = PipelineSpec(
@@ -244,6 +247,7 @@ def run_batch(options: RunOptions) -> RunReport:
             if options.prune:
                 stats.pruned = db.forget_unseen(stats.run_id)
             stats.seconds = time.perf_counter() - started
+            stats.driver_cpu_seconds = time.process_time() - cpu_started
             extra = {
                 "inputs": list(options.inputs),
                 "rules": rulebook.hashes(),
@@ -301,6 +305,7 @@ def _execute(
             stats.unchanged += len(result.unchanged)
             stats.mentions.update(result.mentions)
             stats.events.update(result.events)
+            stats.chunk_cpu_seconds += result.cpu_seconds
             finished += result.size
             now = time.perf_counter()
             if first is None:

@@ -125,6 +125,7 @@ class ChunkResult:
     mentions: Counter[str] = field(default_factory=Counter)
     events: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     worker: str = ""
 
 
@@ -167,7 +168,7 @@ def _stat_of(source: FileRef | InputItem) -> tuple[int | None, int | None]:
 
 def process_chunk(chunk: Chunk, config: PipelineSpec, parts_dir: str) -> ChunkResult:
     """Process every input of ``chunk`` and commit their records as part ``chunk.part``."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     pipe = pipeline_for(config)
     result = ChunkResult(None, len(chunk.tasks), fingerprint_for(config), worker=f"{os.uname().nodename}:{os.getpid()}")
     entries: list[tuple[str, dict[str, Any]]] = []
@@ -210,4 +211,5 @@ def process_chunk(chunk: Chunk, config: PipelineSpec, parts_dir: str) -> ChunkRe
         write_part(Path(parts_dir), chunk.part, entries)
         result.part = chunk.part
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu_started
     return result

@@ -20,10 +20,13 @@ def _fold(run: str) -> str:
 
 
 def invisible_edits(text: str) -> list[Edit]:
-    """Propose removing zero-width characters and turning odd spaces into spaces."""
-    edits = [Edit(m.start(), m.end(), "", "invisible", "normalize.invisible") for m in _INVISIBLE.finditer(text)]
-    edits += [Edit(m.start(), m.end(), " ", "space", "normalize.space") for m in _ODD_SPACE.finditer(text)]
-    return edits
+    """Propose removing zero-width characters and stray byte-order marks."""
+    return [Edit(m.start(), m.end(), "", "invisible", "normalize.invisible") for m in _INVISIBLE.finditer(text)]
+
+
+def space_edits(text: str) -> list[Edit]:
+    """Propose turning NBSP, U+3000 and the other odd spaces into plain spaces."""
+    return [Edit(m.start(), m.end(), " ", "space", "normalize.space") for m in _ODD_SPACE.finditer(text)]
 
 
 def width_edits(text: str) -> list[Edit]:

@@ -1,4 +1,9 @@
-"""The pipeline: an ordered list of stages that turns raw text or bytes into a Document."""
+"""The pipeline: an ordered list of stages that turns raw text or bytes into a Document.
+
+The document date is resolved here, in order of trust: the caller's ``doc_date``,
+then the metadata (:func:`metadata_date`: a feed field, an HTML meta tag, a
+dateline), else the dates stage infers it from the latest absolute date in the text.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import regex
-
+from pipeline.dates.metadata import (
+    date_from_fields,
+    date_from_html_meta,
+    dateline,
+    looks_like_html,
+    parse_loose,
+)
 from pipeline.errors import ErrorCode, InputError
 from pipeline.records import DocDate, Document
 from pipeline.repair.decode import decode_bytes
@@ -19,19 +29,9 @@ from pipeline.stages import DEFAULT_STAGES
 from pipeline.stages.base import Stage, StageContext, WorkDoc, make_stage
 from pipeline.stages.normalize import Normalized, Normalizer
 
-# Metadata fields that carry a publication date, in order of trust.
-DATE_FIELDS = ("published", "publish_time", "pubdate", "date", "datetime", "time", "created_at")
-# A dateline near the top of an article: 2025-11-20 10:31 发布, 2025年11月20日 10:31.
-_DATELINE = regex.compile(
-    r"(?P<y>20\d{2})\s*[-/.年]\s*(?P<m>1[0-2]|0?[1-9])\s*[-/.月]\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日?"
-    r"(?:\s*(?P<H>[01]?\d|2[0-3])[:：](?P<M>[0-5]\d))?(?=\s*(?:发布|来源|[|丨]|$|\s))",
-    regex.MULTILINE,
-)
-_DATELINE_WINDOW = 300
-
 
 def parse_doc_date(value: date | datetime | str | None) -> datetime | None:
-    """Accept a date, datetime or ISO string (``YYYY-MM-DD`` or full datetime).
+    """Accept a date, datetime or ISO string (``YYYY-MM-DD``, a full datetime, ``2025年11月20日``).
 
     Raises:
         InputError: the string is not a date (code E109).
@@ -43,26 +43,22 @@ def parse_doc_date(value: date | datetime | str | None) -> datetime | None:
         return value.replace(tzinfo=None)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    text = str(value).strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        pass
-    m = _DATELINE.search(text)
-    if m is not None:
-        return datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0))
-    raise InputError(ErrorCode.E109, value=value)
+    when = parse_loose(str(value))
+    if when is None:
+        raise InputError(ErrorCode.E109, value=value)
+    return when
 
 
-def dateline(text: str) -> datetime | None:
-    """A publication dateline in the first lines of ``text``, if there is one."""
-    m = _DATELINE.search(text[:_DATELINE_WINDOW])
-    if m is None:
-        return None
-    try:
-        return datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0))
-    except ValueError:
-        return None
+def metadata_date(raw: str, meta: Mapping[str, Any]) -> datetime | None:
+    """The publication date the document's metadata gives: a feed field, an HTML meta tag, a dateline."""
+    from_fields = date_from_fields(meta)
+    if from_fields is not None:
+        return from_fields[1]
+    if looks_like_html(raw):
+        from_html = date_from_html_meta(raw)
+        if from_html is not None:
+            return from_html
+    return dateline(raw)
 
 
 def make_doc_id(data: str | bytes) -> str:
@@ -164,18 +160,9 @@ class Pipeline:
         if anchor is not None:
             doc.doc_date, doc.doc_date_origin = anchor, "argument"
         else:
-            for key in DATE_FIELDS:
-                if meta.get(key):
-                    try:
-                        doc.doc_date = parse_doc_date(meta[key])
-                    except InputError:
-                        continue
-                    doc.doc_date_origin = "metadata"
-                    break
-            if doc.doc_date is None:
-                found = dateline(raw)
-                if found is not None:
-                    doc.doc_date, doc.doc_date_origin = found, "metadata"
+            found = metadata_date(raw, meta)
+            if found is not None:
+                doc.doc_date, doc.doc_date_origin = found, "metadata"
         return doc
 
 

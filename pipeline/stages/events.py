@@ -303,10 +303,16 @@ class EventExtractor:
     def _fallback(self, spec: EventType, draft: Draft, mentions: Sequence[Mention], main_org: str | None) -> None:
         if main_org is None:
             return
+        used = {a.mention_id for args in draft.args.values() for a in args if a.mention_id}
+        used_names = {n for role_keys in draft.keys.values() for n in role_keys}
+        if main_org in used_names:
+            return  # the main organisation already plays another role in this event
         for role in spec.roles:
             if role.document and role.role not in draft.args and role.label == "ORG":
                 best = None
                 for m in mentions:
+                    if m.id in used:
+                        continue
                     is_main = m.label == "ORG" and isinstance(m.value, OrgValue) and m.value.name == main_org
                     if is_main and (m.start <= draft.trigger[0] or best is None):
                         best = m

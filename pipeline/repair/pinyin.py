@@ -124,9 +124,15 @@ def _gbk_char(pair: bytes) -> str | None:
 
 @dataclass(slots=True)
 class _Slot:
-    """A byte the ``?`` of a straddling annotation hid: one of ``values``."""
+    """A byte the ``?`` of a straddling annotation hid: one of ``values``.
+
+    When the byte before it is itself a slot (two annotations in a row), ``after``
+    is that slot's position and ``allowed`` says which values go with each of its.
+    """
 
     values: tuple[int, ...]
+    after: int | None = None
+    allowed: dict[int, tuple[int, ...]] | None = None
 
 
 @dataclass(slots=True)
@@ -233,11 +239,20 @@ class PinyinRepairer:
             if ch == "?":
                 m = STRADDLE.match(line, i)
                 prev = items[-1] if items else None
-                if m is not None and isinstance(prev, int) and prev >= 0x81:
+                if m is not None and prev is not None:
                     by_lead = by_lead or _gbk_by_lead()
-                    trails = by_lead.get(prev, {}).get(normalize_syllable(m.group("py")))
-                    if trails:
-                        items.append(_Slot(trails))
+                    syllable = normalize_syllable(m.group("py"))
+                    slot = None
+                    if isinstance(prev, int) and prev >= 0x81:
+                        trails = by_lead.get(prev, {}).get(syllable)
+                        slot = _Slot(trails) if trails else None
+                    elif isinstance(prev, _Slot):
+                        allowed = {v: by_lead.get(v, {}).get(syllable, ()) for v in prev.values}
+                        allowed = {v: t for v, t in allowed.items() if t}
+                        values = tuple(sorted({t for ts in allowed.values() for t in ts}))
+                        slot = _Slot(values, len(items) - 1, allowed) if values else None
+                    if slot is not None:
+                        items.append(slot)
                         origin.append(i)
                         i = m.end()
                         continue
@@ -266,7 +281,20 @@ class PinyinRepairer:
         options = [stream.items[k].values for k in slots]  # type: ignore[union-attr]
         if any(not o for o in options):
             return None
-        combos = list(itertools.islice(itertools.product(*options), MAX_SLOT_COMBINATIONS))
+        position = {k: n for n, k in enumerate(slots)}
+
+        def consistent(combo: tuple[int, ...]) -> bool:
+            for n, k in enumerate(slots):
+                slot = stream.items[k]
+                assert isinstance(slot, _Slot)
+                if slot.after is not None and slot.allowed is not None:
+                    if combo[n] not in slot.allowed.get(combo[position[slot.after]], ()):
+                        return False
+            return True
+
+        combos = list(itertools.islice(filter(consistent, itertools.product(*options)), MAX_SLOT_COMBINATIONS))
+        if not combos:
+            return None
         best: tuple[float, bytes] | None = None
         texts: list[str] = []
         datas: list[bytes] = []

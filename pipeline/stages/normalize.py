@@ -5,13 +5,15 @@ Passes run in a fixed order, each proposing edits against the current text (see
 
 1. ``invisible``: zero-width characters and stray byte-order marks go;
 2. ``html_entity``, ``html_tag``: entities (numeric, named, double-escaped) are
-   unescaped and stray tags removed;
+   unescaped, then stray tags removed (an escaped tag too: a second normalisation
+   must find nothing left to do);
 3. ``pinyin``: a spam converter's ``(pīnyīn)`` annotations come out, straddling ones
    repaired at the byte level (:mod:`pipeline.repair.pinyin`);
 4. ``mojibake``: damaged runs are found and undone by codec round trips
    (:mod:`pipeline.repair.mojibake`);
-5. ``space``: NBSP, U+3000 and the other odd spaces become plain spaces (after the
-   mojibake pass, which needs an NBSP as the byte 0xA0 it was);
+5. ``space``: NBSP, U+3000 and the other odd spaces become plain spaces and soft
+   hyphens go (after the mojibake pass, which needs them as the bytes 0xA0 and 0xAD
+   they were);
 6. ``width``: full-width letters and digits become ASCII (Chinese punctuation stays);
 7. ``t2s`` (when simplifying): OpenCC, with the LM on one-to-many characters;
 8. ``boilerplate``: platform boilerplate named in ``rules/normalize.yaml``;

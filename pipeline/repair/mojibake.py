@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -87,8 +88,8 @@ _ODD_CLASSES = (
 # Signs that are enough alone: a lost byte, private use, C1 controls, and the first
 # halves of UTF-8 punctuation read as GBK (“ -> 鈥, 。 -> 銆, ， -> 锛).
 _STRONG = regex.compile(r"[\ufffd\ue000-\uf8ff\u0080-\u009f鈥銆锛]")
-# Symbols Chinese text uses on purpose (°C, 3×4, 阿尔伯特·爱因斯坦, ¥100, €).
-_NOT_ODD = frozenset("°×÷·™€£¥")
+# Symbols Chinese text uses on purpose (°C, 3×4, 阿尔伯特·爱因斯坦, €).
+_NOT_ODD = frozenset("°×÷·™€")
 
 WINDOW = 16  # characters of context on each side of a detected spot
 SWITCH_PENALTY = 6.0  # nats per switch between kept and repaired text
@@ -111,6 +112,20 @@ class Region:
     holes: int
 
 
+def _char_ranges(chars: Sequence[str]) -> str:
+    """A regex character-class body for ``chars`` (sorted), with runs written as ranges."""
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        j = i
+        while j + 1 < len(chars) and ord(chars[j + 1]) == ord(chars[j]) + 1:
+            j += 1
+        first, last = re.escape(chars[i]), re.escape(chars[j])
+        out.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "".join(out)
+
+
 class Detector:
     """Marks characters that look like decoding damage, given what the LM knows.
 
@@ -122,6 +137,33 @@ class Detector:
         self.lm = lm
         self.min_count = min_count
         self._odd = regex.compile(f"[{_ODD_CLASSES}]")
+        self._maybe_odd = self._build_scanner()
+
+    def _build_scanner(self) -> re.Pattern[str]:
+        """A regex that finds every character that might be odd (a superset), fast.
+
+        Everything else (ASCII, common hanzi in either script, common punctuation)
+        is known not to be; clean text rarely has a match, so it costs one C scan.
+        """
+        fine: set[str] = set()
+        candidates = [chr(c) for c in range(0x4E00, 0xA000)] + [chr(c) for c in range(0x2000, 0x3040)]
+        candidates += [chr(c) for c in range(0xFF00, 0xFF61)]
+        simplified = to_simplified("".join(candidates))
+        aligned = len(simplified) == len(candidates)
+        for i, ch in enumerate(candidates):
+            if ch in _NOT_ODD or self._odd.match(ch):
+                continue
+            if "\u4e00" <= ch <= "\u9fff":
+                simple = simplified[i] if aligned else to_simplified(ch)
+                if self.lm.count(ch) >= self.min_count or (
+                    len(simple) == 1 and self.lm.count(simple) >= self.min_count
+                ):
+                    fine.add(ch)
+            else:
+                fine.add(ch)
+        fine.update(_NOT_ODD)
+        ranges = _char_ranges(sorted(fine, key=ord))
+        return re.compile(f"[^\\x00-\\x7f{ranges}]")
 
     @lru_cache(maxsize=131072)  # noqa: B019 - one detector per pipeline, bounded cache
     def is_odd(self, ch: str) -> bool:
@@ -138,8 +180,8 @@ class Detector:
         return False
 
     def odd_positions(self, text: str) -> list[int]:
-        """Positions of odd characters (a fast scan; most clean text has none)."""
-        return [i for i, ch in enumerate(text) if not ch.isascii() and self.is_odd(ch)]
+        """Positions of odd characters (a fast scan; most clean text has few)."""
+        return [m.start() for m in self._maybe_odd.finditer(text) if self.is_odd(m.group())]
 
     def windows(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` worth a closer look, each within one line."""
@@ -320,6 +362,8 @@ class Repairer:
             for s, e in find_spans(units, mech.original):
                 if not any(isinstance(u, bytes) and not u.isascii() for u in units[s:e]):
                     continue
+                if not self._enough_evidence(window[s:e], mech):
+                    continue  # no region inside can pass the judge: skip the costly part
                 filled = self._fill_holes(window, units, s, e, mech)
                 if filled is None:
                     continue
@@ -625,6 +669,20 @@ class Repairer:
                 best_score, best_path = total, path
         return best_path
 
+    def _enough_evidence(self, observed: str, mech: Mechanism) -> bool:
+        """Enough odd characters (lost bytes do not count) to call ``observed`` damaged."""
+        latin = mech.misread == "cp1252"
+        odd = non_ascii = 0
+        for ch in observed:
+            if ch.isascii() or ch == "\ufffd":
+                continue
+            non_ascii += 1
+            if self.detector.is_odd(ch) or (latin and "\u0080" <= ch <= "\u00ff"):
+                odd += 1
+        if odd < 2 and not (odd == 1 and non_ascii <= 2):
+            return False
+        return odd * 4 >= non_ascii
+
     def _judge(
         self,
         text: str,
@@ -653,16 +711,7 @@ class Repairer:
         gain = conv - kept
         if gain < MIN_GAIN:
             return None
-        latin = mech.misread == "cp1252"
-        odd = sum(
-            1
-            for ch in observed
-            if ch != "\ufffd" and (self.detector.is_odd(ch) or (latin and "\u0080" <= ch <= "\u00ff"))
-        )
-        non_ascii = sum(1 for ch in observed if not ch.isascii() and ch != "\ufffd")
-        if odd < 2 and not (odd == 1 and non_ascii <= 2):
-            return None
-        if odd * 4 < non_ascii:
+        if not self._enough_evidence(observed, mech) or _foreign_word(observed):
             return None
         if any(not ch.isprintable() and ch not in "\n\t" for ch in replacement):
             return None
@@ -690,6 +739,29 @@ class Repairer:
 def _fails_alone(pair: bytes, misread: str) -> bool:
     """True when a misreading decoder turns the first byte of ``pair`` alone into U+FFFD."""
     return any(out.startswith("\ufffd") and len(out) == 2 for out in forward(pair, misread))
+
+
+_KANA = regex.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
+_SCRIPTS = (
+    regex.compile(r"[\u0400-\u04ff]"),  # Cyrillic
+    regex.compile(r"[\u0370-\u03ff]"),  # Greek
+    regex.compile(r"[\uac00-\ud7af\u1100-\u11ff]"),  # Hangul
+)
+
+
+def _foreign_word(observed: str) -> bool:
+    """True when ``observed`` reads as a word of another script (Москва, 東京タワー).
+
+    Misread bytes scatter such letters among hanzi and symbols; a run that is all
+    Cyrillic, Greek or Hangul, or mostly kana, is more likely a word someone wrote.
+    """
+    letters = [ch for ch in observed if not ch.isascii() and not ch.isspace()]
+    if len(letters) < 2:
+        return False
+    if any(all(script.match(ch) for ch in letters) for script in _SCRIPTS):
+        return True
+    kana = sum(1 for ch in letters if _KANA.match(ch))
+    return kana >= 2 and kana * 2 >= len(letters)
 
 
 def mojibake_edits(text: str, repairer: Repairer) -> list[Edit]:

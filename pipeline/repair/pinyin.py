@@ -44,8 +44,11 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿê"
 _SYLLABLE = rf"[a-z{_TONED}]{{1,7}}"
 # A CJK character followed by one pinyin syllable in ASCII or full-width parentheses.
 ANNOTATION = regex.compile(rf"(?P<char>\p{{Han}})[(（](?P<py>{_SYLLABLE})[)）]")
+# The parenthesised syllable alone: a cheap first scan (the character is checked after).
+_PARENS = regex.compile(rf"[(（](?P<py>{_SYLLABLE})[)）]")
 # What a straddling annotation leaves: its "(" went into the "?".
 STRADDLE = regex.compile(rf"\?(?P<py>{_SYLLABLE})\)")
+_HAN = regex.compile(r"\p{Han}")
 _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
@@ -161,17 +164,25 @@ class PinyinRepairer:
         simple = to_simplified(char)
         return max(self.lm.count(char), self.lm.count(simple) if len(simple) == 1 else 0) >= COMMON_COUNT
 
+    @staticmethod
+    def annotations(text: str) -> list[tuple[int, int, str, str]]:
+        """``(char position, end, char, syllable)`` of every ``X(pīnyīn)`` with X a hanzi."""
+        out = []
+        for m in _PARENS.finditer(text):
+            i = m.start() - 1
+            if i >= 0 and _HAN.match(text[i]):
+                out.append((i, m.end(), text[i], m.group("py")))
+        return out
+
     def is_converted(self, text: str) -> bool:
         """True when ``text`` carries a spam converter's annotations."""
-        if STRADDLE.search(text) is not None and ANNOTATION.search(text) is not None:
+        found = self.annotations(text)
+        if not found:
+            return False
+        if "?" in text and STRADDLE.search(text) is not None:
             return True
-        hits = 0
-        for m in ANNOTATION.finditer(text):
-            if is_reading(m.group("char"), m.group("py")):
-                hits += 1
-                if hits >= SPAM_MIN_ANNOTATIONS:
-                    return True
-        return False
+        hits = sum(1 for _, _, char, py in found if is_reading(char, py))
+        return hits >= SPAM_MIN_ANNOTATIONS
 
     # -- edits --
 
@@ -181,9 +192,9 @@ class PinyinRepairer:
             return []
         if not self.is_converted(text):
             return [
-                Edit(m.start("char") + 1, m.end(), "", "pinyin_annotation", "normalize.pinyin_annotation")
-                for m in ANNOTATION.finditer(text)
-                if is_reading(m.group("char"), m.group("py")) and self.is_common(m.group("char"))
+                Edit(i + 1, end, "", "pinyin_annotation", "normalize.pinyin_annotation")
+                for i, end, char, py in self.annotations(text)
+                if is_reading(char, py) and self.is_common(char)
             ]
         edits: list[Edit] = []
         pos = 0

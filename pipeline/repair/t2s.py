@@ -15,6 +15,7 @@ typed it meant it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,6 +78,9 @@ class Simplifier:
         for rule in rules:
             options = set(self.ambiguity.get(rule.char, ())) | {rule.char, rule.default}
             self.ambiguity[rule.char] = tuple(sorted(options, key=lambda c: c != rule.default))
+        self._ambiguity_re = (
+            re.compile("[" + "".join(re.escape(c) for c in sorted(self.ambiguity)) + "]") if self.ambiguity else None
+        )
 
     # -- for scoring candidates elsewhere: fast, no margins --
 
@@ -123,7 +127,7 @@ class Simplifier:
         changes (a rare phrase mapping) becomes one edit for the whole line.
         """
         converted = to_simplified(text)
-        if converted == text and not any(c in self.ambiguity for c in text):
+        if converted == text and (self._ambiguity_re is None or self._ambiguity_re.search(text) is None):
             return []
         if len(converted) != len(text):
             edits: list[Edit] = []
@@ -139,54 +143,72 @@ class Simplifier:
         return self._line_edits(text, converted, 0)
 
     def _line_edits(self, original: str, converted: str, offset: int) -> list[Edit]:
-        chars = list(converted)
-        sources = ["normalize.t2s"] * len(chars)
-        confidences = [1.0] * len(chars)
-        changed = [a != b for a, b in zip(original, converted, strict=True)]
-        for i, ch in enumerate(original):
+        # Only the places OpenCC changed or that are one-to-many need a look: find
+        # them with C-speed comparisons, never a Python loop over the whole text.
+        spots = sorted(set(_differences(original, converted)) | {m.start() for m in self._ambiguous(original)})
+        if not spots:
+            return []
+        decided: dict[int, tuple[str, str, float]] = {}
+        for i in spots:
+            ch = original[i]
             options = self.ambiguity.get(ch)
             if options is None:
+                decided[i] = (converted[i], "normalize.t2s", 1.0)
                 continue
-            choice, source, confidence = self._decide(original, chars, changed, i, options)
-            chars[i] = choice
-            sources[i] = source
-            confidences[i] = confidence
+            decided[i] = self._decide(original, converted, decided, i, options)
         edits: list[Edit] = []
-        i = 0
-        n = len(original)
-        while i < n:
-            if chars[i] == original[i]:
-                i += 1
+        run: list[int] = []
+        for i in spots:
+            if decided[i][0] == original[i]:
                 continue
-            j = i + 1
-            while j < n and chars[j] != original[j] and sources[j] == sources[i]:
-                j += 1
-            edits.append(
-                Edit(offset + i, offset + j, "".join(chars[i:j]), "t2s", sources[i], confidence=min(confidences[i:j]))
-            )
-            i = j
+            if run and (i != run[-1] + 1 or decided[i][1] != decided[run[-1]][1]):
+                edits.append(self._run_edit(original, decided, run, offset))
+                run = []
+            run.append(i)
+        if run:
+            edits.append(self._run_edit(original, decided, run, offset))
         return edits
 
+    @staticmethod
+    def _run_edit(original: str, decided: dict[int, tuple[str, str, float]], run: list[int], offset: int) -> Edit:
+        text = "".join(decided[i][0] for i in run)
+        confidence = min(decided[i][2] for i in run)
+        return Edit(offset + run[0], offset + run[-1] + 1, text, "t2s", decided[run[0]][1], confidence=confidence)
+
+    def _ambiguous(self, text: str) -> list[re.Match[str]]:
+        if self._ambiguity_re is None:
+            return []
+        return list(self._ambiguity_re.finditer(text))
+
     def _decide(
-        self, original: str, chars: list[str], changed: list[bool], i: int, options: tuple[str, ...]
+        self,
+        original: str,
+        converted: str,
+        decided: dict[int, tuple[str, str, float]],
+        i: int,
+        options: tuple[str, ...],
     ) -> tuple[str, str, float]:
         """The Simplified character for ``original[i]``, the rule or model behind it, and a confidence."""
         ch = original[i]
+        lo, hi = max(0, i - CONTEXT), min(len(original), i + CONTEXT + 1)
+        # The Simplified neighbourhood as decided so far (earlier one-to-many choices included).
+        local = [decided[j][0] if j in decided else converted[j] for j in range(lo, hi)]
         rule = self.rules.get(ch)
-        if rule is not None and rule.keeps("".join(chars), i):
+        if rule is not None and rule.keeps("".join(local), i - lo):
             return ch, rule.rule_id, 1.0
         # Simplified context: nothing else nearby is Traditional.
-        lo, hi = max(0, i - CONTEXT), min(len(original), i + CONTEXT + 1)
-        traditional = any(changed[j] and original[j] not in self.ambiguity for j in range(lo, hi) if j != i)
-        default = chars[i]
+        traditional = any(
+            original[j] != converted[j] and original[j] not in self.ambiguity for j in range(lo, hi) if j != i
+        )
+        default = converted[i]
         if not traditional and ch in options:
             default = ch
         elif rule is not None:
             default = rule.default
         if self.lm is None:
             return default, rule.rule_id if rule is not None else "normalize.t2s", 1.0
-        left = "".join(chars[max(0, i - 3) : i])
-        right = "".join(chars[i + 1 : i + 3])
+        left = "".join(local[max(0, i - lo - 3) : i - lo])
+        right = "".join(local[i - lo + 1 : i - lo + 3])
         scores = self.lm.score_many(list(options), left, right)
         by_option = dict(zip(options, scores, strict=True))
         best = max(options, key=lambda c: by_option[c])
@@ -197,6 +219,16 @@ class Simplifier:
             return best, "model:charlm/t2s", round(min(1.0, 0.5 + gap / 10.0), 3)
         source = rule.rule_id if rule is not None and default == rule.default else "normalize.t2s"
         return default, source, 1.0
+
+
+def _differences(a: str, b: str, chunk: int = 512) -> list[int]:
+    """Positions where two equally long strings differ (equal chunks are skipped in C)."""
+    out: list[int] = []
+    for start in range(0, len(a), chunk):
+        x, y = a[start : start + chunk], b[start : start + chunk]
+        if x != y:
+            out.extend(start + k for k, (p, q) in enumerate(zip(x, y, strict=True)) if p != q)
+    return out
 
 
 def t2s_edits(text: str, rules: Sequence[ContextRule], lm: CharLM | None = None) -> list[Edit]:

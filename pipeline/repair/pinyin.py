@@ -46,15 +46,22 @@ _SYLLABLE = rf"[a-z{_TONED}]{{1,7}}"
 ANNOTATION = regex.compile(rf"(?P<char>\p{{Han}})[(（](?P<py>{_SYLLABLE})[)）]")
 # The parenthesised syllable alone: a cheap first scan (the character is checked after).
 _PARENS = regex.compile(rf"[(（](?P<py>{_SYLLABLE})[)）]")
-# What a straddling annotation leaves: its "(" went into the "?".
+# What a straddling annotation leaves: its "(" went into the "?" ...
 STRADDLE = regex.compile(rf"\?(?P<py>{_SYLLABLE})\)")
+# ... or, when the hidden byte was the lead of a symbol row (A1-A7, punctuation),
+# into a user-defined pair that the converter dropped: no "?" at all.
+STRADDLE_DROPPED = regex.compile(rf"(?P<py>{_SYLLABLE})\)")
 _HAN = regex.compile(r"\p{Han}")
 _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
 SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "converted"
 DROP_MARGIN = 4.0  # nats a restored dropped pair must gain
-MAX_SLOT_COMBINATIONS = 256
+MAX_SLOT_COMBINATIONS = 4096
+GROUP_GAP = 8  # bytes: slots closer than this are chosen together
+WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
+SITE_PRIOR = 8.0  # nats for a straddle owner that the text annotates elsewhere
+INVALID_PENALTY = 15.0  # nats per byte pair that decodes to no character
 
 
 def normalize_syllable(syllable: str) -> str:
@@ -104,13 +111,17 @@ def _is_gbk_user_defined(lead: int, trail: int) -> bool:
 def _dropped_pairs() -> tuple[tuple[int, int], ...]:
     """Every user-defined pair ``(t, l)`` that could sit between two characters out of step.
 
-    ``t`` ends one character and ``l`` starts the next, so ``l`` must be a lead byte.
+    ``t`` ends one character and ``l`` starts the next (a lead byte), or ``l`` is an
+    ASCII character after it (``。\n``: the converter's test takes A1-A7 with any
+    byte up to A0 as user-defined, so the line break goes with the pair).
     """
     out = []
     for t in range(0xA1, 0xFF):
         for lead in range(0x81, 0xFF):
             if _is_gbk_user_defined(t, lead):
                 out.append((t, lead))
+    for t in range(0xA1, 0xA8):
+        out.extend((t, x) for x in _SWALLOWED)
     return tuple(out)
 
 
@@ -136,6 +147,7 @@ class _Slot:
     values: tuple[int, ...]
     after: int | None = None
     allowed: dict[int, tuple[int, ...]] | None = None
+    prior: dict[int, float] | None = None
 
 
 @dataclass(slots=True)
@@ -196,16 +208,22 @@ class PinyinRepairer:
                 for i, end, char, py in self.annotations(text)
                 if is_reading(char, py) and self.is_common(char)
             ]
+        # The converter annotates every occurrence of a character of its site set, so
+        # the characters annotated in step elsewhere in the text are the likely
+        # owners of a straddling annotation's byte.
+        site = {
+            (char, normalize_syllable(py)) for _, _, char, py in self.annotations(text) if is_reading(char, py)
+        }
         edits: list[Edit] = []
         pos = 0
         for line in text.splitlines(keepends=True):
             if "(" in line or ")" in line or "（" in line:
-                edits.extend(self._line_edits(line, pos))
+                edits.extend(self._line_edits(line, pos, site))
             pos += len(line)
         return edits
 
-    def _line_edits(self, line: str, offset: int) -> list[Edit]:
-        stream = self._stream(line)
+    def _line_edits(self, line: str, offset: int, site: set[tuple[str, str]] | None = None) -> list[Edit]:
+        stream = self._stream(line, site or set())
         if stream is None:
             return self._aligned_edits(line, offset)
         restored = self._restore(line, stream)
@@ -238,7 +256,7 @@ class PinyinRepairer:
 
     # -- the byte level --
 
-    def _stream(self, line: str) -> _Stream | None:
+    def _stream(self, line: str, site: set[tuple[str, str]]) -> _Stream | None:
         """The line's bytes with the annotations out; ``None`` if it is not all GBK."""
         items: list[int | _Slot] = []
         origin: list[int] = []
@@ -247,6 +265,25 @@ class PinyinRepairer:
         n = len(line)
         while i < n:
             ch = line[i]
+            if ch == "?" and i + 1 < n and line[i + 1] == "?" and items and isinstance(items[-1], int):
+                m = STRADDLE.match(line, i + 1)
+                if m is not None:
+                    # "??pīn)": the first "?" is 0x80 (a trail byte the decoder took for a
+                    # lead) with the lead of the annotated character; the second hides
+                    # that character's trail and the "(".
+                    by_lead = by_lead or _gbk_by_lead()
+                    syllable = normalize_syllable(m.group("py"))
+                    leads = tuple(lead for lead, by in by_lead.items() if syllable in by)
+                    if leads:
+                        prior = {
+                            lead: SITE_PRIOR
+                            for lead in leads
+                            if any((_gbk_char(bytes((lead, t))) or "", syllable) in site for t in by_lead[lead][syllable])
+                        }
+                        items.extend((0x80, _Slot(leads, prior=prior)))
+                        origin.extend((i, i))
+                        i += 1
+                        continue
             if ch == "?":
                 m = STRADDLE.match(line, i)
                 prev = items[-1] if items else None
@@ -256,14 +293,47 @@ class PinyinRepairer:
                     slot = None
                     if isinstance(prev, int) and prev >= 0x81:
                         trails = by_lead.get(prev, {}).get(syllable)
-                        slot = _Slot(trails) if trails else None
+                        if trails:
+                            prior = {
+                                t: SITE_PRIOR for t in trails if (_gbk_char(bytes((prev, t))) or "", syllable) in site
+                            }
+                            slot = _Slot(trails, prior=prior)
                     elif isinstance(prev, _Slot):
                         allowed = {v: by_lead.get(v, {}).get(syllable, ()) for v in prev.values}
                         allowed = {v: t for v, t in allowed.items() if t}
                         values = tuple(sorted({t for ts in allowed.values() for t in ts}))
-                        slot = _Slot(values, len(items) - 1, allowed) if values else None
+                        chained_prior = {
+                            t: SITE_PRIOR
+                            for v, ts in allowed.items()
+                            for t in ts
+                            if (_gbk_char(bytes((v, t))) or "", syllable) in site
+                        }
+                        slot = _Slot(values, len(items) - 1, allowed, chained_prior) if values else None
                     if slot is not None:
                         items.append(slot)
+                        origin.append(i)
+                        i = m.end()
+                        continue
+            if "a" <= ch <= "z" or ch in _TONED:
+                m = STRADDLE_DROPPED.match(line, i)
+                prev = items[-1] if items else None
+                before = line[i - 1] if i else ""
+                if (
+                    m is not None
+                    and isinstance(prev, int)
+                    and prev >= 0x81
+                    and before not in "(（?"
+                    and not before.isascii()
+                    and not ("a" <= before <= "z" or before in _TONED)
+                ):
+                    by_lead = by_lead or _gbk_by_lead()
+                    syllable = normalize_syllable(m.group("py"))
+                    trails = tuple(t for t in by_lead.get(prev, {}).get(syllable, ()) if 0xA1 <= t <= 0xA7)
+                    if trails:
+                        prior = {
+                            t: SITE_PRIOR for t in trails if (_gbk_char(bytes((prev, t))) or "", syllable) in site
+                        }
+                        items.append(_Slot(trails, prior=prior))
                         origin.append(i)
                         i = m.end()
                         continue
@@ -292,35 +362,112 @@ class PinyinRepairer:
         options = [stream.items[k].values for k in slots]  # type: ignore[union-attr]
         if any(not o for o in options):
             return None
-        position = {k: n for n, k in enumerate(slots)}
-
-        def consistent(combo: tuple[int, ...]) -> bool:
-            for n, k in enumerate(slots):
-                slot = stream.items[k]
-                assert isinstance(slot, _Slot)
-                if slot.after is not None and slot.allowed is not None:
-                    if combo[n] not in slot.allowed.get(combo[position[slot.after]], ()):
-                        return False
-            return True
-
-        combos = list(itertools.islice(filter(consistent, itertools.product(*options)), MAX_SLOT_COMBINATIONS))
-        if not combos:
-            return None
-        best: tuple[float, bytes] | None = None
-        texts: list[str] = []
-        datas: list[bytes] = []
-        for combo in combos:
-            values = dict(zip(slots, combo, strict=True))
-            data = bytes(values[k] if isinstance(x, _Slot) else x for k, x in enumerate(stream.items))
-            datas.append(data)
-            texts.append(self._decode(data))
-        scores = self.lm.score_many(self.simplifier.convert_many(texts))
-        for score, data in zip(scores, datas, strict=True):
-            if best is None or score > best[0]:
-                best = (score, data)
-        assert best is not None
-        data = self._restore_dropped(best[1], stream, slots)
+        # Slots far apart are independent: choose them group by group (a group is a
+        # run of slots close together or chained), each scored in its own window.
+        groups: list[list[int]] = []
+        for k in slots:
+            slot = stream.items[k]
+            assert isinstance(slot, _Slot)
+            if groups and (k - groups[-1][-1] <= GROUP_GAP or slot.after is not None):
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        current = bytearray(x if isinstance(x, int) else x.values[0] for x in stream.items)
+        for group in groups:
+            members = [slots.index(k) for k in group]
+            combos = [
+                combo
+                for combo in itertools.islice(itertools.product(*(options[m] for m in members)), MAX_SLOT_COMBINATIONS)
+                if self._consistent(stream, group, combo)
+            ]
+            lo = _char_start_before(bytes(current), max(0, group[0] - WINDOW_BYTES))
+            hi = min(len(current), group[-1] + WINDOW_BYTES)
+            texts: list[str] = []
+            kept: list[tuple[int, ...]] = []
+            bonuses: list[float] = []
+            for combo in combos:
+                trial = bytearray(current)
+                for k, value in zip(group, combo, strict=True):
+                    trial[k] = value
+                if any(trial[k] < 0x80 and _starts_char(bytes(trial), k) for k in group):
+                    continue  # a hidden byte is never a character of its own
+                kept.append(combo)
+                texts.append(self._decode(bytes(trial[lo:hi])))
+                bonus = 0.0
+                for k, value in zip(group, combo, strict=True):
+                    slot = stream.items[k]
+                    if isinstance(slot, _Slot) and slot.prior:
+                        bonus += slot.prior.get(value, 0.0)
+                bonuses.append(bonus)
+            if not kept:
+                return None
+            scores = [sc + b for sc, b in zip(self._scores(texts), bonuses, strict=True)]
+            best_combo = kept[max(range(len(kept)), key=lambda i: scores[i])]
+            for k, value in zip(group, best_combo, strict=True):
+                current[k] = value
+        best = (0.0, bytes(current))
+        data, origin = self._restore_question_marks(best[1], list(stream.origin), line)
+        data = self._restore_dropped(data, _Stream(list(data), origin), slots)
         return self._decode(data)
+
+    @staticmethod
+    def _consistent(stream: _Stream, group: list[int], combo: tuple[int, ...]) -> bool:
+        """Chained slots must agree: the second byte must go with the first."""
+        chosen = dict(zip(group, combo, strict=True))
+        for k in group:
+            slot = stream.items[k]
+            if isinstance(slot, _Slot) and slot.after is not None and slot.allowed is not None:
+                if slot.after in chosen and chosen[k] not in slot.allowed.get(chosen[slot.after], ()):
+                    return False
+        return True
+
+    def _scores(self, texts: Sequence[str]) -> list[float]:
+        """LM scores, with a heavy price for every byte pair that is no GBK character."""
+        scores = self.lm.score_many(self.simplifier.convert_many(texts))
+        return [score - INVALID_PENALTY * text.count("\ufffd") for score, text in zip(scores, texts, strict=True)]
+
+    def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int]]:
+        """Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
+
+        Out of step, the decoder pairs a character's last byte with the ASCII byte
+        after it (``。\n`` = ``A1 A3 0A`` read from ``A3``): the pair is invalid, so both
+        become one ``?``. Decoded in step, such a ``?`` follows a lead byte with no
+        trail; it stands for a trail byte and one of the usual ASCII characters.
+        """
+        pos = 0
+        while pos < len(data):
+            width = 2 if data[pos] >= 0x81 else 1
+            if width == 2 and pos + 1 < len(data) and data[pos + 1] == 0x3F and line[origin[pos + 1]] == "?":
+                lead = data[pos]
+                candidates: list[bytes] = []
+                nxt = data[pos + 2] if pos + 2 < len(data) else None
+                for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
+                    if _gbk_char(bytes((lead, trail))) is None:
+                        continue
+                    candidates.extend(bytes((lead, trail, x)) for x in _SWALLOWED)
+                # Or the "?" is a trail byte the decoder took for a lead (0x80, 0xFF)
+                # with the next character's lead.
+                for trail in (0x80, 0xFF):
+                    if _gbk_char(bytes((lead, trail))) is None or nxt is None:
+                        continue
+                    candidates.extend(
+                        bytes((lead, trail, y)) for y in range(0x81, 0xFF) if _gbk_char(bytes((y, nxt))) is not None
+                    )
+                if candidates:
+                    lo = max(0, pos - 12)
+                    hi = min(len(data), pos + 14)
+                    start = _char_start_before(data, lo)
+                    texts = [self._decode(data[start:pos] + c + data[pos + 2 : hi]) for c in candidates]
+                    base = self._decode(data[start:hi])
+                    scores = self._scores([base, *texts])
+                    best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+                    if scores[best + 1] > scores[0]:
+                        data = data[:pos] + candidates[best] + data[pos + 2 :]
+                        origin = origin[: pos + 1] + [origin[pos + 1]] * 2 + origin[pos + 2 :]
+                        pos += 3
+                        continue
+            pos += width
+        return data, origin
 
     def _restore_dropped(self, data: bytes, stream: _Stream, slots: Sequence[int]) -> bytes:
         """Put back a user-defined pair the converter dropped where its decoder was out of step."""
@@ -376,13 +523,13 @@ class PinyinRepairer:
                 # Both characters the pair completes must be real ones.
                 if pos < 1 or _gbk_char(trial[pos - 1 : pos + 1]) is None:
                     continue
-                if pos + 2 >= len(trial) or _gbk_char(trial[pos + 1 : pos + 3]) is None:
+                if lead >= 0x80 and (pos + 2 >= len(trial) or _gbk_char(trial[pos + 1 : pos + 3]) is None):
                     continue
                 candidates.append(trial)
                 texts.append(self._decode(trial[window_start : window_end + 2]))
         if not candidates:
             return data
-        scores = self.lm.score_many(self.simplifier.convert_many([base_text, *texts]))
+        scores = self._scores([base_text, *texts])
         best = max(range(len(candidates)), key=lambda i: scores[i + 1])
         if scores[best + 1] - scores[0] >= DROP_MARGIN:
             return candidates[best]
@@ -392,6 +539,27 @@ class PinyinRepairer:
     def _decode(data: bytes) -> str:
         return data.decode("gbk", errors="replace")
 
+
+
+# ASCII characters a converter's out-of-step decoder swallows most often.
+_SWALLOWED = b"\n,.;:!?()-/%0"
+
+
+def _starts_char(data: bytes, k: int) -> bool:
+    """True when byte ``k`` starts a character when ``data`` is decoded from the start."""
+    pos = 0
+    while pos < k:
+        pos += 2 if data[pos] >= 0x81 else 1
+    return pos == k
+
+
+def _char_start_before(data: bytes, limit: int) -> int:
+    """The last character start at or before ``limit``, decoding from the start."""
+    pos = last = 0
+    while pos <= limit and pos < len(data):
+        last = pos
+        pos += 2 if data[pos] >= 0x81 else 1
+    return last
 
 
 def annotation_edits(text: str, repairer: PinyinRepairer) -> list[Edit]:

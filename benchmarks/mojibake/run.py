@@ -172,7 +172,7 @@ def evaluate(normalize, docs: list[str], kinds, scopes, limit: int) -> dict[str,
                 "docs": n,
                 "ms_per_doc": 1000 * seconds / n,
             }
-            mark = "" if kind in LOSSY_KINDS else ""
+            mark = "  (lossy: judged by 'worse')" if kind in LOSSY_KINDS else ""
             print(
                 f"{kind:20s} {scope:9s} exact {exact / n:7.2%}  CER {cer_out / n:.4f} (input {cer_in / n:.4f})"
                 f"  worse {worse / n:6.2%}  {1000 * seconds / n:6.1f} ms/doc{mark}",

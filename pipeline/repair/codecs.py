@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 from functools import lru_cache
+from typing import Any
 
 HOLE = -1  # U+FFFD: one byte the misreading decoder could not decode
 QMARK = -2  # "?": a literal question mark, or a lost byte written as "?"
@@ -221,9 +222,12 @@ def explains(observed: str, data: bytes, misread: str) -> bool:
         produced = _forward_one(data, misread, codec)
         if produced == observed:
             return True
-        if len(produced) == len(observed) and "?" in observed:
-            if all(p == o or (p == "\ufffd" and o == "?") for p, o in zip(produced, observed, strict=True)):
-                return True
+        if (
+            len(produced) == len(observed)
+            and "?" in observed
+            and all(p == o or (p == "\ufffd" and o == "?") for p, o in zip(produced, observed, strict=True))
+        ):
+            return True
     return False
 
 
@@ -260,14 +264,14 @@ def decode_prefix(data: bytes, original: str) -> str | None:
     """Decode ``data`` in ``original``, allowing an unfinished character at the end; ``None`` if invalid."""
     for codec in _DECODERS[original]:
         try:
-            return _incremental(codec)("strict").decode(data, final=False)
+            return str(_incremental(codec)("strict").decode(data, final=False))
         except UnicodeDecodeError:
             continue
     return None
 
 
 @lru_cache(maxsize=16)
-def _incremental(codec: str) -> type[codecs.IncrementalDecoder]:
+def _incremental(codec: str) -> Any:
     return codecs.getincrementaldecoder(codec)
 
 

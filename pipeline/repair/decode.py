@@ -12,6 +12,7 @@ encoding is returned and recorded on the document.
 from __future__ import annotations
 
 import codecs
+import contextlib
 
 from charset_normalizer import from_bytes
 
@@ -68,10 +69,8 @@ def decode_bytes(data: bytes, lm: CharLM | None = None) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     if detected is not None and detected not in clean:
-        try:
+        with contextlib.suppress(UnicodeDecodeError, LookupError):
             clean[detected] = data.decode(detected)
-        except (UnicodeDecodeError, LookupError):
-            pass
     if not clean:
         name = detected or "gb18030"
         try:

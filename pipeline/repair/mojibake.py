@@ -110,6 +110,7 @@ class Region:
     mechanism: str
     gain: float
     holes: int
+    pieces: tuple[tuple[int, int, str], ...] = ()  # the changed blocks: (start, end, original)
 
 
 def _char_ranges(chars: Sequence[str]) -> str:
@@ -331,19 +332,15 @@ class Repairer:
 
     def edits(self, text: str) -> list[Edit]:
         """The repairs of :meth:`regions` as edits of kind ``mojibake``."""
-        return [
-            Edit(
-                r.start,
-                r.end,
-                r.replacement,
-                "mojibake",
-                f"model:charlm/{r.mechanism}",
-                confidence=round(1.0 - math.exp(-max(0.0, r.gain - MIN_GAIN) / 10.0) * (0.5 if r.holes else 1.0), 3)
-                if r.gain > MIN_GAIN
-                else 0.5,
-            )
-            for r in self.regions(text)
-        ]
+        # One edit per block (the smallest piece whose bytes both readings share), so
+        # that every repaired character maps back to the few raw characters it came from.
+        edits: list[Edit] = []
+        for r in self.regions(text):
+            confidence = round(1.0 - math.exp(-max(0.0, r.gain - MIN_GAIN) / 10.0) * (0.5 if r.holes else 1.0), 3)
+            source = f"model:charlm/{r.mechanism}"
+            pieces = r.pieces or ((r.start, r.end, r.replacement),)
+            edits.extend(Edit(s, e, rep, "mojibake", source, confidence=confidence) for s, e, rep in pieces)
+        return edits
 
     # -- one window, one mechanism --
 
@@ -362,7 +359,7 @@ class Repairer:
             for s, e in find_spans(units, mech.original):
                 if not any(isinstance(u, bytes) and not u.isascii() for u in units[s:e]):
                     continue
-                if not self._enough_evidence(window[s:e], mech):
+                if not self._enough_evidence(window[s:e], mech, ratio=False):
                     continue  # no region inside can pass the judge: skip the costly part
                 filled = self._fill_holes(window, units, s, e, mech)
                 if filled is None:
@@ -508,7 +505,8 @@ class Repairer:
             values = [
                 v
                 for v in singles
-                if step_unit(mask, v, mech.original) and (not next_bytes or _fails_alone(v + next_bytes[:1], mech.misread))
+                if step_unit(mask, v, mech.original)
+                and (not next_bytes or _fails_alone(v + next_bytes[:1], mech.misread))
             ]
             if not (next_bytes and next_bytes[0] < 0x80):
                 # A rejected pair swallows both bytes unless the second is ASCII.
@@ -669,8 +667,11 @@ class Repairer:
                 best_score, best_path = total, path
         return best_path
 
-    def _enough_evidence(self, observed: str, mech: Mechanism) -> bool:
-        """Enough odd characters (lost bytes do not count) to call ``observed`` damaged."""
+    def _enough_evidence(self, observed: str, mech: Mechanism, ratio: bool = True) -> bool:
+        """Enough odd characters (lost bytes do not count) to call ``observed`` damaged.
+
+        With ``ratio``, a quarter of its non-ASCII characters must be odd, too.
+        """
         latin = mech.misread == "cp1252"
         odd = non_ascii = 0
         for ch in observed:
@@ -681,7 +682,7 @@ class Repairer:
                 odd += 1
         if odd < 2 and not (odd == 1 and non_ascii <= 2):
             return False
-        return odd * 4 >= non_ascii
+        return not ratio or odd * 4 >= non_ascii
 
     def _judge(
         self,
@@ -730,8 +731,19 @@ class Repairer:
             and observed[len(observed) - 1 - tail] == replacement[len(replacement) - 1 - tail]
         ):
             tail += 1
+        pieces = tuple(
+            (offset + b.obs_start, offset + b.obs_end, b.original)
+            for b in blocks
+            if b.original is not None and b.original != window[b.obs_start : b.obs_end]
+        )
         return Region(
-            abs_start + head, abs_end - tail, replacement[head : len(replacement) - tail], mech.name, gain, holes
+            abs_start + head,
+            abs_end - tail,
+            replacement[head : len(replacement) - tail],
+            mech.name,
+            gain,
+            holes,
+            pieces,
         )
 
 
@@ -742,6 +754,7 @@ def _fails_alone(pair: bytes, misread: str) -> bool:
 
 
 _KANA = regex.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
+_KANA_WORD = regex.compile(r"[\u3040-\u30ff\uff66-\uff9f]{2,}")
 _SCRIPTS = (
     regex.compile(r"[\u0400-\u04ff]"),  # Cyrillic
     regex.compile(r"[\u0370-\u03ff]"),  # Greek
@@ -752,8 +765,9 @@ _SCRIPTS = (
 def _foreign_word(observed: str) -> bool:
     """True when ``observed`` reads as a word of another script (Москва, 東京タワー).
 
-    Misread bytes scatter such letters among hanzi and symbols; a run that is all
-    Cyrillic, Greek or Hangul, or mostly kana, is more likely a word someone wrote.
+    Misread bytes scatter such letters among hanzi, digits and symbols (月 in Big5 read
+    as GBK is る); a run that is all Cyrillic, Greek or Hangul, or mostly kana with
+    kana side by side, is more likely a word someone wrote.
     """
     letters = [ch for ch in observed if not ch.isascii() and not ch.isspace()]
     if len(letters) < 2:
@@ -761,7 +775,7 @@ def _foreign_word(observed: str) -> bool:
     if any(all(script.match(ch) for ch in letters) for script in _SCRIPTS):
         return True
     kana = sum(1 for ch in letters if _KANA.match(ch))
-    return kana >= 2 and kana * 2 >= len(letters)
+    return kana * 2 >= len(letters) and _KANA_WORD.search(observed) is not None
 
 
 def mojibake_edits(text: str, repairer: Repairer) -> list[Edit]:

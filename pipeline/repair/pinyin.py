@@ -109,7 +109,7 @@ def _is_gbk_user_defined(lead: int, trail: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _dropped_pairs() -> tuple[tuple[int, int], ...]:
-    """Every user-defined pair ``(t, l)`` that could sit between two characters out of step.
+    r"""Every user-defined pair ``(t, l)`` that could sit between two characters out of step.
 
     ``t`` ends one character and ``l`` starts the next (a lead byte), or ``l`` is an
     ASCII character after it (``。\n``: the converter's test takes A1-A7 with any
@@ -278,7 +278,9 @@ class PinyinRepairer:
                         prior = {
                             lead: SITE_PRIOR
                             for lead in leads
-                            if any((_gbk_char(bytes((lead, t))) or "", syllable) in site for t in by_lead[lead][syllable])
+                            if any(
+                                (_gbk_char(bytes((lead, t))) or "", syllable) in site for t in by_lead[lead][syllable]
+                            )
                         }
                         items.extend((0x80, _Slot(leads, prior=prior)))
                         origin.extend((i, i))
@@ -416,9 +418,14 @@ class PinyinRepairer:
         chosen = dict(zip(group, combo, strict=True))
         for k in group:
             slot = stream.items[k]
-            if isinstance(slot, _Slot) and slot.after is not None and slot.allowed is not None:
-                if slot.after in chosen and chosen[k] not in slot.allowed.get(chosen[slot.after], ()):
-                    return False
+            if (
+                isinstance(slot, _Slot)
+                and slot.after is not None
+                and slot.allowed is not None
+                and slot.after in chosen
+                and chosen[k] not in slot.allowed.get(chosen[slot.after], ())
+            ):
+                return False
         return True
 
     def _scores(self, texts: Sequence[str]) -> list[float]:
@@ -427,7 +434,7 @@ class PinyinRepairer:
         return [score - INVALID_PENALTY * text.count("\ufffd") for score, text in zip(scores, texts, strict=True)]
 
     def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int]]:
-        """Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
+        r"""Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
 
         Out of step, the decoder pairs a character's last byte with the ASCII byte
         after it (``。\n`` = ``A1 A3 0A`` read from ``A3``): the pair is invalid, so both

@@ -144,7 +144,8 @@ def train(lines: list[str]) -> dict[str, object]:
         pos = np.minimum(np.searchsorted(bc_uniq, key), len(bc_uniq) - 1)
         hit = bc_uniq[pos] == key
         fallback = gamma2[prev] * uni_p[cur]
-        return np.where(hit, p2[pos], fallback)
+        found: npt.NDArray[np.float64] = np.where(hit, p2[pos], fallback)
+        return found
 
     d3 = _discount(tri_count)
     ab_key = ta * size + tb
@@ -186,7 +187,7 @@ def train(lines: list[str]) -> dict[str, object]:
         "tri_keys": tri_keys_out.astype(np.uint32),
         "tri_vals": _quantize(tri_vals_out),
         "_stats": {
-            "tokens": int(len(c)),
+            "tokens": len(c),
             "vocabulary": size,
             "unknown_types": unknown_types,
             "unknown_penalty": unknown_penalty,
@@ -267,15 +268,15 @@ def ambiguity_table(char_counts: Counter[str]) -> dict[str, list[str]]:
             for variant in variants:
                 if len(variant) == 1 and variant != standard:
                     candidates[variant].update(readings)
-    for trad, simps in list(candidates.items()):
+    for trad, readings_of in list(candidates.items()):
         if trad not in ts_chars or trad in ts_chars[trad]:
-            simps.add(trad)  # OpenCC may keep it: it is also a Simplified character
+            readings_of.add(trad)  # OpenCC may keep it: it is also a Simplified character
     table: dict[str, list[str]] = {}
-    for trad, simps in candidates.items():
+    for trad, simps_of in candidates.items():
         if not _is_plain_ideograph(trad):
             continue
         default = str(t2s.convert(trad))
-        kept = {s for s in simps if _is_plain_ideograph(s) and (char_counts.get(s, 0) > 0 or s == default)}
+        kept = {s for s in simps_of if _is_plain_ideograph(s) and (char_counts.get(s, 0) > 0 or s == default)}
         if len(kept) >= 2:
             table[trad] = sorted(kept, key=lambda s: (s != default, -char_counts.get(s, 0), s))
     return table
@@ -309,7 +310,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays)  # type: ignore[arg-type]
     size = args.out.stat().st_size
-    print(f"wrote {args.out} ({size / 1e6:.2f} MB): {json.dumps(stats)}; {len(table)} ambiguous characters", file=sys.stderr)
+    summary = f"{json.dumps(stats)}; {len(table)} ambiguous characters"
+    print(f"wrote {args.out} ({size / 1e6:.2f} MB): {summary}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pipeline.repair.mojibake import find_spans
 from pipeline.repair.codecs import (
     HOLE,
     QMARK,
@@ -13,6 +12,7 @@ from pipeline.repair.codecs import (
     sloppy_cp1252_encode,
     unit_bytes,
 )
+from pipeline.repair.mojibake import find_spans
 
 
 def test_whatwg_gbk_keeps_ascii_after_a_bad_lead() -> None:

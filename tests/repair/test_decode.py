@@ -29,7 +29,7 @@ def test_encodings(data: bytes, text: str, encoding: str) -> None:
 
 def test_short_big5_is_not_taken_for_gbk() -> None:
     data = "智譜清言證明了".encode("big5")
-    text, encoding = decode_bytes(data, default_lm())
+    text, _encoding = decode_bytes(data, default_lm())
     assert text == "智譜清言證明了"
 
 

@@ -10,7 +10,10 @@ from pipeline.repair.replay import ReplayError, replay
 
 
 def test_replay_gives_the_normalised_text(pipe: Pipeline) -> None:
-    raw = "![]()\n&#20320;ÄãºÃ業(yè)務(wù)２０２５\u00a0鍏徃\n特别声明：以上内容(如有图片或视频亦包括在内)为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。"
+    raw = (
+        "![]()\n&#20320;ÄãºÃ業(yè)務(wù)２０２５\u00a0鍏徃\n"
+        "特别声明：以上内容(如有图片或视频亦包括在内)为自媒体平台“网易号”用户上传并发布，本平台仅提供信息存储服务。"
+    )
     result = pipe.normalize(raw)
     assert replay(result.raw, result.repairs) == result.text
     assert len({r.kind for r in result.repairs}) >= 5

@@ -200,8 +200,8 @@ def forward(data: bytes, misread: str) -> tuple[str, ...]:
 
 
 _FORWARD: dict[str, tuple[str, ...]] = {
-    "gbk": ("whatwg-gbk", "gbk", "gb18030"),
-    "big5": ("whatwg-big5", "big5", "cp950"),
+    "gbk": ("gbk", "gb18030", "whatwg-gbk"),
+    "big5": ("big5", "cp950", "whatwg-big5"),
     "cp1252": ("sloppy", "latin-1", "cp1252"),
 }
 

@@ -97,6 +97,7 @@ MIN_GAIN = 10.0  # nats a repaired region must gain over the text as it is
 CONTEXT_UNITS = 6  # observed characters on each side when a hole is filled
 MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
+MAX_CHECKED = 300  # best-scoring fills checked against what we see
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 
 
@@ -428,48 +429,51 @@ class Repairer:
         before = b"".join(filled[k - s] or b"" for k in range(a, group[0]))
         between = [b"".join(filled[k - s] or b"" for k in range(x + 1, y)) for x, y in itertools.pairwise(group)]
         after = b"".join(filled[k - s] or b"" for k in range(group[-1] + 1, b))
-        candidates: list[tuple[tuple[bytes, ...], str, float]] = []
         # As if the damage went on after the hole, and as if it ended there (a damaged
         # clause pasted into clean text ends with its lost byte); the second explains
-        # less, so it pays a prior.
-        seen: set[tuple[bytes, ...]] = set()
-        # Damage that ends at the hole is followed by clean text, not by more damage.
+        # less, so it pays a prior. Damage that ends at the hole is followed by clean
+        # text, not by more damage.
         after_char = window[group[-1] + 1] if group[-1] + 1 < len(window) else ""
         tiers = (False, True) if not (after_char and self.detector.is_odd(after_char)) else (False,)
+        context = decode_prefix(before, mech.original) or ""
+        # Score in the script of the context: a Traditional fill inside Simplified text is unlikely.
+        traditional = mech.traditional or self._simplified(context) != context
+        # (combo, its bytes up to the hole, decoded text, prior, ends here)
+        pending: list[tuple[tuple[bytes, ...], bytes, str, float, bool]] = []
+        seen: set[tuple[bytes, ...]] = set()
         for ends_here in tiers:
             options = self._hole_values(window, units, filled, s, group, mech, ends_here)
             if any(not values for values in options) or math.prod(len(v) for v in options) > MAX_COMBINATIONS:
                 continue
             for combo in itertools.product(*options):
+                if combo in seen:
+                    continue
                 core = before + combo[0]
                 for value, gap in zip(combo[1:], between, strict=True):
                     core += gap + value
-                data = core + after
-                decoded = decode_prefix(core if ends_here else data, mech.original)
+                decoded = decode_prefix(core if ends_here else core + after, mech.original)
                 if decoded is None:
                     continue
-                if ends_here:
-                    ok = explains(window[a : group[-1] + 1], core, mech.misread) and explains(
-                        window[group[-1] + 1 : b], after, mech.misread
-                    )
-                else:
-                    ok = explains(window[a:b], data, mech.misread)
-                if ok and combo not in seen:
-                    seen.add(combo)
-                    candidates.append((combo, decoded, ENDS_HERE_PRIOR if ends_here else 0.0))
-        if not candidates:
+                seen.add(combo)
+                pending.append((combo, core, decoded, ENDS_HERE_PRIOR if ends_here else 0.0, ends_here))
+        if not pending:
             return None
-        if len(candidates) == 1:
-            return candidates[0][0]
-        # Score in the script of the context: a Traditional fill inside Simplified text is unlikely.
-        context = decode_prefix(before, mech.original) or ""
-        traditional = mech.traditional or self._simplified(context) != context
-        texts = self.simplifier.convert_many([d for _, d, _ in candidates]) if traditional else [
-            d for _, d, _ in candidates
-        ]
-        scored = self.lm.score_many(texts)
-        best = max(range(len(candidates)), key=lambda i: scored[i] - candidates[i][2])
-        return candidates[best][0]
+        # Rank by the language model first; check that a candidate explains what we
+        # see (the costly part) only in that order, and take the first that does.
+        texts = [d for _, _, d, _, _ in pending]
+        scores = self.lm.score_many(self.simplifier.convert_many(texts) if traditional else texts)
+        order = sorted(range(len(pending)), key=lambda i: scores[i] - pending[i][3], reverse=True)
+        for i in order[:MAX_CHECKED]:
+            combo, core, _decoded, _prior, ends_here = pending[i]
+            if ends_here:
+                ok = explains(window[a : group[-1] + 1], core, mech.misread) and explains(
+                    window[group[-1] + 1 : b], after, mech.misread
+                )
+            else:
+                ok = explains(window[a:b], core + after, mech.misread)
+            if ok:
+                return combo
+        return None
 
     @staticmethod
     def _hole_values(

@@ -321,8 +321,15 @@ class Repairer:
         protected = [m.span() for m in LOST_RUN.finditer(text)]
         found: list[Region] = []
         for start, end in windows:
+            odd = [i for i in self.detector.odd_positions(text[start:end])]
             for mech in self.mechanisms:
-                found.extend(self._window_regions(text, start, end, mech, protected))
+                regions = self._window_regions(text, start, end, mech, protected)
+                found.extend(regions)
+                # A mechanism that explains (nearly) every odd character of the window
+                # settles it; the others would only spend time finding worse stories.
+                covered = sum(1 for i in odd if any(r.start <= start + i < r.end for r in regions))
+                if odd and covered >= 0.95 * len(odd) and all(r.gain >= 3 * MIN_GAIN for r in regions):
+                    break
         found.sort(key=lambda r: -r.gain)
         chosen: list[Region] = []
         for region in found:

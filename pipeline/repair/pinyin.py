@@ -325,8 +325,8 @@ class PinyinRepairer:
                     and isinstance(prev, int)
                     and prev >= 0x81
                     and before not in "(（?"
-                    and not before.isascii()
-                    and not ("a" <= before <= "z" or before in _TONED)
+                    and (before == ")" or not before.isascii())
+                    and before not in _TONED
                 ):
                     by_lead = by_lead or _gbk_by_lead()
                     syllable = normalize_syllable(m.group("py"))

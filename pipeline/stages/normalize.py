@@ -41,6 +41,7 @@ from pipeline.repair.lost import lost_spans
 from pipeline.repair.markup import entity_edits, tag_edits
 from pipeline.repair.mojibake import Repairer
 from pipeline.repair.pinyin import PinyinRepairer
+from pipeline.repair.replay import replay
 from pipeline.repair.t2s import ContextRule, Simplifier, to_simplified
 from pipeline.repair.width import invisible_edits, space_edits, width_edits
 from pipeline.rulebook.loader import Rulebook
@@ -65,6 +66,10 @@ class Normalized:
     def to_raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Map the span ``text[start:end]`` to the raw span that produced it."""
         return self.offset_map.to_raw_span(start, end)
+
+    def replay(self) -> str:
+        """Apply :attr:`repairs` to :attr:`raw` again (equals :attr:`text`; see :mod:`pipeline.repair.replay`)."""
+        return replay(self.raw, self.repairs)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ``normalization`` part of the record plus the text."""

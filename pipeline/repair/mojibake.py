@@ -691,7 +691,7 @@ class Repairer:
             non_ascii += 1
             if self.detector.is_odd(ch) or (latin and "\u0080" <= ch <= "\u00ff"):
                 odd += 1
-        if odd < 2 and not (odd == 1 and non_ascii <= 2):
+        if odd == 0:
             return False
         return not ratio or odd * 4 >= non_ascii
 

@@ -133,8 +133,18 @@ class Normalizer:
         else:
             raw, encoding = str(data), "str"
         state = TextState(raw)
-        for _name, propose in self.passes(simplify):
+        steps = self.passes(simplify)
+        for _name, propose in steps:
             state.apply(propose(state.text))
+        # A repair can expose damage the first look missed (t2s turned a misread
+        # 築 into 筑, and what is left is now a run of its own): look again until
+        # nothing changes, so that normalising the output finds nothing to do.
+        later = [propose for name, propose in steps if name in ("space", "width", "t2s")]
+        for _round in range(2):
+            if not state.apply(self.mojibake.edits(state.text)):
+                break
+            for propose in later:
+                state.apply(propose(state.text))
         for start, end in lost_spans(state.text):
             state.mark(start, end, "lost", "normalize.lost_bytes", confidence=0.0)
         text, repairs, offset_map = state.finish()

@@ -356,6 +356,8 @@ class Repairer:
         self, text: str, start: int, end: int, mech: Mechanism, protected: list[tuple[int, int]]
     ) -> list[Region]:
         window = text[start:end]
+        # What follows the window (a line break is the end of a sentence to the LM).
+        after_window = text[end : end + 2] if end < len(text) else "\n"
         units: list[Unit] = [unit_bytes(ch, mech.misread) for ch in window]
         for ps, pe in protected:
             for k in range(max(ps, start), min(pe, end)):
@@ -369,7 +371,7 @@ class Repairer:
                     continue
                 if not self._enough_evidence(window[s:e], mech, ratio=False):
                     continue  # no region inside can pass the judge: skip the costly part
-                filled = self._fill_holes(window, units, s, e, mech)
+                filled = self._fill_holes(window, units, s, e, mech, after_window)
                 if filled is None:
                     continue
                 if isinstance(filled, int):
@@ -387,7 +389,7 @@ class Repairer:
             units[split_at] = None
 
     def _fill_holes(
-        self, window: str, units: list[Unit], s: int, e: int, mech: Mechanism
+        self, window: str, units: list[Unit], s: int, e: int, mech: Mechanism, after_window: str = ""
     ) -> list[bytes] | int | None:
         """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None."""
         filled: list[bytes | None] = [u if isinstance(u, bytes) else None for u in units[s:e]]
@@ -405,7 +407,7 @@ class Repairer:
         for group in groups:
             if len(group) > MAX_HOLE_GROUP:
                 return group[0]
-            choice = self._best_fill(window, units, filled, s, e, group, mech)
+            choice = self._best_fill(window, units, filled, s, e, group, mech, after_window)
             if choice is None:
                 if all(units[k] == QMARK for k in group):
                     for k in group:
@@ -425,6 +427,7 @@ class Repairer:
         e: int,
         group: list[int],
         mech: Mechanism,
+        after_window: str = "",
     ) -> tuple[bytes, ...] | None:
         # Start on a block boundary: parse the known bytes from the span start.
         a = self._boundary_before(filled, s, max(s, group[0] - CONTEXT_UNITS), mech.original)
@@ -468,7 +471,8 @@ class Repairer:
         # Rank by the language model first; check that a candidate explains what we
         # see (the costly part) only in that order, and take the first that does.
         texts = [d for _, _, d, _, _ in pending]
-        scores = self.lm.score_many(self.simplifier.convert_many(texts) if traditional else texts)
+        right = after_window if b >= len(window) else ""
+        scores = self.lm.score_many(self.simplifier.convert_many(texts) if traditional else texts, "", right)
         order = sorted(range(len(pending)), key=lambda i: scores[i] - pending[i][3], reverse=True)
         for i in order[:MAX_CHECKED]:
             combo, core, _decoded, _prior, ends_here = pending[i]

@@ -85,15 +85,22 @@ _ODD_CLASSES = (
     r"\ue000-\uf8ff\uf900-\ufaff\ufe30-\ufe4f\uff61-\uff9f\ufffd\u3400-\u4dbf"
     r"ƒˆŠ‹ŒŽ˜™š›œžŸ‚„†‡‰"
 )
-# Signs that are enough alone: a lost byte, private use, C1 controls, and the first
-# halves of UTF-8 punctuation read as GBK (“ -> 鈥, 。 -> 銆, ， -> 锛).
-_STRONG = regex.compile(r"[\ufffd\ue000-\uf8ff\u0080-\u009f鈥銆锛]")
+# Signs that are enough alone: a lost byte, private use, C1 controls, the first
+# halves of UTF-8 punctuation read as GBK (“ -> 鈥, 。 -> 銆, ， -> 锛), and a UTF-8
+# lead and continuation byte read as cp1252 (■ -> â– ).
+_STRONG = regex.compile(
+    r"[\ufffd\ue000-\uf8ff\u0080-\u009f鈥銆锛]"
+    # A UTF-8 lead byte read as cp1252 (Â-ô) before a continuation byte read as cp1252.
+    r"|[\u00c2-\u00f4][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    r"\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 # Symbols Chinese text uses on purpose (°C, 3×4, 阿尔伯特·爱因斯坦, €).
 _NOT_ODD = frozenset("°×÷·™€")
 
 WINDOW = 16  # characters of context on each side of a detected spot
 SWITCH_PENALTY = 6.0  # nats per switch between kept and repaired text
 MIN_GAIN = 10.0  # nats a repaired region must gain over the text as it is
+UTF8_PATTERN_BONUS = 6.0  # nats per three-byte character read back from cp1252 letters
 CONTEXT_UNITS = 6  # observed characters on each side when a hole is filled
 MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
@@ -725,6 +732,10 @@ class Repairer:
         conv_text = "".join(c or "" for c in conv_s)
         kept, conv = self.lm.score_many([keep_text, conv_text], left, right)
         gain = conv - kept
+        if mech.misread == "cp1252" and mech.original == "utf-8":
+            # Latin-1 letters that happen to form valid multi-byte UTF-8 are rare in
+            # real text (ftfy's insight): each such character is evidence of its own.
+            gain += UTF8_PATTERN_BONUS * sum(1 for b in blocks for ch in b.original or "" if ord(ch) >= 0x800)
         if gain < MIN_GAIN:
             return None
         if not self._enough_evidence(observed, mech) or _foreign_word(observed):

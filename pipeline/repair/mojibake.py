@@ -81,14 +81,14 @@ LOST_RUN = regex.compile(r"(?:锟斤拷|烫烫烫|屯屯屯)+")
 # Characters a decoder produces from misread bytes that clean Chinese text rarely has.
 _ODD_CLASSES = (
     r"\u0080-\u009f\u00a1-\u00ff\u0100-\u024f\u0250-\u02ff\u0370-\u03ff\u0400-\u04ff"
-    r"\u2160-\u217f\u2460-\u24ff\u2500-\u259f\u3040-\u30ff\u3100-\u312f\u3200-\u32ff"
+    r"\u2500-\u259f\u3040-\u30ff\u3100-\u312f"
     r"\ue000-\uf8ff\uf900-\ufaff\ufe30-\ufe4f\uff61-\uff9f\ufffd\u3400-\u4dbf"
     r"ƒˆŠ‹ŒŽ˜™š›œžŸ‚„†‡‰"
 )
 # Signs that are enough alone: a lost byte, private use, C1 controls, the first
 # halves of UTF-8 punctuation read as GBK (“ -> 鈥, 。 -> 銆, ， -> 锛), and a UTF-8
 # lead and continuation byte read as cp1252 (■ -> â– ).
-_STRONG = regex.compile(
+_STRONG = re.compile(
     r"[\ufffd\ue000-\uf8ff\u0080-\u009f鈥銆锛]"
     # A UTF-8 lead byte read as cp1252 (Â-ô) before a continuation byte read as cp1252.
     r"|[\u00c2-\u00f4][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"

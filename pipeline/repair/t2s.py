@@ -149,13 +149,26 @@ class Simplifier:
         if not spots:
             return []
         decided: dict[int, tuple[str, str, float]] = {}
+        pending: list[tuple[int, tuple[str, ...]]] = []
         for i in spots:
-            ch = original[i]
-            options = self.ambiguity.get(ch)
+            options = self.ambiguity.get(original[i])
             if options is None:
                 decided[i] = (converted[i], "normalize.t2s", 1.0)
-                continue
-            decided[i] = self._decide(original, converted, decided, i, options)
+            else:
+                pending.append((i, options))
+        # One batch of LM scores for every one-to-many character (its neighbours as
+        # OpenCC converted them), then the decisions.
+        items: list[tuple[str, str]] = []
+        for i, options in pending:
+            left = converted[max(0, i - 3) : i]
+            right = converted[i + 1 : i + 3]
+            items.extend((left, c + right) for c in options)
+        scores = self.lm.score_items(items) if self.lm is not None and items else []
+        k = 0
+        for i, options in pending:
+            block = dict(zip(options, scores[k : k + len(options)], strict=True)) if scores else {}
+            k += len(options)
+            decided[i] = self._decide(original, converted, decided, i, options, block)
         edits: list[Edit] = []
         run: list[int] = []
         for i in spots:
@@ -187,6 +200,7 @@ class Simplifier:
         decided: dict[int, tuple[str, str, float]],
         i: int,
         options: tuple[str, ...],
+        by_option: dict[str, float],
     ) -> tuple[str, str, float]:
         """The Simplified character for ``original[i]``, the rule or model behind it, and a confidence."""
         ch = original[i]
@@ -205,14 +219,10 @@ class Simplifier:
             default = ch
         elif rule is not None:
             default = rule.default
-        if self.lm is None:
+        if not by_option:
             return default, rule.rule_id if rule is not None else "normalize.t2s", 1.0
-        left = "".join(local[max(0, i - lo - 3) : i - lo])
-        right = "".join(local[i - lo + 1 : i - lo + 3])
-        scores = self.lm.score_many(list(options), left, right)
-        by_option = dict(zip(options, scores, strict=True))
         best = max(options, key=lambda c: by_option[c])
-        base = by_option.get(default, max(scores))
+        base = by_option.get(default, max(by_option.values()))
         margin = TRADITIONAL_MARGIN if traditional else SIMPLIFIED_MARGIN
         if best != default and by_option[best] - base >= margin:
             gap = by_option[best] - max([v for c, v in by_option.items() if c != best] or [base])

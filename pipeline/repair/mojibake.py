@@ -468,7 +468,8 @@ class Repairer:
                 core = before + combo[0]
                 for value, gap in zip(combo[1:], between, strict=True):
                     core += gap + value
-                decoded = decode_prefix(core if ends_here else core + after, mech.original)
+                # Damage that ends at the hole must end on a whole character.
+                decoded = decode_strict(core, mech.original) if ends_here else decode_prefix(core + after, mech.original)
                 if decoded is None:
                     continue
                 seen.add(combo)

@@ -469,7 +469,10 @@ class Repairer:
                 for value, gap in zip(combo[1:], between, strict=True):
                     core += gap + value
                 # Damage that ends at the hole must end on a whole character.
-                decoded = decode_strict(core, mech.original) if ends_here else decode_prefix(core + after, mech.original)
+                if ends_here:
+                    decoded = decode_strict(core, mech.original)
+                else:
+                    decoded = decode_prefix(core + after, mech.original)
                 if decoded is None:
                     continue
                 seen.add(combo)

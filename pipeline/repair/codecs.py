@@ -201,7 +201,7 @@ def forward(data: bytes, misread: str) -> tuple[str, ...]:
 
 _FORWARD: dict[str, tuple[str, ...]] = {
     "gbk": ("gbk", "gb18030", "whatwg-gbk"),
-    "big5": ("big5", "cp950", "whatwg-big5"),
+    "big5": ("whatwg-big5",),
     "cp1252": ("sloppy", "latin-1", "cp1252"),
 }
 

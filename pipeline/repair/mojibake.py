@@ -98,6 +98,8 @@ _STRONG = re.compile(
 _NOT_ODD = frozenset("°×÷·™€")
 
 WINDOW = 16  # characters of context on each side of a detected spot
+GIBBERISH_LOGPROB = -7.0  # nats per symbol: clean news reads at about -3.2, mojibake below -8
+GIBBERISH_MIN_SYMBOLS = 4
 SWITCH_PENALTY = 6.0  # nats per switch between kept and repaired text
 MIN_GAIN = 10.0  # nats a repaired region must gain over the text as it is
 UTF8_PATTERN_BONUS = 6.0  # nats per three-byte character read back from cp1252 letters
@@ -201,6 +203,21 @@ class Detector:
             if b - a <= 3 and "\n" not in text[a:b]:
                 spots.extend((a, b))
         spots.extend(strong)
+        # A line with an odd character that reads like gibberish as a whole (misread
+        # bytes that happen to be common characters) is looked at from end to end.
+        lines: set[tuple[int, int]] = set()
+        for pos in odd:
+            line_start = text.rfind("\n", 0, pos) + 1
+            line_end = text.find("\n", pos)
+            lines.add((line_start, len(text) if line_end < 0 else line_end))
+        for line_start, line_end in sorted(lines):
+            line = text[line_start:line_end]
+            symbols = len(self.lm.ids(line))
+            if symbols >= GIBBERISH_MIN_SYMBOLS:
+                simple = to_simplified(line)
+                score = self.lm.score(simple if len(simple) == len(line) else line, "", "\n")
+                if score / symbols < GIBBERISH_LOGPROB:
+                    spots.extend(range(line_start, line_end, WINDOW))
         if not spots:
             return []
         spots = sorted(set(spots))
@@ -601,6 +618,23 @@ class Repairer:
             region = self._judge(text, offset, window, blocks[i:j], keep_s[i:j], conv_s[i:j], filled, s, units, mech)
             if region is not None:
                 regions.append(region)
+            else:
+                # A wrong guess for a lost byte can spoil a long region: judge the
+                # pieces between the blocks that hold lost bytes on their own.
+                start = i
+                for k in range(i, j + 1):
+                    has_hole = k < j and any(
+                        isinstance(units[u], int) for u in range(blocks[k].obs_start, blocks[k].obs_end)
+                    )
+                    if k == j or has_hole:
+                        if k > start and (start, k) != (i, j):
+                            piece = self._judge(
+                                text, offset, window, blocks[start:k], keep_s[start:k], conv_s[start:k],
+                                filled, s, units, mech,
+                            )  # fmt: skip
+                            if piece is not None:
+                                regions.append(piece)
+                        start = k + 1
             i = j
         return regions
 

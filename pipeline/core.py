@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import RunConfig, load_config
 from pipeline.dates.metadata import (
     date_from_fields,
     date_from_html_meta,
@@ -21,12 +22,13 @@ from pipeline.dates.metadata import (
     looks_like_html,
     parse_loose,
 )
-from pipeline.errors import ErrorCode, InputError
+from pipeline.errors import ErrorCode, InputError, PipelineError
 from pipeline.records import DocDate, Document
 from pipeline.repair.decode import decode_bytes
 from pipeline.rulebook.loader import Rulebook, load_rulebook
+from pipeline.rulebook.patterns import DEFAULT_DOCUMENT_BUDGET, Deadline, PatternMatch, pattern_scope
 from pipeline.stages import DEFAULT_STAGES
-from pipeline.stages.base import Stage, StageContext, WorkDoc, make_stage
+from pipeline.stages.base import Candidate, Stage, StageContext, Token, TraceEntry, WorkDoc, make_stage
 from pipeline.stages.normalize import Normalized, Normalizer
 
 
@@ -67,6 +69,25 @@ def make_doc_id(data: str | bytes) -> str:
     return hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class TracedRun:
+    """A document's record together with the decisions that made it (for ``rules explain``).
+
+    ``candidates`` are every proposal of every stage before overlaps were settled;
+    ``trace`` the decisions the stages noted (overridden, rejected, excluded ...);
+    ``matches`` every match of a rule pattern; ``pattern_seconds`` the matching time
+    per rule; ``error`` the failure that stopped the document, if one did.
+    """
+
+    document: Document
+    trace: tuple[TraceEntry, ...]
+    candidates: tuple[Candidate, ...]
+    tokens: tuple[Token, ...]
+    matches: tuple[PatternMatch, ...]
+    pattern_seconds: dict[str, float]
+    error: PipelineError | None = None
+
+
 @dataclass
 class Pipeline:
     """Stages in order, built from one rulebook; ``process`` turns input into a Document."""
@@ -85,16 +106,37 @@ class Pipeline:
     ) -> Pipeline:
         """Load the rules (built-in plus overlays) and build the named stages in order.
 
+        Options: ``simplify`` (default on), ``pattern_timeout`` (seconds of rule-pattern
+        matching per document, default 5), and whatever the stages read.
+
         Raises:
             RuleError: a rule file does not validate.
-            ValueError: a stage requires a field no earlier stage assigns.
+            ValueError: a stage requires a field no earlier stage assigns, or an option
+                has a bad value.
 
         """
+        budget = options.get("pattern_timeout")
+        if budget is not None and (not isinstance(budget, int | float) or isinstance(budget, bool) or budget <= 0):
+            raise ValueError(f"pattern_timeout must be a positive number of seconds, not {budget!r}")
         rulebook = load_rulebook(rules)
         context = StageContext(rulebook, dict(options))
         built = [make_stage(name, context) for name in (stages or DEFAULT_STAGES)]
         check_order(built)
         return cls(rulebook, built, dict(options))
+
+    @classmethod
+    def from_config(
+        cls, config: RunConfig | Path | str, *, rules: Sequence[Path | str] = (), **options: object
+    ) -> Pipeline:
+        """Build from a TOML run config: its overlays, then ``rules``; its options, then ``options``.
+
+        Raises:
+            ConfigError: the config file does not validate (E207, E208).
+            RuleError: a rule file does not validate.
+
+        """
+        settings = config if isinstance(config, RunConfig) else load_config(config)
+        return cls.build([*settings.rules, *rules], **{**settings.stage_options(), **options})
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
@@ -124,16 +166,75 @@ class Pipeline:
         meta: Mapping[str, Any] | None = None,
         trace: bool = False,
     ) -> Document:
-        """Run every stage on ``data`` and return the document's record."""
-        meta = dict(meta or {})
-        doc = self.new_doc(data, doc_id=doc_id, doc_date=doc_date, source=source, meta=meta)
+        """Run every stage on ``data`` and return the document's record.
+
+        Raises:
+            InputError: ``doc_date`` is not a date (E109).
+            PatternTimeout: the rule patterns used up the document's time budget (E206).
+
+        """
+        doc = self.new_doc(data, doc_id=doc_id, doc_date=doc_date, source=source, meta=dict(meta or {}))
         if trace:
             doc.trace = []
-        for stage in self.stages:
-            stage(doc)
+        self.run_stages(doc)
+        return finish(doc)
+
+    def process_traced(
+        self,
+        data: str | bytes,
+        *,
+        doc_id: str | None = None,
+        doc_date: date | datetime | str | None = None,
+        source: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> TracedRun:
+        """Run every stage with tracing on; return the record with every decision behind it.
+
+        Unlike :meth:`process`, a document that fails in a stage (E206 ...) does not
+        raise: the run comes back with ``error`` set and whatever the stages made
+        before the failure, so that ``zhpipe rules explain`` can show where it stopped.
+
+        Raises:
+            InputError: ``doc_date`` is not a date (E109).
+
+        """
+        doc = self.new_doc(data, doc_id=doc_id, doc_date=doc_date, source=source, meta=dict(meta or {}))
+        doc.trace = []
+        log: list[PatternMatch] = []
+        error: PipelineError | None = None
+        try:
+            self.run_stages(doc, log)
+        except PipelineError as exc:
+            error = exc
+        return TracedRun(
+            document=finish(doc),
+            trace=tuple(doc.trace),
+            candidates=tuple(doc.candidates),
+            tokens=tuple(doc.tokens),
+            matches=tuple(log),
+            pattern_seconds=dict(doc.deadline.by_rule) if doc.deadline is not None else {},
+            error=error,
+        )
+
+    @property
+    def pattern_budget(self) -> float:
+        """Seconds of rule-pattern matching each document may use (option ``pattern_timeout``)."""
+        return float(self.options.get("pattern_timeout") or DEFAULT_DOCUMENT_BUDGET)
+
+    def run_stages(self, doc: WorkDoc, log: list[PatternMatch] | None = None) -> None:
+        """Run the stages on ``doc`` in order, within its pattern time budget.
+
+        Raises:
+            PatternTimeout: the rule patterns used up the document's budget (E206).
+
+        """
+        if doc.deadline is None:
+            doc.deadline = Deadline(self.pattern_budget, doc.doc_id)
+        with pattern_scope(doc.deadline, log):
+            for stage in self.stages:
+                stage(doc)
         if doc.doc_date is None:
             doc.doc_date_origin = "none"
-        return finish(doc)
 
     def new_doc(
         self,

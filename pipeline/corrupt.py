@@ -34,7 +34,7 @@ import html
 import random
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 
 import regex
 from pypinyin import Style, pinyin
@@ -57,21 +57,8 @@ Kind = Literal[
     "fullwidth",
 ]
 Scope = Literal["document", "paragraph", "clause"]
-KINDS: tuple[Kind, ...] = (
-    "pinyin_traditional",
-    "traditional",
-    "utf8_as_gbk",
-    "utf8_as_gbk_qmark",
-    "gbk_as_latin1",
-    "utf8_as_cp1252",
-    "double_utf8",
-    "big5_as_gbk",
-    "gbk_as_big5",
-    "lost_bytes",
-    "html_entities",
-    "fullwidth",
-)
-SCOPES: tuple[Scope, ...] = ("document", "paragraph", "clause")
+KINDS: tuple[Kind, ...] = get_args(Kind)
+SCOPES: tuple[Scope, ...] = get_args(Scope)
 # Kinds whose damage destroys information: a repair can only mark them.
 LOSSY_KINDS = frozenset({"lost_bytes"})
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.align import OffsetAligner
 from pipeline.core import Pipeline
+from pipeline.evaluate.align import Alignment
 from pipeline.records import Document, Event, Mention
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -63,7 +63,7 @@ def test_normalised_text_equals_the_clean_text(doc: Document, clean: str) -> Non
 
 @pytest.mark.parametrize("label", LABELS)
 def test_per_label_precision_and_recall(doc: Document, gold: dict[str, Any], clean: str, label: str) -> None:
-    aligner = OffsetAligner(doc.text, clean)
+    aligner = Alignment(doc.text, clean)
     predicted = {aligner.span(m.start, m.end) for m in doc.mentions if m.label == label}
     expected = {(m["start"], m["end"]) for m in gold["mentions"] if m["label"] == label}
     hits = len(predicted & expected)

@@ -36,6 +36,7 @@ from pipeline.dates.resolver import (
 from pipeline.errors import ErrorCode, RuleError
 from pipeline.records import DateValue
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import SafePattern
 from pipeline.rulebook.schemas.dates import CompositionRule, DateRule, DatesFile
 from pipeline.rulebook.yamlsrc import line_of
 from pipeline.textutil import compile_with_macros, paragraph_starts, select_non_overlapping
@@ -108,11 +109,9 @@ class DateExtractor:
         self.resolver = DateResolver(rules)
 
     @staticmethod
-    def _compile(
-        rule: DateRule | CompositionRule, macros: Mapping[str, str], where: Mapping[str, str]
-    ) -> regex.Pattern[str]:
+    def _compile(rule: DateRule | CompositionRule, macros: Mapping[str, str], where: Mapping[str, str]) -> SafePattern:
         try:
-            return compile_with_macros(rule.pattern, macros)
+            return compile_with_macros(rule.pattern, macros, rule_id=rule.id)
         except (regex.error, ValueError) as exc:
             path, _, line = where.get(rule.id, "rules/dates.yaml:1").rpartition(":")
             raise RuleError(ErrorCode.E204, path=path, line=line, rule_id=rule.id, detail=str(exc)) from None

@@ -19,6 +19,7 @@ import regex
 
 from pipeline.records import Argument, Event, Mention, OrgValue, PersonValue, Trigger
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.events import EventsFile, EventType, RoleSpec, StatusCue
 from pipeline.stages.base import StageContext, WorkDoc, stage_factory
 from pipeline.textutil import index_of_span, sentence_spans
@@ -75,7 +76,7 @@ class EventExtractor:
                 spec,
                 regex.compile(_alternation(spec.triggers)),
                 tuple(spec.not_in),
-                {r.role: regex.compile(r.pattern) for r in spec.roles if r.pattern},
+                {r.role: compile_pattern(r.pattern, rule_id=spec.id) for r in spec.roles if r.pattern},
             )
             for spec in rules.types
         ]

@@ -45,6 +45,7 @@ from pipeline.repair.replay import replay
 from pipeline.repair.t2s import ContextRule, Simplifier, to_simplified
 from pipeline.repair.width import invisible_edits, space_edits, width_edits
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.normalize import NormalizeFile
 from pipeline.stages.base import StageContext, WorkDoc, stage_factory
 
@@ -84,7 +85,7 @@ class Normalizer:
         self.conversions: tuple[ContextRule, ...] = ()
         if rules is not None:
             self.boilerplate = tuple(
-                BoilerplatePattern(r.id, regex.compile(r.pattern, regex.MULTILINE), r.kind_name)
+                BoilerplatePattern(r.id, compile_pattern(r.pattern, flags=regex.MULTILINE, rule_id=r.id), r.kind_name)
                 for r in rules.boilerplate
             )
             self.conversions = tuple(ContextRule(r.id, r.char, r.default, tuple(r.keep)) for r in rules.conversions)

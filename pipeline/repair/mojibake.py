@@ -211,6 +211,8 @@ class Detector:
             line_end = text.find("\n", pos)
             lines.add((line_start, len(text) if line_end < 0 else line_end))
         for line_start, line_end in sorted(lines):
+            if sum(1 for pos in odd if line_start <= pos < line_end) < 2:
+                continue  # one rare character is a name, not a reason to read the line
             line = text[line_start:line_end]
             symbols = len(self.lm.ids(line))
             if symbols >= GIBBERISH_MIN_SYMBOLS:
@@ -785,6 +787,12 @@ class Repairer:
             if not explains(observed, data, mech.misread):
                 return None
         holes = sum(1 for u in units[obs_start:obs_end] if isinstance(u, int))
+        if holes:
+            # Lost bytes in clean text (U+FFFD, ?) are not mojibake: guessing them must
+            # be backed by more odd characters than there are guesses.
+            odd = sum(1 for ch in observed if ch not in "\ufffd?" and self.detector.is_odd(ch))
+            if odd < 2:
+                return None
         # Report only what changed: drop the unchanged characters at both ends.
         head = 0
         while head < min(len(observed), len(replacement)) and observed[head] == replacement[head]:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint install install-test clean browser screenshot
+.PHONY: run test test-slow lint install install-test clean browser screenshot train-lm bench-mojibake
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ test: $(VENV)/.installed-test browser
 ## test-slow: the corpus-scale tests
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow -q
+
+## train-lm: retrain the character language model of the normaliser from ../shared/data
+train-lm: $(VENV)/.installed
+	nice $(BIN)/python -m pipeline.training.lm --out pipeline/repair/charlm.npz
+
+## bench-mojibake: the normalisation benchmark (restoration per kind and scope, controls, speed vs ftfy)
+bench-mojibake: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	nice $(BIN)/python benchmarks/mojibake/run.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check pipeline tests benchmarks

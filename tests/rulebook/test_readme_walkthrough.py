@@ -68,7 +68,9 @@ def test_the_walkthrough_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     shown = json.loads(WALKTHROUGH[WALKTHROUGH.index('{"type": "回购注销"') :].split("```")[0])
     assert event["source"] == shown["source"] and event["status"] == shown["status"]
     assert event["trigger"] == shown["trigger"]
-    assert [(a["role"], a["text"]) for a in event["arguments"]] == [(a["role"], a["text"]) for a in shown["arguments"]]
+    assert [(a["role"], a["text"]) for a in event["arguments"]] == [
+        (a["role"], a["text"]) for a in shown["arguments"]
+    ]
     # The run config made it into the batch job.
     events = (tmp_path / "outputs" / "events.jsonl").read_text(encoding="utf-8")
     assert "回购注销" in events

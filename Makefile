@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint install install-test clean
+.PHONY: run test test-slow lint install install-test clean train-ner
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(VENV)/.installed-test
 ## test-slow: the corpus-scale tests
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow -q
+
+## train-ner: retrain the NER model (CPU, under an hour on 2 cores) into pipeline/models/ner
+DATA ?= ../shared/data
+train-ner: $(VENV)/.installed
+	nice -n 10 $(BIN)/python -m pipeline.training.ner --data $(DATA) --out pipeline/models/ner
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check pipeline tests benchmarks

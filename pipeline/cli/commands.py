@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 
 from pipeline.cli import app
-from pipeline.cli.common import DocDateOption, RulesOption, build_pipeline, read_input
+from pipeline.cli.common import DocDateOption, NoModelOption, RulesOption, build_pipeline, read_input
 from pipeline.errors import InputError, PipelineError
+from pipeline.stages.ner import ner_model_info
 
 
 def _write_json(data: object) -> None:
@@ -24,10 +25,11 @@ def extract(
     doc_date: DocDateOption = None,
     rules: RulesOption = None,
     no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Keep Traditional characters.")] = False,
+    no_model: NoModelOption = False,
 ) -> None:
     """Print the JSON record of one article (UTF-8, not ASCII-escaped)."""
     data, source = read_input(file)
-    pipe = build_pipeline(rules, simplify=not no_simplify)
+    pipe = build_pipeline(rules, simplify=not no_simplify, model=not no_model)
     try:
         doc = pipe.process(data, doc_date=doc_date, source=source)
     except InputError as exc:
@@ -66,6 +68,7 @@ def run(
     doc_date: DocDateOption = None,
     rules: RulesOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any input failed.")] = False,
+    no_model: NoModelOption = False,
 ) -> None:
     """Process many articles into documents.jsonl, mentions/events tables, failures and a manifest."""
     from pipeline.io.readers import InputFailure, iter_inputs
@@ -76,7 +79,7 @@ def run(
     except PipelineError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    pipe = build_pipeline(rules)
+    pipe = build_pipeline(rules, model=not no_model)
     writer = RunWriter(out, formats)
     for item in iter_inputs(inputs):
         if isinstance(item, InputFailure):
@@ -96,7 +99,12 @@ def run(
             continue
         writer.add(doc)
     manifest = writer.close(
-        {"inputs": list(inputs), "rules": pipe.rulebook.hashes(), "rules_fingerprint": pipe.rulebook.fingerprint()}
+        {
+            "inputs": list(inputs),
+            "rules": pipe.rulebook.hashes(),
+            "rules_fingerprint": pipe.rulebook.fingerprint(),
+            "ner_model": ner_model_info(pipe),
+        }
     )
     for line in summary_lines(manifest):
         typer.echo(line)

@@ -20,11 +20,16 @@ DocDateOption = Annotated[
     typer.Option("--doc-date", help="Anchor for relative dates (YYYY-MM-DD); overrides the document's own date."),
 ]
 
+NoModelOption = Annotated[
+    bool,
+    typer.Option("--no-model", help="Rules only: skip the trained NER model (faster, lower recall)."),
+]
 
-def build_pipeline(rules: list[Path] | None, *, simplify: bool = True) -> Pipeline:
-    """Build a pipeline, turning rule errors into a clean exit with the message."""
+
+def build_pipeline(rules: list[Path] | None, *, simplify: bool = True, model: bool = True) -> Pipeline:
+    """Build a pipeline, turning rule and model errors into a clean exit with the message."""
     try:
-        return Pipeline.build(rules or [], simplify=simplify)
+        return Pipeline.build(rules or [], simplify=simplify, ner=model)
     except PipelineError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

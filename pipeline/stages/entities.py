@@ -36,8 +36,17 @@ _LATIN = regex.compile(r"[A-Za-z0-9]")
 # particles, pronouns, adverbs, time words.
 _STOP_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o", "t", "f", "q"})
 _STEM_ALLOWED = frozenset({"某"})
+# Extra tags a strict stem stops at: verbs, numerals, distinguishing words (大型),
+# adjectives, place words (国内).
+_STRICT_STOP_TAGS = frozenset({"m", "mq", "a", "ad", "s"})
+# A strict stem may contain verbs (浦北创新集团) but not be made of verbs only (维护银行).
+_VERB_TAGS = frozenset({"v", "vd", "vi"})
+_DIGIT = regex.compile(r"\d")
 _NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
 _TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
+# Confidence of a gazetteer hit on its own; agreement with the model raises it.
+_GAZETTEER_FULL = 0.95
+_GAZETTEER_SHORT = 0.85
 
 
 def _is_latin_word(text: str) -> bool:
@@ -77,6 +86,15 @@ class TokenIndex:
 
 # ---------------------------------------------------------------------------
 # Organisations
+
+
+def _inside_token(index: TokenIndex, pos: int) -> bool:
+    """True when ``pos`` falls strictly inside one of the document's tokens."""
+    for back in range(1, 12):
+        token = index.by_start.get(pos - back)
+        if token is not None:
+            return token.end > pos
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +155,9 @@ class Gazetteer:
             if hit.ambiguous and hit.canonical not in unambiguous:
                 continue
             value = OrgValue(hit.canonical, hit.type, text[start:end])
-            out.append(Candidate("ORG", start, end, value, "rule:orgs.gazetteer", priority=3, confidence=1.0))
+            # Short aliases (字节, 阿里) are more often something else than full names are.
+            confidence = _GAZETTEER_SHORT if len(hit.alias) <= 2 else _GAZETTEER_FULL
+            out.append(Candidate("ORG", start, end, value, "rule:orgs.gazetteer", priority=3, confidence=confidence))
         return out
 
 
@@ -152,6 +172,8 @@ class SuffixOrgFinder:
         self.stop_words: tuple[str, ...] = ()
         self.stop_chars: frozenset[str] = frozenset()
         self.generic: frozenset[str] = frozenset()
+        self.place_only: frozenset[str] = frozenset()
+        self.place_generic: frozenset[str] = frozenset()
         if rules is not None:
             for rule in rules.suffixes:
                 self.suffixes.extend((suffix, rule) for suffix in rule.suffixes)
@@ -159,6 +181,10 @@ class SuffixOrgFinder:
             self.stop_words = tuple(sorted(rules.stop_words, key=len, reverse=True))
             self.stop_chars = frozenset(rules.stop_chars)
             self.generic = frozenset(rules.generic_stems)
+            self.place_only = frozenset(
+                place + ending for place in rules.place_names for ending in ("", "省", "市", "区", "县", "地区")
+            )
+            self.place_generic = frozenset(rules.place_generic_suffixes)
         pattern = "|".join(regex.escape(s) for s, _r in self.suffixes) or "(?!)"
         self.pattern = regex.compile(pattern)
         self.rule_of = {s: r for s, r in self.suffixes}
@@ -186,10 +212,24 @@ class SuffixOrgFinder:
                 break
             if word in self.stop_words or self.tags.get(word) in _STOP_TAGS:
                 break
+            if rule.strict_stem and (self.tags.get(word) in _STRICT_STOP_TAGS or _DIGIT.search(word)):
+                break
             if any(text.endswith(stop, 0, pos) for stop in self.stop_words if len(stop) > 1):
                 break
             pos = token.start
         return pos
+
+    def _only_verbs(self, start: int, end: int, index: TokenIndex) -> bool:
+        """True when the tokens of ``[start, end)`` are all verbs (引进保险, 夺冠集团)."""
+        pos = start
+        while pos < end:
+            token = index.by_start.get(pos)
+            if token is None or token.end > end:
+                return False
+            if self.tags.get(token.text) not in _VERB_TAGS:
+                return False
+            pos = token.end
+        return True
 
     def _ends_with_known(self, name: str) -> bool:
         if not len(self.gazetteer.automaton):
@@ -202,10 +242,16 @@ class SuffixOrgFinder:
         for m in self.pattern.finditer(text, overlapped=False):
             suffix = m.group()
             rule = self.rule_of[suffix]
+            if index.starts and m.end() not in index.ends and _inside_token(index, m.end()):
+                continue  # 资产投|资: the suffix 产投 ends inside a word
             start = self._stem_start(text, m.start(), rule, index)
             stem = text[start : m.start()]
             if len(stem) < rule.min_stem or stem in self.generic:
                 continue
+            if rule.strict_stem and self._only_verbs(start, m.start(), index):
+                continue
+            if suffix in self.place_generic and stem in self.place_only:
+                continue  # 香港资本 = capital from Hong Kong, not a firm
             if stem.startswith("某") or stem.endswith(("的", "和")):
                 continue
             name = text[start : m.end()]
@@ -305,6 +351,8 @@ class PersonFinder:
         compound: list[str] = []
         verbs: list[str] = []
         self.not_names: frozenset[str] = frozenset()
+        self.honorifics: frozenset[str] = frozenset()
+        self.function_surnames: frozenset[str] = frozenset()
         if rules is not None:
             for rule in rules.titles:
                 for title in rule.titles:
@@ -314,6 +362,8 @@ class PersonFinder:
             compound = rules.compound_surnames
             verbs = rules.speech_verbs
             self.not_names = frozenset(rules.not_names)
+            self.honorifics = frozenset(rules.honorifics)
+            self.function_surnames = frozenset(rules.function_surnames)
         self.surnames = frozenset(surnames)
         self.compound = tuple(compound)
         title_alt = "|".join(regex.escape(t) for t in sorted(set(titles), key=len, reverse=True)) or "(?!)"
@@ -356,6 +406,18 @@ class PersonFinder:
             choices.append(end)
         if not choices:
             return None
+        end = self._choose_end(choices, index)
+        if surname_len == 1 and text[pos] in self.function_surnames:
+            # 和一批, 向记者: the "surname" is a function word unless the segmenter
+            # reads the whole name as one word.
+            token = index.by_start.get(pos)
+            if token is None or token.end != end:
+                return None
+        return end
+
+    @staticmethod
+    def _choose_end(choices: list[int], index: TokenIndex) -> int:
+        """Pick a two- or three-character name by the segmenter's word boundaries."""
         long_end = choices[0] if len(choices) == 2 else None
         short_end = choices[-1]
         if long_end is not None:
@@ -372,6 +434,9 @@ class PersonFinder:
     def valid_name(self, name: str) -> bool:
         """A plausible full name: known surname, not on the not-a-name list."""
         if name in self.not_names or name[:2] in self.not_names:
+            return False
+        surname_len = next((len(c) for c in self.compound if name.startswith(c)), 1)
+        if name[surname_len:] in self.honorifics:
             return False
         return name[0] in self.surnames or name.startswith(self.compound)
 

@@ -1,0 +1,1 @@
+"""Training scripts for the project's models (run by ``make train-*``, never at run time)."""

@@ -7,6 +7,7 @@ The model lives in ``pipeline/models/ner/`` (a spaCy pipeline saved with
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,11 @@ class NerModel:
     def spans(self, text: str, words: Sequence[tuple[int, int]] | None = None) -> list[EntitySpan]:
         """Entities in ``text``; ``words`` are the segmenter's word spans (the lexicon feature)."""
         out: list[EntitySpan] = []
+        ordered = sorted(words or ())
+        starts = [s for s, _e in ordered]
         for start, end in _pieces(text):
-            piece_words = [(s - start, e - start) for s, e in words or () if start <= s and e <= end]
+            first, last = bisect_left(starts, start), bisect_left(starts, end)
+            piece_words = [(s - start, e - start) for s, e in ordered[first:last] if e <= end]
             doc = make_doc(self.nlp.vocab, text[start:end], piece_words or None)
             doc = self.ner(doc)
             out.extend(EntitySpan(start + ent.start_char, start + ent.end_char, ent.label_) for ent in doc.ents)

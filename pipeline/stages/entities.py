@@ -39,8 +39,12 @@ _STEM_ALLOWED = frozenset({"某"})
 # Extra tags a strict stem stops at: verbs, numerals, distinguishing words (大型),
 # adjectives, place words (国内).
 _STRICT_STOP_TAGS = frozenset({"m", "mq", "a", "ad", "s"})
-# A strict stem may contain verbs (浦北创新集团) but not be made of verbs only (维护银行).
+# A strict stem stops at a verb (维护银行, 致电湖南信托) unless the rules list it as
+# a word names are made of (浦北创新集团).
 _VERB_TAGS = frozenset({"v", "vd", "vi"})
+# Dictionary tags of name-like words: person, place, organisation, other proper
+# names, abbreviations, foreign words.
+NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng"})
 _DIGIT = regex.compile(r"\d")
 _NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
 _TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
@@ -174,6 +178,7 @@ class SuffixOrgFinder:
         self.generic: frozenset[str] = frozenset()
         self.place_only: frozenset[str] = frozenset()
         self.place_generic: frozenset[str] = frozenset()
+        self.stem_verbs: frozenset[str] = frozenset()
         if rules is not None:
             for rule in rules.suffixes:
                 self.suffixes.extend((suffix, rule) for suffix in rule.suffixes)
@@ -185,6 +190,7 @@ class SuffixOrgFinder:
                 place + ending for place in rules.place_names for ending in ("", "省", "市", "区", "县", "地区")
             )
             self.place_generic = frozenset(rules.place_generic_suffixes)
+            self.stem_verbs = frozenset(rules.stem_verbs)
         pattern = "|".join(regex.escape(s) for s, _r in self.suffixes) or "(?!)"
         self.pattern = regex.compile(pattern)
         self.rule_of = {s: r for s, r in self.suffixes}
@@ -214,22 +220,25 @@ class SuffixOrgFinder:
                 break
             if rule.strict_stem and (self.tags.get(word) in _STRICT_STOP_TAGS or _DIGIT.search(word)):
                 break
+            if rule.strict_stem and self.tags.get(word) in _VERB_TAGS and word not in self.stem_verbs:
+                break
             if any(text.endswith(stop, 0, pos) for stop in self.stop_words if len(stop) > 1):
                 break
             pos = token.start
         return pos
 
-    def _only_verbs(self, start: int, end: int, index: TokenIndex) -> bool:
-        """True when the tokens of ``[start, end)`` are all verbs (引进保险, 夺冠集团)."""
+    def _has_name_word(self, start: int, end: int, index: TokenIndex) -> bool:
+        """True when ``[start, end)`` holds a word that is not a common dictionary word."""
         pos = start
         while pos < end:
             token = index.by_start.get(pos)
             if token is None or token.end > end:
-                return False
-            if self.tags.get(token.text) not in _VERB_TAGS:
-                return False
+                return True  # off the word grid: not a dictionary word
+            tag = self.tags.get(token.text)
+            if tag is None or tag in NAME_TAGS:
+                return True
             pos = token.end
-        return True
+        return False
 
     def _ends_with_known(self, name: str) -> bool:
         if not len(self.gazetteer.automaton):
@@ -248,10 +257,10 @@ class SuffixOrgFinder:
             stem = text[start : m.start()]
             if len(stem) < rule.min_stem or stem in self.generic:
                 continue
-            if rule.strict_stem and self._only_verbs(start, m.start(), index):
-                continue
             if suffix in self.place_generic and stem in self.place_only:
                 continue  # 香港资本 = capital from Hong Kong, not a firm
+            if rule.named_stem and not self._has_name_word(start, m.start(), index):
+                continue  # 智力资本, 企业集团: common nouns only
             if stem.startswith("某") or stem.endswith(("的", "和")):
                 continue
             name = text[start : m.end()]
@@ -272,6 +281,37 @@ class SuffixOrgFinder:
 
 # ---------------------------------------------------------------------------
 # Products
+
+
+class ForeignBodies:
+    """Known government bodies named after a country: 美国财政部 is not China's 财政部."""
+
+    def __init__(self, rules: OrgPatternsFile | None) -> None:
+        countries = list(rules.countries) if rules is not None else []
+        home = list(rules.home_countries) if rules is not None else []
+        self.home = frozenset(home)
+        alternatives = sorted({*countries, *home}, key=len, reverse=True)
+        self.pattern = regex.compile("(?:" + "|".join(map(regex.escape, alternatives)) + ")$") if alternatives else None
+
+    def extend(self, text: str, hits: list[Candidate]) -> list[Candidate]:
+        """Widen government hits over a country name right before them."""
+        if self.pattern is None:
+            return hits
+        out = []
+        for cand in hits:
+            value = cand.value
+            if isinstance(value, OrgValue) and value.type == "government":
+                m = self.pattern.search(text, max(0, cand.start - 6), cand.start)
+                if m is not None:
+                    country = m.group()
+                    name = text[m.start() : cand.end]
+                    canonical = value.name if country in self.home else name
+                    cand = Candidate(
+                        "ORG", m.start(), cand.end, OrgValue(canonical, "government", name),
+                        "rule:orgs.country_body", cand.priority, cand.confidence,
+                    )  # fmt: skip
+            out.append(cand)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +385,8 @@ class PersonFinder:
 
     def __init__(self, rules: PersonsFile | None) -> None:
         self.rules = rules
+        # The segmenter's word tags, set by the extractor once loaded (曾经 is not 曾 + 经).
+        self.tags: dict[str, str] | None = None
         titles: list[str] = []
         self.title_rule: dict[str, str] = {}
         surnames = ""
@@ -413,6 +455,8 @@ class PersonFinder:
             token = index.by_start.get(pos)
             if token is None or token.end != end:
                 return None
+            if self.tags is not None and self.tags.get(token.text) not in (None, *NAME_TAGS):
+                return None  # 曾经 is a word, not a name
         return end
 
     @staticmethod
@@ -523,9 +567,14 @@ class EntityExtractor:
     """Runs the organisation, product and person rules over a document."""
 
     def __init__(
-        self, rulebook: Rulebook, tags: dict[str, str] | None = None, segmenter: Segmenter | None = None
+        self,
+        rulebook: Rulebook,
+        tags: dict[str, str] | None = None,
+        segmenter: Segmenter | None = None,
+        tags_getter: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.segmenter = segmenter
+        self._tags_getter = tags_getter
         gaz = rulebook.get("gazetteer")
         self.gazetteer = Gazetteer(gaz if isinstance(gaz, GazetteerFile) else None)
         patterns = rulebook.get("org_patterns")
@@ -536,19 +585,23 @@ class EntityExtractor:
         self.products = ProductFinder(products if isinstance(products, ProductsFile) else None)
         persons = rulebook.get("persons")
         self.persons = PersonFinder(persons if isinstance(persons, PersonsFile) else None)
+        self.foreign = ForeignBodies(self._patterns)
 
     @property
     def suffix(self) -> SuffixOrgFinder:
         """The suffix finder; needs jieba's word tags, loaded on first use."""
         if self._suffix is None:
-            tags = self._tags if self._tags is not None else _word_tags(self.segmenter)
-            self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, tags)
+            if self._tags is None:
+                self._tags = self._tags_getter() if self._tags_getter is not None else _word_tags(self.segmenter)
+            self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, self._tags)
+            self.persons.tags = self._tags
         return self._suffix
 
     def extract(self, doc: WorkDoc) -> list[Candidate]:
         """ORG, PRODUCT and PERSON candidates of ``doc``."""
         index = TokenIndex.build(doc.tokens)
-        orgs = self.gazetteer.find(doc.text, index, self._dictionary_aligned) + self.suffix.find(doc.text, index)
+        known = self.foreign.extend(doc.text, self.gazetteer.find(doc.text, index, self._dictionary_aligned))
+        orgs = known + self.suffix.find(doc.text, index)
         products = self.products.find(doc.text, index)
         persons = self.persons.find(doc.text, index, orgs)
         return orgs + products + persons
@@ -564,6 +617,18 @@ class EntityExtractor:
         return start in starts and end in ends
 
 
+def shared_word_tags(context: StageContext) -> Callable[[], dict[str, str]]:
+    """A getter of the pipeline's one table of dictionary word tags (loaded on first call)."""
+    segmenter = shared_segmenter(context)
+
+    def get() -> dict[str, str]:
+        tags = context.shared("word_tags", lambda: _word_tags(segmenter))
+        assert isinstance(tags, dict)
+        return tags
+
+    return get
+
+
 def _word_tags(segmenter: Segmenter | None) -> dict[str, str]:
     """Part-of-speech tags of jieba's dictionary words (never jieba's global tokenizer)."""
     import jieba
@@ -576,7 +641,9 @@ def _word_tags(segmenter: Segmenter | None) -> dict[str, str]:
 @stage_factory("entities")
 def make_entities_stage(context: StageContext) -> EntitiesStage:
     """Build the rule-based organisation, person and product stage."""
-    return EntitiesStage(EntityExtractor(context.rulebook, segmenter=shared_segmenter(context)))
+    return EntitiesStage(
+        EntityExtractor(context.rulebook, segmenter=shared_segmenter(context), tags_getter=shared_word_tags(context))
+    )
 
 
 class EntitiesStage:

@@ -26,6 +26,7 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import ahocorasick
@@ -35,6 +36,7 @@ from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile
 from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
+from pipeline.stages.entities import NAME_TAGS, shared_word_tags
 from pipeline.textutil import select_non_overlapping
 
 _HAN = regex.compile(r"\p{Han}")
@@ -54,6 +56,29 @@ def agree(first: float, second: float) -> float:
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+def _fix_person_boundary(doc: WorkDoc, rules: list[Candidate], cand: Candidate) -> bool:
+    """Let a model PERSON set the end of a rule PERSON that starts with it (冀岩 in 冀岩上任).
+
+    A rule name is a surname plus one or two characters chosen by word boundaries; the
+    model reads the context better. The rule keeps its title and organisation. Returns
+    True when a rule candidate was adjusted (the model candidate is then used up).
+    """
+    for i, rule in enumerate(rules):
+        if (
+            rule.label == "PERSON"
+            and rule.priority < KNOWN_PRIORITY
+            and rule.start == cand.start
+            and abs(rule.end - cand.end) == 1
+            and isinstance(rule.value, PersonValue)
+        ):
+            name = doc.text[cand.start : cand.end]
+            value = PersonValue(name, rule.value.title, rule.value.org)
+            rules[i] = replace(rule, end=cand.end, value=value, confidence=agree(rule.confidence, cand.confidence))
+            doc.note("mentions", "boundary", cand.source, (cand.start, cand.end), f"ends {rule.source}'s name")
+            return True
+    return False
 
 
 def merge_model(doc: WorkDoc, candidates: list[Candidate], legal_suffixes: tuple[str, ...] = ()) -> list[Candidate]:
@@ -79,28 +104,28 @@ def merge_model(doc: WorkDoc, candidates: list[Candidate], legal_suffixes: tuple
                     rules[i] = replace(rules[i], confidence=agree(rules[i].confidence, cand.confidence))
                     doc.note("mentions", "agreed", cand.source, (cand.start, cand.end), f"with {rules[i].source}")
             continue
+        if cand.label == "PERSON" and _fix_person_boundary(doc, rules, cand):
+            continue
         clashes = [k for k in known if _overlaps(k, cand)]
         if not clashes:
             kept_model.append(cand)
             continue
-        inner = clashes[0]
-        if (
-            len(clashes) == 1
-            and cand.label == "ORG"
-            and inner.label == "ORG"
-            and cand.start <= inner.start
-            and inner.end <= cand.end
-            and isinstance(inner.value, OrgValue)
+        if cand.label == "ORG" and all(
+            k.label == "ORG" and cand.start <= k.start and k.end <= cand.end and isinstance(k.value, OrgValue)
+            for k in clashes
         ):
+            # 中国光大银行沈阳分行 around 中国光大银行 (and 光大银行): a longer name of its own,
+            # unless all it adds is a legal form (腾讯公司 is 腾讯).
+            inner = max(clashes, key=lambda k: k.length)
             extra = doc.text[cand.start : inner.start] + doc.text[inner.end : cand.end]
-            if cand.start == inner.start and extra in legal_suffixes:
+            if cand.start == inner.start and extra in legal_suffixes and isinstance(inner.value, OrgValue):
                 name = doc.text[cand.start : cand.end]
                 value = OrgValue(inner.value.name, inner.value.type, name)
                 kept_model.append(replace(cand, value=value, confidence=agree(inner.confidence, cand.confidence)))
             else:
                 kept_model.append(cand)
             continue
-        doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), f"clashes with {inner.source}")
+        doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), f"clashes with {clashes[0].source}")
     if locs:
         vetoed = [
             c for c in rules if c.label == "ORG" and c.priority < KNOWN_PRIORITY and (c.start, c.end) in locs
@@ -185,7 +210,13 @@ class ShortForms:
     深圳市腾云信息技术, 腾云信息技术, 腾云信息, 腾云.
     """
 
-    def __init__(self, patterns: OrgPatternsFile | None, gazetteer: GazetteerFile | None) -> None:
+    def __init__(
+        self,
+        patterns: OrgPatternsFile | None,
+        gazetteer: GazetteerFile | None,
+        word_tags: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
+        self.word_tags = word_tags
         self.legal: tuple[str, ...] = ()
         self.industry: tuple[str, ...] = ()
         self.places: tuple[str, ...] = ()
@@ -216,10 +247,12 @@ class ShortForms:
                 core = core[: -len(suffix)]
                 break
         stems = [core]
-        for place in self.places:
-            if core.startswith(place) and len(core) > len(place):
-                stems.append(core[len(place) :])
-                break
+        # Only a registered name (…有限公司) sheds its place: 中国女队 is not a 女队.
+        if core != name:
+            for place in self.places:
+                if core.startswith(place) and len(core) > len(place):
+                    stems.append(core[len(place) :])
+                    break
         # Drop industry words from the end, every way they can be read
         # (信息技术 as one word, or 技术 then 信息).
         pending = list(stems)
@@ -229,10 +262,13 @@ class ShortForms:
                 continue
             forms.append(current)
             pending.extend(current[: -len(w)] for w in self.industry if current.endswith(w) and len(current) > len(w))
+        tags = self.word_tags() if self.word_tags is not None else {}
         out = []
         for form in dict.fromkeys(forms):
             if form == name or len(form) < 2 or form in self.blocked or form in self.known:
                 continue
+            if tags.get(form) not in (None, *NAME_TAGS):
+                continue  # a common word (企业, 女队) is nobody's short name
             if len(form) == 2 and not all(_HAN.match(ch) for ch in form):
                 continue
             out.append(form)
@@ -346,17 +382,18 @@ class MentionsStage:
         doc.mentions = to_mentions(doc, kept)
 
 
-def short_forms_from(rulebook: Rulebook) -> ShortForms:
+def short_forms_from(rulebook: Rulebook, word_tags: Callable[[], dict[str, str]] | None = None) -> ShortForms:
     """The short-form deriver built from the org_patterns and gazetteer rules."""
     patterns = rulebook.get("org_patterns")
     gazetteer = rulebook.get("gazetteer")
     return ShortForms(
         patterns if isinstance(patterns, OrgPatternsFile) else None,
         gazetteer if isinstance(gazetteer, GazetteerFile) else None,
+        word_tags,
     )
 
 
 @stage_factory("mentions")
 def make_mentions_stage(context: StageContext) -> MentionsStage:
     """Build the merge and resolution stage."""
-    return MentionsStage(short_forms_from(context.rulebook))
+    return MentionsStage(short_forms_from(context.rulebook, shared_word_tags(context)))

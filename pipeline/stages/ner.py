@@ -17,7 +17,7 @@ from pathlib import Path
 from pipeline.ner.model import NerModel
 from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
-from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile
+from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
 from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
 
 MODEL_SOURCE = "model:ner"
@@ -67,9 +67,10 @@ class NerStage:
     requires: tuple[str, ...] = ("text", "tokens")
     assigns: tuple[str, ...] = ("candidates",)
 
-    def __init__(self, model: NerModel | None, typer: OrgTyper) -> None:
+    def __init__(self, model: NerModel | None, typer: OrgTyper, honorifics: frozenset[str] = frozenset()) -> None:
         self.model = model
         self.typer = typer
+        self.honorifics = honorifics
 
     @property
     def enabled(self) -> bool:
@@ -83,19 +84,35 @@ class NerStage:
         words = [(t.start, t.end) for t in doc.tokens]
         for span in self.model.spans(doc.text, words):
             label = _LABELS.get(span.label)
-            text = doc.text[span.start : span.end]
-            if label is None or not text.strip():
+            start, end = _trim(doc.text, span.start, span.end)
+            text = doc.text[start:end]
+            if label is None or not text:
                 continue
             value: MentionValue | None
             if label == "ORG":
                 value = self.typer.value(text)
             elif label == "PERSON":
+                if text[1:] in self.honorifics:
+                    continue  # 李总, 王董: a form of address, not a name
                 value = PersonValue(text)
             else:
                 value = None
             doc.candidates.append(
-                Candidate(label, span.start, span.end, value, MODEL_SOURCE, priority=1, confidence=MODEL_CONFIDENCE)
+                Candidate(label, start, end, value, MODEL_SOURCE, priority=1, confidence=MODEL_CONFIDENCE)
             )
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without the spaces and punctuation the model sometimes takes at its edges."""
+    while start < end and (text[start].isspace() or text[start] in _EDGE_PUNCT):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCT):
+        end -= 1
+    return start, end
+
+
+# Brackets stay: names may end in one (美国证券交易委员会(SEC)).
+_EDGE_PUNCT = frozenset("，。、；：！？,.;:!?“”\"'‘’")
 
 
 @stage_factory("ner")
@@ -107,7 +124,9 @@ def make_ner_stage(context: StageContext) -> NerStage:
     path = context.options.get("ner_model")
     model = context.shared("ner_model", lambda: NerModel.load(Path(path) if path else None))
     assert isinstance(model, NerModel)
-    return NerStage(model, typer)
+    persons = context.rulebook.get("persons")
+    honorifics = frozenset(persons.honorifics) if isinstance(persons, PersonsFile) else frozenset()
+    return NerStage(model, typer, honorifics)
 
 
 def ner_model_info(pipeline: object) -> dict[str, object] | None:

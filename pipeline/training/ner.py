@@ -1,9 +1,10 @@
 """Train the character NER model on CLUENER2020 + MSRA (``make train-ner``).
 
-Reproducible: fixed seed, fixed data order per epoch, CPU only. The run stops after
-``--max-epochs`` or when the time budget is spent (checked between epochs), and keeps
-the epoch with the best dev score (mean F1 of ORG and PERSON over both dev sets,
-weights averaged). The output folder holds the spaCy pipeline plus
+Reproducible: fixed seed, fixed data order per epoch, a fixed number of epochs, CPU
+only (one thread). About 30 CPU-minutes on an idle core; on a busy shared machine the
+wall time is longer (``--minutes`` is only a safety stop, checked between epochs, and
+a run it cuts short says so in its report). Keeps the epoch with the best dev score
+(mean F1 of ORG and PERSON over both dev sets, weights averaged). The output folder holds the spaCy pipeline plus
 ``training.json``: the command, config, label map, SHA-256 of every data file read,
 and the dev scores per epoch.
 
@@ -127,6 +128,7 @@ def train(
 ) -> dict[str, Any]:
     """Train, keep the best epoch in ``out_dir``, and return the training report."""
     started = time.monotonic()
+    cpu_started = time.process_time()
     fix_random_seed(seed)
     rng = random.Random(seed)  # noqa: S311 - reproducible shuffling, not security
     rulebook = load_rulebook([])
@@ -156,12 +158,13 @@ def train(
         epoch_start = time.monotonic()
         rng.shuffle(train_examples)
         losses: dict[str, float] = {}
-        for batch in minibatch(train_examples, size=compounding(16.0, 64.0, 1.001)):  # type: ignore[no-untyped-call]
+        for batch in minibatch(train_examples, size=compounding(32.0, 128.0, 1.001)):  # type: ignore[no-untyped-call]
             nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses)
         with nlp.use_params(optimizer.averages):
             scores = {name: evaluate(nlp, dev_docs[name], dev_sets[name]) for name in DATASETS}
             score = selection_score(scores)
-            entry = {"epoch": epoch, "loss": round(losses.get("ner", 0.0), 1), "score": round(score, 4), "dev": scores}
+            loss = round(float(losses.get("ner", 0.0)), 1)
+            entry = {"epoch": epoch, "loss": loss, "score": round(score, 4), "dev": scores}
             history.append(entry)
             log(json.dumps(entry, ensure_ascii=False))
             if best is None or score > best["score"]:
@@ -170,7 +173,7 @@ def train(
         epoch_seconds = max(epoch_seconds, time.monotonic() - epoch_start)
         elapsed = time.monotonic() - started
         if elapsed + epoch_seconds > minutes * 60:
-            log(f"stopping: {elapsed / 60:.1f} min spent, an epoch takes {epoch_seconds / 60:.1f} min")
+            log(f"stopping early: {elapsed / 60:.1f} min spent, an epoch takes {epoch_seconds / 60:.1f} min")
             break
 
     assert best is not None
@@ -196,6 +199,8 @@ def train(
         "dev_scores": best["dev"],
         "history": history,
         "minutes": round((time.monotonic() - started) / 60, 1),
+        "cpu_minutes": round((time.process_time() - cpu_started) / 60, 1),
+        "stopped_early": len(history) < max_epochs,
     }
     (out_dir / "training.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return report
@@ -209,7 +214,8 @@ def save(nlp: Language, out_dir: Path) -> None:
     nlp.meta["name"] = "zhpipe_ner"
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = "Character NER (ORG, PERSON, LOC) trained on CLUENER2020 + MSRA train splits"
-    nlp.meta["spacy_version"] = f">={spacy_version},<3.9.0"
+    major, minor = spacy_version.split(".")[:2]
+    nlp.meta["spacy_version"] = f">={major}.{minor}.0,<{major}.{int(minor) + 1}.0"
     nlp.to_disk(tmp)
     out_dir.mkdir(parents=True, exist_ok=True)
     for item in tmp.iterdir():
@@ -230,13 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="folder with the data sets")
     parser.add_argument("--out", type=Path, default=Path("pipeline/models/ner"), help="output folder")
-    parser.add_argument("--max-epochs", type=int, default=12)
-    parser.add_argument("--minutes", type=float, default=50.0, help="time budget (checked between epochs)")
+    parser.add_argument("--max-epochs", type=int, default=4)
+    parser.add_argument("--minutes", type=float, default=150.0, help="wall-time safety stop (between epochs)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cluener-repeat", type=int, default=2, help="CLUENER copies per epoch")
-    parser.add_argument("--msra-fraction", type=float, default=1.0, help="share of MSRA train used")
+    parser.add_argument("--msra-fraction", type=float, default=0.6, help="share of MSRA train used")
     parser.add_argument("--dropout", type=float, default=0.15)
-    parser.add_argument("--learn-rate", type=float, default=0.001)
+    parser.add_argument("--learn-rate", type=float, default=0.002)
     args = parser.parse_args(argv)
     report = train(
         args.data,

@@ -35,7 +35,9 @@ def _span(text: str, part: str, nth: int = 0) -> tuple[int, int]:
     return start, start + len(part)
 
 
-def _org(text: str, part: str, source: str, name: str | None = None, priority: int = 3, conf: float = 0.95) -> Candidate:
+def _org(
+    text: str, part: str, source: str, name: str | None = None, priority: int = 3, conf: float = 0.95
+) -> Candidate:
     s, e = _span(text, part)
     return Candidate("ORG", s, e, OrgValue(name or part, "company", part), source, priority, conf)
 

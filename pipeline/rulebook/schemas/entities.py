@@ -41,6 +41,9 @@ class SuffixRule(Rule):
     # A strict stem also stops at verbs, numerals, adjectives, place words and digits
     # (维护银行, 一种资本, 2009年银行); legal names (…有限公司) contain such words.
     strict_stem: bool = True
+    # The stem must hold a name-like word (a place, a proper noun, or a word the
+    # dictionary does not know): 智力资本, 企业集团 and 主要银行 are common nouns.
+    named_stem: bool = False
 
 
 class OrgPatternsFile(RuleFile):
@@ -54,6 +57,14 @@ class OrgPatternsFile(RuleFile):
     stop_chars: str = ""
     # Stems that make a common noun, not a name, with any suffix (上市公司, 创业公司).
     generic_stems: list[str] = Field(default_factory=list)
+    # Countries whose ministries share their names with China's (财政部, 国防部): a known
+    # government body right after one of these is that country's (美国财政部), and
+    # right after a home name (中国财政部) it is the known one.
+    countries: list[str] = Field(default_factory=list)
+    home_countries: list[str] = Field(default_factory=list)
+    # Verbs that organisation names are made of (创新, 发展): a strict stem runs across
+    # these and stops at any other verb.
+    stem_verbs: list[str] = Field(default_factory=list)
     # Suffixes that only give a type (for model-found names): 部 -> government, 协会 -> organization.
     type_suffixes: dict[OrgType, list[str]] = Field(default_factory=dict)
     # Place names (provinces, cities, districts): a stem that is only a place name is a

@@ -92,6 +92,15 @@ class TokenIndex:
 # Organisations
 
 
+def _token_around(index: TokenIndex, pos: int) -> Token | None:
+    """The token that ``pos`` falls strictly inside, if any."""
+    for back in range(1, 12):
+        token = index.by_start.get(pos - back)
+        if token is not None:
+            return token if token.end > pos else None
+    return None
+
+
 def _inside_token(index: TokenIndex, pos: int) -> bool:
     """True when ``pos`` falls strictly inside one of the document's tokens."""
     for back in range(1, 12):
@@ -201,6 +210,10 @@ class SuffixOrgFinder:
         limit = max(0, suffix_start - rule.max_stem)
         while pos > limit:
             token = index.by_end.get(pos)
+            if token is None and pos == suffix_start:
+                # The suffix starts inside a word (中央|银行 in one token 中央银行): the
+                # whole word belongs to the stem.
+                token = _token_around(index, pos)
             if token is None:
                 # Not on a token boundary: take one character.
                 ch = text[pos - 1]
@@ -482,6 +495,8 @@ class PersonFinder:
         surname_len = next((len(c) for c in self.compound if name.startswith(c)), 1)
         if name[surname_len:] in self.honorifics:
             return False
+        if self.tags is not None and self.tags.get(name) not in (None, "nr", "nrt", "nrfg"):
+            return False  # a dictionary word that is not a name: 任命, 来访, 安县
         return name[0] in self.surnames or name.startswith(self.compound)
 
     def find(self, text: str, index: TokenIndex, orgs: Sequence[Candidate]) -> list[Candidate]:

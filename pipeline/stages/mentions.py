@@ -163,7 +163,10 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
     """Find later bare mentions of known persons and give every mention the known title."""
     best: dict[str, PersonValue] = {}
     for cand in kept:
-        if cand.label == "PERSON" and isinstance(cand.value, PersonValue):
+        # A name only the model found is not searched for elsewhere: one model error
+        # (埃及 read as a name) would otherwise be copied to every occurrence.
+        from_rule = not cand.source.startswith(MODEL_PREFIX)
+        if cand.label == "PERSON" and isinstance(cand.value, PersonValue) and from_rule:
             known = best.get(cand.value.name)
             if known is None or (known.title is None and cand.value.title is not None):
                 best[cand.value.name] = cand.value
@@ -186,8 +189,8 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
             taken.append((s, e))
     out = []
     for cand in kept:
-        if cand.label == "PERSON" and isinstance(cand.value, PersonValue):
-            known = best[cand.value.name]
+        known = best.get(cand.value.name) if isinstance(cand.value, PersonValue) else None
+        if cand.label == "PERSON" and isinstance(cand.value, PersonValue) and known is not None:
             cand = replace(
                 cand,
                 value=PersonValue(cand.value.name, cand.value.title or known.title, cand.value.org or known.org),

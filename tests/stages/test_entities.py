@@ -88,6 +88,9 @@ def test_titles_link_person_to_organisation(seed_rules: Document) -> None:
         ("阿里巴巴集团今天发布财报", "阿里巴巴集团", "阿里巴巴", "company"),
         ("本轮由红杉中国领投，高瓴跟投", "红杉中国", "红杉中国", "fund"),
         ("他在上交所敲钟", "上交所", "上海证券交易所", "exchange"),
+        ("美国财政部宣布新的制裁措施", "美国财政部", "美国财政部", "government"),  # not China's 财政部
+        ("中国财政部发布公告", "中国财政部", "财政部", "government"),
+        ("本轮由华南星河资本领投", "华南星河资本", "华南星河资本", "fund"),
     ],
 )
 def test_organisations(rules_pipe: Pipeline, text: str, span: str, name: str, kind: str) -> None:
@@ -108,6 +111,9 @@ def test_organisations(rules_pipe: Pipeline, text: str, span: str, name: str, ki
         "在风投资本趋于谨慎的背景下",
         "杭州、珠海、成都等地城投/国企相继投资",
         "我们去阿里山旅游",
+        "要把智力看成一种资本",  # common nouns only
+        "组建大型企业集团",
+        "记者致电主要银行",
     ],
 )
 def test_not_organisations(rules_pipe: Pipeline, text: str) -> None:
@@ -116,7 +122,7 @@ def test_not_organisations(rules_pipe: Pipeline, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["他和一批同事离开", "主任都遭到批评", "朱博士表示赞同", "但她认为不妥"],
+    ["他和一批同事离开", "主任都遭到批评", "朱博士表示赞同", "但她认为不妥", "董事长曾经表示反对"],
 )
 def test_not_persons(rules_pipe: Pipeline, text: str) -> None:
     assert _found(rules_pipe.process(text), "PERSON") == []

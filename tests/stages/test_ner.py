@@ -126,3 +126,16 @@ def test_strict_span_scoring() -> None:
     scores = scorer.to_dict()
     assert scores["ORG"]["f1"] == 1.0
     assert (scores["PERSON"]["tp"], scores["PERSON"]["pred"], scores["PERSON"]["gold"]) == (0, 1, 1)
+
+
+def test_cli_no_model_flag(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app, commands  # noqa: F401 - registers the commands
+
+    article = tmp_path / "a.txt"
+    article.write_text("华为技术有限公司董事长梁华在深圳出席发布会。", encoding="utf-8")
+    result = CliRunner().invoke(app, ["extract", str(article), "--no-model"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["mentions"] and all(not m["source"].startswith("model:") for m in record["mentions"])

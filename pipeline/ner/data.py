@@ -9,7 +9,7 @@ Label policy (documented in ``pipeline/models/ner/README.md``):
 
 ``LOC`` is learnt but never becomes a mention (the record has no LOC label): it
 teaches the model where a place name ends and an organisation begins
-(``北京`` vs ``北京大学``), and the ``ner`` stage uses it to veto rule guesses.
+(``北京`` vs ``北京大学``); the mention stage drops it.
 """
 
 from __future__ import annotations

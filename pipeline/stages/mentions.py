@@ -11,17 +11,21 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
    its longer span (清华大学出版社 around 清华大学); when the extra is only a legal
    form (腾讯公司, 阿里巴巴集团控股有限公司) it takes the known canonical name.
    A model ORG overlapping any product span is dropped.
-3. The model fills the rest: remaining overlaps are settled longest first, then by
-   rule priority, then confidence. Model ``LOC`` spans veto an equal-span ORG
-   guessed by a suffix rule, and are then dropped (the record has no LOC label).
-4. In-document resolution: an organisation named in full (北京智谱华章科技有限公司,
+3. Firm rules win across labels: a model span overlapping a rule name of another
+   label with priority 2 or more (a person introduced by a title, a model code) is
+   dropped. A model PERSON that starts where a rule PERSON starts and differs by one
+   character at the end sets that name's end (冀岩 in 冀岩上任).
+4. The model fills the rest: remaining overlaps are settled longest first, then by
+   rule priority, then confidence. Model ``LOC`` spans are dropped (the record has no
+   LOC label; LOC is learnt so the model knows where a place ends).
+5. In-document resolution: an organisation named in full (北京智谱华章科技有限公司,
    智谱AI) lends its canonical name to its short forms (智谱华章, 智谱) -- both to
    mentions already found and to further occurrences of the short form; a person's
    later mentions (bare name) are found and carry the title and organisation given
    at the first mention that had them.
-5. A product without a known maker takes the organisation written right before it
+6. A product without a known maker takes the organisation written right before it
    (``阿里通义千问``, ``字节的豆包``).
-6. Offsets are mapped back to the raw text.
+7. Offsets are mapped back to the raw text.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ GAZETTEER_SOURCE = "rule:orgs.gazetteer"
 ALIAS_SOURCE = "rule:orgs.alias"
 # Rule candidates with at least this priority are known names (gazetteer, product list).
 KNOWN_PRIORITY = 3
+# Rule candidates from this priority up (title-introduced persons, model codes) are firm:
+# a model span of another label that overlaps one is dropped.
+FIRM_PRIORITY = 2
 _MAX_CONFIDENCE = 0.99
 _ALIAS_CONFIDENCE = 0.75
 
@@ -91,11 +98,11 @@ def merge_model(doc: WorkDoc, candidates: list[Candidate], legal_suffixes: tuple
     for i, cand in enumerate(rules):
         by_span.setdefault((cand.start, cand.end), []).append(i)
     known = [c for c in rules if c.priority >= KNOWN_PRIORITY or c.label == "PRODUCT"]
+    # Rule names the model may not cut into with another label (COO张帆 read as an ORG).
+    firm = [c for c in rules if c.priority >= FIRM_PRIORITY]
     kept_model: list[Candidate] = []
-    locs: set[tuple[int, int]] = set()
     for cand in model:
         if cand.label == "LOC":
-            locs.add((cand.start, cand.end))
             continue
         same = by_span.get((cand.start, cand.end), [])
         if same:
@@ -105,6 +112,10 @@ def merge_model(doc: WorkDoc, candidates: list[Candidate], legal_suffixes: tuple
                     doc.note("mentions", "agreed", cand.source, (cand.start, cand.end), f"with {rules[i].source}")
             continue
         if cand.label == "PERSON" and _fix_person_boundary(doc, rules, cand):
+            continue
+        rival = next((r for r in firm if r.label != cand.label and _overlaps(r, cand)), None)
+        if rival is not None:
+            doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), f"clashes with {rival.source}")
             continue
         clashes = [k for k in known if _overlaps(k, cand)]
         if not clashes:
@@ -126,13 +137,6 @@ def merge_model(doc: WorkDoc, candidates: list[Candidate], legal_suffixes: tuple
                 kept_model.append(cand)
             continue
         doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), f"clashes with {clashes[0].source}")
-    if locs:
-        vetoed = [
-            c for c in rules if c.label == "ORG" and c.priority < KNOWN_PRIORITY and (c.start, c.end) in locs
-        ]
-        for cand in vetoed:
-            doc.note("mentions", "vetoed", cand.source, (cand.start, cand.end), "the model reads a place name")
-        rules = [c for c in rules if not any(c is v for v in vetoed)]
     return rules + kept_model
 
 

@@ -6,13 +6,15 @@ both (gazetteer wins on exact matches, the model fills the rest; see
 ``ner=False`` (CLI: ``--no-model``) to run the rules only; the stage is then a no-op.
 Another model folder can be given with ``ner_model=PATH``.
 
-Model ``LOC`` spans are passed on as ``LOC`` candidates: the record has no such label,
-the mention stage uses them only to veto rule guesses and then drops them.
+Model ``LOC`` spans are passed on as ``LOC`` candidates; the record has no such label and
+the mention stage drops them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import regex
 
 from pipeline.ner.model import NerModel
 from pipeline.records import MentionValue, OrgValue, PersonValue
@@ -21,6 +23,7 @@ from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, P
 from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
 
 MODEL_SOURCE = "model:ner"
+_HAN = regex.compile(r"\p{Han}")
 # spaCy's greedy transition-based NER gives no per-entity probability; a model span
 # alone gets this confidence, and agreement with a rule raises it (mentions stage).
 MODEL_CONFIDENCE = 0.7
@@ -61,7 +64,7 @@ _COMPANY_FINANCE = ("银行", "证券", "保险", "期货", "信托")
 
 
 class NerStage:
-    """Adds the model's ORG, PERSON (and LOC veto) candidates; a no-op when the model is off."""
+    """Adds the model's ORG, PERSON (and LOC) candidates; a no-op when the model is off."""
 
     name = "ner"
     requires: tuple[str, ...] = ("text", "tokens")
@@ -92,8 +95,8 @@ class NerStage:
             if label == "ORG":
                 value = self.typer.value(text)
             elif label == "PERSON":
-                if text[1:] in self.honorifics:
-                    continue  # 李总, 王董: a form of address, not a name
+                if text[1:] in self.honorifics or not _HAN.search(text):
+                    continue  # 李总, 王董: a form of address; ToB, CEO: not a Chinese name
                 value = PersonValue(text)
             else:
                 value = None

@@ -97,14 +97,16 @@ def test_model_cannot_cut_across_a_known_name() -> None:
     assert merge_model(doc, doc.candidates) == [known]
 
 
-def test_model_loc_vetoes_an_equal_suffix_guess(stage: MentionsStage) -> None:
-    text = "他来到天坛公园管理处"
+def test_model_loc_is_dropped_and_firm_rules_win_across_labels(stage: MentionsStage) -> None:
+    text = "ToB则由原COO张帆负责，会议在天坛公园管理处举行"
     guess = _org(text, "天坛公园管理处", "rule:orgs.suffix.government", priority=1, conf=0.8)
-    s, e = _span(text, "天坛公园管理处")
-    loc = Candidate("LOC", s, e, None, "model:ner", 1, 0.7)
-    doc = _doc(text, [guess, loc])
+    loc = Candidate("LOC", *_span(text, "天坛公园管理处"), None, "model:ner", 1, 0.7)
+    title = "rule:persons.title.executive"
+    person = Candidate("PERSON", *_span(text, "张帆"), PersonValue("张帆", "COO"), title, 2, 0.9)
+    wrong = _org(text, "COO张帆", "model:ner", priority=1, conf=0.7)
+    doc = _doc(text, [guess, loc, person, wrong])
     stage(doc)
-    assert doc.mentions == []
+    assert [(m.label, m.text) for m in doc.mentions] == [("PERSON", "张帆"), ("ORG", "天坛公园管理处")]
 
 
 def test_short_forms_of_a_legal_name() -> None:

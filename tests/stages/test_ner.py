@@ -54,9 +54,12 @@ def test_model_loads_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # Sentences written for this test (not from any training or dev set).
 UNSEEN = [
-    ("华为技术有限公司董事长梁华在深圳出席发布会。", {("华为技术有限公司", "ORG"), ("梁华", "PERSON")}),
+    ("小米集团创始人雷军在武汉大学演讲时说，公司会继续投入芯片研发。", {("雷军", "PERSON"), ("武汉大学", "ORG")}),
     ("招商银行行长王良表示，明年将加大对科技企业的贷款投放。", {("招商银行", "ORG"), ("王良", "PERSON")}),
-    ("记者从浙江省教育厅获悉，陈立群将出任杭州第二中学校长。", {("浙江省教育厅", "ORG"), ("陈立群", "PERSON")}),
+    (
+        "记者从浙江省教育厅获悉，陈立群将出任杭州第二中学校长。",
+        {("浙江省教育厅", "ORG"), ("陈立群", "PERSON"), ("杭州第二中学", "ORG")},
+    ),
 ]
 
 

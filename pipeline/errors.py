@@ -31,6 +31,15 @@ class ErrorCode(Enum):
     E204 = "rule file {path}, line {line}, rule {rule_id}: pattern does not compile: {detail}"
     E205 = "rule file {path}: unknown rule file kind {kind!r} (known: {known})"
     E206 = "rule {rule_id}: pattern timed out after {seconds}s on document {doc_id}"
+    E207 = "run config {path}, line {line}, field {field}: {detail}"
+    E208 = "run config {path}: {detail}"
+
+    # Rule warnings (W2xx): reported by `zhpipe rules lint`; errors only with --strict.
+    W201 = "rule file {path}, line {line}: rule {rule_id} has no positive example"
+    W202 = "rule file {path}: no negative examples (add `negatives:` that must not match)"
+    W203 = "rule file {path}: no positive examples (add `examples:` that must match)"
+    W204 = "rule file {path}, line {line}, rule {rule_id}: pattern uses {{{macro}}}, which no macros table defines"
+    W205 = "rule file {path}, line {line}: {what} {name!r} repeats {first}; {effect}"
 
     # Models (E3xx).
     E301 = "model {name} not found at {path}: run `{command}` to build it"
@@ -38,6 +47,10 @@ class ErrorCode(Enum):
 
     # Gold and evaluation (E4xx).
     E401 = "gold file {path}, line {line}, field {field}: {detail}"
+    E402 = "gold file {path}: {detail}"
+    E403 = "prediction file {path}, line {line}: {detail}"
+    E404 = "bad evaluation option {option}: {detail}"
+    E405 = "annotation source {path}, line {line}, field {field}: {detail}"
 
     # Output (E5xx).
     E501 = "unknown output format {fmt!r} (known: {known})"

@@ -10,8 +10,17 @@ from typing import Annotated
 import typer
 
 from pipeline.cli import app
-from pipeline.cli.common import DocDateOption, NoModelOption, RulesOption, build_pipeline, read_input
-from pipeline.errors import InputError, PipelineError
+from pipeline.cli.common import (
+    ConfigOption,
+    DocDateOption,
+    NoModelOption,
+    PatternTimeoutOption,
+    RulesOption,
+    build_pipeline,
+    load_run_config,
+    read_input,
+)
+from pipeline.errors import PipelineError
 from pipeline.stages.ner import ner_model_info
 
 
@@ -25,14 +34,19 @@ def extract(
     doc_date: DocDateOption = None,
     rules: RulesOption = None,
     no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Keep Traditional characters.")] = False,
+    config: ConfigOption = None,
+    pattern_timeout: PatternTimeoutOption = None,
     no_model: NoModelOption = False,
 ) -> None:
     """Print the JSON record of one article (UTF-8, not ASCII-escaped)."""
+    settings = load_run_config(config)
     data, source = read_input(file)
-    pipe = build_pipeline(rules, simplify=not no_simplify, model=not no_model)
+    pipe = build_pipeline(
+        rules, simplify=not no_simplify, config=settings, pattern_timeout=pattern_timeout, model=not no_model
+    )
     try:
-        doc = pipe.process(data, doc_date=doc_date, source=source)
-    except InputError as exc:
+        doc = pipe.process(data, doc_date=doc_date or settings.doc_date, source=source)
+    except PipelineError as exc:  # a bad --doc-date (E109), a pattern timeout (E206)
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     _write_json(doc.to_dict())
@@ -44,10 +58,11 @@ def normalize(
     no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Keep Traditional characters.")] = False,
     repairs: Annotated[bool, typer.Option("--repairs", help="Print the repairs as JSON instead of the text.")] = False,
     rules: RulesOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Print the normalised text (or, with --repairs, every repair made)."""
     data, _source = read_input(file)
-    result = build_pipeline(rules).normalize(data, simplify=not no_simplify)
+    result = build_pipeline(rules, config=load_run_config(config)).normalize(data, simplify=not no_simplify)
     if repairs:
         _write_json({"encoding": result.encoding, "repairs": [r.to_dict() for r in result.repairs]})
     else:
@@ -59,27 +74,38 @@ def normalize(
 @app.command()
 def run(
     inputs: Annotated[
-        list[str], typer.Argument(help="Files, folders (recursive), globs, JSONL feeds, or - (JSONL on stdin).")
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+        list[str] | None,
+        typer.Argument(help="Files, folders (recursive), globs, JSONL feeds, or - (JSONL on stdin)."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="Table formats: jsonl, parquet, csv (comma-separated).")
-    ] = "jsonl,parquet",
+        str | None,
+        typer.Option("--format", help="Table formats: jsonl, parquet, csv (comma-separated; default jsonl,parquet)."),
+    ] = None,
     doc_date: DocDateOption = None,
     rules: RulesOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any input failed.")] = False,
+    config: ConfigOption = None,
+    pattern_timeout: PatternTimeoutOption = None,
     no_model: NoModelOption = False,
 ) -> None:
     """Process many articles into documents.jsonl, mentions/events tables, failures and a manifest."""
     from pipeline.io.readers import InputFailure, iter_inputs
     from pipeline.io.writers import RunWriter, parse_formats, summary_lines
 
+    settings = load_run_config(config)
+    inputs = inputs or settings.inputs
+    out = out or settings.out
+    doc_date = doc_date or settings.doc_date
+    if not inputs or out is None:
+        typer.echo("zhpipe run needs INPUT... and --out DIR (on the command line or in --config)", err=True)
+        raise typer.Exit(2)
     try:
-        formats = parse_formats(fmt)
+        formats = parse_formats(fmt or settings.format or "jsonl,parquet")
     except PipelineError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    pipe = build_pipeline(rules, model=not no_model)
+    pipe = build_pipeline(rules, config=settings, pattern_timeout=pattern_timeout, model=not no_model)
     writer = RunWriter(out, formats)
     for item in iter_inputs(inputs):
         if isinstance(item, InputFailure):
@@ -103,6 +129,9 @@ def run(
             "inputs": list(inputs),
             "rules": pipe.rulebook.hashes(),
             "rules_fingerprint": pipe.rulebook.fingerprint(),
+            "rule_layers": [str(d) for d in pipe.rulebook.dirs],
+            "pattern_timeout": pipe.pattern_budget,
+            "config": str(settings.path) if settings.path is not None else None,
             "ner_model": ner_model_info(pipe),
         }
     )

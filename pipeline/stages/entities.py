@@ -20,6 +20,7 @@ import regex
 
 from pipeline.records import OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.entities import (
     GazetteerFile,
     OrgPatternsFile,
@@ -349,7 +350,7 @@ class ProductFinder:
                 self.makers[entry.name] = entry.org
                 for alias in (entry.name, *entry.aliases):
                     self.automaton.add_word(alias, ProductHit(entry.name, entry.org, alias))
-            self.patterns = [(p.id, regex.compile(p.pattern), p.org) for p in rules.patterns]
+            self.patterns = [(p.id, compile_pattern(p.pattern, rule_id=p.id), p.org) for p in rules.patterns]
             self.stoplist = frozenset(rules.stoplist)
         if len(self.automaton):
             self.automaton.make_automaton()

@@ -19,6 +19,7 @@ import regex
 
 from pipeline.records import Argument, Event, Mention, OrgValue, PersonValue, Trigger
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.events import EventsFile, EventType, RoleSpec, StatusCue
 from pipeline.stages.base import StageContext, WorkDoc, stage_factory
 from pipeline.textutil import index_of_span, sentence_spans
@@ -75,7 +76,7 @@ class EventExtractor:
                 spec,
                 regex.compile(_alternation(spec.triggers)),
                 tuple(spec.not_in),
-                {r.role: regex.compile(r.pattern) for r in spec.roles if r.pattern},
+                {r.role: compile_pattern(r.pattern, rule_id=spec.id) for r in spec.roles if r.pattern},
             )
             for spec in rules.types
         ]
@@ -303,10 +304,16 @@ class EventExtractor:
     def _fallback(self, spec: EventType, draft: Draft, mentions: Sequence[Mention], main_org: str | None) -> None:
         if main_org is None:
             return
+        used = {a.mention_id for args in draft.args.values() for a in args if a.mention_id}
+        used_names = {n for role_keys in draft.keys.values() for n in role_keys}
+        if main_org in used_names:
+            return  # the main organisation already plays another role in this event
         for role in spec.roles:
             if role.document and role.role not in draft.args and role.label == "ORG":
                 best = None
                 for m in mentions:
+                    if m.id in used:
+                        continue
                     is_main = m.label == "ORG" and isinstance(m.value, OrgValue) and m.value.name == main_org
                     if is_main and (m.start <= draft.trigger[0] or best is None):
                         best = m

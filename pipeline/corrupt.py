@@ -1,0 +1,254 @@
+"""Make damaged Chinese text the way the web damages it, to test and benchmark repairs.
+
+Each kind reproduces a real mechanism, not just its look:
+
+* ``pinyin_traditional``: a "伪原创" spam converter converts Simplified text character
+  by character to Traditional (着 -> 著 too), encodes it as GBK, replaces the bytes of
+  each character of a per-site set by the bytes of ``X(pīnyīn)`` (so a match can
+  straddle two characters: 家帶 = ``BC D2 8E A7`` holds 規 = ``D2 8E``), and decodes
+  the bytes as GBK again, invalid pairs becoming ``?`` and user-defined-area pairs
+  dropped.
+* ``traditional``: the same character-by-character conversion, nothing else.
+* ``utf8_as_gbk``: UTF-8 bytes decoded as GBK (``浣犲ソ``) the way browsers and
+  Windows do it (the WHATWG decoder: user-defined areas become private-use
+  characters, 0x80 the euro sign, a lead byte before ASCII U+FFFD).
+* ``utf8_as_gbk_qmark``: the same, then saved as GBK again, so every U+FFFD became
+  ``?`` (the familiar ``鈥?``): a byte lost next to ASCII.
+* ``gbk_as_latin1``, ``utf8_as_cp1252``, ``double_utf8``: the Western code pages.
+* ``big5_as_gbk``, ``gbk_as_big5``: the two Chinese code pages confused (Taiwan-style
+  Traditional text as Big5 read by a GBK decoder, GBK read by a Big5 decoder).
+
+Where a legacy encoder meets a character its code page lacks, it writes a numeric
+character reference (``&#8226;``), as browsers and content systems do; only the spam
+converter, which is careless by design, writes ``?``.
+* ``lost_bytes``: U+FFFD runs and 锟斤拷 where bytes were lost (not recoverable).
+* ``html_entities``, ``fullwidth``: markup escapes and full-width letters and digits.
+
+``scope`` damages the whole document, one paragraph, or one clause inside clean text.
+The result keeps the clean original so a benchmark can score the repair.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, get_args
+
+import regex
+from pypinyin import Style, pinyin
+
+from pipeline.repair.codecs import decode_whatwg_big5, decode_whatwg_gbk
+from pipeline.repair.t2s import _converter
+
+Kind = Literal[
+    "pinyin_traditional",
+    "traditional",
+    "utf8_as_gbk",
+    "utf8_as_gbk_qmark",
+    "gbk_as_latin1",
+    "utf8_as_cp1252",
+    "double_utf8",
+    "big5_as_gbk",
+    "gbk_as_big5",
+    "lost_bytes",
+    "html_entities",
+    "fullwidth",
+]
+Scope = Literal["document", "paragraph", "clause"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+# Kinds whose damage destroys information: a repair can only mark them.
+LOSSY_KINDS = frozenset({"lost_bytes"})
+
+_HAN = regex.compile(r"\p{Han}")
+_CLAUSE = regex.compile(r"[^，。；！？,;!?\n]{6,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Corrupted:
+    """A damaged text with its clean original.
+
+    ``text`` is the damaged text as it arrives and ``data`` its UTF-8 bytes (the
+    damage happened upstream, as it does on the web). ``span`` is the damaged part
+    of the clean text (``clean[span[0]:span[1]]``) and ``damaged_span`` the same part
+    in ``text``.
+    """
+
+    kind: str
+    scope: str
+    clean: str
+    text: str
+    data: bytes
+    span: tuple[int, int]
+    damaged_span: tuple[int, int]
+
+
+# --- byte-level helpers -------------------------------------------------------
+
+
+def _is_gbk_user_defined(lead: int, trail: int) -> bool:
+    """GBK's user-defined areas (AAA1-AFFE, F8A1-FEFE, A140-A7A0), which converters drop."""
+    return (
+        (0xAA <= lead <= 0xAF and trail >= 0xA1)
+        or (0xF8 <= lead <= 0xFE and trail >= 0xA1)
+        or (0xA1 <= lead <= 0xA7 and trail <= 0xA0)
+    )
+
+
+def decode_gbk_lossy(data: bytes) -> str:
+    """Decode GBK the way a careless converter does: invalid pairs -> ``?``, user-defined pairs dropped."""
+    out: list[str] = []
+    i = 0
+    n = len(data)
+    while i < n:
+        b = data[i]
+        if b < 0x80:
+            out.append(chr(b))
+            i += 1
+            continue
+        if i + 1 >= n:
+            out.append("?")
+            break
+        trail = data[i + 1]
+        pair = data[i : i + 2]
+        if _is_gbk_user_defined(b, trail):
+            i += 2
+            continue
+        try:
+            out.append(pair.decode("gbk"))
+        except UnicodeDecodeError:
+            out.append("?")
+        i += 2
+    return "".join(out)
+
+
+# Where the converters' one-character tables differ from OpenCC's first choice: they
+# turn the particle 着 into 著 as well.
+_NAIVE_TABLE = {"着": "著"}
+
+
+@lru_cache(maxsize=65536)
+def _char_to_traditional(ch: str) -> str:
+    return _NAIVE_TABLE.get(ch) or str(_converter("s2t").convert(ch))
+
+
+def to_traditional_by_char(text: str) -> str:
+    """Simplified to Traditional one character at a time (the converter's naive table)."""
+    return "".join(_char_to_traditional(ch) if _HAN.match(ch) else ch for ch in text)
+
+
+@lru_cache(maxsize=65536)
+def _char_to_taiwan(ch: str) -> str:
+    return str(_converter("s2tw").convert(ch))
+
+
+def to_taiwan_by_char(text: str) -> str:
+    """Simplified to Taiwan-standard Traditional (the forms Big5 has), one character at a time."""
+    return "".join(_char_to_taiwan(ch) if _HAN.match(ch) else ch for ch in text)
+
+
+@lru_cache(maxsize=65536)
+def _default_reading(ch: str) -> str:
+    found = pinyin(ch, style=Style.TONE, heteronym=False, errors="ignore")
+    return found[0][0] if found and found[0] else ""
+
+
+def spam_convert(text: str, rng: random.Random, share: float = 0.35) -> str:
+    """The pinyin-annotating spam converter, byte for byte (see the module docstring)."""
+    traditional = to_traditional_by_char(text)
+    data = traditional.encode("gbk", errors="replace")
+    chars = sorted({ch for ch in traditional if _HAN.match(ch)})
+    site_set = [ch for ch in chars if rng.random() < share]
+    for ch in site_set:
+        reading = _default_reading(ch)
+        if not reading:
+            continue
+        try:
+            needle = ch.encode("gbk")
+            replacement = (ch + "(" + reading + ")").encode("gbk")
+        except UnicodeEncodeError:
+            continue
+        data = data.replace(needle, replacement)
+    return decode_gbk_lossy(data)
+
+
+def _sloppy_cp1252(data: bytes) -> str:
+    """cp1252 with the five undefined bytes read as Latin-1, as ftfy's 'sloppy' codec does."""
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in data)
+
+
+def damage(segment: str, kind: Kind, rng: random.Random) -> str:
+    """Damage one piece of clean text with ``kind``."""
+    if kind == "pinyin_traditional":
+        return spam_convert(segment, rng)
+    if kind == "traditional":
+        return to_traditional_by_char(segment)
+    if kind == "utf8_as_gbk":
+        return decode_whatwg_gbk(segment.encode("utf-8"))
+    if kind == "utf8_as_gbk_qmark":
+        return decode_whatwg_gbk(segment.encode("utf-8")).replace("\ufffd", "?")
+    if kind == "gbk_as_latin1":
+        return segment.encode("gbk", errors="xmlcharrefreplace").decode("latin-1")
+    if kind == "utf8_as_cp1252":
+        return _sloppy_cp1252(segment.encode("utf-8"))
+    if kind == "double_utf8":
+        # Encoded twice: the mis-read text was itself stored as UTF-8 and mis-read again.
+        return _sloppy_cp1252(_sloppy_cp1252(segment.encode("utf-8")).encode("utf-8"))
+    if kind == "big5_as_gbk":
+        return decode_whatwg_gbk(to_taiwan_by_char(segment).encode("big5", errors="xmlcharrefreplace"))
+    if kind == "gbk_as_big5":
+        return decode_whatwg_big5(segment.encode("gbk", errors="xmlcharrefreplace"))
+    if kind == "lost_bytes":
+        return _lose_bytes(segment, rng)
+    if kind == "html_entities":
+        return _escape_html(segment, rng)
+    if kind == "fullwidth":
+        return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in segment)
+    raise ValueError(f"unknown corruption kind {kind!r} (known: {', '.join(KINDS)})")
+
+
+def _lose_bytes(segment: str, rng: random.Random) -> str:
+    chars = list(segment)
+    han = [i for i, c in enumerate(chars) if _HAN.match(c)]
+    for i in rng.sample(han, k=max(1, len(han) // 12)) if han else []:
+        chars[i] = rng.choice(["\ufffd", "锟斤拷", "\ufffd\ufffd"])
+    return "".join(chars)
+
+
+def _escape_html(segment: str, rng: random.Random) -> str:
+    out = []
+    for ch in segment:
+        roll = rng.random()
+        if roll < 0.08 and not ch.isspace():
+            out.append(f"&#{ord(ch)};")
+        elif roll < 0.12 and not ch.isspace():
+            out.append(f"&#x{ord(ch):x};")
+        elif ch in '&<>"' and roll < 0.6:
+            out.append(html.escape(ch) if roll < 0.4 else html.escape(html.escape(ch)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _pick_span(clean: str, scope: Scope, rng: random.Random) -> tuple[int, int]:
+    if scope == "document":
+        return 0, len(clean)
+    lines = [(m.start(), m.end()) for m in regex.finditer(r"[^\n]+", clean) if _HAN.search(m.group())]
+    if not lines:
+        return 0, len(clean)
+    if scope == "paragraph":
+        return rng.choice(lines)
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(clean) if len(_HAN.findall(m.group())) >= 4]
+    return rng.choice(clauses) if clauses else rng.choice(lines)
+
+
+def corrupt(clean: str, kind: Kind, scope: Scope = "document", seed: int = 0) -> Corrupted:
+    """Damage ``clean`` with ``kind`` over ``scope`` (deterministic for a given ``seed``)."""
+    rng = random.Random(f"{kind}:{scope}:{seed}")  # noqa: S311 - reproducible damage, not security
+    start, end = _pick_span(clean, scope, rng)
+    damaged = damage(clean[start:end], kind, rng)
+    text = clean[:start] + damaged + clean[end:]
+    # The damage happened upstream: what arrives is the damaged text, stored as UTF-8.
+    return Corrupted(kind, scope, clean, text, text.encode("utf-8"), (start, end), (start, start + len(damaged)))

@@ -7,10 +7,11 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
    becomes ``1 - (1 - rule) * (1 - model)``, so agreement always raises it. A model
    span equal to a rule span of another label loses (a product is never an ORG).
 2. Known names win: a model span that cuts across or sits inside a gazetteer or
-   product span is dropped. A model ORG that strictly contains one known ORG keeps
-   its longer span (清华大学出版社 around 清华大学); when the extra is only a legal
-   form (腾讯公司, 阿里巴巴集团控股有限公司) it takes the known canonical name.
-   A model ORG overlapping any product span is dropped.
+   product span is dropped. A model ORG that strictly contains known ORGs keeps its
+   longer span when it ends like an organisation (清华大学出版社, 交通银行深圳分行);
+   when the extra is only a legal form (腾讯公司) it takes the known canonical name;
+   otherwise (MiniMax商业) the known name stands. A model ORG overlapping any product
+   span is dropped.
 3. Firm rules win across labels: a model span overlapping a rule name of another
    label with priority 2 or more (a person introduced by a title, a model code) is
    dropped. A model PERSON that starts where a rule PERSON starts and differs by one
@@ -88,7 +89,12 @@ def _fix_person_boundary(doc: WorkDoc, rules: list[Candidate], cand: Candidate) 
     return False
 
 
-def merge_model(doc: WorkDoc, candidates: list[Candidate], legal_suffixes: tuple[str, ...] = ()) -> list[Candidate]:
+def merge_model(
+    doc: WorkDoc,
+    candidates: list[Candidate],
+    legal_suffixes: tuple[str, ...] = (),
+    org_endings: tuple[str, ...] = (),
+) -> list[Candidate]:
     """Apply steps 1-3 of the merge policy before overlaps are settled (see the module doc)."""
     rules = [c for c in candidates if not c.source.startswith(MODEL_PREFIX)]
     model = [c for c in candidates if c.source.startswith(MODEL_PREFIX)]
@@ -133,9 +139,11 @@ def merge_model(doc: WorkDoc, candidates: list[Candidate], legal_suffixes: tuple
                 name = doc.text[cand.start : cand.end]
                 value = OrgValue(inner.value.name, inner.value.type, name)
                 kept_model.append(replace(cand, value=value, confidence=agree(inner.confidence, cand.confidence)))
-            else:
+                continue
+            if doc.text[cand.start : cand.end].endswith(org_endings):
                 kept_model.append(cand)
-            continue
+                continue
+            # MiniMax商业, 清华计算机系: no organisation ending, the known name stands.
         doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), f"clashes with {clashes[0].source}")
     return rules + kept_model
 
@@ -225,6 +233,7 @@ class ShortForms:
     ) -> None:
         self.word_tags = word_tags
         self.legal: tuple[str, ...] = ()
+        self.endings: tuple[str, ...] = ()
         self.industry: tuple[str, ...] = ()
         self.places: tuple[str, ...] = ()
         blocked: set[str] = set()
@@ -239,6 +248,10 @@ class ShortForms:
                 )
             )
             blocked.update(patterns.generic_stems, self.places, self.industry)
+            self.endings = tuple(
+                {s for rule in patterns.suffixes for s in rule.suffixes}
+                | {s for words in patterns.type_suffixes.values() for s in words}
+            )
         self.known: set[str] = set()
         if gazetteer is not None:
             for entry in gazetteer.entries:
@@ -381,7 +394,7 @@ class MentionsStage:
 
     def __call__(self, doc: WorkDoc) -> None:
         """Merge rules and model, settle overlaps, resolve names and makers, number the mentions."""
-        merged = merge_model(doc, doc.candidates, self.short_forms.legal)
+        merged = merge_model(doc, doc.candidates, self.short_forms.legal, self.short_forms.endings)
         kept = settle_overlaps(doc, merged)
         kept = resolve_org_aliases(doc, kept, self.short_forms)
         kept = propagate_persons(doc, kept)

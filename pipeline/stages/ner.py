@@ -12,6 +12,7 @@ the mention stage drops them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import regex
@@ -20,10 +21,11 @@ from pipeline.ner.model import NerModel
 from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
-from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
+from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
 
 MODEL_SOURCE = "model:ner"
 _HAN = regex.compile(r"\p{Han}")
+_LEADING_LATIN = regex.compile(r"^[A-Za-z0-9]+")
 # spaCy's greedy transition-based NER gives no per-entity probability; a model span
 # alone gets this confidence, and agreement with a rule raises it (mentions stage).
 MODEL_CONFIDENCE = 0.7
@@ -41,12 +43,47 @@ class OrgTyper:
                 for alias in (entry.name, *entry.aliases):
                     self.known[alias] = (entry.name, entry.type)
         self.suffixes: list[tuple[str, str]] = []
+        self.legal: tuple[str, ...] = ()
+        self.places: tuple[str, ...] = ()
+        self.generic: frozenset[str] = frozenset()
         patterns = rulebook.get("org_patterns")
         if isinstance(patterns, OrgPatternsFile):
             for rule in patterns.suffixes:
                 self.suffixes.extend((suffix, rule.type) for suffix in rule.suffixes)
             self.suffixes.extend((suffix, kind) for kind, words in patterns.type_suffixes.items() for suffix in words)
+            self.legal = tuple(sorted(patterns.legal_suffixes, key=len, reverse=True))
+            self.places = tuple(sorted(patterns.place_names, key=len, reverse=True))
+            self.generic = frozenset(patterns.generic_stems)
         self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
+        self.endings = tuple(suffix for suffix, _kind in self.suffixes)
+
+    def implausible(self, name: str, tokens: Sequence[Token]) -> bool:
+        """True for model ORGs that are common nouns or fragments, not names.
+
+        国央企 and 中国AI创业公司 are kinds of organisation (their stem, without legal
+        form, place or acronym, is a generic stem of org_patterns.yaml); ToB is a short
+        acronym the gazetteer does not know; a two-character span is kept only when the
+        segmenter reads it as one word (央国 out of 央国企 is not).
+        """
+        if name in self.known:
+            return False
+        if not _HAN.search(name):
+            return len(name) <= 3
+        core = name
+        for suffix in self.legal:
+            if core.endswith(suffix) and len(core) > len(suffix):
+                core = core[: -len(suffix)]
+                break
+        for place in self.places:
+            if core.startswith(place) and len(core) > len(place):
+                core = core[len(place) :]
+                break
+        core = _LEADING_LATIN.sub("", core)
+        if core in self.generic or name in self.generic:
+            return True
+        if len(name) <= 2:
+            return not any(t.text == name for t in tokens)
+        return False
 
     def value(self, name: str) -> OrgValue:
         """Canonical name and type of ``name``: the gazetteer's, else guessed from the suffix."""
@@ -93,6 +130,8 @@ class NerStage:
                 continue
             value: MentionValue | None
             if label == "ORG":
+                if self.typer.implausible(text, doc.tokens):
+                    continue
                 value = self.typer.value(text)
             elif label == "PERSON":
                 if text[1:] in self.honorifics or not _HAN.search(text):

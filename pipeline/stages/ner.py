@@ -12,7 +12,6 @@ the mention stage drops them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import regex
@@ -21,7 +20,7 @@ from pipeline.ner.model import NerModel
 from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
-from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
+from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
 
 MODEL_SOURCE = "model:ner"
 _HAN = regex.compile(r"\p{Han}")
@@ -46,6 +45,7 @@ class OrgTyper:
         self.legal: tuple[str, ...] = ()
         self.places: tuple[str, ...] = ()
         self.generic: frozenset[str] = frozenset()
+        self.not_orgs: frozenset[str] = frozenset()
         patterns = rulebook.get("org_patterns")
         if isinstance(patterns, OrgPatternsFile):
             for rule in patterns.suffixes:
@@ -54,21 +54,21 @@ class OrgTyper:
             self.legal = tuple(sorted(patterns.legal_suffixes, key=len, reverse=True))
             self.places = tuple(sorted(patterns.place_names, key=len, reverse=True))
             self.generic = frozenset(patterns.generic_stems)
+            self.not_orgs = frozenset(patterns.not_names)
         self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
         self.endings = tuple(suffix for suffix, _kind in self.suffixes)
 
-    def implausible(self, name: str, tokens: Sequence[Token]) -> bool:
+    def implausible(self, name: str) -> bool:
         """True for model ORGs that are common nouns or fragments, not names.
 
         国央企 and 中国AI创业公司 are kinds of organisation (their stem, without legal
-        form, place or acronym, is a generic stem of org_patterns.yaml); ToB is a short
-        acronym the gazetteer does not know; a two-character span is kept only when the
-        segmenter reads it as one word (央国 out of 央国企 is not).
+        form, place or acronym, is a generic stem of org_patterns.yaml); ToB is business
+        jargon (``not_names``).
         """
         if name in self.known:
             return False
-        if not _HAN.search(name):
-            return len(name) <= 3
+        if name in self.not_orgs:
+            return True
         core = name
         for suffix in self.legal:
             if core.endswith(suffix) and len(core) > len(suffix):
@@ -79,11 +79,7 @@ class OrgTyper:
                 core = core[len(place) :]
                 break
         core = _LEADING_LATIN.sub("", core)
-        if core in self.generic or name in self.generic:
-            return True
-        if len(name) <= 2:
-            return not any(t.text == name for t in tokens)
-        return False
+        return core in self.generic or name in self.generic
 
     def value(self, name: str) -> OrgValue:
         """Canonical name and type of ``name``: the gazetteer's, else guessed from the suffix."""
@@ -130,12 +126,12 @@ class NerStage:
                 continue
             value: MentionValue | None
             if label == "ORG":
-                if self.typer.implausible(text, doc.tokens):
+                if self.typer.implausible(text):
                     continue
                 value = self.typer.value(text)
             elif label == "PERSON":
-                if text[1:] in self.honorifics or not _HAN.search(text):
-                    continue  # 李总, 王董: a form of address; ToB, CEO: not a Chinese name
+                if text[1:] in self.honorifics or text in self.typer.not_orgs:
+                    continue  # 李总, 王董: a form of address; ToB, CEO: jargon
                 value = PersonValue(text)
             else:
                 value = None

@@ -62,6 +62,8 @@ class OrgPatternsFile(RuleFile):
     # right after a home name (中国财政部) it is the known one.
     countries: list[str] = Field(default_factory=list)
     home_countries: list[str] = Field(default_factory=list)
+    # Jargon a model may take for a name (ToB, ToG, IPO): never an ORG or PERSON.
+    not_names: list[str] = Field(default_factory=list)
     # Verbs that organisation names are made of (创新, 发展): a strict stem runs across
     # these and stops at any other verb.
     stem_verbs: list[str] = Field(default_factory=list)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,3 +91,20 @@ def read_split(path: Path, label_map: Mapping[str, str]) -> Iterator[Sentence]:
 def load_dataset(data_dir: Path, name: str, split: str) -> list[Sentence]:
     """All sentences of ``data_dir/name/split.jsonl`` with our labels."""
     return list(read_split(data_dir / name / f"{split}.jsonl", LABEL_MAPS[name]))
+
+
+def train_and_holdout(
+    data_dir: Path, name: str, share: float, seed: int, limit: int | None = None
+) -> tuple[list[Sentence], list[Sentence]]:
+    """The train split of ``name`` cut into the part trained on and a held-out part.
+
+    The held-out part (a fixed random ``share``, the same for the same seed) picks the
+    training epoch and tunes the merge of rules and model, so the dev split is scored
+    only once, for the report. ``limit`` keeps the first sentences only (quick trials).
+    """
+    sentences = load_dataset(data_dir, name, "train")[:limit]
+    rng = random.Random(f"{seed}:{name}")  # noqa: S311 - a reproducible sample, not security
+    chosen = set(rng.sample(range(len(sentences)), int(len(sentences) * share)))
+    kept = [s for i, s in enumerate(sentences) if i not in chosen]
+    held = [s for i, s in enumerate(sentences) if i in chosen]
+    return kept, held

@@ -9,6 +9,11 @@ mentions) on every sentence and compare raw-text offsets, so normalisation is in
     python -m pipeline.ner.evaluate --data ../shared/data --mode pipeline
     python -m pipeline.ner.evaluate --data ../shared/data --mode model
     python -m pipeline.ner.evaluate --data ../shared/data --mode rules
+    python -m pipeline.ner.evaluate --data ../shared/data --split holdout   # tuning
+
+``--split holdout`` scores the part of the *train* splits the model was not trained on
+(the share and seed recorded in the model's ``training.json``): rules and merge are
+tuned there, so the dev splits are scored only for the report.
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core import Pipeline
-from pipeline.ner.data import EVALUATED_LABELS, Sentence, load_dataset
-from pipeline.ner.model import NerModel
+from pipeline.ner.data import EVALUATED_LABELS, Sentence, load_dataset, train_and_holdout
+from pipeline.ner.model import NerModel, default_model_path
 from pipeline.ner.scoring import SpanScorer
+from pipeline.stages.entities import dictionary_word_tags
 from pipeline.stages.segment import Segmenter
 
 DATASETS = ("cluener2020", "msra_ner")
 ENTITY_STAGES = ("normalize", "segment", "entities", "ner", "mentions")
 MODES = ("pipeline", "rules", "model")
+SPLITS = ("dev", "holdout")
 
 
 def pipeline_for(mode: str, model_path: Path | None = None) -> Pipeline:
@@ -50,20 +57,32 @@ def score_pipeline(pipe: Pipeline, sentences: Sequence[Sentence]) -> dict[str, A
 
 
 def score_model(model: NerModel, segmenter: Segmenter, sentences: Sequence[Sentence]) -> dict[str, Any]:
-    """Strict span scores of the model alone (segmenter words as its features)."""
+    """Strict span scores of the model alone (segmenter words and their tags as its features)."""
     scorer = SpanScorer(EVALUATED_LABELS)
-    for sent in sentences:
-        words = [(t.start, t.end) for t in segmenter.tokens(sent.text)]
-        scorer.add(sent.spans, [(s.start, s.end, s.label) for s in model.spans(sent.text, words)])
+    items = [(s.text, [(t.start, t.end) for t in segmenter.tokens(s.text)]) for s in sentences]
+    found_all = model.spans_many(items, dictionary_word_tags(segmenter))
+    for sent, found in zip(sentences, found_all, strict=True):
+        scorer.add(sent.spans, [(s.start, s.end, s.label) for s in found])
     return scorer.to_dict()
 
 
-def evaluate(data_dir: Path, mode: str, model_path: Path | None = None, limit: int | None = None) -> dict[str, Any]:
-    """Scores of ``mode`` on each dev set, with the time taken."""
-    results: dict[str, Any] = {"mode": mode}
+def load_sentences(data_dir: Path, name: str, split: str, model_path: Path) -> list[Sentence]:
+    """The ``dev`` split of a data set, or the ``holdout`` part of its train split."""
+    if split == "dev":
+        return load_dataset(data_dir, name, "dev")
+    report = json.loads((model_path / "training.json").read_text(encoding="utf-8"))
+    _kept, held = train_and_holdout(data_dir, name, report["holdout"], report["seed"], report.get("train_limit"))
+    return held
+
+
+def evaluate(
+    data_dir: Path, mode: str, model_path: Path | None = None, limit: int | None = None, split: str = "dev"
+) -> dict[str, Any]:
+    """Scores of ``mode`` on each data set's ``split``, with the time taken."""
+    results: dict[str, Any] = {"mode": mode, "split": split}
     pipe = pipeline_for("pipeline" if mode == "model" else mode, model_path)
     for name in DATASETS:
-        sentences = load_dataset(data_dir, name, "dev")[:limit]
+        sentences = load_sentences(data_dir, name, split, model_path or default_model_path())[:limit]
         started = time.perf_counter()
         if mode == "model":
             model = pipe.stage("ner").model  # type: ignore[attr-defined]
@@ -84,8 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mode", choices=MODES, default="pipeline")
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: the committed one)")
     parser.add_argument("--limit", type=int, default=None, help="first N sentences of each set")
+    parser.add_argument("--split", choices=SPLITS, default="dev", help="dev, or the held-out part of train")
     args = parser.parse_args(argv)
-    print(json.dumps(evaluate(args.data, args.mode, args.model, args.limit), ensure_ascii=False, indent=1))
+    print(json.dumps(evaluate(args.data, args.mode, args.model, args.limit, args.split), ensure_ascii=False, indent=1))
     return 0
 
 

@@ -1,64 +1,113 @@
-"""Character documents for the NER model, with the features its embedding reads.
+"""Character features of the NER model, computed with numpy for a whole text at once.
 
-The model sees one spaCy token per character, so that every entity boundary of the
-training data survives tokenisation. Four hashed features describe each character,
-all stored in ordinary token attributes so that spaCy's own ``MultiHashEmbed`` reads
-them (no custom layer, so the saved model needs no code of ours to run):
+The model sees one position per character, so that every entity boundary of the
+training data survives tokenisation. Each character is described by a row of
+``N_FEATURES`` unsigned 64-bit keys; the model's hashed embedding tables turn every key
+into a vector and add them up (``pipeline/ner/layers.py``). The columns:
 
-* ``ORTH``: the character, width-folded and lower-cased (``Ａ`` -> ``a``);
-* ``LEMMA``: the bigram ending at the character (previous + this);
-* ``TAG``: the bigram starting at the character (this + next);
-* ``NORM``: the segmenter word the character sits in with its position in it
-  (``B:北京大学``, ``S:的``) -- a soft lexicon feature that helps boundaries.
+* ``CHAR``: the character, width-folded and lower-cased (``Ａ`` -> ``a``);
+* ``BIGRAM``: the character and the next one (the bigram *ending* at a character is the
+  previous position's, which the first convolution sees anyway);
+* ``TRIGRAM``: the previous, this and the next character;
+* ``WORD``: the segmenter word the character sits in with its position in it
+  (``B``/``M``/``E``/``S``) -- a soft lexicon feature that helps boundaries;
+* ``SHAPE``: the character class (Han, Latin, digit, punctuation, space, other) with
+  the position and length of its word, which generalises to unseen words;
+* ``WORD_TAG``: the dictionary part-of-speech tag of that word (jieba's ``nr`` person,
+  ``ns`` place, ``nt`` organisation ...) with the position: the segmenter's dictionary
+  knows far more names than the NER training data.
 
-The same function builds the documents for training and for inference, so the
-features cannot drift apart.
+Code points fit in 21 bits, so the n-gram keys are exact (packed code points), not
+hashed strings. The same function serves training and inference, so the features
+cannot drift apart.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
-from spacy.attrs import LEMMA, NORM, TAG
+from numpy.typing import NDArray
 from spacy.strings import hash_string  # type: ignore[attr-defined]
-from spacy.tokens import Doc
-from spacy.vocab import Vocab
 
-# Where no word boundary information is given, every character is its own word.
-_SINGLE = "S"
-# Longer words are rare and their identity adds little over the bigrams; they share
-# one feature per position and length bucket.
-_MAX_WORD_FEATURE = 8
-_BOUNDARY = "<s>"
+CHAR, BIGRAM, TRIGRAM, WORD, SHAPE, WORD_TAG = range(6)
+N_FEATURES = 6
+FEATURE_NAMES = ("char", "bigram", "trigram", "word", "shape", "word_tag")
+# No column ever holds this key (all are below 2**63); training puts it in place of
+# dropped features.
+UNKNOWN_KEY = np.uint64(1 << 63)
+
+# Words longer than this share one key per length bucket: their identity adds little
+# over the n-grams, and they would crowd the table.
+_MAX_WORD_KEY = 8
+_POSITIONS = {"B": 0, "M": 1, "E": 2, "S": 3}
+# Outside the text (before the first and after the last character).
+_PAD = 0x10FFFF + 1
+_HAN, _LATIN, _DIGIT, _PUNCT, _SPACE, _OTHER = range(6)
+_NO_TAG = "?"
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[code] = chr(code - 0xFEE0).lower()
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code).lower()
+    for ch in "\u3000\u00a0\t\r\n\u2002\u2003\u2009\u200b":
+        table[ord(ch)] = " "
+    return table
+
+
+_FOLD = _fold_table()
 
 
 @lru_cache(maxsize=65536)
 def fold_char(ch: str) -> str:
-    """The character as the model sees it: NFKC width-folded, lower-cased, one character."""
-    folded = unicodedata.normalize("NFKC", ch).lower()
-    if len(folded) != 1:
-        return ch
-    if folded.isspace():
-        return " "
-    return folded
+    """The character as the model sees it: width-folded, lower-cased, spaces unified."""
+    return ch.translate(_FOLD)
+
+
+def fold_text(text: str) -> str:
+    """:func:`fold_char` over a text; keeps its length, so offsets are unchanged."""
+    return text.translate(_FOLD)
+
+
+def code_points(text: str) -> NDArray[np.uint64]:
+    """The folded text's code points as an array (one per character)."""
+    return np.frombuffer(fold_text(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _char_classes(cps: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    classes = np.full(cps.shape, _OTHER, dtype=np.uint64)
+    han = ((cps >= 0x4E00) & (cps <= 0x9FFF)) | ((cps >= 0x3400) & (cps <= 0x4DBF))
+    han |= (cps >= 0x20000) & (cps <= 0x2FFFF)
+    latin = ((cps >= ord("a")) & (cps <= ord("z"))) | ((cps >= 0xC0) & (cps <= 0x24F))
+    digit = (cps >= ord("0")) & (cps <= ord("9"))
+    punct = ((cps >= 0x21) & (cps <= 0x2F)) | ((cps >= 0x3A) & (cps <= 0x40)) | ((cps >= 0x5B) & (cps <= 0x60))
+    punct |= ((cps >= 0x7B) & (cps <= 0x7E)) | ((cps >= 0x2010) & (cps <= 0x206F)) | ((cps >= 0x3001) & (cps <= 0x303F))
+    punct |= (cps >= 0xFF01) & (cps <= 0xFF65)
+    classes[han] = _HAN
+    classes[latin] = _LATIN
+    classes[digit] = _DIGIT
+    classes[punct] = _PUNCT
+    classes[cps == ord(" ")] = _SPACE
+    return classes
 
 
 def word_spans_to_features(text: str, words: Sequence[tuple[int, int]] | None) -> list[str]:
-    """The word feature of every character of ``text`` from the word spans covering it."""
-    feats = [_SINGLE] * len(text)
-    if not words:
-        return [f"S:{fold_char(ch)}" for ch in text]
-    for start, end in words:
-        if end <= start:
+    """The word feature of every character as a readable string (``B:北京大学``, ``S:的``).
+
+    The model uses the hashed form (:func:`char_features`); this spells it out for
+    tests and debugging. Characters no word covers count as one-character words.
+    """
+    folded = fold_text(text)
+    feats = [f"S:{ch}" for ch in folded]
+    for start, end in words or ():
+        if end - start < 2:
             continue
-        word = "".join(fold_char(ch) for ch in text[start:end])
-        if end - start == 1:
-            feats[start] = f"S:{word}"
-            continue
-        ident = word if end - start <= _MAX_WORD_FEATURE else f"#{min(end - start, 16)}"
+        word = folded[start:end]
+        ident = word if end - start <= _MAX_WORD_KEY else f"#{min(end - start, 16)}"
         feats[start] = f"B:{ident}"
         for i in range(start + 1, end - 1):
             feats[i] = f"M:{ident}"
@@ -66,26 +115,63 @@ def word_spans_to_features(text: str, words: Sequence[tuple[int, int]] | None) -
     return feats
 
 
-def make_doc(vocab: Vocab, text: str, words: Sequence[tuple[int, int]] | None = None) -> Doc:
-    """A spaCy ``Doc`` of one token per character of ``text``, with the model's features.
+def char_features(
+    text: str, words: Sequence[tuple[int, int]] | None = None, word_tags: Mapping[str, str] | None = None
+) -> NDArray[np.uint64]:
+    """The ``(len(text), N_FEATURES)`` key matrix of ``text``.
 
     Args:
-        vocab: the model's vocabulary (``nlp.vocab``).
-        text: the text; offsets in the doc are offsets in ``text``.
-        words: the segmenter's word spans ``(start, end)``; without them each character
-            counts as a one-character word (the model is then less accurate).
+        text: the text; row ``i`` describes ``text[i]``.
+        words: the segmenter's word spans ``(start, end)``, sorted, not overlapping;
+            without them every character counts as a one-character word (the model is
+            then less accurate).
+        word_tags: the segmenter dictionary's part-of-speech tag of each word; words
+            it lacks (and every word, without it) get the tag ``?``.
 
     """
-    chars = [fold_char(ch) for ch in text]
-    doc = Doc(vocab, words=chars, spaces=[False] * len(chars))
-    if not chars:
-        return doc
-    # Hashes only: the feature strings are never looked up, and keeping them in the
-    # StringStore would grow the saved vocabulary by megabytes of bigrams.
-    padded = [_BOUNDARY, *chars, _BOUNDARY]
-    left = [hash_string(padded[i] + padded[i + 1]) for i in range(len(chars))]
-    right = [hash_string(padded[i + 1] + padded[i + 2]) for i in range(len(chars))]
-    word = [hash_string(f) for f in word_spans_to_features(text, words)]
-    array = np.array([left, right, word], dtype="uint64").T
-    doc.from_array([LEMMA, TAG, NORM], array)  # type: ignore[arg-type]
-    return doc
+    n = len(text)
+    out = np.zeros((n, N_FEATURES), dtype=np.uint64)
+    if not n:
+        return out
+    folded = fold_text(text)
+    cps = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    padded = np.full(n + 2, _PAD, dtype=np.uint64)
+    padded[1:-1] = cps
+    out[:, CHAR] = cps
+    out[:, BIGRAM] = (cps << np.uint64(21)) | padded[2:]
+    out[:, TRIGRAM] = (padded[:-2] << np.uint64(42)) | (cps << np.uint64(21)) | padded[2:]
+
+    # Word keys: single characters by default, then every longer word over its span.
+    position = np.full(n, _POSITIONS["S"], dtype=np.uint64)
+    length = np.ones(n, dtype=np.uint64)
+    word_keys = cps << np.uint64(2)  # S:<char>, distinct from any hashed word key below
+    tag_keys = np.full(n, _tag_key(_NO_TAG), dtype=np.uint64)
+    for start, end in words or ():
+        size = end - start
+        if size < 1 or start < 0 or end > n:
+            continue
+        if word_tags is not None:
+            tag_keys[start:end] = _tag_key(word_tags.get(text[start:end], _NO_TAG))
+        if size < 2:
+            continue
+        key = _word_key(folded[start:end] if size <= _MAX_WORD_KEY else f"#{min(size, 16)}")
+        word_keys[start:end] = key
+        position[start] = _POSITIONS["B"]
+        position[start + 1 : end - 1] = _POSITIONS["M"]
+        position[end - 1] = _POSITIONS["E"]
+        length[start:end] = min(size, 8)
+    out[:, WORD] = word_keys | position
+    out[:, SHAPE] = (_char_classes(cps) << np.uint64(8)) | (position << np.uint64(4)) | length
+    out[:, WORD_TAG] = (tag_keys << np.uint64(8)) | (position << np.uint64(4)) | length
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _tag_key(tag: str) -> int:
+    return int(hash_string(tag)) & 0xFFFFFFFF
+
+
+@lru_cache(maxsize=200_000)
+def _word_key(word: str) -> int:
+    # Low two bits carry the position; bit 62 keeps hashed words apart from S:<char> keys.
+    return (int(hash_string(word)) & ~3 & ((1 << 62) - 1)) | (1 << 62)

@@ -608,7 +608,8 @@ class EntityExtractor:
         """The suffix finder; needs jieba's word tags, loaded on first use."""
         if self._suffix is None:
             if self._tags is None:
-                self._tags = self._tags_getter() if self._tags_getter is not None else _word_tags(self.segmenter)
+                getter = self._tags_getter
+                self._tags = getter() if getter is not None else dictionary_word_tags(self.segmenter)
             self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, self._tags)
             self.persons.tags = self._tags
         return self._suffix
@@ -638,14 +639,14 @@ def shared_word_tags(context: StageContext) -> Callable[[], dict[str, str]]:
     segmenter = shared_segmenter(context)
 
     def get() -> dict[str, str]:
-        tags = context.shared("word_tags", lambda: _word_tags(segmenter))
+        tags = context.shared("word_tags", lambda: dictionary_word_tags(segmenter))
         assert isinstance(tags, dict)
         return tags
 
     return get
 
 
-def _word_tags(segmenter: Segmenter | None) -> dict[str, str]:
+def dictionary_word_tags(segmenter: Segmenter | None) -> dict[str, str]:
     """Part-of-speech tags of jieba's dictionary words (never jieba's global tokenizer)."""
     import jieba
     import jieba.posseg

@@ -8,10 +8,14 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
    span equal to a rule span of another label loses (a product is never an ORG).
 2. Known names win: a model span that cuts across or sits inside a gazetteer or
    product span is dropped. A model ORG that strictly contains known ORGs keeps its
-   longer span when it ends like an organisation (清华大学出版社, 交通银行深圳分行);
-   when the extra is only a legal form (腾讯公司) it takes the known canonical name;
-   otherwise (MiniMax商业) the known name stands. A model ORG overlapping any product
-   span is dropped.
+   longer span when it ends like an organisation (清华大学出版社, 交通银行深圳分行) or
+   the model is sure of it (``SURE_EXTENSION``: 联合国安理会); when the extra is only a
+   legal form (腾讯公司) it takes the known canonical name; otherwise (MiniMax商业) the
+   known name stands. A model ORG overlapping any product span is dropped.
+   Boundaries from the model: where the model read an organisation over a suffix-rule
+   guess (priority below the gazetteer's) with other boundaries (承办方富龙集团 vs
+   富龙集团), the model's span is kept and the guess dropped. On the held-out part of
+   the train splits this raised ORG F1 by 0.5 (CLUENER) and 0.1 (MSRA) points.
 3. Firm rules win across labels: a model span overlapping a rule name of another
    label with priority 2 or more (a person introduced by a title, a model code) is
    dropped. A model PERSON that starts where a rule PERSON starts and differs by one
@@ -54,6 +58,9 @@ KNOWN_PRIORITY = 3
 # a model span of another label that overlaps one is dropped.
 FIRM_PRIORITY = 2
 _MAX_CONFIDENCE = 0.99
+# A model ORG this sure keeps its span around a known name (联合国安理会 around 联合国)
+# even without an organisation ending.
+SURE_EXTENSION = 0.8
 _ALIAS_CONFIDENCE = 0.75
 
 
@@ -95,11 +102,13 @@ def merge_model(
     legal_suffixes: tuple[str, ...] = (),
     org_endings: tuple[str, ...] = (),
 ) -> list[Candidate]:
-    """Apply steps 1-3 of the merge policy before overlaps are settled (see the module doc)."""
+    """Apply steps 1-4 of the merge policy before overlaps are settled (see the module doc)."""
     rules = [c for c in candidates if not c.source.startswith(MODEL_PREFIX)]
     model = [c for c in candidates if c.source.startswith(MODEL_PREFIX)]
     if not model:
         return rules
+    model_orgs = [c for c in model if c.label == "ORG"]
+    rules = [r for r in rules if not _weak_org_overruled(doc, r, model_orgs)]
     by_span: dict[tuple[int, int], list[int]] = {}
     for i, cand in enumerate(rules):
         by_span.setdefault((cand.start, cand.end), []).append(i)
@@ -131,8 +140,8 @@ def merge_model(
             k.label == "ORG" and cand.start <= k.start and k.end <= cand.end and isinstance(k.value, OrgValue)
             for k in clashes
         ):
-            # 中国光大银行沈阳分行 around 中国光大银行 (and 光大银行): a longer name of its own,
-            # unless all it adds is a legal form (腾讯公司 is 腾讯).
+            # 中国光大银行沈阳分行 around 中国光大银行, 联合国安理会 around 联合国: a longer
+            # name of its own, unless all it adds is a legal form (腾讯公司 is 腾讯).
             inner = max(clashes, key=lambda k: k.length)
             extra = doc.text[cand.start : inner.start] + doc.text[inner.end : cand.end]
             if cand.start == inner.start and extra in legal_suffixes and isinstance(inner.value, OrgValue):
@@ -140,12 +149,31 @@ def merge_model(
                 value = OrgValue(inner.value.name, inner.value.type, name)
                 kept_model.append(replace(cand, value=value, confidence=agree(inner.confidence, cand.confidence)))
                 continue
-            if doc.text[cand.start : cand.end].endswith(org_endings):
+            if doc.text[cand.start : cand.end].endswith(org_endings) or cand.confidence >= SURE_EXTENSION:
                 kept_model.append(cand)
                 continue
-            # MiniMax商业, 清华计算机系: no organisation ending, the known name stands.
+            # MiniMax商业 (a hesitant model, no organisation ending): the known name stands.
         doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), f"clashes with {clashes[0].source}")
     return rules + kept_model
+
+
+def _weak_org_overruled(doc: WorkDoc, rule: Candidate, model_orgs: list[Candidate]) -> bool:
+    """True for a suffix-rule organisation the model reads with other boundaries.
+
+    A suffix rule guesses where a name starts (承办方富龙集团); where the model saw an
+    organisation overlapping it with another span, the model's span is kept instead.
+    Where the model saw no organisation the guess stands: dropping those too scored
+    0.6 points higher on MSRA ORG, but it would make a rule's own examples depend on
+    the model (本轮由华南资本领投), which rule authors could not reason about.
+    """
+    if rule.label != "ORG" or rule.priority >= KNOWN_PRIORITY:
+        return False
+    backing = next((m for m in model_orgs if _overlaps(m, rule)), None)
+    if backing is None or (backing.start, backing.end) == (rule.start, rule.end):
+        return False  # no reading of its own, or agreement (handled by the merge)
+    why = f"model reads {doc.text[backing.start : backing.end]!r}"
+    doc.note("mentions", "overridden", rule.source, (rule.start, rule.end), why)
+    return True
 
 
 def settle_overlaps(doc: WorkDoc, candidates: list[Candidate]) -> list[Candidate]:

@@ -1,12 +1,18 @@
 """Train the character NER model on CLUENER2020 + MSRA (``make train-ner``).
 
-Reproducible: fixed seed, fixed data order per epoch, a fixed number of epochs, CPU
-only (one thread). About 30 CPU-minutes on an idle core; on a busy shared machine the
-wall time is longer (``--minutes`` is only a safety stop, checked between epochs, and
-a run it cuts short says so in its report). Keeps the epoch with the best dev score
-(mean F1 of ORG and PERSON over both dev sets, weights averaged). The output folder holds the spaCy pipeline plus
-``training.json``: the command, config, label map, SHA-256 of every data file read,
-and the dev scores per epoch.
+The model is a spaCy ``tagger`` over one token per character whose network is
+``zhpipe.CharTagger.v1`` (``pipeline/ner/layers.py``): hashed character, n-gram and
+segmenter-word features, a dilated CNN, a softmax over BIOES tags (decoded into spans
+by ``pipeline/ner/decode.py``).
+
+Reproducible: fixed seed, fixed data order per epoch, CPU only (one thread). Model
+selection never looks at the dev splits: a fixed share of each *train* split is held
+out (``--holdout``), the epoch with the best held-out score (mean F1 of ORG and
+PERSON over both sets, averaged weights) is kept, and the dev splits are scored once,
+at the end, with that model. ``--minutes`` is a safety stop checked between epochs; a
+run it cuts short says so in its report. The output folder holds the spaCy pipeline
+plus ``training.json``: the command, configuration, label maps, SHA-256 of every data
+file read, held-out scores per epoch, the dev scores, wall and CPU minutes.
 
 Usage::
 
@@ -22,94 +28,134 @@ import random
 import shutil
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 import spacy
+from numpy.typing import NDArray
 from spacy.about import __version__ as spacy_version
 from spacy.language import Language
+from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import minibatch
-from thinc.api import Adam, compounding, fix_random_seed
+from thinc.api import Adam, Model, Ragged, fix_random_seed, set_dropout_rate, warmup_linear
 
-from pipeline.ner.data import EVALUATED_LABELS, LABEL_MAPS, MODEL_LABELS, Sentence, file_sha256, load_dataset
-from pipeline.ner.features import make_doc
+from pipeline.ner.data import (
+    EVALUATED_LABELS,
+    LABEL_MAPS,
+    MODEL_LABELS,
+    Sentence,
+    file_sha256,
+    load_dataset,
+    train_and_holdout,
+)
+from pipeline.ner.decode import Decoder, spans_to_tags, tag_names
+from pipeline.ner.features import BIGRAM, FEATURE_NAMES, N_FEATURES, TRIGRAM, UNKNOWN_KEY, WORD, char_features
+from pipeline.ner.layers import ENCODER_REF, FEATURES_KEY, use_numpy_blas
+from pipeline.ner.model import COMPONENT
 from pipeline.ner.scoring import SpanScorer
 from pipeline.rulebook.loader import load_rulebook
+from pipeline.stages.entities import dictionary_word_tags
 from pipeline.stages.segment import Segmenter, lexicon_words, split_words
 
 DATASETS = ("cluener2020", "msra_ner")
+TAGS = tag_names(MODEL_LABELS)
 
-# Sized so the saved model stays under 20 MB: (4000 + 3 * 11000 + 8000) rows x 128 x 4 bytes.
+# (5000 + 24000 + 12000 + 14000 + 256 + 1024) rows x 96 x 4 bytes = 21 MB on disk.
 MODEL_CONFIG: dict[str, Any] = {
-    "@architectures": "spacy.TransitionBasedParser.v2",
-    "state_type": "ner",
-    "extra_state_tokens": False,
-    "hidden_width": 64,
-    "maxout_pieces": 2,
-    "use_upper": True,
-    "nO": None,
-    "tok2vec": {
-        "@architectures": "spacy.Tok2Vec.v2",
-        "embed": {
-            "@architectures": "spacy.MultiHashEmbed.v2",
-            "width": 128,
-            "attrs": ["ORTH", "LEMMA", "TAG", "NORM"],
-            "rows": [4000, 11000, 11000, 8000],
-            "include_static_vectors": False,
-        },
-        "encode": {
-            "@architectures": "spacy.MaxoutWindowEncoder.v2",
-            "width": 128,
-            "depth": 4,
-            "window_size": 1,
-            "maxout_pieces": 3,
-        },
-    },
+    "@architectures": "zhpipe.CharTagger.v1",
+    "width": 96,
+    "rows": [5000, 24000, 12000, 14000, 256, 1024],
+    "dilations": [1, 2, 4, 8, 1],
+    "n_tags": len(TAGS),
+    "dropout": 0.1,
 }
 
 
-def new_pipeline() -> Language:
-    """A blank Chinese pipeline (character tokens) with an untrained ``ner``."""
+@dataclass(slots=True)
+class Featurised:
+    """One sentence ready for the network: feature keys and gold tag ids."""
+
+    keys: NDArray[np.uint64]
+    gold: NDArray[np.int32]
+    sentence: Sentence
+
+
+def new_pipeline(model_config: dict[str, Any]) -> Language:
+    """A blank Chinese pipeline (character tokens) with an untrained character tagger."""
     nlp = spacy.blank("zh")
-    nlp.add_pipe("ner", config={"model": MODEL_CONFIG})
+    nlp.add_pipe(COMPONENT, config={"model": model_config})
     return nlp
 
 
-def word_spans(segmenter: Segmenter, text: str) -> list[tuple[int, int]]:
-    """The segmenter's word spans of ``text`` (the model's lexicon feature)."""
-    return [(t.start, t.end) for t in segmenter.tokens(text)]
-
-
-def to_examples(nlp: Language, segmenter: Segmenter, sentences: Iterable[Sentence]) -> list[Example]:
-    """Training examples: a featurised character doc and its gold entities."""
-    examples = []
-    for sent in sentences:
-        doc = make_doc(nlp.vocab, sent.text, word_spans(segmenter, sent.text))
-        examples.append(Example.from_dict(doc, {"entities": [list(s) for s in sent.spans]}))
-    return examples
-
-
-def predict_spans(nlp: Language, docs: Sequence[Any]) -> list[list[tuple[int, int, str]]]:
-    """Entity spans the model predicts for featurised docs (fresh copies are annotated)."""
-    ner: Any = nlp.get_pipe("ner")
+def featurise(segmenter: Segmenter, word_tags: Mapping[str, str], sentences: Sequence[Sentence]) -> list[Featurised]:
+    """Feature keys (with the project segmenter's words and tags) and gold tag ids of each sentence."""
+    index = {tag: i for i, tag in enumerate(TAGS)}
     out = []
-    for doc in ner.pipe((d.copy() for d in docs), batch_size=256):
-        out.append([(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents])
+    for sent in sentences:
+        words = [(t.start, t.end) for t in segmenter.tokens(sent.text)]
+        gold = np.array([index[t] for t in spans_to_tags(len(sent.text), sent.spans)], dtype=np.int32)
+        out.append(Featurised(char_features(sent.text, words, word_tags), gold, sent))
     return out
 
 
-def evaluate(nlp: Language, docs: Sequence[Any], sentences: Sequence[Sentence]) -> dict[str, Any]:
+def ragged(items: Sequence[Featurised], ops: Any) -> Ragged:
+    """One ragged batch of feature keys."""
+    return Ragged(cast(Any, np.concatenate([f.keys for f in items])), ops.asarray1i([len(f.keys) for f in items]))
+
+
+def drop_keys(keys: NDArray[np.uint64], rates: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.uint64]:
+    """``keys`` with some replaced by the unknown key, at a rate per feature column.
+
+    Word dropout for the hashed features: a model that sometimes has to do without the
+    n-gram and word of a character learns to read its context, which is what it has
+    for names it never saw.
+    """
+    mask = rng.random(keys.shape) < rates[None, :]
+    return np.where(mask, UNKNOWN_KEY, keys)
+
+
+def batches(items: list[Featurised], chars: int, rng: random.Random) -> Iterator[list[Featurised]]:
+    """Shuffled batches of about ``chars`` characters."""
+    order = list(range(len(items)))
+    rng.shuffle(order)
+    batch: list[Featurised] = []
+    size = 0
+    for i in order:
+        batch.append(items[i])
+        size += len(items[i].keys)
+        if size >= chars:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def predict_spans(
+    encoder: Model[Any, Any], decoder: Decoder, items: Sequence[Featurised]
+) -> list[list[tuple[int, int, str]]]:
+    """Decoded entity spans of each sentence (the same path as ``NerModel.spans_many``)."""
+    out: list[list[tuple[int, int, str]]] = []
+    for first in range(0, len(items), 512):
+        chunk = items[first : first + 512]
+        scores = encoder.predict(ragged(chunk, encoder.ops))
+        found = decoder.decode(np.asarray(scores.dataXd), [len(f.keys) for f in chunk])
+        out.extend([(s, e, label) for s, e, label, _sure in spans] for spans in found)
+    return out
+
+
+def evaluate(encoder: Model[Any, Any], decoder: Decoder, items: Sequence[Featurised]) -> dict[str, Any]:
     """Strict span P/R/F1 per label of the model alone."""
-    scorer = SpanScorer((*EVALUATED_LABELS, "LOC"))
-    for sent, pred in zip(sentences, predict_spans(nlp, docs), strict=True):
-        scorer.add(sent.spans, pred)
+    scorer = SpanScorer(MODEL_LABELS)
+    for item, pred in zip(items, predict_spans(encoder, decoder, items), strict=True):
+        scorer.add(item.sentence.spans, pred)
     return scorer.to_dict()
 
 
 def selection_score(scores: dict[str, dict[str, Any]]) -> float:
-    """One number to pick the best epoch: mean F1 of ORG and PERSON over the dev sets."""
+    """One number to pick the best epoch: mean F1 of ORG and PERSON over the held-out sets."""
     values = [scores[name][label]["f1"] for name in scores for label in EVALUATED_LABELS]
     return float(sum(values)) / len(values)
 
@@ -122,81 +168,130 @@ def train(
     minutes: float,
     seed: int,
     cluener_repeat: int,
-    msra_fraction: float,
+    holdout: float,
     dropout: float,
+    feature_dropout: float,
     learn_rate: float,
+    batch_chars: int,
+    patience: int,
+    model_config: dict[str, Any],
+    train_limit: int | None = None,
 ) -> dict[str, Any]:
-    """Train, keep the best epoch in ``out_dir``, and return the training report."""
+    """Train, keep the best epoch (held-out score) in ``out_dir``, and return the report."""
     started = time.monotonic()
     cpu_started = time.process_time()
     fix_random_seed(seed)
     rng = random.Random(seed)  # noqa: S311 - reproducible shuffling, not security
+    np_rng = np.random.default_rng(seed)
+    # The character itself and its shape are always kept.
+    drop_rates = np.array([feature_dropout if i in (BIGRAM, TRIGRAM, WORD) else 0.0 for i in range(N_FEATURES)])
     rulebook = load_rulebook([])
     segmenter = Segmenter(lexicon_words(rulebook), split_words(rulebook))
-    nlp = new_pipeline()
+    word_tags = dictionary_word_tags(segmenter)
 
-    train_sets = {name: load_dataset(data_dir, name, "train") for name in DATASETS}
-    dev_sets = {name: load_dataset(data_dir, name, "dev") for name in DATASETS}
-    msra = train_sets["msra_ner"]
-    if msra_fraction < 1.0:
-        msra = rng.sample(msra, int(len(msra) * msra_fraction))
-    train_sentences = train_sets["cluener2020"] * cluener_repeat + msra
-    log(f"featurising {len(train_sentences)} training sentences")
-    train_examples = to_examples(nlp, segmenter, train_sentences)
-    dev_docs = {
-        name: [make_doc(nlp.vocab, s.text, word_spans(segmenter, s.text)) for s in sents]
-        for name, sents in dev_sets.items()
-    }
-    nlp.initialize(lambda: train_examples[:2000])
-    optimizer = Adam(learn_rate=learn_rate, L2=1e-6, grad_clip=1.0, use_averages=True)
-    log(f"ready after {time.monotonic() - started:.0f}s")
+    train_sets: dict[str, list[Sentence]] = {}
+    held_sets: dict[str, list[Sentence]] = {}
+    for name in DATASETS:
+        train_sets[name], held_sets[name] = train_and_holdout(data_dir, name, holdout, seed, train_limit)
+    log(f"featurising {sum(map(len, train_sets.values()))} training sentences")
+    train_items = featurise(segmenter, word_tags, train_sets["cluener2020"]) * cluener_repeat
+    train_items += featurise(segmenter, word_tags, train_sets["msra_ner"])
+    held_items = {name: featurise(segmenter, word_tags, held_sets[name]) for name in DATASETS}
+
+    nlp = new_pipeline(model_config)
+    tagger: Any = nlp.get_pipe(COMPONENT)
+    tagger.initialize(lambda: [_example(nlp, f) for f in train_items[:50]], nlp=nlp, labels=TAGS)
+    model = tagger.model
+    use_numpy_blas(model)
+    encoder = model.get_ref(ENCODER_REF)
+    decoder = Decoder(tagger.labels)
+    if list(tagger.labels) != TAGS:
+        raise RuntimeError(f"tagger labels {tagger.labels} differ from {TAGS}")
+    steps_per_epoch = sum(len(f.keys) for f in train_items) // batch_chars + 1
+    schedule = warmup_linear(learn_rate, steps_per_epoch // 2, steps_per_epoch * max_epochs)
+    optimizer = Adam(learn_rate=cast(Any, schedule), L2=1e-6, grad_clip=1.0, use_averages=True)
+    log(f"ready after {time.monotonic() - started:.0f}s; {steps_per_epoch} updates per epoch")
 
     history: list[dict[str, Any]] = []
     best: dict[str, Any] | None = None
     epoch_seconds = 0.0
     for epoch in range(1, max_epochs + 1):
         epoch_start = time.monotonic()
-        rng.shuffle(train_examples)
-        losses: dict[str, float] = {}
-        for batch in minibatch(train_examples, size=compounding(32.0, 128.0, 1.001)):  # type: ignore[no-untyped-call]
-            nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses)
-        with nlp.use_params(optimizer.averages):
-            scores = {name: evaluate(nlp, dev_docs[name], dev_sets[name]) for name in DATASETS}
+        loss = 0.0
+        set_dropout_rate(model, dropout)
+        for batch in batches(train_items, batch_chars, rng):
+            inputs = ragged(batch, encoder.ops)
+            if feature_dropout:
+                inputs = Ragged(cast(Any, drop_keys(np.asarray(inputs.dataXd), drop_rates, np_rng)), inputs.lengths)
+            probs, backprop = encoder.begin_update(inputs)
+            gold = np.concatenate([f.gold for f in batch])
+            d_probs = np.asarray(probs.dataXd).copy()
+            rows = np.arange(len(gold))
+            loss += float(-np.log(np.maximum(d_probs[rows, gold], 1e-9)).sum())
+            d_probs[rows, gold] -= 1.0
+            d_probs /= len(gold)
+            backprop(Ragged(cast(Any, d_probs), probs.lengths))
+            model.finish_update(optimizer)
+            optimizer.step_schedules()
+        set_dropout_rate(model, 0.0)
+        with model.use_params(optimizer.averages):
+            scores = {name: evaluate(encoder, decoder, held_items[name]) for name in DATASETS}
             score = selection_score(scores)
-            loss = round(float(losses.get("ner", 0.0)), 1)
-            entry = {"epoch": epoch, "loss": loss, "score": round(score, 4), "dev": scores}
+            entry: dict[str, Any] = {
+                "epoch": epoch,
+                "loss": round(loss, 1),
+                "heldout_score": round(score, 4),
+                "heldout": scores,
+            }
             history.append(entry)
-            log(json.dumps(entry, ensure_ascii=False))
-            if best is None or score > best["score"]:
+            log(json.dumps(_short(entry), ensure_ascii=False))
+            if best is None or score > best["heldout_score"]:
                 best = entry
                 save(nlp, out_dir)
         epoch_seconds = max(epoch_seconds, time.monotonic() - epoch_start)
         elapsed = time.monotonic() - started
+        if epoch - best["epoch"] >= patience:
+            log(f"stopping: no better held-out score for {patience} epochs")
+            break
         if elapsed + epoch_seconds > minutes * 60:
             log(f"stopping early: {elapsed / 60:.1f} min spent, an epoch takes {epoch_seconds / 60:.1f} min")
             break
 
     assert best is not None
+    # The dev splits, once, with the kept model.
+    kept = spacy.load(out_dir)
+    kept_model = kept.get_pipe(COMPONENT).model  # type: ignore[attr-defined]
+    use_numpy_blas(kept_model)
+    kept_encoder = kept_model.get_ref(ENCODER_REF)
+    dev_items = {name: featurise(segmenter, word_tags, load_dataset(data_dir, name, "dev")) for name in DATASETS}
+    dev_scores = {name: evaluate(kept_encoder, decoder, dev_items[name]) for name in DATASETS}
     report = {
         "command": " ".join(["python -m pipeline.training.ner", *sys.argv[1:]]),
         "seed": seed,
         "spacy_version": spacy_version,
         "python": platform.python_version(),
         "labels": list(MODEL_LABELS),
+        "tags": TAGS,
+        "features": list(FEATURE_NAMES),
         "label_maps": LABEL_MAPS,
         "cluener_repeat": cluener_repeat,
-        "msra_fraction": msra_fraction,
+        "holdout": holdout,
+        "train_limit": train_limit,
+        "holdout_sentences": {name: len(held_sets[name]) for name in DATASETS},
+        "train_sentences": {name: len(train_sets[name]) for name in DATASETS},
         "dropout": dropout,
+        "feature_dropout": feature_dropout,
         "learn_rate": learn_rate,
-        "model_config": MODEL_CONFIG,
+        "batch_chars": batch_chars,
+        "model_config": model_config,
         "data": {
             f"{name}/{split}.jsonl": file_sha256(data_dir / name / f"{split}.jsonl")
             for name in DATASETS
             for split in ("train", "dev")
         },
-        "train_sentences": len(train_sentences),
         "best_epoch": best["epoch"],
-        "dev_scores": best["dev"],
+        "heldout_scores": best["heldout"],
+        "dev_scores": dev_scores,
         "history": history,
         "minutes": round((time.monotonic() - started) / 60, 1),
         "cpu_minutes": round((time.process_time() - cpu_started) / 60, 1),
@@ -206,18 +301,33 @@ def train(
     return report
 
 
+def _example(nlp: Language, item: Featurised) -> Example:
+    doc = Doc(nlp.vocab, words=list(item.sentence.text), spaces=[False] * len(item.sentence.text))
+    doc.user_data[FEATURES_KEY] = item.keys
+    return Example.from_dict(doc, {"tags": [TAGS[i] for i in item.gold]})
+
+
+def _short(entry: dict[str, Any]) -> dict[str, Any]:
+    """An epoch's entry with only the F1 of each label (for the log)."""
+    held = {name: {label: s["f1"] for label, s in scores.items()} for name, scores in entry["heldout"].items()}
+    return {**{k: v for k, v in entry.items() if k != "heldout"}, "heldout_f1": held}
+
+
 def save(nlp: Language, out_dir: Path) -> None:
     """Write the pipeline to ``out_dir`` (replacing the spaCy files, keeping others)."""
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
     nlp.meta["name"] = "zhpipe_ner"
-    nlp.meta["version"] = "1.0.0"
-    nlp.meta["description"] = "Character NER (ORG, PERSON, LOC) trained on CLUENER2020 + MSRA train splits"
+    nlp.meta["version"] = "2.0.0"
+    nlp.meta["description"] = "Character BIOES tagger (ORG, PERSON, LOC) trained on the CLUENER2020 + MSRA train splits"
     major, minor = spacy_version.split(".")[:2]
     nlp.meta["spacy_version"] = f">={major}.{minor}.0,<{major}.{int(minor) + 1}.0"
     nlp.to_disk(tmp)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for old in ("ner",):  # components of earlier model versions
+        if (out_dir / old).is_dir():
+            shutil.rmtree(out_dir / old)
     for item in tmp.iterdir():
         target = out_dir / item.name
         if target.is_dir():
@@ -236,14 +346,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="folder with the data sets")
     parser.add_argument("--out", type=Path, default=Path("pipeline/models/ner"), help="output folder")
-    parser.add_argument("--max-epochs", type=int, default=4)
+    parser.add_argument("--max-epochs", type=int, default=12)
     parser.add_argument("--minutes", type=float, default=150.0, help="wall-time safety stop (between epochs)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cluener-repeat", type=int, default=2, help="CLUENER copies per epoch")
-    parser.add_argument("--msra-fraction", type=float, default=0.6, help="share of MSRA train used")
-    parser.add_argument("--dropout", type=float, default=0.15)
+    parser.add_argument("--holdout", type=float, default=0.05, help="share of each train split for selection")
+    parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--feature-dropout", type=float, default=0.15, help="n-gram/word key dropout in training")
     parser.add_argument("--learn-rate", type=float, default=0.002)
+    parser.add_argument("--batch-chars", type=int, default=3000, help="characters per update")
+    parser.add_argument("--patience", type=int, default=3, help="stop after this many epochs without progress")
+    parser.add_argument("--width", type=int, default=MODEL_CONFIG["width"])
+    parser.add_argument("--dilations", default=",".join(map(str, MODEL_CONFIG["dilations"])))
+    parser.add_argument("--train-limit", type=int, default=None, help="first N sentences of each train split (trials)")
     args = parser.parse_args(argv)
+    config = {**MODEL_CONFIG, "width": args.width, "dilations": [int(d) for d in args.dilations.split(",")]}
     report = train(
         args.data,
         args.out,
@@ -251,11 +368,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         minutes=args.minutes,
         seed=args.seed,
         cluener_repeat=args.cluener_repeat,
-        msra_fraction=args.msra_fraction,
+        holdout=args.holdout,
         dropout=args.dropout,
+        feature_dropout=args.feature_dropout,
         learn_rate=args.learn_rate,
+        batch_chars=args.batch_chars,
+        patience=args.patience,
+        model_config=config,
+        train_limit=args.train_limit,
     )
-    log(f"best epoch {report['best_epoch']}: {json.dumps(report['dev_scores'], ensure_ascii=False)}")
+    log(f"best epoch {report['best_epoch']}: dev {json.dumps(report['dev_scores'], ensure_ascii=False)}")
     return 0
 
 

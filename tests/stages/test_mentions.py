@@ -104,9 +104,28 @@ def test_model_loc_is_dropped_and_firm_rules_win_across_labels(stage: MentionsSt
     title = "rule:persons.title.executive"
     person = Candidate("PERSON", *_span(text, "张帆"), PersonValue("张帆", "COO"), title, 2, 0.9)
     wrong = _org(text, "COO张帆", "model:ner", priority=1, conf=0.7)
-    doc = _doc(text, [guess, loc, person, wrong])
+    backing = _org(text, "天坛公园管理处", "model:ner", priority=1, conf=0.6)
+    doc = _doc(text, [guess, loc, person, wrong, backing])
     stage(doc)
     assert [(m.label, m.text) for m in doc.mentions] == [("PERSON", "张帆"), ("ORG", "天坛公园管理处")]
+    assert doc.mentions[1].source == "rule:orgs.suffix.government"
+
+
+def test_model_sets_the_boundaries_of_suffix_guesses() -> None:
+    text = "承办方富龙集团表示，犯罪集团已被打掉"
+    wide = _org(text, "承办方富龙集团", "rule:orgs.suffix.company", priority=1, conf=0.8)
+    kind = _org(text, "犯罪集团", "rule:orgs.suffix.company", priority=1, conf=0.8)
+    known = _org(text, "富龙", "rule:orgs.gazetteer", priority=3)
+    model = _org(text, "富龙集团", "model:ner", priority=1, conf=0.9)
+    # The model's span replaces the wide guess; a guess the model has no reading of
+    # stands (the rule's own examples must not depend on the model); gazetteer names
+    # are never overruled (and the model's longer span settles that overlap later).
+    doc = _doc(text, [wide, kind, known, model])
+    merged = merge_model(doc, doc.candidates)
+    assert sorted(doc.text[c.start : c.end] for c in merged) == ["富龙", "富龙集团", "犯罪集团"]
+    # Without the model (rules only), the guesses stand.
+    doc = _doc(text, [wide, kind, known])
+    assert merge_model(doc, doc.candidates) == [wide, kind, known]
 
 
 def test_short_forms_of_a_legal_name() -> None:

@@ -6,12 +6,23 @@ import json
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline.core import Pipeline
 from pipeline.errors import ModelError
 from pipeline.ner.data import LABEL_MAPS, read_split
-from pipeline.ner.features import fold_char, make_doc, word_spans_to_features
+from pipeline.ner.decode import Decoder, spans_to_tags, tag_names
+from pipeline.ner.features import (
+    BIGRAM,
+    CHAR,
+    N_FEATURES,
+    TRIGRAM,
+    WORD,
+    char_features,
+    fold_char,
+    word_spans_to_features,
+)
 from pipeline.ner.model import NerModel, default_model_path
 from pipeline.ner.scoring import SpanScorer
 from pipeline.records import Document, PersonValue
@@ -28,7 +39,8 @@ def model() -> NerModel:
 def _spans(model: NerModel, text: str, pipe: Pipeline) -> set[tuple[str, str]]:
     segmenter = pipe.stage("segment").segmenter  # type: ignore[attr-defined]
     words = [(t.start, t.end) for t in segmenter.tokens(text)]
-    return {(text[s.start : s.end], s.label) for s in model.spans(text, words)}
+    tags = pipe.stage("ner").word_tags()  # type: ignore[attr-defined]
+    return {(text[s.start : s.end], s.label) for s in model.spans(text, words, tags)}
 
 
 def test_model_is_committed_small_and_documented() -> None:
@@ -99,10 +111,41 @@ def test_features_fold_width_and_mark_words() -> None:
     assert word_spans_to_features("北京大学的", [(0, 4), (4, 5)]) == [
         "B:北京大学", "M:北京大学", "M:北京大学", "E:北京大学", "S:的",
     ]  # fmt: skip
-    import spacy
+    keys = char_features("ＡＢ公司ab公司", [(0, 2), (2, 4), (4, 6), (6, 8)])
+    assert keys.shape == (8, N_FEATURES) and keys.dtype == np.uint64
+    # Width and case folding: the two halves look the same to the model, except where
+    # an n-gram crosses the seam or an end of the text.
+    assert (keys[1:3] == keys[5:7]).all() and keys[0, CHAR] == keys[4, CHAR]
+    assert keys[0, TRIGRAM] != keys[4, TRIGRAM] and keys[3, BIGRAM] != keys[7, BIGRAM]
+    # A word's characters share its key; a character outside any word is its own word.
+    alone = char_features("公司", None)
+    assert keys[2, WORD] >> 2 == keys[3, WORD] >> 2 != alone[0, WORD] >> 2
 
-    doc = make_doc(spacy.blank("zh").vocab, "ＡＢ公司", [(0, 2), (2, 4)])
-    assert [t.text for t in doc] == ["a", "b", "公", "司"]
+
+def test_tags_round_trip_and_invalid_sequences_are_repaired() -> None:
+    tags = tag_names(["ORG", "PERSON"])
+    decoder = Decoder(tags)
+    spans = [(1, 4, "ORG"), (5, 6, "PERSON")]
+    gold = spans_to_tags(7, spans)
+    assert gold == ["O", "B-ORG", "I-ORG", "E-ORG", "O", "S-PERSON", "O"]
+
+    def probs(sequence: list[str], sure: float = 0.9) -> np.ndarray:
+        out = np.full((len(sequence), len(tags)), (1 - sure) / len(tags), dtype=np.float32)
+        for i, tag in enumerate(sequence):
+            out[i, tags.index(tag)] = sure
+        return out
+
+    batch = np.concatenate([probs(gold), probs(["B-PERSON", "E-PERSON", "O"])])
+    found = decoder.decode(batch, [7, 3])
+    assert [[s[:3] for s in seq] for seq in found] == [spans, [(0, 2, "PERSON")]]
+    assert all(s[3] == pytest.approx(0.9) for seq in found for s in seq)
+    # The most likely tags, I-ORG after O and a label switch inside, are no valid
+    # sequence; the decoder finds the best valid one.
+    broken = probs(["O", "I-ORG", "I-ORG", "E-PERSON", "O"], sure=0.6)
+    broken[1, tags.index("B-ORG")] = 0.35
+    broken[3, tags.index("E-ORG")] = 0.3
+    ((start, end, label, sure),) = decoder.decode(broken, [5])[0]
+    assert (start, end, label) == (1, 4, "ORG") and sure == pytest.approx(0.3)  # E-ORG's probability
 
 
 def test_label_maps_and_nested_spans(tmp_path: Path) -> None:
@@ -142,3 +185,13 @@ def test_cli_no_model_flag(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["mentions"] and all(not m["source"].startswith("model:") for m in record["mentions"])
+
+
+def test_numpy_forward_matches_the_thinc_network(model: NerModel) -> None:
+    from thinc.api import Ragged
+
+    texts = ["小米集团创始人雷军在武汉大学演讲。", "招", "", "ＡＢＣ银行（中国）有限公司董事长张三表示，" * 5]
+    keys = np.concatenate([char_features(t) for t in texts])
+    lengths = [len(t) for t in texts]
+    expected = model.encoder.predict(Ragged(keys, model.encoder.ops.asarray1i(lengths))).dataXd
+    np.testing.assert_allclose(model.forward(keys, lengths), expected, atol=1e-5)

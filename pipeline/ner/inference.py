@@ -1,0 +1,159 @@
+"""The NER network's forward pass in plain numpy, for inference only.
+
+thinc runs the network (``pipeline.ner.layers``) one small layer at a time, each with
+its own temporaries and Python overhead; at inference that is most of the cost. This
+module reads the trained parameters out of the thinc model once and computes the same
+function with fewer, larger numpy operations:
+
+* the sequences of a batch are laid out one after another with ``max(dilations)``
+  zero rows between them, so a dilated window is three shifted slices of one matrix
+  product instead of a gathered copy (the zero rows are what thinc's window pads
+  with, so the result is the same);
+* each block is then one matrix product, in-place bias, ReLU, layer norm and residual
+  add.
+
+The thinc model stays the definition (training uses it); a test checks that both give
+the same probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
+from thinc.api import Model, NumpyOps
+
+from pipeline.ner.layers import _openblas_threads
+
+Floats = NDArray[np.float32]
+_EPS = 1e-08  # thinc's LayerNorm variance epsilon
+
+
+@dataclass(frozen=True, slots=True)
+class _Norm:
+    gain: Floats
+    bias: Floats
+
+    def apply(self, X: Floats) -> None:
+        """Layer norm of every row of ``X``, in place (as thinc's ``LayerNorm``)."""
+        mean = X.mean(axis=1, keepdims=True)
+        X -= mean
+        var = np.einsum("ij,ij->i", X, X)[:, None]
+        var /= X.shape[1]
+        var += _EPS
+        np.sqrt(var, out=var)
+        X /= var
+        X *= self.gain
+        X += self.bias
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    vectors: Floats
+    seed: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    dilation: int
+    weights: Floats  # (width, 3 * width): the left, centre and right parts of W, transposed
+    bias: Floats
+    norm: _Norm
+
+
+class FastEncoder:
+    """Tag probabilities from feature keys, computed like the thinc encoder it was read from."""
+
+    def __init__(self, encoder: Model[Any, Any]) -> None:
+        self.ops = NumpyOps()
+        self.tables = [
+            _Table(
+                cast(Floats, encoder.get_ref(f"table{i}").layers[-1].get_param("E")),
+                int(encoder.get_ref(f"table{i}").layers[-1].attrs["seed"]),
+                int(encoder.get_ref(f"table{i}").attrs["column"]),
+            )
+            for i in range(sum(1 for name in encoder.ref_names if name.startswith("table")))
+        ]
+        self.embed_norm = _norm(encoder.get_ref("embed_norm"))
+        dilations = [int(d) for d in encoder.attrs["dilations"]]
+        self.blocks = []
+        for k, dilation in enumerate(dilations):
+            linear = encoder.get_ref(f"block{k}_linear")
+            W = cast(Floats, linear.get_param("W"))  # (width, 3 * width)
+            width = W.shape[0]
+            # X @ stacked gives the three partial products (left, centre, right) side by side.
+            stacked = np.ascontiguousarray(np.concatenate([W[:, i * width : (i + 1) * width] for i in range(3)]).T)
+            self.blocks.append(
+                _Block(dilation, stacked, cast(Floats, linear.get_param("b")), _norm(encoder.get_ref(f"block{k}_norm")))
+            )
+        output = encoder.get_ref("output")
+        self.out_weights = np.ascontiguousarray(cast(Floats, output.get_param("W")).T)
+        self.out_bias = cast(Floats, output.get_param("b"))
+        self.gap = max(dilations, default=0)
+        self.threads = _openblas_threads()
+
+    def __call__(self, keys: NDArray[np.uint64], lengths: Sequence[int]) -> Floats:
+        """Probabilities ``(len(keys), n_tags)`` for the concatenated sequences of ``lengths``."""
+        if self.threads.get is not None:
+            with self.threads.one():
+                return self._forward(keys, lengths)
+        return self._forward(keys, lengths)
+
+    def _forward(self, keys: NDArray[np.uint64], lengths: Sequence[int]) -> Floats:
+        n = len(keys)
+        embedded = self._embed(keys)
+        if not self.blocks:
+            return self._output(embedded)
+        # Real rows of the padded layout: sequence k starts after k + 1 gaps.
+        lengths_array = np.asarray(lengths, dtype=np.intp)
+        starts = np.cumsum(lengths_array) - lengths_array + self.gap * (np.arange(len(lengths_array)) + 1)
+        rows = np.repeat(starts - np.cumsum(lengths_array) + lengths_array, lengths_array) + np.arange(n)
+        total = n + self.gap * (len(lengths_array) + 1)
+        X = np.zeros((total, embedded.shape[1]), dtype=np.float32)
+        X[rows] = embedded
+        is_real = np.zeros(total, dtype=bool)
+        is_real[rows] = True
+        padding = np.flatnonzero(~is_real)
+        width = X.shape[1]
+        for block in self.blocks:
+            parts = X @ block.weights
+            d = block.dilation
+            H = parts[:, width : 2 * width].copy()  # centre
+            H[d:] += parts[:-d, :width]  # the row d before
+            H[:-d] += parts[d:, 2 * width :]  # the row d after
+            H += block.bias
+            np.maximum(H, 0, out=H)
+            block.norm.apply(H)
+            X += H
+            X[padding] = 0.0
+        return self._output(X[rows])
+
+    def _embed(self, keys: NDArray[np.uint64]) -> Floats:
+        summed: Floats | None = None
+        for table in self.tables:
+            ids = np.ascontiguousarray(keys[:, table.column])
+            hashed = self.ops.hash(ids, table.seed) % table.vectors.shape[0]
+            vectors = cast(Floats, self.ops.gather_add(table.vectors, hashed))
+            if summed is None:
+                summed = vectors
+            else:
+                summed += vectors
+        assert summed is not None
+        self.embed_norm.apply(summed)
+        return summed
+
+    def _output(self, X: Floats) -> Floats:
+        logits = X @ self.out_weights
+        logits += self.out_bias
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        logits /= logits.sum(axis=1, keepdims=True)
+        return logits
+
+
+def _norm(layer: Model[Any, Any]) -> _Norm:
+    return _Norm(cast(Floats, layer.get_param("G")), cast(Floats, layer.get_param("b")))

@@ -285,20 +285,23 @@ class CharLM:
             ids = ids[: ids.index(BOUNDARY) + 1]
         return ids
 
-    def score_many(self, middles: Sequence[str], left: str = "", right: str = "") -> list[float]:
+    def score_many(
+        self, middles: Sequence[str], left: str = "", right: str = "", cache: DocumentCache | None = None
+    ) -> list[float]:
         """Log probability of ``middle + right`` after ``left``, for each middle.
 
         Scoring the same ``right`` context after every candidate makes their totals
         comparable: a candidate that joins badly to what follows pays for it. A line
         break in ``left`` or ``right`` is the line's start or end; text beyond it
         does not count. Without one, a short ``left`` is history the model does not
-        know (no line start is assumed).
+        know (no line start is assumed). With a ``cache``, each symbol's probability
+        is mixed with how the document itself continues the same context.
         """
         if not middles:
             return []
         history = self._history(left)
         right_ids = self._right(right)
-        return self._score_seqs([history + self.ids(m) + right_ids for m in middles])
+        return self._score_seqs([history + self.ids(m) + right_ids for m in middles], cache)
 
     def score_chars(self, chars: Sequence[str], left: str = "", right: str = "") -> FloatArray:
         """Log probability of ``ch + right`` after ``left`` for each single character ``ch`` (fast, for thousands)."""
@@ -325,7 +328,7 @@ class CharLM:
         seqs = [self._history(history) + self.ids(text) for history, text in items]
         return self._score_seqs(seqs)
 
-    def _score_seqs(self, seqs: list[list[int]]) -> list[float]:
+    def _score_seqs(self, seqs: list[list[int]], cache: DocumentCache | None = None) -> list[float]:
         need = self.order - 1
         flat: list[int] = []
         targets: list[int] = []
@@ -338,6 +341,8 @@ class CharLM:
         if not targets:
             return [0.0] * len(seqs)
         lp = self.logprobs(np.asarray(flat, dtype=np.int64), np.asarray(targets, dtype=np.int64))
+        if cache is not None:
+            lp = cache.mix(lp, flat, targets)
         bounds = np.cumsum([0, *counts])
         totals = np.concatenate(([0.0], np.cumsum(lp)))
         return [float(x) for x in totals[bounds[1:]] - totals[bounds[:-1]]]
@@ -353,6 +358,69 @@ class CharLM:
         if len(seq) <= need:
             return np.zeros(0)
         return self.logprobs(np.asarray(seq, dtype=np.int64), np.arange(need, len(seq), dtype=np.int64))
+
+
+class DocumentCache:
+    """What one document says: its own character bigrams and trigrams, as a second model.
+
+    A name or a phrase a document uses once it usually uses again (苏宁小店, 主办人,
+    身家65亿 next to 800亿). Mixed into the LM's probabilities with weight ``weight``
+    (a cache model, Kuhn and De Mori 1990), it makes the document's own habits count
+    where the LM, trained on other text, hesitates between look-alike guesses.
+    """
+
+    def __init__(self, lm: CharLM, text: str, weight: float = 0.2) -> None:
+        self.weight = weight
+        self._bigrams: dict[tuple[int, int], int] = {}
+        self._trigrams: dict[tuple[int, int, int], int] = {}
+        self._unigrams: dict[int, int] = {}
+        bigrams, trigrams, unigrams = self._bigrams, self._trigrams, self._unigrams
+        for line in text.split("\n"):
+            ids = [BOUNDARY, BOUNDARY, *lm.ids(line), BOUNDARY]
+            for a, b, c in zip(ids, ids[1:], ids[2:], strict=False):
+                trigrams[a, b, c] = trigrams.get((a, b, c), 0) + 1
+                bigrams[b, c] = bigrams.get((b, c), 0) + 1
+                unigrams[b] = unigrams.get(b, 0) + 1
+
+    def update(self, lm: CharLM, left: str, middle: str, right: str, sign: int) -> None:
+        """Add (``sign`` 1) or take out (-1) the n-grams that touch ``middle`` between ``left`` and ``right``.
+
+        Taking a guess out before it is weighed again keeps it from voting for itself.
+        """
+        before = lm.ids(left)[-2:]
+        if len(before) < 2 and (not left or left.startswith("\n")):
+            before = [BOUNDARY] * (2 - len(before)) + before
+        inner = lm.ids(middle)
+        after = lm.ids(right)
+        if BOUNDARY in after:
+            after = after[: after.index(BOUNDARY) + 1]
+        ids = [*before, *inner, *after[:2]]
+        first = len(before)
+        last = first + len(inner)
+        for j in range(max(2, first), min(len(ids), last + 2)):
+            a, b, c = ids[j - 2], ids[j - 1], ids[j]
+            self._trigrams[a, b, c] = self._trigrams.get((a, b, c), 0) + sign
+            self._bigrams[b, c] = self._bigrams.get((b, c), 0) + sign
+            self._unigrams[b] = self._unigrams.get(b, 0) + sign
+
+    def prob(self, a: int, b: int, c: int) -> float:
+        """P(c | a b) in the document: trigram and bigram relative frequencies, mixed."""
+        n_b = self._unigrams.get(b, 0)
+        if not n_b:
+            return 0.0
+        p2 = self._bigrams.get((b, c), 0) / n_b
+        n_ab = self._bigrams.get((a, b), 0)
+        if not n_ab:
+            return p2
+        return 0.7 * self._trigrams.get((a, b, c), 0) / n_ab + 0.3 * p2
+
+    def mix(self, lp: FloatArray, flat: Sequence[int], targets: Sequence[int]) -> FloatArray:
+        """``log((1 - w) * P_lm + w * P_doc)`` for each target symbol."""
+        doc = np.fromiter(
+            (self.prob(flat[j - 2], flat[j - 1], flat[j]) for j in targets), dtype=np.float64, count=len(targets)
+        )
+        mixed: FloatArray = np.log((1.0 - self.weight) * np.exp(lp) + self.weight * doc)
+        return mixed
 
 
 @lru_cache(maxsize=1)

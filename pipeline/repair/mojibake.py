@@ -20,6 +20,7 @@ How a run is repaired:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -47,7 +48,7 @@ from pipeline.repair.codecs import (
     step_unit,
     unit_bytes,
 )
-from pipeline.repair.lm import CharLM, left_context, right_context
+from pipeline.repair.lm import CharLM, DocumentCache, left_context, right_context
 from pipeline.repair.t2s import Simplifier, to_simplified
 
 
@@ -105,6 +106,7 @@ WINDOW = 16  # characters of context on each side of a detected spot
 GIBBERISH_LOGPROB = -7.0  # nats per symbol: clean news reads at about -3.2, mojibake below -8
 GIBBERISH_MIN_SYMBOLS = 4
 LOCAL_GIBBERISH_LOGPROB = -9.0  # nats per symbol around a run of rare characters (clean names: above -8.5)
+BRACKET_PENALTY = 8.0  # nats per bracket left without its partner on the line, when a guess is a bracket
 DOCUMENT_EVIDENCE = 30.0  # nats of repairs by one mechanism that make it the text's known damage
 RARE_COUNT = 50  # a hanzi seen fewer times in training is rare (names, and misread bytes)
 SWITCH_PENALTY = 6.0  # nats per switch between kept and repaired text
@@ -130,6 +132,17 @@ class Region:
     gain: float
     holes: int
     pieces: tuple[tuple[int, int, str], ...] = ()  # the changed blocks: (start, end, original)
+    # Blocks that hold a guessed lost byte: (start, end, the guesses that explain it, best first).
+    choices: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """The bytes of a span with its lost bytes guessed, and the other guesses of each group."""
+
+    values: list[bytes]
+    # (unit indices of a group of lost bytes, its fills that explain what we see, the chosen first)
+    groups: list[tuple[tuple[int, ...], list[tuple[bytes, ...]]]]
 
 
 def _char_ranges(chars: Sequence[str]) -> str:
@@ -434,7 +447,7 @@ class Repairer:
             for start, end in self._suspect_lines(text, chosen):
                 found.extend(self._window_regions(text, start, end, mech, protected, relaxed=True))
             chosen = _non_overlapping(found)
-        return chosen
+        return self._rescore_choices(text, chosen)
 
     def _established(self, chosen: Sequence[Region]) -> list[Mechanism]:
         """Mechanisms whose repairs in this text add up to :data:`DOCUMENT_EVIDENCE` nats."""
@@ -522,7 +535,7 @@ class Repairer:
 
     def _fill_holes(
         self, window: str, units: list[Unit], s: int, e: int, mech: Mechanism, after_window: str = ""
-    ) -> list[bytes] | int | None:
+    ) -> Fill | int | None:
         """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None.
 
         Groups of adjacent lost bytes are filled from left to right, each ranked by
@@ -533,7 +546,7 @@ class Repairer:
         filled: list[bytes | None] = [u if isinstance(u, bytes) else None for u in units[s:e]]
         holes = [k for k in range(s, e) if isinstance(units[k], int)]
         if not holes:
-            return [b for b in filled if b is not None]
+            return Fill([b for b in filled if b is not None], [])
         if mech.layers > 1:
             return holes[0]
         groups: list[list[int]] = []
@@ -559,7 +572,11 @@ class Repairer:
                 filled[k - s] = value
         if len(groups) > 1:
             self._refine_fills(window, filled, s, e, groups, ranked, mech, after_window)
-        return [b if b is not None else b"?" for b in filled]
+        alternatives: list[tuple[tuple[int, ...], list[tuple[bytes, ...]]]] = []
+        for group, choices in zip(groups, ranked, strict=True):
+            current = tuple(filled[k - s] or b"?" for k in group)
+            alternatives.append((tuple(group), [current, *(c for c in choices if c != current)]))
+        return Fill([b if b is not None else b"?" for b in filled], alternatives)
 
     def _refine_fills(
         self,
@@ -793,13 +810,14 @@ class Repairer:
         text: str,
         offset: int,
         window: str,
-        filled: list[bytes],
+        fill: Fill,
         s: int,
         e: int,
         mech: Mechanism,
         units: list[Unit],
         relaxed: bool = False,
     ) -> list[Region]:
+        filled = fill.values
         data = b"".join(filled)
         chars = parse_chars(data, mech.original)
         blocks = make_blocks([len(p) for p in filled], chars, s)
@@ -815,6 +833,7 @@ class Repairer:
             # Undoing damage that is not there never turns a rare character into a
             # common one; no region of this span can pass the judge (a quick exit).
             return []
+        alternatives = self._block_alternatives(blocks, fill, s, mech) if fill.groups else {}
         keep_s = self._score_space(keep)
         conv_s = self._score_space(conv)
         left = self._simplified(left_context(text, offset + s))
@@ -831,8 +850,9 @@ class Repairer:
             while j < n and choice[j]:
                 j += 1
             region = self._judge(
-                text, offset, window, blocks[i:j], keep_s[i:j], conv_s[i:j], filled, s, units, mech, relaxed
-            )
+                text, offset, window, blocks[i:j], keep_s[i:j], conv_s[i:j], filled, s, units, mech, relaxed,
+                alternatives,
+            )  # fmt: skip
             if region is not None:
                 regions.append(region)
             else:
@@ -847,7 +867,7 @@ class Repairer:
                         if k > start and (start, k) != (i, j):
                             piece = self._judge(
                                 text, offset, window, blocks[start:k], keep_s[start:k], conv_s[start:k],
-                                filled, s, units, mech, relaxed,
+                                filled, s, units, mech, relaxed, alternatives,
                             )  # fmt: skip
                             if piece is not None:
                                 regions.append(piece)
@@ -901,6 +921,103 @@ class Repairer:
             first = mid_to_block[pending_start]
             out.append(Block(group[first].obs_start, group[-1].obs_end, None))
         return out
+
+    @staticmethod
+    def _block_alternatives(blocks: list[Block], fill: Fill, s: int, mech: Mechanism) -> dict[int, tuple[str, ...]]:
+        """For each block that holds one group of guessed bytes: its text under each guess, chosen first.
+
+        Only guesses that keep the block's length in characters are offered, so that
+        a later choice among them (:meth:`Repairer._rescore_choices`) changes no offsets.
+        """
+        out: dict[int, tuple[str, ...]] = {}
+        if mech.layers > 1:
+            return out
+        for group, combos in fill.groups:
+            block = next((b for b in blocks if b.obs_start <= group[0] and group[-1] < b.obs_end), None)
+            if block is None or block.original is None or len(combos) < 2:
+                continue
+            texts: list[str] = []
+            for combo in combos:
+                values = list(fill.values)
+                for k, value in zip(group, combo, strict=True):
+                    values[k - s] = value
+                decoded = decode_strict(b"".join(values[block.obs_start - s : block.obs_end - s]), mech.original)
+                if decoded is not None and len(decoded) == len(block.original) and decoded not in texts:
+                    texts.append(decoded)
+            if texts and texts[0] == block.original:
+                out[block.obs_start] = tuple(texts)
+        return out
+
+    def _rescore_choices(self, text: str, chosen: list[Region]) -> list[Region]:
+        """Choose every guessed lost byte again, in the repaired text, with the document as a second model.
+
+        The first guesses were made one window at a time, in damaged surroundings; now
+        the whole text is repaired, each guess is weighed with both neighbours whole
+        and with what the document says elsewhere (:class:`DocumentCache`; the guess
+        being weighed is taken out of it first, so that it does not vote for itself).
+        """
+        if not any(r.choices for r in chosen):
+            return chosen
+        pieces = sorted((p for r in chosen for p in (r.pieces or ((r.start, r.end, r.replacement),))))
+        parts: list[str] = []
+        where: dict[int, int] = {}  # raw start of a piece -> its start in the repaired text
+        pos = size = 0
+        for start, end, original in pieces:
+            parts.append(text[pos:start])
+            size += start - pos
+            where[start] = size
+            parts.append(original)
+            size += len(original)
+            pos = end
+        parts.append(text[pos:])
+        repaired = list(self._simplified_document("".join(parts)))
+        cache = DocumentCache(self.lm, "".join(repaired))
+        out: list[Region] = []
+        for r in chosen:
+            if not r.choices:
+                out.append(r)
+                continue
+            decided: dict[int, str] = {}
+            for start, _end, options in r.choices:
+                at = where.get(start)
+                if at is None:
+                    continue
+                width = len(options[0])
+                current = "".join(repaired)
+                left = left_context(current, at)
+                right = right_context(current, at + width)
+                now = current[at : at + width]
+                cache.update(self.lm, left, now, right, -1)
+                simple = [self._simplified(o) for o in options]
+                scores = self.lm.score_many(simple, left, right, cache=cache)
+                if any(_BRACKETS.search(o) for o in options):
+                    line_start = current.rfind("\n", 0, at) + 1
+                    line_end = current.find("\n", at + width)
+                    line_end = len(current) if line_end < 0 else line_end
+                    head, tail = current[line_start:at], current[at + width : line_end]
+                    scores = [
+                        sc - BRACKET_PENALTY * _unmatched_brackets(head + o + tail)
+                        for sc, o in zip(scores, simple, strict=True)
+                    ]
+                best = max(range(len(options)), key=lambda i: scores[i])
+                cache.update(self.lm, left, simple[best], right, 1)
+                if best:
+                    decided[start] = options[best]
+                    repaired[at : at + width] = simple[best]
+            if not decided:
+                out.append(r)
+                continue
+            new_pieces = tuple((a, b, decided.get(a, o)) for a, b, o in r.pieces)
+            replacement = r.replacement
+            if not r.pieces:
+                replacement = decided.get(r.start, r.replacement)
+            out.append(dataclasses.replace(r, pieces=new_pieces, replacement=replacement))
+        return out
+
+    def _simplified_document(self, text: str) -> str:
+        """``text`` in Simplified characters where that keeps its length (OpenCC alone: fast)."""
+        simple = to_simplified(text)
+        return simple if len(simple) == len(text) else text
 
     def _rare_count(self, text: str) -> int:
         """How many rare characters (see :meth:`Detector.is_rare`) ``text`` holds."""
@@ -1021,6 +1138,7 @@ class Repairer:
         units: list[Unit],
         mech: Mechanism,
         relaxed: bool = False,
+        alternatives: dict[int, tuple[str, ...]] | None = None,
     ) -> Region | None:
         """Accept a repaired region only with enough gain and evidence, and if it explains the text."""
         obs_start, obs_end = blocks[0].obs_start, blocks[-1].obs_end
@@ -1077,6 +1195,11 @@ class Repairer:
             for b in blocks
             if b.original is not None and b.original != window[b.obs_start : b.obs_end]
         )
+        choices = tuple(
+            (offset + b.obs_start, offset + b.obs_end, alternatives[b.obs_start])
+            for b in blocks
+            if alternatives and len(alternatives.get(b.obs_start, ())) > 1
+        )
         return Region(
             abs_start + head,
             abs_end - tail,
@@ -1085,7 +1208,34 @@ class Repairer:
             gain,
             holes,
             pieces,
+            choices,
         )
+
+
+_PAIRS = {"（": "）", "【": "】", "《": "》", "〈": "〉", "「": "」", "『": "』", "〔": "〕", "［": "］", "｛": "｝", "“": "”"}
+_CLOSING = {close: open_ for open_, close in _PAIRS.items()}
+_BRACKETS = re.compile("[" + re.escape("".join(_PAIRS) + "".join(_CLOSING)) + "]")
+
+
+def _unmatched_brackets(line: str) -> int:
+    """How many brackets of ``line`` have no partner (（…） 【…】 《…》 “…” ...)."""
+    stack: list[str] = []
+    unmatched = 0
+    for m in _BRACKETS.finditer(line):
+        ch = m.group()
+        if ch in _PAIRS:
+            stack.append(ch)
+        elif stack and stack[-1] == _CLOSING[ch]:
+            stack.pop()
+        elif _CLOSING[ch] in stack:
+            # Close the nearest matching bracket; the ones opened since stay unmatched.
+            while stack[-1] != _CLOSING[ch]:
+                stack.pop()
+                unmatched += 1
+            stack.pop()
+        else:
+            unmatched += 1
+    return unmatched + len(stack)
 
 
 def _control(ch: str, latin: bool) -> bool:

@@ -107,6 +107,10 @@ GIBBERISH_LOGPROB = -7.0  # nats per symbol: clean news reads at about -3.2, moj
 GIBBERISH_MIN_SYMBOLS = 4
 LOCAL_GIBBERISH_LOGPROB = -9.0  # nats per symbol around a run of rare characters (clean names: above -8.5)
 BRACKET_PENALTY = 8.0  # nats per bracket left without its partner on the line, when a guess is a bracket
+# How much evidence a region needs: alone; in a text that shows the same damage
+# elsewhere; in a text misread from end to end (most of it repaired this way).
+STRICT, DOCUMENT, EVERYWHERE = 0, 1, 2
+EVERYWHERE_SHARE = 0.6  # share of the non-ASCII characters repaired by one mechanism
 DOCUMENT_EVIDENCE = 30.0  # nats of repairs by one mechanism that make it the text's known damage
 RARE_COUNT = 50  # a hanzi seen fewer times in training is rare (names, and misread bytes)
 SWITCH_PENALTY = 6.0  # nats per switch between kept and repaired text
@@ -444,10 +448,31 @@ class Repairer:
         # characters is hard to judge alone, easy once the document is known to be
         # misread that way.
         for mech in self._established(chosen):
-            for start, end in self._suspect_lines(text, chosen):
-                found.extend(self._window_regions(text, start, end, mech, protected, relaxed=True))
+            if self._everywhere(text, chosen, mech):
+                # The whole text was misread this way: every line is read again, and
+                # keeping a piece as it is now needs the evidence (杨 misread is 法,
+                # and 法律师表示 reads well, but not in a text misread from end to end).
+                lines = [(m.start(), m.end()) for m in _NON_ASCII_LINE.finditer(text)]
+                again: list[Region] = []
+                for start, end in lines:
+                    again.extend(self._window_regions(text, start, end, mech, protected, relaxed=EVERYWHERE))
+                # The second reading is the better one where they overlap.
+                found = [*again, *(r for r in chosen if all(r.end <= a.start or r.start >= a.end for a in again))]
+            else:
+                for start, end in self._suspect_lines(text, chosen):
+                    found.extend(self._window_regions(text, start, end, mech, protected, relaxed=DOCUMENT))
             chosen = _non_overlapping(found)
         return self._rescore_choices(text, chosen)
+
+    def _everywhere(self, text: str, chosen: Sequence[Region], mech: Mechanism) -> bool:
+        """True when ``mech``'s repairs cover most of the text's non-ASCII characters."""
+        non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+        covered = sum(
+            len(text[r.start : r.end]) - len(text[r.start : r.end].encode("ascii", "ignore"))
+            for r in chosen
+            if r.mechanism == mech.name
+        )
+        return non_ascii > 0 and covered >= EVERYWHERE_SHARE * non_ascii
 
     def _established(self, chosen: Sequence[Region]) -> list[Mechanism]:
         """Mechanisms whose repairs in this text add up to :data:`DOCUMENT_EVIDENCE` nats."""
@@ -498,7 +523,7 @@ class Repairer:
         end: int,
         mech: Mechanism,
         protected: list[tuple[int, int]],
-        relaxed: bool = False,
+        relaxed: int = STRICT,
     ) -> list[Region]:
         window = text[start:end]
         # What follows the window (a line break is the end of a sentence to the LM).
@@ -815,7 +840,7 @@ class Repairer:
         e: int,
         mech: Mechanism,
         units: list[Unit],
-        relaxed: bool = False,
+        relaxed: int = STRICT,
     ) -> list[Region]:
         filled = fill.values
         data = b"".join(filled)
@@ -838,7 +863,7 @@ class Repairer:
         conv_s = self._score_space(conv)
         left = self._simplified(left_context(text, offset + s))
         right = self._simplified(right_context(text, offset + e))
-        choice = self._viterbi(keep_s, conv_s, left, right)
+        choice = self._viterbi(keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
         regions: list[Region] = []
         i = 0
         n = len(blocks)
@@ -1039,8 +1064,13 @@ class Repairer:
             pos += len(t)
         return out
 
-    def _viterbi(self, keep: list[str | None], conv: list[str | None], left: str, right: str) -> list[bool]:
+    def _viterbi(
+        self, keep: list[str | None], conv: list[str | None], left: str, right: str, convert_first: bool = False
+    ) -> list[bool]:
         """Keep (False) or convert (True) per block, by LM score with a penalty per switch.
+
+        The text around is taken as kept (a switch into the repair and one out of it
+        are paid), or with ``convert_first`` as damaged too (keeping a piece pays).
 
         Each block is scored after the text as it reads when the blocks before it
         are all kept, or all converted (switches are rare and penalised, so the
@@ -1062,7 +1092,8 @@ class Repairer:
                 items.append((tails[prev][i], conv[i] or ""))
         items.extend((runs[state][-HISTORY:], right) for state in (False, True))
         scores = self.lm.score_items(items)
-        best: dict[bool, float] = {False: 0.0, True: -math.inf}
+        outside = convert_first
+        best: dict[bool, float] = {outside: 0.0, not outside: -SWITCH_PENALTY}
         back: list[dict[bool, bool]] = []
         for i in range(n):
             new: dict[bool, float] = {}
@@ -1079,7 +1110,7 @@ class Repairer:
                 new[cur], links[cur] = max(options)
             best = new
             back.append(links)
-        finals = {state: best[state] + scores[4 * n + state] - (SWITCH_PENALTY if state else 0.0) for state in best}
+        finals = {state: best[state] + scores[4 * n + state] - (SWITCH_PENALTY if state != outside else 0.0) for state in best}
         state = max(finals, key=lambda st: finals[st])
         path: list[bool] = []
         for links in reversed(back):
@@ -1093,7 +1124,7 @@ class Repairer:
         mech: Mechanism,
         ratio: bool = True,
         keep_rate: float | None = None,
-        relaxed: bool = False,
+        relaxed: int = STRICT,
     ) -> bool:
         """Enough odd or rare characters (lost bytes do not count) to call ``observed`` damaged.
 
@@ -1137,7 +1168,7 @@ class Repairer:
         s: int,
         units: list[Unit],
         mech: Mechanism,
-        relaxed: bool = False,
+        relaxed: int = STRICT,
         alternatives: dict[int, tuple[str, ...]] | None = None,
     ) -> Region | None:
         """Accept a repaired region only with enough gain and evidence, and if it explains the text."""
@@ -1157,7 +1188,7 @@ class Repairer:
             # Latin-1 letters that happen to form valid multi-byte UTF-8 are rare in
             # real text (ftfy's insight): each such character is evidence of its own.
             gain += UTF8_PATTERN_BONUS * sum(1 for b in blocks for ch in b.original or "" if ord(ch) >= 0x800)
-        if gain < MIN_GAIN:
+        if gain < (-2 * SWITCH_PENALTY if relaxed == EVERYWHERE else MIN_GAIN):
             return None
         keep_rate = kept / max(1, len(self.lm.ids(keep_text + right)))
         if not self._enough_evidence(observed, mech, keep_rate=keep_rate, relaxed=relaxed) or _foreign_word(observed):
@@ -1260,6 +1291,7 @@ def _non_overlapping(found: Sequence[Region]) -> list[Region]:
 
 
 _LOST_MARK = re.compile(r"[\ufffd?]")
+_NON_ASCII_LINE = re.compile(r"[^\n]*[^\x00-\x7f][^\n]*")
 
 
 @lru_cache(maxsize=64)

@@ -55,6 +55,14 @@ class ErrorCode(Enum):
     # Output (E5xx).
     E501 = "unknown output format {fmt!r} (known: {known})"
     E502 = "could not write {path}: {detail}"
+    E503 = "output folder {path} is in use by another run ({detail}); wait for it or pick another --out"
+    E504 = "state database {path} cannot be used: {detail}"
+    E505 = "worker {worker} built another pipeline (fingerprint {got}, driver {expected}): same code and rules needed"
+    E506 = "the Dask engine needs dask.distributed: pip install 'zhpipe[dask]' ({detail})"
+    E507 = "cannot reach the Dask scheduler at {address}: {detail}"
+    E508 = "bad option {option}: {detail}"
+    E509 = "worker processes died {count} times in a row before finishing any work (see their stderr above)"
+    E510 = "a worker failed on {part}: {detail}"
 
     def message(self, **kwargs: object) -> str:
         """Return ``"[Exxx] message"`` with the placeholders filled."""
@@ -68,6 +76,14 @@ class PipelineError(Exception):
         self.code = code
         self.details = kwargs
         super().__init__(code.message(**kwargs))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors raised in worker processes travel back pickled; rebuild them from code and details.
+        return (_rebuild, (type(self), self.code.name, self.details))
+
+
+def _rebuild(cls: type[PipelineError], name: str, details: dict[str, object]) -> PipelineError:
+    return cls(ErrorCode[name], **details)
 
 
 class InputError(PipelineError):

@@ -316,7 +316,9 @@ class PinyinRepairer:
                     leads = tuple(lead for lead, by in by_lead.items() if syllable in by)
                     if leads:
                         prior = {
-                            lead: max(site.prior(_gbk_char(bytes((lead, t))) or "", syllable) for t in by_lead[lead][syllable])
+                            lead: max(
+                                site.prior(_gbk_char(bytes((lead, t))) or "", syllable) for t in by_lead[lead][syllable]
+                            )
                             for lead in leads
                         }
                         items.extend((0x80, _Slot(leads, prior=prior)))
@@ -479,9 +481,7 @@ class PinyinRepairer:
         slots = [k for k in slots if k not in stream.after_drop or not stream.after_drop[k][1]]
         moved = {shift[k]: v for k, v in alternatives.items()}
         lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items()}
-        data = self._restore_dropped(
-            data, _Stream(list(data), origin, lead_dropped), [shift[k] for k in slots], moved
-        )
+        data = self._restore_dropped(data, _Stream(list(data), origin, lead_dropped), [shift[k] for k in slots], moved)
         return self._decode(data)
 
     @staticmethod
@@ -562,9 +562,7 @@ class PinyinRepairer:
                 where = [w + 2 if w > pos else w for w in where]
         return data, origin, where
 
-    def _restore_question_marks(
-        self, data: bytes, origin: list[int], line: str
-    ) -> tuple[bytes, list[int], list[int]]:
+    def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int], list[int]]:
         r"""Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
 
         Out of step, the decoder pairs a character's last byte with the ASCII byte
@@ -716,7 +714,6 @@ class PinyinRepairer:
     @staticmethod
     def _decode(data: bytes) -> str:
         return data.decode("gbk", errors="replace")
-
 
 
 # ASCII characters a converter's out-of-step decoder swallows most often.

@@ -885,9 +885,7 @@ class Repairer:
                 # pieces between the blocks that hold lost bytes on their own.
                 start = i
                 for k in range(i, j + 1):
-                    has_hole = k < j and any(
-                        is_hole(units[u]) for u in range(blocks[k].obs_start, blocks[k].obs_end)
-                    )
+                    has_hole = k < j and any(is_hole(units[u]) for u in range(blocks[k].obs_start, blocks[k].obs_end))
                     if k == j or has_hole:
                         if k > start and (start, k) != (i, j):
                             piece = self._judge(
@@ -983,7 +981,7 @@ class Repairer:
         """
         if not any(r.choices for r in chosen):
             return chosen
-        pieces = sorted((p for r in chosen for p in (r.pieces or ((r.start, r.end, r.replacement),))))
+        pieces = sorted(p for r in chosen for p in (r.pieces or ((r.start, r.end, r.replacement),)))
         parts: list[str] = []
         where: dict[int, int] = {}  # raw start of a piece -> its start in the repaired text
         pos = size = 0
@@ -1110,7 +1108,9 @@ class Repairer:
                 new[cur], links[cur] = max(options)
             best = new
             back.append(links)
-        finals = {state: best[state] + scores[4 * n + state] - (SWITCH_PENALTY if state != outside else 0.0) for state in best}
+        finals = {
+            state: best[state] + scores[4 * n + state] - (SWITCH_PENALTY if state != outside else 0.0) for state in best
+        }
         state = max(finals, key=lambda st: finals[st])
         path: list[bool] = []
         for links in reversed(back):
@@ -1206,9 +1206,7 @@ class Repairer:
             # be backed by two odd characters, or by one and a second lost byte that the
             # same damage explains (浜�2020骞�9鏈�17鏃� is 于2020年9月17日), or by three.
             odd = sum(1 for ch in observed if ch not in "\ufffd?" and self.detector.is_odd(ch))
-            with_holes = sum(
-                1 for b in blocks if any(is_hole(units[u]) for u in range(b.obs_start, b.obs_end))
-            )
+            with_holes = sum(1 for b in blocks if any(is_hole(units[u]) for u in range(b.obs_start, b.obs_end)))
             if odd < 2 and not (odd == 1 and with_holes >= 2) and with_holes < 3:
                 return None
         # Report only what changed: drop the unchanged characters at both ends.
@@ -1243,7 +1241,18 @@ class Repairer:
         )
 
 
-_PAIRS = {"（": "）", "【": "】", "《": "》", "〈": "〉", "「": "」", "『": "』", "〔": "〕", "［": "］", "｛": "｝", "“": "”"}
+_PAIRS = {
+    "（": "）",
+    "【": "】",
+    "《": "》",
+    "〈": "〉",
+    "「": "」",
+    "『": "』",
+    "〔": "〕",
+    "［": "］",
+    "｛": "｝",
+    "“": "”",
+}
 _CLOSING = {close: open_ for open_, close in _PAIRS.items()}
 _BRACKETS = re.compile("[" + re.escape("".join(_PAIRS) + "".join(_CLOSING)) + "]")
 

@@ -64,6 +64,8 @@ GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
 OUT_OF_STEP_REACH = 8  # stream bytes after a straddle within which the decoder may still be out of step
 SLOT_ALTERNATIVES = 6  # hidden-byte values weighed again with the dropped pairs after them
+DROP_SHORTLIST = 64  # dropped pairs tried again with a straddle's runner-up hidden bytes ...
+NEAR_SLOT = 4  # ... besides every pair this close to it
 FREQUENCY_PRIOR = 0.5  # nats per unit of log frequency of a straddle owner not seen in the text
 SITE_PRIOR = 8.0  # nats for a straddle owner that the text annotates elsewhere
 INVALID_PENALTY = 15.0  # nats per byte pair that decodes to no character
@@ -628,9 +630,15 @@ class PinyinRepairer:
                 continue
             choices = (alternatives or {}).get(slot) or [(data[slot], 0.0)]
             best: tuple[float, bytes] | None = None
+            # Away from the slot, the likeliest pairs hardly depend on the hidden byte:
+            # the runner-up values are tried there with the best pairs of the first
+            # value only (fast), and with every pair next to the slot.
+            shortlist: set[tuple[int, int, int]] | None = None
             for value, prior in choices:
                 trial = data[:slot] + bytes((value,)) + data[slot + 1 :]
-                fixed, score = self._best_drop(trial, stretch, stream.lead_dropped)
+                fixed, score, ranked = self._best_drop(trial, stretch, stream.lead_dropped, shortlist, slot + NEAR_SLOT)
+                if shortlist is None:
+                    shortlist = set(ranked[:DROP_SHORTLIST])
                 if best is None or score + prior > best[0]:
                     best = (score + prior, fixed)
             if best is not None:
@@ -667,15 +675,21 @@ class PinyinRepairer:
         return out
 
     def _best_drop(
-        self, data: bytes, positions: list[int], lead_dropped: dict[int, str] | None = None
-    ) -> tuple[bytes, float]:
-        """``data`` with the likeliest dropped pair put back (or none), and its score.
+        self,
+        data: bytes,
+        positions: list[int],
+        lead_dropped: dict[int, str] | None = None,
+        only: set[tuple[int, int, int]] | None = None,
+        all_until: int = -1,
+    ) -> tuple[bytes, float, list[tuple[int, int, int]]]:
+        """``data`` with the likeliest dropped pair put back (or none), its score, and the pairs tried, best first.
 
         Every candidate is scored on the same stretch of bytes, so that the scores of
         different hidden bytes (see :meth:`_restore_dropped`) compare too. Where an
         annotation showed that a character's lead went with a dropped pair
         (``lead_dropped``), only pairs ending in such a lead are tried there, and one
-        must be put back.
+        must be put back. ``only`` limits the pairs tried (``(position, trail, lead)``)
+        at positions after ``all_until``.
         """
         required = {p: syllable for p, syllable in (lead_dropped or {}).items() if p in positions}
         window_start = 0
@@ -686,10 +700,13 @@ class PinyinRepairer:
         window_end = min(len(data), positions[-1] + 12)
         base_text = self._decode(data[window_start:window_end])
         candidates: list[bytes] = []
+        keys: list[tuple[int, int, int]] = []
         texts: list[str] = []
         for pos in positions:
             syllable = required.get(pos)
             for t, lead in _dropped_pairs():
+                if only is not None and pos > all_until and (pos, t, lead) not in only:
+                    continue
                 trial = data[:pos] + bytes((t, lead)) + data[pos:]
                 # Both characters the pair completes must be real ones.
                 if pos < 1 or _gbk_char(trial[pos - 1 : pos + 1]) is None:
@@ -699,17 +716,20 @@ class PinyinRepairer:
                 if syllable is not None and not is_reading(_gbk_char(trial[pos + 1 : pos + 3]) or "", syllable):
                     continue
                 candidates.append(trial)
+                keys.append((pos, t, lead))
                 texts.append(self._decode(trial[window_start : window_end + 2]))
         # Without a pair the stretch is two bytes shorter: it is scored with the two
         # bytes that follow it instead, so that every candidate covers the same text.
         base_text = self._decode(data[window_start : window_end + 2])
         scores = self._scores([base_text, *texts])
         if not candidates:
-            return data, scores[0]
-        best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+            return data, scores[0], []
+        order = sorted(range(len(candidates)), key=lambda i: -scores[i + 1])
+        ranked = [keys[i] for i in order]
+        best = order[0]
         if required or scores[best + 1] - scores[0] >= DROP_MARGIN:
-            return candidates[best], scores[best + 1] - DROP_MARGIN
-        return data, scores[0]
+            return candidates[best], scores[best + 1] - DROP_MARGIN, ranked
+        return data, scores[0], ranked
 
     @staticmethod
     def _decode(data: bytes) -> str:

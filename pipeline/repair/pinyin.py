@@ -387,6 +387,23 @@ class PinyinRepairer:
                         origin.append(i)
                         i = m.end()
                         continue
+                if m is not None and isinstance(prev, _Slot) and before == ")":
+                    # "py)" right after a straddle (的?nán)xī)也 is 的消息也: 南 straddled
+                    # 的|消; out of step, the decoder dropped 消's trail with 息's lead,
+                    # then 息's trail with the "(" (both user-defined pairs). The
+                    # annotated character's trail is one that pairs with "(" so.
+                    by_lead = by_lead or _gbk_by_lead()
+                    syllable = normalize_syllable(m.group("py"))
+                    trails = tuple(
+                        sorted({t for by in by_lead.values() for t in by.get(syllable, ()) if 0xA1 <= t <= 0xA7})
+                    )
+                    if trails:
+                        after_drop[len(items)] = (syllable, True)
+                        # Chained: the straddle's byte is chosen again with the dropped bytes.
+                        items.append(_Slot(trails, len(items) - 1))
+                        origin.append(i)
+                        i = m.end()
+                        continue
             if ch in "(（":
                 byte_m = _BYTE_ANNOTATION.match(line.replace("（", "(").replace("）", ")"), i)
                 if byte_m is not None and len(items) >= 2 and all(isinstance(x, int) for x in items[-2:]):
@@ -538,6 +555,10 @@ class PinyinRepairer:
                 head = data[: pos - 1] + bytes((prev,))
                 for lead, by in by_lead.items():
                     trails = by.get(syllable)
+                    if trails and certain and isinstance(slot, _Slot):
+                        # A certain drop's slot holds every trail the reading allows (fewer
+                        # where the "(" went with the trail).
+                        trails = tuple(t for t in trails if t in slot.values)
                     if not trails:
                         continue
                     for c in _drop_trails(lead):

@@ -572,11 +572,11 @@ class PinyinRepairer:
                 continue
             start = _char_start_before(data, max(0, pos - 12))
             end = min(len(data), pos + 14)
-            texts = [self._decode(c[start : end + 2]) for c in candidates]
+            texts = [self._window_text(c, start, end + 2) for c in candidates]
             base_prior = first.get(data[pos - 1], 0.0)
             if site is not None and isinstance(slot, _Slot):
                 base_prior += site.prior(_gbk_char(data[pos - 1 : pos + 1]) or "", syllable)
-            scores = self._scores([self._decode(data[start : end + 2]), *texts])
+            scores = self._scores([self._window_text(data, start, end + 2), *texts])
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
             if certain or scores[best + 1] - scores[0] >= DROP_MARGIN:
@@ -618,8 +618,11 @@ class PinyinRepairer:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)
                     start = _char_start_before(data, lo)
-                    texts = [self._decode(data[start:pos] + c + data[pos + 2 : hi]) for c in candidates]
-                    base = self._decode(data[start:hi])
+                    texts = [
+                        self._window_text(data[start:pos] + c + data[pos + 2 : hi + 1], 0, hi - 2 - start + len(c))
+                        for c in candidates
+                    ]
+                    base = self._window_text(data, start, hi)
                     scores = self._scores([base, *texts])
                     best = max(range(len(candidates)), key=lambda i: scores[i + 1])
                     if scores[best + 1] > scores[0]:
@@ -719,7 +722,6 @@ class PinyinRepairer:
             window_start = pos
             pos += 2 if data[pos] >= 0x81 else 1
         window_end = min(len(data), positions[-1] + 12)
-        base_text = self._decode(data[window_start:window_end])
         candidates: list[bytes] = []
         keys: list[tuple[int, int, int]] = []
         texts: list[str] = []
@@ -738,10 +740,10 @@ class PinyinRepairer:
                     continue
                 candidates.append(trial)
                 keys.append((pos, t, lead))
-                texts.append(self._decode(trial[window_start : window_end + 2]))
+                texts.append(self._window_text(trial, window_start, window_end + 2))
         # Without a pair the stretch is two bytes shorter: it is scored with the two
         # bytes that follow it instead, so that every candidate covers the same text.
-        base_text = self._decode(data[window_start : window_end + 2])
+        base_text = self._window_text(data, window_start, window_end + 2)
         scores = self._scores([base_text, *texts])
         if not candidates:
             return data, scores[0], []
@@ -755,6 +757,20 @@ class PinyinRepairer:
     @staticmethod
     def _decode(data: bytes) -> str:
         return data.decode("gbk", errors="replace")
+
+    @staticmethod
+    def _window_text(data: bytes, start: int, end: int) -> str:
+        """``data[start:end]`` decoded, ``end`` moved on a byte where it would cut a character in two.
+
+        Candidates scored side by side are cut at different places in their
+        characters; a half character at the end decodes to U+FFFD, which costs
+        :data:`INVALID_PENALTY`, so an uneven cut would decide between them.
+        """
+        end = min(end, len(data))
+        pos = start
+        while pos < end:
+            pos += 2 if data[pos] >= 0x81 else 1
+        return data[start : min(pos, len(data))].decode("gbk", errors="replace")
 
 
 # ASCII characters a converter's out-of-step decoder swallows most often.

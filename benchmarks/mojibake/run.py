@@ -40,6 +40,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import regex
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,7 @@ from pipeline.repair.t2s import to_simplified  # noqa: E402
 
 _INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]+")
 _ODD_SPACE = regex.compile(r"[\u00a0\u2002-\u200a\u202f\u205f\u3000]")
+_DECIMAL_POINT = regex.compile(r"(?<=[0-9\uff10-\uff19])\uff0e(?=[0-9\uff10-\uff19])")
 _FULLWIDTH = regex.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05]")
 
 TRICKY = [
@@ -95,29 +97,91 @@ def fold(text: str) -> str:
     """What the normaliser does to clean text on purpose: widths, spaces, invisibles."""
     text = _INVISIBLE.sub("", text)
     text = _ODD_SPACE.sub(" ", text)
+    text = _DECIMAL_POINT.sub(".", text)
     return _FULLWIDTH.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
 
 
-def clean_documents(n_articles: int, n_pseudo: int) -> tuple[list[str], list[str]]:
-    """Held-out clean documents: Simplified ones, and ones with stray Traditional characters."""
+# Held-out text is split once more: the benchmark's share, and a tuning share that
+# whoever tunes the normaliser's thresholds may look at (``--part tuning``).
+TUNING_FROM_ARTICLE = 350  # even DuEE-fin documents from this one on are for tuning
+TUNING_FROM_PSEUDO = 600  # pseudo-documents from this one on are for tuning
+SPEED_TURNS = 3  # timed turns each for the normaliser and ftfy (the best counts)
+OVERLAP_GRAM = 12
+MAX_OVERLAP = 0.3  # a document sharing more of its 12-grams with the LM's training text is left out
+
+
+def _gram_hashes(text: str, n: int = OVERLAP_GRAM) -> np.ndarray:
+    """64-bit hashes of every ``n``-character substring (vectorised polynomial hash)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < n:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.zeros(len(codes) - n + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            h = h * np.uint64(1_000_003) + codes[k : len(codes) - n + 1 + k]
+    return h
+
+
+def training_grams() -> np.ndarray:
+    """Sorted hashes of the 12-grams of the character LM's training text."""
+    from pipeline.training.lm import iter_training_text
+
+    text = "\n".join(iter_training_text(data_dir()))
+    return np.unique(_gram_hashes(text))
+
+
+def overlap(doc: str, grams: np.ndarray) -> float:
+    """The share of ``doc``'s 12-grams that also occur in the LM's training text."""
+    mine = _gram_hashes(doc)
+    if not len(mine) or not len(grams):
+        return 0.0
+    pos = np.minimum(np.searchsorted(grams, mine), len(grams) - 1)
+    return float((grams[pos] == mine).mean())
+
+
+def clean_documents(n_articles: int, n_pseudo: int, part: str = "benchmark") -> tuple[list[str], list[str], int]:
+    """Held-out clean documents: Simplified ones, ones with stray Traditional characters, and how many were left out.
+
+    Articles are the even DuEE-fin dev documents (the LM trains on the odd ones);
+    pseudo-documents are six sentences of the dev splits of the sentence sets (the LM
+    trains on their train splits). Near-duplicates of training text (news reposted
+    under another id) are left out: more than 30% of their 12-grams in the training text.
+    """
     root = data_dir()
-    docs: list[str] = []
+    articles: list[str] = []
     with (root / "duee_fin" / "dev.jsonl").open(encoding="utf-8") as fh:
         for i, line in enumerate(fh):
             if i % 2 == 0:
-                docs.append(json.loads(line)["text"].strip())
-    docs = docs[:n_articles]
+                articles.append(json.loads(line)["text"].strip())
     sentences: list[str] = []
     for name in ("duee1.0", "fewfc", "cluener2020", "msra_ner"):
         with (root / name / "dev.jsonl").open(encoding="utf-8") as fh:
             sentences.extend(json.loads(line)["text"].strip() for line in fh)
     rng = random.Random(7)
     rng.shuffle(sentences)
-    for k in range(n_pseudo):
-        docs.append("\n".join(sentences[k * 6 : k * 6 + 6]))
-    simplified = [d for d in docs if d and to_simplified(d) == d]
-    stray = [d for d in docs if d and to_simplified(d) != d]
-    return simplified, stray
+    pseudo = ["\n".join(sentences[k * 6 : k * 6 + 6]) for k in range(len(sentences) // 6)]
+    if part == "tuning":
+        articles, pseudo = articles[TUNING_FROM_ARTICLE:], pseudo[TUNING_FROM_PSEUDO:]
+    else:
+        articles, pseudo = articles[:TUNING_FROM_ARTICLE], pseudo[:TUNING_FROM_PSEUDO]
+    grams = training_grams()
+    left_out = 0
+    docs: list[str] = []
+    for pool, wanted in ((articles, n_articles), (pseudo, n_pseudo)):
+        taken = 0
+        for doc in pool:
+            if taken >= wanted:
+                break
+            if not doc:
+                continue
+            if overlap(doc, grams) > MAX_OVERLAP:
+                left_out += 1
+                continue
+            docs.append(doc)
+            taken += 1
+    simplified = [d for d in docs if to_simplified(d) == d]
+    stray = [d for d in docs if to_simplified(d) != d]
+    return simplified, stray, left_out
 
 
 def tricky_documents(docs: list[str], seed: int = 11) -> list[str]:
@@ -225,15 +289,20 @@ def speed(normalizer, megabytes: float) -> dict[str, float]:
     text = news_text(megabytes)
     size = len(text.encode("utf-8")) / 1e6
     start = time.perf_counter()
-    normalizer(text, simplify=True)  # the first pass fills per-character caches
+    ours = normalizer(text, simplify=True)  # the first pass fills per-character caches
     t_first = time.perf_counter() - start
-    start = time.perf_counter()
-    ours = normalizer(text, simplify=True)
-    t_ours = time.perf_counter() - start
-    start = time.perf_counter()
-    ftfy.fix_text(text, fix_character_width=False, uncurl_quotes=False)
-    t_ftfy = time.perf_counter() - start
+    # Best of a few turns, the two taking turns: on a shared machine a single run
+    # mostly measures what else the machine was doing at the time.
+    t_ours = t_ftfy = float("inf")
+    for _ in range(SPEED_TURNS):
+        start = time.perf_counter()
+        ours = normalizer(text, simplify=True)
+        t_ours = min(t_ours, time.perf_counter() - start)
+        start = time.perf_counter()
+        ftfy.fix_text(text, fix_character_width=False, uncurl_quotes=False)
+        t_ftfy = min(t_ftfy, time.perf_counter() - start)
     result = {
+        "turns": SPEED_TURNS,
         "megabytes": size,
         "zhpipe_mb_s": size / t_ours,
         "zhpipe_first_pass_mb_s": size / t_first,
@@ -241,7 +310,7 @@ def speed(normalizer, megabytes: float) -> dict[str, float]:
         "zhpipe_repairs": len(ours.repairs),
     }
     print(
-        f"speed on {size:.2f} MB clean news text: normalise {size / t_ours:.2f} MB/s "
+        f"speed on {size:.2f} MB clean news text (best of {SPEED_TURNS}): normalise {size / t_ours:.2f} MB/s "
         f"(first pass, cold caches: {size / t_first:.2f} MB/s), "
         f"ftfy.fix_text {size / t_ftfy:.2f} MB/s ({len(ours.repairs)} repairs made by normalise)",
         flush=True,
@@ -257,6 +326,9 @@ def main() -> None:
     parser.add_argument("--scopes", default=",".join(SCOPES))
     parser.add_argument("--speed-mb", type=float, default=2.0)
     parser.add_argument("--quick", action="store_true", help="skip controls and speed")
+    parser.add_argument(
+        "--part", choices=("benchmark", "tuning"), default="benchmark", help="the held-out share to use (see README)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.json")
     args = parser.parse_args()
 
@@ -264,11 +336,17 @@ def main() -> None:
 
     pipe = Pipeline.build(stages=["normalize"])
     normalizer = pipe.normalizer()
-    simplified, stray = clean_documents(n_articles=max(args.docs, 50), n_pseudo=max(args.docs // 2, 25))
+    simplified, stray, left_out = clean_documents(
+        n_articles=max(args.docs, 50), n_pseudo=max(args.docs // 2, 25), part=args.part
+    )
     rng = random.Random(5)
     rng.shuffle(simplified)
-    print(f"{len(simplified)} clean Simplified documents ({len(stray)} with stray Traditional set apart)")
-    report: dict[str, object] = {"command": " ".join(sys.argv), "docs": args.docs}
+    print(
+        f"{len(simplified)} clean Simplified documents ({len(stray)} with stray Traditional set apart; "
+        f"{left_out} left out as near-duplicates of the LM's training text)"
+    )
+    report: dict[str, object] = {"command": " ".join(sys.argv), "docs": args.docs, "part": args.part}
+    report["left_out_near_duplicates"] = left_out
     report["kinds"] = evaluate(normalizer, simplified, args.kinds.split(","), args.scopes.split(","), args.docs)
     if not args.quick:
         report["controls"] = controls(normalizer, simplified, stray, args.docs)

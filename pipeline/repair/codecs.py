@@ -19,6 +19,10 @@ from typing import Any
 
 HOLE = -1  # U+FFFD: one byte the misreading decoder could not decode
 QMARK = -2  # "?": a literal question mark, or a lost byte written as "?"
+# "€" read by a GBK decoder: the single byte 0x80, or the pair A2 E3 (GB18030 put the
+# euro sign there too: 面。 = E9 9D A2 E3 80 82 reads 闈€€ with a lost byte).
+EURO = -3
+EURO_BYTES = (b"\x80", b"\xa2\xe3")
 
 Unit = bytes | int | None  # the bytes of one observed character, a hole, or None (cannot be misread bytes)
 
@@ -74,7 +78,7 @@ def unit_bytes(ch: str, misread: str) -> Unit:
     if ch.isascii():
         return ch.encode("ascii")
     if ch == "\u20ac" and misread == "gbk":
-        return b"\x80"  # the WHATWG and Windows GBK decoders read 0x80 as the euro sign
+        return EURO  # the WHATWG and Windows GBK decoders read 0x80 (and A2 E3) as the euro sign
     pair = _browser_pairs(misread).get(ch)
     if pair is not None:
         return pair
@@ -303,9 +307,9 @@ _TRAIL_OK = {
 
 
 def _build_step(original: str) -> list[list[int]]:
-    """``table[mask][byte]`` -> next mask; index 256 is a hole, 257 a question mark."""
+    """``table[mask][byte]`` -> next mask; index 256 is a hole, 257 a question mark, 258 a euro sign."""
     masks = 16 if original == "utf-8" else 4
-    table = [[0] * 258 for _ in range(masks)]
+    table = [[0] * 259 for _ in range(masks)]
     for mask in range(masks):
         for b in range(256):
             table[mask][b] = _step_byte(mask, b, original)
@@ -317,7 +321,14 @@ def _build_step(original: str) -> list[list[int]]:
             two |= _step_byte(one, b, original)
         table[mask][256] = one | two
         table[mask][257] = one | two | _step_byte(mask, 0x3F, original)
+        euro_pair = _step_byte(_step_byte(mask, 0xA2, original), 0xE3, original)
+        table[mask][258] = _step_byte(mask, 0x80, original) | euro_pair
     return table
+
+
+def is_hole(unit: Unit) -> bool:
+    """True for a lost byte (U+FFFD or ``?``); the euro sign's two readings are no loss."""
+    return isinstance(unit, int) and unit != EURO
 
 
 def _step_byte(mask: int, b: int, original: str) -> int:
@@ -341,6 +352,7 @@ def _step_byte(mask: int, b: int, original: str) -> int:
     return out
 
 
+_SPECIAL_COLUMN = {HOLE: 256, QMARK: 257, EURO: 258}
 _STEPS: dict[str, list[list[int]]] = {name: _build_step(name) for name in ("utf-8", "gbk", "big5")}
 
 
@@ -348,7 +360,7 @@ def step_unit(mask: int, unit: bytes | int, original: str) -> int:
     """Advance the automaton of ``original`` over one observed unit."""
     table = _STEPS[original]
     if isinstance(unit, int):
-        return table[mask][256 if unit == HOLE else 257]
+        return table[mask][_SPECIAL_COLUMN[unit]]
     for b in unit:
         mask = table[mask][b]
         if not mask:

@@ -20,6 +20,7 @@ How a run is repaired:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -32,6 +33,8 @@ import regex
 from pipeline.offsets import Edit
 from pipeline.repair.codecs import (
     CP1252_UNDEFINED,
+    EURO,
+    EURO_BYTES,
     HOLE,
     QMARK,
     Unit,
@@ -40,11 +43,12 @@ from pipeline.repair.codecs import (
     decode_strict,
     explains,
     forward,
+    is_hole,
     lost_pairs,
     step_unit,
     unit_bytes,
 )
-from pipeline.repair.lm import CharLM
+from pipeline.repair.lm import CharLM, DocumentCache, left_context, right_context
 from pipeline.repair.t2s import Simplifier, to_simplified
 
 
@@ -97,9 +101,18 @@ _STRONG = re.compile(
 # Symbols Chinese text uses on purpose (°C, 3×4, 阿尔伯特·爱因斯坦, €).
 _NOT_ODD = frozenset("°×÷·™€")
 
+HISTORY = 8  # characters of history the LM is given (more than its order: spaces do not count)
 WINDOW = 16  # characters of context on each side of a detected spot
 GIBBERISH_LOGPROB = -7.0  # nats per symbol: clean news reads at about -3.2, mojibake below -8
 GIBBERISH_MIN_SYMBOLS = 4
+LOCAL_GIBBERISH_LOGPROB = -9.0  # nats per symbol around a run of rare characters (clean names: above -8.5)
+BRACKET_PENALTY = 8.0  # nats per bracket left without its partner on the line, when a guess is a bracket
+# How much evidence a region needs: alone; in a text that shows the same damage
+# elsewhere; in a text misread from end to end (most of it repaired this way).
+STRICT, DOCUMENT, EVERYWHERE = 0, 1, 2
+EVERYWHERE_SHARE = 0.6  # share of the non-ASCII characters repaired by one mechanism
+DOCUMENT_EVIDENCE = 30.0  # nats of repairs by one mechanism that make it the text's known damage
+RARE_COUNT = 50  # a hanzi seen fewer times in training is rare (names, and misread bytes)
 SWITCH_PENALTY = 6.0  # nats per switch between kept and repaired text
 MIN_GAIN = 10.0  # nats a repaired region must gain over the text as it is
 UTF8_PATTERN_BONUS = 6.0  # nats per three-byte character read back from cp1252 letters
@@ -107,6 +120,8 @@ CONTEXT_UNITS = 6  # observed characters on each side when a hole is filled
 MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
+MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
+KEEP_FILLS = 6  # fills per group kept for the second, joint look
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 
 
@@ -121,6 +136,17 @@ class Region:
     gain: float
     holes: int
     pieces: tuple[tuple[int, int, str], ...] = ()  # the changed blocks: (start, end, original)
+    # Blocks that hold a guessed lost byte: (start, end, the guesses that explain it, best first).
+    choices: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """The bytes of a span with its lost bytes guessed, and the other guesses of each group."""
+
+    values: list[bytes]
+    # (unit indices of a group of lost bytes, its fills that explain what we see, the chosen first)
+    groups: list[tuple[tuple[int, ...], list[tuple[bytes, ...]]]]
 
 
 def _char_ranges(chars: Sequence[str]) -> str:
@@ -144,17 +170,20 @@ class Detector:
     ``min_count`` times in the training text.
     """
 
-    def __init__(self, lm: CharLM, min_count: int = 3) -> None:
+    def __init__(self, lm: CharLM, min_count: int = 3, rare_count: int = RARE_COUNT) -> None:
         self.lm = lm
         self.min_count = min_count
+        self.rare_count = rare_count
         self._odd = regex.compile(f"[{_ODD_CLASSES}]")
-        self._maybe_odd = self._build_scanner()
+        self._maybe_odd = self._build_scanner(min_count)
+        self._maybe_rare = self._build_scanner(rare_count)
 
-    def _build_scanner(self) -> re.Pattern[str]:
+    def _build_scanner(self, min_count: int) -> re.Pattern[str]:
         """A regex that finds every character that might be odd (a superset), fast.
 
-        Everything else (ASCII, common hanzi in either script, common punctuation)
-        is known not to be; clean text rarely has a match, so it costs one C scan.
+        Everything else (ASCII, hanzi seen ``min_count`` times in either script,
+        common punctuation) is known not to be; clean text rarely has a match, so
+        it costs one C scan.
         """
         fine: set[str] = set()
         candidates = [chr(c) for c in range(0x4E00, 0xA000)] + [chr(c) for c in range(0x2000, 0x3040)]
@@ -166,9 +195,7 @@ class Detector:
                 continue
             if "\u4e00" <= ch <= "\u9fff":
                 simple = simplified[i] if aligned else to_simplified(ch)
-                if self.lm.count(ch) >= self.min_count or (
-                    len(simple) == 1 and self.lm.count(simple) >= self.min_count
-                ):
+                if self.lm.count(ch) >= min_count or (len(simple) == 1 and self.lm.count(simple) >= min_count):
                     fine.add(ch)
             else:
                 fine.add(ch)
@@ -194,6 +221,64 @@ class Detector:
         """Positions of odd characters (a fast scan; most clean text has few)."""
         return [m.start() for m in self._maybe_odd.finditer(text) if self.is_odd(m.group())]
 
+    @lru_cache(maxsize=131072)  # noqa: B019 - one detector per pipeline, bounded cache
+    def is_rare(self, ch: str) -> bool:
+        """True for an odd character, or a hanzi seen fewer than ``rare_count`` times (in either script)."""
+        if self.is_odd(ch):
+            return True
+        if "\u4e00" <= ch <= "\u9fff":
+            simple = to_simplified(ch)
+            seen = max(self.lm.count(ch), self.lm.count(simple) if len(simple) == 1 else 0)
+            return seen < self.rare_count
+        return False
+
+    def rare_positions(self, text: str) -> list[int]:
+        """Positions of rare (or odd) characters."""
+        return [m.start() for m in self._maybe_rare.finditer(text) if self.is_rare(m.group())]
+
+    def _gibberish_clusters(self, text: str) -> list[int]:
+        """Starts of runs of rare characters that read as gibberish where they stand.
+
+        Misread bytes often make characters that are each real but never stand
+        together (莉ⅲ种講湮盟崝酗 for 产品销量大幅增长); rare characters close
+        together, one of them odd, are checked with the LM, all such spots of the
+        text in one batch.
+        """
+        odd = self.odd_positions(text)
+        if not odd:
+            return []
+        rare = self.rare_positions(text)
+        clusters: list[tuple[int, int]] = []
+        first = prev = -1
+        for pos in rare:
+            if prev >= 0 and pos - prev <= 3 and "\n" not in text[prev:pos]:
+                prev = pos
+                continue
+            if first >= 0 and prev > first:
+                clusters.append((first, prev))
+            first = prev = pos
+        if first >= 0 and prev > first:
+            clusters.append((first, prev))
+        # A run of rare characters without an odd one is a name or a term (翔鹭钨业, 玖仟肆佰).
+        odd_set = set(odd)
+        clusters = [(a, b) for a, b in clusters if any(p in odd_set for p in range(a, b + 1))]
+        if not clusters:
+            return []
+        items: list[tuple[str, str]] = []
+        for a, b in clusters:
+            lo, hi = max(0, a - 1), b + 2
+            if "\n" in text[lo:a]:
+                lo = a
+            piece = text[lo:hi].split("\n")[0]
+            simple = to_simplified(piece)
+            items.append((left_context(text, lo), simple if len(simple) == len(piece) else piece))
+        scores = self.lm.score_items(items)
+        return [
+            a
+            for (a, _b), (_left, piece), score in zip(clusters, items, scores, strict=True)
+            if score / max(1, len(self.lm.ids(piece))) < LOCAL_GIBBERISH_LOGPROB
+        ]
+
     def windows(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` worth a closer look, each within one line."""
         spots: list[int] = []
@@ -203,6 +288,7 @@ class Detector:
             if b - a <= 3 and "\n" not in text[a:b]:
                 spots.extend((a, b))
         spots.extend(strong)
+        spots.extend(self._gibberish_clusters(text))
         # A line with an odd character that reads like gibberish as a whole (misread
         # bytes that happen to be common characters) is looked at from end to end.
         lines: set[tuple[int, int]] = set()
@@ -217,7 +303,7 @@ class Detector:
             symbols = len(self.lm.ids(line))
             if symbols >= GIBBERISH_MIN_SYMBOLS:
                 simple = to_simplified(line)
-                score = self.lm.score(simple if len(simple) == len(line) else line, "", "\n")
+                score = self.lm.score(simple if len(simple) == len(line) else line, "\n", "\n")
                 if score / symbols < GIBBERISH_LOGPROB:
                     spots.extend(range(line_start, line_end, WINDOW))
         if not spots:
@@ -356,13 +442,65 @@ class Repairer:
                 covered = sum(1 for i in odd if any(r.start <= start + i < r.end for r in regions))
                 if odd and covered >= 0.95 * len(odd) and all(r.gain >= 3 * MIN_GAIN for r in regions):
                     break
-        found.sort(key=lambda r: -r.gain)
-        chosen: list[Region] = []
-        for region in found:
-            if all(region.end <= c.start or region.start >= c.end for c in chosen):
-                chosen.append(region)
-        chosen.sort(key=lambda r: r.start)
-        return chosen
+        chosen = _non_overlapping(found)
+        # Damage the text shows plainly is looked for in the rest of it with less
+        # evidence: a short line (щ戈 for 投资) or a lost byte next to common
+        # characters is hard to judge alone, easy once the document is known to be
+        # misread that way.
+        for mech in self._established(chosen):
+            if self._everywhere(text, chosen, mech):
+                # The whole text was misread this way: every line is read again, and
+                # keeping a piece as it is now needs the evidence (杨 misread is 法,
+                # and 法律师表示 reads well, but not in a text misread from end to end).
+                lines = [(m.start(), m.end()) for m in _NON_ASCII_LINE.finditer(text)]
+                again: list[Region] = []
+                for start, end in lines:
+                    again.extend(self._window_regions(text, start, end, mech, protected, relaxed=EVERYWHERE))
+                # The second reading is the better one where they overlap.
+                found = [*again, *(r for r in chosen if all(r.end <= a.start or r.start >= a.end for a in again))]
+            else:
+                for start, end in self._suspect_lines(text, chosen):
+                    found.extend(self._window_regions(text, start, end, mech, protected, relaxed=DOCUMENT))
+            chosen = _non_overlapping(found)
+        return self._rescore_choices(text, chosen)
+
+    def _everywhere(self, text: str, chosen: Sequence[Region], mech: Mechanism) -> bool:
+        """True when ``mech``'s repairs cover most of the text's non-ASCII characters."""
+        non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+        covered = sum(
+            len(text[r.start : r.end]) - len(text[r.start : r.end].encode("ascii", "ignore"))
+            for r in chosen
+            if r.mechanism == mech.name
+        )
+        return non_ascii > 0 and covered >= EVERYWHERE_SHARE * non_ascii
+
+    def _established(self, chosen: Sequence[Region]) -> list[Mechanism]:
+        """Mechanisms whose repairs in this text add up to :data:`DOCUMENT_EVIDENCE` nats."""
+        gains: dict[str, float] = {}
+        for region in chosen:
+            gains[region.mechanism] = gains.get(region.mechanism, 0.0) + region.gain
+        return [m for m in self.mechanisms if gains.get(m.name, 0.0) >= DOCUMENT_EVIDENCE]
+
+    def _suspect_lines(self, text: str, chosen: Sequence[Region]) -> list[tuple[int, int]]:
+        """Line pieces outside ``chosen`` with a rare character or a lost byte."""
+        out: list[tuple[int, int]] = []
+        bounds = sorted((r.start, r.end) for r in chosen)
+        marks = set(self.detector.rare_positions(text))
+        marks.update(m.start() for m in _LOST_MARK.finditer(text))
+        if not marks:
+            return []
+        pos = 0
+        for line in text.split("\n"):
+            line_end = pos + len(line)
+            # The pieces of the line between repaired regions.
+            cuts = [(max(a, pos), min(b, line_end)) for a, b in bounds if a < line_end and b > pos]
+            start = pos
+            for a, b in [*cuts, (line_end, line_end)]:
+                if any(start <= m < a for m in marks):
+                    out.append((start, a))
+                start = max(start, b)
+            pos = line_end + 1
+        return out
 
     def edits(self, text: str) -> list[Edit]:
         """The repairs of :meth:`regions` as edits of kind ``mojibake``."""
@@ -379,7 +517,13 @@ class Repairer:
     # -- one window, one mechanism --
 
     def _window_regions(
-        self, text: str, start: int, end: int, mech: Mechanism, protected: list[tuple[int, int]]
+        self,
+        text: str,
+        start: int,
+        end: int,
+        mech: Mechanism,
+        protected: list[tuple[int, int]],
+        relaxed: int = STRICT,
     ) -> list[Region]:
         window = text[start:end]
         # What follows the window (a line break is the end of a sentence to the LM).
@@ -395,7 +539,7 @@ class Repairer:
             for s, e in find_spans(units, mech.original):
                 if not any(isinstance(u, bytes) and not u.isascii() for u in units[s:e]):
                     continue
-                if not self._enough_evidence(window[s:e], mech, ratio=False):
+                if not self._enough_evidence(window[s:e], mech, ratio=False, relaxed=relaxed):
                     continue  # no region inside can pass the judge: skip the costly part
                 filled = self._fill_holes(window, units, s, e, mech, after_window)
                 if filled is None:
@@ -409,19 +553,25 @@ class Repairer:
                     else:
                         split_at = filled
                     break
-                out.extend(self._span_regions(text, start, window, filled, s, e, mech, units))
+                out.extend(self._span_regions(text, start, window, filled, s, e, mech, units, relaxed))
             if split_at is None:
                 return out
             units[split_at] = None
 
     def _fill_holes(
         self, window: str, units: list[Unit], s: int, e: int, mech: Mechanism, after_window: str = ""
-    ) -> list[bytes] | int | None:
-        """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None."""
+    ) -> Fill | int | None:
+        """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None.
+
+        Groups of adjacent lost bytes are filled from left to right, each ranked by
+        the LM with the known bytes around it; then each group is chosen again among
+        its best few with its neighbours filled (a guess is judged by the guesses
+        after it too: 东吴证?担任保荐?商 is 证券 and 券商).
+        """
         filled: list[bytes | None] = [u if isinstance(u, bytes) else None for u in units[s:e]]
         holes = [k for k in range(s, e) if isinstance(units[k], int)]
         if not holes:
-            return [b for b in filled if b is not None]
+            return Fill([b for b in filled if b is not None], [])
         if mech.layers > 1:
             return holes[0]
         groups: list[list[int]] = []
@@ -430,21 +580,78 @@ class Repairer:
                 groups[-1].append(k)
             else:
                 groups.append([k])
+        ranked: list[list[tuple[bytes, ...]]] = []
         for group in groups:
-            if len(group) > MAX_HOLE_GROUP:
+            if sum(1 for k in group if units[k] != EURO) > MAX_HOLE_GROUP:
                 return group[0]
-            choice = self._best_fill(window, units, filled, s, e, group, mech, after_window)
-            if choice is None:
+            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window)
+            if not choices:
                 if all(units[k] == QMARK for k in group):
                     for k in group:
                         filled[k - s] = b"?"
+                    ranked.append([])
                     continue
                 return group[0]
-            for k, value in zip(group, choice, strict=True):
+            ranked.append(choices)
+            for k, value in zip(group, choices[0], strict=True):
                 filled[k - s] = value
-        return [b if b is not None else b"?" for b in filled]
+        if len(groups) > 1:
+            self._refine_fills(window, filled, s, e, groups, ranked, mech, after_window)
+        alternatives: list[tuple[tuple[int, ...], list[tuple[bytes, ...]]]] = []
+        for group, choices in zip(groups, ranked, strict=True):
+            current = tuple(filled[k - s] or b"?" for k in group)
+            alternatives.append((tuple(group), [current, *(c for c in choices if c != current)]))
+        return Fill([b if b is not None else b"?" for b in filled], alternatives)
 
-    def _best_fill(
+    def _refine_fills(
+        self,
+        window: str,
+        filled: list[bytes | None],
+        s: int,
+        e: int,
+        groups: list[list[int]],
+        ranked: list[list[tuple[bytes, ...]]],
+        mech: Mechanism,
+        after_window: str,
+    ) -> None:
+        """Choose each group's fill again among its best few, every other group filled."""
+        for _round in range(2):
+            changed = False
+            for group, choices in zip(groups, ranked, strict=True):
+                if len(choices) < 2:
+                    continue
+                a = self._boundary_before(filled, s, max(s, group[0] - 2 * CONTEXT_UNITS), mech.original)
+                b = min(e, group[-1] + 1 + 2 * CONTEXT_UNITS)
+                texts: list[str] = []
+                kept: list[tuple[bytes, ...]] = []
+                for combo in choices:
+                    trial = list(filled)
+                    for k, value in zip(group, combo, strict=True):
+                        trial[k - s] = value
+                    decoded = decode_prefix(b"".join(trial[k - s] or b"?" for k in range(a, b)), mech.original)
+                    if decoded is not None:
+                        texts.append(decoded)
+                        kept.append(combo)
+                if len(kept) < 2:
+                    continue
+                right = after_window if b >= len(window) else ""
+                scores = self.lm.score_many(self._fill_texts(texts, mech), "", right)
+                best = kept[max(range(len(kept)), key=lambda i: scores[i])]
+                current = tuple(filled[k - s] for k in group)
+                if best != current:
+                    for k, value in zip(group, best, strict=True):
+                        filled[k - s] = value
+                    changed = True
+            if not changed:
+                return
+
+    def _fill_texts(self, texts: list[str], mech: Mechanism) -> list[str]:
+        """Candidate texts as the LM reads them (Simplified where the damage was Traditional)."""
+        if mech.traditional or any(self._simplified(t) != t for t in texts[:1]):
+            return self.simplifier.convert_many(texts)
+        return texts
+
+    def _best_fills(
         self,
         window: str,
         units: list[Unit],
@@ -454,7 +661,8 @@ class Repairer:
         group: list[int],
         mech: Mechanism,
         after_window: str = "",
-    ) -> tuple[bytes, ...] | None:
+    ) -> list[tuple[bytes, ...]]:
+        """The best few fills of one group of lost bytes that explain what we see, best first."""
         # Start on a block boundary: parse the known bytes from the span start.
         a = self._boundary_before(filled, s, max(s, group[0] - CONTEXT_UNITS), mech.original)
         b = min(e, group[-1] + 1 + CONTEXT_UNITS)
@@ -472,6 +680,7 @@ class Repairer:
         after_char = window[group[-1] + 1] if group[-1] + 1 < len(window) else ""
         tiers = (False, True) if not (after_char and self.detector.is_odd(after_char)) else (False,)
         context = decode_prefix(before, mech.original) or ""
+        following = decode_prefix(after, mech.original) or ""
         # Score in the script of the context: a Traditional fill inside Simplified text is unlikely.
         traditional = mech.traditional or self._simplified(context) != context
         # (combo, its bytes up to the hole, decoded text, prior, ends here)
@@ -479,8 +688,9 @@ class Repairer:
         seen: set[tuple[bytes, ...]] = set()
         for ends_here in tiers:
             options = self._hole_values(window, units, filled, s, group, mech, ends_here)
-            if any(not values for values in options) or math.prod(len(v) for v in options) > MAX_COMBINATIONS:
+            if any(not values for values in options):
                 continue
+            options = self._prune_options(options, group, context, following, mech)
             for combo in itertools.product(*options):
                 if combo in seen:
                     continue
@@ -497,13 +707,15 @@ class Repairer:
                 seen.add(combo)
                 pending.append((combo, core, decoded, ENDS_HERE_PRIOR if ends_here else 0.0, ends_here))
         if not pending:
-            return None
+            return []
         # Rank by the language model first; check that a candidate explains what we
-        # see (the costly part) only in that order, and take the first that does.
+        # see (the costly part) only in that order, and keep the first few that do.
         texts = [d for _, _, d, _, _ in pending]
         right = after_window if b >= len(window) else ""
-        scores = self.lm.score_many(self.simplifier.convert_many(texts) if traditional else texts, "", right)
+        scored_texts = self.simplifier.convert_many(texts) if traditional else texts
+        scores = self.lm.score_many(scored_texts, "", right)
         order = sorted(range(len(pending)), key=lambda i: scores[i] - pending[i][3], reverse=True)
+        out: list[tuple[bytes, ...]] = []
         for i in order[:MAX_CHECKED]:
             combo, core, _decoded, _prior, ends_here = pending[i]
             if ends_here:
@@ -513,8 +725,40 @@ class Repairer:
             else:
                 ok = explains(window[a:b], core + after, mech.misread)
             if ok:
-                return combo
-        return None
+                out.append(combo)
+                if len(out) >= KEEP_FILLS:
+                    break
+        return out
+
+    def _prune_options(
+        self, options: list[list[bytes]], group: list[int], context: str, following: str, mech: Mechanism
+    ) -> list[list[bytes]]:
+        """Fewer byte pairs to try where a hole may be any of thousands (a pair the decoder rejected).
+
+        A rejected pair is a whole character: the ones the LM finds likeliest between
+        the characters around the hole are kept (a few hundred; fewer when several
+        holes are filled together, so that their combinations stay few).
+        """
+        if math.prod(len(v) for v in options) <= MAX_COMBINATIONS and all(len(v) <= MAX_OPTIONS for v in options):
+            return options
+        limit = min(MAX_OPTIONS, int(MAX_COMBINATIONS ** (1 / len(options))))
+        out: list[list[bytes]] = []
+        for n, values in enumerate(options):
+            if len(values) <= limit:
+                out.append(values)
+                continue
+            table = _pair_chars(mech.original)
+            singles = [v for v in values if len(v) != 2]
+            usable = [(v, table[v]) for v in values if v in table]
+            left = context[-HISTORY:] if n == 0 else ""
+            right = following[:2] if n == len(options) - 1 else ""
+            chars = [c for _, c in usable]
+            if mech.traditional:
+                chars = [to_simplified(c) for c in chars]
+            scores = self.lm.score_chars(chars, left, right)
+            best = sorted(range(len(usable)), key=lambda i: -scores[i])[: max(0, limit - len(singles))]
+            out.append(singles + [usable[i][0] for i in best])
+        return out
 
     @staticmethod
     def _hole_values(
@@ -541,6 +785,10 @@ class Repairer:
             mask = step_unit(mask, piece, mech.original)
         options: list[list[bytes]] = []
         for k in group:
+            if units[k] == EURO:
+                options.append([v for v in EURO_BYTES if step_unit(mask, v, mech.original)])
+                mask = step_unit(mask, EURO, mech.original)
+                continue
             nxt = units[k + 1] if k + 1 < len(units) and k + 1 not in group else None
             next_bytes = nxt if isinstance(nxt, bytes) and not ends_here else b""
             if mech.misread == "cp1252":
@@ -555,7 +803,7 @@ class Repairer:
             ]
             if not (next_bytes and next_bytes[0] < 0x80):
                 # A rejected pair swallows both bytes unless the second is ASCII.
-                values += [p for p in lost_pairs(mech.misread) if step_unit(mask, p, mech.original)]
+                values += _lost_pairs_after(mask, mech.misread, mech.original)
             if units[k] == QMARK and step_unit(mask, b"?", mech.original):
                 values.append(b"?")
             options.append(values)
@@ -587,12 +835,14 @@ class Repairer:
         text: str,
         offset: int,
         window: str,
-        filled: list[bytes],
+        fill: Fill,
         s: int,
         e: int,
         mech: Mechanism,
         units: list[Unit],
+        relaxed: int = STRICT,
     ) -> list[Region]:
+        filled = fill.values
         data = b"".join(filled)
         chars = parse_chars(data, mech.original)
         blocks = make_blocks([len(p) for p in filled], chars, s)
@@ -602,11 +852,18 @@ class Repairer:
             return []
         keep = [window[b.obs_start : b.obs_end] for b in blocks]
         conv = [b.original for b in blocks]
+        if not relaxed and not any(
+            c is not None and self._rare_count(c) < self._rare_count(k) for k, c in zip(keep, conv, strict=True)
+        ):
+            # Undoing damage that is not there never turns a rare character into a
+            # common one; no region of this span can pass the judge (a quick exit).
+            return []
+        alternatives = self._block_alternatives(blocks, fill, s, mech) if fill.groups else {}
         keep_s = self._score_space(keep)
         conv_s = self._score_space(conv)
-        left = self._simplified(text[max(0, offset + s - 4) : offset + s]).split("\n")[-1]
-        right = self._simplified(text[offset + e : offset + e + 3]).split("\n")[0]
-        choice = self._viterbi(keep_s, conv_s, left, right)
+        left = self._simplified(left_context(text, offset + s))
+        right = self._simplified(right_context(text, offset + e))
+        choice = self._viterbi(keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
         regions: list[Region] = []
         i = 0
         n = len(blocks)
@@ -617,7 +874,10 @@ class Repairer:
             j = i
             while j < n and choice[j]:
                 j += 1
-            region = self._judge(text, offset, window, blocks[i:j], keep_s[i:j], conv_s[i:j], filled, s, units, mech)
+            region = self._judge(
+                text, offset, window, blocks[i:j], keep_s[i:j], conv_s[i:j], filled, s, units, mech, relaxed,
+                alternatives,
+            )  # fmt: skip
             if region is not None:
                 regions.append(region)
             else:
@@ -625,14 +885,12 @@ class Repairer:
                 # pieces between the blocks that hold lost bytes on their own.
                 start = i
                 for k in range(i, j + 1):
-                    has_hole = k < j and any(
-                        isinstance(units[u], int) for u in range(blocks[k].obs_start, blocks[k].obs_end)
-                    )
+                    has_hole = k < j and any(is_hole(units[u]) for u in range(blocks[k].obs_start, blocks[k].obs_end))
                     if k == j or has_hole:
                         if k > start and (start, k) != (i, j):
                             piece = self._judge(
                                 text, offset, window, blocks[start:k], keep_s[start:k], conv_s[start:k],
-                                filled, s, units, mech,
+                                filled, s, units, mech, relaxed, alternatives,
                             )  # fmt: skip
                             if piece is not None:
                                 regions.append(piece)
@@ -687,6 +945,107 @@ class Repairer:
             out.append(Block(group[first].obs_start, group[-1].obs_end, None))
         return out
 
+    @staticmethod
+    def _block_alternatives(blocks: list[Block], fill: Fill, s: int, mech: Mechanism) -> dict[int, tuple[str, ...]]:
+        """For each block that holds one group of guessed bytes: its text under each guess, chosen first.
+
+        Only guesses that keep the block's length in characters are offered, so that
+        a later choice among them (:meth:`Repairer._rescore_choices`) changes no offsets.
+        """
+        out: dict[int, tuple[str, ...]] = {}
+        if mech.layers > 1:
+            return out
+        for group, combos in fill.groups:
+            block = next((b for b in blocks if b.obs_start <= group[0] and group[-1] < b.obs_end), None)
+            if block is None or block.original is None or len(combos) < 2:
+                continue
+            texts: list[str] = []
+            for combo in combos:
+                values = list(fill.values)
+                for k, value in zip(group, combo, strict=True):
+                    values[k - s] = value
+                decoded = decode_strict(b"".join(values[block.obs_start - s : block.obs_end - s]), mech.original)
+                if decoded is not None and len(decoded) == len(block.original) and decoded not in texts:
+                    texts.append(decoded)
+            if texts and texts[0] == block.original:
+                out[block.obs_start] = tuple(texts)
+        return out
+
+    def _rescore_choices(self, text: str, chosen: list[Region]) -> list[Region]:
+        """Choose every guessed lost byte again, in the repaired text, with the document as a second model.
+
+        The first guesses were made one window at a time, in damaged surroundings; now
+        the whole text is repaired, each guess is weighed with both neighbours whole
+        and with what the document says elsewhere (:class:`DocumentCache`; the guess
+        being weighed is taken out of it first, so that it does not vote for itself).
+        """
+        if not any(r.choices for r in chosen):
+            return chosen
+        pieces = sorted(p for r in chosen for p in (r.pieces or ((r.start, r.end, r.replacement),)))
+        parts: list[str] = []
+        where: dict[int, int] = {}  # raw start of a piece -> its start in the repaired text
+        pos = size = 0
+        for start, end, original in pieces:
+            parts.append(text[pos:start])
+            size += start - pos
+            where[start] = size
+            parts.append(original)
+            size += len(original)
+            pos = end
+        parts.append(text[pos:])
+        repaired = list(self._simplified_document("".join(parts)))
+        cache = DocumentCache(self.lm, "".join(repaired))
+        out: list[Region] = []
+        for r in chosen:
+            if not r.choices:
+                out.append(r)
+                continue
+            decided: dict[int, str] = {}
+            for start, _end, options in r.choices:
+                at = where.get(start)
+                if at is None:
+                    continue
+                width = len(options[0])
+                current = "".join(repaired)
+                left = left_context(current, at)
+                right = right_context(current, at + width)
+                now = current[at : at + width]
+                cache.update(self.lm, left, now, right, -1)
+                simple = [self._simplified(o) for o in options]
+                scores = self.lm.score_many(simple, left, right, cache=cache)
+                if any(_BRACKETS.search(o) for o in options):
+                    line_start = current.rfind("\n", 0, at) + 1
+                    line_end = current.find("\n", at + width)
+                    line_end = len(current) if line_end < 0 else line_end
+                    head, tail = current[line_start:at], current[at + width : line_end]
+                    scores = [
+                        sc - BRACKET_PENALTY * _unmatched_brackets(head + o + tail)
+                        for sc, o in zip(scores, simple, strict=True)
+                    ]
+                best = max(range(len(options)), key=lambda i: scores[i])
+                cache.update(self.lm, left, simple[best], right, 1)
+                if best:
+                    decided[start] = options[best]
+                    repaired[at : at + width] = simple[best]
+            if not decided:
+                out.append(r)
+                continue
+            new_pieces = tuple((a, b, decided.get(a, o)) for a, b, o in r.pieces)
+            replacement = r.replacement
+            if not r.pieces:
+                replacement = decided.get(r.start, r.replacement)
+            out.append(dataclasses.replace(r, pieces=new_pieces, replacement=replacement))
+        return out
+
+    def _simplified_document(self, text: str) -> str:
+        """``text`` in Simplified characters where that keeps its length (OpenCC alone: fast)."""
+        simple = to_simplified(text)
+        return simple if len(simple) == len(text) else text
+
+    def _rare_count(self, text: str) -> int:
+        """How many rare characters (see :meth:`Detector.is_rare`) ``text`` holds."""
+        return sum(1 for ch in text if not ch.isascii() and self.detector.is_rare(ch))
+
     def _score_space(self, texts: Sequence[str | None]) -> list[str | None]:
         """Texts as the LM sees them: converted to Simplified when that keeps their length."""
         joined = "".join(t or "" for t in texts)
@@ -703,48 +1062,99 @@ class Repairer:
             pos += len(t)
         return out
 
-    def _viterbi(self, keep: list[str | None], conv: list[str | None], left: str, right: str) -> list[bool]:
-        """Keep (False) or convert (True) per block, by LM score with a penalty per switch."""
-        # state -> (score, last two characters, path)
-        states: dict[bool, tuple[float, str, list[bool]]] = {False: (0.0, left[-2:], [])}
+    def _viterbi(
+        self, keep: list[str | None], conv: list[str | None], left: str, right: str, convert_first: bool = False
+    ) -> list[bool]:
+        """Keep (False) or convert (True) per block, by LM score with a penalty per switch.
+
+        The text around is taken as kept (a switch into the repair and one out of it
+        are paid), or with ``convert_first`` as damaged too (keeping a piece pays).
+
+        Each block is scored after the text as it reads when the blocks before it
+        are all kept, or all converted (switches are rare and penalised, so the
+        history of the other path hardly matters); that puts every score in one
+        batch of the LM.
+        """
+        n = len(keep)
+        runs = {False: left, True: left}
+        tails: dict[bool, list[str]] = {False: [], True: []}
         for k_text, c_text in zip(keep, conv, strict=True):
-            items: list[tuple[bool, bool, str, str]] = []
-            for prev, (_score, tail, _path) in states.items():
-                items.append((prev, False, tail, k_text or ""))
-                if c_text is not None:
-                    items.append((prev, True, tail, c_text))
-            scores = self.lm.score_items([(tail, out) for _, _, tail, out in items])
-            new: dict[bool, tuple[float, str, list[bool]]] = {}
-            for (prev, cur, tail, out), sc in zip(items, scores, strict=True):
-                total = states[prev][0] + sc - (SWITCH_PENALTY if cur != prev else 0.0)
-                if cur not in new or total > new[cur][0]:
-                    new[cur] = (total, (tail + out)[-2:], [*states[prev][2], cur])
-            states = new
-        finals = self.lm.score_items([(tail, right) for _, tail, _ in states.values()])
-        best_path: list[bool] = []
-        best_score = -math.inf
-        for (state, (score, _tail, path)), fin in zip(states.items(), finals, strict=True):
-            total = score + fin - (SWITCH_PENALTY if state else 0.0)
-            if total > best_score:
-                best_score, best_path = total, path
-        return best_path
+            for state in (False, True):
+                tails[state].append(runs[state][-HISTORY:])
+            runs[False] += k_text or ""
+            runs[True] += c_text if c_text is not None else k_text or ""
+        items: list[tuple[str, str]] = []
+        for i in range(n):
+            for prev in (False, True):
+                items.append((tails[prev][i], keep[i] or ""))
+                items.append((tails[prev][i], conv[i] or ""))
+        items.extend((runs[state][-HISTORY:], right) for state in (False, True))
+        scores = self.lm.score_items(items)
+        outside = convert_first
+        best: dict[bool, float] = {outside: 0.0, not outside: -SWITCH_PENALTY}
+        back: list[dict[bool, bool]] = []
+        for i in range(n):
+            new: dict[bool, float] = {}
+            links: dict[bool, bool] = {}
+            for cur in (False, True):
+                if cur and conv[i] is None:
+                    new[cur] = -math.inf
+                    continue
+                options = [
+                    (best[prev] + scores[4 * i + 2 * prev + cur] - (SWITCH_PENALTY if cur != prev else 0.0), prev)
+                    for prev in (False, True)
+                    if best[prev] > -math.inf
+                ]
+                new[cur], links[cur] = max(options)
+            best = new
+            back.append(links)
+        finals = {
+            state: best[state] + scores[4 * n + state] - (SWITCH_PENALTY if state != outside else 0.0) for state in best
+        }
+        state = max(finals, key=lambda st: finals[st])
+        path: list[bool] = []
+        for links in reversed(back):
+            path.append(state)
+            state = links.get(state, False)
+        return path[::-1]
 
-    def _enough_evidence(self, observed: str, mech: Mechanism, ratio: bool = True) -> bool:
-        """Enough odd characters (lost bytes do not count) to call ``observed`` damaged.
+    def _enough_evidence(
+        self,
+        observed: str,
+        mech: Mechanism,
+        ratio: bool = True,
+        keep_rate: float | None = None,
+        relaxed: int = STRICT,
+    ) -> bool:
+        """Enough odd or rare characters (lost bytes do not count) to call ``observed`` damaged.
 
-        With ``ratio``, a quarter of its non-ASCII characters must be odd, too.
+        An odd character, or two rare ones that read as gibberish (``keep_rate``, the
+        LM's nats per symbol of the text as it is, below :data:`GIBBERISH_LOGPROB`).
+        With ``ratio``, a quarter of the non-ASCII characters must be rare or the text
+        must read as gibberish. ``relaxed`` (the document shows this damage elsewhere):
+        one rare character is enough.
         """
         latin = mech.misread == "cp1252"
-        odd = non_ascii = 0
+        odd = rare = non_ascii = 0
         for ch in observed:
             if ch.isascii() or ch == "\ufffd":
                 continue
             non_ascii += 1
             if self.detector.is_odd(ch) or (latin and "\u0080" <= ch <= "\u00ff"):
                 odd += 1
-        if odd == 0:
+                rare += 1
+            elif self.detector.is_rare(ch):
+                rare += 1
+        gibberish = keep_rate is not None and keep_rate < GIBBERISH_LOGPROB
+        if relaxed:
+            return rare >= 1 or gibberish or not ratio
+        if odd == 0 and rare < 2:
             return False
-        return not ratio or odd * 4 >= non_ascii
+        if not ratio:
+            return True
+        if odd == 0:
+            return gibberish
+        return rare * 4 >= non_ascii or gibberish
 
     def _judge(
         self,
@@ -758,6 +1168,8 @@ class Repairer:
         s: int,
         units: list[Unit],
         mech: Mechanism,
+        relaxed: int = STRICT,
+        alternatives: dict[int, tuple[str, ...]] | None = None,
     ) -> Region | None:
         """Accept a repaired region only with enough gain and evidence, and if it explains the text."""
         obs_start, obs_end = blocks[0].obs_start, blocks[-1].obs_end
@@ -766,8 +1178,8 @@ class Repairer:
         if replacement == observed:
             return None
         abs_start, abs_end = offset + obs_start, offset + obs_end
-        left = self._simplified(text[max(0, abs_start - 3) : abs_start]).split("\n")[-1]
-        right = self._simplified(text[abs_end : abs_end + 3]).split("\n")[0]
+        left = self._simplified(left_context(text, abs_start))
+        right = self._simplified(right_context(text, abs_end))
         keep_text = "".join(k or "" for k in keep_s)
         conv_text = "".join(c or "" for c in conv_s)
         kept, conv = self.lm.score_many([keep_text, conv_text], left, right)
@@ -776,22 +1188,26 @@ class Repairer:
             # Latin-1 letters that happen to form valid multi-byte UTF-8 are rare in
             # real text (ftfy's insight): each such character is evidence of its own.
             gain += UTF8_PATTERN_BONUS * sum(1 for b in blocks for ch in b.original or "" if ord(ch) >= 0x800)
-        if gain < MIN_GAIN:
+        if gain < (-2 * SWITCH_PENALTY if relaxed == EVERYWHERE else MIN_GAIN):
             return None
-        if not self._enough_evidence(observed, mech) or _foreign_word(observed):
+        keep_rate = kept / max(1, len(self.lm.ids(keep_text + right)))
+        if not self._enough_evidence(observed, mech, keep_rate=keep_rate, relaxed=relaxed) or _foreign_word(observed):
             return None
-        if any(not ch.isprintable() and ch not in "\n\t" for ch in replacement):
+        # Control characters are never what was meant; odd spaces (U+3000) are.
+        if any(_control(ch, mech.misread == "cp1252") for ch in replacement):
             return None
         if mech.layers == 1:
             data = b"".join(filled[obs_start - s : obs_end - s])
             if not explains(observed, data, mech.misread):
                 return None
-        holes = sum(1 for u in units[obs_start:obs_end] if isinstance(u, int))
-        if holes:
+        holes = sum(1 for u in units[obs_start:obs_end] if is_hole(u))
+        if holes and not relaxed:
             # Lost bytes in clean text (U+FFFD, ?) are not mojibake: guessing them must
-            # be backed by more odd characters than there are guesses.
+            # be backed by two odd characters, or by one and a second lost byte that the
+            # same damage explains (浜�2020骞�9鏈�17鏃� is 于2020年9月17日), or by three.
             odd = sum(1 for ch in observed if ch not in "\ufffd?" and self.detector.is_odd(ch))
-            if odd < 2:
+            with_holes = sum(1 for b in blocks if any(is_hole(units[u]) for u in range(b.obs_start, b.obs_end)))
+            if odd < 2 and not (odd == 1 and with_holes >= 2) and with_holes < 3:
                 return None
         # Report only what changed: drop the unchanged characters at both ends.
         head = 0
@@ -808,6 +1224,11 @@ class Repairer:
             for b in blocks
             if b.original is not None and b.original != window[b.obs_start : b.obs_end]
         )
+        choices = tuple(
+            (offset + b.obs_start, offset + b.obs_end, alternatives[b.obs_start])
+            for b in blocks
+            if alternatives and len(alternatives.get(b.obs_start, ())) > 1
+        )
         return Region(
             abs_start + head,
             abs_end - tail,
@@ -816,7 +1237,91 @@ class Repairer:
             gain,
             holes,
             pieces,
+            choices,
         )
+
+
+_PAIRS = {
+    "（": "）",
+    "【": "】",
+    "《": "》",
+    "〈": "〉",
+    "「": "」",
+    "『": "』",
+    "〔": "〕",
+    "［": "］",
+    "｛": "｝",
+    "“": "”",
+}
+_CLOSING = {close: open_ for open_, close in _PAIRS.items()}
+_BRACKETS = re.compile("[" + re.escape("".join(_PAIRS) + "".join(_CLOSING)) + "]")
+
+
+def _unmatched_brackets(line: str) -> int:
+    """How many brackets of ``line`` have no partner (（…） 【…】 《…》 “…” ...)."""
+    stack: list[str] = []
+    unmatched = 0
+    for m in _BRACKETS.finditer(line):
+        ch = m.group()
+        if ch in _PAIRS:
+            stack.append(ch)
+        elif stack and stack[-1] == _CLOSING[ch]:
+            stack.pop()
+        elif _CLOSING[ch] in stack:
+            # Close the nearest matching bracket; the ones opened since stay unmatched.
+            while stack[-1] != _CLOSING[ch]:
+                stack.pop()
+                unmatched += 1
+            stack.pop()
+        else:
+            unmatched += 1
+    return unmatched + len(stack)
+
+
+def _control(ch: str, latin: bool) -> bool:
+    """A control or other non-printing character (line breaks, tabs and odd spaces are fine).
+
+    Undone cp1252 damage keeps U+3000 only: a no-break space there is more often
+    the 0xA0 of a layer of damage still to undo.
+    """
+    if ch.isprintable() or ch in "\n\t\u3000":
+        return False
+    return latin or not (ch.isspace() and ord(ch) >= 0xA0)
+
+
+def _non_overlapping(found: Sequence[Region]) -> list[Region]:
+    """The best regions that do not overlap (highest gain first), in text order."""
+    chosen: list[Region] = []
+    for region in sorted(found, key=lambda r: -r.gain):
+        if all(region.end <= c.start or region.start >= c.end for c in chosen):
+            chosen.append(region)
+    chosen.sort(key=lambda r: r.start)
+    return chosen
+
+
+_LOST_MARK = re.compile(r"[\ufffd?]")
+_NON_ASCII_LINE = re.compile(r"[^\n]*[^\x00-\x7f][^\n]*")
+
+
+@lru_cache(maxsize=64)
+def _lost_pairs_after(mask: int, misread: str, original: str) -> list[bytes]:
+    """The pairs ``misread`` rejects whole that continue valid ``original`` text from automaton state ``mask``."""
+    return [p for p in lost_pairs(misread) if step_unit(mask, p, original)]
+
+
+@lru_cache(maxsize=8)
+def _pair_chars(original: str) -> dict[bytes, str]:
+    """Every byte pair that is one character in ``original`` (a double-byte code page), with it."""
+    if original == "utf-8":
+        return {}
+    table: dict[bytes, str] = {}
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0x100):
+            pair = bytes((lead, trail))
+            ch = decode_strict(pair, original)
+            if ch is not None and len(ch) == 1:
+                table[pair] = ch
+    return table
 
 
 @lru_cache(maxsize=65536)

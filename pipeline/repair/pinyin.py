@@ -25,8 +25,10 @@ it, and, outside a converted text, only on common characters: ``智能體(Agent)
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
+import math
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -60,6 +62,11 @@ DROP_MARGIN = 4.0  # nats a restored dropped pair must gain
 MAX_SLOT_COMBINATIONS = 4096
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
+OUT_OF_STEP_REACH = 8  # stream bytes after a straddle within which the decoder may still be out of step
+SLOT_ALTERNATIVES = 6  # hidden-byte values weighed again with the dropped pairs after them
+DROP_SHORTLIST = 64  # dropped pairs tried again with a straddle's runner-up hidden bytes ...
+NEAR_SLOT = 4  # ... besides every pair this close to it
+FREQUENCY_PRIOR = 0.5  # nats per unit of log frequency of a straddle owner not seen in the text
 SITE_PRIOR = 8.0  # nats for a straddle owner that the text annotates elsewhere
 INVALID_PENALTY = 15.0  # nats per byte pair that decodes to no character
 
@@ -150,6 +157,30 @@ class _Slot:
     prior: dict[int, float] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """What the text says about the converter's site set (the characters it annotates).
+
+    It annotates every occurrence of a site character: one annotated in step
+    elsewhere is a likely owner of a straddling annotation's bytes; one that
+    stands elsewhere without an annotation is not in the set. Of the others, common
+    characters are the likelier owners (converters list common characters).
+    """
+
+    annotated: set[tuple[str, str]]
+    plain: frozenset[str]
+    lm: CharLM
+
+    def prior(self, char: str, syllable: str) -> float:
+        """Nats for ``char`` (read ``syllable``) owning a straddling annotation."""
+        if (char, syllable) in self.annotated:
+            return SITE_PRIOR
+        if char in self.plain:
+            return -SITE_PRIOR / 2
+        simple = to_simplified(char)
+        return FREQUENCY_PRIOR * math.log1p(max(self.lm.count(char), self.lm.count(simple) if len(simple) == 1 else 0))
+
+
 @dataclass(slots=True)
 class _Stream:
     """A line as GBK bytes with its annotations taken out.
@@ -160,6 +191,14 @@ class _Stream:
 
     items: list[int | _Slot]
     origin: list[int]
+    # Byte positions of an ASCII trail byte whose character's lead went with a pair
+    # the converter dropped (兒?hé)t(yī)院: 醫 is E1 74, its E1 dropped with AF): reading.
+    lead_dropped: dict[int, str] = dataclasses.field(default_factory=dict)
+    # Slots of a ``?py)`` after a straddle whose character's lead may have gone with a
+    # dropped pair (司?jiù)?rì)披 is 司同日披: 同's trail AC and 日's lead C8 dropped):
+    # reading, and whether the drop is certain (no lead before the slot has the reading).
+    after_drop: dict[int, tuple[str, bool]] = dataclasses.field(default_factory=dict)
+    site: _Site | None = None
 
 
 class PinyinRepairer:
@@ -211,7 +250,10 @@ class PinyinRepairer:
         # The converter annotates every occurrence of a character of its site set, so
         # the characters annotated in step elsewhere in the text are the likely
         # owners of a straddling annotation's byte.
-        site = {(char, normalize_syllable(py)) for _, _, char, py in self.annotations(text) if is_reading(char, py)}
+        annotated = {
+            (char, normalize_syllable(py)) for _, _, char, py in self.annotations(text) if is_reading(char, py)
+        }
+        site = _Site(annotated, frozenset(_HAN.findall(text)) - {c for c, _ in annotated}, self.lm)
         edits: list[Edit] = []
         pos = 0
         for line in text.splitlines(keepends=True):
@@ -220,8 +262,8 @@ class PinyinRepairer:
             pos += len(line)
         return edits
 
-    def _line_edits(self, line: str, offset: int, site: set[tuple[str, str]] | None = None) -> list[Edit]:
-        stream = self._stream(line, site or set())
+    def _line_edits(self, line: str, offset: int, site: _Site | None = None) -> list[Edit]:
+        stream = self._stream(line, site or _Site(set(), frozenset(), self.lm))
         if stream is None:
             return self._aligned_edits(line, offset)
         restored = self._restore(line, stream)
@@ -254,9 +296,11 @@ class PinyinRepairer:
 
     # -- the byte level --
 
-    def _stream(self, line: str, site: set[tuple[str, str]]) -> _Stream | None:
+    def _stream(self, line: str, site: _Site) -> _Stream | None:
         """The line's bytes with the annotations out; ``None`` if it is not all GBK."""
         items: list[int | _Slot] = []
+        lead_dropped: dict[int, str] = {}
+        after_drop: dict[int, tuple[str, bool]] = {}
         origin: list[int] = []
         by_lead = None
         i = 0
@@ -274,11 +318,10 @@ class PinyinRepairer:
                     leads = tuple(lead for lead, by in by_lead.items() if syllable in by)
                     if leads:
                         prior = {
-                            lead: SITE_PRIOR
-                            for lead in leads
-                            if any(
-                                (_gbk_char(bytes((lead, t))) or "", syllable) in site for t in by_lead[lead][syllable]
+                            lead: max(
+                                site.prior(_gbk_char(bytes((lead, t))) or "", syllable) for t in by_lead[lead][syllable]
                             )
+                            for lead in leads
                         }
                         items.extend((0x80, _Slot(leads, prior=prior)))
                         origin.extend((i, i))
@@ -294,9 +337,7 @@ class PinyinRepairer:
                     if isinstance(prev, int) and prev >= 0x81:
                         trails = by_lead.get(prev, {}).get(syllable)
                         if trails:
-                            prior = {
-                                t: SITE_PRIOR for t in trails if (_gbk_char(bytes((prev, t))) or "", syllable) in site
-                            }
+                            prior = {t: site.prior(_gbk_char(bytes((prev, t))) or "", syllable) for t in trails}
                             slot = _Slot(trails, prior=prior)
                     elif isinstance(prev, _Slot):
                         allowed = {v: by_lead.get(v, {}).get(syllable, ()) for v in prev.values}
@@ -306,9 +347,20 @@ class PinyinRepairer:
                             t: SITE_PRIOR
                             for v, ts in allowed.items()
                             for t in ts
-                            if (_gbk_char(bytes((v, t))) or "", syllable) in site
+                            if (_gbk_char(bytes((v, t))) or "", syllable) in site.annotated
                         }
                         slot = _Slot(values, len(items) - 1, allowed, chained_prior) if values else None
+                    out_of_step = any(isinstance(x, _Slot) for x in items[-OUT_OF_STEP_REACH:])
+                    if out_of_step:
+                        # Read out of step since a straddle, the decoder may have dropped
+                        # the annotated character's lead with the byte before it.
+                        if slot is None:
+                            trails = tuple(sorted({t for by in by_lead.values() for t in by.get(syllable, ())}))
+                            slot = _Slot(trails) if trails else None
+                            if slot is not None:
+                                after_drop[len(items)] = (syllable, True)
+                        else:
+                            after_drop[len(items)] = (syllable, False)
                     if slot is not None:
                         items.append(slot)
                         origin.append(i)
@@ -330,8 +382,25 @@ class PinyinRepairer:
                     syllable = normalize_syllable(m.group("py"))
                     trails = tuple(t for t in by_lead.get(prev, {}).get(syllable, ()) if 0xA1 <= t <= 0xA7)
                     if trails:
-                        prior = {t: SITE_PRIOR for t in trails if (_gbk_char(bytes((prev, t))) or "", syllable) in site}
+                        prior = {t: site.prior(_gbk_char(bytes((prev, t))) or "", syllable) for t in trails}
                         items.append(_Slot(trails, prior=prior))
+                        origin.append(i)
+                        i = m.end()
+                        continue
+                if m is not None and isinstance(prev, _Slot) and before == ")":
+                    # "py)" right after a straddle (的?nán)xī)也 is 的消息也: 南 straddled
+                    # 的|消; out of step, the decoder dropped 消's trail with 息's lead,
+                    # then 息's trail with the "(" (both user-defined pairs). The
+                    # annotated character's trail is one that pairs with "(" so.
+                    by_lead = by_lead or _gbk_by_lead()
+                    syllable = normalize_syllable(m.group("py"))
+                    trails = tuple(
+                        sorted({t for by in by_lead.values() for t in by.get(syllable, ()) if 0xA1 <= t <= 0xA7})
+                    )
+                    if trails:
+                        after_drop[len(items)] = (syllable, True)
+                        # Chained: the straddle's byte is chosen again with the dropped bytes.
+                        items.append(_Slot(trails, len(items) - 1))
                         origin.append(i)
                         i = m.end()
                         continue
@@ -343,6 +412,22 @@ class PinyinRepairer:
                     if needle is not None and is_reading(needle, byte_m.group("py")):
                         i = byte_m.end()
                         continue
+                if (
+                    byte_m is not None
+                    and any(isinstance(x, _Slot) for x in items[-4:])
+                    and items
+                    and isinstance(items[-1], int)
+                    and 0x40 <= items[-1] <= 0x7E
+                ):
+                    # An annotation after an ASCII byte soon after a straddle: the byte is
+                    # the trail of the annotated character, whose lead the out-of-step
+                    # decoder dropped with the byte before it.
+                    by_lead = by_lead or _gbk_by_lead()
+                    syllable = normalize_syllable(byte_m.group("py"))
+                    if any(items[-1] in by.get(syllable, ()) for by in by_lead.values()):
+                        lead_dropped[len(items) - 1] = syllable
+                        i = byte_m.end()
+                        continue
             try:
                 data = ch.encode("gbk")
             except UnicodeEncodeError:
@@ -350,7 +435,7 @@ class PinyinRepairer:
             items.extend(data)
             origin.extend([i] * len(data))
             i += 1
-        return _Stream(items, origin)
+        return _Stream(items, origin, lead_dropped, after_drop, site)
 
     def _restore(self, line: str, stream: _Stream) -> str | None:
         slots = [k for k, x in enumerate(stream.items) if isinstance(x, _Slot)]
@@ -371,6 +456,7 @@ class PinyinRepairer:
             else:
                 groups.append([k])
         current = bytearray(x if isinstance(x, int) else x.values[0] for x in stream.items)
+        alternatives: dict[int, list[tuple[int, float]]] = {}
         for group in groups:
             members = [slots.index(k) for k in group]
             combos = [
@@ -400,12 +486,21 @@ class PinyinRepairer:
             if not kept:
                 return None
             scores = [sc + b for sc, b in zip(self._scores(texts), bonuses, strict=True)]
-            best_combo = kept[max(range(len(kept)), key=lambda i: scores[i])]
+            order = sorted(range(len(kept)), key=lambda i: -scores[i])
+            best_combo = kept[order[0]]
             for k, value in zip(group, best_combo, strict=True):
                 current[k] = value
-        best = (0.0, bytes(current))
-        data, origin = self._restore_question_marks(best[1], list(stream.origin), line)
-        data = self._restore_dropped(data, _Stream(list(data), origin), slots)
+            if len(group) == 1:
+                # The runner-up values, with their priors: a dropped pair after the
+                # straddle may change which one reads best (see _restore_dropped).
+                alternatives[group[0]] = [(kept[i][0], bonuses[i]) for i in order[:SLOT_ALTERNATIVES]]
+        data, origin, first = self._restore_after_drops(bytes(current), list(stream.origin), stream)
+        data, origin, second = self._restore_question_marks(data, origin, line)
+        shift = [second[k] for k in first]
+        slots = [k for k in slots if k not in stream.after_drop or not stream.after_drop[k][1]]
+        moved = {shift[k]: v for k, v in alternatives.items()}
+        lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items()}
+        data = self._restore_dropped(data, _Stream(list(data), origin, lead_dropped), [shift[k] for k in slots], moved)
         return self._decode(data)
 
     @staticmethod
@@ -429,14 +524,77 @@ class PinyinRepairer:
         scores = self.lm.score_many(self.simplifier.convert_many(texts))
         return [score - INVALID_PENALTY * text.count("\ufffd") for score, text in zip(scores, texts, strict=True)]
 
-    def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int]]:
+    def _restore_after_drops(
+        self, data: bytes, origin: list[int], stream: _Stream
+    ) -> tuple[bytes, list[int], list[int]]:
+        """Put back the dropped pair before a ``?py)`` slot where the annotated character's lead went with it.
+
+        The slot's byte becomes three: the trail of the character before (``c``), the
+        annotated character's lead (``L``, the pair ``c L`` being one the converter
+        drops) and its trail (``t``, with ``L t`` read as the annotation says). When
+        the slot was chained to a straddle just before it, that straddle's hidden byte
+        is chosen again with them (it is the lead of the character ``c`` ends).
+        Also returns where each old byte position is now.
+        """
+        after_drop = stream.after_drop
+        where = list(range(len(data)))
+        by_lead = _gbk_by_lead() if after_drop else {}
+        for pos in sorted(after_drop, reverse=True):
+            syllable, certain = after_drop[pos]
+            if pos < 1 or pos >= len(data):
+                continue
+            slot = stream.items[pos]
+            chained = isinstance(slot, _Slot) and slot.after == pos - 1
+            before = stream.items[pos - 1]
+            previous = before.values if chained and isinstance(before, _Slot) else (data[pos - 1],)
+            candidates: list[bytes] = []
+            priors: list[float] = []
+            first = before.prior or {} if chained and isinstance(before, _Slot) else {}
+            site = stream.site
+            for prev in previous:
+                head = data[: pos - 1] + bytes((prev,))
+                for lead, by in by_lead.items():
+                    trails = by.get(syllable)
+                    if trails and certain and isinstance(slot, _Slot):
+                        # A certain drop's slot holds every trail the reading allows (fewer
+                        # where the "(" went with the trail).
+                        trails = tuple(t for t in trails if t in slot.values)
+                    if not trails:
+                        continue
+                    for c in _drop_trails(lead):
+                        if _gbk_char(bytes((prev, c))) is None:
+                            continue
+                        for t in trails:
+                            candidates.append(head + bytes((c, lead, t)) + data[pos + 1 :])
+                            owner = site.prior(_gbk_char(bytes((lead, t))) or "", syllable) if site else 0.0
+                            priors.append(first.get(prev, 0.0) + owner)
+            if not candidates:
+                continue
+            start = _char_start_before(data, max(0, pos - 12))
+            end = min(len(data), pos + 14)
+            texts = [self._window_text(c, start, end + 2) for c in candidates]
+            base_prior = first.get(data[pos - 1], 0.0)
+            if site is not None and isinstance(slot, _Slot):
+                base_prior += site.prior(_gbk_char(data[pos - 1 : pos + 1]) or "", syllable)
+            scores = self._scores([self._window_text(data, start, end + 2), *texts])
+            scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
+            best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+            if certain or scores[best + 1] - scores[0] >= DROP_MARGIN:
+                data = candidates[best]
+                origin = origin[:pos] + [origin[pos]] * 2 + origin[pos:]
+                where = [w + 2 if w > pos else w for w in where]
+        return data, origin, where
+
+    def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int], list[int]]:
         r"""Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
 
         Out of step, the decoder pairs a character's last byte with the ASCII byte
         after it (``。\n`` = ``A1 A3 0A`` read from ``A3``): the pair is invalid, so both
         become one ``?``. Decoded in step, such a ``?`` follows a lead byte with no
         trail; it stands for a trail byte and one of the usual ASCII characters.
+        Also returns where each old byte position is now.
         """
+        where = list(range(len(data)))
         pos = 0
         while pos < len(data):
             width = 2 if data[pos] >= 0x81 else 1
@@ -460,25 +618,55 @@ class PinyinRepairer:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)
                     start = _char_start_before(data, lo)
-                    texts = [self._decode(data[start:pos] + c + data[pos + 2 : hi]) for c in candidates]
-                    base = self._decode(data[start:hi])
+                    texts = [
+                        self._window_text(data[start:pos] + c + data[pos + 2 : hi + 1], 0, hi - 2 - start + len(c))
+                        for c in candidates
+                    ]
+                    base = self._window_text(data, start, hi)
                     scores = self._scores([base, *texts])
                     best = max(range(len(candidates)), key=lambda i: scores[i + 1])
                     if scores[best + 1] > scores[0]:
                         data = data[:pos] + candidates[best] + data[pos + 2 :]
                         origin = origin[: pos + 1] + [origin[pos + 1]] * 2 + origin[pos + 2 :]
+                        where = [w + 1 if w > pos + 1 else w for w in where]
                         pos += 3
                         continue
             pos += width
-        return data, origin
+        return data, origin, where
 
-    def _restore_dropped(self, data: bytes, stream: _Stream, slots: Sequence[int]) -> bytes:
-        """Put back a user-defined pair the converter dropped where its decoder was out of step."""
+    def _restore_dropped(
+        self,
+        data: bytes,
+        stream: _Stream,
+        slots: Sequence[int],
+        alternatives: dict[int, list[tuple[int, float]]] | None = None,
+    ) -> bytes:
+        """Put back a user-defined pair the converter dropped where its decoder was out of step.
+
+        The byte a straddle hid and the dropped pair after it are chosen together:
+        with the pair missing, the text after the straddle reads one byte off, and
+        the best-reading hidden byte is often the wrong one (支付?dù)哭D(zhuǎn) is
+        支付全部轉: 度's trail C8 and the dropped AB B2 decide each other).
+        """
         for slot in reversed(slots):
             stretch = self._out_of_step(data, stream, slot)
             if not stretch:
                 continue
-            data = self._best_drop(data, stretch)
+            choices = (alternatives or {}).get(slot) or [(data[slot], 0.0)]
+            best: tuple[float, bytes] | None = None
+            # Away from the slot, the likeliest pairs hardly depend on the hidden byte:
+            # the runner-up values are tried there with the best pairs of the first
+            # value only (fast), and with every pair next to the slot.
+            shortlist: set[tuple[int, int, int]] | None = None
+            for value, prior in choices:
+                trial = data[:slot] + bytes((value,)) + data[slot + 1 :]
+                fixed, score, ranked = self._best_drop(trial, stretch, stream.lead_dropped, shortlist, slot + NEAR_SLOT)
+                if shortlist is None:
+                    shortlist = set(ranked[:DROP_SHORTLIST])
+                if best is None or score + prior > best[0]:
+                    best = (score + prior, fixed)
+            if best is not None:
+                data = best[1]
         return data
 
     @staticmethod
@@ -510,41 +698,89 @@ class PinyinRepairer:
                 out.append(len(stream.origin))
         return out
 
-    def _best_drop(self, data: bytes, positions: list[int]) -> bytes:
+    def _best_drop(
+        self,
+        data: bytes,
+        positions: list[int],
+        lead_dropped: dict[int, str] | None = None,
+        only: set[tuple[int, int, int]] | None = None,
+        all_until: int = -1,
+    ) -> tuple[bytes, float, list[tuple[int, int, int]]]:
+        """``data`` with the likeliest dropped pair put back (or none), its score, and the pairs tried, best first.
+
+        Every candidate is scored on the same stretch of bytes, so that the scores of
+        different hidden bytes (see :meth:`_restore_dropped`) compare too. Where an
+        annotation showed that a character's lead went with a dropped pair
+        (``lead_dropped``), only pairs ending in such a lead are tried there, and one
+        must be put back. ``only`` limits the pairs tried (``(position, trail, lead)``)
+        at positions after ``all_until``.
+        """
+        required = {p: syllable for p, syllable in (lead_dropped or {}).items() if p in positions}
         window_start = 0
         pos = 0
         while pos < positions[0] - 12:
             window_start = pos
             pos += 2 if data[pos] >= 0x81 else 1
         window_end = min(len(data), positions[-1] + 12)
-        base_text = self._decode(data[window_start:window_end])
         candidates: list[bytes] = []
+        keys: list[tuple[int, int, int]] = []
         texts: list[str] = []
         for pos in positions:
+            syllable = required.get(pos)
             for t, lead in _dropped_pairs():
+                if only is not None and pos > all_until and (pos, t, lead) not in only:
+                    continue
                 trial = data[:pos] + bytes((t, lead)) + data[pos:]
                 # Both characters the pair completes must be real ones.
                 if pos < 1 or _gbk_char(trial[pos - 1 : pos + 1]) is None:
                     continue
                 if lead >= 0x80 and (pos + 2 >= len(trial) or _gbk_char(trial[pos + 1 : pos + 3]) is None):
                     continue
+                if syllable is not None and not is_reading(_gbk_char(trial[pos + 1 : pos + 3]) or "", syllable):
+                    continue
                 candidates.append(trial)
-                texts.append(self._decode(trial[window_start : window_end + 2]))
-        if not candidates:
-            return data
+                keys.append((pos, t, lead))
+                texts.append(self._window_text(trial, window_start, window_end + 2))
+        # Without a pair the stretch is two bytes shorter: it is scored with the two
+        # bytes that follow it instead, so that every candidate covers the same text.
+        base_text = self._window_text(data, window_start, window_end + 2)
         scores = self._scores([base_text, *texts])
-        best = max(range(len(candidates)), key=lambda i: scores[i + 1])
-        if scores[best + 1] - scores[0] >= DROP_MARGIN:
-            return candidates[best]
-        return data
+        if not candidates:
+            return data, scores[0], []
+        order = sorted(range(len(candidates)), key=lambda i: -scores[i + 1])
+        ranked = [keys[i] for i in order]
+        best = order[0]
+        if required or scores[best + 1] - scores[0] >= DROP_MARGIN:
+            return candidates[best], scores[best + 1] - DROP_MARGIN, ranked
+        return data, scores[0], ranked
 
     @staticmethod
     def _decode(data: bytes) -> str:
         return data.decode("gbk", errors="replace")
 
+    @staticmethod
+    def _window_text(data: bytes, start: int, end: int) -> str:
+        """``data[start:end]`` decoded, ``end`` moved on a byte where it would cut a character in two.
+
+        Candidates scored side by side are cut at different places in their
+        characters; a half character at the end decodes to U+FFFD, which costs
+        :data:`INVALID_PENALTY`, so an uneven cut would decide between them.
+        """
+        end = min(end, len(data))
+        pos = start
+        while pos < end:
+            pos += 2 if data[pos] >= 0x81 else 1
+        return data[start : min(pos, len(data))].decode("gbk", errors="replace")
+
 
 # ASCII characters a converter's out-of-step decoder swallows most often.
 _SWALLOWED = b"\n,.;:!?()-/%0"
+
+
+@lru_cache(maxsize=256)
+def _drop_trails(lead: int) -> tuple[int, ...]:
+    """Bytes ``c`` that make ``c lead`` a pair the converter drops (a user-defined one)."""
+    return tuple(c for c in range(0xA1, 0xFF) if _is_gbk_user_defined(c, lead))
 
 
 def _starts_char(data: bytes, k: int) -> bool:

@@ -23,7 +23,7 @@ from functools import lru_cache
 import opencc
 
 from pipeline.offsets import Edit
-from pipeline.repair.lm import CharLM
+from pipeline.repair.lm import CharLM, left_context, right_context
 
 
 @lru_cache(maxsize=4)
@@ -99,8 +99,8 @@ class Simplifier:
                 if options is None:
                     continue
                 where.append((n, i, options))
-                left = conv[max(0, i - 3) : i]
-                right = conv[i + 1 : i + 3]
+                left = left_context(conv, i)
+                right = right_context(conv, i + 1)
                 items.extend((left, c + right) for c in options)
         if not where:
             return converted
@@ -160,8 +160,8 @@ class Simplifier:
         # OpenCC converted them), then the decisions.
         items: list[tuple[str, str]] = []
         for i, options in pending:
-            left = converted[max(0, i - 3) : i]
-            right = converted[i + 1 : i + 3]
+            left = left_context(converted, i)
+            right = right_context(converted, i + 1)
             items.extend((left, c + right) for c in options)
         scores = self.lm.score_items(items) if self.lm is not None and items else []
         k = 0

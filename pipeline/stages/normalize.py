@@ -4,13 +4,16 @@ Passes run in a fixed order, each proposing edits against the current text (see
 :mod:`pipeline.offsets`):
 
 1. ``invisible``: zero-width characters and stray byte-order marks go;
-2. ``html_entity``, ``html_tag``: entities (numeric, named, double-escaped) are
-   unescaped, then stray tags removed (an escaped tag too: a second normalisation
-   must find nothing left to do);
-3. ``pinyin``: a spam converter's ``(pīnyīn)`` annotations come out, straddling ones
+2. ``pinyin``: a spam converter's ``(pīnyīn)`` annotations come out, straddling ones
    repaired at the byte level (:mod:`pipeline.repair.pinyin`);
-4. ``mojibake``: damaged runs are found and undone by codec round trips
+3. ``mojibake``: damaged runs are found and undone by codec round trips
    (:mod:`pipeline.repair.mojibake`);
+4. ``html_entity``, ``html_tag``: entities (numeric, named, double-escaped) are
+   unescaped, then stray tags removed (an escaped tag too: a second normalisation
+   must find nothing left to do). After the mojibake pass: an encoder writes a
+   character its code page lacks as an entity (``&#178;``), which is plain ASCII
+   among the misread bytes and must stay so until they are undone; mojibake that
+   was itself escaped (``&Atilde;&copy;``) is found by the second look below;
 5. ``space``: NBSP, U+3000 and the other odd spaces become plain spaces and soft
    hyphens go (after the mojibake pass, which needs them as the bytes 0xA0 and 0xAD
    they were);
@@ -104,10 +107,10 @@ class Normalizer:
         """The repair passes in the order they run, by name."""
         steps: list[tuple[str, Callable[[str], list[Edit]]]] = [
             ("invisible", invisible_edits),
-            ("html_entity", entity_edits),
-            ("html_tag", tag_edits),
             ("pinyin", self.pinyin.edits),
             ("mojibake", self.mojibake.edits),
+            ("html_entity", entity_edits),
+            ("html_tag", tag_edits),
             ("space", space_edits),
             ("width", width_edits),
         ]

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import opencc
 
-from pipeline.repair.lm import BOUNDARY, FORMAT_VERSION, UNKNOWN, fold_symbol
+from pipeline.repair.lm import BOUNDARY, FORMAT_VERSION, UNKNOWN, encode_keys, fold_symbol
 
 # (set, split, which documents): "all", or "odd" for every other line (1, 3, 5 ...).
 TRAIN_SOURCES: tuple[tuple[str, str, str], ...] = (
@@ -41,13 +41,17 @@ TRAIN_SOURCES: tuple[tuple[str, str, str], ...] = (
     ("msra_ner", "train.jsonl", "all"),
     ("duee_fin", "dev.jsonl", "odd"),
 )
+ORDER = 5
 MIN_CHAR_COUNT = 2
-MIN_TRIGRAM_COUNT = 2
-MIN_BIGRAM_COUNT = 2
+# A gram of each level is kept when seen this often (or when a kept longer gram needs
+# it as its context); the rest fall back to shorter contexts.
+MIN_COUNTS = {2: 2, 3: 2, 4: 2, 5: 2}
 SCALE = 0.08  # one quantisation step, in nats: log probabilities down to -20.4 fit a byte
 # How many distinct characters "unknown" stands for: roughly the CJK characters a news
 # text may contain that the training text did not (log 20000 = 9.9 nats per unknown).
 UNKNOWN_TYPES = 20000
+
+Int64Array = npt.NDArray[np.int64]
 
 
 def data_dir() -> Path:
@@ -79,123 +83,155 @@ def _quantize(logp: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8]:
     return np.clip(q, 0, 255).astype(np.uint8)
 
 
-def _discount(counts: npt.NDArray[np.int64]) -> float:
-    n1 = int((counts == 1).sum())
-    n2 = int((counts == 2).sum())
-    return n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
+def _discounts(counts: Int64Array) -> tuple[float, float, float]:
+    """Modified Kneser-Ney discounts D1, D2, D3+ from the counts of counts (Chen & Goodman)."""
+    n = [int((counts == k).sum()) for k in (1, 2, 3, 4)]
+    if min(n) == 0:
+        return 0.5, 1.0, 1.5
+    y = n[0] / (n[0] + 2 * n[1])
+    d = (1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2])
+    low, mid, high = (float(min(max(x, 0.05), k + 0.95)) for k, x in enumerate(d))
+    return low, mid, high
 
 
-def _group_sum(keys: npt.NDArray[np.int64], values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
-    """Unique sorted ``keys``, the sum of ``values`` per key and the number of entries per key."""
-    uniq, inverse, n = np.unique(keys, return_inverse=True, return_counts=True)
-    sums = np.bincount(inverse, weights=values).astype(np.int64)
-    return uniq, sums, n.astype(np.int64)
+def train(lines: list[str], order: int = ORDER, min_counts: dict[int, int] | None = None) -> dict[str, object]:
+    """Count and smooth (interpolated modified Kneser-Ney); return the arrays of the model file.
 
-
-def train(lines: list[str]) -> dict[str, object]:
-    """Count and smooth; return the arrays of the model file."""
+    Each line is padded with ``order - 1`` boundary symbols in front and ends with
+    one: the model learns how lines start and end. Lower orders use continuation
+    counts (how many different symbols precede a gram), except for grams that
+    start at the line start, which keep their raw counts.
+    """
+    min_counts = dict(MIN_COUNTS if min_counts is None else min_counts)
+    folded = ["".join(fold_symbol(c) for c in line) for line in lines]
     char_counts: Counter[str] = Counter()
-    folded_lines = ["".join(fold_symbol(c) for c in line) for line in lines]
-    for line in folded_lines:
+    for line in folded:
         char_counts.update(line)
     char_counts.pop("\n", None)
-    char_counts.pop("", None)
     vocab_chars = sorted(ch for ch, n in char_counts.items() if n >= MIN_CHAR_COUNT)
     unknown_types = sum(1 for n in char_counts.values() if n < MIN_CHAR_COUNT)
     index = {ch: i + 2 for i, ch in enumerate(vocab_chars)}
     size = len(vocab_chars) + 2
-
-    seqs: list[int] = []
-    for line in folded_lines:
-        seqs.extend((BOUNDARY, BOUNDARY))
-        seqs.extend(index.get(c, UNKNOWN) for c in line if c)
-        seqs.append(BOUNDARY)
-    ids = np.asarray(seqs, dtype=np.int64)
-    uni_counts = np.bincount(ids, minlength=size).astype(np.int64)
-    # Trigrams whose last symbol is a real token (the two leading boundaries are history only).
-    a, b, c = ids[:-2], ids[1:-1], ids[2:]
-    keep = ~((b == BOUNDARY) & (c == BOUNDARY))
-    a, b, c = a[keep], b[keep], c[keep]
-    tri_key = (a * size + b) * size + c
-    tri_uniq, tri_count = np.unique(tri_key, return_counts=True)
-    tri_count = tri_count.astype(np.int64)
-    ta, tb, tc = tri_uniq // (size * size), (tri_uniq // size) % size, tri_uniq % size
-
-    # Kneser-Ney continuation counts for the bigram level: distinct left neighbours of (b, c).
-    bc_key = tb * size + tc
-    bc_uniq, _bc_sum, bc_cont = _group_sum(bc_key, np.ones_like(bc_key))
-    bb, bcur = bc_uniq // size, bc_uniq % size
-    # Unigram level: distinct left neighbours of c.
-    uni_cont = np.bincount(bcur, minlength=size).astype(np.float64)
-    uni_p = uni_cont / uni_cont.sum()
-    uni_p = 0.999 * uni_p + 0.001 / size
-    uni_lp = np.log(uni_p)
-
-    d2 = _discount(bc_cont)
-    ctx_b_total = np.bincount(bb, weights=bc_cont, minlength=size).astype(np.float64)
-    ctx_b_types = np.bincount(bb, minlength=size).astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gamma2 = np.where(ctx_b_total > 0, d2 * ctx_b_types / ctx_b_total, 1.0)
-    p2 = np.maximum(bc_cont - d2, 0) / ctx_b_total[bb] + gamma2[bb] * uni_p[bcur]
-    bi_lp = np.log(p2)
-
-    def p2_lookup(prev: npt.NDArray[np.int64], cur: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        key = prev * size + cur
-        pos = np.minimum(np.searchsorted(bc_uniq, key), len(bc_uniq) - 1)
-        hit = bc_uniq[pos] == key
-        fallback = gamma2[prev] * uni_p[cur]
-        found: npt.NDArray[np.float64] = np.where(hit, p2[pos], fallback)
-        return found
-
-    d3 = _discount(tri_count)
-    ab_key = ta * size + tb
-    ab_uniq, ab_total, ab_types = _group_sum(ab_key, tri_count)
-    ab_pos = np.searchsorted(ab_uniq, ab_key)
-    gamma3 = d3 * ab_types / ab_total
-    p3 = np.maximum(tri_count - d3, 0) / ab_total[ab_pos] + gamma3[ab_pos] * p2_lookup(tb, tc)
-    tri_lp = np.log(p3)
-
-    # Prune: rare trigrams fall back to gamma3 * P2, rare bigrams to gamma2 * P1.
-    keep3 = tri_count >= MIN_TRIGRAM_COUNT
-    ctx_used = np.unique(ab_pos[keep3])
-    ctx_keys = ab_uniq[ctx_used]
-    ctx_backoff = np.log(gamma3[ctx_used])
-    ctx_index = np.searchsorted(ctx_keys, ab_key[keep3])
-    tri_keys_out = ctx_index * size + tc[keep3]
-    order = np.argsort(tri_keys_out, kind="stable")
-    tri_keys_out = tri_keys_out[order]
-    tri_vals_out = tri_lp[keep3][order]
-
-    raw_uniq, raw_n = np.unique(b * size + c, return_counts=True)
-    raw_counts = raw_n[np.searchsorted(raw_uniq, bc_uniq)].astype(np.int64)
-    keep2 = raw_counts >= MIN_BIGRAM_COUNT
-    bi_keys_out = bc_uniq[keep2]
-    bi_vals_out = bi_lp[keep2]
-
-    if tri_keys_out.max(initial=0) >= 2**32 or bi_keys_out.max(initial=0) >= 2**32:
-        raise ValueError("vocabulary too large for 32-bit keys")
-    unknown_penalty = float(np.log(UNKNOWN_TYPES))
-    return {
+    pad = order - 1
+    seq: list[int] = []
+    scored_mask: list[bool] = []
+    for line in folded:
+        ids = [index.get(c, UNKNOWN) for c in line]
+        seq.extend([BOUNDARY] * pad)
+        scored_mask.extend([False] * pad)
+        seq.extend(ids)
+        seq.append(BOUNDARY)
+        scored_mask.extend([True] * (len(ids) + 1))
+    s = np.asarray(seq, dtype=np.int64)
+    scored = np.asarray(scored_mask, dtype=bool)
+    n_pos = len(s)
+    # Distance from each position back to the first padding symbol of its line: a
+    # gram ending at j may be up to that long (it never reaches into the line before).
+    line_start = np.zeros(n_pos, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, scored[:-1] & ~scored[1:]])  # first padding position of each line
+    line_start[starts] = starts
+    line_start = np.maximum.accumulate(line_start)
+    reach = np.arange(n_pos) - line_start + 1  # longest gram ending here
+    # ends[k][j]: id (index into level k's sorted keys) of the gram of length k ending at j, -1 if none.
+    ends: dict[int, Int64Array] = {1: s.copy()}
+    keys: dict[int, Int64Array] = {1: np.arange(size, dtype=np.int64)}
+    raw: dict[int, Int64Array] = {1: np.bincount(s[scored], minlength=size).astype(np.int64)}
+    for k in range(2, order + 1):
+        prev = np.full(n_pos, -1, dtype=np.int64)
+        prev[1:] = ends[k - 1][:-1]
+        valid = (reach >= k) & (prev >= 0)
+        key = np.where(valid, prev * size + s, -1)
+        uniq, inverse = np.unique(key[valid], return_inverse=True)
+        e = np.full(n_pos, -1, dtype=np.int64)
+        e[valid] = inverse
+        ends[k] = e
+        keys[k] = uniq
+        raw[k] = np.bincount(e[valid & scored], minlength=len(uniq)).astype(np.int64)
+    # Adjusted counts: raw for the highest order and for grams that start a line;
+    # lower orders count distinct left neighbours (Kneser-Ney continuation counts).
+    adj: dict[int, Int64Array] = {order: raw[order]}
+    # A representative position of every gram at every level (for suffix lookups).
+    rep: dict[int, Int64Array] = {}
+    for k in range(1, order + 1):
+        e = ends[k]
+        ok = e >= 0
+        pos = np.flatnonzero(ok)
+        r = np.full(len(keys[k]), -1, dtype=np.int64)
+        r[e[pos]] = pos
+        rep[k] = r
+    first_sym: dict[int, Int64Array] = {}
+    for k in range(1, order + 1):
+        # first symbol of each gram
+        r = rep[k]
+        first_sym[k] = np.where(r >= 0, s[np.maximum(r - k + 1, 0)], -1)
+    for k in range(order - 1, 0, -1):
+        # distinct (k+1)-grams with a scored occurrence, mapped to their suffix of length k
+        higher = np.flatnonzero(raw[k + 1] > 0)
+        suffix = ends[k][rep[k + 1][higher]]
+        cont = np.bincount(suffix, minlength=len(keys[k])).astype(np.int64)
+        a = np.where(first_sym[k] == BOUNDARY, raw[k], cont) if k > 1 else cont
+        adj[k] = a
+    # Unigram: continuation distribution, smoothed with a little uniform mass.
+    a1 = adj[1].astype(np.float64)
+    p1 = a1 / a1.sum()
+    p1 = 0.999 * p1 + 0.001 / size
+    logp: dict[int, npt.NDArray[np.float64]] = {1: np.log(p1)}
+    backoff: dict[int, npt.NDArray[np.float64]] = {}
+    prob_lower = p1  # per gram of level k-1: its interpolated probability
+    discounts = {}
+    for k in range(2, order + 1):
+        a = adj[k]
+        parent = keys[k] // size
+        d1, d2, d3 = _discounts(a[a > 0])
+        discounts[k] = (d1, d2, d3)
+        dk = np.where(a == 0, 0.0, np.where(a == 1, d1, np.where(a == 2, d2, d3)))
+        n_parent = len(keys[k - 1])
+        total = np.bincount(parent, weights=a, minlength=n_parent)
+        mass = np.bincount(parent, weights=dk * (a > 0), minlength=n_parent)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gamma = np.where(total > 0, mass / total, 1.0)
+        # suffix of each gram (drop its first symbol): the gram of length k-1 ending at the same place
+        r = rep[k]
+        suffix = ends[k - 1][r]
+        p_low = prob_lower[suffix]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(total[parent] > 0, np.maximum(a - dk, 0) / total[parent], 0.0) + gamma[parent] * p_low
+        backoff[k - 1] = np.log(gamma)
+        logp[k] = np.log(np.maximum(p, 1e-300))
+        prob_lower = p
+    # Prune from the top: a gram stays if seen often enough or if a kept longer gram extends it.
+    keep: dict[int, npt.NDArray[np.bool_]] = {}
+    keep[order] = raw[order] >= min_counts.get(order, 2)
+    for k in range(order - 1, 1, -1):
+        needed = np.zeros(len(keys[k]), dtype=bool)
+        needed[keys[k + 1][keep[k + 1]] // size] = True
+        keep[k] = needed | (raw[k] >= min_counts.get(k, 2))
+    keep[1] = np.ones(size, dtype=bool)
+    new_id: dict[int, Int64Array] = {1: np.arange(size, dtype=np.int64)}
+    arrays: dict[str, object] = {
         "vocab": np.asarray("".join(vocab_chars)),
-        "uni": _quantize(uni_lp),
-        "uni_counts": uni_counts.astype(np.int32),
-        "bi_keys": bi_keys_out.astype(np.uint32),
-        "bi_vals": _quantize(bi_vals_out),
-        "bi_backoff": _quantize(np.log(gamma2)),
-        "ctx_keys": ctx_keys.astype(np.uint32),
-        "ctx_backoff": _quantize(ctx_backoff),
-        "tri_keys": tri_keys_out.astype(np.uint32),
-        "tri_vals": _quantize(tri_vals_out),
-        "_stats": {
-            "tokens": len(c),
-            "vocabulary": size,
-            "unknown_types": unknown_types,
-            "unknown_penalty": unknown_penalty,
-            "bigrams": int(keep2.sum()),
-            "trigrams": int(keep3.sum()),
-            "discounts": [d2, d3],
-        },
+        "uni_counts": raw[1].astype(np.int32),
+        "logp1": _quantize(logp[1]),
     }
+    for k in range(2, order + 1):
+        new_id[k] = np.where(keep[k], np.cumsum(keep[k]) - 1, -1)
+        parent = keys[k][keep[k]] // size
+        last = keys[k][keep[k]] % size
+        # Parents were kept (pruning is from the top) and renumbering keeps their order.
+        arrays[f"keys{k}"] = encode_keys(new_id[k - 1][parent] * size + last)
+        arrays[f"logp{k}"] = _quantize(logp[k][keep[k]])
+    for k in range(1, order):
+        arrays[f"backoff{k}"] = _quantize(backoff[k][keep[k]])
+    arrays["_stats"] = {
+        "order": order,
+        "tokens": int(scored.sum()),
+        "vocabulary": size,
+        "unknown_types": unknown_types,
+        "unknown_penalty": float(np.log(UNKNOWN_TYPES)),
+        "grams": [int(keep[k].sum()) for k in range(2, order + 1)],
+        "discounts": {str(k): list(v) for k, v in discounts.items()},
+    }
+    return arrays
 
 
 # --- the one-to-many Traditional -> Simplified table ------------------------------
@@ -302,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
         "format": FORMAT_VERSION,
         "scale": SCALE,
         "sources": [f"{name}/{split}:{which}" for name, split, which in TRAIN_SOURCES],
-        "min_counts": {"char": MIN_CHAR_COUNT, "bigram": MIN_BIGRAM_COUNT, "trigram": MIN_TRIGRAM_COUNT},
+        "min_counts": {"char": MIN_CHAR_COUNT, **{str(k): v for k, v in MIN_COUNTS.items()}},
         **stats,
     }
     arrays["ambiguity"] = np.asarray(json.dumps(table, ensure_ascii=False, sort_keys=True))

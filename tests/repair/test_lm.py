@@ -67,7 +67,7 @@ def test_trainer_builds_a_working_model(tmp_path) -> None:  # type: ignore[no-un
     stats = arrays.pop("_stats")
     assert isinstance(stats, dict) and stats["tokens"] > 0
     arrays["ambiguity"] = np.asarray(json.dumps({}))
-    meta = {"format": 1, "scale": 0.08, "unknown_penalty": stats["unknown_penalty"], "sources": []}
+    meta = {"format": 2, "scale": 0.08, "sources": [], **stats}
     arrays["meta"] = np.asarray(json.dumps(meta))
     path = tmp_path / "tiny.npz"
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]

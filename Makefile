@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint install install-test clean
+.PHONY: run test test-slow lint install install-test clean train-events
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(VENV)/.installed-test
 ## test-slow: the corpus-scale tests
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow -q
+
+## train-events: retrain the event models in pipeline/models/events (a few minutes, no network)
+train-events: $(VENV)/.installed
+	nice $(BIN)/python -m pipeline.events.train --out pipeline/models/events
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check pipeline tests benchmarks

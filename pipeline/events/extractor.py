@@ -71,6 +71,8 @@ class Draft:
     # The canonical key of each argument, by role and (text, start): 智谱 and 智谱AI are one filler.
     keys: dict[str, dict[tuple[str, int | None], str]] = field(default_factory=dict)
     source: str = ""
+    # No required role in its own sentence: kept only if the role model fills one.
+    tentative: bool = False
     # Arguments chosen by a cue word (质押给X): explicit evidence the role model may not veto.
     cued: set[tuple[str, int | None]] = field(default_factory=set)
 
@@ -108,6 +110,7 @@ class Draft:
             self.confidence,
             {k: dict(v) for k, v in self.keys.items()},
             self.source,
+            self.tentative,
             set(self.cued),
         )
 
@@ -395,8 +398,10 @@ class EventExtractor:
         drafts: list[Draft] = []
         for ctype in self.types:
             drafts.extend(self._type_drafts(doc, ctype, sentences, sent_starts, fillers, name_spans, sentence_scores))
+        span_scores: dict[tuple[int, int], dict[str, float]] = {}
         if self.role_model is not None and drafts:
-            self._model_fill(doc, drafts, sentences, fillers)
+            span_scores = self._model_fill(doc, drafts, sentences, fillers)
+            drafts = self._drop_unsupported(doc, drafts)
         title_end = text.find("\n")
         main_org = self._main_org(fillers, len(text) if title_end < 0 else title_end)
         spec_of = {ct.spec.type: ct.spec for ct in self.types}
@@ -408,6 +413,8 @@ class EventExtractor:
             draft.status = self._status(text, sentences, draft, event_sentences)
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
+        for draft in merged:
+            self._keep_single(spec_of[draft.type], draft, span_scores)
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
 
@@ -462,18 +469,40 @@ class EventExtractor:
         for sent_index, draft in by_sentence.items():
             required = set(ctype.spec.requires_any)
             if required and not (draft.local_roles & required) and sent_index not in confident:
-                doc.note("events", "dropped", ctype.spec.id, draft.trigger, "no required role in its sentence")
-                continue
+                if self.role_model is not None and self.settings.requires_after_model:
+                    draft.tentative = True
+                else:
+                    doc.note("events", "dropped", ctype.spec.id, draft.trigger, "no required role in its sentence")
+                    continue
             out.append(draft)
         return out
 
+    def _drop_unsupported(self, doc: WorkDoc, drafts: list[Draft]) -> list[Draft]:
+        """Drop tentative drafts (no required role in their sentence) that the role model did not fill either."""
+        required = {ct.spec.type: set(ct.spec.requires_any) for ct in self.types}
+        kept = []
+        for draft in drafts:
+            if draft.tentative and not (set(draft.args) & required[draft.type]):
+                doc.note("events", "dropped", draft.rule_id, draft.trigger, "no required role, even from the model")
+                continue
+            kept.append(draft)
+        return kept
+
     def _model_fill(
         self, doc: WorkDoc, drafts: list[Draft], sentences: Sequence[tuple[int, int]], fillers: Sequence[Filler]
-    ) -> None:
-        """Add the role model's arguments to the drafts (see the module docstring, step 4)."""
+    ) -> dict[tuple[int, int], dict[str, float]]:
+        """Add the role model's arguments to the drafts (see the module docstring, step 4).
+
+        Returns the model's scores by filler span (the best over fillers sharing a span).
+        """
         assert self.role_model is not None
         features = self.featurizer.document_features(doc.text, sentences, fillers)
         scores = self.role_model.scores(features)
+        by_span: dict[tuple[int, int], dict[str, float]] = {}
+        for filler, filler_scores in zip(fillers, scores, strict=True):
+            merged = by_span.setdefault(filler.span, {})
+            for k, v in filler_scores.items():
+                merged[k] = max(v, merged.get(k, 0.0))
         labels = set(self.role_model.labels)
         threshold = self.settings.role
         spec_of = {ct.spec.type: ct.spec for ct in self.types}
@@ -495,7 +524,7 @@ class EventExtractor:
                         best[key] = (p, filler)
             if self.settings.veto > 0:
                 found = {role for (role, _base), (p, _f) in best.items() if p >= threshold}
-                self._veto(doc, of_type, event_type, fillers, scores, found)
+                self._veto(doc, of_type, event_type, by_span, found)
             for (role, base), (p, filler) in sorted(best.items(), key=lambda kv: kv[1][1].start):
                 rule_args = [a for d in of_type for a in d.args.get(role, []) if a.start is not None]
                 for draft in of_type:
@@ -527,6 +556,27 @@ class EventExtractor:
                     role, Argument(role, filler.text, filler.start, filler.end, filler.mention_id), filler.key
                 ):
                     doc.note("events", "role", "model:events_roles", filler.span, f"{event_type}/{role} p={p:.2f}")
+        return by_span
+
+    @staticmethod
+    def _keep_single(spec: EventType, draft: Draft, span_scores: dict[tuple[int, int], dict[str, float]]) -> None:
+        """Roles marked ``single`` keep one argument: a cue-chosen one, else the role model's favourite, else the first."""
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if not role.single or len(args) <= 1:
+                continue
+            label = role_label(spec.type, role.role)
+
+            def rank(item: tuple[int, Argument]) -> tuple[float, bool, int]:
+                i, arg = item
+                cued = (role.role, arg.start) in draft.cued
+                p = 0.0
+                if arg.start is not None and arg.end is not None:
+                    p = span_scores.get((arg.start, arg.end), {}).get(label, 0.0)
+                return (p, cued, -i)
+
+            best = max(enumerate(args), key=rank)[1]
+            draft.set_role(role.role, [best])
 
     @classmethod
     def _model_kind_ok(cls, filler: Filler, role: RoleSpec) -> bool:
@@ -546,8 +596,7 @@ class EventExtractor:
         doc: WorkDoc,
         drafts: Sequence[Draft],
         event_type: str,
-        fillers: Sequence[Filler],
-        scores: Sequence[dict[str, float]],
+        by_span: dict[tuple[int, int], dict[str, float]],
         found: set[str],
     ) -> None:
         """Drop rule-filled arguments the role model does not believe in.
@@ -556,11 +605,6 @@ class EventExtractor:
         and has found a filler of its own for that role (it prefers another), or when
         it gives it less than ``model.veto_alone`` (it believes in none).
         """
-        by_span: dict[tuple[int, int], dict[str, float]] = {}
-        for filler, filler_scores in zip(fillers, scores, strict=True):
-            merged = by_span.setdefault(filler.span, {})
-            for k, v in filler_scores.items():
-                merged[k] = max(v, merged.get(k, 0.0))
         for draft in drafts:
             for role, args in list(draft.args.items()):
                 label = role_label(event_type, role)

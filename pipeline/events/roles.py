@@ -93,18 +93,35 @@ class RoleFeaturizer:
         for f in fillers:
             first_seen.setdefault(f.text, f.start)
         org_rank = {key: rank for rank, (key, _n) in enumerate(key_counts.most_common(3))}
+        title_keys = {f.key for f in fillers if f.start < title_end}
+        # Order of each mention among the document's mentions of its label (the first date ...).
+        label_rank: dict[tuple[int, int], int] = {}
+        seen_by_label: Counter[str] = Counter()
+        for base, label in sorted({(f.base, f.label) for f in fillers}):
+            if base[0] >= title_end:
+                label_rank[base] = seen_by_label[label]
+                seen_by_label[label] += 1
+        line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         out = []
         for f in fillers:
             sent_index = max(0, bisect_right(starts, f.start) - 1)
             sent_start, sent_end = sentences[sent_index] if sentences else (0, len(text))
             feats = self._filler_features(text, f, sent_start, sent_end)
             feats.append("TITLE" if f.start < title_end else f"SENT={_bucket(sent_index, (1, 2, 4, 8))}")
+            feats.append(f"LINE={_bucket(bisect_right(line_starts, f.start) - 1, (0, 1, 2, 4))}")
             feats.append(f"OCC={_bucket(text_counts[f.text], (1, 2, 4))}")
+            feats.append(f"SENTPOS={_bucket(f.start - sent_start, (0, 3, 8, 20, 40))}")
             if first_seen.get(f.text) == f.start:
                 feats.append("FIRST")
             if f.key in org_rank:
                 feats.append(f"ORGRANK={org_rank[f.key]}")
-            feats.extend(self._trigger_features(f, sent_index, hits))
+            if f.start >= title_end and f.key in title_keys:
+                feats.append("IN_TITLE_TOO")
+            if f.base in label_rank:
+                feats.append(f"LRANK={f.label}:{_bucket(label_rank[f.base], (0, 1, 2))}")
+            triggers = self._trigger_features(f, sent_index, hits)
+            feats.extend(triggers)
+            feats.extend(f"{f.label}|{t}" for t in triggers if t.count(":") == 2)
             out.append(feats)
         return out
 

@@ -54,6 +54,8 @@ class RoleSpec(StrictModel):
     document: bool = False
     # One event per filler of this role (one per person in 张帆、魏伟等出走).
     split: bool = False
+    # One value per event (one 披露时间): the best-supported filler is kept.
+    single: bool = False
 
 
 class EventType(Rule):
@@ -148,6 +150,8 @@ class ModelSettings(StrictModel):
     # and those at most ``protect_adjacent`` characters from the trigger (亏损达到20亿).
     protect_clause: bool = False
     protect_adjacent: int = Field(default=-1, ge=-1)
+    # A draft without a required role in its sentence survives if the role model fills one.
+    requires_after_model: bool = False
 
 
 class EventsFile(RuleFile):

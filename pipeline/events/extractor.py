@@ -24,6 +24,7 @@ How one document goes (the rules are ``kind: events`` files, see ``rules/events.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from pipeline.textutil import index_of_span, sentence_spans
 _CLAUSE = regex.compile(r"[，,；;：:]")
 _COORDINATION = regex.compile(r"\s*(?:、|和|及|与|以及|,|，)\s*")
 _CUE_WINDOW = 6
+_HEADLINE_MAX = 80
 STATUS_RANK = {"denied": 4, "negated": 3, "reported": 2, "planned": 1, "asserted": 0}
 # Pattern-found organisations (stock names, announcers) count as companies for ``org_types``.
 _PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
@@ -75,6 +77,8 @@ class Draft:
     tentative: bool = False
     # Arguments chosen by a cue word (质押给X): explicit evidence the role model may not veto.
     cued: set[tuple[str, int | None]] = field(default_factory=set)
+    # Arguments filled from a list (杭州城投、京西智谷等): a single-valued role keeps the whole list.
+    listed: set[tuple[str, int | None]] = field(default_factory=set)
 
     def add(self, role: str, argument: Argument, key: str | None = None) -> bool:
         """Add an argument unless the same thing (same text, or same canonical ``key``) fills the role."""
@@ -112,6 +116,7 @@ class Draft:
             self.source,
             self.tentative,
             set(self.cued),
+            set(self.listed),
         )
 
 
@@ -129,6 +134,17 @@ class CompiledType:
 def alternation(words: Sequence[str]) -> str:
     """A regex alternation of ``words``, longest first (never matches when empty)."""
     return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True)) or "(?!)"
+
+
+def headline_end(text: str) -> int:
+    """End of the document's headline: a short first line without a full stop, with a body after it; else 0."""
+    end = text.find("\n")
+    if end <= 0 or not text[end:].strip():
+        return 0
+    first = text[:end].strip()
+    if not first or len(first) > _HEADLINE_MAX or first[-1] in "。！？!?":
+        return 0
+    return end
 
 
 def word_before(text: str, position: int, word: str, floor: int) -> bool:
@@ -317,18 +333,28 @@ class EventExtractor:
                     chosen = sorted(pool, key=lambda f: f.start)
                 else:
                     chosen = [min(pool, key=distance)]
+                listed = {
+                    f.span
+                    for a, b in itertools.pairwise(chosen)
+                    if _COORDINATION.fullmatch(text[a.end : b.start])
+                    for f in (a, b)
+                }
                 for f in chosen:
                     draft.add(role.role, Argument(role.role, f.text, f.start, f.end, f.mention_id), f.key)
                     draft.local_roles.add(role.role)
                     used.add(f.span)
                     inside = clause[0] <= f.start and f.end <= clause[1]
                     adjacent = distance(f) <= self.settings.protect_adjacent
+                    # A list (X、Y等) filling a many-valued role is syntactic evidence too.
                     if (
                         (cued_pass and self.settings.protect_cued)
                         or (inside and self.settings.protect_clause)
                         or adjacent
+                        or f.span in listed
                     ):
                         draft.cued.add((role.role, f.start))
+                    if f.span in listed:
+                        draft.listed.add((role.role, f.start))
         sentence_text = text[sent[0] : sent[1]]
         for role in ctype.spec.roles:
             if role.pattern and role.role not in draft.args:
@@ -398,9 +424,10 @@ class EventExtractor:
         drafts: list[Draft] = []
         for ctype in self.types:
             drafts.extend(self._type_drafts(doc, ctype, sentences, sent_starts, fillers, name_spans, sentence_scores))
+        headline = headline_end(text)
         span_scores: dict[tuple[int, int], dict[str, float]] = {}
         if self.role_model is not None and drafts:
-            span_scores = self._model_fill(doc, drafts, sentences, fillers)
+            span_scores = self._model_fill(doc, drafts, sentences, fillers, titled=headline > 0)
             drafts = self._drop_unsupported(doc, drafts)
         title_end = text.find("\n")
         main_org = self._main_org(fillers, len(text) if title_end < 0 else title_end)
@@ -489,10 +516,17 @@ class EventExtractor:
         return kept
 
     def _model_fill(
-        self, doc: WorkDoc, drafts: list[Draft], sentences: Sequence[tuple[int, int]], fillers: Sequence[Filler]
+        self,
+        doc: WorkDoc,
+        drafts: list[Draft],
+        sentences: Sequence[tuple[int, int]],
+        fillers: Sequence[Filler],
+        titled: bool,
     ) -> dict[tuple[int, int], dict[str, float]]:
         """Add the role model's arguments to the drafts (see the module docstring, step 4).
 
+        ``titled``: the document is a headline and a body, the shape of the articles the
+        role model learnt from; only there may it overrule the rules (``model.trust``).
         Returns the model's scores by filler span (the best over fillers sharing a span).
         """
         assert self.role_model is not None
@@ -524,7 +558,7 @@ class EventExtractor:
                         best[key] = (p, filler)
             if self.settings.veto > 0:
                 found = {role for (role, _base), (p, _f) in best.items() if p >= threshold}
-                self._veto(doc, of_type, event_type, by_span, found)
+                self._veto(doc, of_type, event_type, by_span, found, titled)
             for (role, base), (p, filler) in sorted(best.items(), key=lambda kv: kv[1][1].start):
                 rule_args = [a for d in of_type for a in d.args.get(role, []) if a.start is not None]
                 for draft in of_type:
@@ -541,7 +575,9 @@ class EventExtractor:
                             same = draft.keys.get(role, {}).get((arg.text, arg.start), filler.key)
                             draft.set_role(role, recut)
                             draft.keys[role][(filler.text, filler.start)] = same
-                if p < threshold or any(a.text == filler.text for a in rule_args):
+                # A filler for a role that splits events (高管姓名) makes a new event: ask for more.
+                needed = max(threshold, self.settings.split_role) if role_specs[role].split else threshold
+                if p < needed or any(a.text == filler.text for a in rule_args):
                     continue
                 target = min(of_type, key=lambda d: abs(d.trigger[0] - filler.start))
                 # A filler the rules gave another role of this event keeps that role.
@@ -560,22 +596,26 @@ class EventExtractor:
 
     @staticmethod
     def _keep_single(spec: EventType, draft: Draft, span_scores: dict[tuple[int, int], dict[str, float]]) -> None:
-        """Roles marked ``single`` keep one argument: a cue-chosen one, else the role model's favourite, else the first."""
+        """Roles marked ``single`` keep one argument (or one list, 杭州城投、京西智谷).
+
+        The one kept is the role model's favourite, then a cue-chosen one, then the first found.
+        """
         for role in spec.roles:
             args = draft.args.get(role.role, [])
             if not role.single or len(args) <= 1:
                 continue
+            in_list = [a for a in args if (role.role, a.start) in draft.listed]
+            if len(in_list) > 1:
+                draft.set_role(role.role, in_list)
+                continue
             label = role_label(spec.type, role.role)
-
-            def rank(item: tuple[int, Argument]) -> tuple[float, bool, int]:
-                i, arg = item
-                cued = (role.role, arg.start) in draft.cued
+            ranked = []
+            for i, arg in enumerate(args):
                 p = 0.0
                 if arg.start is not None and arg.end is not None:
                     p = span_scores.get((arg.start, arg.end), {}).get(label, 0.0)
-                return (p, cued, -i)
-
-            best = max(enumerate(args), key=rank)[1]
+                ranked.append((p, (role.role, arg.start) in draft.cued, -i, arg))
+            best = max(ranked, key=lambda item: item[:3])[3]
             draft.set_role(role.role, [best])
 
     @classmethod
@@ -598,6 +638,7 @@ class EventExtractor:
         event_type: str,
         by_span: dict[tuple[int, int], dict[str, float]],
         found: set[str],
+        titled: bool,
     ) -> None:
         """Drop rule-filled arguments the role model does not believe in.
 
@@ -608,17 +649,27 @@ class EventExtractor:
         for draft in drafts:
             for role, args in list(draft.args.items()):
                 label = role_label(event_type, role)
+                # Where the classifier recognises the event (an announcement like those the
+                # models learnt from), the role model is trusted outright.
+                trusted = titled and draft.confidence >= self.settings.trust
                 limit = self.settings.veto if role in found else self.settings.veto_alone
+                if trusted and (role in found or not self.settings.trusted_needs_alternative):
+                    limit = max(limit, self.settings.trusted_veto)
                 verdicts = []
                 for arg in args:
                     score: dict[str, float] | None = None
-                    if arg.start is not None and arg.end is not None and (role, arg.start) not in draft.cued:
+                    protected = (role, arg.start) in draft.cued and not trusted
+                    if arg.start is not None and arg.end is not None and not protected:
                         score = by_span.get((arg.start, arg.end))
-                    verdicts.append(score is None or label not in score or score[label] >= limit)
+                    supported = (
+                        self.role_model is not None
+                        and self.role_model.support.get(label, 0) >= self.settings.min_support
+                    )
+                    verdicts.append(score is None or not supported or label not in score or score[label] >= limit)
                 kept = [
                     arg
                     for i, arg in enumerate(args)
-                    if verdicts[i] or self._coordinated_with_kept(doc.text, args, verdicts, i)
+                    if verdicts[i] or (not trusted and self._coordinated_with_kept(doc.text, args, verdicts, i))
                 ]
                 for arg in args:
                     if arg not in kept:
@@ -646,8 +697,9 @@ class EventExtractor:
         for role in spec.roles:
             if role.document and role.role not in draft.args and role.label == "ORG":
                 best = None
+                taken = {(a.start, a.end) for args in draft.args.values() for a in args}
                 for f in self._subject_fillers(fillers):
-                    if f.key == main_org and (f.start <= draft.trigger[0] or best is None):
+                    if f.key == main_org and f.span not in taken and (f.start <= draft.trigger[0] or best is None):
                         best = f
                 if best is not None:
                     draft.add(
@@ -658,13 +710,17 @@ class EventExtractor:
         split_role = next((r.role for r in spec.roles if r.split), None)
         if split_role is None or len(draft.args.get(split_role, [])) <= 1:
             return [self._person_details(spec, draft, mentions)]
+        by_id = {m.id: m for m in mentions}
         out = []
         for arg in draft.args[split_role]:
             copy = draft.copy()
             copy.set_role(split_role, [arg])
-            if spec.person_org_role:
+            # The person's own title and organisation replace the shared ones where the text gives them.
+            person = by_id.get(arg.mention_id or "")
+            value = person.value if person is not None else None
+            if spec.person_org_role and isinstance(value, PersonValue) and value.org:
                 copy.set_role(spec.person_org_role, [])
-            if spec.person_title_role:
+            if spec.person_title_role and isinstance(value, PersonValue) and value.title:
                 copy.set_role(spec.person_title_role, [])
             out.append(self._person_details(spec, copy, mentions))
         return out

@@ -14,6 +14,7 @@ the events stage, so the features cannot drift apart.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -205,6 +206,10 @@ class RoleModel:
         textcat: Any = self.nlp.get_pipe("textcat_multilabel")
         self.textcat = textcat
         self.labels: tuple[str, ...] = tuple(textcat.labels)
+        # How many training fillers had each label: a label learnt from a handful says little.
+        report = path / "training.json"
+        positives = json.loads(report.read_text(encoding="utf-8")).get("positives", {}) if report.is_file() else {}
+        self.support: dict[str, int] = {str(k): int(v) for k, v in positives.items()}
         # Features never seen in training are dropped: they carry no weight, and
         # keeping them would grow the vocabulary with every new document.
         known = path / FEATURES_FILE

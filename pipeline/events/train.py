@@ -398,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--only", choices=["types", "roles"], default=None)
     parser.add_argument("--epochs", type=int, default=4, help="sentence classifier epochs")
-    parser.add_argument("--role-epochs", type=int, default=6)
+    parser.add_argument("--role-epochs", type=int, default=8)
     parser.add_argument("--max-train", type=int, default=0, help="use only the first N shuffled sentences")
     args = parser.parse_args(argv)
     train_docs, dev_docs = duee_fin_part("model_train"), duee_fin_part("model_dev")

@@ -150,6 +150,17 @@ class ModelSettings(StrictModel):
     # and those at most ``protect_adjacent`` characters from the trigger (亏损达到20亿).
     protect_clause: bool = False
     protect_adjacent: int = Field(default=-1, ge=-1)
+    # The role model adds a filler to a role that splits events (高管姓名) only from this probability.
+    split_role: float = Field(default=0.5, ge=0, le=1)
+    # The role model only vetoes roles it saw at least this many examples of in training.
+    min_support: int = Field(default=20, ge=0)
+    # A draft whose sentence the classifier scores at least ``trust`` is an announcement of
+    # the kind the models learnt from: its rule arguments need ``trusted_veto`` from the
+    # role model and nothing is protected.
+    trust: float = Field(default=1.01, ge=0, le=1.01)
+    trusted_veto: float = Field(default=0.0, ge=0, le=1)
+    # ... only for roles where the role model found a filler of its own.
+    trusted_needs_alternative: bool = False
     # A draft without a required role in its sentence survives if the role model fills one.
     requires_after_model: bool = False
 

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint install install-test clean train-events
+.PHONY: run test test-slow lint install install-test clean browser screenshot train-lm bench-mojibake train-ner train-events
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -24,17 +24,42 @@ install-test: $(VENV)/.installed-test
 run: $(VENV)/.installed
 	$(BIN)/zhpipe run corpus/articles --out outputs
 
+## browser: headless Chromium for the page test of `zhpipe show` (Debian's package; skipped if it cannot be installed)
+browser:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1) \
+		|| echo "chromium could not be installed (needs root and a Debian mirror): the browser test will be skipped"
+
+## screenshot: docs/show-seed.png, the page of the seed article (needs Chromium and a CJK font)
+screenshot: $(VENV)/.installed browser
+	@fc-list :lang=zh 2>/dev/null | grep -q . || apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || true
+	$(BIN)/zhpipe show corpus/articles/000_18f992a553737757.txt --doc-date 2025-11-01 --html outputs/show-seed.html --screenshot docs/show-seed.png
+
 ## test: the test suite (slow corpus-scale tests excluded)
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest -m "not slow" -q
 
 ## test-slow: the corpus-scale tests
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow -q
 
-## train-events: retrain the event models in pipeline/models/events (a few minutes, no network)
+## train-ner: retrain the NER model (CPU, under an hour on 2 cores) into pipeline/models/ner
+DATA ?= ../shared/data
+train-ner: $(VENV)/.installed
+	nice -n 10 $(BIN)/python -m pipeline.training.ner --data $(DATA) --out pipeline/models/ner
+
+## train-lm: retrain the character language model of the normaliser from ../shared/data
+train-lm: $(VENV)/.installed
+	nice $(BIN)/python -m pipeline.training.lm --out pipeline/repair/charlm.npz
+
+## bench-mojibake: the normalisation benchmark (restoration per kind and scope, controls, speed vs ftfy)
+bench-mojibake: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	nice $(BIN)/python benchmarks/mojibake/run.py
+
+## train-events: retrain the event models in pipeline/models/events (a few minutes on 2 cores, no network)
 train-events: $(VENV)/.installed
-	nice $(BIN)/python -m pipeline.events.train --out pipeline/models/events
+	ZHPIPE_DATA=$(DATA) nice $(BIN)/python -m pipeline.events.train --out pipeline/models/events
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check pipeline tests benchmarks

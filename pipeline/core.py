@@ -1,4 +1,9 @@
-"""The pipeline: an ordered list of stages that turns raw text or bytes into a Document."""
+"""The pipeline: an ordered list of stages that turns raw text or bytes into a Document.
+
+The document date is resolved here, in order of trust: the caller's ``doc_date``,
+then the metadata (:func:`metadata_date`: a feed field, an HTML meta tag, a
+dateline), else the dates stage infers it from the latest absolute date in the text.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +14,26 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import regex
-
-from pipeline.errors import ErrorCode, InputError
+from pipeline.config import RunConfig, load_config
+from pipeline.dates.metadata import (
+    date_from_fields,
+    date_from_html_meta,
+    dateline,
+    looks_like_html,
+    parse_loose,
+)
+from pipeline.errors import ErrorCode, InputError, PipelineError
 from pipeline.records import DocDate, Document
 from pipeline.repair.decode import decode_bytes
 from pipeline.rulebook.loader import Rulebook, load_rulebook
+from pipeline.rulebook.patterns import DEFAULT_DOCUMENT_BUDGET, Deadline, PatternMatch, pattern_scope
 from pipeline.stages import DEFAULT_STAGES
-from pipeline.stages.base import Stage, StageContext, WorkDoc, make_stage
+from pipeline.stages.base import Candidate, Stage, StageContext, Token, TraceEntry, WorkDoc, make_stage
 from pipeline.stages.normalize import Normalized, Normalizer
-
-# Metadata fields that carry a publication date, in order of trust.
-DATE_FIELDS = ("published", "publish_time", "pubdate", "date", "datetime", "time", "created_at")
-# A dateline near the top of an article: 2025-11-20 10:31 发布, 2025年11月20日 10:31.
-_DATELINE = regex.compile(
-    r"(?P<y>20\d{2})\s*[-/.年]\s*(?P<m>1[0-2]|0?[1-9])\s*[-/.月]\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日?"
-    r"(?:\s*(?P<H>[01]?\d|2[0-3])[:：](?P<M>[0-5]\d))?(?=\s*(?:发布|来源|[|丨]|$|\s))",
-    regex.MULTILINE,
-)
-_DATELINE_WINDOW = 300
 
 
 def parse_doc_date(value: date | datetime | str | None) -> datetime | None:
-    """Accept a date, datetime or ISO string (``YYYY-MM-DD`` or full datetime).
+    """Accept a date, datetime or ISO string (``YYYY-MM-DD``, a full datetime, ``2025年11月20日``).
 
     Raises:
         InputError: the string is not a date (code E109).
@@ -43,32 +45,47 @@ def parse_doc_date(value: date | datetime | str | None) -> datetime | None:
         return value.replace(tzinfo=None)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    text = str(value).strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        pass
-    m = _DATELINE.search(text)
-    if m is not None:
-        return datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0))
-    raise InputError(ErrorCode.E109, value=value)
+    when = parse_loose(str(value))
+    if when is None:
+        raise InputError(ErrorCode.E109, value=value)
+    return when
 
 
-def dateline(text: str) -> datetime | None:
-    """A publication dateline in the first lines of ``text``, if there is one."""
-    m = _DATELINE.search(text[:_DATELINE_WINDOW])
-    if m is None:
-        return None
-    try:
-        return datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0))
-    except ValueError:
-        return None
+def metadata_date(raw: str, meta: Mapping[str, Any]) -> datetime | None:
+    """The publication date the document's metadata gives: a feed field, an HTML meta tag, a dateline."""
+    from_fields = date_from_fields(meta)
+    if from_fields is not None:
+        return from_fields[1]
+    if looks_like_html(raw):
+        from_html = date_from_html_meta(raw)
+        if from_html is not None:
+            return from_html
+    return dateline(raw)
 
 
 def make_doc_id(data: str | bytes) -> str:
     """A stable id from the content: the first 16 hex digits of its SHA-1."""
     raw = data if isinstance(data, bytes) else data.encode("utf-8", errors="surrogatepass")
     return hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class TracedRun:
+    """A document's record together with the decisions that made it (for ``rules explain``).
+
+    ``candidates`` are every proposal of every stage before overlaps were settled;
+    ``trace`` the decisions the stages noted (overridden, rejected, excluded ...);
+    ``matches`` every match of a rule pattern; ``pattern_seconds`` the matching time
+    per rule; ``error`` the failure that stopped the document, if one did.
+    """
+
+    document: Document
+    trace: tuple[TraceEntry, ...]
+    candidates: tuple[Candidate, ...]
+    tokens: tuple[Token, ...]
+    matches: tuple[PatternMatch, ...]
+    pattern_seconds: dict[str, float]
+    error: PipelineError | None = None
 
 
 @dataclass
@@ -89,16 +106,37 @@ class Pipeline:
     ) -> Pipeline:
         """Load the rules (built-in plus overlays) and build the named stages in order.
 
+        Options: ``simplify`` (default on), ``pattern_timeout`` (seconds of rule-pattern
+        matching per document, default 5), and whatever the stages read.
+
         Raises:
             RuleError: a rule file does not validate.
-            ValueError: a stage requires a field no earlier stage assigns.
+            ValueError: a stage requires a field no earlier stage assigns, or an option
+                has a bad value.
 
         """
+        budget = options.get("pattern_timeout")
+        if budget is not None and (not isinstance(budget, int | float) or isinstance(budget, bool) or budget <= 0):
+            raise ValueError(f"pattern_timeout must be a positive number of seconds, not {budget!r}")
         rulebook = load_rulebook(rules)
         context = StageContext(rulebook, dict(options))
         built = [make_stage(name, context) for name in (stages or DEFAULT_STAGES)]
         check_order(built)
         return cls(rulebook, built, dict(options))
+
+    @classmethod
+    def from_config(
+        cls, config: RunConfig | Path | str, *, rules: Sequence[Path | str] = (), **options: object
+    ) -> Pipeline:
+        """Build from a TOML run config: its overlays, then ``rules``; its options, then ``options``.
+
+        Raises:
+            ConfigError: the config file does not validate (E207, E208).
+            RuleError: a rule file does not validate.
+
+        """
+        settings = config if isinstance(config, RunConfig) else load_config(config)
+        return cls.build([*settings.rules, *rules], **{**settings.stage_options(), **options})
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
@@ -128,16 +166,75 @@ class Pipeline:
         meta: Mapping[str, Any] | None = None,
         trace: bool = False,
     ) -> Document:
-        """Run every stage on ``data`` and return the document's record."""
-        meta = dict(meta or {})
-        doc = self.new_doc(data, doc_id=doc_id, doc_date=doc_date, source=source, meta=meta)
+        """Run every stage on ``data`` and return the document's record.
+
+        Raises:
+            InputError: ``doc_date`` is not a date (E109).
+            PatternTimeout: the rule patterns used up the document's time budget (E206).
+
+        """
+        doc = self.new_doc(data, doc_id=doc_id, doc_date=doc_date, source=source, meta=dict(meta or {}))
         if trace:
             doc.trace = []
-        for stage in self.stages:
-            stage(doc)
+        self.run_stages(doc)
+        return finish(doc)
+
+    def process_traced(
+        self,
+        data: str | bytes,
+        *,
+        doc_id: str | None = None,
+        doc_date: date | datetime | str | None = None,
+        source: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> TracedRun:
+        """Run every stage with tracing on; return the record with every decision behind it.
+
+        Unlike :meth:`process`, a document that fails in a stage (E206 ...) does not
+        raise: the run comes back with ``error`` set and whatever the stages made
+        before the failure, so that ``zhpipe rules explain`` can show where it stopped.
+
+        Raises:
+            InputError: ``doc_date`` is not a date (E109).
+
+        """
+        doc = self.new_doc(data, doc_id=doc_id, doc_date=doc_date, source=source, meta=dict(meta or {}))
+        doc.trace = []
+        log: list[PatternMatch] = []
+        error: PipelineError | None = None
+        try:
+            self.run_stages(doc, log)
+        except PipelineError as exc:
+            error = exc
+        return TracedRun(
+            document=finish(doc),
+            trace=tuple(doc.trace),
+            candidates=tuple(doc.candidates),
+            tokens=tuple(doc.tokens),
+            matches=tuple(log),
+            pattern_seconds=dict(doc.deadline.by_rule) if doc.deadline is not None else {},
+            error=error,
+        )
+
+    @property
+    def pattern_budget(self) -> float:
+        """Seconds of rule-pattern matching each document may use (option ``pattern_timeout``)."""
+        return float(self.options.get("pattern_timeout") or DEFAULT_DOCUMENT_BUDGET)
+
+    def run_stages(self, doc: WorkDoc, log: list[PatternMatch] | None = None) -> None:
+        """Run the stages on ``doc`` in order, within its pattern time budget.
+
+        Raises:
+            PatternTimeout: the rule patterns used up the document's budget (E206).
+
+        """
+        if doc.deadline is None:
+            doc.deadline = Deadline(self.pattern_budget, doc.doc_id)
+        with pattern_scope(doc.deadline, log):
+            for stage in self.stages:
+                stage(doc)
         if doc.doc_date is None:
             doc.doc_date_origin = "none"
-        return finish(doc)
 
     def new_doc(
         self,
@@ -164,18 +261,9 @@ class Pipeline:
         if anchor is not None:
             doc.doc_date, doc.doc_date_origin = anchor, "argument"
         else:
-            for key in DATE_FIELDS:
-                if meta.get(key):
-                    try:
-                        doc.doc_date = parse_doc_date(meta[key])
-                    except InputError:
-                        continue
-                    doc.doc_date_origin = "metadata"
-                    break
-            if doc.doc_date is None:
-                found = dateline(raw)
-                if found is not None:
-                    doc.doc_date, doc.doc_date_origin = found, "metadata"
+            found = metadata_date(raw, meta)
+            if found is not None:
+                doc.doc_date, doc.doc_date_origin = found, "metadata"
         return doc
 
 

@@ -9,9 +9,18 @@ Each kind reproduces a real mechanism, not just its look:
   the bytes as GBK again, invalid pairs becoming ``?`` and user-defined-area pairs
   dropped.
 * ``traditional``: the same character-by-character conversion, nothing else.
-* ``utf8_as_gbk``: UTF-8 bytes decoded as GBK (``浣犲ソ``), invalid bytes replaced.
+* ``utf8_as_gbk``: UTF-8 bytes decoded as GBK (``浣犲ソ``) the way browsers and
+  Windows do it (the WHATWG decoder: user-defined areas become private-use
+  characters, 0x80 the euro sign, a lead byte before ASCII U+FFFD).
+* ``utf8_as_gbk_qmark``: the same, then saved as GBK again, so every U+FFFD became
+  ``?`` (the familiar ``鈥?``): a byte lost next to ASCII.
 * ``gbk_as_latin1``, ``utf8_as_cp1252``, ``double_utf8``: the Western code pages.
-* ``big5_as_gbk``, ``gbk_as_big5``: the two Chinese code pages confused.
+* ``big5_as_gbk``, ``gbk_as_big5``: the two Chinese code pages confused (Taiwan-style
+  Traditional text as Big5 read by a GBK decoder, GBK read by a Big5 decoder).
+
+Where a legacy encoder meets a character its code page lacks, it writes a numeric
+character reference (``&#8226;``), as browsers and content systems do; only the spam
+converter, which is careless by design, writes ``?``.
 * ``lost_bytes``: U+FFFD runs and 锟斤拷 where bytes were lost (not recoverable).
 * ``html_entities``, ``fullwidth``: markup escapes and full-width letters and digits.
 
@@ -25,17 +34,19 @@ import html
 import random
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 
 import regex
 from pypinyin import Style, pinyin
 
+from pipeline.repair.codecs import decode_whatwg_big5, decode_whatwg_gbk
 from pipeline.repair.t2s import _converter
 
 Kind = Literal[
     "pinyin_traditional",
     "traditional",
     "utf8_as_gbk",
+    "utf8_as_gbk_qmark",
     "gbk_as_latin1",
     "utf8_as_cp1252",
     "double_utf8",
@@ -46,20 +57,8 @@ Kind = Literal[
     "fullwidth",
 ]
 Scope = Literal["document", "paragraph", "clause"]
-KINDS: tuple[Kind, ...] = (
-    "pinyin_traditional",
-    "traditional",
-    "utf8_as_gbk",
-    "gbk_as_latin1",
-    "utf8_as_cp1252",
-    "double_utf8",
-    "big5_as_gbk",
-    "gbk_as_big5",
-    "lost_bytes",
-    "html_entities",
-    "fullwidth",
-)
-SCOPES: tuple[Scope, ...] = ("document", "paragraph", "clause")
+KINDS: tuple[Kind, ...] = get_args(Kind)
+SCOPES: tuple[Scope, ...] = get_args(Scope)
 # Kinds whose damage destroys information: a repair can only mark them.
 LOSSY_KINDS = frozenset({"lost_bytes"})
 
@@ -141,6 +140,16 @@ def to_traditional_by_char(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def _char_to_taiwan(ch: str) -> str:
+    return str(_converter("s2tw").convert(ch))
+
+
+def to_taiwan_by_char(text: str) -> str:
+    """Simplified to Taiwan-standard Traditional (the forms Big5 has), one character at a time."""
+    return "".join(_char_to_taiwan(ch) if _HAN.match(ch) else ch for ch in text)
+
+
+@lru_cache(maxsize=65536)
 def _default_reading(ch: str) -> str:
     found = pinyin(ch, style=Style.TONE, heteronym=False, errors="ignore")
     return found[0][0] if found and found[0] else ""
@@ -177,18 +186,20 @@ def damage(segment: str, kind: Kind, rng: random.Random) -> str:
     if kind == "traditional":
         return to_traditional_by_char(segment)
     if kind == "utf8_as_gbk":
-        return segment.encode("utf-8").decode("gbk", errors="replace")
+        return decode_whatwg_gbk(segment.encode("utf-8"))
+    if kind == "utf8_as_gbk_qmark":
+        return decode_whatwg_gbk(segment.encode("utf-8")).replace("\ufffd", "?")
     if kind == "gbk_as_latin1":
-        return segment.encode("gbk", errors="replace").decode("latin-1")
+        return segment.encode("gbk", errors="xmlcharrefreplace").decode("latin-1")
     if kind == "utf8_as_cp1252":
         return _sloppy_cp1252(segment.encode("utf-8"))
     if kind == "double_utf8":
         # Encoded twice: the mis-read text was itself stored as UTF-8 and mis-read again.
         return _sloppy_cp1252(_sloppy_cp1252(segment.encode("utf-8")).encode("utf-8"))
     if kind == "big5_as_gbk":
-        return to_traditional_by_char(segment).encode("big5", errors="replace").decode("gbk", errors="replace")
+        return decode_whatwg_gbk(to_taiwan_by_char(segment).encode("big5", errors="xmlcharrefreplace"))
     if kind == "gbk_as_big5":
-        return segment.encode("gbk", errors="replace").decode("big5", errors="replace")
+        return decode_whatwg_big5(segment.encode("gbk", errors="xmlcharrefreplace"))
     if kind == "lost_bytes":
         return _lose_bytes(segment, rng)
     if kind == "html_entities":

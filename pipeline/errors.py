@@ -31,6 +31,15 @@ class ErrorCode(Enum):
     E204 = "rule file {path}, line {line}, rule {rule_id}: pattern does not compile: {detail}"
     E205 = "rule file {path}: unknown rule file kind {kind!r} (known: {known})"
     E206 = "rule {rule_id}: pattern timed out after {seconds}s on document {doc_id}"
+    E207 = "run config {path}, line {line}, field {field}: {detail}"
+    E208 = "run config {path}: {detail}"
+
+    # Rule warnings (W2xx): reported by `zhpipe rules lint`; errors only with --strict.
+    W201 = "rule file {path}, line {line}: rule {rule_id} has no positive example"
+    W202 = "rule file {path}: no negative examples (add `negatives:` that must not match)"
+    W203 = "rule file {path}: no positive examples (add `examples:` that must match)"
+    W204 = "rule file {path}, line {line}, rule {rule_id}: pattern uses {{{macro}}}, which no macros table defines"
+    W205 = "rule file {path}, line {line}: {what} {name!r} repeats {first}; {effect}"
 
     # Models (E3xx).
     E301 = "model {name} not found at {path}: run `{command}` to build it"
@@ -38,10 +47,22 @@ class ErrorCode(Enum):
 
     # Gold and evaluation (E4xx).
     E401 = "gold file {path}, line {line}, field {field}: {detail}"
+    E402 = "gold file {path}: {detail}"
+    E403 = "prediction file {path}, line {line}: {detail}"
+    E404 = "bad evaluation option {option}: {detail}"
+    E405 = "annotation source {path}, line {line}, field {field}: {detail}"
 
     # Output (E5xx).
     E501 = "unknown output format {fmt!r} (known: {known})"
     E502 = "could not write {path}: {detail}"
+    E503 = "output folder {path} is in use by another run ({detail}); wait for it or pick another --out"
+    E504 = "state database {path} cannot be used: {detail}"
+    E505 = "worker {worker} built another pipeline (fingerprint {got}, driver {expected}): same code and rules needed"
+    E506 = "the Dask engine needs dask.distributed: pip install 'zhpipe[dask]' ({detail})"
+    E507 = "cannot reach the Dask scheduler at {address}: {detail}"
+    E508 = "bad option {option}: {detail}"
+    E509 = "worker processes died {count} times in a row before finishing any work (see their stderr above)"
+    E510 = "a worker failed on {part}: {detail}"
 
     def message(self, **kwargs: object) -> str:
         """Return ``"[Exxx] message"`` with the placeholders filled."""
@@ -55,6 +76,14 @@ class PipelineError(Exception):
         self.code = code
         self.details = kwargs
         super().__init__(code.message(**kwargs))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors raised in worker processes travel back pickled; rebuild them from code and details.
+        return (_rebuild, (type(self), self.code.name, self.details))
+
+
+def _rebuild(cls: type[PipelineError], name: str, details: dict[str, object]) -> PipelineError:
+    return cls(ErrorCode[name], **details)
 
 
 class InputError(PipelineError):

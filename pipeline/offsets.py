@@ -66,6 +66,8 @@ class TextState:
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Return the raw span that produced ``text[start:end]`` of the current text."""
+        if self._starts is None:
+            return start, end  # no edit has moved anything yet: the map is the identity
         if end > start:
             return self.starts[start], self.ends[end - 1]
         if start < len(self.text):
@@ -92,6 +94,8 @@ class TextState:
             last_end = max(edit.end, edit.start + (1 if edit.end == edit.start else 0))
         if not kept:
             return 0
+        if all(len(e.replacement) == e.end - e.start for e in kept):
+            return self._apply_in_place(kept)
         pieces: list[str] = []
         new_starts = array("q")
         new_ends = array("q")
@@ -128,6 +132,30 @@ class TextState:
         self.text = "".join(pieces)
         self._starts = new_starts
         self._ends = new_ends
+        return len(kept)
+
+    def _apply_in_place(self, kept: list[Edit]) -> int:
+        """Edits that keep their length move no offsets: rewrite the text, keep the map."""
+        pieces: list[str] = []
+        cursor = 0
+        for edit in kept:
+            raw_start, raw_end = self.raw_span(edit.start, edit.end)
+            self.repairs.append(
+                _PendingRepair(
+                    kind=edit.kind,
+                    raw_start=raw_start,
+                    raw_end=raw_end,
+                    before=self.text[edit.start : edit.end],
+                    after=edit.replacement,
+                    source=edit.source,
+                    confidence=edit.confidence,
+                )
+            )
+            pieces.append(self.text[cursor : edit.start])
+            pieces.append(edit.replacement)
+            cursor = edit.end
+        pieces.append(self.text[cursor:])
+        self.text = "".join(pieces)
         return len(kept)
 
     def mark(self, start: int, end: int, kind: str, source: str, confidence: float = 1.0) -> None:

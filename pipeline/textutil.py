@@ -8,32 +8,21 @@ from typing import Any, TypeVar
 
 import regex
 
-_MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+from pipeline.rulebook.patterns import SafePattern, compile_pattern
+from pipeline.rulebook.patterns import expand_macros as expand_macros  # re-exported for the stages
+
 T = TypeVar("T")
 
 
-def expand_macros(pattern: str, macros: Mapping[str, str]) -> str:
-    r"""Replace ``{NAME}`` by ``(?:macro)``; macros may use other macros.
+def compile_with_macros(
+    pattern: str, macros: Mapping[str, str], flags: int = 0, *, rule_id: str | None = None
+) -> SafePattern:
+    """Expand macros and compile a rule pattern with the ``regex`` module (VERSION1 semantics off).
 
-    Only upper-case names that are defined are replaced, so ``\\d{1,3}`` is safe.
-
-    Raises:
-        ValueError: a macro refers to itself (directly or not).
-
+    The result is a :class:`~pipeline.rulebook.patterns.SafePattern`: its matches run
+    within the time budget of the document being processed (error E206 when spent).
     """
-    for _ in range(10):
-        expanded: str = _MACRO.sub(
-            lambda m: f"(?:{macros[m.group(1)]})" if m.group(1) in macros else m.group(0), pattern
-        )
-        if expanded == pattern:
-            return expanded
-        pattern = expanded
-    raise ValueError("macros nest too deeply (a macro refers to itself?)")
-
-
-def compile_with_macros(pattern: str, macros: Mapping[str, str], flags: int = 0) -> regex.Pattern[str]:
-    """Expand macros and compile with the ``regex`` module (VERSION1 semantics off)."""
-    return regex.compile(expand_macros(pattern, macros), flags)
+    return compile_pattern(pattern, macros, flags, rule_id=rule_id)
 
 
 def paragraph_starts(text: str) -> list[int]:

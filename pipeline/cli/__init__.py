@@ -18,6 +18,6 @@ app = typer.Typer(
 
 def main() -> None:
     """Entry point of the ``zhpipe`` console script."""
-    from pipeline.cli import commands, corrupt, rules  # noqa: F401 - registers the commands
+    from pipeline.cli import commands, corrupt, eval, gold, rules, run, show  # noqa: F401 - registers the commands
 
     app()

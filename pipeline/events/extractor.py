@@ -36,6 +36,7 @@ from pipeline.events.model import EventTypeModel
 from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
 from pipeline.records import Argument, Event, Mention, OrgValue, PersonValue, Trigger
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import SafePattern, compile_pattern
 from pipeline.rulebook.schemas.events import (
     EventsFile,
     EventType,
@@ -128,7 +129,7 @@ class CompiledType:
     trigger: regex.Pattern[str]
     tiers: dict[str, str]
     not_in: tuple[str, ...]
-    patterns: dict[str, regex.Pattern[str]]
+    patterns: dict[str, SafePattern]
 
 
 def alternation(words: Sequence[str]) -> str:
@@ -172,7 +173,7 @@ class EventExtractor:
                     **dict.fromkeys(spec.strong_triggers, "strong"),
                 },
                 tuple(spec.not_in),
-                {r.role: regex.compile(r.pattern) for r in spec.roles if r.pattern},
+                {r.role: compile_pattern(r.pattern, rule_id=spec.id) for r in spec.roles if r.pattern},
             )
             for spec in rules.types
         ]
@@ -694,6 +695,8 @@ class EventExtractor:
         """Fill empty ``document`` roles with the document's main organisation (nearest before the trigger)."""
         if main_org is None:
             return
+        if any(main_org in keys.values() for keys in draft.keys.values()):
+            return  # the main organisation already plays another role in this event
         for role in spec.roles:
             if role.document and role.role not in draft.args and role.label == "ORG":
                 best = None

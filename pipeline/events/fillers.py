@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import regex
 
 from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
+from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.events import FillerPattern, SpanVariant
 
 # Fillers never cross these: a variant that would is dropped.
@@ -94,7 +95,8 @@ class FillerFinder:
     """Builds a document's fillers from its mentions and the event file's patterns."""
 
     def __init__(self, patterns: Sequence[FillerPattern], variants: Sequence[SpanVariant]) -> None:
-        self.patterns = [(p, regex.compile(p.pattern)) for p in patterns]
+        # Rule-file patterns run within the document's time budget (SafePattern).
+        self.patterns = [(p, compile_pattern(p.pattern, rule_id=p.id)) for p in patterns]
         self.variants = list(variants)
 
     def find(self, text: str, mentions: Sequence[Mention]) -> list[Filler]:

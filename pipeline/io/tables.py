@@ -1,15 +1,18 @@
-"""Flat tables of documents, mentions and events (pandas), with fixed columns.
+"""Flat tables of documents, mentions and events (pandas and Arrow), with fixed columns.
 
-The columns are fixed so that Parquet parts written by different runs or workers
-share one schema; a value field a label does not have is null.
+The columns and their types are fixed so that Parquet parts written by different
+runs, processes or Dask workers share one schema; a value field a label does not
+have is null. Rows are built from the JSON record (``Document.to_dict()``), so a
+batch can rebuild its tables from the records it stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.records import Document
 
@@ -30,6 +33,9 @@ EVENT_COLUMNS = [
     "doc_id", "event_id", "type", "status", "trigger_text", "trigger_start", "trigger_end",
     "role", "arg_text", "arg_start", "arg_end", "mention_id", "source", "confidence",
 ]  # fmt: skip
+TABLE_COLUMNS = {"documents_table": DOCUMENT_COLUMNS, "mentions": MENTION_COLUMNS, "events": EVENT_COLUMNS}
+_COUNT_COLUMNS = ("n_chars", "n_repairs", "n_mentions", "n_events")
+_BOOL_COLUMNS = ("value_fuzzy", "value_currency_implied")
 
 
 class Frames(NamedTuple):
@@ -40,95 +46,147 @@ class Frames(NamedTuple):
     events: pd.DataFrame
 
 
-def document_row(doc: Document) -> dict[str, Any]:
-    """One row of the documents table."""
-    return {
-        "doc_id": doc.doc_id,
-        "source": doc.source,
-        "schema_version": doc.schema_version,
-        "encoding": doc.encoding,
-        "doc_date": doc.doc_date.value,
-        "doc_date_origin": doc.doc_date.origin,
-        "n_chars": len(doc.text),
-        "n_repairs": len(doc.repairs),
-        "n_mentions": len(doc.mentions),
-        "n_events": len(doc.events),
-        "text": doc.text,
+class Rows(NamedTuple):
+    """The table rows of one record: one document row, its mention rows and event rows."""
+
+    document: dict[str, Any]
+    mentions: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+
+
+def _column_kind(col: str) -> str:
+    """``int``, ``float``, ``bool`` or ``str``: the type of a table column."""
+    if (col.endswith(("start", "end")) and not col.startswith("value_")) or col in _COUNT_COLUMNS:
+        return "int"
+    if col == "confidence":
+        return "float"
+    if col in _BOOL_COLUMNS:
+        return "bool"
+    return "str"
+
+
+_ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
+_PANDAS_TYPES = {"int": "Int64", "float": "float64", "bool": "boolean", "str": "string"}
+
+
+def arrow_schema(columns: list[str]) -> pa.Schema:
+    """The Arrow schema of a table with ``columns`` (the same for every part of every run)."""
+    return pa.schema([pa.field(col, _ARROW_TYPES[_column_kind(col)]) for col in columns])
+
+
+def _scalar(value: Any, kind: str) -> Any:
+    """A value as its column stores it (value fields can hold numbers where the column is text)."""
+    if value is None or kind != "str" or isinstance(value, str):
+        return value
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def record_rows(record: Mapping[str, Any], *, with_text: bool = False) -> Rows:
+    """The table rows of one JSON record (``Document.to_dict()``).
+
+    The documents table leaves ``text`` empty unless ``with_text``: the text is in
+    ``documents.jsonl`` and would double the table's size.
+    """
+    doc_id = record["doc_id"]
+    doc_date = record.get("doc_date") or {}
+    normalization = record.get("normalization") or {}
+    mentions = record.get("mentions") or []
+    events = record.get("events") or []
+    document = {
+        "doc_id": doc_id,
+        "source": record.get("source"),
+        "schema_version": record.get("schema_version"),
+        "encoding": normalization.get("encoding"),
+        "doc_date": doc_date.get("value"),
+        "doc_date_origin": doc_date.get("origin"),
+        "n_chars": len(record.get("text") or ""),
+        "n_repairs": len(normalization.get("repairs") or []),
+        "n_mentions": len(mentions),
+        "n_events": len(events),
+        "text": record.get("text") if with_text else None,
     }
+    mention_rows = []
+    for m in mentions:
+        row: dict[str, Any] = {
+            "doc_id": doc_id,
+            "mention_id": m["id"],
+            "label": m["label"],
+            "text": m["text"],
+            "start": m["start"],
+            "end": m["end"],
+            "raw_start": m.get("raw_start"),
+            "raw_end": m.get("raw_end"),
+            "source": m.get("source"),
+            "confidence": m.get("confidence"),
+        }
+        value = m.get("value") or {}
+        for f in VALUE_FIELDS:
+            col = f"value_{f}"
+            row[col] = _scalar(value.get(f), _column_kind(col))
+        mention_rows.append(row)
+    event_rows = []
+    for e in events:
+        trigger = e.get("trigger") or {}
+        base = {
+            "doc_id": doc_id,
+            "event_id": e["id"],
+            "type": e["type"],
+            "status": e.get("status"),
+            "trigger_text": trigger.get("text"),
+            "trigger_start": trigger.get("start"),
+            "trigger_end": trigger.get("end"),
+            "source": e.get("source"),
+            "confidence": e.get("confidence"),
+        }
+        arguments = e.get("arguments") or []
+        if not arguments:
+            event_rows.append(
+                {**base, "role": None, "arg_text": None, "arg_start": None, "arg_end": None, "mention_id": None}
+            )
+        for a in arguments:
+            event_rows.append(
+                {
+                    **base,
+                    "role": a.get("role"),
+                    "arg_text": a.get("text"),
+                    "arg_start": a.get("start"),
+                    "arg_end": a.get("end"),
+                    "mention_id": a.get("mention_id"),
+                }
+            )
+    return Rows(document, mention_rows, event_rows)
+
+
+def document_row(doc: Document) -> dict[str, Any]:
+    """One row of the documents table (with the text)."""
+    return record_rows(doc.to_dict(), with_text=True).document
 
 
 def mention_rows(doc: Document) -> list[dict[str, Any]]:
     """Rows of the mentions table: one per mention, value fields flattened."""
-    rows = []
-    for m in doc.mentions:
-        row: dict[str, Any] = {
-            "doc_id": doc.doc_id,
-            "mention_id": m.id,
-            "label": m.label,
-            "text": m.text,
-            "start": m.start,
-            "end": m.end,
-            "raw_start": m.raw_start,
-            "raw_end": m.raw_end,
-            "source": m.source,
-            "confidence": m.confidence,
-        }
-        value = m.value.to_dict() if m.value is not None else {}
-        for f in VALUE_FIELDS:
-            row[f"value_{f}"] = value.get(f)
-        rows.append(row)
-    return rows
+    return record_rows(doc.to_dict()).mentions
 
 
 def event_rows(doc: Document) -> list[dict[str, Any]]:
     """Rows of the events table: one per argument (an event without arguments has one row)."""
-    rows = []
-    for e in doc.events:
-        base = {
-            "doc_id": doc.doc_id,
-            "event_id": e.id,
-            "type": e.type,
-            "status": e.status,
-            "trigger_text": e.trigger.text,
-            "trigger_start": e.trigger.start,
-            "trigger_end": e.trigger.end,
-            "source": e.source,
-            "confidence": e.confidence,
-        }
-        if not e.arguments:
-            rows.append(
-                {**base, "role": None, "arg_text": None, "arg_start": None, "arg_end": None, "mention_id": None}
-            )
-        for a in e.arguments:
-            rows.append(
-                {
-                    **base,
-                    "role": a.role,
-                    "arg_text": a.text,
-                    "arg_start": a.start,
-                    "arg_end": a.end,
-                    "mention_id": a.mention_id,
-                }
-            )
-    return rows
+    return record_rows(doc.to_dict()).events
+
+
+def arrow_table(
+    rows: list[dict[str, Any]], columns: list[str], extra: Mapping[str, list[Any]] | None = None
+) -> pa.Table:
+    """An Arrow table of ``rows`` with the fixed schema of ``columns`` (plus ``extra`` string columns)."""
+    schema = arrow_schema(columns)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    for name, values in (extra or {}).items():
+        table = table.append_column(pa.field(name, pa.string()), pa.array(values, type=pa.string()))
+    return table
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     for col in columns:
-        if (col.endswith(("start", "end")) and not col.startswith("value_")) or col in (
-            "n_chars",
-            "n_repairs",
-            "n_mentions",
-            "n_events",
-        ):
-            frame[col] = frame[col].astype("Int64")
-        elif col == "confidence":
-            frame[col] = frame[col].astype("float64")
-        elif col in ("value_fuzzy", "value_currency_implied"):
-            frame[col] = frame[col].astype("boolean")
-        else:
-            frame[col] = frame[col].astype("string")
+        frame[col] = frame[col].astype(_PANDAS_TYPES[_column_kind(col)])  # type: ignore[call-overload]
     return frame
 
 
@@ -138,7 +196,8 @@ def to_frames(documents: Iterable[Document]) -> Frames:
     men_rows: list[dict[str, Any]] = []
     ev_rows: list[dict[str, Any]] = []
     for doc in documents:
-        doc_rows.append(document_row(doc))
-        men_rows.extend(mention_rows(doc))
-        ev_rows.extend(event_rows(doc))
+        rows = record_rows(doc.to_dict(), with_text=True)
+        doc_rows.append(rows.document)
+        men_rows.extend(rows.mentions)
+        ev_rows.extend(rows.events)
     return Frames(_frame(doc_rows, DOCUMENT_COLUMNS), _frame(men_rows, MENTION_COLUMNS), _frame(ev_rows, EVENT_COLUMNS))

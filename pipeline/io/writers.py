@@ -1,31 +1,28 @@
-"""Write a run's outputs: records, flat tables, failures and the manifest, atomically."""
+"""Write a run's outputs atomically: records, flat tables (streamed), failures, the manifest."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import tempfile
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
 from pipeline.errors import ErrorCode, OutputError
-from pipeline.io.readers import InputFailure
-from pipeline.io.tables import (
-    DOCUMENT_COLUMNS,
-    EVENT_COLUMNS,
-    MENTION_COLUMNS,
-    _frame,
-    document_row,
-    event_rows,
-    mention_rows,
-)
-from pipeline.records import SCHEMA_VERSION, Document
+from pipeline.io.tables import arrow_schema
+from pipeline.records import Document
 
 FORMATS = ("jsonl", "parquet", "csv")
+# Rows per Parquet row group of the compacted tables: large enough for fast reads, small
+# enough that the buffer stays a few megabytes whatever the table's size.
+ROW_GROUP_ROWS = 32_768
 
 
 def parse_formats(value: str | Sequence[str]) -> list[str]:
@@ -48,6 +45,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs are shared like any file
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
@@ -58,93 +56,113 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise OutputError(ErrorCode.E502, path=path, detail=str(exc)) from exc
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def record_line(doc: Document) -> str:
     """One JSON line of ``documents.jsonl`` (UTF-8, not ASCII-escaped)."""
     return json.dumps(doc.to_dict(), ensure_ascii=False) + "\n"
 
 
-def write_table(
-    rows: list[dict[str, Any]], columns: list[str], out_dir: Path, name: str, formats: Sequence[str]
-) -> list[str]:
-    """Write one flat table in each requested format; return the file names written."""
-    frame = _frame(rows, columns)
-    written = []
-    for fmt in formats:
-        target = out_dir / f"{name}.{fmt}"
-        tmp = out_dir / f".{name}.{fmt}.tmp"
-        if fmt == "jsonl":
-            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
-        elif fmt == "csv":
-            frame.to_csv(tmp, index=False)
-        elif fmt == "parquet":
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-        written.append(target.name)
-    return written
+class TableSink:
+    """Streams one flat table into its files, one per format, each committed by a rename.
 
+    Batches are appended as they come (CSV rows under one header, JSON lines; Parquet
+    row groups of about :data:`ROW_GROUP_ROWS` rows), so a table of any size is
+    written in bounded memory.
+    """
 
-class RunWriter:
-    """Collects a run's documents and failures and writes every output file."""
-
-    def __init__(self, out_dir: Path, formats: Sequence[str]) -> None:
+    def __init__(self, out_dir: Path, name: str, columns: list[str], formats: Sequence[str]) -> None:
         self.out_dir = out_dir
+        self.name = name
+        self.schema = arrow_schema(columns)
         self.formats = list(formats)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self._tmp_records = out_dir / ".documents.jsonl.tmp"
-        self._records: TextIO = self._tmp_records.open("w", encoding="utf-8")
-        self.documents = 0
-        self.label_counts: Counter[str] = Counter()
-        self.event_counts: Counter[str] = Counter()
-        self.doc_rows: list[dict[str, Any]] = []
-        self.mention_rows: list[dict[str, Any]] = []
-        self.event_rows: list[dict[str, Any]] = []
-        self.failures: list[InputFailure] = []
+        self.rows = 0
+        self._tmp = {fmt: out_dir / f".{name}.{fmt}.tmp" for fmt in self.formats}
+        self._parquet: pq.ParquetWriter | None = None
+        self._csv: pacsv.CSVWriter | None = None
+        self._jsonl: TextIO | None = None
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        try:
+            if "parquet" in self.formats:
+                self._parquet = pq.ParquetWriter(self._tmp["parquet"], self.schema)
+            if "csv" in self.formats:
+                self._csv = pacsv.CSVWriter(str(self._tmp["csv"]), self.schema)
+            if "jsonl" in self.formats:
+                self._jsonl = self._tmp["jsonl"].open("w", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(ErrorCode.E502, path=out_dir / name, detail=str(exc)) from exc
 
-    def add(self, doc: Document) -> None:
-        """Add one processed document."""
-        self._records.write(record_line(doc))
-        self.documents += 1
-        self.label_counts.update(m.label for m in doc.mentions)
-        self.event_counts.update(e.type for e in doc.events)
-        row = document_row(doc)
-        row.pop("text")
-        self.doc_rows.append({**row, "text": None})
-        self.mention_rows.extend(mention_rows(doc))
-        self.event_rows.extend(event_rows(doc))
+    def write(self, table: pa.Table) -> None:
+        """Append a batch of rows (an Arrow table with this table's columns, in any order)."""
+        table = table.select(self.schema.names).cast(self.schema)
+        if table.num_rows == 0:
+            return
+        self.rows += table.num_rows
+        if self._parquet is not None:
+            self._pending.append(table)
+            self._pending_rows += table.num_rows
+            if self._pending_rows >= ROW_GROUP_ROWS:
+                self._flush_parquet()
+        if self._csv is not None:
+            self._csv.write_table(table)
+        if self._jsonl is not None:
+            self._jsonl.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
 
-    def fail(self, failure: InputFailure) -> None:
-        """Record one input that could not be processed."""
-        self.failures.append(failure)
+    def _flush_parquet(self) -> None:
+        """Write the buffered batches as one row group (small row groups make slow files)."""
+        if self._parquet is not None and self._pending:
+            self._parquet.write_table(pa.concat_tables(self._pending))
+        self._pending, self._pending_rows = [], 0
 
-    def close(self, manifest_extra: dict[str, Any]) -> dict[str, Any]:
-        """Write every file and the manifest; return the manifest."""
-        self._records.close()
-        os.replace(self._tmp_records, self.out_dir / "documents.jsonl")
-        files = ["documents.jsonl"]
-        files += write_table(self.doc_rows, DOCUMENT_COLUMNS, self.out_dir, "documents_table", self.formats)
-        files += write_table(self.mention_rows, MENTION_COLUMNS, self.out_dir, "mentions", self.formats)
-        files += write_table(self.event_rows, EVENT_COLUMNS, self.out_dir, "events", self.formats)
-        atomic_write_text(
-            self.out_dir / "failures.jsonl",
-            "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in self.failures),
-        )
-        files.append("failures.jsonl")
-        manifest = {
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "schema_version": SCHEMA_VERSION,
-            "versions": versions(),
-            "counts": {
-                "documents": self.documents,
-                "failures": len(self.failures),
-                "mentions": dict(sorted(self.label_counts.items())),
-                "events": dict(sorted(self.event_counts.items())),
-            },
-            "failures": [f.to_dict() for f in self.failures],
-            "files": [*files, "manifest.json"],
-            **manifest_extra,
-        }
-        atomic_write_text(self.out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-        return manifest
+    def commit(self) -> list[str]:
+        """Close the files and move them into place; return the file names."""
+        if self._parquet is not None:
+            self._flush_parquet()
+            self._parquet.close()
+        if self._csv is not None:
+            self._csv.close()
+        if self._jsonl is not None:
+            self._jsonl.close()
+        written = []
+        for fmt, tmp in self._tmp.items():
+            target = self.out_dir / f"{self.name}.{fmt}"
+            _fsync_path(tmp)
+            os.replace(tmp, target)
+            written.append(target.name)
+        return written
+
+    def abort(self) -> None:
+        """Drop the temporary files (after an error)."""
+        for writer in (self._parquet, self._csv, self._jsonl):
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.close()
+        for tmp in self._tmp.values():
+            tmp.unlink(missing_ok=True)
+
+
+def _fsync_path(path: Path) -> None:
+    """Flush a closed file's data to disk, so a rename after it never exposes a hole."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside ``path`` durable."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def versions() -> dict[str, str]:
@@ -152,7 +170,8 @@ def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for package in ("zhpipe", "jieba", "opencc", "pypinyin", "cn2an", "regex", "spacy", "pandas", "pyarrow"):
+    packages = ("zhpipe", "jieba", "rjieba", "opencc", "pypinyin", "cn2an", "regex", "spacy", "pandas", "pyarrow")
+    for package in (*packages, "trafilatura"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:

@@ -1,12 +1,21 @@
-"""Traditional to Simplified with OpenCC, corrected where one character has several targets.
+"""Traditional to Simplified with OpenCC, decided by the language model where one character has several targets.
 
-OpenCC's ``t2s`` keeps 著 as 著 (right in 著名, wrong in 帶著); the ``conversions``
-of ``rules/normalize.yaml`` say, per character, what it becomes by default and in
-which words it stays.
+OpenCC's ``t2s`` converts 著 to 著 (right in 著名, wrong in 帶著), 乾 to 干 (wrong in
+乾隆 unless its phrase table knows the word) and so on: a Traditional character
+with several Simplified readings gets OpenCC's first choice unless a phrase says
+otherwise. For those characters (the model's ambiguity table, made from OpenCC's own
+dictionaries by ``make train-lm``) the character language model picks the reading
+that fits the neighbours. The ``conversions`` of ``rules/normalize.yaml`` stay in
+charge where they name a word (著 stays 著 in 著名, 著作 ...).
+
+Inside Simplified text a character that is also a Simplified one (乾 in a name, 著
+in 显著) is left alone unless the model is very sure: a writer of Simplified text who
+typed it meant it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +23,7 @@ from functools import lru_cache
 import opencc
 
 from pipeline.offsets import Edit
+from pipeline.repair.lm import CharLM
 
 
 @lru_cache(maxsize=4)
@@ -36,60 +46,201 @@ class ContextRule:
     default: str
     keep: tuple[str, ...]
 
-    def target(self, text: str, i: int) -> str:
-        """Return what ``text[i]`` (== ``char``) should be, given its neighbours."""
+    def keeps(self, text: str, i: int) -> bool:
+        """True when ``text[i]`` (== ``char``) is inside one of the ``keep`` words."""
         for word in self.keep:
             k = word.find(self.char)
             while k >= 0:
                 s = i - k
                 if s >= 0 and text.startswith(word, s):
-                    return self.char
+                    return True
                 k = word.find(self.char, k + 1)
-        return self.default
+        return False
+
+    def target(self, text: str, i: int) -> str:
+        """Return what ``text[i]`` (== ``char``) should be, given its neighbours."""
+        return self.char if self.keeps(text, i) else self.default
 
 
-def t2s_edits(text: str, rules: Sequence[ContextRule]) -> list[Edit]:
-    """Propose the edits that turn ``text`` into Simplified Chinese.
+# Margins (nats) the model needs to overrule OpenCC's choice.
+TRADITIONAL_MARGIN = 0.5
+SIMPLIFIED_MARGIN = 6.0
+CONTEXT = 8  # characters on each side that tell Traditional from Simplified text
 
-    Runs of changed characters become one edit each; a line whose length OpenCC
-    changes (a rare phrase mapping) becomes one edit for the whole line.
-    """
-    converted = to_simplified(text)
-    by_char = {r.char: r for r in rules}
-    edits: list[Edit] = []
-    if len(converted) != len(text):
-        pos = 0
-        for line in text.splitlines(keepends=True):
-            edits.extend(_diff_runs(line, to_simplified(line), pos, by_char))
-            pos += len(line)
+
+class Simplifier:
+    """Converts to Simplified; the LM settles one-to-many characters in context."""
+
+    def __init__(self, lm: CharLM | None, rules: Sequence[ContextRule] = ()) -> None:
+        self.lm = lm
+        self.rules = {r.char: r for r in rules}
+        self.ambiguity: dict[str, tuple[str, ...]] = dict(lm.ambiguity) if lm is not None else {}
+        for rule in rules:
+            options = set(self.ambiguity.get(rule.char, ())) | {rule.char, rule.default}
+            self.ambiguity[rule.char] = tuple(sorted(options, key=lambda c: c != rule.default))
+        self._ambiguity_re = (
+            re.compile("[" + "".join(re.escape(c) for c in sorted(self.ambiguity)) + "]") if self.ambiguity else None
+        )
+
+    # -- for scoring candidates elsewhere: fast, no margins --
+
+    def convert_many(self, texts: Sequence[str]) -> list[str]:
+        """Simplified forms of many texts, one-to-many characters by the LM (for scoring)."""
+        converted = [to_simplified(t) for t in texts]
+        if self.lm is None:
+            return converted
+        items: list[tuple[str, str]] = []
+        where: list[tuple[int, int, tuple[str, ...]]] = []
+        for n, (text, conv) in enumerate(zip(texts, converted, strict=True)):
+            if len(conv) != len(text):
+                continue
+            for i, ch in enumerate(text):
+                options = self.ambiguity.get(ch)
+                if options is None:
+                    continue
+                where.append((n, i, options))
+                left = conv[max(0, i - 3) : i]
+                right = conv[i + 1 : i + 3]
+                items.extend((left, c + right) for c in options)
+        if not where:
+            return converted
+        scores = self.lm.score_items(items)
+        out = [list(c) for c in converted]
+        k = 0
+        for n, i, options in where:
+            block = scores[k : k + len(options)]
+            k += len(options)
+            best = max(range(len(options)), key=lambda j: block[j])
+            out[n][i] = options[best]
+        return ["".join(c) for c in out]
+
+    def convert(self, text: str) -> str:
+        """Simplified form of ``text`` (for scoring)."""
+        return self.convert_many([text])[0]
+
+    # -- the t2s pass --
+
+    def edits(self, text: str) -> list[Edit]:
+        """Propose the edits that turn ``text`` into Simplified Chinese.
+
+        Runs of changed characters become one edit each; a line whose length OpenCC
+        changes (a rare phrase mapping) becomes one edit for the whole line.
+        """
+        converted = to_simplified(text)
+        if converted == text and (self._ambiguity_re is None or self._ambiguity_re.search(text) is None):
+            return []
+        if len(converted) != len(text):
+            edits: list[Edit] = []
+            pos = 0
+            for line in text.splitlines(keepends=True):
+                line_conv = to_simplified(line)
+                if len(line_conv) != len(line):
+                    edits.append(Edit(pos, pos + len(line), line_conv, "t2s", "normalize.t2s"))
+                else:
+                    edits.extend(self._line_edits(line, line_conv, pos))
+                pos += len(line)
+            return edits
+        return self._line_edits(text, converted, 0)
+
+    def _line_edits(self, original: str, converted: str, offset: int) -> list[Edit]:
+        # Only the places OpenCC changed or that are one-to-many need a look: find
+        # them with C-speed comparisons, never a Python loop over the whole text.
+        spots = sorted(set(_differences(original, converted)) | {m.start() for m in self._ambiguous(original)})
+        if not spots:
+            return []
+        decided: dict[int, tuple[str, str, float]] = {}
+        pending: list[tuple[int, tuple[str, ...]]] = []
+        for i in spots:
+            options = self.ambiguity.get(original[i])
+            if options is None:
+                decided[i] = (converted[i], "normalize.t2s", 1.0)
+            else:
+                pending.append((i, options))
+        # One batch of LM scores for every one-to-many character (its neighbours as
+        # OpenCC converted them), then the decisions.
+        items: list[tuple[str, str]] = []
+        for i, options in pending:
+            left = converted[max(0, i - 3) : i]
+            right = converted[i + 1 : i + 3]
+            items.extend((left, c + right) for c in options)
+        scores = self.lm.score_items(items) if self.lm is not None and items else []
+        k = 0
+        for i, options in pending:
+            block = dict(zip(options, scores[k : k + len(options)], strict=True)) if scores else {}
+            k += len(options)
+            decided[i] = self._decide(original, converted, decided, i, options, block)
+        edits: list[Edit] = []
+        run: list[int] = []
+        for i in spots:
+            if decided[i][0] == original[i]:
+                continue
+            if run and (i != run[-1] + 1 or decided[i][1] != decided[run[-1]][1]):
+                edits.append(self._run_edit(original, decided, run, offset))
+                run = []
+            run.append(i)
+        if run:
+            edits.append(self._run_edit(original, decided, run, offset))
         return edits
-    if converted == text and not any(c in text for c in by_char):
-        return edits
-    return _diff_runs(text, converted, 0, by_char)
+
+    @staticmethod
+    def _run_edit(original: str, decided: dict[int, tuple[str, str, float]], run: list[int], offset: int) -> Edit:
+        text = "".join(decided[i][0] for i in run)
+        confidence = min(decided[i][2] for i in run)
+        return Edit(offset + run[0], offset + run[-1] + 1, text, "t2s", decided[run[0]][1], confidence=confidence)
+
+    def _ambiguous(self, text: str) -> list[re.Match[str]]:
+        if self._ambiguity_re is None:
+            return []
+        return list(self._ambiguity_re.finditer(text))
+
+    def _decide(
+        self,
+        original: str,
+        converted: str,
+        decided: dict[int, tuple[str, str, float]],
+        i: int,
+        options: tuple[str, ...],
+        by_option: dict[str, float],
+    ) -> tuple[str, str, float]:
+        """The Simplified character for ``original[i]``, the rule or model behind it, and a confidence."""
+        ch = original[i]
+        lo, hi = max(0, i - CONTEXT), min(len(original), i + CONTEXT + 1)
+        # The Simplified neighbourhood as decided so far (earlier one-to-many choices included).
+        local = [decided[j][0] if j in decided else converted[j] for j in range(lo, hi)]
+        rule = self.rules.get(ch)
+        if rule is not None and rule.keeps("".join(local), i - lo):
+            return ch, rule.rule_id, 1.0
+        # Simplified context: nothing else nearby is Traditional.
+        traditional = any(
+            original[j] != converted[j] and original[j] not in self.ambiguity for j in range(lo, hi) if j != i
+        )
+        default = converted[i]
+        if not traditional and ch in options:
+            default = ch
+        elif rule is not None:
+            default = rule.default
+        if not by_option:
+            return default, rule.rule_id if rule is not None else "normalize.t2s", 1.0
+        best = max(options, key=lambda c: by_option[c])
+        base = by_option.get(default, max(by_option.values()))
+        margin = TRADITIONAL_MARGIN if traditional else SIMPLIFIED_MARGIN
+        if best != default and by_option[best] - base >= margin:
+            gap = by_option[best] - max([v for c, v in by_option.items() if c != best] or [base])
+            return best, "model:charlm/t2s", round(min(1.0, 0.5 + gap / 10.0), 3)
+        source = rule.rule_id if rule is not None and default == rule.default else "normalize.t2s"
+        return default, source, 1.0
 
 
-def _diff_runs(original: str, converted: str, offset: int, by_char: dict[str, ContextRule]) -> list[Edit]:
-    if len(original) != len(converted):
-        return [Edit(offset, offset + len(original), converted, "t2s", "normalize.t2s")]
-    chars = list(converted)
-    sources = ["normalize.t2s"] * len(chars)
-    for i, c in enumerate(converted):
-        rule = by_char.get(c)
-        if rule is not None:
-            target = rule.target(converted, i)
-            if target != c:
-                chars[i] = target
-                sources[i] = rule.rule_id
-    edits: list[Edit] = []
-    i = 0
-    n = len(original)
-    while i < n:
-        if chars[i] == original[i]:
-            i += 1
-            continue
-        j = i + 1
-        while j < n and chars[j] != original[j] and sources[j] == sources[i]:
-            j += 1
-        edits.append(Edit(offset + i, offset + j, "".join(chars[i:j]), "t2s", sources[i]))
-        i = j
-    return edits
+def _differences(a: str, b: str, chunk: int = 512) -> list[int]:
+    """Positions where two equally long strings differ (equal chunks are skipped in C)."""
+    out: list[int] = []
+    for start in range(0, len(a), chunk):
+        x, y = a[start : start + chunk], b[start : start + chunk]
+        if x != y:
+            out.extend(start + k for k, (p, q) in enumerate(zip(x, y, strict=True)) if p != q)
+    return out
+
+
+def t2s_edits(text: str, rules: Sequence[ContextRule], lm: CharLM | None = None) -> list[Edit]:
+    """Propose the edits that turn ``text`` into Simplified Chinese (see :class:`Simplifier`)."""
+    return Simplifier(lm, rules).edits(text)

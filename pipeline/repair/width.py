@@ -7,7 +7,10 @@ import regex
 from pipeline.offsets import Edit
 
 # Zero-width and formatting characters that carry nothing in running text.
-_INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]+")
+_INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u180e]+")
+# The soft hyphen is invisible too, but it is also the byte 0xAD of mojibake read as
+# Latin-1, so it goes with the spaces, after the mojibake pass.
+_SOFT_HYPHEN = regex.compile(r"\u00ad+")
 # Spaces that should be plain spaces; U+3000 included (indentation in Chinese pages).
 _ODD_SPACE = regex.compile(r"[\u00a0\u2002-\u200a\u202f\u205f\u3000]")
 # Full-width ASCII letters and digits, and the signs that belong to numbers.
@@ -20,9 +23,14 @@ def _fold(run: str) -> str:
 
 
 def invisible_edits(text: str) -> list[Edit]:
-    """Propose removing zero-width characters and turning odd spaces into spaces."""
-    edits = [Edit(m.start(), m.end(), "", "invisible", "normalize.invisible") for m in _INVISIBLE.finditer(text)]
-    edits += [Edit(m.start(), m.end(), " ", "space", "normalize.space") for m in _ODD_SPACE.finditer(text)]
+    """Propose removing zero-width characters and stray byte-order marks."""
+    return [Edit(m.start(), m.end(), "", "invisible", "normalize.invisible") for m in _INVISIBLE.finditer(text)]
+
+
+def space_edits(text: str) -> list[Edit]:
+    """Propose turning NBSP, U+3000 and the other odd spaces into plain spaces, and dropping soft hyphens."""
+    edits = [Edit(m.start(), m.end(), " ", "space", "normalize.space") for m in _ODD_SPACE.finditer(text)]
+    edits += [Edit(m.start(), m.end(), "", "invisible", "normalize.invisible") for m in _SOFT_HYPHEN.finditer(text)]
     return edits
 
 

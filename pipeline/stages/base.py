@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from pipeline.offsets import OffsetMap
 from pipeline.records import Event, Mention, MentionValue, Repair
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import Deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,8 @@ class WorkDoc:
     mentions: list[Mention] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     trace: list[TraceEntry] | None = None
+    # The time budget of this document's rule patterns (see pipeline.rulebook.patterns).
+    deadline: Deadline | None = None
 
     def note(self, stage: str, action: str, source: str, span: tuple[int, int], detail: str) -> None:
         """Record a decision when tracing is on (it costs nothing otherwise)."""

@@ -1,9 +1,27 @@
 """The normalise stage: decode, repair, simplify, and keep the map back to the raw text.
 
 Passes run in a fixed order, each proposing edits against the current text (see
-:mod:`pipeline.offsets`): invisible characters and odd spaces, HTML entities and
-tags, full-width letters and digits, pinyin annotations, Traditional to Simplified,
-boilerplate, then lost bytes are marked. Every change is a :class:`Repair`.
+:mod:`pipeline.offsets`):
+
+1. ``invisible``: zero-width characters and stray byte-order marks go;
+2. ``html_entity``, ``html_tag``: entities (numeric, named, double-escaped) are
+   unescaped, then stray tags removed (an escaped tag too: a second normalisation
+   must find nothing left to do);
+3. ``pinyin``: a spam converter's ``(pīnyīn)`` annotations come out, straddling ones
+   repaired at the byte level (:mod:`pipeline.repair.pinyin`);
+4. ``mojibake``: damaged runs are found and undone by codec round trips
+   (:mod:`pipeline.repair.mojibake`);
+5. ``space``: NBSP, U+3000 and the other odd spaces become plain spaces and soft
+   hyphens go (after the mojibake pass, which needs them as the bytes 0xA0 and 0xAD
+   they were);
+6. ``width``: full-width letters and digits become ASCII (Chinese punctuation stays);
+7. ``t2s`` (when simplifying): OpenCC, with the LM on one-to-many characters;
+8. ``boilerplate``: platform boilerplate named in ``rules/normalize.yaml``;
+
+and finally lost bytes (U+FFFD runs, 锟斤拷) are marked as repairs of kind ``lost``.
+The character language model (:mod:`pipeline.repair.lm`) is loaded once per pipeline
+and shared. Every change is a :class:`Repair`; :func:`pipeline.repair.replay.replay`
+applies them to the raw text again.
 """
 
 from __future__ import annotations
@@ -18,16 +36,18 @@ from pipeline.offsets import Edit, OffsetMap, TextState
 from pipeline.records import Repair
 from pipeline.repair.boilerplate import BoilerplatePattern, boilerplate_edits
 from pipeline.repair.decode import decode_bytes
+from pipeline.repair.lm import CharLM
+from pipeline.repair.lost import lost_spans
 from pipeline.repair.markup import entity_edits, tag_edits
-from pipeline.repair.pinyin import annotation_edits
-from pipeline.repair.t2s import ContextRule, t2s_edits, to_simplified
-from pipeline.repair.width import invisible_edits, width_edits
+from pipeline.repair.mojibake import Repairer
+from pipeline.repair.pinyin import PinyinRepairer
+from pipeline.repair.replay import replay
+from pipeline.repair.t2s import ContextRule, Simplifier, to_simplified
+from pipeline.repair.width import invisible_edits, space_edits, width_edits
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.normalize import NormalizeFile
 from pipeline.stages.base import StageContext, WorkDoc, stage_factory
-
-# U+FFFD runs, and 锟斤拷 (UTF-8 EF BF BD pairs read as GBK): bytes that are gone.
-_LOST = regex.compile(r"(?:\ufffd)+|(?:锟斤拷|烫烫烫|屯屯屯)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,29 +68,37 @@ class Normalized:
         """Map the span ``text[start:end]`` to the raw span that produced it."""
         return self.offset_map.to_raw_span(start, end)
 
+    def replay(self) -> str:
+        """Apply :attr:`repairs` to :attr:`raw` again (equals :attr:`text`; see :mod:`pipeline.repair.replay`)."""
+        return replay(self.raw, self.repairs)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the ``normalization`` part of the record plus the text."""
         return {"text": self.text, "encoding": self.encoding, "repairs": [r.to_dict() for r in self.repairs]}
 
 
 class Normalizer:
-    """Runs the repair passes with the rules of ``kind: normalize`` files."""
+    """Runs the repair passes with the rules of ``kind: normalize`` files and the LM."""
 
-    def __init__(self, rules: NormalizeFile | None) -> None:
+    def __init__(self, rules: NormalizeFile | None, lm: CharLM | None = None) -> None:
         self.boilerplate: tuple[BoilerplatePattern, ...] = ()
         self.conversions: tuple[ContextRule, ...] = ()
         if rules is not None:
             self.boilerplate = tuple(
-                BoilerplatePattern(r.id, regex.compile(r.pattern, regex.MULTILINE), r.kind_name)
+                BoilerplatePattern(r.id, compile_pattern(r.pattern, flags=regex.MULTILINE, rule_id=r.id), r.kind_name)
                 for r in rules.boilerplate
             )
             self.conversions = tuple(ContextRule(r.id, r.char, r.default, tuple(r.keep)) for r in rules.conversions)
+        self.lm = lm if lm is not None else CharLM.load()
+        self.simplifier = Simplifier(self.lm, self.conversions)
+        self.mojibake = Repairer(self.lm, simplifier=self.simplifier)
+        self.pinyin = PinyinRepairer(self.lm, self.simplifier)
 
     @classmethod
-    def from_rulebook(cls, rulebook: Rulebook) -> Normalizer:
+    def from_rulebook(cls, rulebook: Rulebook, lm: CharLM | None = None) -> Normalizer:
         """Build a normaliser from the merged ``normalize`` rules."""
         rules = rulebook.get("normalize")
-        return cls(rules if isinstance(rules, NormalizeFile) else None)
+        return cls(rules if isinstance(rules, NormalizeFile) else None, lm)
 
     def passes(self, simplify: bool) -> list[tuple[str, Callable[[str], list[Edit]]]]:
         """The repair passes in the order they run, by name."""
@@ -78,11 +106,13 @@ class Normalizer:
             ("invisible", invisible_edits),
             ("html_entity", entity_edits),
             ("html_tag", tag_edits),
+            ("pinyin", self.pinyin.edits),
+            ("mojibake", self.mojibake.edits),
+            ("space", space_edits),
             ("width", width_edits),
-            ("pinyin_annotation", annotation_edits),
         ]
         if simplify:
-            steps.append(("t2s", lambda text: t2s_edits(text, self.conversions)))
+            steps.append(("t2s", self.simplifier.edits))
         steps.append(("boilerplate", self._boilerplate_pass(simplify)))
         return steps
 
@@ -98,16 +128,26 @@ class Normalizer:
         return run
 
     def __call__(self, data: str | bytes, simplify: bool = True) -> Normalized:
-        """Normalise ``data`` (text, or bytes in any common encoding); never raises."""
+        """Normalise ``data`` (text, or bytes in any common encoding); never raises on bad input."""
         if isinstance(data, bytes | bytearray | memoryview):
-            raw, encoding = decode_bytes(bytes(data))
+            raw, encoding = decode_bytes(bytes(data), self.lm)
         else:
             raw, encoding = str(data), "str"
         state = TextState(raw)
-        for _name, propose in self.passes(simplify):
+        steps = self.passes(simplify)
+        for _name, propose in steps:
             state.apply(propose(state.text))
-        for m in _LOST.finditer(state.text):
-            state.mark(m.start(), m.end(), "lost", "normalize.lost_bytes", confidence=0.0)
+        # A repair can expose damage the first look missed (t2s turned a misread
+        # 築 into 筑, and what is left is now a run of its own): look again until
+        # nothing changes, so that normalising the output finds nothing to do.
+        later = [propose for name, propose in steps if name in ("space", "width", "t2s")]
+        for _round in range(2):
+            if not state.apply(self.mojibake.edits(state.text)):
+                break
+            for propose in later:
+                state.apply(propose(state.text))
+        for start, end in lost_spans(state.text):
+            state.mark(start, end, "lost", "normalize.lost_bytes", confidence=0.0)
         text, repairs, offset_map = state.finish()
         return Normalized(raw, text, encoding, repairs, offset_map)
 
@@ -115,7 +155,8 @@ class Normalizer:
 @stage_factory("normalize")
 def make_normalize_stage(context: StageContext) -> NormalizeStage:
     """Build the normalise stage (``simplify`` option: convert to Simplified, default on)."""
-    return NormalizeStage(Normalizer.from_rulebook(context.rulebook), bool(context.options.get("simplify", True)))
+    lm = context.shared("charlm", CharLM.load)
+    return NormalizeStage(Normalizer.from_rulebook(context.rulebook, lm), bool(context.options.get("simplify", True)))
 
 
 class NormalizeStage:

@@ -1,15 +1,30 @@
-"""The segment stage: jieba, through a private ``jieba.Tokenizer`` fed from ``rules/``.
+"""The segment stage: jieba, through a private tokenizer fed from ``rules/``.
 
 No global state: each pipeline owns its tokenizer, built from jieba's default
 dictionary plus the lexicon, every organisation name and alias in the gazetteer and
 every product name, so that names survive segmentation whole.
+
+Two cores run the same algorithm on the same dictionary (``segmenter`` option):
+
+* ``jieba``: the reference, pure Python;
+* ``rjieba``: jieba-rs (a Rust port of jieba, same ``dict.txt``, same HMM) through its
+  Python binding, about ten times faster. jieba-rs keeps an ASCII run such as
+  ``002591.SZ`` or ``2019-09-16`` whole where jieba's HMM path splits it at
+  punctuation, so such tokens are split here the way jieba does (its ``re_skip``);
+  with that, its tokens agree with jieba's on the benchmark text (see
+  ``benchmarks/segmenter.py``). It is the default when the package is installed.
+
+Both cores take the lexicon (``add_word``, and ``split`` words at frequency 0).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from collections.abc import Iterable
+from importlib.util import find_spec
+from typing import Any
 
 import jieba
 
@@ -44,6 +59,18 @@ def lexicon_words(rulebook: Rulebook) -> list[tuple[str, int | None, str | None]
     return words
 
 
+# jieba's finalseg splits a non-Chinese run into ASCII words and numbers (``re_skip``).
+_JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+# ASCII runs with punctuation inside (8-10, 002591.SZ, U.S.): the only places the cores differ.
+_ASCII_PUNCT_RUN = re.compile(r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*")
+BACKENDS = ("jieba", "rjieba")
+
+
+def default_backend() -> str:
+    """``rjieba`` when it is installed, else ``jieba``."""
+    return "rjieba" if find_spec("rjieba") is not None else "jieba"
+
+
 def split_words(rulebook: Rulebook) -> list[str]:
     """Words the lexicon asks jieba to forget (so they are split)."""
     lexicon = rulebook.get("lexicon")
@@ -51,12 +78,26 @@ def split_words(rulebook: Rulebook) -> list[str]:
 
 
 class Segmenter:
-    """A private jieba tokenizer with the project's words; built on first use."""
+    """A private tokenizer with the project's words; built on first use.
 
-    def __init__(self, words: Iterable[tuple[str, int | None, str | None]], forget: Iterable[str] = ()) -> None:
+    ``backend`` picks the core (``jieba`` or ``rjieba``, see the module docstring);
+    :attr:`tokenizer` is always a jieba tokenizer with the same words, for the stages
+    that read jieba's dictionary itself (part-of-speech tags).
+    """
+
+    def __init__(
+        self,
+        words: Iterable[tuple[str, int | None, str | None]],
+        forget: Iterable[str] = (),
+        backend: str | None = None,
+    ) -> None:
         self._words = list(words)
         self._forget = list(forget)
+        self.backend = backend or default_backend()
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown segmenter backend {self.backend!r} (known: {', '.join(BACKENDS)})")
         self._tokenizer: jieba.Tokenizer | None = None
+        self._fast: Any = None
 
     @property
     def tokenizer(self) -> jieba.Tokenizer:
@@ -72,38 +113,80 @@ class Segmenter:
             self._tokenizer = tokenizer
         return self._tokenizer
 
+    @property
+    def fast(self) -> Any:
+        """The jieba-rs tokenizer with the same words (``rjieba`` backend only)."""
+        if self._fast is None:
+            import rjieba
+
+            fast = rjieba.Jieba()
+            for word, freq, tag in self._words:
+                fast.add_word(word, freq, tag)
+            for word in self._forget:
+                fast.add_word(word, 0, None)  # as jieba's del_word does
+            self._fast = fast
+        return self._fast
+
+    def spans(self, text: str, hmm: bool = True) -> list[tuple[str, int, int]]:
+        """``(word, start, end)`` of every token of ``text``."""
+        if self.backend == "jieba":
+            return list(self.tokenizer.tokenize(text, HMM=hmm))
+        spans = self.fast.tokenize(text, "default", hmm)
+        if not hmm or not any(not _JIEBA_SKIP.fullmatch(m.group()) for m in _ASCII_PUNCT_RUN.finditer(text)):
+            return list(spans)  # no ASCII run jieba would split: skip the token loop
+        return self._split_ascii_runs(spans)
+
+    def _split_ascii_runs(self, spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """Split ASCII runs the way jieba's HMM path does (``002591.SZ`` -> ``002591 . SZ``)."""
+        out: list[tuple[str, int, int]] = []
+        for word, start, end in spans:
+            if len(word) > 1 and word.isascii():
+                pieces = [p for p in _JIEBA_SKIP.split(word) if p]
+                if len(pieces) > 1 and not self.fast.has_word(word):
+                    for piece in pieces:
+                        out.append((piece, start, start + len(piece)))
+                        start += len(piece)
+                    continue
+            out.append((word, start, end))
+        return out
+
     def tokens(self, text: str) -> list[Token]:
         """Segment ``text`` into tokens with their offsets."""
-        return [Token(word, start, end) for word, start, end in self.tokenizer.tokenize(text)]
+        return [Token(word, start, end) for word, start, end in self.spans(text)]
 
     def dictionary_tokens(self, text: str) -> list[Token]:
         """Segment with the dictionary only (no HMM guesses for unknown words)."""
-        return [Token(word, start, end) for word, start, end in self.tokenizer.tokenize(text, HMM=False)]
+        return [Token(word, start, end) for word, start, end in self.spans(text, hmm=False)]
 
     def lcut(self, text: str) -> list[str]:
         """Segment ``text`` into words (like ``jieba.lcut``)."""
-        return list(self.tokenizer.lcut(text))
+        return [word for word, _, _ in self.spans(text)]
 
     def __getstate__(self) -> dict[str, object]:
-        # Worker processes rebuild the tokenizer instead of pickling jieba's tries.
-        return {"_words": self._words, "_forget": self._forget, "_tokenizer": None}
+        # Worker processes rebuild the tokenizers instead of pickling their tries.
+        return {"_words": self._words, "_forget": self._forget, "backend": self.backend}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self._words = state["_words"]  # type: ignore[assignment]
         self._forget = state["_forget"]  # type: ignore[assignment]
+        self.backend = str(state.get("backend") or "jieba")
         self._tokenizer = None
+        self._fast = None
 
 
 @stage_factory("segment")
 def make_segment_stage(context: StageContext) -> SegmentStage:
-    """Build the segment stage from the lexicon, gazetteer and products rules."""
+    """Build the segment stage from the lexicon, gazetteer and products rules (``segmenter`` option: the core)."""
     return SegmentStage(shared_segmenter(context))
 
 
 def shared_segmenter(context: StageContext) -> Segmenter:
     """The pipeline's one segmenter (stages that need word boundaries share it)."""
     segmenter = context.shared(
-        "segmenter", lambda: Segmenter(lexicon_words(context.rulebook), split_words(context.rulebook))
+        "segmenter",
+        lambda: Segmenter(
+            lexicon_words(context.rulebook), split_words(context.rulebook), context.options.get("segmenter")
+        ),
     )
     assert isinstance(segmenter, Segmenter)
     return segmenter

@@ -1,0 +1,410 @@
+"""Find the amounts of a text: one scan, the left context of each match, then its value."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+import regex
+
+from pipeline.amounts.grammar import CompiledRule, Grammar, build_grammar
+from pipeline.amounts.resolve import NO_CONTEXT, LeftContext, Resolver, Unparsable
+from pipeline.errors import ErrorCode
+from pipeline.records import AmountValue
+from pipeline.rulebook.patterns import DEFAULT_CALL_TIMEOUT, Deadline, PatternMatch, PatternTimeout, active_scope
+from pipeline.rulebook.schemas.amounts import AmountRule, AmountsFile
+
+# How many resolved values are kept (then the cache starts again).
+_VALUE_CACHE_SIZE = 50_000
+# The scanner's name in the document's time budget (E206 names it when it runs out).
+SCANNER = "amounts.scanner"
+# Groups of the left context that widen the mention (``between`` does not: the
+# annotators' span for 介乎5.35港元及5.49港元 starts at the number).
+_WIDENING = ("per", "curpre0", "qual", "base", "lead", "curpre", "sign")
+# A clause ends at these; implied-money cues do not reach across them.
+_CLAUSE_END = regex.compile(r"[，。；！？,;!?\n]")
+_UNIT_START = "十百千万亿萬億拾佰仟"
+_GROUPED = regex.compile(r"\d[,，]\d{3}|\d\.\d{3}\.\d{3}")
+
+
+class Scanner(NamedTuple):
+    """A compiled scanner over the rules from ``first`` on, with where each rule's groups are."""
+
+    pattern: regex.Pattern[str]  # the raw pattern: the extractor applies the budget itself
+    first: int
+    rule_groups: tuple[int, ...]
+    named_groups: tuple[tuple[tuple[str, int], ...], ...]
+
+
+class Found(NamedTuple):
+    """One amount: its span in the text, its value and the rule that found it."""
+
+    start: int
+    end: int
+    value: AmountValue
+    rule_id: str
+    priority: int
+
+
+# doc.note(stage, action, source, span, detail): where rejections are traced.
+Note = Callable[[str, str, str, tuple[int, int], str], None]
+
+
+class AmountExtractor:
+    """Finds amounts and resolves their value, bounds, currency and qualifier."""
+
+    def __init__(self, rules: AmountsFile, *, overlay_rules: frozenset[str] = frozenset()) -> None:
+        """Compile ``rules`` (raises GrammarError when a pattern does not compile).
+
+        ``overlay_rules`` are the ids of rules that come from overlay folders. The
+        built-in rules are ordered so that at any place the first one that matches is
+        also the longest; rules from overlays are not, so when there are any, every
+        match is also compared with the later rules' at the same place and the
+        longest (then the higher priority) wins, as everywhere else in the pipeline.
+        """
+        self.rules = rules
+        self.strict = bool(overlay_rules)
+        self.grammar: Grammar = build_grammar(rules)
+        self.resolver = Resolver(rules, self.grammar.currency_of)
+        self._blocker_pattern = (
+            regex.compile("|".join(regex.escape(b) for b in rules.qualifier_blockers))
+            if rules.qualifier_blockers
+            else None
+        )
+        # The literal the per-share context starts with (每股): a cheap test before the regex.
+        literal = regex.match(r"\p{Han}+", rules.per_share_context)
+        self._per_share_literal = literal.group() if literal else ""
+        self._longest_blocker = max((len(b) for b in rules.qualifier_blockers), default=0)
+        self._scanners: dict[int, Scanner] = {}
+        self._values: dict[tuple[object, ...], AmountValue | str] = {}
+        self._longest_word = max((len(w) for w in rules.not_amount_words), default=0)
+
+    def prepare(self, first: int) -> None:
+        """Compile the retry scanner from rule ``first`` on now rather than on first use."""
+        self._scanner(first)
+
+    def clear_cache(self) -> None:
+        """Forget the values kept for repeated amounts (benchmarks time a cold start)."""
+        self._values.clear()
+
+    # -- scanning ------------------------------------------------------------
+    def _scanner(self, first: int) -> Scanner:
+        """The scanner over rules ``first`` and after (built once, when a rule first turns a match down)."""
+        scanner = self._scanners.get(first)
+        if scanner is None:
+            pattern = self.grammar.scanner.compiled if first == 0 else regex.compile(self.grammar.scanner_source(first))
+            index_of = pattern.groupindex
+            rules = self.grammar.rules[first:]
+            scanner = Scanner(
+                pattern,
+                first,
+                tuple(index_of[c.group] for c in rules),
+                tuple(tuple((name, index_of[name]) for name in c.groups) for c in rules),
+            )
+            self._scanners[first] = scanner
+        return scanner
+
+    @staticmethod
+    def _rule_of(scanner: Scanner, m: regex.Match[str], text: str) -> tuple[int, dict[str, str | None]]:
+        """Index of the rule whose branch matched, and that rule's named groups."""
+        regs = m.regs
+        for offset, group in enumerate(scanner.rule_groups):
+            if regs[group][0] >= 0:
+                groups: dict[str, str | None] = {}
+                for name, index in scanner.named_groups[offset]:
+                    start, end = regs[index]
+                    groups[name] = text[start:end] if start >= 0 else None
+                return scanner.first + offset, groups
+        raise AssertionError("a scanner match without a rule branch")
+
+    def find(self, text: str, note: Note | None = None) -> list[Found]:
+        """Every amount of ``text``, left to right, without overlaps.
+
+        The scan runs within the time budget of the document being processed (see
+        :mod:`pipeline.rulebook.patterns`), charged to ``amounts.scanner``; while
+        tracing, every rule's match is logged under the rule's id for ``rules explain``.
+        The budget is handed to the ``regex`` engine as a timeout, so a pattern that
+        backtracks without end (an overlay's, say) is stopped inside a match.
+
+        Raises:
+            PatternTimeout: the document's pattern budget ran out (E206).
+
+        """
+        scope = active_scope()
+        deadline = scope.deadline if scope is not None else None
+        log = scope.log if scope is not None else None
+        limit = deadline.remaining() if deadline is not None else DEFAULT_CALL_TIMEOUT
+        if limit <= 0:
+            raise self._timed_out(deadline, limit)
+        started = time.perf_counter()
+        try:
+            return self._scan(text, note, limit, log)
+        except TimeoutError:
+            raise self._timed_out(deadline, limit) from None
+        finally:
+            if deadline is not None:
+                deadline.charge(SCANNER, time.perf_counter() - started)
+
+    def iter_found(self, text: str, note: Note | None = None) -> Iterator[Found]:
+        """The amounts of ``text`` one by one (see :meth:`find`)."""
+        return iter(self.find(text, note))
+
+    @staticmethod
+    def _timed_out(deadline: Deadline | None, limit: float) -> PatternTimeout:
+        return PatternTimeout(
+            ErrorCode.E206,
+            rule_id=SCANNER,
+            seconds=round(deadline.seconds if deadline is not None else limit, 3),
+            doc_id=deadline.doc_id if deadline is not None else "(none)",
+        )
+
+    def _scan(self, text: str, note: Note | None, limit: float, log: list[PatternMatch] | None) -> list[Found]:
+        """The scan itself; ``limit`` is the engine timeout (the document's remaining budget)."""
+        full = self._scanner(0)
+        out: list[Found] = []
+        rules = self.grammar.rules
+        previous_end = 0
+        matches = full.pattern.finditer(text, timeout=limit)
+        while True:
+            m = next(matches, None)
+            if m is None:
+                return out
+            start = m.start()
+            if start < previous_end:
+                continue  # a retried rule ran past the scanner's match
+            index, groups = self._rule_of(full, m, text)
+            end = m.end()
+            found = self._accept(rules[index], groups, text, start, end, previous_end, note, limit)
+            while found is None:
+                if log is not None:
+                    log.append(PatternMatch(rules[index].rule.id, rules[index].rule.pattern, start, end, text))
+                if index + 1 >= len(rules):
+                    break
+                # Turned down: the rules after this one get their chance at the same place.
+                tail = self._scanner(index + 1)
+                retry = tail.pattern.match(text, start, timeout=limit)
+                if retry is None:
+                    break
+                index, groups = self._rule_of(tail, retry, text)
+                end = retry.end()
+                found = self._accept(rules[index], groups, text, start, end, previous_end, note, limit)
+            if found is None:
+                # Nothing here after all: scan again from the next character.
+                matches = full.pattern.finditer(text, start + 1, timeout=limit)
+                continue
+            if self.strict:
+                found, index = self._longest(found, index, text, start, previous_end, note, limit)
+            if log is not None:
+                log.append(PatternMatch(found.rule_id, rules[index].rule.pattern, found.start, found.end, text))
+            out.append(found)
+            previous_end = found.end
+            if found.end < m.end():
+                matches = full.pattern.finditer(text, found.end, timeout=limit)
+
+    def _longest(
+        self,
+        found: Found,
+        index: int,
+        text: str,
+        start: int,
+        previous_end: int,
+        note: Note | None,
+        limit: float,
+    ) -> tuple[Found, int]:
+        """The longest match at ``start`` among this rule and the ones after it (then the higher priority)."""
+        rules = self.grammar.rules
+        best, best_index = found, index
+        while index + 1 < len(rules):
+            tail = self._scanner(index + 1)
+            retry = tail.pattern.match(text, start, timeout=limit)
+            if retry is None:
+                break
+            index, groups = self._rule_of(tail, retry, text)
+            other = self._accept(rules[index], groups, text, start, retry.end(), previous_end, note, limit)
+            if other is not None and (other.end, other.priority) > (best.end, best.priority):
+                best, best_index = other, index
+        return best, best_index
+
+    def _accept(
+        self,
+        compiled: CompiledRule,
+        groups: dict[str, str | None],
+        text: str,
+        start: int,
+        end: int,
+        previous_end: int,
+        note: Note | None,
+        limit: float,
+    ) -> Found | None:
+        rule = compiled.rule
+        # The common case first: nothing written before the number that could matter.
+        if start == 0 or text[start - 1] not in self.grammar.left_enders:
+            if compiled.is_money and self._per_share(text, start, previous_end, limit):
+                left, left_start = LeftContext(per_share=True), start
+            else:
+                left, left_start = NO_CONTEXT, start
+        else:
+            left, left_start = self._left(text, start, previous_end, groups, rule, limit)
+        problem = None
+        if compiled.has_checks:
+            problem = self._unmet(compiled, groups, left, text, start, limit)
+        if problem is None and not text[start].isascii() and self._inside_word(text, start):
+            problem = "inside a name or word that is not an amount (not_amount_words)"
+        if problem is None:
+            # Only a bare number (no unit, no currency) can turn into money through a cue.
+            cue = compiled.may_be_money and not groups.get("unit") and left.currency is None
+            money_cue = cue and self._money_cue(text, left_start, end)
+            # The same words read the same way: a third of a news text's amounts repeat
+            # (100%, 5%, 1亿元), so their values are kept (the resolver is pure).
+            key = (rule.id, tuple(groups.values()), left, money_cue)
+            cached = self._values.get(key)
+            if cached is None:
+                try:
+                    cached = self.resolver.resolve(rule, groups, left, money_cue=money_cue)
+                except (Unparsable, ArithmeticError, ValueError) as exc:
+                    cached = str(exc)
+                if len(self._values) >= _VALUE_CACHE_SIZE:
+                    self._values.clear()
+                self._values[key] = cached
+            if isinstance(cached, AmountValue):
+                return Found(left_start, end, cached, rule.id, rule.priority)
+            problem = cached
+        if note is not None:
+            note("amounts", "rejected", f"rule:{rule.id}", (start, end), problem)
+        return None
+
+    def _unmet(
+        self,
+        compiled: CompiledRule,
+        groups: dict[str, str | None],
+        left: LeftContext,
+        text: str,
+        start: int,
+        limit: float,
+    ) -> str | None:
+        """What a rule's ``needs``, ``not_after`` and ``before`` say is missing (None: nothing)."""
+        params = compiled.rule.params
+        num = groups.get("num") or ""
+        for need in params.needs:
+            if need == "currency" and left.currency is None:
+                return "needs a currency before the number"
+            if need == "between" and not left.between:
+                return "needs 介乎/介于 before the range"
+            if need == "qualifier" and not (left.qualifier or left.lead):
+                return "needs a qualifier or a lead word before the magnitude"
+            if need == "big_unit" and not any(ch in "万亿萬億" for ch in num + (groups.get("mag") or "")):
+                return "needs 万 or 亿"
+            if need == "digit_start" and (not num or (num[0] in _UNIT_START and not groups.get("fuzzy"))):
+                return "starts with a unit (千亿, 百万): an idiom or a word part more often than a number"
+            if need == "grouped" and not _GROUPED.search(num):
+                return "needs thousand separators"
+        if compiled.not_after is not None and compiled.not_after.compiled.search(text, max(0, start - 8), start):
+            return "the words before make it something else (params.not_after)"
+        if compiled.before is not None and not compiled.before.compiled.search(
+            self._clause_before(text, start, self.rules.left_window)
+        ):
+            return "the clause before does not say what it needs (params.before)"
+        return None
+
+    # -- context ---------------------------------------------------------------
+    def _left(
+        self,
+        text: str,
+        start: int,
+        previous_end: int,
+        groups: dict[str, str | None],
+        rule: AmountRule,
+        limit: float,
+    ) -> tuple[LeftContext, int]:
+        """Read the words before a match; return them and where the mention now starts."""
+        left_pattern = self.grammar.left
+        lo = max(previous_end, start - self.rules.left_window)
+        m = None
+        if left_pattern is not None and lo < start and self._context_ends_at(text, lo, start):
+            # The patterns read around a match (left context, per share, not_after,
+            # before) run on a window of at most left_window (<= 64) characters: bounded
+            # input, on which the raw pattern may run without the engine's timeout,
+            # whose set-up would cost more than the match itself.
+            m = left_pattern.compiled.match(text, lo, start)
+        if m is None or m.start() == start:
+            if rule.params.kind == "money" and self._per_share(text, start, previous_end, limit):
+                return LeftContext(per_share=True), start
+            return NO_CONTEXT, start
+        g = m.groupdict()
+        num = groups.get("num") or ""
+        if g.get("lead") and not (num and num[0] in _UNIT_START) and rule.params.fixed is None:
+            g["lead"] = None  # 上3亿 is not 上亿: leads only go before a unit (or a word such as 半)
+        qual_start = m.start("qual")
+        if g.get("qual"):
+            qual_start, g["qual"] = self._unblocked(text, qual_start, m.end("qual"))
+            if g["qual"] is None:
+                g["curpre0"] = g["per"] = None
+        if g.get("base") and not g.get("qual"):
+            g["base"] = None  # 占公司总股本的5%: the base widens the span only after a qualifier
+        sign = bool(g.get("sign")) and not _after_alnum(text, m.start("sign"))
+        if not sign:
+            g["sign"] = None
+        widen = [qual_start if k == "qual" else m.start(k) for k in _WIDENING if g.get(k)]
+        per_share = bool(g.get("per")) or (
+            rule.params.kind == "money" and self._per_share(text, start, previous_end, limit)
+        )
+        left = LeftContext(
+            qualifier=g.get("qual"),
+            lead=g.get("lead"),
+            currency=g.get("curpre") or g.get("curpre0"),
+            per_share=per_share,
+            sign=sign,
+            between=bool(g.get("between")),
+        )
+        return left, min(widen, default=start)
+
+    def _context_ends_at(self, text: str, lo: int, start: int) -> bool:
+        """Tell whether a word the left context can end with ends right before ``start``."""
+        words = self.grammar.left_enders.get(text[start - 1])
+        return words is not None and any(text.startswith(w, start - len(w)) and start - len(w) >= lo for w in words)
+
+    def _unblocked(self, text: str, qual_start: int, qual_end: int) -> tuple[int, str | None]:
+        """The qualifier once words that end inside it are taken off (合约 -> none, 扩大约 -> 约)."""
+        blockers = self._blocker_pattern
+        if blockers is not None:
+            for m in blockers.finditer(text, max(0, qual_start - self._longest_blocker + 1), qual_end, overlapped=True):
+                if m.start() < qual_start < m.end() <= qual_end:
+                    rest = text[m.end() : qual_end]
+                    if rest and rest in self.rules.qualifiers:
+                        return m.end(), rest
+                    return qual_start, None
+        return qual_start, text[qual_start:qual_end]
+
+    def _inside_word(self, text: str, start: int) -> bool:
+        """Tell whether a word of ``not_amount_words`` covers ``start`` (七台河 for 七台)."""
+        words = self.grammar.not_amount_words
+        if words is None or text[start].isascii():
+            return False
+        lo = max(0, start - self._longest_word + 1)
+        return any(m.start() <= start < m.end() for m in words.finditer(text, lo, start + self._longest_word))
+
+    def _clause_before(self, text: str, start: int, width: int) -> str:
+        window = text[max(0, start - width) : start]
+        ends = [m.end() for m in _CLAUSE_END.finditer(window)]
+        return window[ends[-1] :] if ends else window
+
+    def _money_cue(self, text: str, start: int, end: int) -> bool:
+        """Tell whether a business word precedes the number in its clause (营收3亿) or follows it (20亿定增)."""
+        cues, after = self.grammar.cues, self.grammar.cues_after
+        window = self.rules.cue_window
+        if cues is not None and window and cues.search(self._clause_before(text, start, window)) is not None:
+            return True
+        return after is not None and after.match(text, end) is not None
+
+    def _per_share(self, text: str, start: int, previous_end: int, limit: float) -> bool:
+        pattern = self.grammar.per_share_context
+        lo = max(previous_end, start - 12)
+        if pattern is None or (self._per_share_literal and self._per_share_literal not in text[lo:start]):
+            return False
+        return pattern.compiled.search(text, lo, start) is not None
+
+
+def _after_alnum(text: str, pos: int) -> bool:
+    """Tell whether the character before ``pos`` is a Latin letter or digit (GLM-130B, 010-1234)."""
+    return pos > 0 and text[pos - 1].isascii() and text[pos - 1].isalnum()

@@ -1,0 +1,123 @@
+"""The local engine: chunks run in this process (one worker) or in a process pool.
+
+A run with a single chunk of work is processed in this process. The pool uses the
+``spawn`` start method: each worker imports the pipeline and builds
+it once (:func:`pipeline.batch.work.warm_up`), with no inherited threads or open
+database handles. At most ``2 x workers`` chunks are in flight, so memory stays
+bounded however many inputs there are. A worker that dies (killed, out of memory,
+crashed in native code) breaks the pool: the chunks in flight are retried one input
+at a time in a new pool, and an input that kills a worker again becomes a failure row.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from pipeline.batch.work import Chunk, ChunkResult, PipelineSpec, process_chunk, warm_up
+from pipeline.errors import ErrorCode, OutputError, PipelineError
+
+IN_FLIGHT_PER_WORKER = 2
+# Pools in a row that break before finishing any chunk: then the run stops (E509).
+MAX_FAILED_POOLS = 3
+
+
+class LocalEngine:
+    """Runs chunks on this machine with ``workers`` processes."""
+
+    name = "local"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+
+    def run(
+        self, chunks: Iterator[Chunk], config: PipelineSpec, parts_dir: str, fingerprint: str
+    ) -> Iterator[ChunkResult]:
+        """Process ``chunks`` and yield their results as they complete."""
+        if self.workers == 1:
+            for chunk in chunks:
+                yield process_chunk(chunk, config, parts_dir)
+            return
+        first, second = next(chunks, None), next(chunks, None)
+        if first is None:
+            return
+        if second is None:  # one chunk: starting a pool would only add its start-up
+            yield process_chunk(first, config, parts_dir)
+            return
+        yield from self._run_pool(itertools.chain([first, second], chunks), config, parts_dir, fingerprint)
+
+    def _new_pool(self, config: PipelineSpec) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up, initargs=(config,)
+        )
+
+    def _run_pool(
+        self, chunks: Iterator[Chunk], config: PipelineSpec, parts_dir: str, fingerprint: str
+    ) -> Iterator[ChunkResult]:
+        pool = self._new_pool(config)
+        retry: deque[Chunk] = deque()
+        in_flight: dict[Future[ChunkResult], Chunk] = {}
+        exhausted = False
+        progressed, failed_pools = False, 0
+        try:
+            while True:
+                while len(in_flight) < self.workers * IN_FLIGHT_PER_WORKER:
+                    if retry:
+                        chunk = retry.popleft()
+                    elif not exhausted:
+                        next_chunk = next(chunks, None)
+                        if next_chunk is None:
+                            exhausted = True
+                            continue
+                        chunk = next_chunk
+                    else:
+                        break
+                    in_flight[pool.submit(process_chunk, chunk, config, parts_dir)] = chunk
+                if not in_flight:
+                    return
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                broken: list[Chunk] = []
+                for future in finished:
+                    chunk = in_flight.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken.append(chunk)
+                        continue
+                    except PipelineError:
+                        raise
+                    except Exception as exc:  # the pipeline cannot be built, a part cannot be written
+                        raise OutputError(
+                            ErrorCode.E510, part=chunk.part, detail=f"{type(exc).__name__}: {exc}"
+                        ) from exc
+                    progressed = True
+                    yield result
+                if not broken:
+                    continue
+                # Every chunk still in flight died with the pool, unless it had finished.
+                for future, chunk in list(in_flight.items()):
+                    if future.done() and future.exception() is None:
+                        progressed = True
+                        yield future.result()
+                    else:
+                        broken.append(chunk)
+                in_flight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                failed_pools = 0 if progressed else failed_pools + 1
+                if failed_pools >= MAX_FAILED_POOLS:
+                    # Workers die before finishing anything: start-up fails (a bad install, no
+                    # memory), and retrying input by input would never end.
+                    raise OutputError(ErrorCode.E509, count=failed_pools)
+                progressed = False
+                pool = self._new_pool(config)
+                for chunk in broken:
+                    if len(chunk.tasks) == 1 and chunk.attempt > 0:
+                        yield chunk.lost(fingerprint, "the worker process died while processing it")
+                    else:
+                        retry.extend(chunk.split())
+        finally:
+            pool.shutdown(wait=not in_flight, cancel_futures=True)

@@ -1,0 +1,855 @@
+"""Find mojibake inside otherwise clean text and undo it by codec round trips.
+
+How a run is repaired:
+
+1. **Detect.** A character-class detector marks characters that clean Chinese text
+   rarely has (Latin-1 letters, Cyrillic, Greek, kana, box drawing, private use,
+   U+FFFD, hanzi the language model has hardly seen ...). Two of them close together,
+   or one of the tell-tale signs (鈥 銆 锛, U+FFFD, private use), open a window.
+2. **Round trip.** For every damage :data:`MECHANISMS` knows (UTF-8 read as GBK,
+   GBK read as cp1252 ...), each character of the window is encoded back with the
+   codec that misread it; an automaton finds the byte runs that are valid text in the
+   codec they were written in. A lost byte (U+FFFD, or ``?``) is a hole: every value
+   that explains what we see is tried and the language model picks one.
+3. **Choose.** The decoded run is cut into *blocks* (the smallest pieces where both
+   readings start and end on the same byte) and a Viterbi pass over keep/convert per
+   block, scored by the character language model with a penalty per switch, finds
+   where the damage starts and ends. A region is repaired only when it explains the
+   observed text exactly, beats keeping it by a margin, and shows enough evidence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from pipeline.offsets import Edit
+from pipeline.repair.codecs import (
+    CP1252_UNDEFINED,
+    HOLE,
+    QMARK,
+    Unit,
+    char_length,
+    decode_prefix,
+    decode_strict,
+    explains,
+    forward,
+    lost_pairs,
+    step_unit,
+    unit_bytes,
+)
+from pipeline.repair.lm import CharLM
+from pipeline.repair.t2s import Simplifier, to_simplified
+
+
+@dataclass(frozen=True, slots=True)
+class Mechanism:
+    """One way text gets damaged: bytes in ``original`` decoded as ``misread``.
+
+    ``layers`` is 2 when the damage happened twice (UTF-8 read as cp1252, stored as
+    UTF-8, read as cp1252 again). ``traditional`` says the repaired text is usually
+    Traditional (Big5), so it is scored after conversion to Simplified.
+    """
+
+    name: str
+    misread: str
+    original: str
+    layers: int = 1
+    traditional: bool = False
+
+
+MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism("utf8_as_gbk", "gbk", "utf-8"),
+    Mechanism("utf8_as_cp1252", "cp1252", "utf-8"),
+    Mechanism("double_utf8", "cp1252", "utf-8", layers=2),
+    Mechanism("gbk_as_cp1252", "cp1252", "gbk"),
+    Mechanism("big5_as_gbk", "gbk", "big5", traditional=True),
+    Mechanism("gbk_as_big5", "big5", "gbk"),
+    Mechanism("utf8_as_big5", "big5", "utf-8"),
+)
+
+# Runs that are lost bytes themselves (UTF-8 EF BF BD read as GBK, MSVC fill bytes):
+# never material for a repair; the lost-bytes pass marks them.
+LOST_RUN = regex.compile(r"(?:锟斤拷|烫烫烫|屯屯屯)+")
+
+# Characters a decoder produces from misread bytes that clean Chinese text rarely has.
+_ODD_CLASSES = (
+    r"\u0080-\u009f\u00a1-\u00ff\u0100-\u024f\u0250-\u02ff\u0370-\u03ff\u0400-\u04ff"
+    r"\u2500-\u259f\u3040-\u30ff\u3100-\u312f"
+    r"\ue000-\uf8ff\uf900-\ufaff\ufe30-\ufe4f\uff61-\uff9f\ufffd\u3400-\u4dbf"
+    r"ƒˆŠ‹ŒŽ˜™š›œžŸ‚„†‡‰"
+)
+# Signs that are enough alone: a lost byte, private use, C1 controls, the first
+# halves of UTF-8 punctuation read as GBK (“ -> 鈥, 。 -> 銆, ， -> 锛), and a UTF-8
+# lead and continuation byte read as cp1252 (■ -> â– ).
+_STRONG = re.compile(
+    r"[\ufffd\ue000-\uf8ff\u0080-\u009f鈥銆锛]"
+    # A UTF-8 lead byte read as cp1252 (Â-ô) before a continuation byte read as cp1252.
+    r"|[\u00c2-\u00f4][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    r"\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+# Symbols Chinese text uses on purpose (°C, 3×4, 阿尔伯特·爱因斯坦, €).
+_NOT_ODD = frozenset("°×÷·™€")
+
+WINDOW = 16  # characters of context on each side of a detected spot
+GIBBERISH_LOGPROB = -7.0  # nats per symbol: clean news reads at about -3.2, mojibake below -8
+GIBBERISH_MIN_SYMBOLS = 4
+SWITCH_PENALTY = 6.0  # nats per switch between kept and repaired text
+MIN_GAIN = 10.0  # nats a repaired region must gain over the text as it is
+UTF8_PATTERN_BONUS = 6.0  # nats per three-byte character read back from cp1252 letters
+CONTEXT_UNITS = 6  # observed characters on each side when a hole is filled
+MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
+MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
+MAX_CHECKED = 300  # best-scoring fills checked against what we see
+ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A proposed repair: ``text[start:end]`` -> ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str
+    mechanism: str
+    gain: float
+    holes: int
+    pieces: tuple[tuple[int, int, str], ...] = ()  # the changed blocks: (start, end, original)
+
+
+def _char_ranges(chars: Sequence[str]) -> str:
+    """A regex character-class body for ``chars`` (sorted), with runs written as ranges."""
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        j = i
+        while j + 1 < len(chars) and ord(chars[j + 1]) == ord(chars[j]) + 1:
+            j += 1
+        first, last = re.escape(chars[i]), re.escape(chars[j])
+        out.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "".join(out)
+
+
+class Detector:
+    """Marks characters that look like decoding damage, given what the LM knows.
+
+    A hanzi is odd when neither it nor its Simplified form was seen at least
+    ``min_count`` times in the training text.
+    """
+
+    def __init__(self, lm: CharLM, min_count: int = 3) -> None:
+        self.lm = lm
+        self.min_count = min_count
+        self._odd = regex.compile(f"[{_ODD_CLASSES}]")
+        self._maybe_odd = self._build_scanner()
+
+    def _build_scanner(self) -> re.Pattern[str]:
+        """A regex that finds every character that might be odd (a superset), fast.
+
+        Everything else (ASCII, common hanzi in either script, common punctuation)
+        is known not to be; clean text rarely has a match, so it costs one C scan.
+        """
+        fine: set[str] = set()
+        candidates = [chr(c) for c in range(0x4E00, 0xA000)] + [chr(c) for c in range(0x2000, 0x3040)]
+        candidates += [chr(c) for c in range(0xFF00, 0xFF61)]
+        simplified = to_simplified("".join(candidates))
+        aligned = len(simplified) == len(candidates)
+        for i, ch in enumerate(candidates):
+            if ch in _NOT_ODD or self._odd.match(ch):
+                continue
+            if "\u4e00" <= ch <= "\u9fff":
+                simple = simplified[i] if aligned else to_simplified(ch)
+                if self.lm.count(ch) >= self.min_count or (
+                    len(simple) == 1 and self.lm.count(simple) >= self.min_count
+                ):
+                    fine.add(ch)
+            else:
+                fine.add(ch)
+        fine.update(_NOT_ODD)
+        ranges = _char_ranges(sorted(fine, key=ord))
+        return re.compile(f"[^\\x00-\\x7f{ranges}]")
+
+    @lru_cache(maxsize=131072)  # noqa: B019 - one detector per pipeline, bounded cache
+    def is_odd(self, ch: str) -> bool:
+        """True when ``ch`` looks like a decoding artefact in Chinese text."""
+        if ch in _NOT_ODD or ch.isascii():
+            return False
+        if self._odd.match(ch):
+            return True
+        if "\u4e00" <= ch <= "\u9fff":
+            if self.lm.count(ch) >= self.min_count:
+                return False
+            simple = to_simplified(ch)
+            return not (len(simple) == 1 and self.lm.count(simple) >= self.min_count)
+        return False
+
+    def odd_positions(self, text: str) -> list[int]:
+        """Positions of odd characters (a fast scan; most clean text has few)."""
+        return [m.start() for m in self._maybe_odd.finditer(text) if self.is_odd(m.group())]
+
+    def windows(self, text: str) -> list[tuple[int, int]]:
+        """Spans of ``text`` worth a closer look, each within one line."""
+        spots: list[int] = []
+        odd = self.odd_positions(text)
+        strong = {m.start() for m in _STRONG.finditer(text)}
+        for a, b in itertools.pairwise(odd):
+            if b - a <= 3 and "\n" not in text[a:b]:
+                spots.extend((a, b))
+        spots.extend(strong)
+        # A line with an odd character that reads like gibberish as a whole (misread
+        # bytes that happen to be common characters) is looked at from end to end.
+        lines: set[tuple[int, int]] = set()
+        for pos in odd:
+            line_start = text.rfind("\n", 0, pos) + 1
+            line_end = text.find("\n", pos)
+            lines.add((line_start, len(text) if line_end < 0 else line_end))
+        for line_start, line_end in sorted(lines):
+            if sum(1 for pos in odd if line_start <= pos < line_end) < 2:
+                continue  # one rare character is a name, not a reason to read the line
+            line = text[line_start:line_end]
+            symbols = len(self.lm.ids(line))
+            if symbols >= GIBBERISH_MIN_SYMBOLS:
+                simple = to_simplified(line)
+                score = self.lm.score(simple if len(simple) == len(line) else line, "", "\n")
+                if score / symbols < GIBBERISH_LOGPROB:
+                    spots.extend(range(line_start, line_end, WINDOW))
+        if not spots:
+            return []
+        spots = sorted(set(spots))
+        out: list[tuple[int, int]] = []
+        for pos in spots:
+            line_start = text.rfind("\n", 0, pos) + 1
+            line_end = text.find("\n", pos)
+            if line_end < 0:
+                line_end = len(text)
+            start = max(line_start, pos - WINDOW)
+            end = min(line_end, pos + WINDOW + 1)
+            if out and start <= out[-1][1] and line_start <= out[-1][0]:
+                out[-1] = (out[-1][0], max(out[-1][1], end))
+            else:
+                out.append((start, end))
+        return out
+
+
+# --- spans, holes and blocks -------------------------------------------------------
+
+
+def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
+    """Maximal runs of units whose bytes can be valid text in ``original``."""
+    spans: list[tuple[int, int]] = []
+    n = len(units)
+    i = 0
+    while i < n:
+        if units[i] is None:
+            i += 1
+            continue
+        mask = 1
+        last_ok = -1
+        k = i
+        while k < n:
+            unit = units[k]
+            if unit is None:
+                break
+            mask = step_unit(mask, unit, original)
+            if not mask:
+                break
+            k += 1
+            if mask & 1:
+                last_ok = k
+        if last_ok > i:
+            spans.append((i, last_ok))
+            i = last_ok
+        else:
+            i += 1
+    return spans
+
+
+def parse_chars(data: bytes, original: str) -> list[tuple[str | None, int]]:
+    """Split ``data`` into characters of ``original``: ``(char or None if invalid, byte length)``."""
+    out: list[tuple[str | None, int]] = []
+    pos = 0
+    n = len(data)
+    while pos < n:
+        length = char_length(data[pos], original) or 1
+        piece = data[pos : pos + length]
+        out.append((decode_strict(piece, original) if len(piece) == length else None, len(piece)))
+        pos += len(piece)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Observed characters ``[obs_start, obs_end)`` that stand for ``original`` (None: cannot)."""
+
+    obs_start: int
+    obs_end: int
+    original: str | None
+
+
+def make_blocks(unit_lengths: Sequence[int], chars: Sequence[tuple[str | None, int]], offset: int) -> list[Block]:
+    """Group observed units and original characters that cover the same bytes."""
+    blocks: list[Block] = []
+    i = j = 0
+    bi = bj = 0
+    start_i = start_j = 0
+    n_units, n_chars = len(unit_lengths), len(chars)
+    while i < n_units or j < n_chars:
+        if (bi <= bj and i < n_units) or j >= n_chars:
+            bi += unit_lengths[i]
+            i += 1
+        else:
+            bj += chars[j][1]
+            j += 1
+        if bi == bj:
+            parts = [c for c, _ in chars[start_j:j]]
+            text = None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+            blocks.append(Block(offset + start_i, offset + i, text))
+            start_i, start_j = i, j
+    if start_i < n_units:
+        blocks.append(Block(offset + start_i, offset + n_units, None))
+    return blocks
+
+
+class Repairer:
+    """Proposes mojibake repairs for one text; holds the LM and the detector."""
+
+    def __init__(
+        self, lm: CharLM, mechanisms: Sequence[Mechanism] = MECHANISMS, simplifier: Simplifier | None = None
+    ) -> None:
+        self.lm = lm
+        self.detector = Detector(lm)
+        self.mechanisms = tuple(mechanisms)
+        self.simplifier = simplifier or Simplifier(lm)
+
+    # -- scoring helpers --
+
+    def _simplified(self, text: str) -> str:
+        """``text`` as the LM reads it: Simplified, one-to-many characters decided in context."""
+        if not text:
+            return text
+        converted = self.simplifier.convert(text)
+        return converted if len(converted) == len(text) else text
+
+    # -- public --
+
+    def regions(self, text: str) -> list[Region]:
+        """Non-overlapping repairs for ``text``, best first resolved."""
+        windows = self.detector.windows(text)
+        if not windows:
+            return []
+        protected = [m.span() for m in LOST_RUN.finditer(text)]
+        found: list[Region] = []
+        for start, end in windows:
+            odd = [i for i in self.detector.odd_positions(text[start:end])]
+            for mech in self.mechanisms:
+                regions = self._window_regions(text, start, end, mech, protected)
+                found.extend(regions)
+                # A mechanism that explains (nearly) every odd character of the window
+                # settles it; the others would only spend time finding worse stories.
+                covered = sum(1 for i in odd if any(r.start <= start + i < r.end for r in regions))
+                if odd and covered >= 0.95 * len(odd) and all(r.gain >= 3 * MIN_GAIN for r in regions):
+                    break
+        found.sort(key=lambda r: -r.gain)
+        chosen: list[Region] = []
+        for region in found:
+            if all(region.end <= c.start or region.start >= c.end for c in chosen):
+                chosen.append(region)
+        chosen.sort(key=lambda r: r.start)
+        return chosen
+
+    def edits(self, text: str) -> list[Edit]:
+        """The repairs of :meth:`regions` as edits of kind ``mojibake``."""
+        # One edit per block (the smallest piece whose bytes both readings share), so
+        # that every repaired character maps back to the few raw characters it came from.
+        edits: list[Edit] = []
+        for r in self.regions(text):
+            confidence = round(1.0 - math.exp(-max(0.0, r.gain - MIN_GAIN) / 10.0) * (0.5 if r.holes else 1.0), 3)
+            source = f"model:charlm/{r.mechanism}"
+            pieces = r.pieces or ((r.start, r.end, r.replacement),)
+            edits.extend(Edit(s, e, rep, "mojibake", source, confidence=confidence) for s, e, rep in pieces)
+        return edits
+
+    # -- one window, one mechanism --
+
+    def _window_regions(
+        self, text: str, start: int, end: int, mech: Mechanism, protected: list[tuple[int, int]]
+    ) -> list[Region]:
+        window = text[start:end]
+        # What follows the window (a line break is the end of a sentence to the LM).
+        after_window = text[end : end + 2] if end < len(text) else "\n"
+        units: list[Unit] = [unit_bytes(ch, mech.misread) for ch in window]
+        for ps, pe in protected:
+            for k in range(max(ps, start), min(pe, end)):
+                units[k - start] = None
+        tried: set[int] = set()
+        while True:
+            out: list[Region] = []
+            split_at = None
+            for s, e in find_spans(units, mech.original):
+                if not any(isinstance(u, bytes) and not u.isascii() for u in units[s:e]):
+                    continue
+                if not self._enough_evidence(window[s:e], mech, ratio=False):
+                    continue  # no region inside can pass the judge: skip the costly part
+                filled = self._fill_holes(window, units, s, e, mech, after_window)
+                if filled is None:
+                    continue
+                if isinstance(filled, int):
+                    # A lost byte nothing explains: first end the run right after it (the
+                    # damage may stop there), then give the hole up.
+                    if filled not in tried and filled + 1 < e:
+                        tried.add(filled)
+                        split_at = filled + 1
+                    else:
+                        split_at = filled
+                    break
+                out.extend(self._span_regions(text, start, window, filled, s, e, mech, units))
+            if split_at is None:
+                return out
+            units[split_at] = None
+
+    def _fill_holes(
+        self, window: str, units: list[Unit], s: int, e: int, mech: Mechanism, after_window: str = ""
+    ) -> list[bytes] | int | None:
+        """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None."""
+        filled: list[bytes | None] = [u if isinstance(u, bytes) else None for u in units[s:e]]
+        holes = [k for k in range(s, e) if isinstance(units[k], int)]
+        if not holes:
+            return [b for b in filled if b is not None]
+        if mech.layers > 1:
+            return holes[0]
+        groups: list[list[int]] = []
+        for k in holes:
+            if groups and k - groups[-1][-1] <= 1:
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        for group in groups:
+            if len(group) > MAX_HOLE_GROUP:
+                return group[0]
+            choice = self._best_fill(window, units, filled, s, e, group, mech, after_window)
+            if choice is None:
+                if all(units[k] == QMARK for k in group):
+                    for k in group:
+                        filled[k - s] = b"?"
+                    continue
+                return group[0]
+            for k, value in zip(group, choice, strict=True):
+                filled[k - s] = value
+        return [b if b is not None else b"?" for b in filled]
+
+    def _best_fill(
+        self,
+        window: str,
+        units: list[Unit],
+        filled: list[bytes | None],
+        s: int,
+        e: int,
+        group: list[int],
+        mech: Mechanism,
+        after_window: str = "",
+    ) -> tuple[bytes, ...] | None:
+        # Start on a block boundary: parse the known bytes from the span start.
+        a = self._boundary_before(filled, s, max(s, group[0] - CONTEXT_UNITS), mech.original)
+        b = min(e, group[-1] + 1 + CONTEXT_UNITS)
+        for k in range(group[-1] + 1, b):
+            if filled[k - s] is None:
+                b = k
+                break
+        before = b"".join(filled[k - s] or b"" for k in range(a, group[0]))
+        between = [b"".join(filled[k - s] or b"" for k in range(x + 1, y)) for x, y in itertools.pairwise(group)]
+        after = b"".join(filled[k - s] or b"" for k in range(group[-1] + 1, b))
+        # As if the damage went on after the hole, and as if it ended there (a damaged
+        # clause pasted into clean text ends with its lost byte); the second explains
+        # less, so it pays a prior. Damage that ends at the hole is followed by clean
+        # text, not by more damage.
+        after_char = window[group[-1] + 1] if group[-1] + 1 < len(window) else ""
+        tiers = (False, True) if not (after_char and self.detector.is_odd(after_char)) else (False,)
+        context = decode_prefix(before, mech.original) or ""
+        # Score in the script of the context: a Traditional fill inside Simplified text is unlikely.
+        traditional = mech.traditional or self._simplified(context) != context
+        # (combo, its bytes up to the hole, decoded text, prior, ends here)
+        pending: list[tuple[tuple[bytes, ...], bytes, str, float, bool]] = []
+        seen: set[tuple[bytes, ...]] = set()
+        for ends_here in tiers:
+            options = self._hole_values(window, units, filled, s, group, mech, ends_here)
+            if any(not values for values in options) or math.prod(len(v) for v in options) > MAX_COMBINATIONS:
+                continue
+            for combo in itertools.product(*options):
+                if combo in seen:
+                    continue
+                core = before + combo[0]
+                for value, gap in zip(combo[1:], between, strict=True):
+                    core += gap + value
+                # Damage that ends at the hole must end on a whole character.
+                if ends_here:
+                    decoded = decode_strict(core, mech.original)
+                else:
+                    decoded = decode_prefix(core + after, mech.original)
+                if decoded is None:
+                    continue
+                seen.add(combo)
+                pending.append((combo, core, decoded, ENDS_HERE_PRIOR if ends_here else 0.0, ends_here))
+        if not pending:
+            return None
+        # Rank by the language model first; check that a candidate explains what we
+        # see (the costly part) only in that order, and take the first that does.
+        texts = [d for _, _, d, _, _ in pending]
+        right = after_window if b >= len(window) else ""
+        scores = self.lm.score_many(self.simplifier.convert_many(texts) if traditional else texts, "", right)
+        order = sorted(range(len(pending)), key=lambda i: scores[i] - pending[i][3], reverse=True)
+        for i in order[:MAX_CHECKED]:
+            combo, core, _decoded, _prior, ends_here = pending[i]
+            if ends_here:
+                ok = explains(window[a : group[-1] + 1], core, mech.misread) and explains(
+                    window[group[-1] + 1 : b], after, mech.misread
+                )
+            else:
+                ok = explains(window[a:b], core + after, mech.misread)
+            if ok:
+                return combo
+        return None
+
+    @staticmethod
+    def _hole_values(
+        window: str,
+        units: list[Unit],
+        filled: list[bytes | None],
+        s: int,
+        group: list[int],
+        mech: Mechanism,
+        ends_here: bool,
+    ) -> list[list[bytes]]:
+        """Byte strings each hole of ``group`` may stand for, before the language model is asked.
+
+        A value must continue valid text in the original encoding (the automaton state
+        before the hole), and a misreading decoder must fail on it where it stands: one
+        byte before ASCII (browsers read the ASCII byte again), or a pair the decoder
+        rejects as a whole.
+        """
+        mask = 1
+        for k in range(s, group[0]):
+            piece = filled[k - s]
+            if piece is None:
+                break
+            mask = step_unit(mask, piece, mech.original)
+        options: list[list[bytes]] = []
+        for k in group:
+            nxt = units[k + 1] if k + 1 < len(units) and k + 1 not in group else None
+            next_bytes = nxt if isinstance(nxt, bytes) and not ends_here else b""
+            if mech.misread == "cp1252":
+                singles = [bytes([v]) for v in CP1252_UNDEFINED]
+            else:
+                singles = [bytes([v]) for v in range(0x80, 0x100)]
+            values = [
+                v
+                for v in singles
+                if step_unit(mask, v, mech.original)
+                and (not next_bytes or _fails_alone(v + next_bytes[:1], mech.misread))
+            ]
+            if not (next_bytes and next_bytes[0] < 0x80):
+                # A rejected pair swallows both bytes unless the second is ASCII.
+                values += [p for p in lost_pairs(mech.misread) if step_unit(mask, p, mech.original)]
+            if units[k] == QMARK and step_unit(mask, b"?", mech.original):
+                values.append(b"?")
+            options.append(values)
+            unit = units[k]
+            mask = step_unit(mask, unit if isinstance(unit, int) else HOLE, mech.original)
+        return options
+
+    @staticmethod
+    def _boundary_before(filled: list[bytes | None], s: int, lowest: int, original: str) -> int:
+        """The last unit index ``<= lowest`` where an observed and an original character both start."""
+        best = s
+        offset = 0
+        boundary = 0  # the next original character boundary at or after ``offset``
+        known = b""
+        for k in range(s, lowest + 1):
+            while boundary < offset:
+                boundary += char_length(known[boundary], original) or 1
+            if boundary == offset:
+                best = k
+            piece = filled[k - s]
+            if piece is None:
+                break
+            known += piece
+            offset += len(piece)
+        return best
+
+    def _span_regions(
+        self,
+        text: str,
+        offset: int,
+        window: str,
+        filled: list[bytes],
+        s: int,
+        e: int,
+        mech: Mechanism,
+        units: list[Unit],
+    ) -> list[Region]:
+        data = b"".join(filled)
+        chars = parse_chars(data, mech.original)
+        blocks = make_blocks([len(p) for p in filled], chars, s)
+        if mech.layers > 1:
+            blocks = self._second_layer(window, blocks, mech)
+        if not any(b.original is not None and b.original != window[b.obs_start : b.obs_end] for b in blocks):
+            return []
+        keep = [window[b.obs_start : b.obs_end] for b in blocks]
+        conv = [b.original for b in blocks]
+        keep_s = self._score_space(keep)
+        conv_s = self._score_space(conv)
+        left = self._simplified(text[max(0, offset + s - 4) : offset + s]).split("\n")[-1]
+        right = self._simplified(text[offset + e : offset + e + 3]).split("\n")[0]
+        choice = self._viterbi(keep_s, conv_s, left, right)
+        regions: list[Region] = []
+        i = 0
+        n = len(blocks)
+        while i < n:
+            if not choice[i]:
+                i += 1
+                continue
+            j = i
+            while j < n and choice[j]:
+                j += 1
+            region = self._judge(text, offset, window, blocks[i:j], keep_s[i:j], conv_s[i:j], filled, s, units, mech)
+            if region is not None:
+                regions.append(region)
+            else:
+                # A wrong guess for a lost byte can spoil a long region: judge the
+                # pieces between the blocks that hold lost bytes on their own.
+                start = i
+                for k in range(i, j + 1):
+                    has_hole = k < j and any(
+                        isinstance(units[u], int) for u in range(blocks[k].obs_start, blocks[k].obs_end)
+                    )
+                    if k == j or has_hole:
+                        if k > start and (start, k) != (i, j):
+                            piece = self._judge(
+                                text, offset, window, blocks[start:k], keep_s[start:k], conv_s[start:k],
+                                filled, s, units, mech,
+                            )  # fmt: skip
+                            if piece is not None:
+                                regions.append(piece)
+                        start = k + 1
+            i = j
+        return regions
+
+    def _second_layer(self, window: str, blocks: list[Block], mech: Mechanism) -> list[Block]:
+        """Undo the damage once more inside the text the first layer produced."""
+        out: list[Block] = []
+        group: list[Block] = []
+        for block in blocks:
+            if block.original is None:
+                out.extend(self._second_layer_group(group))
+                group = []
+                out.append(block)
+            else:
+                group.append(block)
+        out.extend(self._second_layer_group(group))
+        return out
+
+    def _second_layer_group(self, group: list[Block]) -> list[Block]:
+        if not group:
+            return []
+        mids = [b.original or "" for b in group]
+        mid_text = "".join(mids)
+        units = [unit_bytes(ch, "cp1252") for ch in mid_text]
+        if any(not isinstance(u, bytes) for u in units):
+            return [Block(b.obs_start, b.obs_end, None) for b in group]
+        data = b"".join(u for u in units if isinstance(u, bytes))
+        chars = parse_chars(data, "utf-8")
+        inner = make_blocks([1] * len(data), chars, 0)
+        # Map positions in the middle text back to observed blocks.
+        mid_to_block: list[int] = []
+        for idx, mid in enumerate(mids):
+            mid_to_block.extend([idx] * len(mid))
+        block_starts = {sum(len(m) for m in mids[:idx]) for idx in range(len(mids) + 1)}
+        out: list[Block] = []
+        pending_start = 0
+        pending_text: list[str | None] = []
+        for blk in inner:
+            pending_text.append(blk.original)
+            if blk.obs_end in block_starts:
+                first = mid_to_block[pending_start]
+                last = mid_to_block[blk.obs_end - 1]
+                original = None if any(t is None for t in pending_text) else "".join(t or "" for t in pending_text)
+                out.append(Block(group[first].obs_start, group[last].obs_end, original))
+                pending_start = blk.obs_end
+                pending_text = []
+        if pending_text:
+            first = mid_to_block[pending_start]
+            out.append(Block(group[first].obs_start, group[-1].obs_end, None))
+        return out
+
+    def _score_space(self, texts: Sequence[str | None]) -> list[str | None]:
+        """Texts as the LM sees them: converted to Simplified when that keeps their length."""
+        joined = "".join(t or "" for t in texts)
+        converted = self.simplifier.convert(joined)
+        if len(converted) != len(joined):
+            return [None if t is None else self._simplified(t) for t in texts]
+        out: list[str | None] = []
+        pos = 0
+        for t in texts:
+            if t is None:
+                out.append(None)
+                continue
+            out.append(converted[pos : pos + len(t)])
+            pos += len(t)
+        return out
+
+    def _viterbi(self, keep: list[str | None], conv: list[str | None], left: str, right: str) -> list[bool]:
+        """Keep (False) or convert (True) per block, by LM score with a penalty per switch."""
+        # state -> (score, last two characters, path)
+        states: dict[bool, tuple[float, str, list[bool]]] = {False: (0.0, left[-2:], [])}
+        for k_text, c_text in zip(keep, conv, strict=True):
+            items: list[tuple[bool, bool, str, str]] = []
+            for prev, (_score, tail, _path) in states.items():
+                items.append((prev, False, tail, k_text or ""))
+                if c_text is not None:
+                    items.append((prev, True, tail, c_text))
+            scores = self.lm.score_items([(tail, out) for _, _, tail, out in items])
+            new: dict[bool, tuple[float, str, list[bool]]] = {}
+            for (prev, cur, tail, out), sc in zip(items, scores, strict=True):
+                total = states[prev][0] + sc - (SWITCH_PENALTY if cur != prev else 0.0)
+                if cur not in new or total > new[cur][0]:
+                    new[cur] = (total, (tail + out)[-2:], [*states[prev][2], cur])
+            states = new
+        finals = self.lm.score_items([(tail, right) for _, tail, _ in states.values()])
+        best_path: list[bool] = []
+        best_score = -math.inf
+        for (state, (score, _tail, path)), fin in zip(states.items(), finals, strict=True):
+            total = score + fin - (SWITCH_PENALTY if state else 0.0)
+            if total > best_score:
+                best_score, best_path = total, path
+        return best_path
+
+    def _enough_evidence(self, observed: str, mech: Mechanism, ratio: bool = True) -> bool:
+        """Enough odd characters (lost bytes do not count) to call ``observed`` damaged.
+
+        With ``ratio``, a quarter of its non-ASCII characters must be odd, too.
+        """
+        latin = mech.misread == "cp1252"
+        odd = non_ascii = 0
+        for ch in observed:
+            if ch.isascii() or ch == "\ufffd":
+                continue
+            non_ascii += 1
+            if self.detector.is_odd(ch) or (latin and "\u0080" <= ch <= "\u00ff"):
+                odd += 1
+        if odd == 0:
+            return False
+        return not ratio or odd * 4 >= non_ascii
+
+    def _judge(
+        self,
+        text: str,
+        offset: int,
+        window: str,
+        blocks: list[Block],
+        keep_s: list[str | None],
+        conv_s: list[str | None],
+        filled: list[bytes],
+        s: int,
+        units: list[Unit],
+        mech: Mechanism,
+    ) -> Region | None:
+        """Accept a repaired region only with enough gain and evidence, and if it explains the text."""
+        obs_start, obs_end = blocks[0].obs_start, blocks[-1].obs_end
+        observed = window[obs_start:obs_end]
+        replacement = "".join(b.original or "" for b in blocks)
+        if replacement == observed:
+            return None
+        abs_start, abs_end = offset + obs_start, offset + obs_end
+        left = self._simplified(text[max(0, abs_start - 3) : abs_start]).split("\n")[-1]
+        right = self._simplified(text[abs_end : abs_end + 3]).split("\n")[0]
+        keep_text = "".join(k or "" for k in keep_s)
+        conv_text = "".join(c or "" for c in conv_s)
+        kept, conv = self.lm.score_many([keep_text, conv_text], left, right)
+        gain = conv - kept
+        if mech.misread == "cp1252" and mech.original == "utf-8":
+            # Latin-1 letters that happen to form valid multi-byte UTF-8 are rare in
+            # real text (ftfy's insight): each such character is evidence of its own.
+            gain += UTF8_PATTERN_BONUS * sum(1 for b in blocks for ch in b.original or "" if ord(ch) >= 0x800)
+        if gain < MIN_GAIN:
+            return None
+        if not self._enough_evidence(observed, mech) or _foreign_word(observed):
+            return None
+        if any(not ch.isprintable() and ch not in "\n\t" for ch in replacement):
+            return None
+        if mech.layers == 1:
+            data = b"".join(filled[obs_start - s : obs_end - s])
+            if not explains(observed, data, mech.misread):
+                return None
+        holes = sum(1 for u in units[obs_start:obs_end] if isinstance(u, int))
+        if holes:
+            # Lost bytes in clean text (U+FFFD, ?) are not mojibake: guessing them must
+            # be backed by more odd characters than there are guesses.
+            odd = sum(1 for ch in observed if ch not in "\ufffd?" and self.detector.is_odd(ch))
+            if odd < 2:
+                return None
+        # Report only what changed: drop the unchanged characters at both ends.
+        head = 0
+        while head < min(len(observed), len(replacement)) and observed[head] == replacement[head]:
+            head += 1
+        tail = 0
+        while (
+            tail < min(len(observed), len(replacement)) - head
+            and observed[len(observed) - 1 - tail] == replacement[len(replacement) - 1 - tail]
+        ):
+            tail += 1
+        pieces = tuple(
+            (offset + b.obs_start, offset + b.obs_end, b.original)
+            for b in blocks
+            if b.original is not None and b.original != window[b.obs_start : b.obs_end]
+        )
+        return Region(
+            abs_start + head,
+            abs_end - tail,
+            replacement[head : len(replacement) - tail],
+            mech.name,
+            gain,
+            holes,
+            pieces,
+        )
+
+
+@lru_cache(maxsize=65536)
+def _fails_alone(pair: bytes, misread: str) -> bool:
+    """True when a misreading decoder turns the first byte of ``pair`` alone into U+FFFD."""
+    return any(out.startswith("\ufffd") and len(out) == 2 for out in forward(pair, misread))
+
+
+_KANA = regex.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
+_KANA_WORD = regex.compile(r"[\u3040-\u30ff\uff66-\uff9f]{2,}")
+_SCRIPTS = (
+    regex.compile(r"[\u0400-\u04ff]"),  # Cyrillic
+    regex.compile(r"[\u0370-\u03ff]"),  # Greek
+    regex.compile(r"[\uac00-\ud7af\u1100-\u11ff]"),  # Hangul
+)
+
+
+def _foreign_word(observed: str) -> bool:
+    """True when ``observed`` reads as a word of another script (Москва, 東京タワー).
+
+    Misread bytes scatter such letters among hanzi, digits and symbols (月 in Big5 read
+    as GBK is る); a run that is all Cyrillic, Greek or Hangul, or mostly kana with
+    kana side by side, is more likely a word someone wrote.
+    """
+    letters = [ch for ch in observed if not ch.isascii() and not ch.isspace()]
+    if len(letters) < 2:
+        return False
+    if any(all(script.match(ch) for ch in letters) for script in _SCRIPTS):
+        return True
+    kana = sum(1 for ch in letters if _KANA.match(ch))
+    return kana * 2 >= len(letters) and _KANA_WORD.search(observed) is not None
+
+
+def mojibake_edits(text: str, repairer: Repairer) -> list[Edit]:
+    """Propose the mojibake repairs of ``text``."""
+    return repairer.edits(text)

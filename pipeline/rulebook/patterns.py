@@ -1,0 +1,422 @@
+r"""Rule patterns: compiled with the ``regex`` module, matched under a per-document time budget.
+
+Rule files are data written by data engineers, and one pattern that backtracks
+catastrophically (``(a|a)+$``) could otherwise hang a batch of thousands of articles.
+So every pattern that comes from a rule file is compiled into a :class:`SafePattern`,
+whose match methods take their timeout from the :class:`Deadline` of the document
+being processed (the pipeline activates it with :func:`pattern_scope` while the
+stages run). When the budget runs out the pattern raises :class:`PatternTimeout`
+(code E206): the document fails with that code and the batch goes on.
+
+The ``regex`` module (not ``re``) is used because it supports timeouts, Unicode
+properties such as ``\p{Han}``, variable-length look-behind and overlapped matching.
+
+While tracing (``zhpipe rules explain``), every match a rule pattern yields on the
+document text is also written to a match log, so that the explanation can show rules
+that fired but lost to another rule inside their stage.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from pipeline.errors import ErrorCode, PipelineError
+
+# ``{NAME}`` placeholders: upper-case names only, so ``\d{1,3}`` and ``\p{Han}`` are safe.
+_MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+# Escapes whose braces are not macros: \p{L}, \P{Lu}, \N{...}, \X{...}.
+_BRACE_ESCAPES = ("\\p", "\\P", "\\N")
+
+# Seconds of pattern matching one document may use, unless the run says otherwise
+# (``pattern_timeout`` option, ``--pattern-timeout``, or the TOML run config).
+DEFAULT_DOCUMENT_BUDGET = 5.0
+# Outside a document (``pipeline.normalize()`` called directly, or a stage used on its
+# own) a single match operation still may not run longer than this.
+DEFAULT_CALL_TIMEOUT = 10.0
+
+# The timeouts handed to the ``regex`` module count processor time, so a busy machine
+# slows a batch down but fails no document. The bookkeeping between patterns uses the
+# wall clock (a thousand times cheaper to read), which can only make the budget stricter.
+_clock = time.perf_counter
+
+# Macros that a stage builds from a rule file's tables rather than from its
+# ``macros`` mapping; they are known names, not typos.
+STAGE_MACROS: dict[str, frozenset[str]] = {
+    # Built by pipeline.amounts.grammar.table_macros from the currency, unit, qualifier
+    # and lead tables.
+    "amounts": frozenset(
+        {
+            "CUR_NAME",
+            "CUR_PREFIX",
+            "CUR_SYMBOL",
+            "COUNT_UNIT",
+            "SHARE_UNIT",
+            "QUAL_PRE",
+            "QUAL_POST",
+            "LEAD",
+            "CUR_NAME_FIRST",
+            "COUNT_UNIT_FIRST",
+            "SHARE_UNIT_FIRST",
+            "CUR_BEFORE_LAST",
+            "QUAL_LEAD_LAST",
+        }
+    ),
+    # Built by pipeline.dates.extractor: holiday and day-part tables, and the
+    # placeholders of the composition pass (a date, "now", a duration).
+    "dates": frozenset({"HOLIDAY", "WEAK_HOLIDAY", "HOLIDAY_PART", "DAY_PART", "D", "DUR", "NOW"}),
+}
+# Flags each kind's patterns are compiled with by its stage.
+KIND_FLAGS: dict[str, int] = {"normalize": regex.MULTILINE}
+
+
+class PatternTimeout(PipelineError):
+    """A rule pattern ran out of the document's time budget (E206)."""
+
+
+def expand_macros(pattern: str, macros: Mapping[str, str]) -> str:
+    r"""Replace ``{NAME}`` by ``(?:macro)``; macros may use other macros.
+
+    Only upper-case names that are defined are replaced, so ``\\d{1,3}`` is safe.
+
+    Raises:
+        ValueError: a macro refers to itself (directly or not).
+
+    """
+    for _ in range(10):
+        expanded: str = _MACRO.sub(
+            lambda m: f"(?:{macros[m.group(1)]})" if m.group(1) in macros else m.group(0), pattern
+        )
+        if expanded == pattern:
+            return expanded
+        pattern = expanded
+    raise ValueError("macros nest too deeply (a macro refers to itself?)")
+
+
+def macro_references(pattern: str) -> list[str]:
+    r"""The ``{NAME}`` placeholders of ``pattern`` (not the braces of ``\p{..}`` escapes)."""
+    names = []
+    for m in _MACRO.finditer(pattern):
+        if pattern[max(0, m.start() - 2) : m.start()] in _BRACE_ESCAPES:
+            continue
+        names.append(m.group(1))
+    return names
+
+
+def undefined_macros(pattern: str, macros: Mapping[str, str], kind: str | None = None) -> list[str]:
+    """Placeholders in ``pattern`` (or in the macros it uses) that nothing defines."""
+    known = set(macros) | set(STAGE_MACROS.get(kind or "", ()))
+    missing: list[str] = []
+    seen: set[str] = set()
+    todo = macro_references(pattern)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name not in known:
+            missing.append(name)
+        elif name in macros:
+            todo.extend(macro_references(macros[name]))
+    return sorted(missing)
+
+
+def validation_source(pattern: str, macros: Mapping[str, str], kind: str | None = None) -> str:
+    """The pattern as its stage will compile it; stage-built macros stand in as ``(?:)``.
+
+    Raises:
+        ValueError: the macros nest too deeply.
+
+    """
+    stand_ins = {name: "" for name in STAGE_MACROS.get(kind or "", ())}
+    return expand_macros(pattern, {**stand_ins, **macros})
+
+
+@dataclass(slots=True)
+class Deadline:
+    """The pattern-matching time budget of one document, in seconds.
+
+    Every match operation of a :class:`SafePattern` runs with the remaining budget
+    as its timeout and is charged the time it took, per rule.
+    """
+
+    seconds: float = DEFAULT_DOCUMENT_BUDGET
+    doc_id: str = "(none)"
+    spent: float = 0.0
+    by_rule: dict[str, float] = field(default_factory=dict)
+
+    def remaining(self) -> float:
+        """Seconds left for this document's patterns."""
+        return self.seconds - self.spent
+
+    def charge(self, rule: str, elapsed: float) -> None:
+        """Book ``elapsed`` seconds of matching to ``rule``."""
+        self.spent += elapsed
+        self.by_rule[rule] = self.by_rule.get(rule, 0.0) + elapsed
+
+    def slowest(self, n: int = 3) -> list[tuple[str, float]]:
+        """The ``n`` rules that used the most time."""
+        return sorted(self.by_rule.items(), key=lambda item: item[1], reverse=True)[:n]
+
+
+@dataclass(frozen=True, slots=True)
+class PatternMatch:
+    """A match of a rule pattern, as logged while tracing."""
+
+    rule: str
+    pattern: str
+    start: int
+    end: int
+    # The searched string itself (not a copy), so a trace can keep the matches on the
+    # document text apart from those on a sentence or a shadow copy.
+    string: str = field(repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class PatternScope:
+    """What the patterns of the document under work share: its deadline and match log."""
+
+    deadline: Deadline | None
+    log: list[PatternMatch] | None = None
+
+
+_SCOPE: ContextVar[PatternScope | None] = ContextVar("zhpipe_pattern_scope", default=None)
+
+
+@contextmanager
+def pattern_scope(deadline: Deadline | None, log: list[PatternMatch] | None = None) -> Iterator[PatternScope]:
+    """Make ``deadline`` (and ``log``) the budget of every rule pattern run inside the block.
+
+    A context variable rather than an argument: the stages call their patterns deep
+    inside their own code, and each thread or task sees only its own document.
+    """
+    scope = PatternScope(deadline, log)
+    token = _SCOPE.set(scope)
+    try:
+        yield scope
+    finally:
+        _SCOPE.reset(token)
+
+
+def active_scope() -> PatternScope | None:
+    """The scope of the document being processed, if any."""
+    return _SCOPE.get()
+
+
+class SafePattern:
+    """A compiled ``regex`` pattern whose match methods honour the document's deadline.
+
+    It offers the methods the stages use (``search``, ``match``, ``fullmatch``,
+    ``finditer``, ``findall``, ``sub``, ``subn``, ``split``) with the ``regex``
+    signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
+    """
+
+    __slots__ = ("_compiled", "rule_id", "source")
+
+    def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
+        self._compiled = compiled
+        self.source = source
+        self.rule_id = rule_id
+
+    # -- what a compiled pattern exposes ----------------------------------------
+    @property
+    def pattern(self) -> str:
+        """The expanded pattern text."""
+        return str(self._compiled.pattern)
+
+    @property
+    def flags(self) -> int:
+        """The compile flags."""
+        return int(self._compiled.flags)
+
+    @property
+    def groups(self) -> int:
+        """Number of capturing groups."""
+        return int(self._compiled.groups)
+
+    @property
+    def groupindex(self) -> Mapping[str, int]:
+        """Named groups and their numbers."""
+        return dict(self._compiled.groupindex)
+
+    @property
+    def compiled(self) -> regex.Pattern[str]:
+        """The underlying ``regex`` pattern (no deadline: use it only on bounded input)."""
+        return self._compiled
+
+    def __repr__(self) -> str:
+        return f"SafePattern({self.rule_id or self.source!r})"
+
+    def __reduce__(self) -> tuple[Callable[..., SafePattern], tuple[str, int, str, str | None]]:
+        # Worker processes recompile (regex keeps a cache) rather than pickling internals.
+        return (_rebuild, (self.pattern, self.flags, self.source, self.rule_id))
+
+    # -- budget ------------------------------------------------------------------
+    @property
+    def _name(self) -> str:
+        return self.rule_id or self.source[:60]
+
+    def _limit(self, scope: PatternScope | None, timeout: float | None) -> float:
+        limit = timeout if timeout is not None else DEFAULT_CALL_TIMEOUT
+        if scope is not None and scope.deadline is not None:
+            remaining = scope.deadline.remaining()
+            if remaining <= 0:
+                raise self._timed_out(scope, 0.0)
+            limit = min(limit, remaining) if timeout is not None else remaining
+        return limit
+
+    def _timed_out(self, scope: PatternScope | None, limit: float) -> PatternTimeout:
+        deadline = scope.deadline if scope is not None else None
+        seconds = deadline.seconds if deadline is not None and limit >= deadline.remaining() else limit
+        return PatternTimeout(
+            ErrorCode.E206,
+            rule_id=self._name,
+            seconds=round(seconds, 3),
+            doc_id=deadline.doc_id if deadline is not None else "(none)",
+        )
+
+    def _charge(self, scope: PatternScope | None, started: float) -> None:
+        if scope is not None and scope.deadline is not None:
+            scope.deadline.charge(self._name, _clock() - started)
+
+    def _call(self, method: str, timeout: float | None, *args: Any, **kwargs: Any) -> Any:
+        """Call ``method`` of the compiled pattern with the budget's timeout, and charge the time."""
+        scope = _SCOPE.get()
+        limit = self._limit(scope, timeout)
+        started = _clock()
+        try:
+            return getattr(self._compiled, method)(*args, timeout=limit, **kwargs)
+        except TimeoutError:
+            raise self._timed_out(scope, limit) from None
+        finally:
+            self._charge(scope, started)
+
+    def _log(self, scope: PatternScope | None, m: regex.Match[str] | None, string: str) -> None:
+        if m is not None and scope is not None and scope.log is not None:
+            scope.log.append(PatternMatch(self._name, self.source, m.start(), m.end(), string))
+
+    # -- matching ------------------------------------------------------------------
+    def search(
+        self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
+    ) -> regex.Match[str] | None:
+        """Like ``regex.Pattern.search``, within the document's budget."""
+        m = self._call("search", timeout, string, pos, endpos, **kw)
+        self._log(_SCOPE.get(), m, string)
+        return m
+
+    def match(
+        self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
+    ) -> regex.Match[str] | None:
+        """Like ``regex.Pattern.match``, within the document's budget."""
+        m = self._call("match", timeout, string, pos, endpos, **kw)
+        self._log(_SCOPE.get(), m, string)
+        return m
+
+    def fullmatch(
+        self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
+    ) -> regex.Match[str] | None:
+        """Like ``regex.Pattern.fullmatch``, within the document's budget."""
+        m = self._call("fullmatch", timeout, string, pos, endpos, **kw)
+        self._log(_SCOPE.get(), m, string)
+        return m
+
+    def finditer(
+        self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
+    ) -> Iterator[regex.Match[str]]:
+        """Like ``regex.Pattern.finditer``; each step is charged to the document's budget."""
+        scope = _SCOPE.get()
+        limit = self._limit(scope, timeout)
+        matches = self._compiled.finditer(string, pos, endpos, timeout=limit, **kw)
+        return self._iterate(matches, scope, limit, string)
+
+    def _iterate(
+        self, matches: Iterator[regex.Match[str]], scope: PatternScope | None, limit: float, string: str
+    ) -> Iterator[regex.Match[str]]:
+        # Only the time spent inside the regex engine counts, not the caller's work
+        # between matches; it is booked once, when the iteration ends or is dropped.
+        log = scope.log if scope is not None else None
+        spent = 0.0
+        try:
+            while True:
+                started = _clock()
+                try:
+                    m = next(matches)
+                except StopIteration:
+                    return
+                except TimeoutError:
+                    raise self._timed_out(scope, limit) from None
+                finally:
+                    spent += _clock() - started
+                if log is not None:
+                    log.append(PatternMatch(self._name, self.source, m.start(), m.end(), string))
+                yield m
+        finally:
+            if scope is not None and scope.deadline is not None:
+                scope.deadline.charge(self._name, spent)
+
+    def findall(
+        self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
+    ) -> list[Any]:
+        """Like ``regex.Pattern.findall``, within the document's budget."""
+        return list(self._call("findall", timeout, string, pos, endpos, **kw))
+
+    def sub(self, repl: Any, string: str, count: int = 0, *, timeout: float | None = None, **kw: Any) -> str:
+        """Like ``regex.Pattern.sub`` (note: ``repl`` first), within the document's budget."""
+        return str(self._call("sub", timeout, repl, string, count, **kw))
+
+    def subn(
+        self, repl: Any, string: str, count: int = 0, *, timeout: float | None = None, **kw: Any
+    ) -> tuple[str, int]:
+        """Like ``regex.Pattern.subn``, within the document's budget."""
+        text, n = self._call("subn", timeout, repl, string, count, **kw)
+        return str(text), int(n)
+
+    def split(self, string: str, maxsplit: int = 0, *, timeout: float | None = None, **kw: Any) -> list[Any]:
+        """Like ``regex.Pattern.split``, within the document's budget."""
+        return list(self._call("split", timeout, string, maxsplit, **kw))
+
+
+def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:
+    return SafePattern(regex.compile(pattern, flags), source, rule_id)
+
+
+def compile_pattern(
+    pattern: str,
+    macros: Mapping[str, str] | None = None,
+    flags: int = 0,
+    *,
+    rule_id: str | None = None,
+) -> SafePattern:
+    """Expand ``{MACRO}`` placeholders and compile a rule pattern into a :class:`SafePattern`.
+
+    Raises:
+        regex.error: the pattern does not compile (rule files are checked for this
+            when they are loaded, with code E204).
+        ValueError: the macros nest too deeply.
+
+    """
+    expanded = expand_macros(pattern, macros or {})
+    return SafePattern(regex.compile(expanded, flags), pattern, rule_id)
+
+
+__all__ = [
+    "DEFAULT_DOCUMENT_BUDGET",
+    "Deadline",
+    "PatternMatch",
+    "PatternScope",
+    "PatternTimeout",
+    "SafePattern",
+    "active_scope",
+    "compile_pattern",
+    "expand_macros",
+    "macro_references",
+    "pattern_scope",
+    "undefined_macros",
+    "validation_source",
+]

@@ -1,0 +1,82 @@
+"""The character language model (pipeline/repair/lm.py) and its trainer."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from pipeline.errors import ModelError
+from pipeline.repair.lm import CharLM, default_lm, fold_symbol
+from pipeline.training.lm import ambiguity_table, train
+
+
+@pytest.fixture(scope="module")
+def lm() -> CharLM:
+    return default_lm()
+
+
+def test_prefers_chinese_over_mojibake(lm: CharLM) -> None:
+    assert lm.score("你好") > lm.score("浣犲ソ") + 10
+    assert lm.score("创业公司") > lm.score("鍒涗笟鍏徃") + 20
+
+
+def test_context_decides(lm: CharLM) -> None:
+    assert lm.score("着", "一家带", "清华") > lm.score("著", "一家带", "清华")
+    assert lm.score("著", "", "名学者") > lm.score("着", "", "名学者")
+
+
+def test_letters_digits_and_spaces_fold(lm: CharLM) -> None:
+    assert fold_symbol("Q") == fold_symbol("b") == "a"
+    assert fold_symbol("7") == "0"
+    assert fold_symbol(" ") == ""
+    assert fold_symbol("Ａ") == "Ａ"  # full-width keeps its own symbol
+    assert lm.score("GLM模型") == lm.score("ABC模型")
+    assert lm.score("智谱 AI") == lm.score("智谱AI")
+
+
+def test_batch_scores_equal_single_scores(lm: CharLM) -> None:
+    texts = ["带着", "带著", "", "清华大学"]
+    batch = lm.score_many(texts, "一家", "的")
+    assert batch == pytest.approx([lm.score(t, "一家", "的") for t in texts])
+    assert lm.score_items([("一家", "带着")]) == pytest.approx([lm.score("带着", "一家")])
+
+
+def test_model_is_compact_and_knows_where_it_came_from(lm: CharLM) -> None:
+    info = lm.info()
+    assert info.tokens > 1_000_000
+    assert any("duee_fin" in s for s in info.sources)
+    assert "著" in lm.ambiguity and "着" in lm.ambiguity["著"]
+    assert "乾" in lm.ambiguity and set(lm.ambiguity["乾"]) >= {"干", "乾"}
+
+
+def test_missing_model_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ModelError) as err:
+        CharLM.load(tmp_path / "nope.npz")
+    assert "E301" in str(err.value) and "make train-lm" in str(err.value)
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="E302"):
+        CharLM.load(bad)
+
+
+def test_trainer_builds_a_working_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = ["我们在北京工作。", "他们在上海工作。", "我们在上海生活。"] * 5
+    arrays = train(lines)
+    stats = arrays.pop("_stats")
+    assert isinstance(stats, dict) and stats["tokens"] > 0
+    arrays["ambiguity"] = np.asarray(json.dumps({}))
+    meta = {"format": 1, "scale": 0.08, "unknown_penalty": stats["unknown_penalty"], "sources": []}
+    arrays["meta"] = np.asarray(json.dumps(meta))
+    path = tmp_path / "tiny.npz"
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    tiny = CharLM.load(path)
+    assert tiny.score("我们在北京") > tiny.score("京北在们我")
+
+
+def test_ambiguity_table_from_opencc() -> None:
+    from collections import Counter
+
+    table = ambiguity_table(Counter({"着": 10, "著": 5, "干": 10, "乾": 1}))
+    assert set(table["著"]) == {"着", "著"}

@@ -1,0 +1,78 @@
+"""Mojibake repair by codec round trips (pipeline/repair/mojibake.py)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pipeline.corrupt import damage
+from pipeline.offsets import TextState
+from pipeline.repair.lm import default_lm
+from pipeline.repair.mojibake import Detector, Repairer, make_blocks, parse_chars
+
+
+@pytest.fixture(scope="module")
+def repairer() -> Repairer:
+    return Repairer(default_lm())
+
+
+def _repair(repairer: Repairer, text: str) -> str:
+    state = TextState(text)
+    state.apply(repairer.edits(text))
+    return state.text
+
+
+CLAUSE = "今年夏收苏皖地区小麦托市收购量同比大增"
+
+
+@pytest.mark.parametrize(
+    "kind", ["utf8_as_gbk", "gbk_as_latin1", "utf8_as_cp1252", "double_utf8", "gbk_as_big5", "utf8_as_gbk_qmark"]
+)
+def test_a_damaged_clause_inside_clean_text_is_restored(repairer: Repairer, kind: str) -> None:
+    damaged = damage(CLAUSE, kind, random.Random(0))  # type: ignore[arg-type]
+    text = f"据统计，{damaged}，麦价运行空间明显缩窄。"
+    assert _repair(repairer, text) == f"据统计，{CLAUSE}，麦价运行空间明显缩窄。"
+
+
+def test_big5_read_as_gbk_comes_back_traditional(repairer: Repairer) -> None:
+    damaged = damage(CLAUSE, "big5_as_gbk", random.Random(0))
+    assert _repair(repairer, f"据统计，{damaged}。") == "据统计，今年夏收蘇皖地區小麥托市收購量同比大增。"
+
+
+def test_each_repair_names_its_mechanism(repairer: Repairer) -> None:
+    edits = repairer.edits("他说浣犲ソ，然后走了。")
+    assert [(e.kind, e.source, e.replacement) for e in edits] == [
+        ("mojibake", "model:charlm/utf8_as_gbk", "你好")
+    ]
+    assert 0.0 < edits[0].confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Müller说，今天25°C，P&G的股价上涨。",
+        "腾讯Москва就开始动手",
+        "院后靠城東京タワー根简陋的礼堂",
+        "公司�年营收增长，锟斤拷达到新高",
+        "naïve café in Zürich, Ångström",
+        "α粒子和β系数，±0.5%，①②③",
+        "他来了吗?是的，a?b",
+    ],
+)
+def test_clean_text_is_left_alone(repairer: Repairer, text: str) -> None:
+    assert repairer.edits(text) == []
+
+
+def test_detector_needs_two_odd_characters_or_a_telltale() -> None:
+    detector = Detector(default_lm())
+    assert detector.windows("庄乾恺说") == []
+    assert detector.windows("他说浣犲ソ") != []
+    assert detector.windows("公司鈥滄") != []
+
+
+def test_blocks_pair_up_observed_and_original_characters() -> None:
+    data = "你好".encode()
+    observed_lengths = [2, 2, 2]  # 浣 犲 ソ read as GBK
+    blocks = make_blocks(observed_lengths, parse_chars(data, "utf-8"), 0)
+    assert [(b.obs_start, b.obs_end, b.original) for b in blocks] == [(0, 3, "你好")]

@@ -1,0 +1,58 @@
+"""Traditional to Simplified with the LM on one-to-many characters (pipeline/repair/t2s.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.offsets import TextState
+from pipeline.repair.lm import default_lm
+from pipeline.repair.t2s import ContextRule, Simplifier
+
+
+@pytest.fixture(scope="module")
+def simplifier() -> Simplifier:
+    return Simplifier(default_lm())
+
+
+def _convert(simplifier: Simplifier, text: str) -> str:
+    state = TextState(text)
+    state.apply(simplifier.edits(text))
+    return state.text
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("一家帶著清華基因的公司", "一家带着清华基因的公司"),
+        ("意味著未來", "意味着未来"),
+        ("他是著名學者，著有多部專著。", "他是著名学者，著有多部专著。"),
+        ("三年後，他在公司裏當上了經理。", "三年后，他在公司里当上了经理。"),
+        ("這裏的河床已經乾了。", "这里的河床已经干了。"),
+    ],
+)
+def test_traditional_text(simplifier: Simplifier, traditional: str, simplified: str) -> None:
+    assert _convert(simplifier, traditional) == simplified
+
+
+@pytest.mark.parametrize("text", ["这一点有显著的先例。", "队副大队长庄乾恺赶到现场。", "乾隆年间"])
+def test_simplified_text_is_left_alone(simplifier: Simplifier, text: str) -> None:
+    assert simplifier.edits(text) == []
+
+
+def test_model_decisions_are_named(simplifier: Simplifier) -> None:
+    edits = simplifier.edits("意味著未來")
+    assert {e.source for e in edits} >= {"normalize.t2s"}
+    assert all(e.kind == "t2s" for e in edits)
+
+
+def test_rules_keep_their_words() -> None:
+    rule = ContextRule("normalize.t2s_zhe", "著", "着", ("著名",))
+    simplifier = Simplifier(default_lm(), [rule])
+    edits = simplifier.edits("帶著著名學者")
+    state = TextState("帶著著名學者")
+    state.apply(edits)
+    assert state.text == "带着著名学者"
+
+
+def test_convert_many_is_for_scoring(simplifier: Simplifier) -> None:
+    assert simplifier.convert_many(["帶著清華", "著名"]) == ["带着清华", "著名"]

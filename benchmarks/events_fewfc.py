@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             "sentences": sentences,
             "event_type": types.to_dict(),
             "arguments": tuples.to_dict(),
-            "by_type": {t: {"type": by_type[t].to_dict(), "arguments": by_type_args[t].to_dict()} for t in sorted(ours)},
+            "by_type": {
+                t: {"type": by_type[t].to_dict(), "arguments": by_type_args[t].to_dict()} for t in sorted(ours)
+            },
         }
         json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
         print()

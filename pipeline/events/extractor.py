@@ -36,7 +36,6 @@ from pipeline.events.model import EventTypeModel
 from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
 from pipeline.records import Argument, Event, Mention, OrgValue, PersonValue, Trigger
 from pipeline.rulebook.loader import Rulebook
-from pipeline.rulebook.patterns import SafePattern, compile_pattern
 from pipeline.rulebook.schemas.events import (
     EventsFile,
     EventType,
@@ -52,6 +51,8 @@ _CLAUSE = regex.compile(r"[，,；;：:]")
 _COORDINATION = regex.compile(r"\s*(?:、|和|及|与|以及|,|，)\s*")
 _CUE_WINDOW = 6
 _HEADLINE_MAX = 80
+# How far into a paragraph a paragraph-opening status cue may start (据媒体报道，...).
+_PARAGRAPH_OPENING = 8
 STATUS_RANK = {"denied": 4, "negated": 3, "reported": 2, "planned": 1, "asserted": 0}
 # Pattern-found organisations (stock names, announcers) count as companies for ``org_types``.
 _PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
@@ -123,18 +124,22 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class CompiledType:
-    """An event type with its compiled trigger and role patterns."""
+    """An event type with its compiled trigger (role patterns are fillers, see ``FillerFinder``)."""
 
     spec: EventType
     trigger: regex.Pattern[str]
     tiers: dict[str, str]
     not_in: tuple[str, ...]
-    patterns: dict[str, SafePattern]
 
 
 def alternation(words: Sequence[str]) -> str:
     """A regex alternation of ``words``, longest first (never matches when empty)."""
     return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True)) or "(?!)"
+
+
+def _overlapping_names(a: set[str], b: set[str]) -> bool:
+    """True when two sets of names share one, or one name contains another (东瑞 and 东瑞制药)."""
+    return bool(a & b) or any(len(x) >= 2 and len(y) >= 2 and (x in y or y in x) for x in a for y in b)
 
 
 def headline_end(text: str) -> int:
@@ -173,7 +178,6 @@ class EventExtractor:
                     **dict.fromkeys(spec.strong_triggers, "strong"),
                 },
                 tuple(spec.not_in),
-                {r.role: compile_pattern(r.pattern, rule_id=spec.id) for r in spec.roles if r.pattern},
             )
             for spec in rules.types
         ]
@@ -333,7 +337,8 @@ class EventExtractor:
                         continue
                     chosen = sorted(pool, key=lambda f: f.start)
                 else:
-                    chosen = [min(pool, key=distance)]
+                    # Nearest first; of two fillers at one place, the fuller name.
+                    chosen = [min(pool, key=lambda f: (distance(f), -(f.end - f.start)))]
                 listed = {
                     f.span
                     for a, b in itertools.pairwise(chosen)
@@ -359,14 +364,12 @@ class EventExtractor:
         sentence_text = text[sent[0] : sent[1]]
         for role in ctype.spec.roles:
             if role.pattern and role.role not in draft.args:
-                pattern = ctype.patterns[role.role]
-                best = None
-                for m in pattern.finditer(sentence_text):
-                    s, e = sent[0] + m.start(), sent[0] + m.end()
-                    if best is None or abs(s - trig_start) < abs(best[0] - trig_start):
-                        best = (s, e)
-                if best is not None:
-                    draft.add(role.role, Argument(role.role, text[best[0] : best[1]], best[0], best[1]))
+                # The role's own pattern and any filler pattern of the same kind (a quoted project).
+                spans = [f for f in fillers if f.label == "TEXT" and f.kind == role.role and f.span == f.base]
+                in_sent = [f for f in spans if sent[0] <= f.start and f.end <= sent[1]]
+                if in_sent:
+                    best = min(in_sent, key=lambda f: abs(f.start - trig_start))
+                    draft.add(role.role, Argument(role.role, best.text, best.start, best.end))
                     draft.local_roles.add(role.role)
             if role.enum and role.role not in draft.args:
                 value = self._enum_value(sentence_text, sent[0], role, draft.trigger)
@@ -403,6 +406,9 @@ class EventExtractor:
                 if index >= len(sentences) or index in event_sentences:
                     break
                 scopes.append(sentences[index])
+            if cue.paragraph_opening:
+                paragraph = text.rfind("\n", 0, sent[0]) + 1
+                scopes.append((paragraph, paragraph + _PARAGRAPH_OPENING))
             if (
                 any(word in text[s:e] for s, e in scopes for word in cue.words)
                 and STATUS_RANK[cue.status] > STATUS_RANK[status]
@@ -464,6 +470,7 @@ class EventExtractor:
         text = doc.text
         by_sentence: dict[int, Draft] = {}
         confident: set[int] = set()
+        vetoed: dict[int, list[tuple[tuple[int, int], float | None]]] = {}
         for m in ctype.trigger.finditer(text):
             start, end = m.span()
             if self._excluded(text, start, end, ctype.not_in):
@@ -475,7 +482,7 @@ class EventExtractor:
             tier = ctype.tiers.get(m.group(), "normal")
             ok, p = self._sentence_gate(ctype, tier, sentence_scores[sent_index] if sentence_scores else None)
             if not ok:
-                doc.note("events", "trigger vetoed", "model:events", (start, end), f"{ctype.spec.type} p={p}")
+                vetoed.setdefault(sent_index, []).append(((start, end), p))
                 continue
             if p is not None and p >= self.settings.weak:
                 confident.add(sent_index)
@@ -493,6 +500,8 @@ class EventExtractor:
                 used = {(a.start, a.end) for v in draft.args.values() for a in v if a.start is not None}
                 self._fill(text, ctype, draft, sentences[sent_index], fillers, used)  # type: ignore[arg-type]
                 draft.trigger = saved
+        if doc.trace is not None:
+            self._note_vetoed(doc, ctype, sentences, fillers, by_sentence, vetoed)
         out = []
         for sent_index, draft in by_sentence.items():
             required = set(ctype.spec.requires_any)
@@ -504,6 +513,30 @@ class EventExtractor:
                     continue
             out.append(draft)
         return out
+
+    def _note_vetoed(
+        self,
+        doc: WorkDoc,
+        ctype: CompiledType,
+        sentences: Sequence[tuple[int, int]],
+        fillers: Sequence[Filler],
+        by_sentence: dict[int, Draft],
+        vetoed: dict[int, list[tuple[tuple[int, int], float | None]]],
+    ) -> None:
+        """Say why vetoed triggers made no event (for ``zhpipe rules explain``): the rules' reason first."""
+        required = set(ctype.spec.requires_any)
+        for sent_index, triggers in vetoed.items():
+            lacks_role = False
+            if sent_index not in by_sentence and required:
+                scratch = Draft(ctype.spec.type, ctype.spec.id, triggers[0][0], sent_index)
+                self._fill(doc.text, ctype, scratch, sentences[sent_index], fillers, set())
+                lacks_role = not (scratch.local_roles & required)
+            for span, p in triggers:
+                if lacks_role:
+                    doc.note("events", "dropped", ctype.spec.id, span, "no required role in its sentence")
+                else:
+                    detail = f"the sentence classifier gives {ctype.spec.type} p={p:.3f}" if p is not None else ""
+                    doc.note("events", "trigger vetoed", ctype.spec.id, span, detail)
 
     def _drop_unsupported(self, doc: WorkDoc, drafts: list[Draft]) -> list[Draft]:
         """Drop tentative drafts (no required role in their sentence) that the role model did not fill either."""
@@ -608,6 +641,11 @@ class EventExtractor:
             in_list = [a for a in args if (role.role, a.start) in draft.listed]
             if len(in_list) > 1:
                 draft.set_role(role.role, in_list)
+                continue
+            # Variants of one name (东瑞, 东瑞制药): the fullest is the one to keep.
+            texts = [a.text for a in args]
+            if all(_overlapping_names({x}, {y}) for x in texts for y in texts):
+                draft.set_role(role.role, [max(args, key=lambda a: len(a.text))])
                 continue
             label = role_label(spec.type, role.role)
             ranked = []
@@ -777,7 +815,7 @@ class EventExtractor:
             for role in roles:
                 a, b = keys(draft, role), keys(other, role)
                 if a and b:
-                    if not a & b:
+                    if not _overlapping_names(a, b):
                         return False
                     shared = True
             if shared or (has_title and 0 in (draft.sentence, other.sentence)):

@@ -88,6 +88,10 @@ class StatusCue(Rule):
     words: list[str] = Field(min_length=1)
     after_sentences: int = 0
     before_trigger_only: bool = False
+    # The cue also counts when it opens the event's paragraph (据媒体报道，... covers the paragraph).
+    paragraph_opening: bool = False
+    # Examples are events (``type`` required) with the status this cue gives.
+    examples: list[EventExample] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 class FillerPattern(Rule):
@@ -101,6 +105,8 @@ class FillerPattern(Rule):
     label: Literal["ORG", "PERSON", "DATE", "AMOUNT", "TEXT"]
     kind: str = ""
     pattern: str
+    # Examples are events (``type`` required) with the argument the filler lets through.
+    examples: list[EventExample] = Field(default_factory=list)  # type: ignore[assignment]
     # Only in the document's first line (the title).
     title_only: bool = False
     # Cut the name after the last of these words inside it (控股股东东方集团有限公司
@@ -121,6 +127,8 @@ class SpanVariant(Rule):
 
     label: Literal["ORG", "PERSON", "DATE", "AMOUNT", "PRODUCT"]
     kinds: list[str] = Field(default_factory=list)
+    # Examples are events (``type`` required) with an argument cut this way.
+    examples: list[EventExample] = Field(default_factory=list)  # type: ignore[assignment]
     extend_left: list[str] = Field(default_factory=list)
     extend_right: list[str] = Field(default_factory=list)
     trim_left: list[str] = Field(default_factory=list)

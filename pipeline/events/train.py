@@ -379,8 +379,8 @@ def train_roles(
             p: sha256_of(root / p)
             for p in ("duee_fin/dev.jsonl", *(("fewfc/train.jsonl", "duee1.0/train.jsonl") if with_sentences else ()))
         },
-        "data_note": "DuEE-fin tuning part only (model-dev = is_model_dev(id) within it), plus FewFC and "
-        "DuEE 1.0 train sentences of mapped types",
+        "data_note": "DuEE-fin tuning part only (model-dev = is_model_dev(id) within it)"
+        + (", plus FewFC and DuEE 1.0 train sentences of mapped types" if with_sentences else ""),
         "fillers": {"train": len(train_set), "dev": len(dev_set), "features": len(known), "labels": len(labels)},
         "positives": dict(sorted(label_counts.items())),
         "scores": {"duee_fin_model_dev_fillers": _role_scores(nlp, dev_set, known) if dev_set else None},

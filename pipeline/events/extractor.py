@@ -5,9 +5,10 @@ How one document goes (the rules are ``kind: events`` files, see ``rules/events.
 1. Fillers: every mention, plus the event file's filler patterns and cuts
    (:mod:`pipeline.events.fillers`).
 2. Triggers: each type's trigger words, minus those inside a ``not_in`` word or a
-   name. With the sentence classifier (:mod:`pipeline.events.model`) a trigger only
-   counts when its sentence scores the type at least ``model.keep``; a *weak* trigger
-   (成交, 购买) needs ``model.weak``. Without the classifier weak triggers never count.
+   name or after a ``not_after`` word of their sentence. With the sentence classifier
+   (:mod:`pipeline.events.model`) a trigger only counts when its sentence scores the
+   type at least ``model.keep``; a *weak* trigger (成交, 购买) needs ``model.weak``.
+   Without the classifier weak triggers never count.
 3. Sentence filling: triggers of one type in one sentence make one draft; its roles
    are filled from the sentence by the role rules (mention label and kind, side,
    cue words, patterns, enumerations).
@@ -479,6 +480,10 @@ class EventExtractor:
             if any(s < end and start < e for s, e in name_spans):
                 continue
             sent_index = index_of_span(sent_starts, start)
+            sent_start = sentences[sent_index][0]
+            if any(text.find(word, sent_start, start) >= 0 for word in ctype.spec.not_after):
+                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "after a not_after word")
+                continue
             tier = ctype.tiers.get(m.group(), "normal")
             ok, p = self._sentence_gate(ctype, tier, sentence_scores[sent_index] if sentence_scores else None)
             if not ok:

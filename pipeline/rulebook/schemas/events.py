@@ -70,6 +70,9 @@ class EventType(Rule):
     weak_triggers: list[str] = Field(default_factory=list)
     # A trigger only counts when none of these words contains it (上市公司 is not a listing).
     not_in: list[str] = Field(default_factory=list)
+    # A trigger does not count after one of these words in its sentence: the sentence tells of
+    # something else (激励对象…离职 is a share-incentive participant leaving, not an executive).
+    not_after: list[str] = Field(default_factory=list)
     roles: list[RoleSpec] = Field(default_factory=list)
     # The event needs at least one of these roles filled from its own sentence.
     requires_any: list[str] = Field(default_factory=list)

@@ -215,3 +215,26 @@ def test_weak_triggers_need_the_model(rules_only: Pipeline) -> None:
     # 成交 alone (a weak trigger) makes no 中标 event without the classifier's agreement.
     doc = rules_only.process("该地块最终以3.5亿元成交。", doc_date="2025-11-20")
     assert not _events(doc, "中标")
+
+
+# -- corpus scale (make test-slow) --------------------------------------------------
+
+
+@pytest.mark.slow
+def test_held_back_duee_fin_scores_do_not_regress(pipe: Pipeline) -> None:
+    """Regression gate on the held-back part of DuEE-fin dev (figures: ``benchmarks/events_duee_fin.py``).
+
+    The floors sit a little under the figures at the time of writing (tuple F1 0.569,
+    event-type F1 0.897) so that a change that loses ground fails here.
+    """
+    from pipeline.events.datasets import duee_fin_part
+    from pipeline.events.scoring import evaluate_duee_fin
+
+    try:
+        docs = duee_fin_part("held_back")
+    except FileNotFoundError:
+        pytest.skip("the shared DuEE-fin data is not here")
+    report = evaluate_duee_fin(pipe, docs)
+    assert report.documents > 150
+    assert report.tuples.f1 >= 0.55
+    assert report.types.f1 >= 0.87

@@ -14,6 +14,11 @@ properties such as ``\p{Han}``, variable-length look-behind and overlapped match
 While tracing (``zhpipe rules explain``), every match a rule pattern yields on the
 document text is also written to a match log, so that the explanation can show rules
 that fired but lost to another rule inside their stage.
+
+Scans are made cheap without changing a match (:mod:`pipeline.rulebook.prefilter`):
+a text holding none of the characters every match needs is not scanned at all, and
+a pattern whose start the engine cannot skip to is scanned with a lookahead for the
+characters a match can start with.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 import regex
 
 from pipeline.errors import ErrorCode, PipelineError
+from pipeline.rulebook.prefilter import NO_FACTS, PatternFacts, analyse
 
 # ``{NAME}`` placeholders: upper-case names only, so ``\d{1,3}`` and ``\p{Han}`` are safe.
 _MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -180,10 +186,22 @@ class PatternMatch:
 
 @dataclass(slots=True)
 class PatternScope:
-    """What the patterns of the document under work share: its deadline and match log."""
+    """What the patterns of the document under work share: its deadline and match log.
+
+    It also keeps the set of characters of the last text scanned, so that the dozens
+    of patterns run over one text test their required characters against it cheaply.
+    """
 
     deadline: Deadline | None
     log: list[PatternMatch] | None = None
+    _text: str | None = field(default=None, repr=False)
+    _chars: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def chars_of(self, text: str) -> frozenset[str]:
+        """The distinct characters of ``text`` (kept for the last text asked about)."""
+        if text is not self._text:
+            self._text, self._chars = text, frozenset(text)
+        return self._chars
 
 
 _SCOPE: ContextVar[PatternScope | None] = ContextVar("zhpipe_pattern_scope", default=None)
@@ -217,12 +235,17 @@ class SafePattern:
     signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
     """
 
-    __slots__ = ("_compiled", "rule_id", "source")
+    __slots__ = ("_compiled", "_required", "_scan", "facts", "rule_id", "source")
 
     def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
         self._compiled = compiled
         self.source = source
         self.rule_id = rule_id
+        self.facts = _facts(compiled)
+        # What the scanning methods run: the pattern behind a first-character lookahead
+        # when the analysis found one (same matches, found faster).
+        self._scan = _with_lead(compiled, self.facts.lead)
+        self._required = self.facts.required
 
     # -- what a compiled pattern exposes ----------------------------------------
     @property
@@ -249,6 +272,24 @@ class SafePattern:
     def compiled(self) -> regex.Pattern[str]:
         """The underlying ``regex`` pattern (no deadline: use it only on bounded input)."""
         return self._compiled
+
+    @property
+    def scanner(self) -> regex.Pattern[str]:
+        """The pattern the scanning methods run: the same matches, with the first-character lookahead."""
+        return self._scan
+
+    def cannot_match(self, string: str, scope: PatternScope | None = None) -> bool:
+        """Tell whether ``string`` lacks every character a match needs (so no scan is needed)."""
+        required = self._required
+        if required is None:
+            return False
+        if scope is None:
+            scope = _SCOPE.get()
+        if scope is not None:
+            return required.isdisjoint(scope.chars_of(string))
+        if len(required) <= 4:
+            return not any(ch in string for ch in required)
+        return False
 
     def __repr__(self) -> str:
         return f"SafePattern({self.rule_id or self.source!r})"
@@ -289,9 +330,10 @@ class SafePattern:
         """Call ``method`` of the compiled pattern with the budget's timeout, and charge the time."""
         scope = _SCOPE.get()
         limit = self._limit(scope, timeout)
+        compiled = self._compiled if method in ("match", "fullmatch") else self._scan
         started = _clock()
         try:
-            return getattr(self._compiled, method)(*args, timeout=limit, **kwargs)
+            return getattr(compiled, method)(*args, timeout=limit, **kwargs)
         except TimeoutError:
             raise self._timed_out(scope, limit) from None
         finally:
@@ -306,6 +348,9 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> regex.Match[str] | None:
         """Like ``regex.Pattern.search``, within the document's budget."""
+        if self._required is not None and self.cannot_match(string):
+            self._limit(_SCOPE.get(), timeout)  # a spent budget still stops the document here
+            return None
         m = self._call("search", timeout, string, pos, endpos, **kw)
         self._log(_SCOPE.get(), m, string)
         return m
@@ -332,7 +377,9 @@ class SafePattern:
         """Like ``regex.Pattern.finditer``; each step is charged to the document's budget."""
         scope = _SCOPE.get()
         limit = self._limit(scope, timeout)
-        matches = self._compiled.finditer(string, pos, endpos, timeout=limit, **kw)
+        if self._required is not None and self.cannot_match(string, scope):
+            return iter(())
+        matches = self._scan.finditer(string, pos, endpos, timeout=limit, **kw)
         return self._iterate(matches, scope, limit, string)
 
     def _iterate(
@@ -364,6 +411,9 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> list[Any]:
         """Like ``regex.Pattern.findall``, within the document's budget."""
+        if self._required is not None and self.cannot_match(string):
+            self._limit(_SCOPE.get(), timeout)
+            return []
         return list(self._call("findall", timeout, string, pos, endpos, **kw))
 
     def sub(self, repl: Any, string: str, count: int = 0, *, timeout: float | None = None, **kw: Any) -> str:
@@ -384,6 +434,26 @@ class SafePattern:
 
 def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:
     return SafePattern(regex.compile(pattern, flags), source, rule_id)
+
+
+def _facts(compiled: regex.Pattern[str]) -> PatternFacts:
+    """The prefilter facts of a compiled pattern (none for patterns that are not text)."""
+    if not isinstance(compiled.pattern, str):
+        return NO_FACTS
+    return analyse(compiled.pattern, compiled.flags)
+
+
+def _with_lead(compiled: regex.Pattern[str], lead: str | None) -> regex.Pattern[str]:
+    """``compiled`` behind the lookahead ``lead``, if it compiles to the same groups and flags."""
+    if lead is None:
+        return compiled
+    try:
+        fast = regex.compile(f"{lead}(?:{compiled.pattern})", compiled.flags)
+    except (regex.error, ValueError, OverflowError):
+        return compiled
+    if fast.flags != compiled.flags or fast.groups != compiled.groups or fast.groupindex != compiled.groupindex:
+        return compiled
+    return fast
 
 
 def compile_pattern(

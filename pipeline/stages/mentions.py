@@ -60,6 +60,7 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
         return kept
     taken = [(c.start, c.end) for c in kept]
     extra: list[Candidate] = []
+    bounds: tuple[set[int], set[int]] | None = None
     for name, value in best.items():
         for m in regex.finditer(regex.escape(name), doc.text):
             s, e = m.span()
@@ -67,8 +68,10 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
                 continue
             # A bare name inside a longer run of Chinese characters could be part of
             # another word; require the segmenter to agree it is a word.
-            if doc.tokens and not _is_token_span(doc, s, e):
-                continue
+            if doc.tokens:
+                bounds = bounds or _token_bounds(doc)
+                if s not in bounds[0] or e not in bounds[1]:
+                    continue
             extra.append(
                 Candidate("PERSON", s, e, PersonValue(name, value.title, value.org), "rule:persons.coreference", 0, 0.8)
             )
@@ -85,10 +88,9 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
     return sorted(out + extra, key=lambda c: (c.start, c.end))
 
 
-def _is_token_span(doc: WorkDoc, start: int, end: int) -> bool:
-    starts = {t.start for t in doc.tokens}
-    ends = {t.end for t in doc.tokens}
-    return start in starts and end in ends
+def _token_bounds(doc: WorkDoc) -> tuple[set[int], set[int]]:
+    """Where the document's tokens start and end (built once per document, when needed)."""
+    return {t.start for t in doc.tokens}, {t.end for t in doc.tokens}
 
 
 def attach_makers(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:

@@ -17,8 +17,12 @@ that fired but lost to another rule inside their stage.
 
 Scans are made cheap without changing a match (:mod:`pipeline.rulebook.prefilter`):
 a text holding none of the characters every match needs is not scanned at all, and
-a pattern whose start the engine cannot skip to is scanned with a lookahead for the
-characters a match can start with.
+a pattern whose start the engine cannot skip to may be scanned behind lookaheads for
+the characters a match can start with and for a required character near the start.
+Whether those lookaheads pay depends on the pattern and the text (the engine has
+fast paths of its own that they can defeat), so each pattern times its variants on
+its first scans and keeps the fastest (:class:`_Tuner`); all variants find the same
+matches.
 """
 
 from __future__ import annotations
@@ -227,6 +231,42 @@ def active_scope() -> PatternScope | None:
     return _SCOPE.get()
 
 
+class _Tuner:
+    """Picks the fastest of equivalent compiled variants of a pattern from its first scans.
+
+    Variants take turns on whole scans until each has scanned :attr:`MIN_RUNS` texts
+    and :attr:`MIN_CHARS` characters; the one with the least time per character wins.
+    Timing noise can only make a slower variant win: every variant finds the same
+    matches.
+    """
+
+    MIN_RUNS = 8
+    MIN_CHARS = 20_000
+    __slots__ = ("chars", "runs", "seconds", "turn", "variants")
+
+    def __init__(self, variants: list[regex.Pattern[str]]) -> None:
+        self.variants = variants
+        self.seconds = [0.0] * len(variants)
+        self.chars = [0] * len(variants)
+        self.runs = [0] * len(variants)
+        self.turn = 0
+
+    def pick(self) -> int:
+        """The variant to run next."""
+        self.turn = (self.turn + 1) % len(self.variants)
+        return self.turn
+
+    def record(self, index: int, seconds: float, chars: int) -> regex.Pattern[str] | None:
+        """Book a whole scan; return the winner once every variant has been tried enough."""
+        self.seconds[index] += seconds
+        self.chars[index] += chars
+        self.runs[index] += 1
+        if min(self.runs) < self.MIN_RUNS or min(self.chars) < self.MIN_CHARS:
+            return None
+        rates = [t / c for t, c in zip(self.seconds, self.chars, strict=True)]
+        return self.variants[rates.index(min(rates))]
+
+
 class SafePattern:
     """A compiled ``regex`` pattern whose match methods honour the document's deadline.
 
@@ -235,17 +275,24 @@ class SafePattern:
     signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
     """
 
-    __slots__ = ("_compiled", "_required", "_scan", "facts", "rule_id", "source")
+    __slots__ = ("_compiled", "_required", "_scan", "_tuner", "facts", "rule_id", "source")
 
     def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
         self._compiled = compiled
         self.source = source
         self.rule_id = rule_id
         self.facts = _facts(compiled)
-        # What the scanning methods run: the pattern behind a first-character lookahead
-        # when the analysis found one (same matches, found faster).
-        self._scan = _with_lead(compiled, self.facts.lead)
         self._required = self.facts.required
+        # What the scanning methods run: the pattern as written, or behind lookaheads
+        # from the analysis (same matches); the tuner keeps the fastest.
+        variants = [compiled]
+        # The near lookahead alone would run at every position: only behind the first set.
+        for lead in (self.facts.lead, _join(self.facts.lead, self.facts.near)):
+            fast = _with_lead(compiled, lead)
+            if fast is not compiled and all(fast.pattern != v.pattern for v in variants):
+                variants.append(fast)
+        self._scan = compiled
+        self._tuner = _Tuner(variants) if len(variants) > 1 else None
 
     # -- what a compiled pattern exposes ----------------------------------------
     @property
@@ -275,8 +322,29 @@ class SafePattern:
 
     @property
     def scanner(self) -> regex.Pattern[str]:
-        """The pattern the scanning methods run: the same matches, with the first-character lookahead."""
+        """The pattern the scanning methods run now (the same matches as :attr:`compiled`)."""
         return self._scan
+
+    @property
+    def variants(self) -> list[regex.Pattern[str]]:
+        """Every equivalent compiled form the scans may run (the pattern as written first)."""
+        return list(self._tuner.variants) if self._tuner is not None else [self._scan]
+
+    def _scanner_for_trial(self) -> tuple[regex.Pattern[str], int]:
+        """The variant to scan with, and its index in the tuner's trial (-1 once decided)."""
+        tuner = self._tuner
+        if tuner is None:
+            return self._scan, -1
+        index = tuner.pick()
+        return tuner.variants[index], index
+
+    def _book(self, index: int, seconds: float, chars: int) -> None:
+        """Book a whole scan run with trial variant ``index``."""
+        tuner = self._tuner
+        if index >= 0 and tuner is not None:
+            winner = tuner.record(index, seconds, chars)
+            if winner is not None:
+                self._scan, self._tuner = winner, None
 
     def cannot_match(self, string: str, scope: PatternScope | None = None) -> bool:
         """Tell whether ``string`` lacks every character a match needs (so no scan is needed)."""
@@ -330,14 +398,23 @@ class SafePattern:
         """Call ``method`` of the compiled pattern with the budget's timeout, and charge the time."""
         scope = _SCOPE.get()
         limit = self._limit(scope, timeout)
-        compiled = self._compiled if method in ("match", "fullmatch") else self._scan
+        index = -1
+        if method in ("match", "fullmatch"):
+            compiled = self._compiled
+        elif method == "search":
+            compiled = self._scan  # stops at the first match: no measure of a whole scan
+        else:
+            compiled, index = self._scanner_for_trial()
         started = _clock()
         try:
-            return getattr(compiled, method)(*args, timeout=limit, **kwargs)
+            result = getattr(compiled, method)(*args, timeout=limit, **kwargs)
         except TimeoutError:
             raise self._timed_out(scope, limit) from None
         finally:
             self._charge(scope, started)
+        if index >= 0:
+            self._book(index, _clock() - started, len(args[1] if method in ("sub", "subn") else args[0]))
+        return result
 
     def _log(self, scope: PatternScope | None, m: regex.Match[str] | None, string: str) -> None:
         if m is not None and scope is not None and scope.log is not None:
@@ -379,11 +456,17 @@ class SafePattern:
         limit = self._limit(scope, timeout)
         if self._required is not None and self.cannot_match(string, scope):
             return iter(())
-        matches = self._scan.finditer(string, pos, endpos, timeout=limit, **kw)
-        return self._iterate(matches, scope, limit, string)
+        compiled, index = self._scanner_for_trial()
+        matches = compiled.finditer(string, pos, endpos, timeout=limit, **kw)
+        return self._iterate(matches, scope, limit, string, index)
 
     def _iterate(
-        self, matches: Iterator[regex.Match[str]], scope: PatternScope | None, limit: float, string: str
+        self,
+        matches: Iterator[regex.Match[str]],
+        scope: PatternScope | None,
+        limit: float,
+        string: str,
+        trial: int = -1,
     ) -> Iterator[regex.Match[str]]:
         # Only the time spent inside the regex engine counts, not the caller's work
         # between matches; it is booked once, when the iteration ends or is dropped.
@@ -393,13 +476,14 @@ class SafePattern:
             while True:
                 started = _clock()
                 try:
-                    m = next(matches)
-                except StopIteration:
-                    return
+                    m = next(matches, None)
                 except TimeoutError:
                     raise self._timed_out(scope, limit) from None
                 finally:
                     spent += _clock() - started
+                if m is None:
+                    self._book(trial, spent, len(string))  # a whole scan: it counts for the tuner
+                    return
                 if log is not None:
                     log.append(PatternMatch(self._name, self.source, m.start(), m.end(), string))
                 yield m
@@ -456,14 +540,17 @@ def scan_each(
         if required is not None and required.isdisjoint(chars):
             out.append([])
             continue
+        compiled, index = pattern._scanner_for_trial()
         started = _clock()
         try:
-            found = list(pattern._scan.finditer(string, timeout=limit))
+            found = list(compiled.finditer(string, timeout=limit))
         except TimeoutError:
             raise pattern._timed_out(scope, limit) from None
         finally:
+            elapsed = _clock() - started
             if deadline is not None:
-                deadline.charge(pattern._name, _clock() - started)
+                deadline.charge(pattern._name, elapsed)
+        pattern._book(index, elapsed, len(string))
         if log is not None:
             log.extend(PatternMatch(pattern._name, pattern.source, m.start(), m.end(), string) for m in found)
         out.append(found)
@@ -479,6 +566,12 @@ def _facts(compiled: regex.Pattern[str]) -> PatternFacts:
     if not isinstance(compiled.pattern, str):
         return NO_FACTS
     return analyse(compiled.pattern, compiled.flags)
+
+
+def _join(*leads: str | None) -> str | None:
+    """Lookaheads one after the other (``None`` when there are fewer than two)."""
+    present = [lead for lead in leads if lead]
+    return "".join(present) if len(present) > 1 else None
 
 
 def _with_lead(compiled: regex.Pattern[str], lead: str | None) -> regex.Pattern[str]:

@@ -48,13 +48,15 @@ _MAX_RANGE = 16
 class PatternFacts:
     """What is known about a pattern before it runs.
 
-    ``lead`` is a lookahead to put in front of the pattern (``(?=[..])``) or ``None``;
-    ``required`` the characters one of which every match contains, or ``None`` when
-    no small such set is known.
+    ``lead`` is a lookahead for the first characters to put in front of the pattern
+    (``(?=[..])``) or ``None``; ``near`` a lookahead for a required character close to
+    the start (see :func:`_near`) or ``None``; ``required`` the characters one of which
+    every match contains, or ``None`` when no small such set is known.
     """
 
     lead: str | None = None
     required: frozenset[str] | None = None
+    near: str | None = None
 
 
 NO_FACTS = PatternFacts()
@@ -81,7 +83,11 @@ def analyse(pattern: str, flags: int = 0) -> PatternFacts:
         required = _best(_required(parsed))
     except Exception:
         required = None
-    return PatternFacts(lead, required)
+    try:
+        near = _near(parsed, flags)
+    except Exception:
+        near = None
+    return PatternFacts(lead, required, near)
 
 
 def _parse(pattern: str, flags: int) -> Any:
@@ -198,6 +204,179 @@ def _union_keys(members: Iterable[Any]) -> frozenset[Any]:
         else:
             keys.add(m._key)
     return frozenset(keys)
+
+
+# -- a required character close to the start ----------------------------------------------
+# A lookahead for a required character is only added when one lies this close to the start.
+MAX_NEAR = 12
+_UNBOUNDED = 1 << 30
+
+
+@dataclass(frozen=True, slots=True)
+class _Need:
+    """Every match holds one of ``chars``, with at most ``before`` counted characters before it."""
+
+    chars: frozenset[str]
+    before: int
+
+
+def _near(parsed: Any, flags: int) -> str | None:
+    r"""``(?=[^X]{0,n}+[X])``: a required character, or a free one, within ``n + 1`` characters; or ``None``.
+
+    *Free* characters are those an unbounded repeat may take (``[ \t]*``, ``[一二]+``):
+    any number of them may stand between the start of a match and its required
+    character, so the lookahead also stops at them. Every other character is
+    *counted*; a match starts at most ``n`` counted characters before a required one,
+    so if none of the next ``n + 1`` characters is required or free, no match starts
+    here.
+    """
+    free: list[Any] = []
+    _collect_free(parsed, False, free)
+    free_keys = _union_keys(free)
+    needs = [n for n in _needs(parsed, free_keys) if n.before <= MAX_NEAR and n.chars and len(n.chars) <= MAX_REQUIRED]
+    if not needs:
+        return None
+    best = min(needs, key=lambda n: (n.before + 1) * _cost(n.chars))
+    items = sorted({_char(ord(c)) for c in best.chars} | {_set_item(m) for m in free})
+    members = "".join(items)
+    expected = frozenset(_char_key(c) for c in best.chars) | free_keys
+    if _union_keys(_first(_parse("[" + members + "]", flags))[0]) != expected:
+        return None
+    if best.before == 0:
+        return f"(?=[{members}])"
+    return f"(?=[^{members}]{{0,{best.before}}}+[{members}])"
+
+
+def _char_key(c: str) -> Any:
+    from regex import _regex_core as core
+
+    return core.Character(ord(c))._key
+
+
+def _collect_free(node: Any, unbounded: bool, free: list[Any]) -> None:
+    """Gather the one-character matchers under unbounded repeats (any number of them may be taken).
+
+    Raises:
+        _Unsupported: an unbounded repeat holds something else (``.*``, a back reference).
+
+    """
+    from regex import _regex_core as core
+
+    if isinstance(node, core.GreedyRepeat):
+        unbounded = unbounded or node.max_count is None or node.max_count >= core.UNLIMITED
+        _collect_free(node.subpattern, unbounded, free)
+        return
+    if not unbounded:
+        for child in _children(node):
+            _collect_free(child, unbounded, free)
+        return
+    if _is_matcher(node):
+        free.append(node)
+    elif isinstance(node, core.String) and not node.case_flags:
+        free.extend(core.Character(c) for c in node.characters)
+    elif isinstance(node, core.Sequence | core.Branch | core.Group | core.Atomic | core.LookAround):
+        for child in _children(node):
+            _collect_free(child, unbounded, free)
+    elif not isinstance(node, core.ZeroWidthBase):
+        raise _Unsupported(f"{type(node).__name__} in an unbounded repeat")
+
+
+def _is_matcher(node: Any) -> bool:
+    """Tell whether ``node`` matches one character and can be written inside a character set."""
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0) or getattr(node, "zerowidth", False):
+        return False
+    if isinstance(node, core.Character | core.Range):
+        return bool(node.positive)
+    if isinstance(node, core.Property):
+        return bool(node.encoding != core.ASCII_ENCODING)
+    if isinstance(node, core.SetUnion) and node.positive:
+        return all(_is_matcher(item) for item in node.items)
+    return False
+
+
+def _children(node: Any) -> list[Any]:
+    from regex import _regex_core as core
+
+    if isinstance(node, core.Sequence):
+        return list(node.items)
+    if isinstance(node, core.Branch):
+        return list(node.branches)
+    if isinstance(node, core.Group | core.Atomic | core.LookAround | core.GreedyRepeat):
+        return [node.subpattern]
+    return []
+
+
+def _consumed(node: Any, free: frozenset[Any]) -> int:
+    """The most counted characters ``node`` can consume (``_UNBOUNDED`` when not known)."""
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0):
+        return _UNBOUNDED
+    if isinstance(node, core.String):
+        return sum(1 for c in node.characters if core.Character(c)._key not in free)
+    if _is_matcher(node):
+        return 0 if _union_keys([node]) <= free else 1
+    if isinstance(node, core.Character | core.Range | core.Property | core.SetBase | core.Any):
+        return 1
+    if isinstance(node, core.LookAround | core.ZeroWidthBase):
+        return 0
+    if isinstance(node, core.Sequence):
+        return min(_UNBOUNDED, sum(_consumed(item, free) for item in node.items))
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        return max((_consumed(b, free) for b in node.branches), default=0)
+    if isinstance(node, core.Group | core.Atomic):
+        return _consumed(node.subpattern, free)
+    if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
+        inner = _consumed(node.subpattern, free)
+        if inner == 0:
+            return 0
+        most = node.max_count
+        if most is None or most >= core.UNLIMITED:
+            return _UNBOUNDED
+        return min(_UNBOUNDED, int(most) * inner)
+    return _UNBOUNDED
+
+
+def _needs(node: Any, free: frozenset[Any]) -> list[_Need]:
+    """Required character sets of ``node`` with how many counted characters may precede one."""
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0):
+        return []
+    if isinstance(node, core.String):
+        out, before = [], 0
+        for c in node.characters:
+            out.append(_Need(frozenset(chr(c)), before))
+            if core.Character(c)._key not in free:
+                before += 1
+        return out
+    if isinstance(node, core.Character):
+        return [_Need(frozenset(chr(node.value)), 0)] if node.positive and not node.zerowidth else []
+    single = _single_chars(node)
+    if single is not None:
+        return [_Need(single, 0)]
+    if isinstance(node, core.Sequence):
+        out, before = [], 0
+        for item in node.items:
+            out.extend(_Need(n.chars, min(_UNBOUNDED, before + n.before)) for n in _needs(item, free))
+            before = min(_UNBOUNDED, before + _consumed(item, free))
+        return out
+    if isinstance(node, core.Group | core.Atomic):
+        return _needs(node.subpattern, free)
+    if isinstance(node, core.GreedyRepeat):  # the first repetition starts where the repeat does
+        return _needs(node.subpattern, free) if node.min_count >= 1 else []
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        per_branch = [_needs(b, free) for b in node.branches]
+        if not all(per_branch):
+            return []
+        out = []
+        for score in (lambda n: _cost(n.chars), lambda n: (n.before + 1) * _cost(n.chars)):
+            chosen = [min(options, key=score) for options in per_branch]
+            out.append(_Need(frozenset().union(*(n.chars for n in chosen)), max(n.before for n in chosen)))
+        return out
+    return []
 
 
 # -- the required characters ------------------------------------------------------------

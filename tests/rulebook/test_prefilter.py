@@ -10,7 +10,14 @@ import regex
 
 from pipeline.core import Pipeline
 from pipeline.rulebook.examples import collect_cases
-from pipeline.rulebook.patterns import Deadline, PatternTimeout, SafePattern, compile_pattern, pattern_scope
+from pipeline.rulebook.patterns import (
+    Deadline,
+    PatternTimeout,
+    SafePattern,
+    compile_pattern,
+    pattern_scope,
+    scan_each,
+)
 from pipeline.rulebook.prefilter import NO_FACTS, analyse
 
 ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
@@ -80,7 +87,8 @@ def test_the_built_in_rules_are_accelerated(rule_patterns: list[SafePattern]) ->
     assert sum(p.facts.lead is not None for p in dates) > 0.7 * len(dates)
     assert sum(p.facts.required is not None for p in dates) > 0.8 * len(dates)
     md = next(p for p in dates if p.rule_id == "dates.md")
-    assert md.facts.required == frozenset("月") and md.scanner is not md.compiled
+    assert md.facts.required == frozenset("月") and md.facts.near is not None
+    assert len(md.variants) == 3 and md.variants[0] is md.compiled
 
 
 def test_every_rule_pattern_finds_what_the_plain_pattern_finds(
@@ -91,6 +99,8 @@ def test_every_rule_pattern_finds_what_the_plain_pattern_finds(
         plain = pattern.compiled
         for text in texts:
             expected = [(m.span(), m.groups()) for m in plain.finditer(text)]
+            for variant in pattern.variants[1:]:
+                assert [(m.span(), m.groups()) for m in variant.finditer(text)] == expected, (variant.pattern, text)
             assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == expected, (pattern, text)
             with pattern_scope(Deadline(60.0)):
                 assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == expected, (pattern, text)
@@ -108,6 +118,26 @@ def test_a_text_without_the_required_characters_is_not_scanned() -> None:
         assert pattern.findall("2025年12日") == []
         assert [m.group("n") for m in pattern.finditer("2025年12月")] == ["12"]
     assert scope.deadline is not None and "t.month" in scope.deadline.by_rule
+
+
+def test_near_lookahead_allows_free_characters_between() -> None:
+    facts = analyse(r"(?<!\d)(?P<n>\d{1,2})[ ]*月")
+    assert facts.near is not None
+    near = regex.compile(facts.near)
+    assert near.match("12月") and near.match("12    月") and near.match("1 月")
+    assert not near.match("123月") and not near.match("12日")
+
+
+def test_the_tuner_keeps_one_variant_and_the_matches() -> None:
+    pattern = compile_pattern(r"(?<![\d.])(?P<m>1[0-2]|0?[1-9])[ ]*月", rule_id="t.month")
+    assert len(pattern.variants) > 1
+    text = "2025年3月，公司营收12亿元，同比增长5%；10 月发布新品。" * 40
+    expected = [m.span() for m in pattern.compiled.finditer(text)]
+    with pattern_scope(Deadline(60.0)):
+        for _ in range(60):
+            assert [m.span() for m in pattern.finditer(text)] == expected
+            assert [m.span() for m in scan_each([pattern], text)[0]] == expected
+    assert len(pattern.variants) == 1 and pattern.scanner in (pattern.compiled, *pattern.variants)
 
 
 def test_a_spent_budget_still_stops_a_skipped_scan() -> None:

@@ -275,24 +275,40 @@ class SafePattern:
     signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
     """
 
-    __slots__ = ("_compiled", "_required", "_scan", "_tuner", "facts", "rule_id", "source")
+    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_tuner", "rule_id", "source")
 
     def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
         self._compiled = compiled
         self.source = source
         self.rule_id = rule_id
-        self.facts = _facts(compiled)
-        self._required = self.facts.required
+        # The analysis and the variants are worked out on first use: a pipeline holds
+        # hundreds of patterns, and a worker process rebuilds them all.
+        self._facts: PatternFacts | None = None
+        self._required: frozenset[str] | None = None
+        self._scan = compiled
+        self._tuner: _Tuner | None = None
+
+    @property
+    def facts(self) -> PatternFacts:
+        """What the prefilter analysis found (see :mod:`pipeline.rulebook.prefilter`)."""
+        return self._facts if self._facts is not None else self._prepare()
+
+    def _prepare(self) -> PatternFacts:
+        """Analyse the pattern and compile its variants (once, before the first scan)."""
+        compiled = self._compiled
+        facts = _facts(compiled)
         # What the scanning methods run: the pattern as written, or behind lookaheads
-        # from the analysis (same matches); the tuner keeps the fastest.
+        # from the analysis (same matches); the tuner keeps the fastest. The near
+        # lookahead alone would run at every position: it only comes after the first set.
         variants = [compiled]
-        # The near lookahead alone would run at every position: only behind the first set.
-        for lead in (self.facts.lead, _join(self.facts.lead, self.facts.near)):
+        for lead in (facts.lead, _join(facts.lead, facts.near)):
             fast = _with_lead(compiled, lead)
             if fast is not compiled and all(fast.pattern != v.pattern for v in variants):
                 variants.append(fast)
-        self._scan = compiled
         self._tuner = _Tuner(variants) if len(variants) > 1 else None
+        self._required = facts.required
+        self._facts = facts
+        return facts
 
     # -- what a compiled pattern exposes ----------------------------------------
     @property
@@ -323,15 +339,21 @@ class SafePattern:
     @property
     def scanner(self) -> regex.Pattern[str]:
         """The pattern the scanning methods run now (the same matches as :attr:`compiled`)."""
+        if self._facts is None:
+            self._prepare()
         return self._scan
 
     @property
     def variants(self) -> list[regex.Pattern[str]]:
         """Every equivalent compiled form the scans may run (the pattern as written first)."""
+        if self._facts is None:
+            self._prepare()
         return list(self._tuner.variants) if self._tuner is not None else [self._scan]
 
     def _scanner_for_trial(self) -> tuple[regex.Pattern[str], int]:
         """The variant to scan with, and its index in the tuner's trial (-1 once decided)."""
+        if self._facts is None:
+            self._prepare()
         tuner = self._tuner
         if tuner is None:
             return self._scan, -1
@@ -348,6 +370,8 @@ class SafePattern:
 
     def cannot_match(self, string: str, scope: PatternScope | None = None) -> bool:
         """Tell whether ``string`` lacks every character a match needs (so no scan is needed)."""
+        if self._facts is None:
+            self._prepare()
         required = self._required
         if required is None:
             return False
@@ -402,7 +426,7 @@ class SafePattern:
         if method in ("match", "fullmatch"):
             compiled = self._compiled
         elif method == "search":
-            compiled = self._scan  # stops at the first match: no measure of a whole scan
+            compiled = self.scanner  # stops at the first match: no measure of a whole scan
         else:
             compiled, index = self._scanner_for_trial()
         started = _clock()
@@ -425,7 +449,7 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> regex.Match[str] | None:
         """Like ``regex.Pattern.search``, within the document's budget."""
-        if self._required is not None and self.cannot_match(string):
+        if self.cannot_match(string):
             self._limit(_SCOPE.get(), timeout)  # a spent budget still stops the document here
             return None
         m = self._call("search", timeout, string, pos, endpos, **kw)
@@ -454,7 +478,7 @@ class SafePattern:
         """Like ``regex.Pattern.finditer``; each step is charged to the document's budget."""
         scope = _SCOPE.get()
         limit = self._limit(scope, timeout)
-        if self._required is not None and self.cannot_match(string, scope):
+        if self.cannot_match(string, scope):
             return iter(())
         compiled, index = self._scanner_for_trial()
         matches = compiled.finditer(string, pos, endpos, timeout=limit, **kw)
@@ -495,7 +519,7 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> list[Any]:
         """Like ``regex.Pattern.findall``, within the document's budget."""
-        if self._required is not None and self.cannot_match(string):
+        if self.cannot_match(string):
             self._limit(_SCOPE.get(), timeout)
             return []
         return list(self._call("findall", timeout, string, pos, endpos, **kw))
@@ -536,6 +560,8 @@ def scan_each(
     out: list[list[regex.Match[str]]] = []
     for pattern in patterns:
         limit = pattern._limit(scope, timeout)
+        if pattern._facts is None:
+            pattern._prepare()
         required = pattern._required
         if required is not None and required.isdisjoint(chars):
             out.append([])

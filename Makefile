@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint install install-test clean browser screenshot train-lm bench-mojibake
+.PHONY: run test test-slow lint install install-test clean browser screenshot train-lm bench-mojibake train-ner
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: $(VENV)/.installed-test browser
 ## test-slow: the corpus-scale tests
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow -q
+
+## train-ner: retrain the NER model (CPU, under an hour on 2 cores) into pipeline/models/ner
+DATA ?= ../shared/data
+train-ner: $(VENV)/.installed
+	nice -n 10 $(BIN)/python -m pipeline.training.ner --data $(DATA) --out pipeline/models/ner
 
 ## train-lm: retrain the character language model of the normaliser from ../shared/data
 train-lm: $(VENV)/.installed

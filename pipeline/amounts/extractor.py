@@ -307,9 +307,7 @@ class AmountExtractor:
                 return "starts with a unit (千亿, 百万): an idiom or a word part more often than a number"
             if need == "grouped" and not _GROUPED.search(num):
                 return "needs thousand separators"
-        if compiled.not_after is not None and compiled.not_after.compiled.search(
-            text, max(0, start - 8), start
-        ):
+        if compiled.not_after is not None and compiled.not_after.compiled.search(text, max(0, start - 8), start):
             return "the words before make it something else (params.not_after)"
         if compiled.before is not None and not compiled.before.compiled.search(
             self._clause_before(text, start, self.rules.left_window)

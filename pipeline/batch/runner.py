@@ -35,6 +35,7 @@ from pipeline.batch.state import StateDB
 from pipeline.batch.work import Chunk, ChunkResult, PipelineSpec
 from pipeline.errors import ErrorCode, OutputError
 from pipeline.io.readers import DEFAULT_MAX_BYTES, FEED_SUFFIXES, STDIN, expand, iter_sources
+from pipeline.ner.model import default_model_path, describe_model
 from pipeline.rulebook.loader import load_rulebook
 from pipeline.rulebook.patterns import DEFAULT_DOCUMENT_BUDGET
 from pipeline.stages.segment import default_backend
@@ -257,6 +258,7 @@ def run_batch(options: RunOptions) -> RunReport:
                 "config": options.config_path,
                 "pipeline_fingerprint": fingerprint,
                 "segmenter": options.segmenter or default_backend(),
+                "ner_model": describe_model(default_model_path()) if config.options().get("ner", True) else None,
                 "engine": {"name": engine.name, "workers": engine.workers, "scheduler": options.scheduler},
                 "run": stats.to_dict(),
                 "state": {"database": STATE_DB, "parts": PARTS},

@@ -12,6 +12,7 @@ from pipeline.cli import app
 from pipeline.cli.common import (
     ConfigOption,
     DocDateOption,
+    NoModelOption,
     PatternTimeoutOption,
     RulesOption,
     build_pipeline,
@@ -33,11 +34,14 @@ def extract(
     no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Keep Traditional characters.")] = False,
     config: ConfigOption = None,
     pattern_timeout: PatternTimeoutOption = None,
+    no_model: NoModelOption = False,
 ) -> None:
     """Print the JSON record of one article (UTF-8, not ASCII-escaped)."""
     settings = load_run_config(config)
     data, source = read_input(file)
-    pipe = build_pipeline(rules, simplify=not no_simplify, config=settings, pattern_timeout=pattern_timeout)
+    pipe = build_pipeline(
+        rules, simplify=not no_simplify, config=settings, pattern_timeout=pattern_timeout, model=not no_model
+    )
     try:
         doc = pipe.process(data, doc_date=doc_date or settings.doc_date, source=source)
     except PipelineError as exc:  # a bad --doc-date (E109), a pattern timeout (E206)

@@ -36,6 +36,11 @@ PatternTimeoutOption = Annotated[
     ),
 ]
 
+NoModelOption = Annotated[
+    bool,
+    typer.Option("--no-model", help="Rules only: skip the trained NER model (faster, lower recall)."),
+]
+
 
 def load_run_config(path: Path | None) -> RunConfig:
     """The run config at ``path`` (defaults when ``None``); exit 2 with the message when it is bad."""
@@ -59,12 +64,18 @@ def build_pipeline(
     simplify: bool = True,
     config: RunConfig | None = None,
     pattern_timeout: float | None = None,
+    model: bool = True,
 ) -> Pipeline:
-    """Build a pipeline, turning rule errors into a clean exit with the message."""
+    """Build a pipeline, turning rule and model errors into a clean exit with the message.
+
+    ``model=False`` (``--no-model``) runs the rules only, without the trained NER model.
+    """
     options = config.stage_options() if config is not None else {}
     options["simplify"] = simplify and bool(options.get("simplify", True))
     if pattern_timeout is not None:
         options["pattern_timeout"] = pattern_timeout
+    if not model:
+        options["ner"] = False
     try:
         return Pipeline.build(overlays(rules, config), **options)
     except (PipelineError, ValueError) as exc:

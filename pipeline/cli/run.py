@@ -13,6 +13,7 @@ from pipeline.cli import app
 from pipeline.cli.common import (
     ConfigOption,
     DocDateOption,
+    NoModelOption,
     PatternTimeoutOption,
     RulesOption,
     load_run_config,
@@ -91,6 +92,7 @@ def run(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the outputs list any failure.")] = False,
     config: ConfigOption = None,
     pattern_timeout: PatternTimeoutOption = None,
+    no_model: NoModelOption = False,
 ) -> None:
     """Process many articles into documents.jsonl, mentions/events tables, failures and a manifest.
 
@@ -111,6 +113,8 @@ def run(
     stage_options.pop("simplify", None)
     if pattern_timeout is not None:
         stage_options["pattern_timeout"] = pattern_timeout
+    if no_model:
+        stage_options["ner"] = False
     try:
         options = RunOptions(
             inputs=inputs,

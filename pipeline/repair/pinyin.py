@@ -211,9 +211,7 @@ class PinyinRepairer:
         # The converter annotates every occurrence of a character of its site set, so
         # the characters annotated in step elsewhere in the text are the likely
         # owners of a straddling annotation's byte.
-        site = {
-            (char, normalize_syllable(py)) for _, _, char, py in self.annotations(text) if is_reading(char, py)
-        }
+        site = {(char, normalize_syllable(py)) for _, _, char, py in self.annotations(text) if is_reading(char, py)}
         edits: list[Edit] = []
         pos = 0
         for line in text.splitlines(keepends=True):
@@ -332,9 +330,7 @@ class PinyinRepairer:
                     syllable = normalize_syllable(m.group("py"))
                     trails = tuple(t for t in by_lead.get(prev, {}).get(syllable, ()) if 0xA1 <= t <= 0xA7)
                     if trails:
-                        prior = {
-                            t: SITE_PRIOR for t in trails if (_gbk_char(bytes((prev, t))) or "", syllable) in site
-                        }
+                        prior = {t: SITE_PRIOR for t in trails if (_gbk_char(bytes((prev, t))) or "", syllable) in site}
                         items.append(_Slot(trails, prior=prior))
                         origin.append(i)
                         i = m.end()
@@ -545,7 +541,6 @@ class PinyinRepairer:
     @staticmethod
     def _decode(data: bytes) -> str:
         return data.decode("gbk", errors="replace")
-
 
 
 # ASCII characters a converter's out-of-step decoder swallows most often.

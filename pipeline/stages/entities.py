@@ -37,8 +37,21 @@ _LATIN = regex.compile(r"[A-Za-z0-9]")
 # particles, pronouns, adverbs, time words.
 _STOP_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o", "t", "f", "q"})
 _STEM_ALLOWED = frozenset({"某"})
+# Extra tags a strict stem stops at: verbs, numerals, distinguishing words (大型),
+# adjectives, place words (国内).
+_STRICT_STOP_TAGS = frozenset({"m", "mq", "a", "ad", "s"})
+# A strict stem stops at a verb (维护银行, 致电湖南信托) unless the rules list it as
+# a word names are made of (浦北创新集团).
+_VERB_TAGS = frozenset({"v", "vd", "vi"})
+# Dictionary tags of name-like words: person, place, organisation, other proper
+# names, abbreviations, foreign words.
+NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng"})
+_DIGIT = regex.compile(r"\d")
 _NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
 _TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
+# Confidence of a gazetteer hit on its own; agreement with the model raises it.
+_GAZETTEER_FULL = 0.95
+_GAZETTEER_SHORT = 0.85
 
 
 def _is_latin_word(text: str) -> bool:
@@ -78,6 +91,24 @@ class TokenIndex:
 
 # ---------------------------------------------------------------------------
 # Organisations
+
+
+def _token_around(index: TokenIndex, pos: int) -> Token | None:
+    """The token that ``pos`` falls strictly inside, if any."""
+    for back in range(1, 12):
+        token = index.by_start.get(pos - back)
+        if token is not None:
+            return token if token.end > pos else None
+    return None
+
+
+def _inside_token(index: TokenIndex, pos: int) -> bool:
+    """True when ``pos`` falls strictly inside one of the document's tokens."""
+    for back in range(1, 12):
+        token = index.by_start.get(pos - back)
+        if token is not None:
+            return token.end > pos
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +169,9 @@ class Gazetteer:
             if hit.ambiguous and hit.canonical not in unambiguous:
                 continue
             value = OrgValue(hit.canonical, hit.type, text[start:end])
-            out.append(Candidate("ORG", start, end, value, "rule:orgs.gazetteer", priority=3, confidence=1.0))
+            # Short aliases (字节, 阿里) are more often something else than full names are.
+            confidence = _GAZETTEER_SHORT if len(hit.alias) <= 2 else _GAZETTEER_FULL
+            out.append(Candidate("ORG", start, end, value, "rule:orgs.gazetteer", priority=3, confidence=confidence))
         return out
 
 
@@ -153,6 +186,9 @@ class SuffixOrgFinder:
         self.stop_words: tuple[str, ...] = ()
         self.stop_chars: frozenset[str] = frozenset()
         self.generic: frozenset[str] = frozenset()
+        self.place_only: frozenset[str] = frozenset()
+        self.place_generic: frozenset[str] = frozenset()
+        self.stem_verbs: frozenset[str] = frozenset()
         if rules is not None:
             for rule in rules.suffixes:
                 self.suffixes.extend((suffix, rule) for suffix in rule.suffixes)
@@ -160,6 +196,11 @@ class SuffixOrgFinder:
             self.stop_words = tuple(sorted(rules.stop_words, key=len, reverse=True))
             self.stop_chars = frozenset(rules.stop_chars)
             self.generic = frozenset(rules.generic_stems)
+            self.place_only = frozenset(
+                place + ending for place in rules.place_names for ending in ("", "省", "市", "区", "县", "地区")
+            )
+            self.place_generic = frozenset(rules.place_generic_suffixes)
+            self.stem_verbs = frozenset(rules.stem_verbs)
         pattern = "|".join(regex.escape(s) for s, _r in self.suffixes) or "(?!)"
         self.pattern = regex.compile(pattern)
         self.rule_of = {s: r for s, r in self.suffixes}
@@ -170,6 +211,10 @@ class SuffixOrgFinder:
         limit = max(0, suffix_start - rule.max_stem)
         while pos > limit:
             token = index.by_end.get(pos)
+            if token is None and pos == suffix_start:
+                # The suffix starts inside a word (中央|银行 in one token 中央银行): the
+                # whole word belongs to the stem.
+                token = _token_around(index, pos)
             if token is None:
                 # Not on a token boundary: take one character.
                 ch = text[pos - 1]
@@ -187,10 +232,27 @@ class SuffixOrgFinder:
                 break
             if word in self.stop_words or self.tags.get(word) in _STOP_TAGS:
                 break
+            if rule.strict_stem and (self.tags.get(word) in _STRICT_STOP_TAGS or _DIGIT.search(word)):
+                break
+            if rule.strict_stem and self.tags.get(word) in _VERB_TAGS and word not in self.stem_verbs:
+                break
             if any(text.endswith(stop, 0, pos) for stop in self.stop_words if len(stop) > 1):
                 break
             pos = token.start
         return pos
+
+    def _has_name_word(self, start: int, end: int, index: TokenIndex) -> bool:
+        """True when ``[start, end)`` holds a word that is not a common dictionary word."""
+        pos = start
+        while pos < end:
+            token = index.by_start.get(pos)
+            if token is None or token.end > end:
+                return True  # off the word grid: not a dictionary word
+            tag = self.tags.get(token.text)
+            if tag is None or tag in NAME_TAGS:
+                return True
+            pos = token.end
+        return False
 
     def _ends_with_known(self, name: str) -> bool:
         if not len(self.gazetteer.automaton):
@@ -203,10 +265,16 @@ class SuffixOrgFinder:
         for m in self.pattern.finditer(text, overlapped=False):
             suffix = m.group()
             rule = self.rule_of[suffix]
+            if index.starts and m.end() not in index.ends and _inside_token(index, m.end()):
+                continue  # 资产投|资: the suffix 产投 ends inside a word
             start = self._stem_start(text, m.start(), rule, index)
             stem = text[start : m.start()]
             if len(stem) < rule.min_stem or stem in self.generic:
                 continue
+            if suffix in self.place_generic and stem in self.place_only:
+                continue  # 香港资本 = capital from Hong Kong, not a firm
+            if rule.named_stem and not self._has_name_word(start, m.start(), index):
+                continue  # 智力资本, 企业集团: common nouns only
             if stem.startswith("某") or stem.endswith(("的", "和")):
                 continue
             name = text[start : m.end()]
@@ -227,6 +295,37 @@ class SuffixOrgFinder:
 
 # ---------------------------------------------------------------------------
 # Products
+
+
+class ForeignBodies:
+    """Known government bodies named after a country: 美国财政部 is not China's 财政部."""
+
+    def __init__(self, rules: OrgPatternsFile | None) -> None:
+        countries = list(rules.countries) if rules is not None else []
+        home = list(rules.home_countries) if rules is not None else []
+        self.home = frozenset(home)
+        alternatives = sorted({*countries, *home}, key=len, reverse=True)
+        self.pattern = regex.compile("(?:" + "|".join(map(regex.escape, alternatives)) + ")$") if alternatives else None
+
+    def extend(self, text: str, hits: list[Candidate]) -> list[Candidate]:
+        """Widen government hits over a country name right before them."""
+        if self.pattern is None:
+            return hits
+        out = []
+        for cand in hits:
+            value = cand.value
+            if isinstance(value, OrgValue) and value.type == "government":
+                m = self.pattern.search(text, max(0, cand.start - 6), cand.start)
+                if m is not None:
+                    country = m.group()
+                    name = text[m.start() : cand.end]
+                    canonical = value.name if country in self.home else name
+                    cand = Candidate(
+                        "ORG", m.start(), cand.end, OrgValue(canonical, "government", name),
+                        "rule:orgs.country_body", cand.priority, cand.confidence,
+                    )  # fmt: skip
+            out.append(cand)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,12 +399,16 @@ class PersonFinder:
 
     def __init__(self, rules: PersonsFile | None) -> None:
         self.rules = rules
+        # The segmenter's word tags, set by the extractor once loaded (曾经 is not 曾 + 经).
+        self.tags: dict[str, str] | None = None
         titles: list[str] = []
         self.title_rule: dict[str, str] = {}
         surnames = ""
         compound: list[str] = []
         verbs: list[str] = []
         self.not_names: frozenset[str] = frozenset()
+        self.honorifics: frozenset[str] = frozenset()
+        self.function_surnames: frozenset[str] = frozenset()
         if rules is not None:
             for rule in rules.titles:
                 for title in rule.titles:
@@ -315,6 +418,8 @@ class PersonFinder:
             compound = rules.compound_surnames
             verbs = rules.speech_verbs
             self.not_names = frozenset(rules.not_names)
+            self.honorifics = frozenset(rules.honorifics)
+            self.function_surnames = frozenset(rules.function_surnames)
         self.surnames = frozenset(surnames)
         self.compound = tuple(compound)
         title_alt = "|".join(regex.escape(t) for t in sorted(set(titles), key=len, reverse=True)) or "(?!)"
@@ -357,6 +462,20 @@ class PersonFinder:
             choices.append(end)
         if not choices:
             return None
+        end = self._choose_end(choices, index)
+        if surname_len == 1 and text[pos] in self.function_surnames:
+            # 和一批, 向记者: the "surname" is a function word unless the segmenter
+            # reads the whole name as one word.
+            token = index.by_start.get(pos)
+            if token is None or token.end != end:
+                return None
+            if self.tags is not None and self.tags.get(token.text) not in (None, *NAME_TAGS):
+                return None  # 曾经 is a word, not a name
+        return end
+
+    @staticmethod
+    def _choose_end(choices: list[int], index: TokenIndex) -> int:
+        """Pick a two- or three-character name by the segmenter's word boundaries."""
         long_end = choices[0] if len(choices) == 2 else None
         short_end = choices[-1]
         if long_end is not None:
@@ -374,6 +493,11 @@ class PersonFinder:
         """A plausible full name: known surname, not on the not-a-name list."""
         if name in self.not_names or name[:2] in self.not_names:
             return False
+        surname_len = next((len(c) for c in self.compound if name.startswith(c)), 1)
+        if name[surname_len:] in self.honorifics:
+            return False
+        if self.tags is not None and self.tags.get(name) not in (None, "nr", "nrt", "nrfg"):
+            return False  # a dictionary word that is not a name: 任命, 来访, 安县
         return name[0] in self.surnames or name.startswith(self.compound)
 
     def find(self, text: str, index: TokenIndex, orgs: Sequence[Candidate]) -> list[Candidate]:
@@ -459,9 +583,14 @@ class EntityExtractor:
     """Runs the organisation, product and person rules over a document."""
 
     def __init__(
-        self, rulebook: Rulebook, tags: dict[str, str] | None = None, segmenter: Segmenter | None = None
+        self,
+        rulebook: Rulebook,
+        tags: dict[str, str] | None = None,
+        segmenter: Segmenter | None = None,
+        tags_getter: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.segmenter = segmenter
+        self._tags_getter = tags_getter
         gaz = rulebook.get("gazetteer")
         self.gazetteer = Gazetteer(gaz if isinstance(gaz, GazetteerFile) else None)
         patterns = rulebook.get("org_patterns")
@@ -472,19 +601,23 @@ class EntityExtractor:
         self.products = ProductFinder(products if isinstance(products, ProductsFile) else None)
         persons = rulebook.get("persons")
         self.persons = PersonFinder(persons if isinstance(persons, PersonsFile) else None)
+        self.foreign = ForeignBodies(self._patterns)
 
     @property
     def suffix(self) -> SuffixOrgFinder:
         """The suffix finder; needs jieba's word tags, loaded on first use."""
         if self._suffix is None:
-            tags = self._tags if self._tags is not None else _word_tags(self.segmenter)
-            self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, tags)
+            if self._tags is None:
+                self._tags = self._tags_getter() if self._tags_getter is not None else _word_tags(self.segmenter)
+            self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, self._tags)
+            self.persons.tags = self._tags
         return self._suffix
 
     def extract(self, doc: WorkDoc) -> list[Candidate]:
         """ORG, PRODUCT and PERSON candidates of ``doc``."""
         index = TokenIndex.build(doc.tokens)
-        orgs = self.gazetteer.find(doc.text, index, self._dictionary_aligned) + self.suffix.find(doc.text, index)
+        known = self.foreign.extend(doc.text, self.gazetteer.find(doc.text, index, self._dictionary_aligned))
+        orgs = known + self.suffix.find(doc.text, index)
         products = self.products.find(doc.text, index)
         persons = self.persons.find(doc.text, index, orgs)
         return orgs + products + persons
@@ -500,6 +633,18 @@ class EntityExtractor:
         return start in starts and end in ends
 
 
+def shared_word_tags(context: StageContext) -> Callable[[], dict[str, str]]:
+    """A getter of the pipeline's one table of dictionary word tags (loaded on first call)."""
+    segmenter = shared_segmenter(context)
+
+    def get() -> dict[str, str]:
+        tags = context.shared("word_tags", lambda: _word_tags(segmenter))
+        assert isinstance(tags, dict)
+        return tags
+
+    return get
+
+
 def _word_tags(segmenter: Segmenter | None) -> dict[str, str]:
     """Part-of-speech tags of jieba's dictionary words (never jieba's global tokenizer)."""
     import jieba
@@ -512,7 +657,9 @@ def _word_tags(segmenter: Segmenter | None) -> dict[str, str]:
 @stage_factory("entities")
 def make_entities_stage(context: StageContext) -> EntitiesStage:
     """Build the rule-based organisation, person and product stage."""
-    return EntitiesStage(EntityExtractor(context.rulebook, segmenter=shared_segmenter(context)))
+    return EntitiesStage(
+        EntityExtractor(context.rulebook, segmenter=shared_segmenter(context), tags_getter=shared_word_tags(context))
+    )
 
 
 class EntitiesStage:

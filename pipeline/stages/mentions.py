@@ -1,28 +1,151 @@
-"""The mentions stage: settle overlaps between candidates and resolve names in a document.
+"""The mentions stage: merge rule and model candidates, then resolve names in a document.
 
-Policy (documented in the README):
+Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
 
-1. Overlaps: the longer candidate wins; at equal length the higher rule priority,
-   then the higher confidence. The gazetteer has the highest priority among names,
-   so it wins exact ties with the model; the model fills what no rule found.
-2. A person's later mentions (bare name) are found and carry the title and
-   organisation given at the first mention that had them.
-3. A product without a known maker takes the organisation written right before it
+1. Agreement: a model span equal to a rule span of the same label is merged into
+   the rule candidate (its value: canonical name, title, maker); its confidence
+   becomes ``1 - (1 - rule) * (1 - model)``, so agreement always raises it. A model
+   span equal to a rule span of another label loses (a product is never an ORG).
+2. Known names win: a model span that cuts across or sits inside a gazetteer or
+   product span is dropped. A model ORG that strictly contains known ORGs keeps its
+   longer span when it ends like an organisation (清华大学出版社, 交通银行深圳分行);
+   when the extra is only a legal form (腾讯公司) it takes the known canonical name;
+   otherwise (MiniMax商业) the known name stands. A model ORG overlapping any product
+   span is dropped.
+3. Firm rules win across labels: a model span overlapping a rule name of another
+   label with priority 2 or more (a person introduced by a title, a model code) is
+   dropped. A model PERSON that starts where a rule PERSON starts and differs by one
+   character at the end sets that name's end (冀岩 in 冀岩上任).
+4. The model fills the rest: remaining overlaps are settled longest first, then by
+   rule priority, then confidence. Model ``LOC`` spans are dropped (the record has no
+   LOC label; LOC is learnt so the model knows where a place ends).
+5. In-document resolution: an organisation named in full (北京智谱华章科技有限公司,
+   智谱AI) lends its canonical name to its short forms (智谱华章, 智谱) -- both to
+   mentions already found and to further occurrences of the short form; a person's
+   later mentions (bare name) are found and carry the title and organisation given
+   at the first mention that had them.
+6. A product without a known maker takes the organisation written right before it
    (``阿里通义千问``, ``字节的豆包``).
-4. Offsets are mapped back to the raw text.
+7. Offsets are mapped back to the raw text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
+import ahocorasick
 import regex
 
 from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
+from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile
 from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
+from pipeline.stages.entities import NAME_TAGS, shared_word_tags
 from pipeline.textutil import select_non_overlapping
 
 _HAN = regex.compile(r"\p{Han}")
+MODEL_PREFIX = "model:"
+GAZETTEER_SOURCE = "rule:orgs.gazetteer"
+ALIAS_SOURCE = "rule:orgs.alias"
+# Rule candidates with at least this priority are known names (gazetteer, product list).
+KNOWN_PRIORITY = 3
+# Rule candidates from this priority up (title-introduced persons, model codes) are firm:
+# a model span of another label that overlaps one is dropped.
+FIRM_PRIORITY = 2
+_MAX_CONFIDENCE = 0.99
+_ALIAS_CONFIDENCE = 0.75
+
+
+def agree(first: float, second: float) -> float:
+    """Confidence of a span two independent sources found: ``1 - (1-a)(1-b)``, capped."""
+    return min(_MAX_CONFIDENCE, 1 - (1 - first) * (1 - second))
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _fix_person_boundary(doc: WorkDoc, rules: list[Candidate], cand: Candidate) -> bool:
+    """Let a model PERSON set the end of a rule PERSON that starts with it (冀岩 in 冀岩上任).
+
+    A rule name is a surname plus one or two characters chosen by word boundaries; the
+    model reads the context better. The rule keeps its title and organisation. Returns
+    True when a rule candidate was adjusted (the model candidate is then used up).
+    """
+    for i, rule in enumerate(rules):
+        if (
+            rule.label == "PERSON"
+            and rule.priority < KNOWN_PRIORITY
+            and rule.start == cand.start
+            and abs(rule.end - cand.end) == 1
+            and isinstance(rule.value, PersonValue)
+        ):
+            name = doc.text[cand.start : cand.end]
+            value = PersonValue(name, rule.value.title, rule.value.org)
+            rules[i] = replace(rule, end=cand.end, value=value, confidence=agree(rule.confidence, cand.confidence))
+            doc.note("mentions", "boundary", cand.source, (cand.start, cand.end), f"ends {rule.source}'s name")
+            return True
+    return False
+
+
+def merge_model(
+    doc: WorkDoc,
+    candidates: list[Candidate],
+    legal_suffixes: tuple[str, ...] = (),
+    org_endings: tuple[str, ...] = (),
+) -> list[Candidate]:
+    """Apply steps 1-3 of the merge policy before overlaps are settled (see the module doc)."""
+    rules = [c for c in candidates if not c.source.startswith(MODEL_PREFIX)]
+    model = [c for c in candidates if c.source.startswith(MODEL_PREFIX)]
+    if not model:
+        return rules
+    by_span: dict[tuple[int, int], list[int]] = {}
+    for i, cand in enumerate(rules):
+        by_span.setdefault((cand.start, cand.end), []).append(i)
+    known = [c for c in rules if c.priority >= KNOWN_PRIORITY or c.label == "PRODUCT"]
+    # Rule names the model may not cut into with another label (COO张帆 read as an ORG).
+    firm = [c for c in rules if c.priority >= FIRM_PRIORITY]
+    kept_model: list[Candidate] = []
+    for cand in model:
+        if cand.label == "LOC":
+            continue
+        same = by_span.get((cand.start, cand.end), [])
+        if same:
+            for i in same:
+                if rules[i].label == cand.label:
+                    rules[i] = replace(rules[i], confidence=agree(rules[i].confidence, cand.confidence))
+                    doc.note("mentions", "agreed", cand.source, (cand.start, cand.end), f"with {rules[i].source}")
+            continue
+        if cand.label == "PERSON" and _fix_person_boundary(doc, rules, cand):
+            continue
+        rival = next((r for r in firm if r.label != cand.label and _overlaps(r, cand)), None)
+        if rival is not None:
+            doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), f"clashes with {rival.source}")
+            continue
+        clashes = [k for k in known if _overlaps(k, cand)]
+        if not clashes:
+            kept_model.append(cand)
+            continue
+        if cand.label == "ORG" and all(
+            k.label == "ORG" and cand.start <= k.start and k.end <= cand.end and isinstance(k.value, OrgValue)
+            for k in clashes
+        ):
+            # 中国光大银行沈阳分行 around 中国光大银行 (and 光大银行): a longer name of its own,
+            # unless all it adds is a legal form (腾讯公司 is 腾讯).
+            inner = max(clashes, key=lambda k: k.length)
+            extra = doc.text[cand.start : inner.start] + doc.text[inner.end : cand.end]
+            if cand.start == inner.start and extra in legal_suffixes and isinstance(inner.value, OrgValue):
+                name = doc.text[cand.start : cand.end]
+                value = OrgValue(inner.value.name, inner.value.type, name)
+                kept_model.append(replace(cand, value=value, confidence=agree(inner.confidence, cand.confidence)))
+                continue
+            if doc.text[cand.start : cand.end].endswith(org_endings):
+                kept_model.append(cand)
+                continue
+            # MiniMax商业, 清华计算机系: no organisation ending, the known name stands.
+        doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), f"clashes with {clashes[0].source}")
+    return rules + kept_model
 
 
 def settle_overlaps(doc: WorkDoc, candidates: list[Candidate]) -> list[Candidate]:
@@ -52,7 +175,10 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
     """Find later bare mentions of known persons and give every mention the known title."""
     best: dict[str, PersonValue] = {}
     for cand in kept:
-        if cand.label == "PERSON" and isinstance(cand.value, PersonValue):
+        # A name only the model found is not searched for elsewhere: one model error
+        # (埃及 read as a name) would otherwise be copied to every occurrence.
+        from_rule = not cand.source.startswith(MODEL_PREFIX)
+        if cand.label == "PERSON" and isinstance(cand.value, PersonValue) and from_rule:
             known = best.get(cand.value.name)
             if known is None or (known.title is None and cand.value.title is not None):
                 best[cand.value.name] = cand.value
@@ -78,8 +204,8 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
             taken.append((s, e))
     out = []
     for cand in kept:
-        if cand.label == "PERSON" and isinstance(cand.value, PersonValue):
-            known = best[cand.value.name]
+        known = best.get(cand.value.name) if isinstance(cand.value, PersonValue) else None
+        if cand.label == "PERSON" and isinstance(cand.value, PersonValue) and known is not None:
             cand = replace(
                 cand,
                 value=PersonValue(cand.value.name, cand.value.title or known.title, cand.value.org or known.org),
@@ -91,6 +217,131 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
 def _token_bounds(doc: WorkDoc) -> tuple[set[int], set[int]]:
     """Where the document's tokens start and end (built once per document, when needed)."""
     return {t.start for t in doc.tokens}, {t.end for t in doc.tokens}
+
+
+class ShortForms:
+    """Short forms of organisation names, for in-document alias resolution.
+
+    A name loses its legal form (有限公司), then a leading place name (深圳市), then
+    industry words from the end (信息技术): 深圳市腾云信息技术股份有限公司 ->
+    深圳市腾云信息技术, 腾云信息技术, 腾云信息, 腾云.
+    """
+
+    def __init__(
+        self,
+        patterns: OrgPatternsFile | None,
+        gazetteer: GazetteerFile | None,
+        word_tags: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
+        self.word_tags = word_tags
+        self.legal: tuple[str, ...] = ()
+        self.endings: tuple[str, ...] = ()
+        self.industry: tuple[str, ...] = ()
+        self.places: tuple[str, ...] = ()
+        blocked: set[str] = set()
+        if patterns is not None:
+            self.legal = tuple(sorted(patterns.legal_suffixes, key=len, reverse=True))
+            self.industry = tuple(sorted(patterns.industry_words, key=len, reverse=True))
+            self.places = tuple(
+                sorted(
+                    (p + end for p in patterns.place_names for end in ("", "省", "市", "区", "县")),
+                    key=len,
+                    reverse=True,
+                )
+            )
+            blocked.update(patterns.generic_stems, self.places, self.industry)
+            self.endings = tuple(
+                {s for rule in patterns.suffixes for s in rule.suffixes}
+                | {s for words in patterns.type_suffixes.values() for s in words}
+            )
+        self.known: set[str] = set()
+        if gazetteer is not None:
+            for entry in gazetteer.entries:
+                self.known.update((entry.name, *entry.aliases))
+        self.blocked = frozenset(blocked)
+
+    def of(self, name: str) -> list[str]:
+        """The short forms of ``name`` (at least two characters, none generic or known)."""
+        forms: list[str] = []
+        core = name
+        for suffix in self.legal:
+            if core.endswith(suffix) and len(core) > len(suffix):
+                core = core[: -len(suffix)]
+                break
+        stems = [core]
+        # Only a registered name (…有限公司) sheds its place: 中国女队 is not a 女队.
+        if core != name:
+            for place in self.places:
+                if core.startswith(place) and len(core) > len(place):
+                    stems.append(core[len(place) :])
+                    break
+        # Drop industry words from the end, every way they can be read
+        # (信息技术 as one word, or 技术 then 信息).
+        pending = list(stems)
+        while pending:
+            current = pending.pop(0)
+            if current in forms:
+                continue
+            forms.append(current)
+            pending.extend(current[: -len(w)] for w in self.industry if current.endswith(w) and len(current) > len(w))
+        tags = self.word_tags() if self.word_tags is not None else {}
+        out = []
+        for form in dict.fromkeys(forms):
+            if form == name or len(form) < 2 or form in self.blocked or form in self.known:
+                continue
+            if tags.get(form) not in (None, *NAME_TAGS):
+                continue  # a common word (企业, 女队) is nobody's short name
+            if len(form) == 2 and not all(_HAN.match(ch) for ch in form):
+                continue
+            out.append(form)
+        return out
+
+
+def resolve_org_aliases(doc: WorkDoc, kept: list[Candidate], short_forms: ShortForms) -> list[Candidate]:
+    """Give short forms of a name seen in full that name's canonical form (step 4)."""
+    forms: dict[str, OrgValue] = {}
+    for cand in kept:
+        if cand.label != "ORG" or not isinstance(cand.value, OrgValue) or cand.source == GAZETTEER_SOURCE:
+            continue
+        full = cand.value
+        for form in short_forms.of(doc.text[cand.start : cand.end]):
+            forms.setdefault(form, full)
+    if not forms:
+        return kept
+    out: list[Candidate] = []
+    for cand in kept:
+        text = doc.text[cand.start : cand.end]
+        longer = forms.get(text)
+        if (
+            cand.label == "ORG"
+            and longer is not None
+            and cand.source != GAZETTEER_SOURCE
+            and isinstance(cand.value, OrgValue)
+            and cand.value.name != longer.name
+        ):
+            cand = replace(cand, value=OrgValue(longer.name, longer.type, text))
+        out.append(cand)
+    automaton = ahocorasick.Automaton()
+    for form in forms:
+        automaton.add_word(form, form)
+    automaton.make_automaton()
+    taken = sorted((c.start, c.end) for c in out)
+    starts = {t.start for t in doc.tokens}
+    ends = {t.end for t in doc.tokens}
+    found: list[Candidate] = []
+    for end_index, form in automaton.iter(doc.text):
+        end = end_index + 1
+        start = end - len(form)
+        if any(s < end and start < e for s, e in taken):
+            continue
+        if doc.tokens and len(form) <= 3 and not (start in starts and end in ends):
+            continue
+        full = forms[form]
+        found.append(
+            Candidate("ORG", start, end, OrgValue(full.name, full.type, form), ALIAS_SOURCE, 0, _ALIAS_CONFIDENCE)
+        )
+    found = select_non_overlapping(found, key=lambda c: c.length, span=lambda c: (c.start, c.end))
+    return sorted(out + found, key=lambda c: (c.start, c.end))
 
 
 def attach_makers(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
@@ -140,15 +391,31 @@ class MentionsStage:
     requires: tuple[str, ...] = ("text", "candidates")
     assigns: tuple[str, ...] = ("mentions",)
 
+    def __init__(self, short_forms: ShortForms | None = None) -> None:
+        self.short_forms = short_forms or ShortForms(None, None)
+
     def __call__(self, doc: WorkDoc) -> None:
-        """Settle overlaps, resolve persons and makers, and number the mentions."""
-        kept = settle_overlaps(doc, doc.candidates)
+        """Merge rules and model, settle overlaps, resolve names and makers, number the mentions."""
+        merged = merge_model(doc, doc.candidates, self.short_forms.legal, self.short_forms.endings)
+        kept = settle_overlaps(doc, merged)
+        kept = resolve_org_aliases(doc, kept, self.short_forms)
         kept = propagate_persons(doc, kept)
         kept = attach_makers(doc, kept)
         doc.mentions = to_mentions(doc, kept)
 
 
+def short_forms_from(rulebook: Rulebook, word_tags: Callable[[], dict[str, str]] | None = None) -> ShortForms:
+    """The short-form deriver built from the org_patterns and gazetteer rules."""
+    patterns = rulebook.get("org_patterns")
+    gazetteer = rulebook.get("gazetteer")
+    return ShortForms(
+        patterns if isinstance(patterns, OrgPatternsFile) else None,
+        gazetteer if isinstance(gazetteer, GazetteerFile) else None,
+        word_tags,
+    )
+
+
 @stage_factory("mentions")
 def make_mentions_stage(context: StageContext) -> MentionsStage:
-    """Build the mention resolution stage."""
-    return MentionsStage()
+    """Build the merge and resolution stage."""
+    return MentionsStage(short_forms_from(context.rulebook, shared_word_tags(context)))

@@ -156,9 +156,7 @@ class Normalizer:
 def make_normalize_stage(context: StageContext) -> NormalizeStage:
     """Build the normalise stage (``simplify`` option: convert to Simplified, default on)."""
     lm = context.shared("charlm", CharLM.load)
-    return NormalizeStage(
-        Normalizer.from_rulebook(context.rulebook, lm), bool(context.options.get("simplify", True))
-    )
+    return NormalizeStage(Normalizer.from_rulebook(context.rulebook, lm), bool(context.options.get("simplify", True)))
 
 
 class NormalizeStage:

@@ -50,8 +50,9 @@ def record(overlay: Path) -> dict:
     return Pipeline.build([overlay]).process(TEXT, doc_date="2025-11-20").to_dict()
 
 
-def test_builtin_rules_do_not_know_these_things(pipe: Pipeline) -> None:
-    doc = pipe.process(TEXT, doc_date="2025-11-20").to_dict()
+def test_builtin_rules_do_not_know_these_things() -> None:
+    # Rules only: the trained NER model may well read 深蓝航天 as an ORG by itself.
+    doc = Pipeline.build(ner=False).process(TEXT, doc_date="2025-11-20").to_dict()
     assert not [m for m in doc["mentions"] if m["text"] in ("深蓝航天", "上上个月")]
     assert not [m for m in doc["mentions"] if (m["value"] or {}).get("currency") == "THB"]
     assert not [e for e in doc["events"] if e["type"] == "回购注销"]

@@ -38,6 +38,12 @@ class SuffixRule(Rule):
     type: OrgType = "company"
     min_stem: int = Field(default=2, ge=1)
     max_stem: int = Field(default=12, ge=1)
+    # A strict stem also stops at verbs, numerals, adjectives, place words and digits
+    # (维护银行, 一种资本, 2009年银行); legal names (…有限公司) contain such words.
+    strict_stem: bool = True
+    # The stem must hold a name-like word (a place, a proper noun, or a word the
+    # dictionary does not know): 智力资本, 企业集团 and 主要银行 are common nouns.
+    named_stem: bool = False
 
 
 class OrgPatternsFile(RuleFile):
@@ -49,8 +55,29 @@ class OrgPatternsFile(RuleFile):
     stop_words: list[str] = Field(default_factory=list)
     # Single characters a name stem cannot contain.
     stop_chars: str = ""
-    # Place names that lead a stem only as a location when followed by these.
+    # Stems that make a common noun, not a name, with any suffix (上市公司, 创业公司).
     generic_stems: list[str] = Field(default_factory=list)
+    # Countries whose ministries share their names with China's (财政部, 国防部): a known
+    # government body right after one of these is that country's (美国财政部), and
+    # right after a home name (中国财政部) it is the known one.
+    countries: list[str] = Field(default_factory=list)
+    home_countries: list[str] = Field(default_factory=list)
+    # Jargon a model may take for a name (ToB, ToG, IPO): never an ORG or PERSON.
+    not_names: list[str] = Field(default_factory=list)
+    # Verbs that organisation names are made of (创新, 发展): a strict stem runs across
+    # these and stops at any other verb.
+    stem_verbs: list[str] = Field(default_factory=list)
+    # Suffixes that only give a type (for model-found names): 部 -> government, 协会 -> organization.
+    type_suffixes: dict[OrgType, list[str]] = Field(default_factory=dict)
+    # Place names (provinces, cities, districts): a stem that is only a place name is a
+    # location, not a name, before the suffixes in `place_generic_suffixes`; and a
+    # name's short form drops its leading place name (深圳市腾云科技 -> 腾云科技).
+    place_names: list[str] = Field(default_factory=list)
+    place_generic_suffixes: list[str] = Field(default_factory=list)
+    # Legal-form and industry endings dropped to derive a name's short forms in a
+    # document (北京智谱华章科技有限公司 -> 智谱华章科技 -> 智谱华章).
+    legal_suffixes: list[str] = Field(default_factory=list)
+    industry_words: list[str] = Field(default_factory=list)
 
 
 class TitleRule(Rule):
@@ -74,6 +101,11 @@ class PersonsFile(RuleFile):
     not_names: list[str] = Field(default_factory=list)
     # Known people (name and optional aliases), matched like the gazetteer.
     known: list[str] = Field(default_factory=list)
+    # Words after a surname that make a form of address, not a given name (朱博士, 王总).
+    honorifics: list[str] = Field(default_factory=list)
+    # Surname characters that are also function words (和, 向, 都): a name starting with
+    # one counts only where the segmenter reads the whole name as one word.
+    function_surnames: str = ""
 
 
 class ProductEntry(StrictModel):

@@ -1,0 +1,92 @@
+"""NER data sets: reading the shared JSONL splits and mapping their labels to ours.
+
+Label policy (documented in ``pipeline/models/ner/README.md``):
+
+* CLUENER2020: ``company``, ``organization``, ``government`` -> ``ORG``; ``name`` ->
+  ``PERSON``; ``address`` and ``scene`` -> ``LOC``; ``position``, ``game``, ``movie``,
+  ``book`` are dropped (they become plain text for the model).
+* MSRA: ``ORG`` -> ``ORG``; ``PER`` -> ``PERSON``; ``LOC`` -> ``LOC``.
+
+``LOC`` is learnt but never becomes a mention (the record has no LOC label): it
+teaches the model where a place name ends and an organisation begins
+(``北京`` vs ``北京大学``); the mention stage drops it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import ErrorCode, GoldError
+
+LABEL_MAPS: dict[str, dict[str, str]] = {
+    "cluener2020": {
+        "company": "ORG",
+        "organization": "ORG",
+        "government": "ORG",
+        "name": "PERSON",
+        "address": "LOC",
+        "scene": "LOC",
+    },
+    "msra_ner": {"ORG": "ORG", "PER": "PERSON", "LOC": "LOC"},
+}
+MODEL_LABELS = ("ORG", "PERSON", "LOC")
+EVALUATED_LABELS = ("ORG", "PERSON")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One annotated text: its id, text and ``(start, end, label)`` spans in our labels."""
+
+    id: str
+    text: str
+    spans: tuple[tuple[int, int, str], ...]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, recorded with the model so a training run can be matched to its data."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_split(path: Path, label_map: Mapping[str, str]) -> Iterator[Sentence]:
+    """The sentences of one JSONL split with their labels mapped (unmapped labels dropped).
+
+    Overlapping spans (CLUENER has one nested case) keep the longer one.
+
+    Raises:
+        GoldError: a line is not JSON or a span does not match the text (code E401).
+
+    """
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                text = record["text"]
+                raw_spans = [(int(e["start"]), int(e["end"]), str(e["label"])) for e in record.get("entities", [])]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise GoldError(ErrorCode.E401, path=path, line=line_no, field="entities", detail=str(exc)) from exc
+            spans: list[tuple[int, int, str]] = []
+            for start, end, label in sorted(raw_spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+                if not 0 <= start < end <= len(text):
+                    raise GoldError(
+                        ErrorCode.E401, path=path, line=line_no, field="entities", detail=f"bad span {start}-{end}"
+                    )
+                mapped = label_map.get(label)
+                if mapped is None or any(s < end and start < e for s, e, _l in spans):
+                    continue
+                spans.append((start, end, mapped))
+            yield Sentence(str(record.get("id", f"{path.stem}-{line_no}")), text, tuple(sorted(spans)))
+
+
+def load_dataset(data_dir: Path, name: str, split: str) -> list[Sentence]:
+    """All sentences of ``data_dir/name/split.jsonl`` with our labels."""
+    return list(read_split(data_dir / name / f"{split}.jsonl", LABEL_MAPS[name]))

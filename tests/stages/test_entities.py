@@ -1,0 +1,160 @@
+"""Rule-based organisations, persons and products (the ``entities`` stage, rules only)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from pipeline.core import Pipeline
+from pipeline.records import Document, OrgValue, PersonValue, ProductValue
+from pipeline.rulebook.loader import load_rulebook
+from pipeline.rulebook.schemas.entities import GazetteerEntry, GazetteerFile, ProductsFile
+from pipeline.stages.entities import Gazetteer, TokenIndex
+from pipeline.stages.segment import Segmenter, lexicon_words, split_words
+
+# Every organisation and person the issue names in the seed article (canonical names).
+SEED_ORGS = {
+    "智谱AI", "北京证监局", "清华大学", "字节跳动", "阿里巴巴", "腾讯", "DeepSeek", "杭州城投", "京西智谷",
+    "浦东创投集团", "张江集团", "百度智能云", "科大讯飞", "火山引擎", "阿里云", "零一万物", "MiniMax",
+    "百川智能", "月之暗面", "OpenAI", "商汤科技", "旷视科技", "金蝶", "用友",
+}  # fmt: skip
+SEED_ALIASES = {"智谱", "智普", "清华", "字节", "阿里"}
+SEED_PERSONS = {"张鹏", "张帆", "魏伟", "洪涛", "戴宗宏", "李先刚", "黄文灏"}
+
+
+@pytest.fixture(scope="module")
+def rules_pipe() -> Pipeline:
+    return Pipeline.build(ner=False)
+
+
+@pytest.fixture(scope="module")
+def seed_rules(rules_pipe: Pipeline, seed_bytes: bytes) -> Document:
+    return rules_pipe.process(seed_bytes, doc_date="2025-11-20")
+
+
+def _found(doc: Document, label: str) -> list[tuple[str, object]]:
+    return [(m.text, m.value) for m in doc.mentions if m.label == label]
+
+
+def test_gazetteer_aliases_are_unique_and_parents_known() -> None:
+    gazetteer = load_rulebook([]).get("gazetteer")
+    assert isinstance(gazetteer, GazetteerFile)
+    assert len(gazetteer.entries) >= 500
+    owners: dict[str, set[str]] = defaultdict(set)
+    for entry in gazetteer.entries:
+        for alias in (entry.name, *entry.aliases):
+            owners[alias].add(entry.name)
+    assert {a: o for a, o in owners.items() if len(o) > 1} == {}
+    names = {e.name for e in gazetteer.entries}
+    assert {e.parent for e in gazetteer.entries if e.parent and e.parent not in names} == set()
+    assert set(gazetteer.ambiguous) <= set(owners)
+    assert names >= SEED_ORGS
+
+
+def test_seed_article_rules_find_every_organisation_and_person(seed_rules: Document) -> None:
+    orgs = _found(seed_rules, "ORG")
+    canonical = {v.name for _t, v in orgs if isinstance(v, OrgValue)}
+    assert canonical >= SEED_ORGS
+    assert {t for t, _v in orgs} >= SEED_ALIASES
+    persons = {v.name for _t, v in _found(seed_rules, "PERSON") if isinstance(v, PersonValue)}
+    assert persons >= SEED_PERSONS
+
+
+def test_seed_article_products_are_never_org(seed_rules: Document) -> None:
+    products = load_rulebook([]).get("products")
+    assert isinstance(products, ProductsFile)
+    product_names = {alias for e in products.entries for alias in (e.name, *e.aliases)}
+    org_texts = {t for t, _v in _found(seed_rules, "ORG")}
+    assert org_texts.isdisjoint(product_names)
+    found = {t: v for t, v in _found(seed_rules, "PRODUCT")}
+    for name in ("GLM-4", "ChatGLM-6B", "GLM-4.1V-9B-Base", "智谱清言", "豆包", "Kimi", "通义千问"):
+        assert name in found, name
+        assert isinstance(found[name], ProductValue) and found[name].org is not None  # type: ignore[union-attr]
+
+
+def test_titles_link_person_to_organisation(seed_rules: Document) -> None:
+    persons = {v.name: v for _t, v in _found(seed_rules, "PERSON") if isinstance(v, PersonValue)}
+    assert persons["魏伟"] == PersonValue("魏伟", "商业化合伙人兼副总裁", "MiniMax")
+    assert persons["张鹏"].title == "CEO"
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "name", "kind"),
+    [
+        ("7月，浦北创新集团和张南集团联合投资10亿元。", "浦北创新集团", "浦北创新集团", "company"),
+        ("宁波市中级人民法院裁定受理", "宁波市中级人民法院", "宁波市中级人民法院", "government"),
+        ("公司收到湖南证监局出具的警示函", "湖南证监局", "湖南证监局", "government"),
+        ("阿里巴巴集团今天发布财报", "阿里巴巴集团", "阿里巴巴", "company"),
+        ("本轮由红杉中国领投，高瓴跟投", "红杉中国", "红杉中国", "fund"),
+        ("他在上交所敲钟", "上交所", "上海证券交易所", "exchange"),
+        ("美国财政部宣布新的制裁措施", "美国财政部", "美国财政部", "government"),  # not China's 财政部
+        ("中国财政部发布公告", "中国财政部", "财政部", "government"),
+        ("本轮由华南星河资本领投", "华南星河资本", "华南星河资本", "fund"),
+    ],
+)
+def test_organisations(rules_pipe: Pipeline, text: str, span: str, name: str, kind: str) -> None:
+    doc = rules_pipe.process(text)
+    found = {m.text: m.value for m in doc.mentions if m.label == "ORG"}
+    assert span in found
+    value = found[span]
+    assert isinstance(value, OrgValue) and (value.name, value.type) == (name, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这将有助于维护银行体系的稳定",  # a verb is not a name
+        "固定资产投资增速回落",  # 产投 ends inside 投资
+        "2009年银行业利润大增",  # a year is not a name
+        "许多大型银行收紧了信贷",  # quantity and size words
+        "在风投资本趋于谨慎的背景下",
+        "杭州、珠海、成都等地城投/国企相继投资",
+        "我们去阿里山旅游",
+        "要把智力看成一种资本",  # common nouns only
+        "组建大型企业集团",
+        "记者致电主要银行",
+    ],
+)
+def test_not_organisations(rules_pipe: Pipeline, text: str) -> None:
+    assert _found(rules_pipe.process(text), "ORG") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["他和一批同事离开", "主任都遭到批评", "朱博士表示赞同", "但她认为不妥", "董事长曾经表示反对"],
+)
+def test_not_persons(rules_pipe: Pipeline, text: str) -> None:
+    assert _found(rules_pipe.process(text), "PERSON") == []
+
+
+def test_ambiguous_alias_needs_an_unambiguous_mention(rules_pipe: Pipeline) -> None:
+    assert _found(rules_pipe.process("这是属于大家的荣耀"), "ORG") == []
+    doc = rules_pipe.process("荣耀终端发布新机，荣耀称销量翻倍")
+    assert [v.name for _t, v in _found(doc, "ORG") if isinstance(v, OrgValue)] == ["荣耀", "荣耀"]
+
+
+def test_gazetteer_automaton_handles_many_entries() -> None:
+    """Functional check at 2*10^4 entries (the speed check at 10^5 is benchmarks/gazetteer_scale.py)."""
+    entries = [GazetteerEntry(name=f"测{i:05d}号科技", aliases=[f"测{i:05d}号"], type="company") for i in range(20000)]
+    gazetteer = Gazetteer(GazetteerFile(kind="gazetteer", entries=entries))
+    text = "据报道，测01234号科技与测19999号签约"
+    rulebook = load_rulebook([])
+    tokens = Segmenter(lexicon_words(rulebook), split_words(rulebook)).tokens(text)
+    hits = gazetteer.find(text, TokenIndex.build(tokens))
+    names = sorted({c.value.name for c in hits if isinstance(c.value, OrgValue)})
+    assert names == ["测01234号科技", "测19999号科技"]
+
+
+def test_seed_article_with_model(pipe: Pipeline, seed_bytes: bytes) -> None:
+    """Rules and model together still find every name, and the model never turns a product into an ORG."""
+    doc = pipe.process(seed_bytes, doc_date="2025-11-20")
+    orgs = {m.value.name for m in doc.mentions if m.label == "ORG" and isinstance(m.value, OrgValue)}
+    persons = {m.value.name for m in doc.mentions if m.label == "PERSON" and isinstance(m.value, PersonValue)}
+    assert orgs >= SEED_ORGS
+    assert persons >= SEED_PERSONS
+    products = {m.text for m in doc.mentions if m.label == "PRODUCT"}
+    org_texts = {m.text for m in doc.mentions if m.label == "ORG"}
+    assert org_texts.isdisjoint(products)
+    for name in ("GLM-4", "智谱清言", "豆包", "Kimi", "通义千问", "ChatGLM-6B"):
+        assert name in products and name not in org_texts

@@ -1,0 +1,149 @@
+"""The merge policy between rules and the model, and in-document name resolution."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.records import OrgValue, PersonValue, ProductValue
+from pipeline.rulebook.loader import load_rulebook
+from pipeline.stages.base import Candidate, Token, WorkDoc
+from pipeline.stages.mentions import (
+    ALIAS_SOURCE,
+    MentionsStage,
+    ShortForms,
+    agree,
+    merge_model,
+    short_forms_from,
+)
+
+
+@pytest.fixture(scope="module")
+def stage() -> MentionsStage:
+    return MentionsStage(short_forms_from(load_rulebook([])))
+
+
+def _doc(text: str, candidates: list[Candidate], tokens: list[tuple[int, int]] | None = None) -> WorkDoc:
+    doc = WorkDoc(raw=text, doc_id="t", text=text, candidates=candidates)
+    doc.tokens = [Token(text[s:e], s, e) for s, e in tokens or []]
+    return doc
+
+
+def _span(text: str, part: str, nth: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(part, start + 1)
+    return start, start + len(part)
+
+
+def _org(
+    text: str, part: str, source: str, name: str | None = None, priority: int = 3, conf: float = 0.95
+) -> Candidate:
+    s, e = _span(text, part)
+    return Candidate("ORG", s, e, OrgValue(name or part, "company", part), source, priority, conf)
+
+
+def test_agreement_raises_confidence_and_keeps_rule_value(stage: MentionsStage) -> None:
+    text = "智谱向北京证监局提交备案"
+    rule = _org(text, "智谱", "rule:orgs.gazetteer", name="智谱AI", conf=0.85)
+    model = _org(text, "智谱", "model:ner", priority=1, conf=0.7)
+    doc = _doc(text, [rule, model])
+    stage(doc)
+    (mention,) = doc.mentions
+    assert mention.source == "rule:orgs.gazetteer"
+    assert mention.value == OrgValue("智谱AI", "company", "智谱")
+    assert mention.confidence == pytest.approx(agree(0.85, 0.7))
+    assert mention.confidence > 0.85
+
+
+def test_model_alone_fills_what_no_rule_found(stage: MentionsStage) -> None:
+    text = "据悉，华南星海科技完成融资"
+    doc = _doc(text, [_org(text, "华南星海科技", "model:ner", priority=1, conf=0.7)])
+    stage(doc)
+    assert [(m.text, m.source, m.confidence) for m in doc.mentions] == [("华南星海科技", "model:ner", 0.7)]
+
+
+def test_product_is_never_org(stage: MentionsStage) -> None:
+    text = "智谱清言的用户在下滑"
+    s, e = _span(text, "智谱清言")
+    product = Candidate("PRODUCT", s, e, ProductValue("智谱清言", "智谱AI"), "rule:products.gazetteer", 3, 1.0)
+    model_same = Candidate("ORG", s, e, OrgValue("智谱清言", "company", "智谱清言"), "model:ner", 1, 0.7)
+    model_longer = Candidate("ORG", s, e + 1, OrgValue("智谱清言的", "company", "智谱清言的"), "model:ner", 1, 0.7)
+    for model in (model_same, model_longer):
+        doc = _doc(text, [product, model])
+        stage(doc)
+        assert [(m.label, m.text) for m in doc.mentions] == [("PRODUCT", "智谱清言")]
+
+
+def test_model_may_extend_a_known_name_and_legal_form_keeps_canonical(stage: MentionsStage) -> None:
+    text = "清华大学出版社与腾讯公司签约"
+    known_qh = _org(text, "清华大学", "rule:orgs.gazetteer")
+    known_tx = _org(text, "腾讯", "rule:orgs.gazetteer")
+    model_qh = _org(text, "清华大学出版社", "model:ner", priority=1, conf=0.7)
+    model_tx = _org(text, "腾讯公司", "model:ner", priority=1, conf=0.7)
+    doc = _doc(text, [known_qh, known_tx, model_qh, model_tx])
+    stage(doc)
+    values = {m.text: m.value for m in doc.mentions}
+    assert set(values) == {"清华大学出版社", "腾讯公司"}
+    assert isinstance(values["清华大学出版社"], OrgValue) and values["清华大学出版社"].name == "清华大学出版社"
+    assert isinstance(values["腾讯公司"], OrgValue) and values["腾讯公司"].name == "腾讯"
+
+
+def test_model_cannot_cut_across_a_known_name() -> None:
+    text = "阿里巴巴集团发布财报"
+    known = _org(text, "阿里巴巴集团", "rule:orgs.gazetteer", name="阿里巴巴")
+    s, _e = _span(text, "巴集团发")
+    model = Candidate("ORG", s, s + 4, OrgValue("巴集团发", "company", "巴集团发"), "model:ner", 1, 0.7)
+    doc = _doc(text, [known, model])
+    assert merge_model(doc, doc.candidates) == [known]
+
+
+def test_model_loc_is_dropped_and_firm_rules_win_across_labels(stage: MentionsStage) -> None:
+    text = "ToB则由原COO张帆负责，会议在天坛公园管理处举行"
+    guess = _org(text, "天坛公园管理处", "rule:orgs.suffix.government", priority=1, conf=0.8)
+    loc = Candidate("LOC", *_span(text, "天坛公园管理处"), None, "model:ner", 1, 0.7)
+    title = "rule:persons.title.executive"
+    person = Candidate("PERSON", *_span(text, "张帆"), PersonValue("张帆", "COO"), title, 2, 0.9)
+    wrong = _org(text, "COO张帆", "model:ner", priority=1, conf=0.7)
+    doc = _doc(text, [guess, loc, person, wrong])
+    stage(doc)
+    assert [(m.label, m.text) for m in doc.mentions] == [("PERSON", "张帆"), ("ORG", "天坛公园管理处")]
+
+
+def test_short_forms_of_a_legal_name() -> None:
+    forms = short_forms_from(load_rulebook([])).of("深圳市腾云信息技术股份有限公司")
+    assert "腾云信息技术" in forms and "腾云" in forms
+    assert "深圳" not in forms and "深圳市" not in forms
+    assert "腾云信息" in forms
+    assert ShortForms(None, None).of("腾云科技") == []  # no rules, no short forms
+
+
+def test_alias_resolution_within_a_document(stage: MentionsStage) -> None:
+    text = "深圳市腾云信息技术股份有限公司今日公告。腾云信息表示，腾云将扩产。"
+    full = _org(text, "深圳市腾云信息技术股份有限公司", "rule:orgs.suffix.company_legal", priority=1, conf=0.8)
+    tokens = [_span(text, "腾云信息", 1), _span(text, "腾云", 2)]
+    doc = _doc(text, [full], tokens=tokens)
+    stage(doc)
+    found = [(m.text, m.value.name, m.source) for m in doc.mentions]  # type: ignore[union-attr]
+    assert found == [
+        ("深圳市腾云信息技术股份有限公司", "深圳市腾云信息技术股份有限公司", "rule:orgs.suffix.company_legal"),
+        ("腾云信息", "深圳市腾云信息技术股份有限公司", ALIAS_SOURCE),
+        ("腾云", "深圳市腾云信息技术股份有限公司", ALIAS_SOURCE),
+    ]
+
+
+def test_short_alias_needs_word_boundaries(stage: MentionsStage) -> None:
+    text = "深圳市腾云信息技术股份有限公司与腾云端公司"
+    full = _org(text, "深圳市腾云信息技术股份有限公司", "rule:orgs.suffix.company_legal", priority=1, conf=0.8)
+    doc = _doc(text, [full], tokens=[_span(text, "腾云端", 0)])
+    stage(doc)
+    assert [m.text for m in doc.mentions] == ["深圳市腾云信息技术股份有限公司"]
+
+
+def test_person_later_mentions_carry_the_title(stage: MentionsStage) -> None:
+    text = "CEO张鹏主导。后来张鹏离职。"
+    first = _span(text, "张鹏")
+    cand = Candidate("PERSON", *first, PersonValue("张鹏", "CEO", "智谱AI"), "rule:persons.title.executive", 2, 0.9)
+    model = Candidate("PERSON", *_span(text, "张鹏", 1), PersonValue("张鹏"), "model:ner", 1, 0.7)
+    doc = _doc(text, [cand, model], tokens=[first, _span(text, "张鹏", 1)])
+    stage(doc)
+    assert [m.value for m in doc.mentions] == [PersonValue("张鹏", "CEO", "智谱AI")] * 2

@@ -1,0 +1,144 @@
+"""The committed NER model and the ``ner`` stage."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from pipeline.core import Pipeline
+from pipeline.errors import ModelError
+from pipeline.ner.data import LABEL_MAPS, read_split
+from pipeline.ner.features import fold_char, make_doc, word_spans_to_features
+from pipeline.ner.model import NerModel, default_model_path
+from pipeline.ner.scoring import SpanScorer
+from pipeline.records import Document, PersonValue
+from pipeline.stages.ner import ner_model_info
+
+MODEL_DIR = default_model_path()
+
+
+@pytest.fixture(scope="module")
+def model() -> NerModel:
+    return NerModel.load()
+
+
+def _spans(model: NerModel, text: str, pipe: Pipeline) -> set[tuple[str, str]]:
+    segmenter = pipe.stage("segment").segmenter  # type: ignore[attr-defined]
+    words = [(t.start, t.end) for t in segmenter.tokens(text)]
+    return {(text[s.start : s.end], s.label) for s in model.spans(text, words)}
+
+
+def test_model_is_committed_small_and_documented() -> None:
+    size = sum(p.stat().st_size for p in MODEL_DIR.rglob("*") if p.is_file())
+    assert size <= 25 * 1024 * 1024
+    report = json.loads((MODEL_DIR / "training.json").read_text(encoding="utf-8"))
+    assert set(report["data"]) == {
+        "cluener2020/train.jsonl", "cluener2020/dev.jsonl", "msra_ner/train.jsonl", "msra_ner/dev.jsonl",
+    }  # fmt: skip
+    assert all(len(digest) == 64 for digest in report["data"].values())
+    assert {"cluener2020", "msra_ner"} <= set(report["dev_scores"])
+    assert (MODEL_DIR / "config.cfg").is_file() and (MODEL_DIR / "README.md").is_file()
+
+
+def test_model_loads_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the model tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    loaded = NerModel.load(MODEL_DIR)
+    assert set(loaded.labels) == {"ORG", "PERSON", "LOC"}
+
+
+# Sentences written for this test (not from any training or dev set).
+UNSEEN = [
+    ("小米集团创始人雷军在武汉大学演讲时说，公司会继续投入芯片研发。", {("雷军", "PERSON"), ("武汉大学", "ORG")}),
+    ("招商银行行长王良表示，明年将加大对科技企业的贷款投放。", {("招商银行", "ORG"), ("王良", "PERSON")}),
+    (
+        "记者从浙江省教育厅获悉，陈立群将出任杭州第二中学校长。",
+        {("浙江省教育厅", "ORG"), ("陈立群", "PERSON"), ("杭州第二中学", "ORG")},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), UNSEEN)
+def test_model_on_unseen_sentences(model: NerModel, pipe: Pipeline, text: str, expected: set[tuple[str, str]]) -> None:
+    assert expected <= _spans(model, text, pipe)
+
+
+def test_missing_and_broken_models_have_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"\[E301\].*make train-ner"):
+        NerModel.load(tmp_path / "nowhere")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.cfg").write_text("[nlp]\nlang = ???\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"\[E302\]"):
+        NerModel.load(broken)
+
+
+def test_stage_can_be_turned_off() -> None:
+    rules_only = Pipeline.build(ner=False)
+    assert ner_model_info(rules_only) is None
+    doc = rules_only.process("华为技术有限公司董事长梁华在深圳出席发布会。")
+    assert all(not m.source.startswith("model:") for m in doc.mentions)
+
+
+def test_pipeline_uses_the_model(pipe: Pipeline) -> None:
+    info = ner_model_info(pipe)
+    assert info is not None and info["name"] == "zhpipe_ner"
+    doc: Document = pipe.process("据悉，星河互联董事长刘瑞祥昨日离职。")
+    persons = {m.value.name for m in doc.mentions if m.label == "PERSON" and isinstance(m.value, PersonValue)}
+    assert "刘瑞祥" in persons
+    assert all(m.label in {"ORG", "PERSON", "PRODUCT", "DATE", "AMOUNT"} for m in doc.mentions)
+
+
+def test_features_fold_width_and_mark_words() -> None:
+    assert fold_char("Ａ") == "a" and fold_char("１") == "1" and fold_char("\u3000") == " "
+    assert word_spans_to_features("北京大学的", [(0, 4), (4, 5)]) == [
+        "B:北京大学", "M:北京大学", "M:北京大学", "E:北京大学", "S:的",
+    ]  # fmt: skip
+    import spacy
+
+    doc = make_doc(spacy.blank("zh").vocab, "ＡＢ公司", [(0, 2), (2, 4)])
+    assert [t.text for t in doc] == ["a", "b", "公", "司"]
+
+
+def test_label_maps_and_nested_spans(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    rows = [
+        {"id": "a", "text": "浙商银行叶老桂说", "entities": [
+            {"start": 0, "end": 4, "label": "company"}, {"start": 4, "end": 7, "label": "name"},
+        ]},
+        {"id": "b", "text": "《阿里巴巴传》", "entities": [
+            {"start": 0, "end": 7, "label": "book"}, {"start": 1, "end": 5, "label": "company"},
+        ]},
+        {"id": "c", "text": "在北京工作的总经理", "entities": [
+            {"start": 1, "end": 3, "label": "address"}, {"start": 6, "end": 9, "label": "position"},
+        ]},
+    ]  # fmt: skip
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    got = {s.id: s.spans for s in read_split(path, LABEL_MAPS["cluener2020"])}
+    assert got == {"a": ((0, 4, "ORG"), (4, 7, "PERSON")), "b": ((1, 5, "ORG"),), "c": ((1, 3, "LOC"),)}
+
+
+def test_strict_span_scoring() -> None:
+    scorer = SpanScorer(("ORG", "PERSON"))
+    scorer.add([(0, 4, "ORG"), (5, 7, "PERSON")], [(0, 4, "ORG"), (5, 8, "PERSON"), (9, 10, "LOC")])
+    scores = scorer.to_dict()
+    assert scores["ORG"]["f1"] == 1.0
+    assert (scores["PERSON"]["tp"], scores["PERSON"]["pred"], scores["PERSON"]["gold"]) == (0, 1, 1)
+
+
+def test_cli_no_model_flag(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app, commands  # noqa: F401 - registers the commands
+
+    article = tmp_path / "a.txt"
+    article.write_text("华为技术有限公司董事长梁华在深圳出席发布会。", encoding="utf-8")
+    result = CliRunner().invoke(app, ["extract", str(article), "--no-model"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["mentions"] and all(not m["source"].startswith("model:") for m in record["mentions"])

@@ -76,13 +76,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=float, default=2.0, help="Size of the benchmark text (MB of UTF-8).")
     parser.add_argument("--damaged", type=float, default=0.2, help="Share of documents damaged (0-1).")
+    parser.add_argument("--stages", default=None, help="Comma-separated stages (default: the pipeline's).")
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--write", type=Path, help="Write the golden outputs to this JSONL file.")
     group.add_argument("--check", type=Path, help="Compare with golden outputs written earlier.")
     args = parser.parse_args()
 
     inputs, _ = damaged_inputs(args.mb, args.damaged)
-    pipe = Pipeline.build()
+    pipe = Pipeline.build(stages=args.stages.split(",") if args.stages else None)
     rows = list(golden_rows(pipe, inputs))
     n_mentions = sum(len(r.get("mentions", [])) for r in rows)
     if args.write:

@@ -155,12 +155,9 @@ class EventExtractor:
         mentions: Sequence[Mention],
         used: set[str],
     ) -> None:
+        """Fill the roles of ``draft`` from ``mentions`` (those inside the sentence ``sent``, in document order)."""
         trig_start, trig_end = draft.trigger
-        in_sentence = [
-            m
-            for m in mentions
-            if sent[0] <= m.start and m.end <= sent[1] and not (m.start < trig_end and trig_start < m.end)
-        ]
+        in_sentence = [m for m in mentions if not (m.start < trig_end and trig_start < m.end)]
         clause = self._clause_bounds(text, sent, draft.trigger)
 
         def on_side(m: Mention, side: str) -> bool:
@@ -227,8 +224,8 @@ class EventExtractor:
         best: tuple[int, int, str] | None = None
         for value, cues in role.enum.items():
             for cue in cues:
-                for m in regex.finditer(regex.escape(cue), sentence_text):
-                    s = offset + m.start()
+                for found in _occurrences(cue, sentence_text):
+                    s = offset + found
                     key = (abs(s - trigger[0]), -len(cue))
                     if best is None or key < (best[0], best[1]):
                         best = (key[0], key[1], value)
@@ -258,7 +255,8 @@ class EventExtractor:
             return []
         sent_starts = [s for s, _e in sentences]
         mentions = doc.mentions
-        name_spans = [(m.start, m.end) for m in mentions if m.label in ("ORG", "PRODUCT", "PERSON")]
+        by_sentence_mentions = _mentions_by_sentence(mentions, sentences, sent_starts)
+        in_name = _NameCover([(m.start, m.end) for m in mentions if m.label in ("ORG", "PRODUCT", "PERSON")])
         main_org = self._main_org(mentions)
         drafts: list[Draft] = []
         for ctype in self.types:
@@ -268,7 +266,7 @@ class EventExtractor:
                 if self._excluded(text, start, end, ctype.not_in):
                     doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "inside a not_in word")
                     continue
-                if any(s < end and start < e for s, e in name_spans):
+                if in_name.overlaps(start, end):
                     continue
                 sent_index = index_of_span(sent_starts, start)
                 draft = by_sentence.get(sent_index)
@@ -276,7 +274,9 @@ class EventExtractor:
                     draft = Draft(ctype.spec.type, ctype.spec.id, (start, end), sent_index)
                     by_sentence[sent_index] = draft
                     used: set[str] = set()
-                    self._fill(text, ctype, draft, sentences[sent_index], mentions, used)
+                    self._fill(
+                        text, ctype, draft, sentences[sent_index], by_sentence_mentions.get(sent_index, ()), used
+                    )
                 else:
                     # A second trigger in the same sentence: fill what is still missing.
                     saved = draft.trigger
@@ -286,7 +286,7 @@ class EventExtractor:
                         ctype,
                         draft,
                         sentences[sent_index],
-                        mentions,
+                        by_sentence_mentions.get(sent_index, ()),
                         {a.mention_id for v in draft.args.values() for a in v if a.mention_id},
                     )
                     draft.trigger = saved
@@ -433,6 +433,57 @@ class EventExtractor:
             confidence=draft.confidence,
             status=draft.status,
         )
+
+
+def _occurrences(word: str, text: str) -> list[int]:
+    """Start offsets of the non-overlapping occurrences of ``word`` in ``text``, left to right.
+
+    The matches ``regex.finditer(regex.escape(word), text)`` gives, without compiling a pattern.
+    """
+    if not word:
+        return list(range(len(text) + 1))
+    out: list[int] = []
+    k = text.find(word)
+    while k >= 0:
+        out.append(k)
+        k = text.find(word, k + len(word))
+    return out
+
+
+def _mentions_by_sentence(
+    mentions: Sequence[Mention], sentences: Sequence[tuple[int, int]], sent_starts: Sequence[int]
+) -> dict[int, list[Mention]]:
+    """The mentions lying wholly inside each sentence, by sentence index, in document order."""
+    out: dict[int, list[Mention]] = {}
+    for m in mentions:
+        k = index_of_span(sent_starts, m.start)
+        s, e = sentences[k]
+        if s <= m.start and m.end <= e:
+            out.setdefault(k, []).append(m)
+    return out
+
+
+class _NameCover:
+    """Which characters the document's names cover, to test a trigger for overlap with any of them."""
+
+    __slots__ = ("covered", "empty", "spans")
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.covered: set[int] = set()
+        self.empty: list[int] = []
+        for s, e in spans:
+            if e > s:
+                self.covered.update(range(s, e))
+            elif e == s:
+                self.empty.append(s)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when ``[start, end)`` overlaps a name span ``[s, e)``, that is ``s < end and start < e``."""
+        if start >= end:
+            return any(s < end and start < e for s, e in self.spans)
+        covered = self.covered
+        return any(p in covered for p in range(start, end)) or any(start < p < end for p in self.empty)
 
 
 def _key(mention: Mention) -> str:

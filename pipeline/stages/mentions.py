@@ -238,6 +238,10 @@ class ShortForms:
         self.endings: tuple[str, ...] = ()
         self.industry: tuple[str, ...] = ()
         self.places: tuple[str, ...] = ()
+        # The places by length, longest first: the longest place a name starts with is
+        # found by a few set lookups rather than a test of every place.
+        self._place_set: frozenset[str] = frozenset()
+        self._place_lengths: tuple[int, ...] = ()
         blocked: set[str] = set()
         if patterns is not None:
             self.legal = tuple(sorted(patterns.legal_suffixes, key=len, reverse=True))
@@ -250,6 +254,8 @@ class ShortForms:
                 )
             )
             blocked.update(patterns.generic_stems, self.places, self.industry)
+            self._place_set = frozenset(self.places)
+            self._place_lengths = tuple(sorted({len(p) for p in self.places}, reverse=True))
             self.endings = tuple(
                 {s for rule in patterns.suffixes for s in rule.suffixes}
                 | {s for words in patterns.type_suffixes.values() for s in words}
@@ -271,9 +277,9 @@ class ShortForms:
         stems = [core]
         # Only a registered name (…有限公司) sheds its place: 中国女队 is not a 女队.
         if core != name:
-            for place in self.places:
-                if core.startswith(place) and len(core) > len(place):
-                    stems.append(core[len(place) :])
+            for n in self._place_lengths:
+                if len(core) > n and core[:n] in self._place_set:
+                    stems.append(core[n:])
                     break
         # Drop industry words from the end, every way they can be read
         # (信息技术 as one word, or 技术 then 信息).

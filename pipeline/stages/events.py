@@ -157,7 +157,11 @@ class EventExtractor:
     ) -> None:
         """Fill the roles of ``draft`` from ``mentions`` (those inside the sentence ``sent``, in document order)."""
         trig_start, trig_end = draft.trigger
-        in_sentence = [m for m in mentions if not (m.start < trig_end and trig_start < m.end)]
+        # The mentions that may fill a role, by label (a role takes one label only).
+        by_label: dict[str, list[Mention]] = {}
+        for m in mentions:
+            if not (m.start < trig_end and trig_start < m.end):
+                by_label.setdefault(m.label, []).append(m)
         clause = self._clause_bounds(text, sent, draft.trigger)
 
         def on_side(m: Mention, side: str) -> bool:
@@ -177,7 +181,7 @@ class EventExtractor:
                     continue
                 if not cued_pass and role.cued_only:
                     continue
-                pool = [m for m in in_sentence if m.id not in used and self._kind_ok(m, role)]
+                pool = [m for m in by_label.get(role.label, ()) if m.id not in used and self._kind_ok(m, role)]
                 if cued_pass:
                     if not role.cues:
                         continue
@@ -239,9 +243,10 @@ class EventExtractor:
             for k in range(1, cue.after_sentences + 1):
                 if draft.sentence + k < len(sentences):
                     scopes.append(sentences[draft.sentence + k])
-            if (
-                any(word in text[s:e] for s, e in scopes for word in cue.words)
-                and _STATUS_RANK[cue.status] > _STATUS_RANK[status]
+            # The rank test first: it is cheap, and a cue that cannot raise the status
+            # need not be looked for.
+            if _STATUS_RANK[cue.status] > _STATUS_RANK[status] and any(
+                word in scope for scope in [text[s:e] for s, e in scopes] for word in cue.words
             ):
                 status = cue.status
         return status

@@ -81,6 +81,12 @@ class EventExtractor:
             for spec in rules.types
         ]
         self.status_cues: list[StatusCue] = list(rules.status)
+        # Each cue's words as one literal alternation, looked for in a scope with one
+        # search (``None`` when a word is empty: the scope test then reads the words).
+        self._cue_words: list[regex.Pattern[str] | None] = [
+            regex.compile(_alternation(cue.words)) if cue.words and all(cue.words) else None
+            for cue in self.status_cues
+        ]
 
     @classmethod
     def from_rulebook(cls, rulebook: Rulebook) -> EventExtractor:
@@ -238,16 +244,20 @@ class EventExtractor:
     def _status(self, text: str, sentences: Sequence[tuple[int, int]], draft: Draft) -> str:
         status = "asserted"
         sent = sentences[draft.sentence]
-        for cue in self.status_cues:
+        for cue, words in zip(self.status_cues, self._cue_words, strict=True):
+            # The rank test first: it is cheap, and a cue that cannot raise the status
+            # need not be looked for.
+            if _STATUS_RANK[cue.status] <= _STATUS_RANK[status]:
+                continue
             scopes = [(sent[0], draft.trigger[0] if cue.before_trigger_only else sent[1])]
             for k in range(1, cue.after_sentences + 1):
                 if draft.sentence + k < len(sentences):
                     scopes.append(sentences[draft.sentence + k])
-            # The rank test first: it is cheap, and a cue that cannot raise the status
-            # need not be looked for.
-            if _STATUS_RANK[cue.status] > _STATUS_RANK[status] and any(
-                word in scope for scope in [text[s:e] for s, e in scopes] for word in cue.words
-            ):
+            if words is not None:
+                found = any(s < e and words.search(text, s, e) is not None for s, e in scopes)
+            else:
+                found = any(word in text[s:e] for s, e in scopes for word in cue.words)
+            if found:
                 status = cue.status
         return status
 

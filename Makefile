@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint install install-test clean browser screenshot train-lm bench-mojibake train-ner
+.PHONY: run test test-slow lint install install-test clean browser screenshot train-lm bench-mojibake train-ner train-events
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ train-lm: $(VENV)/.installed
 bench-mojibake: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	nice $(BIN)/python benchmarks/mojibake/run.py
+
+## train-events: retrain the event models in pipeline/models/events (a few minutes on 2 cores, no network)
+train-events: $(VENV)/.installed
+	ZHPIPE_DATA=$(DATA) nice $(BIN)/python -m pipeline.events.train --out pipeline/models/events
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check pipeline tests benchmarks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -66,10 +66,30 @@ def select_non_overlapping(
     to get them.
     """
     get_span = span or (lambda item: (item[0], item[1]))  # type: ignore[index]
+    ranked = sorted(items, key=lambda it: (key(it), -get_span(it)[0]), reverse=True)
+    spans = [get_span(item) for item in ranked]
+    if any(e <= s for s, e in spans):
+        return _select_with_empty_spans(ranked, spans)
+    # The spans taken so far, sorted by start; being disjoint and non-empty, their
+    # ends are sorted too, so only the last one starting before ``e`` can overlap.
+    chosen: list[T] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for item, (s, e) in zip(ranked, spans, strict=True):
+        i = bisect_left(starts, e)
+        if i and ends[i - 1] > s:
+            continue
+        chosen.append(item)
+        starts.insert(i, s)
+        ends.insert(i, e)
+    return chosen
+
+
+def _select_with_empty_spans(ranked: list[T], spans: list[tuple[int, int]]) -> list[T]:
+    """The same greedy choice, compared pairwise (an empty span overlaps a span around it)."""
     chosen: list[T] = []
     taken: list[tuple[int, int]] = []
-    for item in sorted(items, key=lambda it: (key(it), -get_span(it)[0]), reverse=True):
-        s, e = get_span(item)
+    for item, (s, e) in zip(ranked, spans, strict=True):
         if any(s < te and ts < e for ts, te in taken):
             continue
         chosen.append(item)

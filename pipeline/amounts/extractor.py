@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import NamedTuple
 
 import regex
@@ -35,6 +36,7 @@ class Scanner(NamedTuple):
     first: int
     rule_groups: tuple[int, ...]
     named_groups: tuple[tuple[tuple[str, int], ...], ...]
+    rule_spans: Callable[[tuple[tuple[int, int], ...]], tuple[tuple[int, int], ...]]  # regs -> the rules' spans
 
 
 class Found(NamedTuple):
@@ -96,11 +98,13 @@ class AmountExtractor:
             pattern = self.grammar.scanner.compiled if first == 0 else regex.compile(self.grammar.scanner_source(first))
             index_of = pattern.groupindex
             rules = self.grammar.rules[first:]
+            rule_groups = tuple(index_of[c.group] for c in rules)
             scanner = Scanner(
                 pattern,
                 first,
-                tuple(index_of[c.group] for c in rules),
+                rule_groups,
                 tuple(tuple((name, index_of[name]) for name in c.groups) for c in rules),
+                _picker(rule_groups),
             )
             self._scanners[first] = scanner
         return scanner
@@ -109,14 +113,18 @@ class AmountExtractor:
     def _rule_of(scanner: Scanner, m: regex.Match[str], text: str) -> tuple[int, dict[str, str | None]]:
         """Index of the rule whose branch matched, and that rule's named groups."""
         regs = m.regs
-        for offset, group in enumerate(scanner.rule_groups):
-            if regs[group][0] >= 0:
-                groups: dict[str, str | None] = {}
-                for name, index in scanner.named_groups[offset]:
-                    start, end = regs[index]
-                    groups[name] = text[start:end] if start >= 0 else None
-                return scanner.first + offset, groups
-        raise AssertionError("a scanner match without a rule branch")
+        # The branches are alternatives: exactly one rule's group took part, and its
+        # span is the largest of them (the others are (-1, -1)); found without a Python loop.
+        spans = scanner.rule_spans(regs)
+        best = max(spans)
+        if best[0] < 0:
+            raise AssertionError("a scanner match without a rule branch")
+        offset = spans.index(best)
+        groups: dict[str, str | None] = {}
+        for name, index in scanner.named_groups[offset]:
+            start, end = regs[index]
+            groups[name] = text[start:end] if start >= 0 else None
+        return scanner.first + offset, groups
 
     def find(self, text: str, note: Note | None = None) -> list[Found]:
         """Every amount of ``text``, left to right, without overlaps.
@@ -362,7 +370,8 @@ class AmountExtractor:
     def _context_ends_at(self, text: str, lo: int, start: int) -> bool:
         """Tell whether a word the left context can end with ends right before ``start``."""
         words = self.grammar.left_enders.get(text[start - 1])
-        return words is not None and any(text.startswith(w, start - len(w)) and start - len(w) >= lo for w in words)
+        # text[lo:start] ends with one of the words (one C call rather than a loop).
+        return words is not None and text.endswith(words, lo, start)
 
     def _unblocked(self, text: str, qual_start: int, qual_end: int) -> tuple[int, str | None]:
         """The qualifier once words that end inside it are taken off (合约 -> none, 扩大约 -> 约)."""
@@ -403,6 +412,20 @@ class AmountExtractor:
         if pattern is None or (self._per_share_literal and self._per_share_literal not in text[lo:start]):
             return False
         return pattern.compiled.search(text, lo, start) is not None
+
+
+def _picker(groups: tuple[int, ...]) -> Callable[[tuple[tuple[int, int], ...]], tuple[tuple[int, int], ...]]:
+    """A function taking the spans of ``groups`` out of a match's ``regs``, always as a tuple."""
+    if not groups:
+        return lambda regs: ()
+    pick = itemgetter(*groups)
+    if len(groups) > 1:
+        return pick
+
+    def single(regs: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+        return (pick(regs),)
+
+    return single
 
 
 def _after_alnum(text: str, pos: int) -> bool:

@@ -36,7 +36,7 @@ from pipeline.dates.resolver import (
 from pipeline.errors import ErrorCode, RuleError
 from pipeline.records import DateValue
 from pipeline.rulebook.loader import Rulebook
-from pipeline.rulebook.patterns import SafePattern
+from pipeline.rulebook.patterns import SafePattern, scan_each
 from pipeline.rulebook.schemas.dates import CompositionRule, DateRule, DatesFile
 from pipeline.rulebook.yamlsrc import line_of
 from pipeline.textutil import compile_with_macros, paragraph_starts, select_non_overlapping
@@ -106,6 +106,8 @@ class DateExtractor:
         self.composition_rules = [
             (c, self._compile(c, {**macros, **SKELETON_MACROS}, where)) for c in rules.compositions
         ]
+        self._atom_patterns = [pattern for _rule, pattern in self.atom_rules]
+        self._composition_patterns = [pattern for _rule, pattern in self.composition_rules]
         self.resolver = DateResolver(rules)
 
     @staticmethod
@@ -133,13 +135,19 @@ class DateExtractor:
     # -- pass 1: atoms ----------------------------------------------------------
     def find_atoms(self, text: str) -> list[Atom]:
         """Non-overlapping atom matches (longest first, then priority), in text order."""
-        found: list[tuple[int, int, int, DateRule, dict[str, str | None]]] = []
-        for rule, pattern in self.atom_rules:
-            for m in pattern.finditer(text, timeout=5.0):
-                if m.end() > m.start():
-                    found.append((m.start(), m.end(), rule.priority, rule, m.groupdict()))
+        found: list[tuple[int, int, int, int, regex.Match[str]]] = []
+        for index, matches in enumerate(scan_each(self._atom_patterns, text, timeout=5.0)):
+            if matches:
+                priority = self.atom_rules[index][0].priority
+                for m in matches:
+                    start, end = m.span()
+                    if end > start:
+                        found.append((start, end, priority, index, m))
         chosen = select_non_overlapping(found, key=lambda f: (f[1] - f[0], f[2]))
-        return [Atom(s, e, r, g) for s, e, _p, r, g in sorted(chosen, key=lambda f: f[0])]
+        chosen.sort(key=lambda f: f[0])
+        rules = self.atom_rules
+        # Only the chosen matches' groups are read (most matches lose to a longer one).
+        return [Atom(s, e, rules[i][0], m.groupdict()) for s, e, _p, i, m in chosen]
 
     def resolve_atoms(self, text: str, atoms: Sequence[Atom], ref: datetime | None) -> list[Found]:
         """Resolve atoms in text order, keeping the narrative up to date."""
@@ -215,8 +223,9 @@ class DateExtractor:
             return text_start(p - 1) + 1
 
         matches: list[tuple[int, int, int, CompositionRule, Any]] = []
-        for rule, pattern in self.composition_rules:
-            for m in pattern.finditer(skeleton, timeout=5.0):
+        scans = scan_each(self._composition_patterns, skeleton, timeout=5.0)
+        for (rule, _pattern), found_here in zip(self.composition_rules, scans, strict=True):
+            for m in found_here:
                 s, e = text_start(m.start()), text_end(m.end())
                 if e <= s:
                     continue

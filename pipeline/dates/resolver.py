@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from pipeline.dates import holidays
 from pipeline.dates.calendar import (
@@ -88,6 +89,19 @@ class Narrative:
         self.day = None
         self.last = None
         self.last_sentence = -1
+
+
+@lru_cache(maxsize=4096)
+def _small_number(text: str) -> int | None:
+    """A month, day, hour or count as written (``十二``, ``08``, ``二〇``); ``None`` when it is none.
+
+    Pure and called for nearly every date, with few distinct inputs: cached.
+    """
+    text = text.strip()
+    value = to_int(text)
+    if value is None:
+        value = digit_string(text)
+    return value
 
 
 def point(iv: Interval, *, explicit_year: bool = False) -> Resolved:
@@ -311,11 +325,7 @@ class DateResolver:
     def _small(text: str | None) -> int | None:
         if not text:
             return None
-        text = text.strip()
-        value = to_int(text)
-        if value is None:
-            value = digit_string(text)
-        return value
+        return _small_number(text)
 
     def _half(self, g: Groups, ref: datetime | None, story: Narrative) -> Interval:
         half = self._small(g.get("half")) or 1

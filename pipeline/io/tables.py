@@ -81,6 +81,10 @@ def _scalar(value: Any, kind: str) -> Any:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+# (value field, its column, the column's kind): worked out once, used for every mention.
+_VALUE_COLUMNS = tuple((f, f"value_{f}", _column_kind(f"value_{f}")) for f in VALUE_FIELDS)
+
+
 def record_rows(record: Mapping[str, Any], *, with_text: bool = False) -> Rows:
     """The table rows of one JSON record (``Document.to_dict()``).
 
@@ -120,9 +124,10 @@ def record_rows(record: Mapping[str, Any], *, with_text: bool = False) -> Rows:
             "confidence": m.get("confidence"),
         }
         value = m.get("value") or {}
-        for f in VALUE_FIELDS:
-            col = f"value_{f}"
-            row[col] = _scalar(value.get(f), _column_kind(col))
+        for f, col, kind in _VALUE_COLUMNS:
+            v = value.get(f)
+            # _scalar inlined: most value fields are absent or already text.
+            row[col] = v if v is None or kind != "str" or isinstance(v, str) else _scalar(v, kind)
         mention_rows.append(row)
     event_rows = []
     for e in events:

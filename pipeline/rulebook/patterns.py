@@ -14,12 +14,21 @@ properties such as ``\p{Han}``, variable-length look-behind and overlapped match
 While tracing (``zhpipe rules explain``), every match a rule pattern yields on the
 document text is also written to a match log, so that the explanation can show rules
 that fired but lost to another rule inside their stage.
+
+Scans are made cheap without changing a match (:mod:`pipeline.rulebook.prefilter`):
+a text holding none of the characters every match needs is not scanned at all, and
+a pattern whose start the engine cannot skip to may be scanned behind lookaheads for
+the characters a match can start with and for a required character near the start.
+Whether those lookaheads pay depends on the pattern and the text (the engine has
+fast paths of its own that they can defeat), so each pattern times its variants on
+its first scans and keeps the fastest (:class:`_Tuner`); all variants find the same
+matches.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -28,6 +37,7 @@ from typing import Any
 import regex
 
 from pipeline.errors import ErrorCode, PipelineError
+from pipeline.rulebook.prefilter import NO_FACTS, PatternFacts, analyse
 
 # ``{NAME}`` placeholders: upper-case names only, so ``\d{1,3}`` and ``\p{Han}`` are safe.
 _MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -180,10 +190,22 @@ class PatternMatch:
 
 @dataclass(slots=True)
 class PatternScope:
-    """What the patterns of the document under work share: its deadline and match log."""
+    """What the patterns of the document under work share: its deadline and match log.
+
+    It also keeps the set of characters of the last text scanned, so that the dozens
+    of patterns run over one text test their required characters against it cheaply.
+    """
 
     deadline: Deadline | None
     log: list[PatternMatch] | None = None
+    _text: str | None = field(default=None, repr=False)
+    _chars: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def chars_of(self, text: str) -> frozenset[str]:
+        """The distinct characters of ``text`` (kept for the last text asked about)."""
+        if text is not self._text:
+            self._text, self._chars = text, frozenset(text)
+        return self._chars
 
 
 _SCOPE: ContextVar[PatternScope | None] = ContextVar("zhpipe_pattern_scope", default=None)
@@ -209,6 +231,42 @@ def active_scope() -> PatternScope | None:
     return _SCOPE.get()
 
 
+class _Tuner:
+    """Picks the fastest of equivalent compiled variants of a pattern from its first scans.
+
+    Variants take turns on whole scans until each has scanned :attr:`MIN_RUNS` texts
+    and :attr:`MIN_CHARS` characters; the one with the least time per character wins.
+    Timing noise can only make a slower variant win: every variant finds the same
+    matches.
+    """
+
+    MIN_RUNS = 8
+    MIN_CHARS = 20_000
+    __slots__ = ("chars", "runs", "seconds", "turn", "variants")
+
+    def __init__(self, variants: list[regex.Pattern[str]]) -> None:
+        self.variants = variants
+        self.seconds = [0.0] * len(variants)
+        self.chars = [0] * len(variants)
+        self.runs = [0] * len(variants)
+        self.turn = 0
+
+    def pick(self) -> int:
+        """The variant to run next."""
+        self.turn = (self.turn + 1) % len(self.variants)
+        return self.turn
+
+    def record(self, index: int, seconds: float, chars: int) -> regex.Pattern[str] | None:
+        """Book a whole scan; return the winner once every variant has been tried enough."""
+        self.seconds[index] += seconds
+        self.chars[index] += chars
+        self.runs[index] += 1
+        if min(self.runs) < self.MIN_RUNS or min(self.chars) < self.MIN_CHARS:
+            return None
+        rates = [t / c for t, c in zip(self.seconds, self.chars, strict=True)]
+        return self.variants[rates.index(min(rates))]
+
+
 class SafePattern:
     """A compiled ``regex`` pattern whose match methods honour the document's deadline.
 
@@ -217,12 +275,40 @@ class SafePattern:
     signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
     """
 
-    __slots__ = ("_compiled", "rule_id", "source")
+    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_tuner", "rule_id", "source")
 
     def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
         self._compiled = compiled
         self.source = source
         self.rule_id = rule_id
+        # The analysis and the variants are worked out on first use: a pipeline holds
+        # hundreds of patterns, and a worker process rebuilds them all.
+        self._facts: PatternFacts | None = None
+        self._required: frozenset[str] | None = None
+        self._scan = compiled
+        self._tuner: _Tuner | None = None
+
+    @property
+    def facts(self) -> PatternFacts:
+        """What the prefilter analysis found (see :mod:`pipeline.rulebook.prefilter`)."""
+        return self._facts if self._facts is not None else self._prepare()
+
+    def _prepare(self) -> PatternFacts:
+        """Analyse the pattern and compile its variants (once, before the first scan)."""
+        compiled = self._compiled
+        facts = _facts(compiled)
+        # What the scanning methods run: the pattern as written, or behind lookaheads
+        # from the analysis (same matches); the tuner keeps the fastest. The near
+        # lookahead alone would run at every position: it only comes after the first set.
+        variants = [compiled]
+        for lead in (facts.lead, _join(facts.lead, facts.near)):
+            fast = _with_lead(compiled, lead)
+            if fast is not compiled and all(fast.pattern != v.pattern for v in variants):
+                variants.append(fast)
+        self._tuner = _Tuner(variants) if len(variants) > 1 else None
+        self._required = facts.required
+        self._facts = facts
+        return facts
 
     # -- what a compiled pattern exposes ----------------------------------------
     @property
@@ -249,6 +335,53 @@ class SafePattern:
     def compiled(self) -> regex.Pattern[str]:
         """The underlying ``regex`` pattern (no deadline: use it only on bounded input)."""
         return self._compiled
+
+    @property
+    def scanner(self) -> regex.Pattern[str]:
+        """The pattern the scanning methods run now (the same matches as :attr:`compiled`)."""
+        if self._facts is None:
+            self._prepare()
+        return self._scan
+
+    @property
+    def variants(self) -> list[regex.Pattern[str]]:
+        """Every equivalent compiled form the scans may run (the pattern as written first)."""
+        if self._facts is None:
+            self._prepare()
+        return list(self._tuner.variants) if self._tuner is not None else [self._scan]
+
+    def _scanner_for_trial(self) -> tuple[regex.Pattern[str], int]:
+        """The variant to scan with, and its index in the tuner's trial (-1 once decided)."""
+        if self._facts is None:
+            self._prepare()
+        tuner = self._tuner
+        if tuner is None:
+            return self._scan, -1
+        index = tuner.pick()
+        return tuner.variants[index], index
+
+    def _book(self, index: int, seconds: float, chars: int) -> None:
+        """Book a whole scan run with trial variant ``index``."""
+        tuner = self._tuner
+        if index >= 0 and tuner is not None:
+            winner = tuner.record(index, seconds, chars)
+            if winner is not None:
+                self._scan, self._tuner = winner, None
+
+    def cannot_match(self, string: str, scope: PatternScope | None = None) -> bool:
+        """Tell whether ``string`` lacks every character a match needs (so no scan is needed)."""
+        if self._facts is None:
+            self._prepare()
+        required = self._required
+        if required is None:
+            return False
+        if scope is None:
+            scope = _SCOPE.get()
+        if scope is not None:
+            return required.isdisjoint(scope.chars_of(string))
+        if len(required) <= 4:
+            return not any(ch in string for ch in required)
+        return False
 
     def __repr__(self) -> str:
         return f"SafePattern({self.rule_id or self.source!r})"
@@ -289,13 +422,23 @@ class SafePattern:
         """Call ``method`` of the compiled pattern with the budget's timeout, and charge the time."""
         scope = _SCOPE.get()
         limit = self._limit(scope, timeout)
+        index = -1
+        if method in ("match", "fullmatch"):
+            compiled = self._compiled
+        elif method == "search":
+            compiled = self.scanner  # stops at the first match: no measure of a whole scan
+        else:
+            compiled, index = self._scanner_for_trial()
         started = _clock()
         try:
-            return getattr(self._compiled, method)(*args, timeout=limit, **kwargs)
+            result = getattr(compiled, method)(*args, timeout=limit, **kwargs)
         except TimeoutError:
             raise self._timed_out(scope, limit) from None
         finally:
             self._charge(scope, started)
+        if index >= 0:
+            self._book(index, _clock() - started, len(args[1] if method in ("sub", "subn") else args[0]))
+        return result
 
     def _log(self, scope: PatternScope | None, m: regex.Match[str] | None, string: str) -> None:
         if m is not None and scope is not None and scope.log is not None:
@@ -306,6 +449,9 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> regex.Match[str] | None:
         """Like ``regex.Pattern.search``, within the document's budget."""
+        if self.cannot_match(string):
+            self._limit(_SCOPE.get(), timeout)  # a spent budget still stops the document here
+            return None
         m = self._call("search", timeout, string, pos, endpos, **kw)
         self._log(_SCOPE.get(), m, string)
         return m
@@ -332,11 +478,19 @@ class SafePattern:
         """Like ``regex.Pattern.finditer``; each step is charged to the document's budget."""
         scope = _SCOPE.get()
         limit = self._limit(scope, timeout)
-        matches = self._compiled.finditer(string, pos, endpos, timeout=limit, **kw)
-        return self._iterate(matches, scope, limit, string)
+        if self.cannot_match(string, scope):
+            return iter(())
+        compiled, index = self._scanner_for_trial()
+        matches = compiled.finditer(string, pos, endpos, timeout=limit, **kw)
+        return self._iterate(matches, scope, limit, string, index)
 
     def _iterate(
-        self, matches: Iterator[regex.Match[str]], scope: PatternScope | None, limit: float, string: str
+        self,
+        matches: Iterator[regex.Match[str]],
+        scope: PatternScope | None,
+        limit: float,
+        string: str,
+        trial: int = -1,
     ) -> Iterator[regex.Match[str]]:
         # Only the time spent inside the regex engine counts, not the caller's work
         # between matches; it is booked once, when the iteration ends or is dropped.
@@ -346,13 +500,14 @@ class SafePattern:
             while True:
                 started = _clock()
                 try:
-                    m = next(matches)
-                except StopIteration:
-                    return
+                    m = next(matches, None)
                 except TimeoutError:
                     raise self._timed_out(scope, limit) from None
                 finally:
                     spent += _clock() - started
+                if m is None:
+                    self._book(trial, spent, len(string))  # a whole scan: it counts for the tuner
+                    return
                 if log is not None:
                     log.append(PatternMatch(self._name, self.source, m.start(), m.end(), string))
                 yield m
@@ -364,6 +519,9 @@ class SafePattern:
         self, string: str, pos: int | None = None, endpos: int | None = None, *, timeout: float | None = None, **kw: Any
     ) -> list[Any]:
         """Like ``regex.Pattern.findall``, within the document's budget."""
+        if self.cannot_match(string):
+            self._limit(_SCOPE.get(), timeout)
+            return []
         return list(self._call("findall", timeout, string, pos, endpos, **kw))
 
     def sub(self, repl: Any, string: str, count: int = 0, *, timeout: float | None = None, **kw: Any) -> str:
@@ -382,8 +540,77 @@ class SafePattern:
         return list(self._call("split", timeout, string, maxsplit, **kw))
 
 
+def scan_each(
+    patterns: Sequence[SafePattern], string: str, *, timeout: float | None = None
+) -> list[list[regex.Match[str]]]:
+    """The matches of every pattern over ``string``, as ``list(p.finditer(string))`` would give them.
+
+    For stages that run many patterns over one text (the dates atoms): the budget,
+    the required-character test and the bookkeeping are done once per pattern rather
+    than once per match, which is most of the cost of a scan that finds little.
+
+    Raises:
+        PatternTimeout: the document's budget ran out (E206).
+
+    """
+    scope = _SCOPE.get()
+    deadline = scope.deadline if scope is not None else None
+    log = scope.log if scope is not None else None
+    chars = scope.chars_of(string) if scope is not None else frozenset(string)
+    out: list[list[regex.Match[str]]] = []
+    for pattern in patterns:
+        limit = pattern._limit(scope, timeout)
+        if pattern._facts is None:
+            pattern._prepare()
+        required = pattern._required
+        if required is not None and required.isdisjoint(chars):
+            out.append([])
+            continue
+        compiled, index = pattern._scanner_for_trial()
+        started = _clock()
+        try:
+            found = list(compiled.finditer(string, timeout=limit))
+        except TimeoutError:
+            raise pattern._timed_out(scope, limit) from None
+        finally:
+            elapsed = _clock() - started
+            if deadline is not None:
+                deadline.charge(pattern._name, elapsed)
+        pattern._book(index, elapsed, len(string))
+        if log is not None:
+            log.extend(PatternMatch(pattern._name, pattern.source, m.start(), m.end(), string) for m in found)
+        out.append(found)
+    return out
+
+
 def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:
     return SafePattern(regex.compile(pattern, flags), source, rule_id)
+
+
+def _facts(compiled: regex.Pattern[str]) -> PatternFacts:
+    """The prefilter facts of a compiled pattern (none for patterns that are not text)."""
+    if not isinstance(compiled.pattern, str):
+        return NO_FACTS
+    return analyse(compiled.pattern, compiled.flags)
+
+
+def _join(*leads: str | None) -> str | None:
+    """Lookaheads one after the other (``None`` when there are fewer than two)."""
+    present = [lead for lead in leads if lead]
+    return "".join(present) if len(present) > 1 else None
+
+
+def _with_lead(compiled: regex.Pattern[str], lead: str | None) -> regex.Pattern[str]:
+    """``compiled`` behind the lookahead ``lead``, if it compiles to the same groups and flags."""
+    if lead is None:
+        return compiled
+    try:
+        fast = regex.compile(f"{lead}(?:{compiled.pattern})", compiled.flags)
+    except (regex.error, ValueError, OverflowError):
+        return compiled
+    if fast.flags != compiled.flags or fast.groups != compiled.groups or fast.groupindex != compiled.groupindex:
+        return compiled
+    return fast
 
 
 def compile_pattern(
@@ -417,6 +644,7 @@ __all__ = [
     "expand_macros",
     "macro_references",
     "pattern_scope",
+    "scan_each",
     "undefined_macros",
     "validation_source",
 ]

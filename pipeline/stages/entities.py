@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import ahocorasick
 import regex
@@ -47,6 +48,7 @@ _VERB_TAGS = frozenset({"v", "vd", "vi"})
 # names, abbreviations, foreign words.
 NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng"})
 _DIGIT = regex.compile(r"\d")
+_START, _END = itemgetter(1), itemgetter(2)  # a Token's start and end, read at C speed
 _NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
 _TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
 # Confidence of a gazetteer hit on its own; agreement with the model raises it.
@@ -77,12 +79,11 @@ class TokenIndex:
     @classmethod
     def build(cls, tokens: Sequence[Token]) -> TokenIndex:
         """Index ``tokens`` by their start and end offsets."""
-        return cls(
-            frozenset(t.start for t in tokens),
-            frozenset(t.end for t in tokens),
-            {t.start: t for t in tokens},
-            {t.end: t for t in tokens},
-        )
+        starts = list(map(_START, tokens))
+        ends = list(map(_END, tokens))
+        by_start = dict(zip(starts, tokens, strict=True))
+        by_end = dict(zip(ends, tokens, strict=True))
+        return cls(frozenset(starts), frozenset(ends), by_start, by_end)
 
     def aligned(self, start: int, end: int) -> bool:
         """True when ``[start, end)`` starts and ends on token boundaries."""
@@ -184,6 +185,9 @@ class SuffixOrgFinder:
         self.tags = tags
         self.suffixes: list[tuple[str, SuffixRule]] = []
         self.stop_words: tuple[str, ...] = ()
+        # Stop words of two characters or more by their last character: the stem walk
+        # asks whether the text before a position ends with one of them.
+        self.long_stops_by_last: dict[str, list[str]] = {}
         self.stop_chars: frozenset[str] = frozenset()
         self.generic: frozenset[str] = frozenset()
         self.place_only: frozenset[str] = frozenset()
@@ -194,6 +198,9 @@ class SuffixOrgFinder:
                 self.suffixes.extend((suffix, rule) for suffix in rule.suffixes)
             self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
             self.stop_words = tuple(sorted(rules.stop_words, key=len, reverse=True))
+            for stop in self.stop_words:
+                if len(stop) > 1:
+                    self.long_stops_by_last.setdefault(stop[-1], []).append(stop)
             self.stop_chars = frozenset(rules.stop_chars)
             self.generic = frozenset(rules.generic_stems)
             self.place_only = frozenset(
@@ -236,7 +243,7 @@ class SuffixOrgFinder:
                 break
             if rule.strict_stem and self.tags.get(word) in _VERB_TAGS and word not in self.stem_verbs:
                 break
-            if any(text.endswith(stop, 0, pos) for stop in self.stop_words if len(stop) > 1):
+            if pos > 0 and any(text.endswith(stop, 0, pos) for stop in self.long_stops_by_last.get(text[pos - 1], ())):
                 break
             pos = token.start
         return pos
@@ -519,7 +526,8 @@ class PersonFinder:
             org = org_cand.value.name if org_cand is not None and isinstance(org_cand.value, OrgValue) else None
             rule_id = self.title_rule.get(title.split("兼")[-1].split("、")[-1], "persons.title")
             out.append(Candidate("PERSON", m.end(), end, PersonValue(name, title, org), f"rule:{rule_id}", 2, 0.9))
-        for m in self.name_list.finditer(text):
+        # A name list needs both 、 and 等: most texts lack one, and then need no scan.
+        for m in self.name_list.finditer(text) if "、" in text and "等" in text else ():
             items = regex.split(r"\s*、\s*", m.group(1))
             # The run before the first 、 may start with other words (直接导致戴宗宏):
             # keep its last two or three characters that start a word and form a name.

@@ -214,6 +214,7 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
         return kept
     taken = [(c.start, c.end) for c in kept]
     extra: list[Candidate] = []
+    bounds: tuple[set[int], set[int]] | None = None
     for name, value in best.items():
         for m in regex.finditer(regex.escape(name), doc.text):
             s, e = m.span()
@@ -221,8 +222,10 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
                 continue
             # A bare name inside a longer run of Chinese characters could be part of
             # another word; require the segmenter to agree it is a word.
-            if doc.tokens and not _is_token_span(doc, s, e):
-                continue
+            if doc.tokens:
+                bounds = bounds or _token_bounds(doc)
+                if s not in bounds[0] or e not in bounds[1]:
+                    continue
             extra.append(
                 Candidate("PERSON", s, e, PersonValue(name, value.title, value.org), "rule:persons.coreference", 0, 0.8)
             )
@@ -239,10 +242,9 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
     return sorted(out + extra, key=lambda c: (c.start, c.end))
 
 
-def _is_token_span(doc: WorkDoc, start: int, end: int) -> bool:
-    starts = {t.start for t in doc.tokens}
-    ends = {t.end for t in doc.tokens}
-    return start in starts and end in ends
+def _token_bounds(doc: WorkDoc) -> tuple[set[int], set[int]]:
+    """Where the document's tokens start and end (built once per document, when needed)."""
+    return {t.start for t in doc.tokens}, {t.end for t in doc.tokens}
 
 
 class ShortForms:
@@ -264,6 +266,10 @@ class ShortForms:
         self.endings: tuple[str, ...] = ()
         self.industry: tuple[str, ...] = ()
         self.places: tuple[str, ...] = ()
+        # The places by length, longest first: the longest place a name starts with is
+        # found by a few set lookups rather than a test of every place.
+        self._place_set: frozenset[str] = frozenset()
+        self._place_lengths: tuple[int, ...] = ()
         blocked: set[str] = set()
         if patterns is not None:
             self.legal = tuple(sorted(patterns.legal_suffixes, key=len, reverse=True))
@@ -276,6 +282,8 @@ class ShortForms:
                 )
             )
             blocked.update(patterns.generic_stems, self.places, self.industry)
+            self._place_set = frozenset(self.places)
+            self._place_lengths = tuple(sorted({len(p) for p in self.places}, reverse=True))
             self.endings = tuple(
                 {s for rule in patterns.suffixes for s in rule.suffixes}
                 | {s for words in patterns.type_suffixes.values() for s in words}
@@ -297,9 +305,9 @@ class ShortForms:
         stems = [core]
         # Only a registered name (…有限公司) sheds its place: 中国女队 is not a 女队.
         if core != name:
-            for place in self.places:
-                if core.startswith(place) and len(core) > len(place):
-                    stems.append(core[len(place) :])
+            for n in self._place_lengths:
+                if len(core) > n and core[:n] in self._place_set:
+                    stems.append(core[n:])
                     break
         # Drop industry words from the end, every way they can be read
         # (信息技术 as one word, or 技术 then 信息).

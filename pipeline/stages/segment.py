@@ -22,8 +22,11 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from bisect import bisect_right
 from collections.abc import Iterable
 from importlib.util import find_spec
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import jieba
@@ -63,6 +66,9 @@ def lexicon_words(rulebook: Rulebook) -> list[tuple[str, int | None, str | None]
 _JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # ASCII runs with punctuation inside (8-10, 002591.SZ, U.S.): the only places the cores differ.
 _ASCII_PUNCT_RUN = re.compile(r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*")
+# An ASCII character that is not a letter or digit: a token without one is a single
+# ``re_skip`` piece and is never split.
+_ASCII_NOT_ALNUM = re.compile(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]")
 BACKENDS = ("jieba", "rjieba")
 
 
@@ -134,29 +140,40 @@ class Segmenter:
         spans = self.fast.tokenize(text, "default", hmm)
         if not hmm or not any(not _JIEBA_SKIP.fullmatch(m.group()) for m in _ASCII_PUNCT_RUN.finditer(text)):
             return list(spans)  # no ASCII run jieba would split: skip the token loop
-        return self._split_ascii_runs(spans)
+        return self._split_ascii_runs(spans, text)
 
-    def _split_ascii_runs(self, spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-        """Split ASCII runs the way jieba's HMM path does (``002591.SZ`` -> ``002591 . SZ``)."""
+    def _split_ascii_runs(self, spans: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
+        """Split ASCII runs the way jieba's HMM path does (``002591.SZ`` -> ``002591 . SZ``).
+
+        Only a token holding an ASCII character other than a letter or digit can split,
+        so only the tokens at such characters are looked at; the rest are copied.
+        """
+        starts = list(map(itemgetter(1), spans))
+        at = sorted({bisect_right(starts, m.start()) - 1 for m in _ASCII_NOT_ALNUM.finditer(text)})
         out: list[tuple[str, int, int]] = []
-        for word, start, end in spans:
+        copied = 0
+        for i in at:
+            if i < 0:
+                continue
+            word, start, _end = spans[i]
             if len(word) > 1 and word.isascii():
                 pieces = [p for p in _JIEBA_SKIP.split(word) if p]
                 if len(pieces) > 1 and not self.fast.has_word(word):
+                    out.extend(spans[copied:i])
                     for piece in pieces:
                         out.append((piece, start, start + len(piece)))
                         start += len(piece)
-                    continue
-            out.append((word, start, end))
+                    copied = i + 1
+        out.extend(spans[copied:])
         return out
 
     def tokens(self, text: str) -> list[Token]:
         """Segment ``text`` into tokens with their offsets."""
-        return [Token(word, start, end) for word, start, end in self.spans(text)]
+        return _as_tokens(self.spans(text))
 
     def dictionary_tokens(self, text: str) -> list[Token]:
         """Segment with the dictionary only (no HMM guesses for unknown words)."""
-        return [Token(word, start, end) for word, start, end in self.spans(text, hmm=False)]
+        return _as_tokens(self.spans(text, hmm=False))
 
     def lcut(self, text: str) -> list[str]:
         """Segment ``text`` into words (like ``jieba.lcut``)."""
@@ -172,6 +189,15 @@ class Segmenter:
         self.backend = str(state.get("backend") or "jieba")
         self._tokenizer = None
         self._fast = None
+
+
+def _as_tokens(spans: list[tuple[str, int, int]]) -> list[Token]:
+    """The ``(word, start, end)`` triples as tokens.
+
+    What ``Token._make`` does for each, without a Python call per token (a document
+    has hundreds of them).
+    """
+    return list(map(tuple.__new__, repeat(Token, len(spans)), spans))
 
 
 @stage_factory("segment")

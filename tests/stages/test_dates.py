@@ -290,3 +290,12 @@ def test_recall_on_duee_fin_and_fewfc(dates_pipe: Pipeline) -> None:
                 total += 1
                 found += grade(arg, spans) in ("exact", "contain")
         assert found / total >= 0.97, f"{dataset}: recall {found / total:.2%}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)))
+def test_iso_formats_as_strftime(dt: datetime) -> None:
+    from pipeline.dates.calendar import iso
+
+    assert iso(dt) == dt.strftime("%Y-%m-%dT%H:%M:%S")
+    assert iso(None) is None

@@ -53,3 +53,11 @@ def test_the_pipeline_option_picks_the_core() -> None:
     assert seg.segmenter.backend == "jieba"  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="unknown segmenter backend"):
         Segmenter([], [], "stanza")
+
+
+def test_tokens_are_named_tuples_of_the_spans(cores: tuple[Segmenter, Segmenter]) -> None:
+    _reference, fast = cores
+    text = TEXTS[0]
+    tokens = fast.tokens(text)
+    assert [tuple(t) for t in tokens] == fast.spans(text)
+    assert all(type(t).__name__ == "Token" and text[t.start : t.end] == t.text for t in tokens)

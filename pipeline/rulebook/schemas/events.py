@@ -33,7 +33,9 @@ class RoleSpec(StrictModel):
     """
 
     role: str
-    label: Literal["DATE", "AMOUNT", "ORG", "PERSON", "PRODUCT"] | None = None
+    label: Literal["DATE", "AMOUNT", "ORG", "PERSON", "PRODUCT", "TEXT"] | None = None
+    # Only fillers of these value kinds (money, shares, percent; company; a TEXT filler's kind).
+    kinds: list[str] = Field(default_factory=list)
     amount_kinds: list[str] = Field(default_factory=list)
     pattern: str | None = None
     enum: dict[str, list[str]] = Field(default_factory=dict)
@@ -52,15 +54,25 @@ class RoleSpec(StrictModel):
     document: bool = False
     # One event per filler of this role (one per person in 张帆、魏伟等出走).
     split: bool = False
+    # One value per event (one 披露时间): the best-supported filler is kept.
+    single: bool = False
 
 
 class EventType(Rule):
     """One event type: its trigger words and roles."""
 
     type: str
+    # Words that announce the event unless the sentence classifier gives it less than ``model.keep``.
     triggers: list[str] = Field(min_length=1)
+    # Words so specific that the classifier is not asked (上市辅导, 裁员).
+    strong_triggers: list[str] = Field(default_factory=list)
+    # Words that announce the event only when the classifier gives at least ``model.weak`` (成交, 购买).
+    weak_triggers: list[str] = Field(default_factory=list)
     # A trigger only counts when none of these words contains it (上市公司 is not a listing).
     not_in: list[str] = Field(default_factory=list)
+    # A trigger does not count after one of these words in its sentence: the sentence tells of
+    # something else (激励对象…离职 is a share-incentive participant leaving, not an executive).
+    not_after: list[str] = Field(default_factory=list)
     roles: list[RoleSpec] = Field(default_factory=list)
     # The event needs at least one of these roles filled from its own sentence.
     requires_any: list[str] = Field(default_factory=list)
@@ -79,6 +91,89 @@ class StatusCue(Rule):
     words: list[str] = Field(min_length=1)
     after_sentences: int = 0
     before_trigger_only: bool = False
+    # The cue also counts when it opens the event's paragraph (据媒体报道，... covers the paragraph).
+    paragraph_opening: bool = False
+    # Examples are events (``type`` required) with the status this cue gives.
+    examples: list[EventExample] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class FillerPattern(Rule):
+    """Extra role fillers found by a pattern (group ``x``), for names the mention stages miss.
+
+    A stock short name before a quote (``中国中铁(5.780,-0.19,-3.18%)``), a company
+    announcing (``XX公告``), a title's subject (``真视通：中标...``). They only fill
+    event roles; they are not mentions.
+    """
+
+    label: Literal["ORG", "PERSON", "DATE", "AMOUNT", "TEXT"]
+    kind: str = ""
+    pattern: str
+    # Examples are events (``type`` required) with the argument the filler lets through.
+    examples: list[EventExample] = Field(default_factory=list)  # type: ignore[assignment]
+    # Only in the document's first line (the title).
+    title_only: bool = False
+    # Cut the name after the last of these words inside it (控股股东东方集团有限公司
+    # gives 东方集团有限公司), as long as ``min_length`` characters are left.
+    left_stops: list[str] = Field(default_factory=list)
+    min_length: int = 2
+
+
+class SpanVariant(Rule):
+    """Another way of cutting a filler, as DuEE-fin annotators cut arguments.
+
+    Applied to fillers of ``label`` (and value ``kinds``): words right before or after
+    the filler are taken in (``extend_left``/``extend_right``, repeatedly), or left out
+    (``trim_left``/``trim_right``); ``join`` merges two fillers with one of these words
+    between them (``2020年5月28日至2020年6月3日``). The original filler is kept too;
+    which cut a role takes is for the role rules and the role model to decide.
+    """
+
+    label: Literal["ORG", "PERSON", "DATE", "AMOUNT", "PRODUCT"]
+    kinds: list[str] = Field(default_factory=list)
+    # Examples are events (``type`` required) with an argument cut this way.
+    examples: list[EventExample] = Field(default_factory=list)  # type: ignore[assignment]
+    extend_left: list[str] = Field(default_factory=list)
+    extend_right: list[str] = Field(default_factory=list)
+    trim_left: list[str] = Field(default_factory=list)
+    trim_right: list[str] = Field(default_factory=list)
+    join: list[str] = Field(default_factory=list)
+
+
+class ModelSettings(StrictModel):
+    """How the trained models are combined with the trigger rules (thresholds are probabilities).
+
+    A trigger makes an event when the sentence classifier gives its type at least
+    ``keep`` in the trigger's sentence; a weak trigger needs ``weak``. The role model
+    adds an argument when it gives the role at least ``role``; a rule-filled argument
+    is dropped when the role model gives it less than ``veto`` and prefers another
+    filler, or less than ``veto_alone``.
+    """
+
+    keep: float = Field(default=0.1, ge=0, le=1)
+    weak: float = Field(default=0.5, ge=0, le=1)
+    role: float = Field(default=0.5, ge=0, le=1)
+    veto: float = Field(default=0.0, ge=0, le=1)
+    # The same when the model found no filler of its own for the role.
+    veto_alone: float = Field(default=0.0, ge=0, le=1)
+    # Arguments a cue word chose (质押给X, 由X领投) are kept whatever the role model says.
+    protect_cued: bool = True
+    # So are arguments the rules found in the trigger's own clause (between commas),
+    # and those at most ``protect_adjacent`` characters from the trigger (亏损达到20亿).
+    protect_clause: bool = False
+    protect_adjacent: int = Field(default=-1, ge=-1)
+    # The role model adds a filler to a role that splits events (高管姓名) only from this probability.
+    split_role: float = Field(default=0.5, ge=0, le=1)
+    # The role model only vetoes roles it saw at least this many examples of in training.
+    min_support: int = Field(default=20, ge=0)
+    # A draft whose sentence the classifier scores at least ``trust`` is an announcement of
+    # the kind the models learnt from: its rule arguments need ``trusted_veto`` from the
+    # role model and nothing is protected.
+    trust: float = Field(default=1.01, ge=0, le=1.01)
+    trusted_veto: float = Field(default=0.0, ge=0, le=1)
+    # ... only for roles where the role model found a filler of its own.
+    trusted_needs_alternative: bool = False
+    # A draft without a required role in its sentence survives if the role model fills one.
+    requires_after_model: bool = False
 
 
 class EventsFile(RuleFile):
@@ -87,3 +182,6 @@ class EventsFile(RuleFile):
     kind: Literal["events"]
     types: list[EventType] = Field(default_factory=list)
     status: list[StatusCue] = Field(default_factory=list)
+    fillers: list[FillerPattern] = Field(default_factory=list)
+    variants: list[SpanVariant] = Field(default_factory=list)
+    model: ModelSettings = Field(default_factory=ModelSettings)

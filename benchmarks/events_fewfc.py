@@ -1,0 +1,97 @@
+"""Score the events stage on FewFC dev for the FewFC types that map onto ours.
+
+The mapping is the one issue 7 gives: 中标 -> 中标, 收购 -> 企业收购, 减持 -> 股东减持,
+质押 -> 质押, 投资 -> 企业融资. FewFC is sentence level, so:
+
+- event type: per sentence, the set of mapped types (ours restricted to the five);
+- arguments: (type, role, text) tuples in FewFC's role space, our roles mapped by
+  ``pipeline.events.scoring.FEWFC_ROLES`` (sub-org/sub-per taken as sub, obj-org/obj-per
+  as obj; FewFC roles with no counterpart of ours, such as 收购/way, are not scored).
+
+Note that FewFC 投资 is mostly a stake purchase (收购 X 的股权), which DuEE-fin calls
+企业收购, so the 企业融资 row measures the two schemes' disagreement as much as the
+extractor. FewFC's own 股份股权转让/签署合同/担保/起诉/判决 are not scored.
+
+    nice .venv/bin/python benchmarks/events_fewfc.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+
+from pipeline.core import Pipeline
+from pipeline.events.datasets import FEWFC_INVEST_TRIGGERS, FEWFC_TYPES, GoldEvent, data_dir, read_jsonl
+from pipeline.events.scoring import PRF, fewfc_tuples_gold, fewfc_tuples_predicted
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--no-model", action="store_true", help="rules only")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--invest-by-trigger",
+        action="store_true",
+        help="map FewFC 投资 by its trigger (收购 -> 企业收购, 增持 -> 股东增持, 投资 -> 企业融资) as in training",
+    )
+    args = parser.parse_args(argv)
+
+    pipe = Pipeline.build(events_model=not args.no_model)
+    normalizer = pipe.normalizer()
+    ours = set(FEWFC_TYPES.values())
+    types, tuples = PRF(), PRF()
+    by_type: dict[str, PRF] = defaultdict(PRF)
+    by_type_args: dict[str, PRF] = defaultdict(PRF)
+    sentences = 0
+    started = time.perf_counter()
+    for doc in read_jsonl(data_dir() / "fewfc" / f"{args.split}.jsonl"):
+        if args.limit and sentences >= args.limit:
+            break
+        sentences += 1
+        gold_events = []
+        for e in doc.events:
+            mapped = FEWFC_TYPES.get(e.type)
+            if e.type == "投资" and args.invest_by_trigger:
+                mapped = FEWFC_INVEST_TRIGGERS.get(e.trigger)
+            if mapped in ours:
+                gold_events.append(GoldEvent(mapped, e.trigger, e.arguments))
+        record = pipe.process(doc.text, doc_id=doc.id)
+        predicted = [e for e in record.events if e.type in ours]
+        pred_types = {e.type for e in predicted}
+        gold_types = {e.type for e in gold_events}
+        types.add(pred_types, gold_types)
+        pred = fewfc_tuples_predicted(predicted)
+        gold = {(t, r, normalizer(x).text) for t, r, x in fewfc_tuples_gold(gold_events)}
+        tuples.add(pred, gold)
+        for t in ours:
+            by_type[t].add({t} & pred_types, {t} & gold_types)
+            by_type_args[t].add({x for x in pred if x[0] == t}, {x for x in gold if x[0] == t})
+    elapsed = time.perf_counter() - started
+    if args.json:
+        out = {
+            "sentences": sentences,
+            "event_type": types.to_dict(),
+            "arguments": tuples.to_dict(),
+            "by_type": {
+                t: {"type": by_type[t].to_dict(), "arguments": by_type_args[t].to_dict()} for t in sorted(ours)
+            },
+        }
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    print(f"FewFC {args.split}: {sentences} sentences, {elapsed:.1f}s")
+    print(f"event type per sentence (5 mapped types): {types.line()}")
+    print(f"arguments (type, FewFC role, text):       {tuples.line()}")
+    for t in sorted(ours, key=lambda t: -(by_type[t].tp + by_type[t].fn)):
+        print(f"  {t:5s} type {by_type[t].line()}")
+        print(f"  {'':5s} args {by_type_args[t].line()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

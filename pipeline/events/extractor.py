@@ -1,0 +1,860 @@
+"""Business events from trigger rules, a sentence classifier and a role model.
+
+How one document goes (the rules are ``kind: events`` files, see ``rules/events.yaml``):
+
+1. Fillers: every mention, plus the event file's filler patterns and cuts
+   (:mod:`pipeline.events.fillers`).
+2. Triggers: each type's trigger words, minus those inside a ``not_in`` word or a
+   name or after a ``not_after`` word of their sentence. With the sentence classifier
+   (:mod:`pipeline.events.model`) a trigger only counts when its sentence scores the
+   type at least ``model.keep``; a *weak* trigger (成交, 购买) needs ``model.weak``.
+   Without the classifier weak triggers never count.
+3. Sentence filling: triggers of one type in one sentence make one draft; its roles
+   are filled from the sentence by the role rules (mention label and kind, side,
+   cue words, patterns, enumerations).
+4. Document filling: the role model (:mod:`pipeline.events.roles`) scores every
+   filler of the document for every role of the types found; a filler above
+   ``model.role`` fills that role of the nearest draft of its type, and replaces a
+   rule filler of the same mention when the model prefers another cut of it.
+   Roles marked ``document`` that are still empty take the document's main
+   organisation (the subject is often only named in the title).
+5. Status from cue words (denied, negated, reported, planned), one event per
+   person for split roles, and merging: drafts of one type whose ``merge_on`` roles
+   agree are one happening (title and body).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import regex
+
+from pipeline.events.fillers import Filler, FillerFinder
+from pipeline.events.model import EventTypeModel
+from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
+from pipeline.records import Argument, Event, Mention, OrgValue, PersonValue, Trigger
+from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.schemas.events import (
+    EventsFile,
+    EventType,
+    FillerPattern,
+    ModelSettings,
+    RoleSpec,
+    StatusCue,
+)
+from pipeline.stages.base import WorkDoc
+from pipeline.textutil import index_of_span, sentence_spans
+
+_CLAUSE = regex.compile(r"[，,；;：:]")
+_COORDINATION = regex.compile(r"\s*(?:、|和|及|与|以及|,|，)\s*")
+_CUE_WINDOW = 6
+_HEADLINE_MAX = 80
+# How far into a paragraph a paragraph-opening status cue may start (据媒体报道，...).
+_PARAGRAPH_OPENING = 8
+STATUS_RANK = {"denied": 4, "negated": 3, "reported": 2, "planned": 1, "asserted": 0}
+# Pattern-found organisations (stock names, announcers) count as companies for ``org_types``.
+_PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
+# Pattern-found organisations that may be the document's subject.
+_SUBJECT_KINDS = {"stock", "announcer", "title"}
+
+
+@dataclass(slots=True)
+class Draft:
+    """An event being built: its trigger, sentence, arguments and status."""
+
+    type: str
+    rule_id: str
+    trigger: tuple[int, int]
+    sentence: int
+    args: dict[str, list[Argument]] = field(default_factory=dict)
+    status: str = "asserted"
+    local_roles: set[str] = field(default_factory=set)
+    confidence: float = 0.8
+    # The canonical key of each argument, by role and (text, start): 智谱 and 智谱AI are one filler.
+    keys: dict[str, dict[tuple[str, int | None], str]] = field(default_factory=dict)
+    source: str = ""
+    # No required role in its own sentence: kept only if the role model fills one.
+    tentative: bool = False
+    # Arguments chosen by a cue word (质押给X): explicit evidence the role model may not veto.
+    cued: set[tuple[str, int | None]] = field(default_factory=set)
+    # Arguments filled from a list (杭州城投、京西智谷等): a single-valued role keeps the whole list.
+    listed: set[tuple[str, int | None]] = field(default_factory=set)
+
+    def add(self, role: str, argument: Argument, key: str | None = None) -> bool:
+        """Add an argument unless the same thing (same text, or same canonical ``key``) fills the role."""
+        existing = self.args.setdefault(role, [])
+        keys = self.keys.setdefault(role, {})
+        k = key or argument.text
+        if k in keys.values() or any(a.text == argument.text for a in existing):
+            return False
+        existing.append(argument)
+        keys[(argument.text, argument.start)] = k
+        return True
+
+    def set_role(self, role: str, arguments: list[Argument]) -> None:
+        """Replace the arguments of ``role`` (dropping the role when empty), keeping the keys in step."""
+        old = self.keys.get(role, {})
+        if not arguments:
+            self.args.pop(role, None)
+            self.keys.pop(role, None)
+            return
+        self.args[role] = arguments
+        self.keys[role] = {(a.text, a.start): old.get((a.text, a.start), a.text) for a in arguments}
+
+    def copy(self) -> Draft:
+        """A copy whose argument lists can change independently."""
+        return Draft(
+            self.type,
+            self.rule_id,
+            self.trigger,
+            self.sentence,
+            {k: list(v) for k, v in self.args.items()},
+            self.status,
+            set(self.local_roles),
+            self.confidence,
+            {k: dict(v) for k, v in self.keys.items()},
+            self.source,
+            self.tentative,
+            set(self.cued),
+            set(self.listed),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledType:
+    """An event type with its compiled trigger (role patterns are fillers, see ``FillerFinder``)."""
+
+    spec: EventType
+    trigger: regex.Pattern[str]
+    tiers: dict[str, str]
+    not_in: tuple[str, ...]
+
+
+def alternation(words: Sequence[str]) -> str:
+    """A regex alternation of ``words``, longest first (never matches when empty)."""
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True)) or "(?!)"
+
+
+def _overlapping_names(a: set[str], b: set[str]) -> bool:
+    """True when two sets of names share one, or one name contains another (东瑞 and 东瑞制药)."""
+    return bool(a & b) or any(len(x) >= 2 and len(y) >= 2 and (x in y or y in x) for x in a for y in b)
+
+
+def headline_end(text: str) -> int:
+    """End of the document's headline: a short first line without a full stop, with a body after it; else 0."""
+    end = text.find("\n")
+    if end <= 0 or not text[end:].strip():
+        return 0
+    first = text[:end].strip()
+    if not first or len(first) > _HEADLINE_MAX or first[-1] in "。！？!?":
+        return 0
+    return end
+
+
+def word_before(text: str, position: int, word: str, floor: int) -> bool:
+    """True when ``word`` ends within a few characters before ``position`` (not before ``floor``)."""
+    window_start = max(floor, position - len(word) - _CUE_WINDOW)
+    return text.find(word, window_start, position) >= 0
+
+
+class EventExtractor:
+    """Builds events from triggers, the document's fillers and (optionally) the models."""
+
+    def __init__(
+        self,
+        rules: EventsFile,
+        type_model: EventTypeModel | None = None,
+        role_model: RoleModel | None = None,
+    ) -> None:
+        self.types = [
+            CompiledType(
+                spec,
+                regex.compile(alternation([*spec.triggers, *spec.strong_triggers, *spec.weak_triggers])),
+                {
+                    **dict.fromkeys(spec.weak_triggers, "weak"),
+                    **dict.fromkeys(spec.triggers, "normal"),
+                    **dict.fromkeys(spec.strong_triggers, "strong"),
+                },
+                tuple(spec.not_in),
+            )
+            for spec in rules.types
+        ]
+        self.status_cues: list[StatusCue] = list(rules.status)
+        # Role patterns are fillers too (kind = the role), so the role model can weigh them.
+        role_patterns = [
+            FillerPattern(id=f"{spec.id}.role{i}", label="TEXT", kind=role.role, pattern=role.pattern)
+            for spec in rules.types
+            for i, role in enumerate(spec.roles)
+            if role.pattern
+        ]
+        self.finder = FillerFinder([*rules.fillers, *role_patterns], rules.variants)
+        self.settings: ModelSettings = rules.model
+        self.type_model = type_model
+        self.role_model = role_model
+        self.featurizer = RoleFeaturizer({ct.spec.type: ct.trigger for ct in self.types})
+
+    @classmethod
+    def from_rulebook(
+        cls, rulebook: Rulebook, type_model: EventTypeModel | None = None, role_model: RoleModel | None = None
+    ) -> EventExtractor:
+        """Build the extractor from the merged ``events`` rules."""
+        rules = rulebook.get("events")
+        return cls(rules if isinstance(rules, EventsFile) else EventsFile(kind="events"), type_model, role_model)
+
+    # -- triggers ----------------------------------------------------------------
+    @staticmethod
+    def _excluded(text: str, start: int, end: int, not_in: Sequence[str]) -> bool:
+        """True when the trigger at ``[start, end)`` is part of one of the ``not_in`` words."""
+        trigger = text[start:end]
+        for word in not_in:
+            k = word.find(trigger)
+            while k >= 0:
+                s = start - k
+                if s >= 0 and text.startswith(word, s):
+                    return True
+                k = word.find(trigger, k + 1)
+        return False
+
+    def _sentence_gate(
+        self, ctype: CompiledType, tier: str, scores: dict[str, float] | None
+    ) -> tuple[bool, float | None]:
+        """Whether a trigger of ``tier`` may make an event, and the classifier's probability."""
+        if scores is None or ctype.spec.type not in scores:
+            return tier != "weak", None
+        p = scores[ctype.spec.type]
+        if tier == "strong":
+            return True, p
+        return p >= (self.settings.keep if tier == "normal" else self.settings.weak), p
+
+    # -- fillers and roles ----------------------------------------------------------
+    @staticmethod
+    def _subject_fillers(fillers: Sequence[Filler]) -> list[Filler]:
+        """Fillers that may be the document's subject: organisation mentions and stock names."""
+        return [
+            f
+            for f in fillers
+            if f.label == "ORG" and f.span == f.base and (f.mention_id is not None or f.kind in _SUBJECT_KINDS)
+        ]
+
+    @classmethod
+    def _main_org(cls, fillers: Sequence[Filler], title_end: int) -> str | None:
+        """The organisation the document is about: most mentioned (the title counts double), earliest on ties."""
+        counts: Counter[str] = Counter()
+        first: dict[str, int] = {}
+        for f in cls._subject_fillers(fillers):
+            counts[f.key] += 2 if f.start < title_end else 1
+            first.setdefault(f.key, f.start)
+        if not counts:
+            return None
+        return max(counts, key=lambda key: (counts[key], -first[key]))
+
+    @staticmethod
+    def _cued(text: str, filler: Filler, cues: Sequence[str], sent_start: int) -> bool:
+        for cue in cues:
+            if cue.startswith("~"):
+                word = cue[1:]
+                if word in text[filler.end : filler.end + len(word) + 2]:
+                    return True
+            elif word_before(text, filler.start, cue, sent_start):
+                return True
+        return False
+
+    @staticmethod
+    def _kind_ok(filler: Filler, role: RoleSpec) -> bool:
+        if filler.label != role.label:
+            return False
+        kinds = role.kinds or role.amount_kinds
+        if kinds:
+            return filler.kind in kinds or (filler.kind in _PATTERN_ORG_KINDS and "company" in kinds)
+        if role.label == "DATE":
+            return filler.kind != "duration"
+        if role.org_types:
+            return filler.kind in role.org_types or (filler.kind in _PATTERN_ORG_KINDS and "company" in role.org_types)
+        return True
+
+    @staticmethod
+    def _clause_bounds(text: str, sent: tuple[int, int], trig: tuple[int, int]) -> tuple[int, int]:
+        start = sent[0]
+        for m in _CLAUSE.finditer(text, sent[0], trig[0]):
+            start = m.end()
+        end_match = _CLAUSE.search(text, trig[1], sent[1])
+        return start, end_match.start() if end_match else sent[1]
+
+    def _fill(
+        self,
+        text: str,
+        ctype: CompiledType,
+        draft: Draft,
+        sent: tuple[int, int],
+        fillers: Sequence[Filler],
+        used: set[tuple[int, int]],
+    ) -> None:
+        """Fill the draft's roles from its sentence by the role rules."""
+        trig_start, trig_end = draft.trigger
+        in_sentence = [
+            f
+            for f in fillers
+            if sent[0] <= f.start
+            and f.end <= sent[1]
+            and f.span == f.base
+            and not (f.start < trig_end and trig_start < f.end)
+        ]
+        clause = self._clause_bounds(text, sent, draft.trigger)
+
+        def on_side(f: Filler, side: str) -> bool:
+            if side == "before":
+                return f.end <= trig_start
+            if side == "after":
+                return f.start >= trig_end
+            return True
+
+        def distance(f: Filler) -> int:
+            return trig_start - f.end if f.end <= trig_start else f.start - trig_end
+
+        # Pass 1: cued fillers; pass 2: the rest by side and distance.
+        for cued_pass in (True, False):
+            for role in ctype.spec.roles:
+                if role.label is None or (role.role in draft.args and not role.many):
+                    continue
+                if not cued_pass and role.cued_only:
+                    continue
+                pool = [f for f in in_sentence if f.span not in used and self._kind_ok(f, role)]
+                if cued_pass:
+                    if not role.cues:
+                        continue
+                    pool = [f for f in pool if self._cued(text, f, role.cues, sent[0])]
+                else:
+                    pool = [f for f in pool if on_side(f, role.side)]
+                if not pool:
+                    continue
+                if role.many:
+                    in_clause = [f for f in pool if f.start >= clause[0] and f.end <= clause[1]]
+                    if role.scope == "clause" or (role.scope == "nearest_clause" and in_clause):
+                        pool = in_clause
+                    if not pool:
+                        continue
+                    chosen = sorted(pool, key=lambda f: f.start)
+                else:
+                    # Nearest first; of two fillers at one place, the fuller name.
+                    chosen = [min(pool, key=lambda f: (distance(f), -(f.end - f.start)))]
+                listed = {
+                    f.span
+                    for a, b in itertools.pairwise(chosen)
+                    if _COORDINATION.fullmatch(text[a.end : b.start])
+                    for f in (a, b)
+                }
+                for f in chosen:
+                    draft.add(role.role, Argument(role.role, f.text, f.start, f.end, f.mention_id), f.key)
+                    draft.local_roles.add(role.role)
+                    used.add(f.span)
+                    inside = clause[0] <= f.start and f.end <= clause[1]
+                    adjacent = distance(f) <= self.settings.protect_adjacent
+                    # A list (X、Y等) filling a many-valued role is syntactic evidence too.
+                    if (
+                        (cued_pass and self.settings.protect_cued)
+                        or (inside and self.settings.protect_clause)
+                        or adjacent
+                        or f.span in listed
+                    ):
+                        draft.cued.add((role.role, f.start))
+                    if f.span in listed:
+                        draft.listed.add((role.role, f.start))
+        sentence_text = text[sent[0] : sent[1]]
+        for role in ctype.spec.roles:
+            if role.pattern and role.role not in draft.args:
+                # The role's own pattern and any filler pattern of the same kind (a quoted project).
+                spans = [f for f in fillers if f.label == "TEXT" and f.kind == role.role and f.span == f.base]
+                in_sent = [f for f in spans if sent[0] <= f.start and f.end <= sent[1]]
+                if in_sent:
+                    best = min(in_sent, key=lambda f: abs(f.start - trig_start))
+                    draft.add(role.role, Argument(role.role, best.text, best.start, best.end))
+                    draft.local_roles.add(role.role)
+            if role.enum and role.role not in draft.args:
+                value = self._enum_value(sentence_text, sent[0], role, draft.trigger)
+                if value is not None:
+                    draft.add(role.role, Argument(role.role, value, None, None))
+                    draft.local_roles.add(role.role)
+                elif role.default is not None:
+                    draft.add(role.role, Argument(role.role, role.default, None, None))
+
+    @staticmethod
+    def _enum_value(sentence_text: str, offset: int, role: RoleSpec, trigger: tuple[int, int]) -> str | None:
+        best: tuple[int, int, str] | None = None
+        for value, cues in role.enum.items():
+            for cue in cues:
+                for m in regex.finditer(regex.escape(cue), sentence_text):
+                    s = offset + m.start()
+                    key = (abs(s - trigger[0]), -len(cue))
+                    if best is None or key < (best[0], best[1]):
+                        best = (key[0], key[1], value)
+        return best[2] if best else None
+
+    def _status(self, text: str, sentences: Sequence[tuple[int, int]], draft: Draft, event_sentences: set[int]) -> str:
+        """The draft's status from cue words in its sentence and beyond.
+
+        Cues that reach forward (a denial a few sentences later) look at the following
+        sentences up to the next sentence that tells another event.
+        """
+        status = "asserted"
+        sent = sentences[draft.sentence]
+        for cue in self.status_cues:
+            scopes = [(sent[0], draft.trigger[0] if cue.before_trigger_only else sent[1])]
+            for k in range(1, cue.after_sentences + 1):
+                index = draft.sentence + k
+                if index >= len(sentences) or index in event_sentences:
+                    break
+                scopes.append(sentences[index])
+            if cue.paragraph_opening:
+                paragraph = text.rfind("\n", 0, sent[0]) + 1
+                scopes.append((paragraph, paragraph + _PARAGRAPH_OPENING))
+            if (
+                any(word in text[s:e] for s, e in scopes for word in cue.words)
+                and STATUS_RANK[cue.status] > STATUS_RANK[status]
+            ):
+                status = cue.status
+        return status
+
+    # -- the document ----------------------------------------------------------
+    def extract(self, doc: WorkDoc) -> list[Event]:
+        """Events of ``doc`` from its text and final mentions."""
+        text = doc.text
+        sentences = sentence_spans(text)
+        if not sentences:
+            return []
+        sent_starts = [s for s, _e in sentences]
+        mentions = doc.mentions
+        fillers = self.finder.find(text, mentions)
+        name_spans = [(m.start, m.end) for m in mentions if m.label in ("ORG", "PRODUCT", "PERSON")]
+        sentence_scores = self._sentence_scores(text, sentences)
+        drafts: list[Draft] = []
+        for ctype in self.types:
+            drafts.extend(self._type_drafts(doc, ctype, sentences, sent_starts, fillers, name_spans, sentence_scores))
+        headline = headline_end(text)
+        span_scores: dict[tuple[int, int], dict[str, float]] = {}
+        if self.role_model is not None and drafts:
+            span_scores = self._model_fill(doc, drafts, sentences, fillers, titled=headline > 0)
+            drafts = self._drop_unsupported(doc, drafts)
+        title_end = text.find("\n")
+        main_org = self._main_org(fillers, len(text) if title_end < 0 else title_end)
+        spec_of = {ct.spec.type: ct.spec for ct in self.types}
+        finished: list[Draft] = []
+        event_sentences = {d.sentence for d in drafts}
+        for draft in drafts:
+            spec = spec_of[draft.type]
+            self._fallback(spec, draft, fillers, main_org)
+            draft.status = self._status(text, sentences, draft, event_sentences)
+            finished.extend(self._split(spec, draft, mentions))
+        merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
+        for draft in merged:
+            self._keep_single(spec_of[draft.type], draft, span_scores)
+        merged.sort(key=lambda d: d.trigger)
+        return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
+
+    def _sentence_scores(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[dict[str, float]] | None:
+        if self.type_model is None:
+            return None
+        return self.type_model.scores([text[s:e] for s, e in sentences])
+
+    def _type_drafts(
+        self,
+        doc: WorkDoc,
+        ctype: CompiledType,
+        sentences: Sequence[tuple[int, int]],
+        sent_starts: Sequence[int],
+        fillers: Sequence[Filler],
+        name_spans: Sequence[tuple[int, int]],
+        sentence_scores: Sequence[dict[str, float]] | None,
+    ) -> list[Draft]:
+        text = doc.text
+        by_sentence: dict[int, Draft] = {}
+        confident: set[int] = set()
+        vetoed: dict[int, list[tuple[tuple[int, int], float | None]]] = {}
+        for m in ctype.trigger.finditer(text):
+            start, end = m.span()
+            if self._excluded(text, start, end, ctype.not_in):
+                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "inside a not_in word")
+                continue
+            if any(s < end and start < e for s, e in name_spans):
+                continue
+            sent_index = index_of_span(sent_starts, start)
+            sent_start = sentences[sent_index][0]
+            if any(text.find(word, sent_start, start) >= 0 for word in ctype.spec.not_after):
+                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "after a not_after word")
+                continue
+            tier = ctype.tiers.get(m.group(), "normal")
+            ok, p = self._sentence_gate(ctype, tier, sentence_scores[sent_index] if sentence_scores else None)
+            if not ok:
+                vetoed.setdefault(sent_index, []).append(((start, end), p))
+                continue
+            if p is not None and p >= self.settings.weak:
+                confident.add(sent_index)
+            draft = by_sentence.get(sent_index)
+            if draft is None:
+                source = "model:events" if tier == "weak" else f"rule:{ctype.spec.id}"
+                draft = Draft(ctype.spec.type, ctype.spec.id, (start, end), sent_index, source=source)
+                draft.confidence = p if p is not None else 0.8
+                by_sentence[sent_index] = draft
+                self._fill(text, ctype, draft, sentences[sent_index], fillers, set())
+            else:
+                # A second trigger in the same sentence: fill what is still missing.
+                saved = draft.trigger
+                draft.trigger = (start, end)
+                used = {(a.start, a.end) for v in draft.args.values() for a in v if a.start is not None}
+                self._fill(text, ctype, draft, sentences[sent_index], fillers, used)  # type: ignore[arg-type]
+                draft.trigger = saved
+        if doc.trace is not None:
+            self._note_vetoed(doc, ctype, sentences, fillers, by_sentence, vetoed)
+        out = []
+        for sent_index, draft in by_sentence.items():
+            required = set(ctype.spec.requires_any)
+            if required and not (draft.local_roles & required) and sent_index not in confident:
+                if self.role_model is not None and self.settings.requires_after_model:
+                    draft.tentative = True
+                else:
+                    doc.note("events", "dropped", ctype.spec.id, draft.trigger, "no required role in its sentence")
+                    continue
+            out.append(draft)
+        return out
+
+    def _note_vetoed(
+        self,
+        doc: WorkDoc,
+        ctype: CompiledType,
+        sentences: Sequence[tuple[int, int]],
+        fillers: Sequence[Filler],
+        by_sentence: dict[int, Draft],
+        vetoed: dict[int, list[tuple[tuple[int, int], float | None]]],
+    ) -> None:
+        """Say why vetoed triggers made no event (for ``zhpipe rules explain``): the rules' reason first."""
+        required = set(ctype.spec.requires_any)
+        for sent_index, triggers in vetoed.items():
+            lacks_role = False
+            if sent_index not in by_sentence and required:
+                scratch = Draft(ctype.spec.type, ctype.spec.id, triggers[0][0], sent_index)
+                self._fill(doc.text, ctype, scratch, sentences[sent_index], fillers, set())
+                lacks_role = not (scratch.local_roles & required)
+            for span, p in triggers:
+                if lacks_role:
+                    doc.note("events", "dropped", ctype.spec.id, span, "no required role in its sentence")
+                else:
+                    detail = f"the sentence classifier gives {ctype.spec.type} p={p:.3f}" if p is not None else ""
+                    doc.note("events", "trigger vetoed", ctype.spec.id, span, detail)
+
+    def _drop_unsupported(self, doc: WorkDoc, drafts: list[Draft]) -> list[Draft]:
+        """Drop tentative drafts (no required role in their sentence) that the role model did not fill either."""
+        required = {ct.spec.type: set(ct.spec.requires_any) for ct in self.types}
+        kept = []
+        for draft in drafts:
+            if draft.tentative and not (set(draft.args) & required[draft.type]):
+                doc.note("events", "dropped", draft.rule_id, draft.trigger, "no required role, even from the model")
+                continue
+            kept.append(draft)
+        return kept
+
+    def _model_fill(
+        self,
+        doc: WorkDoc,
+        drafts: list[Draft],
+        sentences: Sequence[tuple[int, int]],
+        fillers: Sequence[Filler],
+        titled: bool,
+    ) -> dict[tuple[int, int], dict[str, float]]:
+        """Add the role model's arguments to the drafts (see the module docstring, step 4).
+
+        ``titled``: the document is a headline and a body, the shape of the articles the
+        role model learnt from; only there may it overrule the rules (``model.trust``).
+        Returns the model's scores by filler span (the best over fillers sharing a span).
+        """
+        assert self.role_model is not None
+        features = self.featurizer.document_features(doc.text, sentences, fillers)
+        scores = self.role_model.scores(features)
+        by_span: dict[tuple[int, int], dict[str, float]] = {}
+        for filler, filler_scores in zip(fillers, scores, strict=True):
+            merged = by_span.setdefault(filler.span, {})
+            for k, v in filler_scores.items():
+                merged[k] = max(v, merged.get(k, 0.0))
+        labels = set(self.role_model.labels)
+        threshold = self.settings.role
+        spec_of = {ct.spec.type: ct.spec for ct in self.types}
+        for event_type in sorted({d.type for d in drafts}):
+            spec = spec_of[event_type]
+            role_specs = {r.role: r for r in spec.roles if role_label(event_type, r.role) in labels and not r.enum}
+            if not role_specs:
+                continue
+            of_type = [d for d in drafts if d.type == event_type]
+            # Best cut per (role, base span): the model picks how to cut a mention.
+            best: dict[tuple[str, tuple[int, int]], tuple[float, Filler]] = {}
+            for filler, score in zip(fillers, scores, strict=True):
+                for role, role_spec in role_specs.items():
+                    if not self._model_kind_ok(filler, role_spec):
+                        continue
+                    p = score.get(role_label(event_type, role), 0.0)
+                    key = (role, filler.base)
+                    if key not in best or p > best[key][0]:
+                        best[key] = (p, filler)
+            if self.settings.veto > 0:
+                found = {role for (role, _base), (p, _f) in best.items() if p >= threshold}
+                self._veto(doc, of_type, event_type, by_span, found, titled)
+            for (role, base), (p, filler) in sorted(best.items(), key=lambda kv: kv[1][1].start):
+                rule_args = [a for d in of_type for a in d.args.get(role, []) if a.start is not None]
+                for draft in of_type:
+                    for i, arg in enumerate(draft.args.get(role, [])):
+                        same_base = (
+                            arg.start is not None
+                            and base[0] <= arg.start
+                            and arg.end is not None
+                            and arg.end <= base[1]
+                        )
+                        if same_base and (arg.start, arg.end) != filler.span and p >= threshold:
+                            recut = list(draft.args[role])
+                            recut[i] = Argument(role, filler.text, filler.start, filler.end, filler.mention_id)
+                            same = draft.keys.get(role, {}).get((arg.text, arg.start), filler.key)
+                            draft.set_role(role, recut)
+                            draft.keys[role][(filler.text, filler.start)] = same
+                # A filler for a role that splits events (高管姓名) makes a new event: ask for more.
+                needed = max(threshold, self.settings.split_role) if role_specs[role].split else threshold
+                if p < needed or any(a.text == filler.text for a in rule_args):
+                    continue
+                target = min(of_type, key=lambda d: abs(d.trigger[0] - filler.start))
+                # A filler the rules gave another role of this event keeps that role.
+                if any(
+                    a.start is not None and a.end is not None and a.start < base[1] and base[0] < a.end
+                    for r, args in target.args.items()
+                    if r != role
+                    for a in args
+                ):
+                    continue
+                if target.add(
+                    role, Argument(role, filler.text, filler.start, filler.end, filler.mention_id), filler.key
+                ):
+                    doc.note("events", "role", "model:events_roles", filler.span, f"{event_type}/{role} p={p:.2f}")
+        return by_span
+
+    @staticmethod
+    def _keep_single(spec: EventType, draft: Draft, span_scores: dict[tuple[int, int], dict[str, float]]) -> None:
+        """Roles marked ``single`` keep one argument (or one list, 杭州城投、京西智谷).
+
+        The one kept is the role model's favourite, then a cue-chosen one, then the first found.
+        """
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if not role.single or len(args) <= 1:
+                continue
+            in_list = [a for a in args if (role.role, a.start) in draft.listed]
+            if len(in_list) > 1:
+                draft.set_role(role.role, in_list)
+                continue
+            # Variants of one name (东瑞, 东瑞制药): the fullest is the one to keep.
+            texts = [a.text for a in args]
+            if all(_overlapping_names({x}, {y}) for x in texts for y in texts):
+                draft.set_role(role.role, [max(args, key=lambda a: len(a.text))])
+                continue
+            label = role_label(spec.type, role.role)
+            ranked = []
+            for i, arg in enumerate(args):
+                p = 0.0
+                if arg.start is not None and arg.end is not None:
+                    p = span_scores.get((arg.start, arg.end), {}).get(label, 0.0)
+                ranked.append((p, (role.role, arg.start) in draft.cued, -i, arg))
+            best = max(ranked, key=lambda item: item[:3])[3]
+            draft.set_role(role.role, [best])
+
+    @classmethod
+    def _model_kind_ok(cls, filler: Filler, role: RoleSpec) -> bool:
+        """Whether the role model may put ``filler`` in ``role``: same label (a pattern role takes its own TEXT)."""
+        if role.label is None:
+            return filler.label == "TEXT" and filler.kind == role.role
+        if role.label == "TEXT":
+            return filler.label == "TEXT" and filler.kind in (role.kinds or [role.role])
+        # The model weighs kinds itself (a money amount as 发行价格); only the label must agree,
+        # and parties may be people or organisations (a shareholder who pledges is either).
+        if role.label in ("ORG", "PERSON"):
+            return filler.label in ("ORG", "PERSON")
+        return filler.label == role.label
+
+    def _veto(
+        self,
+        doc: WorkDoc,
+        drafts: Sequence[Draft],
+        event_type: str,
+        by_span: dict[tuple[int, int], dict[str, float]],
+        found: set[str],
+        titled: bool,
+    ) -> None:
+        """Drop rule-filled arguments the role model does not believe in.
+
+        An argument goes when the model gives it less than ``model.veto`` for its role
+        and has found a filler of its own for that role (it prefers another), or when
+        it gives it less than ``model.veto_alone`` (it believes in none).
+        """
+        for draft in drafts:
+            for role, args in list(draft.args.items()):
+                label = role_label(event_type, role)
+                # Where the classifier recognises the event (an announcement like those the
+                # models learnt from), the role model is trusted outright.
+                trusted = titled and draft.confidence >= self.settings.trust
+                limit = self.settings.veto if role in found else self.settings.veto_alone
+                if trusted and (role in found or not self.settings.trusted_needs_alternative):
+                    limit = max(limit, self.settings.trusted_veto)
+                verdicts = []
+                for arg in args:
+                    score: dict[str, float] | None = None
+                    protected = (role, arg.start) in draft.cued and not trusted
+                    if arg.start is not None and arg.end is not None and not protected:
+                        score = by_span.get((arg.start, arg.end))
+                    supported = (
+                        self.role_model is not None
+                        and self.role_model.support.get(label, 0) >= self.settings.min_support
+                    )
+                    verdicts.append(score is None or not supported or label not in score or score[label] >= limit)
+                kept = [
+                    arg
+                    for i, arg in enumerate(args)
+                    if verdicts[i] or (not trusted and self._coordinated_with_kept(doc.text, args, verdicts, i))
+                ]
+                for arg in args:
+                    if arg not in kept:
+                        doc.note("events", "vetoed", "model:events_roles", (arg.start or 0, arg.end or 0), label)
+                draft.set_role(role, kept)
+
+    @staticmethod
+    def _coordinated_with_kept(text: str, args: Sequence[Argument], verdicts: Sequence[bool], i: int) -> bool:
+        """True when ``args[i]`` is listed with a kept argument (X和Y联合投资): members of a list share the role."""
+        arg = args[i]
+        if arg.start is None or arg.end is None:
+            return False
+        for j, other in enumerate(args):
+            if j == i or not verdicts[j] or other.start is None or other.end is None:
+                continue
+            lo, hi = (arg.end, other.start) if arg.end <= other.start else (other.end, arg.start)
+            if 0 <= hi - lo <= 3 and _COORDINATION.fullmatch(text[lo:hi]):
+                return True
+        return False
+
+    def _fallback(self, spec: EventType, draft: Draft, fillers: Sequence[Filler], main_org: str | None) -> None:
+        """Fill empty ``document`` roles with the document's main organisation (nearest before the trigger)."""
+        if main_org is None:
+            return
+        if any(main_org in keys.values() for keys in draft.keys.values()):
+            return  # the main organisation already plays another role in this event
+        for role in spec.roles:
+            if role.document and role.role not in draft.args and role.label == "ORG":
+                best = None
+                taken = {(a.start, a.end) for args in draft.args.values() for a in args}
+                for f in self._subject_fillers(fillers):
+                    if f.key == main_org and f.span not in taken and (f.start <= draft.trigger[0] or best is None):
+                        best = f
+                if best is not None:
+                    draft.add(
+                        role.role, Argument(role.role, best.text, best.start, best.end, best.mention_id), main_org
+                    )
+
+    def _split(self, spec: EventType, draft: Draft, mentions: Sequence[Mention]) -> list[Draft]:
+        split_role = next((r.role for r in spec.roles if r.split), None)
+        if split_role is None or len(draft.args.get(split_role, [])) <= 1:
+            return [self._person_details(spec, draft, mentions)]
+        by_id = {m.id: m for m in mentions}
+        out = []
+        for arg in draft.args[split_role]:
+            copy = draft.copy()
+            copy.set_role(split_role, [arg])
+            # The person's own title and organisation replace the shared ones where the text gives them.
+            person = by_id.get(arg.mention_id or "")
+            value = person.value if person is not None else None
+            if spec.person_org_role and isinstance(value, PersonValue) and value.org:
+                copy.set_role(spec.person_org_role, [])
+            if spec.person_title_role and isinstance(value, PersonValue) and value.title:
+                copy.set_role(spec.person_title_role, [])
+            out.append(self._person_details(spec, copy, mentions))
+        return out
+
+    @staticmethod
+    def _person_details(spec: EventType, draft: Draft, mentions: Sequence[Mention]) -> Draft:
+        """Fill title and organisation roles from the person mention's own value."""
+        split_role = next((r.role for r in spec.roles if r.split), None)
+        if split_role is None:
+            return draft
+        by_id = {m.id: m for m in mentions}
+        for arg in draft.args.get(split_role, []):
+            person = by_id.get(arg.mention_id or "")
+            if person is None or not isinstance(person.value, PersonValue):
+                continue
+            if spec.person_title_role and person.value.title and spec.person_title_role not in draft.args:
+                draft.add(spec.person_title_role, Argument(spec.person_title_role, person.value.title, None, None))
+            if spec.person_org_role and person.value.org and spec.person_org_role not in draft.args:
+                org = next(
+                    (
+                        m
+                        for m in mentions
+                        if m.label == "ORG"
+                        and isinstance(m.value, OrgValue)
+                        and m.value.name == person.value.org
+                        and m.end <= person.start
+                    ),
+                    None,
+                )
+                if org is not None:
+                    draft.add(
+                        spec.person_org_role, Argument(spec.person_org_role, org.text, org.start, org.end, org.id)
+                    )
+        return draft
+
+    def _merge(self, drafts: list[Draft], has_title: bool) -> list[Draft]:
+        """Merge drafts of one type that tell the same happening.
+
+        Two drafts merge when no ``merge_on`` role disagrees (both filled, nothing in
+        common) and they share something: a ``merge_on`` value, any other argument,
+        or one of them is the title's (a headline announces the body's event).
+        """
+        merge_on = {ct.spec.type: ct.spec.merge_on for ct in self.types}
+
+        def keys(draft: Draft, role: str) -> set[str]:
+            return set(draft.keys.get(role, {}).values())
+
+        def same_happening(draft: Draft, other: Draft) -> bool:
+            roles = merge_on.get(draft.type) or []
+            shared = False
+            for role in roles:
+                a, b = keys(draft, role), keys(other, role)
+                if a and b:
+                    if not _overlapping_names(a, b):
+                        return False
+                    shared = True
+            if shared or (has_title and 0 in (draft.sentence, other.sentence)):
+                return True
+            return any(
+                keys(draft, role) & keys(other, role)
+                for role in draft.args
+                if role in other.args and draft.args[role][0].start is not None
+            )
+
+        result: list[Draft] = []
+        for draft in drafts:
+            target = next((o for o in result if o.type == draft.type and same_happening(draft, o)), None)
+            if target is None:
+                result.append(draft)
+                continue
+            for role, args in draft.args.items():
+                for arg in args:
+                    target.add(role, arg, draft.keys.get(role, {}).get((arg.text, arg.start)))
+            if STATUS_RANK[draft.status] > STATUS_RANK[target.status]:
+                target.status = draft.status
+            target.confidence = min(1.0, max(target.confidence, draft.confidence) + 0.05)
+        return result
+
+    @staticmethod
+    def _to_event(text: str, index: int, draft: Draft) -> Event:
+        args = tuple(a for role_args in draft.args.values() for a in role_args)
+        start, end = draft.trigger
+        return Event(
+            id=f"e{index}",
+            type=draft.type,
+            trigger=Trigger(text[start:end], start, end),
+            arguments=args,
+            source=draft.source or f"rule:{draft.rule_id}",
+            confidence=round(draft.confidence, 4),
+            status=draft.status,
+        )

@@ -1,0 +1,194 @@
+"""Role fillers: the spans an event argument may take, from mentions and event rules.
+
+Every mention is a filler. The ``fillers`` patterns of ``rules/events.yaml`` add names
+the mention stages miss (stock short names before a quote, the company that
+announces), and the ``variants`` add other cuts of a filler the way DuEE-fin
+annotators cut arguments (``6月24日晚间`` for ``6月24日``, ``不超过人民币9.31元`` for
+``9.31元``, ``65.8万`` for ``65.8万股``). Which filler, and which cut, fills a role is
+decided later by the role rules and the role model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
+from pipeline.rulebook.patterns import compile_pattern
+from pipeline.rulebook.schemas.events import FillerPattern, SpanVariant
+
+# Fillers never cross these: a variant that would is dropped.
+_HARD_STOP = regex.compile(r"[。！？\n；;]")
+_MAX_EXTEND_STEPS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Filler:
+    """A span that may fill a role.
+
+    ``label`` is a mention label or ``TEXT``; ``kind`` the value kind (``money``,
+    ``shares``, ``point`` ...), organisation type, or pattern kind; ``key`` what makes
+    two fillers the same thing (canonical name, else text); ``base`` the span of the
+    mention it was cut from (its own span for a mention).
+    """
+
+    label: str
+    kind: str
+    start: int
+    end: int
+    text: str
+    key: str
+    source: str
+    mention_id: str | None = None
+    base: tuple[int, int] = (0, 0)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """``(start, end)``."""
+        return (self.start, self.end)
+
+
+def _kind_of(mention: Mention) -> str:
+    value = mention.value
+    if isinstance(value, OrgValue):
+        return value.type
+    if isinstance(value, PersonValue | ProductValue):
+        return ""
+    return str(getattr(value, "kind", "") or "")
+
+
+def _key_of(mention: Mention) -> str:
+    name = getattr(mention.value, "name", None)
+    return name if isinstance(name, str) and name else mention.text
+
+
+def from_mention(mention: Mention) -> Filler:
+    """The filler a mention gives."""
+    return Filler(
+        mention.label,
+        _kind_of(mention),
+        mention.start,
+        mention.end,
+        mention.text,
+        _key_of(mention),
+        mention.source,
+        mention.id,
+        (mention.start, mention.end),
+    )
+
+
+def _cut_left(text: str, start: int, end: int, stops: Sequence[str], min_length: int) -> int:
+    """The start after the last stop word inside ``text[start:end]`` that leaves ``min_length`` characters."""
+    best = start
+    for word in stops:
+        k = text.rfind(word, start, end - min_length)
+        while k >= 0 and k + len(word) > end - min_length:
+            k = text.rfind(word, start, k)
+        if k >= 0:
+            best = max(best, k + len(word))
+    return best
+
+
+class FillerFinder:
+    """Builds a document's fillers from its mentions and the event file's patterns."""
+
+    def __init__(self, patterns: Sequence[FillerPattern], variants: Sequence[SpanVariant]) -> None:
+        # Rule-file patterns run within the document's time budget (SafePattern).
+        self.patterns = [(p, compile_pattern(p.pattern, rule_id=p.id)) for p in patterns]
+        self.variants = list(variants)
+
+    def find(self, text: str, mentions: Sequence[Mention]) -> list[Filler]:
+        """All fillers of a document, deduplicated by (label, span), in text order."""
+        out: dict[tuple[str, int, int], Filler] = {}
+
+        def put(filler: Filler) -> None:
+            if filler.end > filler.start and text[filler.start : filler.end].strip():
+                out.setdefault((filler.label, filler.start, filler.end), filler)
+
+        base = [from_mention(m) for m in mentions]
+        for filler in base:
+            put(filler)
+        title_end = text.find("\n")
+        title_end = len(text) if title_end < 0 else title_end
+        taken = [(f.start, f.end) for f in base if f.label in ("ORG", "PERSON")]
+        for rule, pattern in self.patterns:
+            limit = title_end if rule.title_only else len(text)
+            for m in pattern.finditer(text, 0, limit):
+                s, e = m.span("x") if "x" in pattern.groupindex else m.span()
+                if s < 0 or e <= s:
+                    continue
+                s = _cut_left(text, s, e, rule.left_stops, rule.min_length)
+                name = text[s:e]
+                # A pattern name that is exactly a mention is the mention (keeps its canonical key).
+                if any(ts == s and te == e for ts, te in taken):
+                    continue
+                put(Filler(rule.label, rule.kind, s, e, name, name, f"rule:{rule.id}", None, (s, e)))
+        for variant in self.variants:
+            for filler in list(out.values()):
+                if filler.label != variant.label or (variant.kinds and filler.kind not in variant.kinds):
+                    continue
+                for cut in self._cuts(text, filler, variant, out):
+                    put(cut)
+        return sorted(out.values(), key=lambda f: (f.start, f.end, f.label))
+
+    def _cuts(
+        self, text: str, filler: Filler, variant: SpanVariant, existing: dict[tuple[str, int, int], Filler]
+    ) -> list[Filler]:
+        start, end = filler.start, filler.end
+        if variant.join:
+            return self._joins(text, filler, variant, existing)
+        for _ in range(_MAX_EXTEND_STEPS):
+            word = next(
+                (w for w in variant.extend_left if start >= len(w) and text.startswith(w, start - len(w))), None
+            )
+            if word is None:
+                break
+            start -= len(word)
+        for _ in range(_MAX_EXTEND_STEPS):
+            word = next((w for w in variant.extend_right if text.startswith(w, end)), None)
+            if word is None:
+                break
+            end += len(word)
+        word = next((w for w in variant.trim_left if text.startswith(w, start) and end - start > len(w)), None)
+        if word is not None:
+            start += len(word)
+        word = next((w for w in variant.trim_right if text[start:end].endswith(w) and end - start > len(w)), None)
+        if word is not None:
+            end -= len(word)
+        if (start, end) == (filler.start, filler.end) or _HARD_STOP.search(text, start, end):
+            return []
+        return [self._cut(text, filler, start, end, variant)]
+
+    def _joins(
+        self, text: str, filler: Filler, variant: SpanVariant, existing: dict[tuple[str, int, int], Filler]
+    ) -> list[Filler]:
+        out = []
+        for word in variant.join:
+            if not text.startswith(word, filler.end):
+                continue
+            after = filler.end + len(word)
+            partner = next(
+                (f for f in existing.values() if f.label == filler.label and f.start == after and f.end > after),
+                None,
+            )
+            if partner is not None:
+                out.append(self._cut(text, filler, filler.start, partner.end, variant))
+        return out
+
+    @staticmethod
+    def _cut(text: str, filler: Filler, start: int, end: int, variant: SpanVariant) -> Filler:
+        cut_text = text[start:end]
+        key = filler.key if filler.label in ("ORG", "PERSON", "PRODUCT") else cut_text
+        return Filler(
+            filler.label,
+            filler.kind,
+            start,
+            end,
+            cut_text,
+            key,
+            f"rule:{variant.id}",
+            filler.mention_id,
+            filler.base,
+        )

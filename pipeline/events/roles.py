@@ -1,0 +1,227 @@
+"""The role model: which role of which event type a filler plays, from its context.
+
+Each filler of a document becomes a bag of features (its label and kind, how it
+begins and ends, the words just before and after it, whether it sits in the title,
+how near the triggers of each type are); a spaCy ``textcat_multilabel`` (bag of
+features, linear, i.e. a logistic regression per label) gives the probability of each
+``type/role`` label. It learns what rules write badly: that ``质押给X`` makes X the
+质权方, that the first date of an announcement is its 披露时间, that DuEE-fin cuts
+``6月24日晚间`` rather than ``6月24日``.
+
+The same :class:`RoleFeaturizer` serves training (:mod:`pipeline.events.train`) and
+the events stage, so the features cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from pipeline.errors import ErrorCode, ModelError
+from pipeline.events.fillers import Filler
+
+LABEL_SEP = "/"
+FEATURES_FILE = "features.txt"
+_CONTEXT = 6
+_WINDOW = 16
+_PUNCT = regex.compile(r"[\p{P}\p{S}\s]")
+
+
+def role_label(event_type: str, role: str) -> str:
+    """The model label of a role of a type: ``质押/质押方``."""
+    return f"{event_type}{LABEL_SEP}{role}"
+
+
+def split_label(label: str) -> tuple[str, str]:
+    """``(type, role)`` of a model label (roles may contain ``/`` too: 质押股票/股份数量)."""
+    event_type, _, role = label.partition(LABEL_SEP)
+    return event_type, role
+
+
+def _bucket(n: int, edges: Sequence[int]) -> str:
+    for edge in edges:
+        if n <= edge:
+            return str(edge)
+    return f">{edges[-1]}"
+
+
+def _shape(text: str) -> str:
+    out: list[str] = []
+    for ch in text:
+        kind = (
+            "d"
+            if ch.isdigit()
+            else "a"
+            if ch.isascii() and ch.isalpha()
+            else "h"
+            if "\u4e00" <= ch <= "\u9fff"
+            else "p"
+        )
+        if not out or out[-1] != kind:
+            out.append(kind)
+    return "".join(out)[:6]
+
+
+class RoleFeaturizer:
+    """Turns the fillers of one document into feature lists for the role model."""
+
+    def __init__(self, triggers: Mapping[str, regex.Pattern[str]]) -> None:
+        self.triggers = dict(triggers)
+
+    def document_features(
+        self, text: str, sentences: Sequence[tuple[int, int]], fillers: Sequence[Filler]
+    ) -> list[list[str]]:
+        """One feature list per filler, in the order given."""
+        starts = [s for s, _e in sentences]
+        title_end = text.find("\n")
+        title_end = len(text) if title_end < 0 else title_end
+        hits: dict[str, list[tuple[int, int, int]]] = {}
+        for event_type, pattern in self.triggers.items():
+            found = []
+            for m in pattern.finditer(text):
+                found.append((m.start(), m.end(), max(0, bisect_right(starts, m.start()) - 1)))
+            if found:
+                hits[event_type] = found
+        key_counts = Counter(f.key for f in fillers if f.label in ("ORG", "PERSON"))
+        text_counts = Counter(f.text for f in fillers)
+        first_seen: dict[str, int] = {}
+        for f in fillers:
+            first_seen.setdefault(f.text, f.start)
+        org_rank = {key: rank for rank, (key, _n) in enumerate(key_counts.most_common(3))}
+        title_keys = {f.key for f in fillers if f.start < title_end}
+        # Order of each mention among the document's mentions of its label (the first date ...).
+        label_rank: dict[tuple[int, int], int] = {}
+        seen_by_label: Counter[str] = Counter()
+        for base, label in sorted({(f.base, f.label) for f in fillers}):
+            if base[0] >= title_end:
+                label_rank[base] = seen_by_label[label]
+                seen_by_label[label] += 1
+        line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        out = []
+        for f in fillers:
+            sent_index = max(0, bisect_right(starts, f.start) - 1)
+            sent_start, sent_end = sentences[sent_index] if sentences else (0, len(text))
+            feats = self._filler_features(text, f, sent_start, sent_end)
+            feats.append("TITLE" if f.start < title_end else f"SENT={_bucket(sent_index, (1, 2, 4, 8))}")
+            feats.append(f"LINE={_bucket(bisect_right(line_starts, f.start) - 1, (0, 1, 2, 4))}")
+            feats.append(f"OCC={_bucket(text_counts[f.text], (1, 2, 4))}")
+            feats.append(f"SENTPOS={_bucket(f.start - sent_start, (0, 3, 8, 20, 40))}")
+            if first_seen.get(f.text) == f.start:
+                feats.append("FIRST")
+            if f.key in org_rank:
+                feats.append(f"ORGRANK={org_rank[f.key]}")
+            if f.start >= title_end and f.key in title_keys:
+                feats.append("IN_TITLE_TOO")
+            if f.base in label_rank:
+                feats.append(f"LRANK={f.label}:{_bucket(label_rank[f.base], (0, 1, 2))}")
+            triggers = self._trigger_features(f, sent_index, hits)
+            feats.extend(triggers)
+            feats.extend(f"{f.label}|{t}" for t in triggers if t.count(":") == 2)
+            out.append(feats)
+        return out
+
+    @staticmethod
+    def _filler_features(text: str, f: Filler, sent_start: int, sent_end: int) -> list[str]:
+        t = f.text
+        kind = f"{f.label}:{f.kind}" if f.kind else f.label
+        source = f.source.split(":", 1)[-1].rsplit(".", 1)[-1] if f.source.startswith("rule:events") else "mention"
+        feats = [
+            f"L={f.label}",
+            f"K={kind}",
+            f"SRC={source}",
+            f"LEN={_bucket(len(t), (2, 3, 4, 6, 9, 14, 20))}",
+            f"SHAPE={_shape(t)}",
+            f"B1={t[:1]}",
+            f"B2={t[:2]}",
+            f"E1={t[-1:]}",
+            f"E2={t[-2:]}",
+            f"E3={t[-3:]}",
+            f"CUT={int((f.start, f.end) != f.base)}",
+        ]
+        if f.label == "TEXT" or len(t) <= 4:
+            feats.append(f"T={t}")
+        left = text[max(sent_start, f.start - _WINDOW) : f.start]
+        right = text[f.end : min(sent_end, f.end + _WINDOW)]
+        for k in range(1, _CONTEXT + 1):
+            if len(left) >= k:
+                feats.append(f"l{k}={left[-k:]}")
+                feats.append(f"{kind}|l{k}={left[-k:]}")
+            if len(right) >= k:
+                feats.append(f"r{k}={right[:k]}")
+                feats.append(f"{kind}|r{k}={right[:k]}")
+        if not left.strip() or _PUNCT.fullmatch(left[-1:] or " "):
+            feats.append("LEFT_EDGE")
+        if not right.strip() or _PUNCT.fullmatch(right[:1] or " "):
+            feats.append("RIGHT_EDGE")
+        feats.extend(f"lw={left[i : i + 2]}" for i in range(len(left) - 1))
+        feats.extend(f"rw={right[i : i + 2]}" for i in range(len(right) - 1))
+        return feats
+
+    @staticmethod
+    def _trigger_features(f: Filler, sent_index: int, hits: Mapping[str, list[tuple[int, int, int]]]) -> list[str]:
+        feats = []
+        for event_type, found in hits.items():
+            same = [h for h in found if h[2] == sent_index]
+            if same:
+                nearest = min(same, key=lambda h: abs(h[0] - f.start))
+                side = "B" if f.end <= nearest[0] else "A" if f.start >= nearest[1] else "O"
+                gap = nearest[0] - f.end if side == "B" else f.start - nearest[1] if side == "A" else 0
+                feats.append(f"TS:{event_type}")
+                feats.append(f"TS:{event_type}:{side}{_bucket(gap, (0, 2, 5, 10, 20))}")
+                if len(same) > 1:
+                    feats.append(f"TS:{event_type}:many")
+            elif any(abs(h[2] - sent_index) == 1 for h in found):
+                feats.append(f"TN:{event_type}")
+            else:
+                feats.append(f"TD:{event_type}")
+        return feats
+
+
+class RoleModel:
+    """The trained role model: feature lists -> probability of each ``type/role`` label."""
+
+    def __init__(self, path: Path) -> None:
+        """Load the model at ``path``.
+
+        Raises:
+            ModelError: the folder is missing (E301) or does not load (E302).
+
+        """
+        from pipeline.events.model import MODEL_NAME, TRAIN_COMMAND
+
+        if not (path / "config.cfg").is_file():
+            raise ModelError(ErrorCode.E301, name=f"{MODEL_NAME}/roles", path=path, command=TRAIN_COMMAND)
+        try:
+            import spacy
+
+            self.nlp = spacy.load(path, exclude=["vocab"])
+        except Exception as exc:  # spaCy raises many kinds; all mean "cannot load"
+            raise ModelError(ErrorCode.E302, name=f"{MODEL_NAME}/roles", path=path, detail=repr(exc)) from exc
+        textcat: Any = self.nlp.get_pipe("textcat_multilabel")
+        self.textcat = textcat
+        self.labels: tuple[str, ...] = tuple(textcat.labels)
+        # How many training fillers had each label: a label learnt from a handful says little.
+        report = path / "training.json"
+        positives = json.loads(report.read_text(encoding="utf-8")).get("positives", {}) if report.is_file() else {}
+        self.support: dict[str, int] = {str(k): int(v) for k, v in positives.items()}
+        # Features never seen in training are dropped: they carry no weight, and
+        # keeping them would grow the vocabulary with every new document.
+        known = path / FEATURES_FILE
+        self.known: frozenset[str] | None = (
+            frozenset(known.read_text(encoding="utf-8").splitlines()) if known.is_file() else None
+        )
+
+    def scores(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
+        """Probability of each label for each feature list, in order."""
+        from spacy.tokens import Doc
+
+        if self.known is not None:
+            features = [[f for f in feats if f in self.known] for feats in features]
+        docs = [Doc(self.nlp.vocab, words=list(f) or ["EMPTY"]) for f in features]
+        return [dict(doc.cats) for doc in self.textcat.pipe(docs, batch_size=256)]

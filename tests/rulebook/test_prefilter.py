@@ -1,0 +1,150 @@
+"""The prefilter makes rule scans cheaper and must never change a match."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+import regex
+
+from pipeline.core import Pipeline
+from pipeline.rulebook.examples import collect_cases
+from pipeline.rulebook.patterns import (
+    Deadline,
+    PatternTimeout,
+    SafePattern,
+    compile_pattern,
+    pattern_scope,
+    scan_each,
+)
+from pipeline.rulebook.prefilter import NO_FACTS, analyse
+
+ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
+
+
+@pytest.fixture(scope="module")
+def pipe() -> Pipeline:
+    return Pipeline.build()
+
+
+@pytest.fixture(scope="module")
+def rule_patterns(pipe: Pipeline) -> list[SafePattern]:
+    """Every rule pattern the default pipeline compiled."""
+    found = [obj for obj in gc.get_objects() if isinstance(obj, SafePattern)]
+    return list({id(p): p for p in found}.values())
+
+
+@pytest.fixture(scope="module")
+def texts(pipe: Pipeline) -> list[str]:
+    """Normalised articles and every rule example text, plus some awkward strings."""
+    out = [pipe.normalize(p.read_bytes()).text for p in sorted(ARTICLES.glob("*.txt"))[:12]]
+    for case in collect_cases(pipe.rulebook):
+        text = getattr(case.example, "text", None)
+        if isinstance(text, str):
+            out.append(text)
+    out += ["", "2025", "3月", "月", "\n\n", "二〇二五年三月六日下午3点20分", "3亿-10亿元，约1.6亿元，千万美元"]
+    return out
+
+
+def test_first_set_lookahead_and_required_characters() -> None:
+    facts = analyse(r"(?<![\d.])(?P<month>1[0-2]|0?[1-9]|十[一二]?)[ \t]*月份?")
+    assert facts.lead is not None and facts.lead.startswith("(?=[")
+    assert facts.required == frozenset("月")
+    fast = regex.compile(facts.lead)
+    assert {c for c in "0123456789十一二月a" if fast.match(c)} == set("0123456789十")
+    # Every branch must contribute: each alternative holds one of the required characters.
+    required = analyse(r"(?:上半年|下半年|全年|年内)").required
+    assert required is not None
+    assert all(required & set(word) for word in ("上半年", "下半年", "全年", "年内"))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"\d*",  # can match the empty string
+        r"(?<=x)",  # zero width
+        r"(?i)abc",  # case-insensitive: no first set or required characters
+        r"(?:abc){e<=1}",  # fuzzy
+        r"(?P<a>x)?(?P=a)y",  # a back reference may be first
+        r"[^a]b",  # a negated set first
+        r".b",
+    ],
+)
+def test_patterns_that_get_no_lead(pattern: str) -> None:
+    assert analyse(pattern).lead is None
+
+
+def test_unparsable_patterns_get_no_facts() -> None:
+    assert analyse("(unbalanced") == NO_FACTS
+    assert analyse(r"(?i)年").required is None
+
+
+def test_the_built_in_rules_are_accelerated(rule_patterns: list[SafePattern]) -> None:
+    """Most built-in rule patterns get a lead or a required set (a regex upgrade must not lose them)."""
+    dates = [p for p in rule_patterns if (p.rule_id or "").startswith("dates.")]
+    assert len(dates) > 40
+    assert sum(p.facts.lead is not None for p in dates) > 0.7 * len(dates)
+    assert sum(p.facts.required is not None for p in dates) > 0.8 * len(dates)
+    md = next(p for p in dates if p.rule_id == "dates.md")
+    assert md.facts.required == frozenset("月") and md.facts.near is not None
+    assert len(md.variants) == 3 and md.variants[0] is md.compiled
+
+
+def test_every_rule_pattern_finds_what_the_plain_pattern_finds(
+    rule_patterns: list[SafePattern], texts: list[str]
+) -> None:
+    assert len(rule_patterns) > 100
+    for pattern in rule_patterns:
+        plain = pattern.compiled
+        for text in texts:
+            expected = [(m.span(), m.groups()) for m in plain.finditer(text)]
+            for variant in pattern.variants[1:]:
+                assert [(m.span(), m.groups()) for m in variant.finditer(text)] == expected, (variant.pattern, text)
+            assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == expected, (pattern, text)
+            with pattern_scope(Deadline(60.0)):
+                assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == expected, (pattern, text)
+                first = plain.search(text)
+                found = pattern.search(text)
+                assert (found.span() if found else None) == (first.span() if first else None)
+
+
+def test_a_text_without_the_required_characters_is_not_scanned() -> None:
+    pattern = compile_pattern(r"(?<!\d)(?P<n>\d+)[ ]*月", rule_id="t.month")
+    assert pattern.facts.required == frozenset("月")
+    with pattern_scope(Deadline(5.0)) as scope:
+        assert list(pattern.finditer("2025年12日")) == []
+        assert pattern.search("2025年12日") is None
+        assert pattern.findall("2025年12日") == []
+        assert [m.group("n") for m in pattern.finditer("2025年12月")] == ["12"]
+    assert scope.deadline is not None and "t.month" in scope.deadline.by_rule
+
+
+def test_near_lookahead_allows_free_characters_between() -> None:
+    facts = analyse(r"(?<!\d)(?P<n>\d{1,2})[ ]*月")
+    assert facts.near is not None
+    near = regex.compile(facts.near)
+    assert near.match("12月") and near.match("12    月") and near.match("1 月")
+    assert not near.match("123月") and not near.match("12日")
+
+
+def test_the_tuner_keeps_one_variant_and_the_matches() -> None:
+    pattern = compile_pattern(r"(?<![\d.])(?P<m>1[0-2]|0?[1-9])[ ]*月", rule_id="t.month")
+    assert len(pattern.variants) > 1
+    text = "2025年3月，公司营收12亿元，同比增长5%；10 月发布新品。" * 40
+    expected = [m.span() for m in pattern.compiled.finditer(text)]
+    with pattern_scope(Deadline(60.0)):
+        for _ in range(60):
+            assert [m.span() for m in pattern.finditer(text)] == expected
+            assert [m.span() for m in scan_each([pattern], text)[0]] == expected
+    assert len(pattern.variants) == 1 and pattern.scanner in (pattern.compiled, *pattern.variants)
+
+
+def test_a_spent_budget_still_stops_a_skipped_scan() -> None:
+    pattern = compile_pattern(r"\d+月", rule_id="t.month")
+    deadline = Deadline(1.0, "doc-1")
+    deadline.charge("other", 2.0)
+    with pattern_scope(deadline), pytest.raises(PatternTimeout):
+        pattern.finditer("没有月份")
+    with pattern_scope(deadline), pytest.raises(PatternTimeout):
+        pattern.search("没有")

@@ -195,3 +195,12 @@ def test_numpy_forward_matches_the_thinc_network(model: NerModel) -> None:
     lengths = [len(t) for t in texts]
     expected = model.encoder.predict(Ragged(keys, model.encoder.ops.asarray1i(lengths))).dataXd
     np.testing.assert_allclose(model.forward(keys, lengths), expected, atol=1e-5)
+
+
+def test_jargon_and_bare_departments_are_not_organisations() -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.ner import OrgTyper
+
+    typer = OrgTyper(load_rulebook([]))
+    assert typer.implausible("ToB") and typer.implausible("产研中心") and typer.implausible("国央企")
+    assert not typer.implausible("华为研发中心") and not typer.implausible("智谱AI")

@@ -16,8 +16,17 @@ app = typer.Typer(
 )
 
 
-def main() -> None:
-    """Entry point of the ``zhpipe`` console script."""
+def load_commands() -> typer.Typer:
+    """Register every ``zhpipe`` command on :data:`app` and return it.
+
+    The command modules are imported here rather than at package import so that
+    ``import pipeline.cli`` stays cheap; tests and the console script call this.
+    """
     from pipeline.cli import commands, corrupt, eval, gold, rules, run, show  # noqa: F401 - registers the commands
 
-    app()
+    return app
+
+
+def main() -> None:
+    """Entry point of the ``zhpipe`` console script."""
+    load_commands()()

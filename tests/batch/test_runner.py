@@ -13,9 +13,11 @@ from typer.testing import CliRunner
 
 from pipeline.batch import RunOptions, run_batch
 from pipeline.batch.runner import STATE_DB, folder_lock
-from pipeline.cli import app, commands, run  # noqa: F401 - registers the commands
+from pipeline.cli import load_commands
 from pipeline.errors import OutputError
 from tests.batch.conftest import EXPECTED_FAILURES, GOOD_INPUTS, write_articles
+
+app = load_commands()
 
 
 def records(out: Path) -> list[dict]:

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app, commands, eval, gold, show  # noqa: F401 - registers the commands
+from pipeline.cli import load_commands
+
+app = load_commands()
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "corpus" / "gold"

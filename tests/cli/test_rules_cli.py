@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from pipeline.cli import app
-from pipeline.cli import commands as _commands  # noqa: F401 - registers the commands
-from pipeline.cli import rules as _rules  # noqa: F401 - registers the commands
+from pipeline.cli import load_commands
+
+app = load_commands()
 
 runner = CliRunner()
 

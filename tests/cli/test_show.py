@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app, commands, eval, gold, show  # noqa: F401 - registers the commands
+from pipeline.cli import load_commands
 from pipeline.render.browser import console_errors, find_chromium, run_chromium
+
+app = load_commands()
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "corpus" / "articles" / "000_18f992a553737757.txt"

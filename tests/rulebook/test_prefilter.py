@@ -30,9 +30,14 @@ def pipe() -> Pipeline:
 
 @pytest.fixture(scope="module")
 def rule_patterns(pipe: Pipeline) -> list[SafePattern]:
-    """Every rule pattern the default pipeline compiled."""
+    """Every rule pattern the default pipeline compiled, as fresh untuned copies.
+
+    Copies, because other tests may already have scanned with the shared pipeline's
+    patterns, and a tuned pattern keeps only its winning variant.
+    """
     found = [obj for obj in gc.get_objects() if isinstance(obj, SafePattern)]
-    return list({id(p): p for p in found}.values())
+    unique = {id(p): p for p in found}.values()
+    return [SafePattern(p.compiled, p.source, rule_id=p.rule_id) for p in unique]
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,11 @@ import regex
 import yaml
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.cli import commands as _commands  # noqa: F401 - registers the commands
-from pipeline.cli import rules as _rules  # noqa: F401 - registers the commands
+from pipeline.cli import load_commands
 from pipeline.rulebook.loader import pattern_fields, read_rule_file
 from pipeline.rulebook.patterns import KIND_FLAGS, validation_source
+
+app = load_commands()
 
 README = Path(__file__).resolve().parents[2] / "rules" / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -68,9 +68,7 @@ def test_the_walkthrough_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     shown = json.loads(WALKTHROUGH[WALKTHROUGH.index('{"type": "回购注销"') :].split("```")[0])
     assert event["source"] == shown["source"] and event["status"] == shown["status"]
     assert event["trigger"] == shown["trigger"]
-    assert [(a["role"], a["text"]) for a in event["arguments"]] == [
-        (a["role"], a["text"]) for a in shown["arguments"]
-    ]
+    assert [(a["role"], a["text"]) for a in event["arguments"]] == [(a["role"], a["text"]) for a in shown["arguments"]]
     # The run config made it into the batch job.
     events = (tmp_path / "outputs" / "events.jsonl").read_text(encoding="utf-8")
     assert "回购注销" in events

@@ -177,8 +177,9 @@ def test_strict_span_scoring() -> None:
 def test_cli_no_model_flag(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from pipeline.cli import app, commands  # noqa: F401 - registers the commands
+    from pipeline.cli import load_commands
 
+    app = load_commands()
     article = tmp_path / "a.txt"
     article.write_text("华为技术有限公司董事长梁华在深圳出席发布会。", encoding="utf-8")
     result = CliRunner().invoke(app, ["extract", str(article), "--no-model"])

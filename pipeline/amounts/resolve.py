@@ -2,7 +2,8 @@
 
 The bounds follow the record contract: exact -> low = high = value; more_than and
 at_least -> low = value; less_than and at_most -> high = value; approx -> no bounds;
-``3000多`` -> value 3000, low 3000, high 4000 (more_than); ``十几``, ``几十万``,
+``3000多`` -> value 3000, low 3000, high 4000 (more_than; a negative one mirrors it:
+``-3000多`` -> value -3000, low -4000, high -3000); ``十几``, ``几十万``,
 ``数千万`` -> value null with low/high (approx); a range -> value null with low/high.
 """
 
@@ -187,11 +188,11 @@ class Resolver:
                 qualifier = "approx" if qualifier == "exact" else qualifier
             elif qualifier in ("exact", "more_than"):
                 low, high = value * scale, (value + step) * scale
-                if negative:
+                if negative and value:  # "-0多" is no negative amount
                     low, high = -high, -low
                 return AmountValue(
                     kind,
-                    decimal_str(-value * scale if negative else value * scale),
+                    decimal_str(-value * scale if negative and value else value * scale),
                     decimal_str(low),
                     decimal_str(high),
                     currency,

@@ -42,6 +42,29 @@ class AlignmentStats:
         }
 
 
+def _opcodes(source: str, target: str) -> list[tuple[str, int, int, int, int]]:
+    """The opcodes of difflib for the differing middle of two texts, with the common ends kept equal.
+
+    difflib matches the longest common block first, so in ``上?上上`` against ``上上上``
+    it pairs the wrong 上 and reports a deletion and an insertion; taking the common
+    prefix and suffix first leaves only the real change for it to place.
+    """
+    limit = min(len(source), len(target))
+    head = 0
+    while head < limit and source[head] == target[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and source[-1 - tail] == target[-1 - tail]:
+        tail += 1
+    s_end, t_end = len(source) - tail, len(target) - tail
+    ops: list[tuple[str, int, int, int, int]] = [("equal", 0, head, 0, head)] if head else []
+    matcher = difflib.SequenceMatcher(None, source[head:s_end], target[head:t_end], autojunk=False)
+    ops += [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+    if tail:
+        ops.append(("equal", s_end, len(source), t_end, len(target)))
+    return ops
+
+
 class Alignment:
     """A character map from ``source`` (predicted text) to ``target`` (gold text)."""
 
@@ -59,8 +82,7 @@ class Alignment:
             self._map = list(range(len(source)))
         else:
             self._map = [-1] * len(source)
-            matcher = difflib.SequenceMatcher(None, source, target, autojunk=False)
-            for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            for tag, i1, i2, j1, j2 in _opcodes(source, target):
                 if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
                     for k in range(i2 - i1):
                         self._map[i1 + k] = j1 + k

@@ -40,6 +40,11 @@ def test_a_span_across_a_rewritten_block_covers_the_block() -> None:
     assert a.span(6, 9) == (4, 7)
 
 
+def test_a_repeated_character_next_to_an_insertion_keeps_its_place() -> None:
+    a = Alignment("上?上上", "上上上")
+    assert [a.span(i, i + 1) for i in range(4)] == [(0, 1), None, (1, 2), (2, 3)]
+
+
 @given(
     st.text(alphabet="智谱融资上市公司年月日亿元", min_size=1, max_size=40),
     st.text(alphabet="ABC?", max_size=6),

@@ -101,6 +101,18 @@ def test_adjacent_without_punctuation(extractor: AmountExtractor) -> None:
     ]
 
 
+
+@pytest.mark.parametrize(
+    ("text", "bounds"),
+    [("-3000多欧元", ("-3000", "-4000", "-3000")), ("-0多元", ("0", "0", "1"))],
+)
+def test_negative_fuzzy_amounts_mirror_their_bounds(
+    extractor: AmountExtractor, text: str, bounds: tuple[str, str, str]
+) -> None:
+    [found] = extractor.find(text)
+    assert (found.value.value, found.value.low, found.value.high) == bounds
+    check_contract(found.value)
+
 # -- the contract ------------------------------------------------------------------
 
 
@@ -123,6 +135,9 @@ def check_contract(value: AmountValue) -> None:
         assert Decimal(d["low"]) <= Decimal(d["high"])
     elif d["qualifier"] == "exact":
         assert d["low"] == d["high"] == d["value"]
+    elif d["qualifier"] in ("more_than", "at_least") and Decimal(d["value"]) < 0 and d["high"] == d["value"]:
+        # -3000多: the bounds mirror those of 3000多 (more than 3000 in magnitude)
+        assert d["low"] is not None and Decimal(d["low"]) < Decimal(d["value"])
     elif d["qualifier"] in ("more_than", "at_least"):
         assert d["low"] == d["value"]
         if d["high"] is not None:  # 3000多: high is the next step up

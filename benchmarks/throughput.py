@@ -8,6 +8,7 @@ clock starts) segments their decoded text. Sides alternate ``--repeat`` times an
 best time of each is kept, which damps the noise of a shared machine.
 
     nice python benchmarks/throughput.py --mb 5
+    nice python benchmarks/throughput.py --mb 5 --rules-only
     nice python benchmarks/throughput.py --mb 5 --segmenter jieba
     nice python benchmarks/throughput.py --mb 5 --stages normalize,segment,dates,amounts,entities,ner,mentions,events
 
@@ -33,6 +34,7 @@ from newstext import news_documents
 
 from pipeline.core import Pipeline, finish
 from pipeline.corrupt import KINDS, corrupt
+from pipeline.stages import DEFAULT_STAGES
 
 
 def damaged_inputs(megabytes: float, share: float) -> tuple[list[bytes], int]:
@@ -87,6 +89,11 @@ def main() -> None:
     parser.add_argument("--stages", default=None, help="Comma-separated stages (default: the pipeline's).")
     parser.add_argument("--segmenter", default=None, help="Segmenter core: jieba or rjieba (default: the pipeline's).")
     parser.add_argument("--repeat", type=int, default=2, help="Alternating passes; the best of each side is kept.")
+    parser.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="The rule-based pipeline: no NER stage and no event models (issue 8's first target).",
+    )
     parser.add_argument("--profile", type=Path, default=None, help="Write a cProfile of one pipeline pass here.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the figures as JSON here.")
     args = parser.parse_args()
@@ -95,8 +102,12 @@ def main() -> None:
     texts = [data.decode("utf-8") for data in inputs]
     n_bytes = sum(len(d) for d in inputs)
     n_chars = sum(len(t) for t in texts)
-    options = {"segmenter": args.segmenter} if args.segmenter else {}
-    pipe = Pipeline.build(stages=args.stages.split(",") if args.stages else None, **options)
+    options: dict[str, object] = {"segmenter": args.segmenter} if args.segmenter else {}
+    stages = args.stages.split(",") if args.stages else None
+    if args.rules_only:
+        options["events_model"] = False
+        stages = [s for s in (stages or DEFAULT_STAGES) if s != "ner"]
+    pipe = Pipeline.build(stages=stages, **options)
     jieba.initialize()
     time_jieba(texts[:50])  # warm both sides: dictionaries, regex caches, lazy tries
     time_pipeline(pipe, inputs[:50])

@@ -83,10 +83,15 @@ class EventTypeModel:
             raise ModelError(ErrorCode.E302, name=MODEL_NAME, path=path, detail=repr(exc)) from exc
         self.path = path
         textcat: Any = self.nlp.get_pipe("textcat_multilabel")
+        self.textcat = textcat
         self.labels: tuple[str, ...] = tuple(textcat.labels)
 
     def scores(self, sentences: Sequence[str]) -> list[dict[str, float]]:
         """Probability of each type for each sentence, in order."""
+        from pipeline.events.roles import predict_cats
+
         if not sentences:
             return []
-        return [dict(doc.cats) for doc in self.nlp.pipe(sentences, batch_size=64)]
+        # The tokenizer and classifier of ``nlp.pipe`` in its batches, minus the writes into ``doc.cats``.
+        docs = [self.nlp.make_doc(sentence) for sentence in sentences]
+        return predict_cats(self.textcat, docs, self.labels, batch_size=64)

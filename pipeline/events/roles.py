@@ -223,7 +223,7 @@ class RoleModel:
             names = known.read_text(encoding="utf-8").splitlines()
             self.known = frozenset(names)
             self._hashes = {name: get_string_id(name) for name in names}
-        self._empty = _FeatureBag.of(["EMPTY"])
+        self._empty = FeatureBag.of(["EMPTY"])
 
     def scores(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
         """Probability of each label for each feature list, in order.
@@ -233,18 +233,23 @@ class RoleModel:
         than the model itself, and the model only reads the tokens' hashes.
         """
         hashes = self._hashes
-        bags: list[_FeatureBag] = []
+        bags: list[FeatureBag] = []
         for feats in features:
             if hashes is not None:
                 ids = [h for h in map(hashes.get, feats) if h is not None]
-                bags.append(_FeatureBag(numpy.array(ids, dtype=numpy.uint64)) if ids else self._empty)
+                bags.append(FeatureBag(numpy.array(ids, dtype=numpy.uint64)) if ids else self._empty)
             else:
-                bags.append(_FeatureBag.of(feats) if feats else self._empty)
+                bags.append(FeatureBag.of(feats) if feats else self._empty)
         return predict_cats(self.textcat, bags, self.labels, batch_size=256)
 
 
-class _FeatureBag:
-    """The one thing the bag-of-features classifier reads of a ``Doc``: its tokens' ORTH hashes."""
+class FeatureBag:
+    """The one thing a bag-of-features classifier reads of a ``Doc``: its tokens' ORTH hashes.
+
+    spaCy's ``TextCatBOW`` model hashes a doc through ``doc.to_array([ORTH])`` (then
+    counts n-grams of those hashes) and asks ``len(doc)``; nothing else. The tests
+    check that the scores equal those of real docs.
+    """
 
     __slots__ = ("ids",)
 
@@ -252,7 +257,8 @@ class _FeatureBag:
         self.ids = ids
 
     @classmethod
-    def of(cls, words: Sequence[str]) -> _FeatureBag:
+    def of(cls, words: Sequence[str]) -> FeatureBag:
+        """The bag of ``words`` (feature strings), hashed as spaCy hashes token texts."""
         from spacy.strings import get_string_id
 
         return cls(numpy.array([get_string_id(w) for w in words], dtype=numpy.uint64))

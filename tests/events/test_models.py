@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.events.model import DEFAULT_MODEL_DIR, EventTypeModel
+from pipeline.events.model import DEFAULT_MODEL_DIR, EventTypeModel, char_tokens
 from pipeline.events.roles import RoleModel
 
 pytest.importorskip("spacy")
@@ -26,6 +26,8 @@ SENTENCES = [
     "   ",
     "张帆因个人原因辞去公司总经理职务。",
     "今天天气不错",
+    "  Apple 发布  iPhone\u3000新品 \n",
+    "第一段\n\n 第二段\t结束 ",
 ]
 
 
@@ -61,3 +63,8 @@ def test_role_scores_equal_docs_through_textcat(role_model: RoleModel) -> None:
     assert got == expected
     assert got[0] != got[2]
     assert role_model.scores([]) == []
+
+
+@pytest.mark.parametrize("text", [*SENTENCES, "", " ", "a b  c"])
+def test_char_tokens_are_spacys(type_model: EventTypeModel, text: str) -> None:
+    assert char_tokens(text) == [t.text for t in type_model.nlp.make_doc(text)]

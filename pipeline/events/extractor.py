@@ -573,7 +573,11 @@ class EventExtractor:
         scores = self.role_model.scores(features)
         by_span: dict[tuple[int, int], dict[str, float]] = {}
         for filler, filler_scores in zip(fillers, scores, strict=True):
-            merged = by_span.setdefault(filler.span, {})
+            merged = by_span.get(filler.span)
+            if merged is None:
+                # The first filler of a span: its probabilities (never below 0) are the maxima so far.
+                by_span[filler.span] = dict(filler_scores)
+                continue
             for k, v in filler_scores.items():
                 merged[k] = max(v, merged.get(k, 0.0))
         labels = set(self.role_model.labels)
@@ -587,11 +591,12 @@ class EventExtractor:
             of_type = [d for d in drafts if d.type == event_type]
             # Best cut per (role, base span): the model picks how to cut a mention.
             best: dict[tuple[str, tuple[int, int]], tuple[float, Filler]] = {}
+            role_labels = [(role, role_spec, role_label(event_type, role)) for role, role_spec in role_specs.items()]
             for filler, score in zip(fillers, scores, strict=True):
-                for role, role_spec in role_specs.items():
+                for role, role_spec, label in role_labels:
                     if not self._model_kind_ok(filler, role_spec):
                         continue
-                    p = score.get(role_label(event_type, role), 0.0)
+                    p = score.get(label, 0.0)
                     key = (role, filler.base)
                     if key not in best or p > best[key][0]:
                         best[key] = (p, filler)

@@ -160,6 +160,44 @@ def word_before(text: str, position: int, word: str, floor: int) -> bool:
     return text.find(word, window_start, position) >= 0
 
 
+def occurrences(word: str, text: str) -> list[int]:
+    """Start offsets of the non-overlapping occurrences of ``word`` in ``text``, left to right.
+
+    What ``regex.finditer(regex.escape(word), text)`` finds, without compiling a pattern per call.
+    """
+    if not word:
+        return list(range(len(text) + 1))
+    out: list[int] = []
+    k = text.find(word)
+    while k >= 0:
+        out.append(k)
+        k = text.find(word, k + len(word))
+    return out
+
+
+class NameCover:
+    """Which characters the document's names cover, to test a trigger for overlap with any name at once."""
+
+    __slots__ = ("covered", "empty", "spans")
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.covered: set[int] = set()
+        self.empty: list[int] = []
+        for s, e in spans:
+            if e > s:
+                self.covered.update(range(s, e))
+            elif e == s:
+                self.empty.append(s)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when ``[start, end)`` overlaps a name span ``[s, e)``, that is ``s < end and start < e``."""
+        if start >= end:
+            return any(s < end and start < e for s, e in self.spans)
+        covered = self.covered
+        return any(p in covered for p in range(start, end)) or any(start < p < end for p in self.empty)
+
+
 class EventExtractor:
     """Builds events from triggers, the document's fillers and (optionally) the models."""
 
@@ -385,8 +423,8 @@ class EventExtractor:
         best: tuple[int, int, str] | None = None
         for value, cues in role.enum.items():
             for cue in cues:
-                for m in regex.finditer(regex.escape(cue), sentence_text):
-                    s = offset + m.start()
+                for found in occurrences(cue, sentence_text):
+                    s = offset + found
                     key = (abs(s - trigger[0]), -len(cue))
                     if best is None or key < (best[0], best[1]):
                         best = (key[0], key[1], value)
@@ -427,7 +465,7 @@ class EventExtractor:
         sent_starts = [s for s, _e in sentences]
         mentions = doc.mentions
         fillers = self.finder.find(text, mentions)
-        name_spans = [(m.start, m.end) for m in mentions if m.label in ("ORG", "PRODUCT", "PERSON")]
+        name_spans = NameCover([(m.start, m.end) for m in mentions if m.label in ("ORG", "PRODUCT", "PERSON")])
         sentence_scores = self._sentence_scores(text, sentences)
         drafts: list[Draft] = []
         for ctype in self.types:
@@ -465,7 +503,7 @@ class EventExtractor:
         sentences: Sequence[tuple[int, int]],
         sent_starts: Sequence[int],
         fillers: Sequence[Filler],
-        name_spans: Sequence[tuple[int, int]],
+        name_spans: NameCover,
         sentence_scores: Sequence[dict[str, float]] | None,
     ) -> list[Draft]:
         text = doc.text
@@ -477,7 +515,7 @@ class EventExtractor:
             if self._excluded(text, start, end, ctype.not_in):
                 doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "inside a not_in word")
                 continue
-            if any(s < end and start < e for s, e in name_spans):
+            if name_spans.overlaps(start, end):
                 continue
             sent_index = index_of_span(sent_starts, start)
             sent_start = sentences[sent_index][0]
@@ -573,7 +611,11 @@ class EventExtractor:
         scores = self.role_model.scores(features)
         by_span: dict[tuple[int, int], dict[str, float]] = {}
         for filler, filler_scores in zip(fillers, scores, strict=True):
-            merged = by_span.setdefault(filler.span, {})
+            merged = by_span.get(filler.span)
+            if merged is None:
+                # The first filler of a span: its probabilities (never below 0) are the maxima so far.
+                by_span[filler.span] = dict(filler_scores)
+                continue
             for k, v in filler_scores.items():
                 merged[k] = max(v, merged.get(k, 0.0))
         labels = set(self.role_model.labels)
@@ -587,11 +629,12 @@ class EventExtractor:
             of_type = [d for d in drafts if d.type == event_type]
             # Best cut per (role, base span): the model picks how to cut a mention.
             best: dict[tuple[str, tuple[int, int]], tuple[float, Filler]] = {}
+            role_labels = [(role, role_spec, role_label(event_type, role)) for role, role_spec in role_specs.items()]
             for filler, score in zip(fillers, scores, strict=True):
-                for role, role_spec in role_specs.items():
+                for role, role_spec, label in role_labels:
                     if not self._model_kind_ok(filler, role_spec):
                         continue
-                    p = score.get(role_label(event_type, role), 0.0)
+                    p = score.get(label, 0.0)
                     key = (role, filler.base)
                     if key not in best or p > best[key][0]:
                         best[key] = (p, filler)

@@ -112,7 +112,7 @@ class FillerFinder:
             put(filler)
         title_end = text.find("\n")
         title_end = len(text) if title_end < 0 else title_end
-        taken = [(f.start, f.end) for f in base if f.label in ("ORG", "PERSON")]
+        taken = {(f.start, f.end) for f in base if f.label in ("ORG", "PERSON")}
         for rule, pattern in self.patterns:
             limit = title_end if rule.title_only else len(text)
             for m in pattern.finditer(text, 0, limit):
@@ -122,7 +122,7 @@ class FillerFinder:
                 s = _cut_left(text, s, e, rule.left_stops, rule.min_length)
                 name = text[s:e]
                 # A pattern name that is exactly a mention is the mention (keeps its canonical key).
-                if any(ts == s and te == e for ts, te in taken):
+                if (s, e) in taken:
                     continue
                 put(Filler(rule.label, rule.kind, s, e, name, name, f"rule:{rule.id}", None, (s, e)))
         for variant in self.variants:

@@ -83,10 +83,66 @@ class EventTypeModel:
             raise ModelError(ErrorCode.E302, name=MODEL_NAME, path=path, detail=repr(exc)) from exc
         self.path = path
         textcat: Any = self.nlp.get_pipe("textcat_multilabel")
+        self.textcat = textcat
+        from spacy.strings import get_string_id
+
+        self._hash = get_string_id
+        # Hash of each single character seen (a bounded set: the script's characters).
+        self._char_hashes: dict[str, int] = {}
+        # The shortcut copies spaCy's character tokenizer; a model with another keeps make_doc.
+        self._char_tokenizer = str(getattr(self.nlp.tokenizer, "segmenter", "")) in ("char", "Segmenter.char")
         self.labels: tuple[str, ...] = tuple(textcat.labels)
 
     def scores(self, sentences: Sequence[str]) -> list[dict[str, float]]:
         """Probability of each type for each sentence, in order."""
+        from pipeline.events.roles import predict_cats
+
         if not sentences:
             return []
-        return [dict(doc.cats) for doc in self.nlp.pipe(sentences, batch_size=64)]
+        # What ``nlp.pipe`` computes, in its batches, without building a Doc per sentence
+        # nor writing ``doc.cats``: the model reads only the tokens' hashes.
+        if self._char_tokenizer:
+            bags = [self._bag(sentence) for sentence in sentences]
+        else:
+            bags = [self.nlp.make_doc(sentence) for sentence in sentences]
+        return predict_cats(self.textcat, bags, self.labels, batch_size=64)
+
+    def _bag(self, sentence: str) -> Any:
+        """The hashes of the tokens spaCy's character tokenizer makes of ``sentence``."""
+        import numpy
+
+        from pipeline.events.roles import FeatureBag
+
+        hashes = self._char_hashes
+        ids = []
+        for token in char_tokens(sentence):
+            h = hashes.get(token)
+            if h is None:
+                h = self._hash(token)
+                if len(token) == 1:
+                    hashes[token] = h
+            ids.append(h)
+        return FeatureBag(numpy.array(ids, dtype=numpy.uint64))
+
+
+def char_tokens(text: str) -> list[str]:
+    """The tokens of spaCy's Chinese ``char`` tokenizer (``list(text)`` aligned by ``get_words_and_spaces``).
+
+    Every non-space character is a token and swallows one ASCII space after it; any
+    other run of whitespace is a token of its own.
+    """
+    tokens: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            j = i + 1
+            while j < n and text[j].isspace():
+                j += 1
+            tokens.append(text[i:j])
+            i = j
+        else:
+            tokens.append(text[i])
+            i += 1
+            if i < n and text[i] == " ":
+                i += 1
+    return tokens

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy
 import regex
 
 from pipeline.errors import ErrorCode, ModelError
@@ -211,17 +212,74 @@ class RoleModel:
         positives = json.loads(report.read_text(encoding="utf-8")).get("positives", {}) if report.is_file() else {}
         self.support: dict[str, int] = {str(k): int(v) for k, v in positives.items()}
         # Features never seen in training are dropped: they carry no weight, and
-        # keeping them would grow the vocabulary with every new document.
+        # keeping them would grow the vocabulary with every new document. Their string
+        # hashes (what the bag-of-features layer reads) are computed once here.
         known = path / FEATURES_FILE
-        self.known: frozenset[str] | None = (
-            frozenset(known.read_text(encoding="utf-8").splitlines()) if known.is_file() else None
-        )
+        self.known: frozenset[str] | None = None
+        self._hashes: dict[str, int] | None = None
+        if known.is_file():
+            from spacy.strings import get_string_id
+
+            names = known.read_text(encoding="utf-8").splitlines()
+            self.known = frozenset(names)
+            self._hashes = {name: get_string_id(name) for name in names}
+        self._empty = FeatureBag.of(["EMPTY"])
 
     def scores(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
-        """Probability of each label for each feature list, in order."""
-        from spacy.tokens import Doc
+        """Probability of each label for each feature list, in order.
 
-        if self.known is not None:
-            features = [[f for f in feats if f in self.known] for feats in features]
-        docs = [Doc(self.nlp.vocab, words=list(f) or ["EMPTY"]) for f in features]
-        return [dict(doc.cats) for doc in self.textcat.pipe(docs, batch_size=256)]
+        The feature lists go to the classifier's model as bags of hashes, without
+        building a spaCy ``Doc`` per filler nor writing ``doc.cats``: both cost more
+        than the model itself, and the model only reads the tokens' hashes.
+        """
+        hashes = self._hashes
+        bags: list[FeatureBag] = []
+        for feats in features:
+            if hashes is not None:
+                ids = [h for h in map(hashes.get, feats) if h is not None]
+                bags.append(FeatureBag(numpy.array(ids, dtype=numpy.uint64)) if ids else self._empty)
+            else:
+                bags.append(FeatureBag.of(feats) if feats else self._empty)
+        return predict_cats(self.textcat, bags, self.labels, batch_size=256)
+
+
+class FeatureBag:
+    """The one thing a bag-of-features classifier reads of a ``Doc``: its tokens' ORTH hashes.
+
+    spaCy's ``TextCatBOW`` model hashes a doc through ``doc.to_array([ORTH])`` (then
+    counts n-grams of those hashes) and asks ``len(doc)``; nothing else. The tests
+    check that the scores equal those of real docs.
+    """
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: Any) -> None:
+        self.ids = ids
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> FeatureBag:
+        """The bag of ``words`` (feature strings), hashed as spaCy hashes token texts."""
+        from spacy.strings import get_string_id
+
+        return cls(numpy.array([get_string_id(w) for w in words], dtype=numpy.uint64))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def to_array(self, attrs: Any) -> Any:
+        """The ORTH column, as ``Doc.to_array([ORTH])`` gives it (the model asks for nothing else)."""
+        return self.ids
+
+
+def predict_cats(textcat: Any, docs: Sequence[Any], labels: Sequence[str], batch_size: int) -> list[dict[str, float]]:
+    """``doc.cats`` of each doc as ``textcat.pipe`` would set them, in batches of ``batch_size``.
+
+    The same batches as ``pipe`` (a batch without any token scores zero), without
+    the per-label writes into ``doc.cats``.
+    """
+    out: list[dict[str, float]] = []
+    for i in range(0, len(docs), batch_size):
+        batch = docs[i : i + batch_size]
+        rows = textcat.predict(batch)
+        out.extend(dict(zip(labels, row, strict=True)) for row in numpy.asarray(rows, dtype=numpy.float64).tolist())
+    return out

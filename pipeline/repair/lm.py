@@ -325,7 +325,18 @@ class CharLM:
 
     def score_items(self, items: Sequence[tuple[str, str]]) -> list[float]:
         """Log probability of each ``text`` after its own ``history`` (``(history, text)`` pairs)."""
-        seqs = [self._history(history) + self.ids(text) for history, text in items]
+        # Callers (the Viterbi over repair blocks) repeat histories and texts many times.
+        histories: dict[str, list[int]] = {}
+        texts: dict[str, list[int]] = {}
+        seqs: list[list[int]] = []
+        for history, text in items:
+            h = histories.get(history)
+            if h is None:
+                h = histories[history] = self._history(history)
+            t = texts.get(text)
+            if t is None:
+                t = texts[text] = self.ids(text)
+            seqs.append(h + t)
         return self._score_seqs(seqs)
 
     def _score_seqs(self, seqs: list[list[int]], cache: DocumentCache | None = None) -> list[float]:

@@ -927,7 +927,7 @@ class Repairer:
         mid_to_block: list[int] = []
         for idx, mid in enumerate(mids):
             mid_to_block.extend([idx] * len(mid))
-        block_starts = {sum(len(m) for m in mids[:idx]) for idx in range(len(mids) + 1)}
+        block_starts = set(itertools.accumulate((len(m) for m in mids), initial=0))
         out: list[Block] = []
         pending_start = 0
         pending_text: list[str | None] = []
@@ -1076,13 +1076,14 @@ class Repairer:
         batch of the LM.
         """
         n = len(keep)
-        runs = {False: left, True: left}
+        runs = {False: left[-HISTORY:], True: left[-HISTORY:]}
         tails: dict[bool, list[str]] = {False: [], True: []}
         for k_text, c_text in zip(keep, conv, strict=True):
             for state in (False, True):
                 tails[state].append(runs[state][-HISTORY:])
-            runs[False] += k_text or ""
-            runs[True] += c_text if c_text is not None else k_text or ""
+            # Only the last HISTORY characters are ever read: keep the runs that short.
+            runs[False] = (runs[False] + (k_text or ""))[-HISTORY:]
+            runs[True] = (runs[True] + (c_text if c_text is not None else k_text or ""))[-HISTORY:]
         items: list[tuple[str, str]] = []
         for i in range(n):
             for prev in (False, True):

@@ -157,6 +157,7 @@ class CharLM:
         dense = np.full(max(map(ord, self._index)) + 2, UNKNOWN, dtype=np.int64)
         for ch, symbol_id in self._index.items():
             dense[ord(ch)] = symbol_id
+        self._dense_get = dense.copy()  # as ``_index.get(ch, UNKNOWN)``: spaces are unknown, not skipped
         for ch in self._skip:
             dense[ord(ch)] = _SKIPPED
         self._dense = dense
@@ -377,8 +378,13 @@ class CharLM:
             return np.zeros(0)
         history = self._history(left)
         right_ids = self._right(right)
-        get = self._index.get
-        middle = np.fromiter((get(ch, UNKNOWN) for ch in chars), dtype=np.int64, count=len(chars))
+        if min(map(len, chars)) == 1 == max(map(len, chars)):
+            points = np.frombuffer("".join(chars).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            table = self._dense_get
+            middle = table[np.minimum(points, len(table) - 1)]
+        else:
+            get = self._index.get
+            middle = np.fromiter((get(ch, UNKNOWN) for ch in chars), dtype=np.int64, count=len(chars))
         width = len(history) + 1 + len(right_ids)
         grid = np.empty((len(chars), width), dtype=np.int64)
         grid[:, : len(history)] = history

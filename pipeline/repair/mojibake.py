@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import regex
 
 from pipeline.offsets import Edit
@@ -49,7 +50,7 @@ from pipeline.repair.codecs import (
     unit_bytes,
 )
 from pipeline.repair.lm import CharLM, DocumentCache, left_context, right_context
-from pipeline.repair.t2s import Simplifier, to_simplified
+from pipeline.repair.t2s import Simplifier, to_simplified, to_simplified_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -749,15 +750,17 @@ class Repairer:
                 continue
             table = _pair_chars(mech.original)
             singles = [v for v in values if len(v) != 2]
-            usable = [(v, table[v]) for v in values if v in table]
+            get = table.get
+            usable = [(v, c) for v in values if (c := get(v)) is not None]
             left = context[-HISTORY:] if n == 0 else ""
             right = following[:2] if n == len(options) - 1 else ""
             chars = [c for _, c in usable]
             if mech.traditional:
-                chars = [to_simplified(c) for c in chars]
+                chars = to_simplified_many(chars)
             scores = self.lm.score_chars(chars, left, right)
-            best = sorted(range(len(usable)), key=lambda i: -scores[i])[: max(0, limit - len(singles))]
-            out.append(singles + [usable[i][0] for i in best])
+            # A stable sort, best first, ties in their given order (as sorted() would).
+            best = np.argsort(-scores, kind="stable")[: max(0, limit - len(singles))]
+            out.append(singles + [usable[i][0] for i in best.tolist()])
         return out
 
     @staticmethod

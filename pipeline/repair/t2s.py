@@ -37,7 +37,7 @@ def to_simplified(text: str) -> str:
     return str(_converter("t2s").convert(text))
 
 
-def _to_simplified_many(texts: Sequence[str]) -> list[str]:
+def to_simplified_many(texts: Sequence[str]) -> list[str]:
     """:func:`to_simplified` of each text, in one OpenCC call where that gives the same result.
 
     OpenCC segments by its phrase dictionaries, and no phrase holds a line break, so
@@ -100,7 +100,7 @@ class Simplifier:
 
     def convert_many(self, texts: Sequence[str]) -> list[str]:
         """Simplified forms of many texts, one-to-many characters by the LM (for scoring)."""
-        converted = _to_simplified_many(texts)
+        converted = to_simplified_many(texts)
         if self.lm is None or self._ambiguity_re is None:
             return converted
         items: list[tuple[str, str]] = []

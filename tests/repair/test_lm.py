@@ -108,3 +108,12 @@ def test_shared_windows_give_the_same_floats_as_every_target(lm: CharLM) -> None
     assert np.array_equal(plain, shared)
     real = lm.score_many(["带着清华大学的学生" + c for c in "的了是在和"] * 200, "一家", "。")
     assert real[:5] == pytest.approx(real[5:10])
+
+
+def test_single_characters_score_as_their_own_texts(lm: CharLM) -> None:
+    chars = ["着", "著", " ", "\t", "A", "\U0001f600", "\ud800", "锟", "\n"]
+    fast = lm.score_chars(chars, "一家带", "清华")
+    assert fast.tolist() == lm.score_chars([*chars, "ab"], "一家带", "清华")[:-1].tolist()
+    get = lm._index.get
+    ids = [get(c, 1) for c in chars]
+    assert lm._dense_get[[min(ord(c), len(lm._dense_get) - 1) for c in chars]].tolist() == ids

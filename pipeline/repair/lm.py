@@ -399,19 +399,39 @@ class CharLM:
 
     def score_items(self, items: Sequence[tuple[str, str]]) -> list[float]:
         """Log probability of each ``text`` after its own ``history`` (``(history, text)`` pairs)."""
-        # Callers (the Viterbi over repair blocks) repeat histories and texts many times.
-        histories: dict[str, list[int]] = {}
-        texts: dict[str, list[int]] = {}
-        seqs: list[list[int]] = []
-        for history, text in items:
-            h = histories.get(history)
-            if h is None:
-                h = histories[history] = self._history(history)
-            t = texts.get(text)
-            if t is None:
-                t = texts[text] = self.ids(text)
-            seqs.append(h + t)
-        return self._score_seqs(seqs)
+        if not items:
+            return []
+        # Callers (the Viterbi over repair blocks) repeat histories and texts many times:
+        # each distinct one is read once, and the sequences are assembled in array calls.
+        history_index: dict[str, int] = {}
+        text_index: dict[str, int] = {}
+        which_history = np.fromiter(
+            (history_index.setdefault(h, len(history_index)) for h, _ in items), dtype=np.int64, count=len(items)
+        )
+        which_text = np.fromiter(
+            (text_index.setdefault(t, len(text_index)) for _, t in items), dtype=np.int64, count=len(items)
+        )
+        need = self.order - 1
+        text_ids, text_lengths = self._ids_batch(list(text_index))
+        text_starts = np.zeros(len(text_lengths), dtype=np.int64)
+        np.cumsum(text_lengths[:-1], out=text_starts[1:])
+        counts = text_lengths[which_text]
+        seq_lengths = counts + need
+        starts = np.zeros(len(items), dtype=np.int64)
+        np.cumsum(seq_lengths[:-1], out=starts[1:])
+        flat = np.empty(int(seq_lengths.sum()), dtype=np.int64)
+        scored = np.ones(len(flat), dtype=bool)
+        if need:
+            histories = np.array([self._history(h) for h in history_index], dtype=np.int64)
+            history_at = (starts[:, None] + np.arange(need, dtype=np.int64)).ravel()
+            flat[history_at] = histories[which_history].ravel()
+            scored[history_at] = False
+        item_of_symbol = np.repeat(np.arange(len(items), dtype=np.int64), counts)
+        offset_in_text = np.arange(len(item_of_symbol), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        flat[starts[item_of_symbol] + need + offset_in_text] = text_ids[
+            text_starts[which_text[item_of_symbol]] + offset_in_text
+        ]
+        return self._score_flat(flat, np.flatnonzero(scored), counts, None)
 
     def _score_seqs(self, seqs: list[list[int]], cache: DocumentCache | None = None) -> list[float]:
         need = self.order - 1

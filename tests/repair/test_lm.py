@@ -117,3 +117,10 @@ def test_single_characters_score_as_their_own_texts(lm: CharLM) -> None:
     get = lm._index.get
     ids = [get(c, 1) for c in chars]
     assert lm._dense_get[[min(ord(c), len(lm._dense_get) - 1) for c in chars]].tolist() == ids
+
+
+def test_items_score_exactly_as_one_sequence_per_item(lm: CharLM) -> None:
+    items = [("一家", "带着"), ("", ""), ("\n报道", "清华 大学"), ("一家", "带著"), ("x", "\t"), ("一家", "带着")]
+    plain = lm._score_seqs([lm._history(h) + lm.ids(t) for h, t in items])
+    assert lm.score_items(items) == plain
+    assert lm.score_items([]) == []

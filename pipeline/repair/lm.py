@@ -38,6 +38,7 @@ BOUNDARY = 0
 UNKNOWN = 1
 NO_SYMBOL = -1  # history the caller does not know: contexts that reach it are not used
 _SKIPPED = -2  # a character that is no symbol (spaces), in the code-point table only
+_NO_PREVIOUS = np.full(1, -1, dtype=np.int64)
 DEDUPE_MIN_TARGETS = 512  # batches this big look up each distinct n-gram window once ...
 DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as targets
 
@@ -286,35 +287,34 @@ class CharLM:
         return self._logprobs(seq, targets)
 
     def _logprobs(self, seq: Int64Array, targets: Int64Array) -> FloatArray:
+        # Whole-array steps (no boolean gathers and scatters, no emptiness tests): most
+        # batches are small and numpy's per-call cost dominates them. Each element still
+        # gets the very same additions, in the same order, as a per-element back-off.
         if not len(targets):
             return np.zeros(0)
         size = self.size
+        seq_known = seq >= 0
         ends: list[Int64Array] = [seq, seq]
         for k in range(2, self.order + 1):
-            prev = np.empty_like(seq)
-            prev[0] = -1
-            prev[1:] = ends[k - 1][:-1]
-            valid = (prev >= 0) & (seq >= 0)
-            ids = np.full(len(seq), -1, dtype=np.int64)
-            if valid.any():
-                ids[valid] = self._lookup(k, prev[valid] * size + seq[valid])
-            ends.append(ids)
+            prev = np.concatenate((_NO_PREVIOUS, ends[k - 1][:-1]))
+            keys = np.where(seq_known & (prev >= 0), prev * size + seq, -1)  # -1: no stored key
+            ends.append(self._lookup(k, keys))
         result = np.zeros(len(targets))
         done = np.zeros(len(targets), dtype=bool)
         acc = np.zeros(len(targets))
         for k in range(self.order, 0, -1):
-            gram = ends[k][targets]
-            hit = (gram >= 0) & ~done
-            if hit.any():
-                result[hit] = acc[hit] + self._logp[k][gram[hit]]
+            logp = self._logp[k]
+            if len(logp):
+                gram = ends[k][targets]
+                hit = (gram >= 0) & ~done
+                result = np.where(hit, acc + logp[np.maximum(gram, 0)], result)
                 done |= hit
-            if k > 1:
+            if k > 1 and len(self._backoff[k - 1]):
                 ctx = ends[k - 1][targets - 1]
                 use = (ctx >= 0) & ~done
-                if use.any():
-                    acc[use] += self._backoff[k - 1][ctx[use]]
+                acc = np.where(use, acc + self._backoff[k - 1][np.maximum(ctx, 0)], acc)
         cur = seq[targets]
-        result[~done] = acc[~done] + self._logp[1][UNKNOWN]
+        result = np.where(done, result, acc + self._logp[1][UNKNOWN])
         result -= np.where(cur == UNKNOWN, self._unknown_penalty, 0.0)
         return result
 

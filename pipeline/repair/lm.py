@@ -39,6 +39,7 @@ UNKNOWN = 1
 NO_SYMBOL = -1  # history the caller does not know: contexts that reach it are not used
 _SKIPPED = -2  # a character that is no symbol (spaces), in the code-point table only
 _NO_PREVIOUS = np.full(1, -1, dtype=np.int64)
+ARRAY_BATCH = 12  # from this many candidates on, their sequences are built in array calls (faster past ~10)
 DEDUPE_MIN_TARGETS = 512  # batches this big look up each distinct n-gram window once ...
 DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as targets
 
@@ -347,6 +348,10 @@ class CharLM:
         """
         if not middles:
             return []
+        if len(middles) < ARRAY_BATCH:
+            history_list = self._history(left)
+            right_list = self._right(right)
+            return self._score_seqs([history_list + self.ids(m) + right_list for m in middles], cache)
         # Every sequence is history + middle + right: built in array calls, not per middle.
         history = np.asarray(self._history(left), dtype=np.int64)
         right_ids = np.asarray(self._right(right), dtype=np.int64)
@@ -399,8 +404,8 @@ class CharLM:
 
     def score_items(self, items: Sequence[tuple[str, str]]) -> list[float]:
         """Log probability of each ``text`` after its own ``history`` (``(history, text)`` pairs)."""
-        if not items:
-            return []
+        if len(items) < ARRAY_BATCH:
+            return self._score_seqs([self._history(h) + self.ids(t) for h, t in items])
         # Callers (the Viterbi over repair blocks) repeat histories and texts many times:
         # each distinct one is read once, and the sequences are assembled in array calls.
         history_index: dict[str, int] = {}

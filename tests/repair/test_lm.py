@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import ModelError
-from pipeline.repair.lm import CharLM, default_lm, fold_symbol
+from pipeline.repair.lm import ARRAY_BATCH, CharLM, default_lm, fold_symbol
 from pipeline.training.lm import ambiguity_table, train
 
 
@@ -49,8 +49,9 @@ def test_batched_symbols_score_exactly_as_one_sequence_per_middle(lm: CharLM, le
     middles = ["带着", "", "清华 大学", "\t", "A股\r\n涨", "\U0001f600未知", "\ud800", "锟斤拷", "着" * 40]
     history = lm._history(left)
     right_ids = lm._right(right)
-    plain = lm._score_seqs([history + lm.ids(m) + right_ids for m in middles])
-    assert lm.score_many(middles, left, right) == plain
+    plain = lm._score_seqs([history + lm.ids(m) + right_ids for m in middles * 2])
+    assert len(middles) * 2 >= ARRAY_BATCH  # the array-built path
+    assert lm.score_many(middles * 2, left, right) == plain
     flat, lengths = lm._ids_batch(middles)
     assert flat.tolist() == [i for m in middles for i in lm.ids(m)]
     assert lengths.tolist() == [len(lm.ids(m)) for m in middles]
@@ -120,7 +121,8 @@ def test_single_characters_score_as_their_own_texts(lm: CharLM) -> None:
 
 
 def test_items_score_exactly_as_one_sequence_per_item(lm: CharLM) -> None:
-    items = [("一家", "带着"), ("", ""), ("\n报道", "清华 大学"), ("一家", "带著"), ("x", "\t"), ("一家", "带着")]
+    items = [("一家", "带着"), ("", ""), ("\n报道", "清华 大学"), ("一家", "带著"), ("x", "\t"), ("一家", "带着")] * 3
+    assert len(items) >= ARRAY_BATCH  # the array-built path
     plain = lm._score_seqs([lm._history(h) + lm.ids(t) for h, t in items])
     assert lm.score_items(items) == plain
     assert lm.score_items([]) == []

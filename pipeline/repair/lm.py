@@ -37,6 +37,11 @@ FORMAT_VERSION = 2
 BOUNDARY = 0
 UNKNOWN = 1
 NO_SYMBOL = -1  # history the caller does not know: contexts that reach it are not used
+_SKIPPED = -2  # a character that is no symbol (spaces), in the code-point table only
+_NO_PREVIOUS = np.full(1, -1, dtype=np.int64)
+ARRAY_BATCH = 12  # from this many candidates on, their sequences are built in array calls (faster past ~10)
+DEDUPE_MIN_TARGETS = 512  # batches this big look up each distinct n-gram window once ...
+DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as targets
 
 _LETTER = "a"
 _DIGIT = "0"
@@ -149,6 +154,17 @@ class CharLM:
             if sym != ch and sym in self._index:
                 self._index[ch] = self._index[sym]
         self._skip = frozenset(" \t\r\x0b\x0c")
+        # The same mapping as a table indexed by code point, for whole batches of text at once
+        # (:meth:`_ids_batch`); code points past its end are unknown (its last entry).
+        dense = np.full(max(map(ord, self._index)) + 2, UNKNOWN, dtype=np.int64)
+        for ch, symbol_id in self._index.items():
+            dense[ord(ch)] = symbol_id
+        self._dense_get = dense.copy()  # as ``_index.get(ch, UNKNOWN)``: spaces are unknown, not skipped
+        for ch in self._skip:
+            dense[ord(ch)] = _SKIPPED
+        self._dense = dense
+        # Windows of ``order`` symbols (NO_SYMBOL too) as one int64 key, when they fit in one.
+        self._window_base = self.size + 1 if (self.size + 1) ** self.order < 2**63 else 0
         # The model predicts "some rare character"; a particular one is that much less likely.
         self._unknown_penalty = float(meta["unknown_penalty"])
         self._logp: list[FloatArray] = [np.zeros(0), self._dequantize(arrays["logp1"])]
@@ -198,6 +214,20 @@ class CharLM:
         skip = self._skip
         return [get(ch, UNKNOWN) for ch in text if ch not in skip]
 
+    def _ids_batch(self, texts: Sequence[str]) -> tuple[Int64Array, Int64Array]:
+        """The symbol ids of every text, end to end, and how many each text has (as :meth:`ids`)."""
+        joined = "".join(texts)
+        points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        dense = self._dense
+        ids = dense[np.minimum(points, len(dense) - 1)]
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        skipped = ids == _SKIPPED
+        if skipped.any():
+            owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+            lengths = lengths - np.bincount(owner[skipped], minlength=len(texts))
+            ids = ids[~skipped]
+        return ids, lengths
+
     def knows(self, ch: str) -> bool:
         """True when ``ch`` is a symbol of the model (seen often enough in training)."""
         return ch in self._index
@@ -237,36 +267,55 @@ class CharLM:
         ``seq`` may hold :data:`NO_SYMBOL` where the history is unknown: a context
         that reaches it is not used. Every target needs ``order - 1`` positions of
         history before it (the caller pads).
+
+        A target's probability depends only on the ``order`` symbols ending at it. Big
+        batches of repair candidates share most of those windows (the same context
+        around a different guess), so each distinct window is looked up once; the
+        values are the very same floats as looking up every target.
         """
+        if len(targets) >= DEDUPE_MIN_TARGETS and self._window_base:
+            order, base = self.order, self._window_base
+            columns = [seq[targets - (order - 1 - j)] for j in range(order)]
+            keys = columns[0] + 1
+            for column in columns[1:]:
+                keys = keys * base + (column + 1)
+            unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            if len(unique) * DEDUPE_MIN_SHARE <= len(targets):
+                windows = np.stack(columns, axis=1)[first].ravel()
+                ends = np.arange(len(unique), dtype=np.int64) * order + (order - 1)
+                shared: FloatArray = self._logprobs(windows, ends)[inverse.ravel()]
+                return shared
+        return self._logprobs(seq, targets)
+
+    def _logprobs(self, seq: Int64Array, targets: Int64Array) -> FloatArray:
+        # Whole-array steps (no boolean gathers and scatters, no emptiness tests): most
+        # batches are small and numpy's per-call cost dominates them. Each element still
+        # gets the very same additions, in the same order, as a per-element back-off.
         if not len(targets):
             return np.zeros(0)
         size = self.size
+        seq_known = seq >= 0
         ends: list[Int64Array] = [seq, seq]
         for k in range(2, self.order + 1):
-            prev = np.empty_like(seq)
-            prev[0] = -1
-            prev[1:] = ends[k - 1][:-1]
-            valid = (prev >= 0) & (seq >= 0)
-            ids = np.full(len(seq), -1, dtype=np.int64)
-            if valid.any():
-                ids[valid] = self._lookup(k, prev[valid] * size + seq[valid])
-            ends.append(ids)
+            prev = np.concatenate((_NO_PREVIOUS, ends[k - 1][:-1]))
+            keys = np.where(seq_known & (prev >= 0), prev * size + seq, -1)  # -1: no stored key
+            ends.append(self._lookup(k, keys))
         result = np.zeros(len(targets))
         done = np.zeros(len(targets), dtype=bool)
         acc = np.zeros(len(targets))
         for k in range(self.order, 0, -1):
-            gram = ends[k][targets]
-            hit = (gram >= 0) & ~done
-            if hit.any():
-                result[hit] = acc[hit] + self._logp[k][gram[hit]]
+            logp = self._logp[k]
+            if len(logp):
+                gram = ends[k][targets]
+                hit = (gram >= 0) & ~done
+                result = np.where(hit, acc + logp[np.maximum(gram, 0)], result)
                 done |= hit
-            if k > 1:
+            if k > 1 and len(self._backoff[k - 1]):
                 ctx = ends[k - 1][targets - 1]
                 use = (ctx >= 0) & ~done
-                if use.any():
-                    acc[use] += self._backoff[k - 1][ctx[use]]
+                acc = np.where(use, acc + self._backoff[k - 1][np.maximum(ctx, 0)], acc)
         cur = seq[targets]
-        result[~done] = acc[~done] + self._logp[1][UNKNOWN]
+        result = np.where(done, result, acc + self._logp[1][UNKNOWN])
         result -= np.where(cur == UNKNOWN, self._unknown_penalty, 0.0)
         return result
 
@@ -299,9 +348,34 @@ class CharLM:
         """
         if not middles:
             return []
-        history = self._history(left)
-        right_ids = self._right(right)
-        return self._score_seqs([history + self.ids(m) + right_ids for m in middles], cache)
+        if len(middles) < ARRAY_BATCH:
+            history_list = self._history(left)
+            right_list = self._right(right)
+            return self._score_seqs([history_list + self.ids(m) + right_list for m in middles], cache)
+        # Every sequence is history + middle + right: built in array calls, not per middle.
+        history = np.asarray(self._history(left), dtype=np.int64)
+        right_ids = np.asarray(self._right(right), dtype=np.int64)
+        middle_ids, middle_lengths = self._ids_batch(middles)
+        n_hist, n_right = len(history), len(right_ids)
+        counts = middle_lengths + n_right  # scored symbols per middle (the history is only context)
+        seq_lengths = counts + n_hist
+        starts = np.zeros(len(middles), dtype=np.int64)
+        np.cumsum(seq_lengths[:-1], out=starts[1:])
+        flat = np.empty(int(seq_lengths.sum()), dtype=np.int64)
+        if n_hist:
+            flat[(starts[:, None] + np.arange(n_hist, dtype=np.int64)).ravel()] = np.tile(history, len(middles))
+        middle_starts = np.zeros(len(middles), dtype=np.int64)
+        np.cumsum(middle_lengths[:-1], out=middle_starts[1:])
+        offsets = np.repeat(starts + n_hist - middle_starts, middle_lengths)
+        flat[offsets + np.arange(len(middle_ids), dtype=np.int64)] = middle_ids
+        if n_right:
+            right_at = (starts + n_hist + middle_lengths)[:, None] + np.arange(n_right, dtype=np.int64)
+            flat[right_at.ravel()] = np.tile(right_ids, len(middles))
+        scored = np.ones(len(flat), dtype=bool)
+        if n_hist:
+            scored[(starts[:, None] + np.arange(n_hist, dtype=np.int64)).ravel()] = False
+        targets = np.flatnonzero(scored)
+        return self._score_flat(flat, targets, counts, cache)
 
     def score_chars(self, chars: Sequence[str], left: str = "", right: str = "") -> FloatArray:
         """Log probability of ``ch + right`` after ``left`` for each single character ``ch`` (fast, for thousands)."""
@@ -309,8 +383,13 @@ class CharLM:
             return np.zeros(0)
         history = self._history(left)
         right_ids = self._right(right)
-        get = self._index.get
-        middle = np.fromiter((get(ch, UNKNOWN) for ch in chars), dtype=np.int64, count=len(chars))
+        if min(map(len, chars)) == 1 == max(map(len, chars)):
+            points = np.frombuffer("".join(chars).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            table = self._dense_get
+            middle = table[np.minimum(points, len(table) - 1)]
+        else:
+            get = self._index.get
+            middle = np.fromiter((get(ch, UNKNOWN) for ch in chars), dtype=np.int64, count=len(chars))
         width = len(history) + 1 + len(right_ids)
         grid = np.empty((len(chars), width), dtype=np.int64)
         grid[:, : len(history)] = history
@@ -325,8 +404,39 @@ class CharLM:
 
     def score_items(self, items: Sequence[tuple[str, str]]) -> list[float]:
         """Log probability of each ``text`` after its own ``history`` (``(history, text)`` pairs)."""
-        seqs = [self._history(history) + self.ids(text) for history, text in items]
-        return self._score_seqs(seqs)
+        if len(items) < ARRAY_BATCH:
+            return self._score_seqs([self._history(h) + self.ids(t) for h, t in items])
+        # Callers (the Viterbi over repair blocks) repeat histories and texts many times:
+        # each distinct one is read once, and the sequences are assembled in array calls.
+        history_index: dict[str, int] = {}
+        text_index: dict[str, int] = {}
+        which_history = np.fromiter(
+            (history_index.setdefault(h, len(history_index)) for h, _ in items), dtype=np.int64, count=len(items)
+        )
+        which_text = np.fromiter(
+            (text_index.setdefault(t, len(text_index)) for _, t in items), dtype=np.int64, count=len(items)
+        )
+        need = self.order - 1
+        text_ids, text_lengths = self._ids_batch(list(text_index))
+        text_starts = np.zeros(len(text_lengths), dtype=np.int64)
+        np.cumsum(text_lengths[:-1], out=text_starts[1:])
+        counts = text_lengths[which_text]
+        seq_lengths = counts + need
+        starts = np.zeros(len(items), dtype=np.int64)
+        np.cumsum(seq_lengths[:-1], out=starts[1:])
+        flat = np.empty(int(seq_lengths.sum()), dtype=np.int64)
+        scored = np.ones(len(flat), dtype=bool)
+        if need:
+            histories = np.array([self._history(h) for h in history_index], dtype=np.int64)
+            history_at = (starts[:, None] + np.arange(need, dtype=np.int64)).ravel()
+            flat[history_at] = histories[which_history].ravel()
+            scored[history_at] = False
+        item_of_symbol = np.repeat(np.arange(len(items), dtype=np.int64), counts)
+        offset_in_text = np.arange(len(item_of_symbol), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        flat[starts[item_of_symbol] + need + offset_in_text] = text_ids[
+            text_starts[which_text[item_of_symbol]] + offset_in_text
+        ]
+        return self._score_flat(flat, np.flatnonzero(scored), counts, None)
 
     def _score_seqs(self, seqs: list[list[int]], cache: DocumentCache | None = None) -> list[float]:
         need = self.order - 1
@@ -338,12 +448,23 @@ class CharLM:
             flat.extend(s)
             targets.extend(range(base + need, base + len(s)))
             counts.append(len(s) - need)
-        if not targets:
-            return [0.0] * len(seqs)
-        lp = self.logprobs(np.asarray(flat, dtype=np.int64), np.asarray(targets, dtype=np.int64))
+        return self._score_flat(
+            np.asarray(flat, dtype=np.int64),
+            np.asarray(targets, dtype=np.int64),
+            np.asarray(counts, dtype=np.int64),
+            cache,
+        )
+
+    def _score_flat(
+        self, flat: Int64Array, targets: Int64Array, counts: Int64Array, cache: DocumentCache | None
+    ) -> list[float]:
+        """Totals of the target log probabilities, ``counts[i]`` targets per sequence in turn."""
+        if not len(targets):
+            return [0.0] * len(counts)
+        lp = self.logprobs(flat, targets)
         if cache is not None:
-            lp = cache.mix(lp, flat, targets)
-        bounds = np.cumsum([0, *counts])
+            lp = cache.mix(lp, flat.tolist(), targets.tolist())
+        bounds = np.concatenate(([0], np.cumsum(counts)))
         totals = np.concatenate(([0.0], np.cumsum(lp)))
         return [float(x) for x in totals[bounds[1:]] - totals[bounds[:-1]]]
 

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import regex
 
 from pipeline.offsets import Edit
@@ -49,7 +50,7 @@ from pipeline.repair.codecs import (
     unit_bytes,
 )
 from pipeline.repair.lm import CharLM, DocumentCache, left_context, right_context
-from pipeline.repair.t2s import Simplifier, to_simplified
+from pipeline.repair.t2s import Simplifier, to_simplified, to_simplified_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -749,15 +750,17 @@ class Repairer:
                 continue
             table = _pair_chars(mech.original)
             singles = [v for v in values if len(v) != 2]
-            usable = [(v, table[v]) for v in values if v in table]
+            get = table.get
+            usable = [(v, c) for v in values if (c := get(v)) is not None]
             left = context[-HISTORY:] if n == 0 else ""
             right = following[:2] if n == len(options) - 1 else ""
             chars = [c for _, c in usable]
             if mech.traditional:
-                chars = [to_simplified(c) for c in chars]
+                chars = to_simplified_many(chars)
             scores = self.lm.score_chars(chars, left, right)
-            best = sorted(range(len(usable)), key=lambda i: -scores[i])[: max(0, limit - len(singles))]
-            out.append(singles + [usable[i][0] for i in best])
+            # A stable sort, best first, ties in their given order (as sorted() would).
+            best = np.argsort(-scores, kind="stable")[: max(0, limit - len(singles))]
+            out.append(singles + [usable[i][0] for i in best.tolist()])
         return out
 
     @staticmethod
@@ -927,7 +930,7 @@ class Repairer:
         mid_to_block: list[int] = []
         for idx, mid in enumerate(mids):
             mid_to_block.extend([idx] * len(mid))
-        block_starts = {sum(len(m) for m in mids[:idx]) for idx in range(len(mids) + 1)}
+        block_starts = set(itertools.accumulate((len(m) for m in mids), initial=0))
         out: list[Block] = []
         pending_start = 0
         pending_text: list[str | None] = []
@@ -1076,13 +1079,14 @@ class Repairer:
         batch of the LM.
         """
         n = len(keep)
-        runs = {False: left, True: left}
+        runs = {False: left[-HISTORY:], True: left[-HISTORY:]}
         tails: dict[bool, list[str]] = {False: [], True: []}
         for k_text, c_text in zip(keep, conv, strict=True):
             for state in (False, True):
                 tails[state].append(runs[state][-HISTORY:])
-            runs[False] += k_text or ""
-            runs[True] += c_text if c_text is not None else k_text or ""
+            # Only the last HISTORY characters are ever read: keep the runs that short.
+            runs[False] = (runs[False] + (k_text or ""))[-HISTORY:]
+            runs[True] = (runs[True] + (c_text if c_text is not None else k_text or ""))[-HISTORY:]
         items: list[tuple[str, str]] = []
         for i in range(n):
             for prev in (False, True):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import ModelError
-from pipeline.repair.lm import CharLM, default_lm, fold_symbol
+from pipeline.repair.lm import ARRAY_BATCH, CharLM, default_lm, fold_symbol
 from pipeline.training.lm import ambiguity_table, train
 
 
@@ -41,6 +41,20 @@ def test_batch_scores_equal_single_scores(lm: CharLM) -> None:
     batch = lm.score_many(texts, "一家", "的")
     assert batch == pytest.approx([lm.score(t, "一家", "的") for t in texts])
     assert lm.score_items([("一家", "带着")]) == pytest.approx([lm.score("带着", "一家")])
+
+
+@pytest.mark.parametrize(("left", "right"), [("", ""), ("一家", "的"), ("报道\n称", "。\n后"), ("x", " a\tb")])
+def test_batched_symbols_score_exactly_as_one_sequence_per_middle(lm: CharLM, left: str, right: str) -> None:
+    # The array-built batch must give the very same floats as the plain per-middle path.
+    middles = ["带着", "", "清华 大学", "\t", "A股\r\n涨", "\U0001f600未知", "\ud800", "锟斤拷", "着" * 40]
+    history = lm._history(left)
+    right_ids = lm._right(right)
+    plain = lm._score_seqs([history + lm.ids(m) + right_ids for m in middles * 2])
+    assert len(middles) * 2 >= ARRAY_BATCH  # the array-built path
+    assert lm.score_many(middles * 2, left, right) == plain
+    flat, lengths = lm._ids_batch(middles)
+    assert flat.tolist() == [i for m in middles for i in lm.ids(m)]
+    assert lengths.tolist() == [len(lm.ids(m)) for m in middles]
 
 
 def test_model_is_compact_and_knows_where_it_came_from(lm: CharLM) -> None:
@@ -80,3 +94,35 @@ def test_ambiguity_table_from_opencc() -> None:
 
     table = ambiguity_table(Counter({"着": 10, "著": 5, "干": 10, "乾": 1}))
     assert set(table["著"]) == {"着", "著"}
+
+
+def test_shared_windows_give_the_same_floats_as_every_target(lm: CharLM) -> None:
+    # Many candidates around one context: the deduplicated lookup must equal the plain one bit for bit.
+    rng = np.random.default_rng(7)
+    symbols = rng.integers(-1, lm.size, size=(40, 12))
+    seq = np.tile(symbols.ravel(), 30)
+    seq[::97] = 1  # unknown symbols pay their penalty in both paths
+    targets = np.arange(lm.order - 1, len(seq), dtype=np.int64)
+    plain = lm._logprobs(seq, targets)
+    shared = lm.logprobs(seq, targets)
+    assert len(targets) >= 512
+    assert np.array_equal(plain, shared)
+    real = lm.score_many(["带着清华大学的学生" + c for c in "的了是在和"] * 200, "一家", "。")
+    assert real[:5] == pytest.approx(real[5:10])
+
+
+def test_single_characters_score_as_their_own_texts(lm: CharLM) -> None:
+    chars = ["着", "著", " ", "\t", "A", "\U0001f600", "\ud800", "锟", "\n"]
+    fast = lm.score_chars(chars, "一家带", "清华")
+    assert fast.tolist() == lm.score_chars([*chars, "ab"], "一家带", "清华")[:-1].tolist()
+    get = lm._index.get
+    ids = [get(c, 1) for c in chars]
+    assert lm._dense_get[[min(ord(c), len(lm._dense_get) - 1) for c in chars]].tolist() == ids
+
+
+def test_items_score_exactly_as_one_sequence_per_item(lm: CharLM) -> None:
+    items = [("一家", "带着"), ("", ""), ("\n报道", "清华 大学"), ("一家", "带著"), ("x", "\t"), ("一家", "带着")] * 3
+    assert len(items) >= ARRAY_BATCH  # the array-built path
+    plain = lm._score_seqs([lm._history(h) + lm.ids(t) for h, t in items])
+    assert lm.score_items(items) == plain
+    assert lm.score_items([]) == []

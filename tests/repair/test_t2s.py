@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.offsets import TextState
 from pipeline.repair.lm import default_lm
-from pipeline.repair.t2s import ContextRule, Simplifier
+from pipeline.repair.t2s import ContextRule, Simplifier, to_simplified, to_simplified_many
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +56,10 @@ def test_rules_keep_their_words() -> None:
 
 def test_convert_many_is_for_scoring(simplifier: Simplifier) -> None:
     assert simplifier.convert_many(["帶著清華", "著名"]) == ["带着清华", "著名"]
+
+
+def test_batched_conversion_equals_one_text_at_a_time() -> None:
+    texts = ["頭髮乾了", "後來", "", "著名學者", "裏面", "乾隆", "A股", "髮", "一個\n兩個", "發"]
+    assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
+    joined_phrases = ["頭", "髮", "乾", "淨"]  # phrases across texts must not be matched
+    assert to_simplified_many(joined_phrases) == [to_simplified(t) for t in joined_phrases]

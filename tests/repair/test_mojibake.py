@@ -42,9 +42,7 @@ def test_big5_read_as_gbk_comes_back_traditional(repairer: Repairer) -> None:
 
 def test_each_repair_names_its_mechanism(repairer: Repairer) -> None:
     edits = repairer.edits("他说浣犲ソ，然后走了。")
-    assert [(e.kind, e.source, e.replacement) for e in edits] == [
-        ("mojibake", "model:charlm/utf8_as_gbk", "你好")
-    ]
+    assert [(e.kind, e.source, e.replacement) for e in edits] == [("mojibake", "model:charlm/utf8_as_gbk", "你好")]
     assert 0.0 < edits[0].confidence <= 1.0
 
 

@@ -204,7 +204,11 @@ def test_a_replaced_rule_leaves_the_merged_rules(tmp_path: Path) -> None:
     ids = [r.id for r in merged.rules]  # type: ignore[attr-defined]
     assert "dates.recent" not in ids and "my.dates.recent" in ids
     original = next(
-        r for f in book.files if f.kind == "dates" and f.layer == 0 for r in f.model.rules if r.id == "dates.recent"  # type: ignore[attr-defined]
+        r
+        for f in book.files
+        if f.kind == "dates" and f.layer == 0
+        for r in f.model.rules
+        if r.id == "dates.recent"  # type: ignore[attr-defined]
     )
     assert not book.is_active("dates", original)
 

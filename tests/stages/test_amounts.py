@@ -101,7 +101,6 @@ def test_adjacent_without_punctuation(extractor: AmountExtractor) -> None:
     ]
 
 
-
 @pytest.mark.parametrize(
     ("text", "bounds"),
     [("-3000多欧元", ("-3000", "-4000", "-3000")), ("-0多元", ("0", "0", "1"))],
@@ -112,6 +111,7 @@ def test_negative_fuzzy_amounts_mirror_their_bounds(
     [found] = extractor.find(text)
     assert (found.value.value, found.value.low, found.value.high) == bounds
     check_contract(found.value)
+
 
 # -- the contract ------------------------------------------------------------------
 

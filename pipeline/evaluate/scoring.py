@@ -24,6 +24,7 @@ from nervaluate import Evaluator
 
 from pipeline.evaluate.align import Alignment
 from pipeline.evaluate.model import EvalDoc, EvalEvent, EvalMention
+from pipeline.evaluate.rates import Rates
 
 SCHEMES = ("strict", "exact", "partial", "type")
 # Our scheme names -> nervaluate's.
@@ -85,28 +86,16 @@ def pair(gold: EvalDoc, pred: EvalDoc, labels: Sequence[str], variant: str = "")
 
 
 @dataclass(frozen=True, slots=True)
-class PRF:
+class PRF(Rates):
     """Counts with precision, recall and F1 (0 when undefined)."""
 
     correct: float
     predicted: int
     gold: int
 
-    @property
-    def precision(self) -> float:
-        """Correct over predicted."""
-        return self.correct / self.predicted if self.predicted else 0.0
-
-    @property
-    def recall(self) -> float:
-        """Correct over gold."""
-        return self.correct / self.gold if self.gold else 0.0
-
-    @property
-    def f1(self) -> float:
-        """Harmonic mean of precision and recall."""
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+    def counts(self) -> tuple[float, float, float]:
+        """Return ``(correct, predicted, gold)``."""
+        return self.correct, self.predicted, self.gold
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape used in metrics.json."""

@@ -16,6 +16,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from pipeline.evaluate.rates import Rates
 from pipeline.events.datasets import DUEE_FIN_TYPES, GoldDoc, GoldEvent
 from pipeline.records import Event
 
@@ -59,7 +60,7 @@ _FEWFC_ROLE_MERGE = {"sub-org": "sub", "sub-per": "sub", "obj-org": "obj", "obj-
 
 
 @dataclass(slots=True)
-class PRF:
+class PRF(Rates):
     """True positives, false positives and false negatives, with P/R/F1."""
 
     tp: int = 0
@@ -72,25 +73,13 @@ class PRF:
         self.fp += len(predicted - gold)
         self.fn += len(gold - predicted)
 
+    def counts(self) -> tuple[float, float, float]:
+        """Return ``(correct, predicted, gold)``."""
+        return self.tp, self.tp + self.fp, self.tp + self.fn
+
     def line(self) -> str:
         """``P 0.500 R 0.400 F1 0.444  (tp 4 fp 4 fn 6)``."""
         return f"P {self.precision:.3f} R {self.recall:.3f} F1 {self.f1:.3f}  (tp {self.tp} fp {self.fp} fn {self.fn})"
-
-    @property
-    def precision(self) -> float:
-        """Share of predictions that are right."""
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        """Share of gold items found."""
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        """Harmonic mean of precision and recall."""
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_dict(self) -> dict[str, float | int]:
         """Counts and rounded scores."""

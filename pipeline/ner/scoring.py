@@ -5,30 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pipeline.evaluate.rates import Rates
+
 
 @dataclass(slots=True)
-class LabelScore:
+class LabelScore(Rates):
     """True positives, predictions and gold spans of one label."""
 
     tp: int = 0
     pred: int = 0
     gold: int = 0
 
-    @property
-    def precision(self) -> float:
-        """Share of predictions that are right."""
-        return self.tp / self.pred if self.pred else 0.0
-
-    @property
-    def recall(self) -> float:
-        """Share of gold spans found."""
-        return self.tp / self.gold if self.gold else 0.0
-
-    @property
-    def f1(self) -> float:
-        """Harmonic mean of precision and recall."""
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+    def counts(self) -> tuple[float, float, float]:
+        """Return ``(correct, predicted, gold)``."""
+        return self.tp, self.pred, self.gold
 
     def to_dict(self) -> dict[str, float | int]:
         """The counts and rates, rounded for reports."""

@@ -11,6 +11,7 @@ import pytest
 from pipeline.corrupt import corrupt
 from pipeline.errors import GoldError
 from pipeline.evaluate.gold import load_gold
+from pipeline.events.datasets import DUEE_FIN_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -181,22 +182,7 @@ def test_the_corpus_covers_thirty_articles_and_every_duee_fin_type() -> None:
     docs = load_gold(CORPUS / "gold" / "duee_fin.jsonl").documents
     assert len(docs) >= 30
     types = {e.type for d in docs for e in d.events}
-    duee_types = {
-        "公司上市",
-        "企业融资",
-        "中标",
-        "高管变动",
-        "亏损",
-        "企业收购",
-        "股份回购",
-        "股东减持",
-        "股东增持",
-        "质押",
-        "解除质押",
-        "企业破产",
-        "被约谈",
-    }
-    assert duee_types <= types
+    assert set(DUEE_FIN_TYPES) <= types
     assert {m.label for d in docs for m in d.mentions} == {"DATE", "AMOUNT", "ORG", "PERSON", "PRODUCT"}
     kinds = {c.kind for d in docs for c in d.damaged}
     assert len(kinds) >= 8

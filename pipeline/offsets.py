@@ -113,17 +113,7 @@ class TextState:
             else:
                 new_starts.extend([raw_start] * n)
                 new_ends.extend([raw_end] * n)
-            self.repairs.append(
-                _PendingRepair(
-                    kind=edit.kind,
-                    raw_start=raw_start,
-                    raw_end=raw_end,
-                    before=self.text[edit.start : edit.end],
-                    after=edit.replacement,
-                    source=edit.source,
-                    confidence=edit.confidence,
-                )
-            )
+            self._log(edit, raw_start, raw_end)
             pieces.append(edit.replacement)
             cursor = edit.end
         pieces.append(self.text[cursor:])
@@ -134,23 +124,27 @@ class TextState:
         self._ends = new_ends
         return len(kept)
 
+    def _log(self, edit: Edit, raw_start: int, raw_end: int) -> None:
+        """Record ``edit`` (before it is applied) as a repair of the raw span ``[raw_start, raw_end)``."""
+        self.repairs.append(
+            _PendingRepair(
+                kind=edit.kind,
+                raw_start=raw_start,
+                raw_end=raw_end,
+                before=self.text[edit.start : edit.end],
+                after=edit.replacement,
+                source=edit.source,
+                confidence=edit.confidence,
+            )
+        )
+
     def _apply_in_place(self, kept: list[Edit]) -> int:
         """Edits that keep their length move no offsets: rewrite the text, keep the map."""
         pieces: list[str] = []
         cursor = 0
         for edit in kept:
             raw_start, raw_end = self.raw_span(edit.start, edit.end)
-            self.repairs.append(
-                _PendingRepair(
-                    kind=edit.kind,
-                    raw_start=raw_start,
-                    raw_end=raw_end,
-                    before=self.text[edit.start : edit.end],
-                    after=edit.replacement,
-                    source=edit.source,
-                    confidence=edit.confidence,
-                )
-            )
+            self._log(edit, raw_start, raw_end)
             pieces.append(self.text[cursor : edit.start])
             pieces.append(edit.replacement)
             cursor = edit.end

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import regex
 from newstext import data_dir
 
-DUEE_FIN_ROLES = (
+# The DuEE-fin roles that hold money (what JioNLP's extract_money is for), then the others.
+DUEE_FIN_MONEY_ROLES = (
     "交易金额",
     "融资金额",
     "中标金额",
@@ -24,10 +25,13 @@ DUEE_FIN_ROLES = (
     "募资金额",
     "市值",
     "发行价格",
+    "债务规模",
+)
+DUEE_FIN_ROLES = (
+    *DUEE_FIN_MONEY_ROLES,
     "质押股票/股份数量",
     "回购股份数量",
     "交易股票/股份数量",
-    "债务规模",
     "质押物占持股比",
     "质押物占总股比",
     "占公司总股本比例",
@@ -36,22 +40,7 @@ DUEE_FIN_ROLES = (
     "减持部分占所持比例",
 )
 FEWFC_ROLES = ("money", "amount", "number", "proportion")
-# The roles that hold money (what JioNLP's extract_money is for).
-MONEY_ROLES = frozenset(
-    {
-        "交易金额",
-        "融资金额",
-        "中标金额",
-        "净亏损",
-        "每股交易价格",
-        "募资金额",
-        "市值",
-        "发行价格",
-        "债务规模",
-        "money",
-        "amount",
-    }
-)
+MONEY_ROLES = frozenset((*DUEE_FIN_MONEY_ROLES, "money", "amount"))
 
 # Characters that make up the number of an argument: its "core" is the stretch from
 # the first to the last of them (最高价为4.39元 -> 4.39; 不超过公司总股本的 2% -> 2).

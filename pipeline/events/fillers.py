@@ -98,14 +98,21 @@ class FillerFinder:
         # Rule-file patterns run within the document's time budget (SafePattern).
         self.patterns = [(p, compile_pattern(p.pattern, rule_id=p.id)) for p in patterns]
         self.variants = list(variants)
+        self._tuples: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def find(self, text: str, mentions: Sequence[Mention]) -> list[Filler]:
         """All fillers of a document, deduplicated by (label, span), in text order."""
         out: dict[tuple[str, int, int], Filler] = {}
+        # The fillers of each label in the order they were first put (what a variant
+        # walks through), so that a variant does not look at every filler of the document.
+        by_label: dict[str, list[Filler]] = {}
 
         def put(filler: Filler) -> None:
             if filler.end > filler.start and text[filler.start : filler.end].strip():
-                out.setdefault((filler.label, filler.start, filler.end), filler)
+                key = (filler.label, filler.start, filler.end)
+                if key not in out:
+                    out[key] = filler
+                    by_label.setdefault(filler.label, []).append(filler)
 
         base = [from_mention(m) for m in mentions]
         for filler in base:
@@ -126,8 +133,8 @@ class FillerFinder:
                     continue
                 put(Filler(rule.label, rule.kind, s, e, name, name, f"rule:{rule.id}", None, (s, e)))
         for variant in self.variants:
-            for filler in list(out.values()):
-                if filler.label != variant.label or (variant.kinds and filler.kind not in variant.kinds):
+            for filler in list(by_label.get(variant.label, ())):
+                if variant.kinds and filler.kind not in variant.kinds:
                     continue
                 for cut in self._cuts(text, filler, variant, out):
                     put(cut)
@@ -139,27 +146,44 @@ class FillerFinder:
         start, end = filler.start, filler.end
         if variant.join:
             return self._joins(text, filler, variant, existing)
+        # Each word list is first tested at once (``str.startswith`` and ``endswith``
+        # take a tuple): most fillers have none of the words around them. Which word
+        # is taken is still the first in the list that fits.
+        left, right, trim_left, trim_right = self._word_tuples(variant)
         for _ in range(_MAX_EXTEND_STEPS):
-            word = next(
-                (w for w in variant.extend_left if start >= len(w) and text.startswith(w, start - len(w))), None
-            )
-            if word is None:
+            if not (left and text.endswith(left, 0, start)):
                 break
+            word = next(w for w in left if text.endswith(w, 0, start))
             start -= len(word)
         for _ in range(_MAX_EXTEND_STEPS):
-            word = next((w for w in variant.extend_right if text.startswith(w, end)), None)
-            if word is None:
+            if not (right and text.startswith(right, end)):
                 break
+            word = next(w for w in right if text.startswith(w, end))
             end += len(word)
-        word = next((w for w in variant.trim_left if text.startswith(w, start) and end - start > len(w)), None)
-        if word is not None:
-            start += len(word)
-        word = next((w for w in variant.trim_right if text[start:end].endswith(w) and end - start > len(w)), None)
-        if word is not None:
-            end -= len(word)
+        if trim_left and text.startswith(trim_left, start, end):
+            trimmed = next((w for w in trim_left if text.startswith(w, start) and end - start > len(w)), None)
+            if trimmed is not None:
+                start += len(trimmed)
+        if trim_right and text.endswith(trim_right, start, end):
+            trimmed = next((w for w in trim_right if text.endswith(w, start, end) and end - start > len(w)), None)
+            if trimmed is not None:
+                end -= len(trimmed)
         if (start, end) == (filler.start, filler.end) or _HARD_STOP.search(text, start, end):
             return []
         return [self._cut(text, filler, start, end, variant)]
+
+    def _word_tuples(self, variant: SpanVariant) -> tuple[tuple[str, ...], ...]:
+        """The variant's ``extend_left``, ``extend_right``, ``trim_left``, ``trim_right`` as tuples (built once)."""
+        words = self._tuples.get(variant.id)
+        if words is None:
+            words = (
+                tuple(variant.extend_left),
+                tuple(variant.extend_right),
+                tuple(variant.trim_left),
+                tuple(variant.trim_right),
+            )
+            self._tuples[variant.id] = words
+        return words
 
     def _joins(
         self, text: str, filler: Filler, variant: SpanVariant, existing: dict[tuple[str, int, int], Filler]

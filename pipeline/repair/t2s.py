@@ -119,14 +119,21 @@ class Simplifier:
         if not where:
             return converted
         scores = self.lm.score_items(items)
-        out = [list(c) for c in converted]
+        # Only the texts with an ambiguous character are taken apart: a batch of
+        # repair candidates holds thousands of texts and few of them need a choice.
+        chars: dict[int, list[str]] = {}
         k = 0
         for n, i, options in where:
             block = scores[k : k + len(options)]
             k += len(options)
             best = max(range(len(options)), key=lambda j: block[j])
-            out[n][i] = options[best]
-        return ["".join(c) for c in out]
+            if n not in chars:
+                chars[n] = list(converted[n])
+            chars[n][i] = options[best]
+        out = list(converted)
+        for n, changed in chars.items():
+            out[n] = "".join(changed)
+        return out
 
     def convert(self, text: str) -> str:
         """Simplified form of ``text`` (for scoring)."""

@@ -33,8 +33,8 @@ import jieba
 from newstext import news_documents
 
 from pipeline.core import Pipeline, finish
-from pipeline.rulebook.patterns import Deadline, pattern_scope
 from pipeline.corrupt import KINDS, corrupt
+from pipeline.rulebook.patterns import Deadline, pattern_scope
 from pipeline.stages import DEFAULT_STAGES
 
 

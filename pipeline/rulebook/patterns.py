@@ -16,7 +16,8 @@ document text is also written to a match log, so that the explanation can show r
 that fired but lost to another rule inside their stage.
 
 Scans are made cheap without changing a match (:mod:`pipeline.rulebook.prefilter`):
-a text holding none of the characters every match needs is not scanned at all, and
+a text holding none of the characters every match needs, or none of the words, is
+not scanned at all, and
 a pattern whose start the engine cannot skip to may be scanned behind lookaheads for
 the characters a match can start with and for a required character near the start.
 Whether those lookaheads pay depends on the pattern and the text (the engine has
@@ -275,7 +276,7 @@ class SafePattern:
     signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
     """
 
-    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_tuner", "rule_id", "source")
+    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_tuner", "_words", "rule_id", "source")
 
     def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
         self._compiled = compiled
@@ -285,6 +286,7 @@ class SafePattern:
         # hundreds of patterns, and a worker process rebuilds them all.
         self._facts: PatternFacts | None = None
         self._required: frozenset[str] | None = None
+        self._words: tuple[str, ...] | None = None
         self._scan = compiled
         self._tuner: _Tuner | None = None
 
@@ -307,6 +309,7 @@ class SafePattern:
                 variants.append(fast)
         self._tuner = _Tuner(variants) if len(variants) > 1 else None
         self._required = facts.required
+        self._words = tuple(sorted(facts.words)) if facts.words is not None else None
         self._facts = facts
         return facts
 
@@ -369,19 +372,22 @@ class SafePattern:
                 self._scan, self._tuner = winner, None
 
     def cannot_match(self, string: str, scope: PatternScope | None = None) -> bool:
-        """Tell whether ``string`` lacks every character a match needs (so no scan is needed)."""
+        """Tell whether ``string`` lacks every character, or every word, a match needs (so no scan is needed)."""
         if self._facts is None:
             self._prepare()
-        required = self._required
-        if required is None:
+        required, words = self._required, self._words
+        if required is None and words is None:
             return False
         if scope is None:
             scope = _SCOPE.get()
-        if scope is not None:
-            return required.isdisjoint(scope.chars_of(string))
-        if len(required) <= 4:
-            return not any(ch in string for ch in required)
-        return False
+        chars = scope.chars_of(string) if scope is not None else None
+        if required is not None:
+            if chars is not None:
+                if required.isdisjoint(chars):
+                    return True
+            elif len(required) <= 4 and not any(ch in string for ch in required):
+                return True
+        return words is not None and _lacks_words(words, string, chars)
 
     def __repr__(self) -> str:
         return f"SafePattern({self.rule_id or self.source!r})"
@@ -562,8 +568,10 @@ def scan_each(
         limit = pattern._limit(scope, timeout)
         if pattern._facts is None:
             pattern._prepare()
-        required = pattern._required
-        if required is not None and required.isdisjoint(chars):
+        required, words = pattern._required, pattern._words
+        if (required is not None and required.isdisjoint(chars)) or (
+            words is not None and _lacks_words(words, string, chars)
+        ):
             out.append([])
             continue
         compiled, index = pattern._scanner_for_trial()
@@ -581,6 +589,17 @@ def scan_each(
             log.extend(PatternMatch(pattern._name, pattern.source, m.start(), m.end(), string) for m in found)
         out.append(found)
     return out
+
+
+def _lacks_words(words: tuple[str, ...], string: str, chars: frozenset[str] | None) -> bool:
+    """Tell whether ``string`` holds none of ``words`` (``chars``: its characters, when known).
+
+    A word whose first character is not in the text is ruled out by a set lookup,
+    before any substring search.
+    """
+    if chars is None:
+        return not any(word in string for word in words)
+    return not any(word[0] in chars and word in string for word in words)
 
 
 def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:

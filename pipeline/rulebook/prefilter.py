@@ -10,7 +10,11 @@ make such scans cheap without changing a single match:
   character class, several times faster;
 * the *required characters*: every match contains at least one of them (``月`` for
   ``{MONTH}月``). A text that holds none of them cannot match, and the scan is
-  skipped.
+  skipped;
+* the *required words*: the same for literal strings of two characters or more
+  (``有限公司`` or ``基金会`` for a company-name pattern, a holiday's name), which a
+  text lacks far more often than it lacks one of their characters. A literal inside a
+  positive lookaround counts too: the text must hold it all the same.
 
 Both come from the ``regex`` module's own parser and its first-set computation (the
 one it relies on for its own search), so they follow its syntax exactly
@@ -42,6 +46,8 @@ _COMMON = frozenset(
 MAX_REQUIRED = 24
 # A character range in a set becomes part of a required set only when this small.
 _MAX_RANGE = 16
+# A required set of words larger than this costs more to test than it saves.
+MAX_WORDS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +57,15 @@ class PatternFacts:
     ``lead`` is a lookahead for the first characters to put in front of the pattern
     (``(?=[..])``) or ``None``; ``near`` a lookahead for a required character close to
     the start (see :func:`_near`) or ``None``; ``required`` the characters one of which
-    every match contains, or ``None`` when no small such set is known.
+    every match contains, or ``None`` when no small such set is known; ``words`` the
+    strings (two characters or more) one of which a text must hold for the pattern to
+    match in it, or ``None``.
     """
 
     lead: str | None = None
     required: frozenset[str] | None = None
     near: str | None = None
+    words: frozenset[str] | None = None
 
 
 NO_FACTS = PatternFacts()
@@ -87,7 +96,11 @@ def analyse(pattern: str, flags: int = 0) -> PatternFacts:
         near = _near(parsed, flags)
     except Exception:
         near = None
-    return PatternFacts(lead, required, near)
+    try:
+        words = _best_words(_required_words(parsed))
+    except Exception:
+        words = None
+    return PatternFacts(lead, required, near, words)
 
 
 def _parse(pattern: str, flags: int) -> Any:
@@ -430,6 +443,54 @@ def _single_chars(node: Any) -> frozenset[str] | None:
             chars |= sub
         return frozenset(chars)
     return None
+
+
+# -- the required words ---------------------------------------------------------------
+def _required_words(node: Any) -> list[frozenset[str]]:
+    """Sets of literal strings each of which the text must hold one of for ``node`` to match in it.
+
+    Like :func:`_required`, with whole literals (a packed run of characters) instead
+    of single characters, and through positive lookarounds (their text must be there
+    too). Anything not known to be literal (sets, fuzzy or case-insensitive matching,
+    conditionals, back references) requires nothing.
+    """
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0):
+        return []
+    if isinstance(node, core.String):  # also Literal: a run of literal characters
+        return [frozenset(["".join(map(chr, node.characters))])]
+    if isinstance(node, core.Character):
+        return [frozenset(chr(node.value))] if node.positive and not node.zerowidth else []
+    if isinstance(node, core.Sequence):
+        return [s for item in node.items for s in _required_words(item)]
+    if isinstance(node, core.Group | core.Atomic):
+        return _required_words(node.subpattern)
+    if isinstance(node, core.LookAround):
+        return _required_words(node.subpattern) if node.positive else []
+    if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
+        return _required_words(node.subpattern) if node.min_count >= 1 else []
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        union: set[str] = set()
+        for branch in node.branches:
+            best = _best_words(_required_words(branch), min_length=1)
+            if best is None:
+                return []
+            union |= best
+        return [frozenset(union)]
+    return []
+
+
+def _best_words(options: list[frozenset[str]], min_length: int = 2) -> frozenset[str] | None:
+    """The set with the longest shortest word (then the fewest words), if one is small enough.
+
+    A set holding a single character is left to the required characters, which test
+    it for less (unless ``min_length`` is 1: a branch's words are collected first).
+    """
+    usable = [s for s in options if s and len(s) <= MAX_WORDS and min(map(len, s)) >= min_length]
+    if not usable:
+        return None
+    return max(usable, key=lambda s: (min(map(len, s)), -len(s)))
 
 
 def _cost(chars: frozenset[str]) -> int:

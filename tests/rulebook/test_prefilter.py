@@ -94,6 +94,11 @@ def test_the_built_in_rules_are_accelerated(rule_patterns: list[SafePattern]) ->
     md = next(p for p in dates if p.rule_id == "dates.md")
     assert md.facts.required == frozenset("月") and md.facts.near is not None
     assert len(md.variants) == 3 and md.variants[0] is md.compiled
+    # Required words: the holidays by name, company names by their legal suffixes.
+    by_id = {p.rule_id: p for p in rule_patterns}
+    assert sum(p.facts.words is not None for p in rule_patterns) > 0.3 * len(rule_patterns)
+    assert "春节" in (by_id["dates.holiday"].facts.words or ())
+    assert "有限公司" in (by_id["events.filler.legal_name"].facts.words or ())
 
 
 def test_every_rule_pattern_finds_what_the_plain_pattern_finds(
@@ -123,6 +128,32 @@ def test_a_text_without_the_required_characters_is_not_scanned() -> None:
         assert pattern.findall("2025年12日") == []
         assert [m.group("n") for m in pattern.finditer("2025年12月")] == ["12"]
     assert scope.deadline is not None and "t.month" in scope.deadline.by_rule
+
+
+def test_required_words_come_from_every_branch_and_positive_lookarounds() -> None:
+    facts = analyse(r"(?P<x>[\p{Han}]{2,30}?(?:股份有限公司|有限公司|基金会))(?:分行)?")
+    assert facts.words == frozenset({"股份有限公司", "有限公司", "基金会"})
+    assert analyse(r"(?<=中标)[^，。]{2,40}?(?:项目|工程)").words is not None
+    assert analyse(r"(?=.*公告)\d+").words == frozenset({"公告"})
+    # A branch without a literal of its own, a negative lookaround, fuzzy or
+    # case-insensitive matching and single characters give no words.
+    for pattern in (r"(?:春节|\d+)号", r"(?<!先生)\d+", r"(?:公告){e<=1}", r"(?i:ab)\d", r"(?:a|bc)\d"):
+        assert analyse(pattern).words is None, pattern
+
+
+def test_a_text_without_the_required_words_is_not_scanned() -> None:
+    pattern = compile_pattern(r"(?P<x>[\p{Han}]{2,10}?(?:有限公司|基金会))", rule_id="t.company")
+    assert pattern.facts.words == frozenset({"有限公司", "基金会"})
+    text = "腾讯控股有限公司与某某基金会"
+    expected = [m.span() for m in pattern.compiled.finditer(text)]
+    assert len(expected) == 2
+    with pattern_scope(Deadline(5.0)):
+        assert pattern.cannot_match("有限责任的公司和基金")
+        assert list(pattern.finditer("有限责任的公司和基金")) == []
+        assert scan_each([pattern], "有限责任的公司和基金") == [[]]
+        assert [m.span() for m in pattern.finditer(text)] == expected
+        assert [m.span() for m in scan_each([pattern], text)[0]] == expected
+    assert pattern.cannot_match("没有公司") and not pattern.cannot_match(text)  # outside a document too
 
 
 def test_near_lookahead_allows_free_characters_between() -> None:

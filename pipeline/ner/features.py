@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -146,24 +147,68 @@ def char_features(
     length = np.ones(n, dtype=np.uint64)
     word_keys = cps << np.uint64(2)  # S:<char>, distinct from any hashed word key below
     tag_keys = np.full(n, _tag_key(_NO_TAG), dtype=np.uint64)
-    for start, end in words or ():
-        size = end - start
-        if size < 1 or start < 0 or end > n:
-            continue
-        if word_tags is not None:
-            tag_keys[start:end] = _tag_key(word_tags.get(text[start:end], _NO_TAG))
-        if size < 2:
-            continue
-        key = _word_key(folded[start:end] if size <= _MAX_WORD_KEY else f"#{min(size, 16)}")
-        word_keys[start:end] = key
-        position[start] = _POSITIONS["B"]
-        position[start + 1 : end - 1] = _POSITIONS["M"]
-        position[end - 1] = _POSITIONS["E"]
-        length[start:end] = min(size, 8)
+    spans = [(start, end) for start, end in words or () if end - start >= 1 and start >= 0 and end <= n]
+    if all(a[1] <= b[0] for a, b in pairwise(spans)):
+        # Sorted words that do not overlap (what the segmenter gives): every word's
+        # keys are written at once, which is what the loop below does one word at a time.
+        _spread_words(folded, text, spans, word_tags, word_keys, position, length, tag_keys)
+    else:
+        for start, end in spans:
+            size = end - start
+            if word_tags is not None:
+                tag_keys[start:end] = _tag_key(word_tags.get(text[start:end], _NO_TAG))
+            if size < 2:
+                continue
+            word_keys[start:end] = _word_key(folded[start:end] if size <= _MAX_WORD_KEY else f"#{min(size, 16)}")
+            position[start] = _POSITIONS["B"]
+            position[start + 1 : end - 1] = _POSITIONS["M"]
+            position[end - 1] = _POSITIONS["E"]
+            length[start:end] = min(size, 8)
     out[:, WORD] = word_keys | position
     out[:, SHAPE] = (_char_classes(cps) << np.uint64(8)) | (position << np.uint64(4)) | length
     out[:, WORD_TAG] = (tag_keys << np.uint64(8)) | (position << np.uint64(4)) | length
     return out
+
+
+def _spread_words(
+    folded: str,
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    word_tags: Mapping[str, str] | None,
+    word_keys: NDArray[np.uint64],
+    position: NDArray[np.uint64],
+    length: NDArray[np.uint64],
+    tag_keys: NDArray[np.uint64],
+) -> None:
+    """Write the keys of sorted, non-overlapping word ``spans`` over their characters, in place."""
+    if not spans:
+        return
+    starts = np.fromiter((s for s, _e in spans), dtype=np.intp, count=len(spans))
+    ends = np.fromiter((e for _s, e in spans), dtype=np.intp, count=len(spans))
+    sizes = ends - starts
+    if word_tags is not None:
+        tags = [_tag_key(word_tags.get(text[s:e], _NO_TAG)) for s, e in spans]
+        tag_keys[_covered(starts, sizes)] = np.repeat(np.array(tags, dtype=np.uint64), sizes)
+    long = sizes >= 2
+    if not long.any():
+        return
+    starts, ends, sizes = starts[long], ends[long], sizes[long]
+    keys = [
+        _word_key(folded[s:e] if e - s <= _MAX_WORD_KEY else f"#{min(e - s, 16)}")
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    covered = _covered(starts, sizes)
+    word_keys[covered] = np.repeat(np.array(keys, dtype=np.uint64), sizes)
+    position[covered] = _POSITIONS["M"]
+    position[starts] = _POSITIONS["B"]
+    position[ends - 1] = _POSITIONS["E"]
+    length[covered] = np.repeat(np.minimum(sizes, 8).astype(np.uint64), sizes)
+
+
+def _covered(starts: NDArray[np.intp], sizes: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The positions ``start .. start + size - 1`` of every span, one after another."""
+    before = np.cumsum(sizes) - sizes
+    return np.arange(int(sizes.sum()), dtype=np.intp) + np.repeat(starts - before, sizes)
 
 
 @lru_cache(maxsize=1024)

@@ -122,6 +122,19 @@ def test_features_fold_width_and_mark_words() -> None:
     assert keys[2, WORD] >> 2 == keys[3, WORD] >> 2 != alone[0, WORD] >> 2
 
 
+def test_word_features_do_not_depend_on_the_order_of_the_words() -> None:
+    """Sorted words are written all at once, others one by one: both give the same keys."""
+    text = "北京大学的王小明教授说，华为技术有限公司今年营收增长。"
+    words = [(0, 4), (4, 5), (5, 8), (8, 10), (10, 11), (11, 12), (12, 14), (14, 16), (16, 20), (20, 22)]
+    tags = {"北京大学": "nt", "王小明": "nr", "华为": "nz"}
+    for word_tags in (None, tags):
+        in_order = char_features(text, words, word_tags)
+        assert np.array_equal(in_order, char_features(text, words[::-1], word_tags))
+        # Spans outside the text are dropped either way.
+        assert np.array_equal(in_order, char_features(text, [*words, (25, 40), (-1, 2)], word_tags))
+    assert char_features("", [(0, 1)]).shape == (0, N_FEATURES)
+
+
 def test_tags_round_trip_and_invalid_sequences_are_repaired() -> None:
     tags = tag_names(["ORG", "PERSON"])
     decoder = Decoder(tags)

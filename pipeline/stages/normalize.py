@@ -138,14 +138,21 @@ class Normalizer:
             raw, encoding = str(data), "str"
         state = TextState(raw)
         steps = self.passes(simplify)
-        for _name, propose in steps:
-            state.apply(propose(state.text))
+        # The text the mojibake pass found nothing to change in, if it did.
+        clean_for_mojibake: str | None = None
+        for name, propose in steps:
+            seen = state.text
+            changed = state.apply(propose(seen))
+            if name == "mojibake" and not changed:
+                clean_for_mojibake = seen
         # A repair can expose damage the first look missed (t2s turned a misread
         # 築 into 筑, and what is left is now a run of its own): look again until
-        # nothing changes, so that normalising the output finds nothing to do.
+        # nothing changes, so that normalising the output finds nothing to do. The
+        # look is a function of the text alone: on the very text the first look
+        # left alone it would find nothing again, and is skipped.
         later = [propose for name, propose in steps if name in ("space", "width", "t2s")]
         for _round in range(2):
-            if not state.apply(self.mojibake.edits(state.text)):
+            if state.text == clean_for_mojibake or not state.apply(self.mojibake.edits(state.text)):
                 break
             for propose in later:
                 state.apply(propose(state.text))

@@ -208,7 +208,8 @@ def _spread_words(
 def _covered(starts: NDArray[np.intp], sizes: NDArray[np.intp]) -> NDArray[np.intp]:
     """The positions ``start .. start + size - 1`` of every span, one after another."""
     before = np.cumsum(sizes) - sizes
-    return np.arange(int(sizes.sum()), dtype=np.intp) + np.repeat(starts - before, sizes)
+    positions: NDArray[np.intp] = np.arange(int(sizes.sum()), dtype=np.intp) + np.repeat(starts - before, sizes)
+    return positions
 
 
 @lru_cache(maxsize=1024)

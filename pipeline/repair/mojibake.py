@@ -1049,6 +1049,10 @@ class Repairer:
         """How many rare characters (see :meth:`Detector.is_rare`) ``text`` holds."""
         return sum(1 for ch in text if not ch.isascii() and self.detector.is_rare(ch))
 
+    def _odd_letters(self, text: str) -> int:
+        """How many odd characters (see :meth:`Detector.is_odd`) other than hanzi and lost bytes ``text`` holds."""
+        return sum(1 for ch in text if not ch.isascii() and _HANZI_OR_LOST.match(ch) is None and self.detector.is_odd(ch))
+
     def _score_space(self, texts: Sequence[str | None]) -> list[str | None]:
         """Texts as the LM sees them: converted to Simplified when that keeps their length."""
         joined = "".join(t or "" for t in texts)
@@ -1200,6 +1204,11 @@ class Repairer:
         # Control characters are never what was meant; odd spaces (U+3000) are.
         if any(_control(ch, mech.misread == "cp1252") for ch in replacement):
             return None
+        if relaxed and self._odd_letters(replacement) > self._odd_letters(observed):
+            # With less evidence, a repair must not bring in more odd letters than the
+            # text it replaces has: a rare hanzi in clean lines of a damaged document
+            # (冶, 叶) is not a Cyrillic or Latin letter misread (ұ, Ҷ read as GBK).
+            return None
         if mech.layers == 1:
             data = b"".join(filled[obs_start - s : obs_end - s])
             if not explains(observed, data, mech.misread):
@@ -1304,6 +1313,7 @@ def _non_overlapping(found: Sequence[Region]) -> list[Region]:
 
 
 _LOST_MARK = re.compile(r"[\ufffd?]")
+_HANZI_OR_LOST = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufffd]")
 _NON_ASCII_LINE = re.compile(r"[^\n]*[^\x00-\x7f][^\n]*")
 
 

@@ -1051,7 +1051,8 @@ class Repairer:
 
     def _odd_letters(self, text: str) -> int:
         """How many odd characters (see :meth:`Detector.is_odd`) other than hanzi and lost bytes ``text`` holds."""
-        return sum(1 for ch in text if not ch.isascii() and _HANZI_OR_LOST.match(ch) is None and self.detector.is_odd(ch))
+        is_odd = self.detector.is_odd
+        return sum(1 for ch in text if not ch.isascii() and _HANZI_OR_LOST.match(ch) is None and is_odd(ch))
 
     def _score_space(self, texts: Sequence[str | None]) -> list[str | None]:
         """Texts as the LM sees them: converted to Simplified when that keeps their length."""

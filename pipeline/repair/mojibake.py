@@ -529,6 +529,8 @@ class Repairer:
         window = text[start:end]
         # What follows the window (a line break is the end of a sentence to the LM).
         after_window = text[end : end + 2] if end < len(text) else "\n"
+        # Whether the window starts a line (the LM knows how lines begin: 但 is likelier there than 使).
+        before_window = "\n" if start == 0 or text[start - 1] == "\n" else ""
         units: list[Unit] = [unit_bytes(ch, mech.misread) for ch in window]
         for ps, pe in protected:
             for k in range(max(ps, start), min(pe, end)):
@@ -542,7 +544,7 @@ class Repairer:
                     continue
                 if not self._enough_evidence(window[s:e], mech, ratio=False, relaxed=relaxed):
                     continue  # no region inside can pass the judge: skip the costly part
-                filled = self._fill_holes(window, units, s, e, mech, after_window)
+                filled = self._fill_holes(window, units, s, e, mech, after_window, before_window)
                 if filled is None:
                     continue
                 if isinstance(filled, int):
@@ -560,7 +562,14 @@ class Repairer:
             units[split_at] = None
 
     def _fill_holes(
-        self, window: str, units: list[Unit], s: int, e: int, mech: Mechanism, after_window: str = ""
+        self,
+        window: str,
+        units: list[Unit],
+        s: int,
+        e: int,
+        mech: Mechanism,
+        after_window: str = "",
+        before_window: str = "",
     ) -> Fill | int | None:
         """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None.
 
@@ -585,7 +594,7 @@ class Repairer:
         for group in groups:
             if sum(1 for k in group if units[k] != EURO) > MAX_HOLE_GROUP:
                 return group[0]
-            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window)
+            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window, before_window)
             if not choices:
                 if all(units[k] == QMARK for k in group):
                     for k in group:
@@ -597,7 +606,7 @@ class Repairer:
             for k, value in zip(group, choices[0], strict=True):
                 filled[k - s] = value
         if len(groups) > 1:
-            self._refine_fills(window, filled, s, e, groups, ranked, mech, after_window)
+            self._refine_fills(window, filled, s, e, groups, ranked, mech, after_window, before_window)
         alternatives: list[tuple[tuple[int, ...], list[tuple[bytes, ...]]]] = []
         for group, choices in zip(groups, ranked, strict=True):
             current = tuple(filled[k - s] or b"?" for k in group)
@@ -614,6 +623,7 @@ class Repairer:
         ranked: list[list[tuple[bytes, ...]]],
         mech: Mechanism,
         after_window: str,
+        before_window: str = "",
     ) -> None:
         """Choose each group's fill again among its best few, every other group filled."""
         for _round in range(2):
@@ -635,8 +645,8 @@ class Repairer:
                         kept.append(combo)
                 if len(kept) < 2:
                     continue
-                right = after_window if b >= len(window) else ""
-                scores = self.lm.score_many(self._fill_texts(texts, mech), "", right)
+                left, right = self._line_ends(window, s, e, a, b, after_window, before_window)
+                scores = self.lm.score_many(self._fill_texts(texts, mech), left, right)
                 best = kept[max(range(len(kept)), key=lambda i: scores[i])]
                 current = tuple(filled[k - s] for k in group)
                 if best != current:
@@ -645,6 +655,26 @@ class Repairer:
                     changed = True
             if not changed:
                 return
+
+    @staticmethod
+    def _line_ends(
+        window: str, s: int, e: int, a: int, b: int, after_window: str, before_window: str
+    ) -> tuple[str, str]:
+        """The context the LM gets around candidate text ``[a, b)`` of span ``[s, e)``: line breaks only.
+
+        The observed characters outside the span may be damage themselves, but a line
+        break next to it is a line break: a line's first and last characters are
+        guessed as such (a lost ``；`` at a line end, ``但`` starting a line).
+        """
+        left = ""
+        if a == s:
+            left = before_window if s == 0 else ("\n" if window[s - 1] == "\n" else "")
+        right = ""
+        if b >= len(window):
+            right = after_window
+        elif b == e and window[e] == "\n":
+            right = "\n"
+        return left, right
 
     def _fill_texts(self, texts: list[str], mech: Mechanism) -> list[str]:
         """Candidate texts as the LM reads them (Simplified where the damage was Traditional)."""
@@ -662,6 +692,7 @@ class Repairer:
         group: list[int],
         mech: Mechanism,
         after_window: str = "",
+        before_window: str = "",
     ) -> list[tuple[bytes, ...]]:
         """The best few fills of one group of lost bytes that explain what we see, best first."""
         # Start on a block boundary: parse the known bytes from the span start.
@@ -712,9 +743,9 @@ class Repairer:
         # Rank by the language model first; check that a candidate explains what we
         # see (the costly part) only in that order, and keep the first few that do.
         texts = [d for _, _, d, _, _ in pending]
-        right = after_window if b >= len(window) else ""
+        left, right = self._line_ends(window, s, e, a, b, after_window, before_window)
         scored_texts = self.simplifier.convert_many(texts) if traditional else texts
-        scores = self.lm.score_many(scored_texts, "", right)
+        scores = self.lm.score_many(scored_texts, left, right)
         order = sorted(range(len(pending)), key=lambda i: scores[i] - pending[i][3], reverse=True)
         out: list[tuple[bytes, ...]] = []
         for i in order[:MAX_CHECKED]:

@@ -88,3 +88,13 @@ def test_a_rare_hanzi_in_clean_lines_of_a_damaged_text_is_kept(repairer: Repaire
     )
     text = f"{clean}\n{damage(paragraph, 'utf8_as_gbk', random.Random(0))}"
     assert _repair(repairer, text) == f"{clean}\n{paragraph}"
+
+
+@pytest.mark.parametrize(
+    "line", ["但3家银行随后宣布下调存款利率，市场反应平淡", "但5月以来行业景气度明显回升，订单持续增加"]
+)
+def test_a_lost_byte_at_a_line_start_is_guessed_as_a_line_start(repairer: Repairer, line: str) -> None:
+    # 但 is E4 BD 86: before the digit its last byte is lost, and 64 characters share
+    # E4 BD. Scored without the line break before it, 你 or 使 read as well as 但.
+    text = "董事会认为风险可控。\n" + damage(line, "utf8_as_gbk", random.Random(0))
+    assert _repair(repairer, text) == f"董事会认为风险可控。\n{line}"

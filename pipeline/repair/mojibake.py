@@ -122,7 +122,7 @@ MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
-KEEP_FILLS = 6  # fills per group kept for the second, joint look
+KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 
 

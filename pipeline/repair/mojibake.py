@@ -122,7 +122,7 @@ MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
-KEEP_FILLS = 6  # fills per group kept for the second, joint look
+KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 
 
@@ -529,6 +529,8 @@ class Repairer:
         window = text[start:end]
         # What follows the window (a line break is the end of a sentence to the LM).
         after_window = text[end : end + 2] if end < len(text) else "\n"
+        # Whether the window starts a line (the LM knows how lines begin: 但 is likelier there than 使).
+        before_window = "\n" if start == 0 or text[start - 1] == "\n" else ""
         units: list[Unit] = [unit_bytes(ch, mech.misread) for ch in window]
         for ps, pe in protected:
             for k in range(max(ps, start), min(pe, end)):
@@ -542,7 +544,7 @@ class Repairer:
                     continue
                 if not self._enough_evidence(window[s:e], mech, ratio=False, relaxed=relaxed):
                     continue  # no region inside can pass the judge: skip the costly part
-                filled = self._fill_holes(window, units, s, e, mech, after_window)
+                filled = self._fill_holes(window, units, s, e, mech, after_window, before_window)
                 if filled is None:
                     continue
                 if isinstance(filled, int):
@@ -560,7 +562,14 @@ class Repairer:
             units[split_at] = None
 
     def _fill_holes(
-        self, window: str, units: list[Unit], s: int, e: int, mech: Mechanism, after_window: str = ""
+        self,
+        window: str,
+        units: list[Unit],
+        s: int,
+        e: int,
+        mech: Mechanism,
+        after_window: str = "",
+        before_window: str = "",
     ) -> Fill | int | None:
         """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None.
 
@@ -585,7 +594,7 @@ class Repairer:
         for group in groups:
             if sum(1 for k in group if units[k] != EURO) > MAX_HOLE_GROUP:
                 return group[0]
-            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window)
+            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window, before_window)
             if not choices:
                 if all(units[k] == QMARK for k in group):
                     for k in group:
@@ -597,7 +606,7 @@ class Repairer:
             for k, value in zip(group, choices[0], strict=True):
                 filled[k - s] = value
         if len(groups) > 1:
-            self._refine_fills(window, filled, s, e, groups, ranked, mech, after_window)
+            self._refine_fills(window, filled, s, e, groups, ranked, mech, after_window, before_window)
         alternatives: list[tuple[tuple[int, ...], list[tuple[bytes, ...]]]] = []
         for group, choices in zip(groups, ranked, strict=True):
             current = tuple(filled[k - s] or b"?" for k in group)
@@ -614,6 +623,7 @@ class Repairer:
         ranked: list[list[tuple[bytes, ...]]],
         mech: Mechanism,
         after_window: str,
+        before_window: str = "",
     ) -> None:
         """Choose each group's fill again among its best few, every other group filled."""
         for _round in range(2):
@@ -635,8 +645,8 @@ class Repairer:
                         kept.append(combo)
                 if len(kept) < 2:
                     continue
-                right = after_window if b >= len(window) else ""
-                scores = self.lm.score_many(self._fill_texts(texts, mech), "", right)
+                left, right = self._line_ends(window, s, e, a, b, after_window, before_window)
+                scores = self.lm.score_many(self._fill_texts(texts, mech), left, right)
                 best = kept[max(range(len(kept)), key=lambda i: scores[i])]
                 current = tuple(filled[k - s] for k in group)
                 if best != current:
@@ -645,6 +655,26 @@ class Repairer:
                     changed = True
             if not changed:
                 return
+
+    @staticmethod
+    def _line_ends(
+        window: str, s: int, e: int, a: int, b: int, after_window: str, before_window: str
+    ) -> tuple[str, str]:
+        """The context the LM gets around candidate text ``[a, b)`` of span ``[s, e)``: line breaks only.
+
+        The observed characters outside the span may be damage themselves, but a line
+        break next to it is a line break: a line's first and last characters are
+        guessed as such (a lost ``；`` at a line end, ``但`` starting a line).
+        """
+        left = ""
+        if a == s:
+            left = before_window if s == 0 else ("\n" if window[s - 1] == "\n" else "")
+        right = ""
+        if b >= len(window):
+            right = after_window
+        elif b == e and window[e] == "\n":
+            right = "\n"
+        return left, right
 
     def _fill_texts(self, texts: list[str], mech: Mechanism) -> list[str]:
         """Candidate texts as the LM reads them (Simplified where the damage was Traditional)."""
@@ -662,6 +692,7 @@ class Repairer:
         group: list[int],
         mech: Mechanism,
         after_window: str = "",
+        before_window: str = "",
     ) -> list[tuple[bytes, ...]]:
         """The best few fills of one group of lost bytes that explain what we see, best first."""
         # Start on a block boundary: parse the known bytes from the span start.
@@ -712,9 +743,9 @@ class Repairer:
         # Rank by the language model first; check that a candidate explains what we
         # see (the costly part) only in that order, and keep the first few that do.
         texts = [d for _, _, d, _, _ in pending]
-        right = after_window if b >= len(window) else ""
+        left, right = self._line_ends(window, s, e, a, b, after_window, before_window)
         scored_texts = self.simplifier.convert_many(texts) if traditional else texts
-        scores = self.lm.score_many(scored_texts, "", right)
+        scores = self.lm.score_many(scored_texts, left, right)
         order = sorted(range(len(pending)), key=lambda i: scores[i] - pending[i][3], reverse=True)
         out: list[tuple[bytes, ...]] = []
         for i in order[:MAX_CHECKED]:
@@ -1049,6 +1080,11 @@ class Repairer:
         """How many rare characters (see :meth:`Detector.is_rare`) ``text`` holds."""
         return sum(1 for ch in text if not ch.isascii() and self.detector.is_rare(ch))
 
+    def _odd_letters(self, text: str) -> int:
+        """How many odd characters (see :meth:`Detector.is_odd`) other than hanzi and lost bytes ``text`` holds."""
+        is_odd = self.detector.is_odd
+        return sum(1 for ch in text if not ch.isascii() and _HANZI_OR_LOST.match(ch) is None and is_odd(ch))
+
     def _score_space(self, texts: Sequence[str | None]) -> list[str | None]:
         """Texts as the LM sees them: converted to Simplified when that keeps their length."""
         joined = "".join(t or "" for t in texts)
@@ -1200,6 +1236,11 @@ class Repairer:
         # Control characters are never what was meant; odd spaces (U+3000) are.
         if any(_control(ch, mech.misread == "cp1252") for ch in replacement):
             return None
+        if relaxed and self._odd_letters(replacement) > self._odd_letters(observed):
+            # With less evidence, a repair must not bring in more odd letters than the
+            # text it replaces has: a rare hanzi in clean lines of a damaged document
+            # (冶, 叶) is not a Cyrillic or Latin letter misread (ұ, Ҷ read as GBK).
+            return None
         if mech.layers == 1:
             data = b"".join(filled[obs_start - s : obs_end - s])
             if not explains(observed, data, mech.misread):
@@ -1304,6 +1345,7 @@ def _non_overlapping(found: Sequence[Region]) -> list[Region]:
 
 
 _LOST_MARK = re.compile(r"[\ufffd?]")
+_HANZI_OR_LOST = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufffd]")
 _NON_ASCII_LINE = re.compile(r"[^\n]*[^\x00-\x7f][^\n]*")
 
 

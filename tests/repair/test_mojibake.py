@@ -74,3 +74,27 @@ def test_blocks_pair_up_observed_and_original_characters() -> None:
     observed_lengths = [2, 2, 2]  # 浣 犲 ソ read as GBK
     blocks = make_blocks(observed_lengths, parse_chars(data, "utf-8"), 0)
     assert [(b.obs_start, b.obs_end, b.original) for b in blocks] == [(0, 3, "你好")]
+
+
+def test_a_rare_hanzi_in_clean_lines_of_a_damaged_text_is_kept(repairer: Repairer) -> None:
+    # 冶 and 叶 are GBK D2 B1 and D2 B6, which are also the UTF-8 of ұ and Ҷ: once the
+    # long paragraph shows that the text was misread, the clean lines are read again
+    # with less evidence, and that reading must not turn a hanzi into a Cyrillic letter.
+    clean = "中国二十二冶中标山东泰安市中心医院扩建项目，董事会秘书叶潇先生辞职。"
+    paragraph = (
+        "该项目位于山东省泰安市，为一类高层建筑。项目总建筑面积四万八千平方米，地下一层，地上十五层。"
+        "其中地上主楼和裙楼建筑面积三万六千平方米，地下车库和设备用房建筑面积一万二千平方米。"
+        "承建内容为施工图纸设计范围内除发包人独立分包工程外的全部建筑及安装工程，工期总日历天数五百四十天。"
+    )
+    text = f"{clean}\n{damage(paragraph, 'utf8_as_gbk', random.Random(0))}"
+    assert _repair(repairer, text) == f"{clean}\n{paragraph}"
+
+
+@pytest.mark.parametrize(
+    "line", ["但3家银行随后宣布下调存款利率，市场反应平淡", "但5月以来行业景气度明显回升，订单持续增加"]
+)
+def test_a_lost_byte_at_a_line_start_is_guessed_as_a_line_start(repairer: Repairer, line: str) -> None:
+    # 但 is E4 BD 86: before the digit its last byte is lost, and 64 characters share
+    # E4 BD. Scored without the line break before it, 你 or 使 read as well as 但.
+    text = "董事会认为风险可控。\n" + damage(line, "utf8_as_gbk", random.Random(0))
+    assert _repair(repairer, text) == f"董事会认为风险可控。\n{line}"

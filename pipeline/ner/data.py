@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pipeline.errors import ErrorCode, GoldError
 
@@ -45,6 +46,56 @@ class Sentence:
     id: str
     text: str
     spans: tuple[tuple[int, int, str], ...]
+
+
+class SpanMap(Protocol):
+    """Offsets of a normalised text back to the raw text and forth (``pipeline.offsets.OffsetMap``)."""
+
+    def from_raw_span(self, raw_start: int, raw_end: int) -> tuple[int, int]:
+        """The normalised span made from ``raw[raw_start:raw_end]``."""
+        ...
+
+    def to_raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """The raw span that produced ``text[start:end]``."""
+        ...
+
+
+class NormalisedText(Protocol):
+    """What normalising a text gives (``pipeline.stages.normalize.Normalized``)."""
+
+    @property
+    def text(self) -> str:
+        """The normalised text."""
+        ...
+
+    @property
+    def offset_map(self) -> SpanMap:
+        """Its offsets to the raw text's and back."""
+        ...
+
+
+def normalised(sentences: Iterable[Sentence], normalize: Callable[[str], NormalisedText]) -> list[Sentence]:
+    """The sentences as the pipeline's model stage sees them: normalised text, spans moved along.
+
+    The model runs on the ``normalize`` stage's text (half-width digits and Latin, one
+    kind of quote ...), whose segmentation differs from the raw text's (MSRA writes
+    ``１９９８`` in full width: four one-character words raw, one word normalised).
+    Training on the same text removes that mismatch. A span normalisation deletes
+    entirely is dropped.
+    """
+    out = []
+    for sent in sentences:
+        norm = normalize(sent.text)
+        if norm.text == sent.text:
+            out.append(sent)
+            continue
+        spans = []
+        for start, end, label in sent.spans:
+            new_start, new_end = norm.offset_map.from_raw_span(start, end)
+            if new_end > new_start:
+                spans.append((new_start, new_end, label))
+        out.append(Sentence(sent.id, norm.text, tuple(spans)))
+    return out
 
 
 def file_sha256(path: Path) -> str:

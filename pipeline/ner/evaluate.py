@@ -4,7 +4,9 @@ Strict spans: a mention counts only with exactly the gold start, end and label.
 CLUENER ``company``/``organization``/``government`` are ORG and ``name`` is PERSON;
 MSRA ``ORG`` is ORG and ``PER`` is PERSON (the label maps of ``pipeline.ner.data``).
 The pipeline modes run the real entity stages (normalise, segment, entities, [ner],
-mentions) on every sentence and compare raw-text offsets, so normalisation is included.
+mentions) on every sentence and compare raw-text offsets, so normalisation is included;
+the ``model`` mode runs the model on the normalised text too (what the ``ner`` stage
+reads) and maps its spans back to raw offsets.
 
     python -m pipeline.ner.evaluate --data ../shared/data --mode pipeline
     python -m pipeline.ner.evaluate --data ../shared/data --mode model
@@ -30,6 +32,7 @@ from pipeline.ner.data import EVALUATED_LABELS, Sentence, load_dataset, train_an
 from pipeline.ner.model import NerModel, default_model_path
 from pipeline.ner.scoring import SpanScorer
 from pipeline.stages.entities import dictionary_word_tags
+from pipeline.stages.normalize import Normalizer
 from pipeline.stages.segment import Segmenter
 
 DATASETS = ("cluener2020", "msra_ner")
@@ -56,13 +59,24 @@ def score_pipeline(pipe: Pipeline, sentences: Sequence[Sentence]) -> dict[str, A
     return scorer.to_dict()
 
 
-def score_model(model: NerModel, segmenter: Segmenter, sentences: Sequence[Sentence]) -> dict[str, Any]:
-    """Strict span scores of the model alone (segmenter words and their tags as its features)."""
+def score_model(
+    model: NerModel, segmenter: Segmenter, sentences: Sequence[Sentence], normalizer: Normalizer | None = None
+) -> dict[str, Any]:
+    """Strict span scores of the model alone (segmenter words and their tags as its features).
+
+    With a ``normalizer`` the model reads the normalised text, as in the pipeline, and
+    its spans are mapped back to raw offsets.
+    """
     scorer = SpanScorer(EVALUATED_LABELS)
-    items = [(s.text, [(t.start, t.end) for t in segmenter.tokens(s.text)]) for s in sentences]
+    norms = [normalizer(s.text) if normalizer is not None else None for s in sentences]
+    texts = [n.text if n is not None else s.text for s, n in zip(sentences, norms, strict=True)]
+    items = [(text, [(t.start, t.end) for t in segmenter.tokens(text)]) for text in texts]
     found_all = model.spans_many(items, dictionary_word_tags(segmenter))
-    for sent, found in zip(sentences, found_all, strict=True):
-        scorer.add(sent.spans, [(s.start, s.end, s.label) for s in found])
+    for sent, norm, found in zip(sentences, norms, found_all, strict=True):
+        spans = [(s.start, s.end, s.label) for s in found]
+        if norm is not None:
+            spans = [(*norm.to_raw_span(start, end), label) for start, end, label in spans]
+        scorer.add(sent.spans, spans)
     return scorer.to_dict()
 
 
@@ -87,7 +101,7 @@ def evaluate(
         if mode == "model":
             model = pipe.stage("ner").model  # type: ignore[attr-defined]
             segmenter = pipe.stage("segment").segmenter  # type: ignore[attr-defined]
-            scores = score_model(model, segmenter, sentences)
+            scores = score_model(model, segmenter, sentences, pipe.normalizer())
         else:
             scores = score_pipeline(pipe, sentences)
         seconds = time.perf_counter() - started

@@ -42,6 +42,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from thinc.api import Adam, Model, Ragged, fix_random_seed, set_dropout_rate, warmup_linear
 
+from pipeline.core import Pipeline
 from pipeline.ner.data import (
     EVALUATED_LABELS,
     LABEL_MAPS,
@@ -49,6 +50,7 @@ from pipeline.ner.data import (
     Sentence,
     file_sha256,
     load_dataset,
+    normalised,
     train_and_holdout,
 )
 from pipeline.ner.decode import Decoder, spans_to_tags, tag_names
@@ -176,8 +178,13 @@ def train(
     patience: int,
     model_config: dict[str, Any],
     train_limit: int | None = None,
+    raw_text: bool = False,
 ) -> dict[str, Any]:
-    """Train, keep the best epoch (held-out score) in ``out_dir``, and return the report."""
+    """Train, keep the best epoch (held-out score) in ``out_dir``, and return the report.
+
+    Every split is normalised by the pipeline's ``normalize`` stage first (the text the
+    model stage sees at run time) unless ``raw_text``.
+    """
     started = time.monotonic()
     cpu_started = time.process_time()
     fix_random_seed(seed)
@@ -188,11 +195,16 @@ def train(
     rulebook = load_rulebook([])
     segmenter = Segmenter(lexicon_words(rulebook), split_words(rulebook))
     word_tags = dictionary_word_tags(segmenter)
+    normalizer = Pipeline.build(stages=["normalize"]).normalizer()
+
+    def prepared(sentences: list[Sentence]) -> list[Sentence]:
+        return sentences if raw_text else normalised(sentences, normalizer)
 
     train_sets: dict[str, list[Sentence]] = {}
     held_sets: dict[str, list[Sentence]] = {}
     for name in DATASETS:
-        train_sets[name], held_sets[name] = train_and_holdout(data_dir, name, holdout, seed, train_limit)
+        trained_on, held_out = train_and_holdout(data_dir, name, holdout, seed, train_limit)
+        train_sets[name], held_sets[name] = prepared(trained_on), prepared(held_out)
     log(f"featurising {sum(map(len, train_sets.values()))} training sentences")
     train_items = featurise(segmenter, word_tags, train_sets["cluener2020"]) * cluener_repeat
     train_items += featurise(segmenter, word_tags, train_sets["msra_ner"])
@@ -263,7 +275,8 @@ def train(
     kept_model = kept.get_pipe(COMPONENT).model  # type: ignore[attr-defined]
     use_numpy_blas(kept_model)
     kept_encoder = kept_model.get_ref(ENCODER_REF)
-    dev_items = {name: featurise(segmenter, word_tags, load_dataset(data_dir, name, "dev")) for name in DATASETS}
+    dev_sets = {name: prepared(load_dataset(data_dir, name, "dev")) for name in DATASETS}
+    dev_items = {name: featurise(segmenter, word_tags, dev_sets[name]) for name in DATASETS}
     dev_scores = {name: evaluate(kept_encoder, decoder, dev_items[name]) for name in DATASETS}
     report = {
         "command": " ".join(["python -m pipeline.training.ner", *sys.argv[1:]]),
@@ -276,6 +289,7 @@ def train(
         "label_maps": LABEL_MAPS,
         "cluener_repeat": cluener_repeat,
         "holdout": holdout,
+        "text": "raw" if raw_text else "normalised",
         "train_limit": train_limit,
         "holdout_sentences": {name: len(held_sets[name]) for name in DATASETS},
         "train_sentences": {name: len(train_sets[name]) for name in DATASETS},
@@ -358,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--patience", type=int, default=3, help="stop after this many epochs without progress")
     parser.add_argument("--width", type=int, default=MODEL_CONFIG["width"])
     parser.add_argument("--dilations", default=",".join(map(str, MODEL_CONFIG["dilations"])))
+    parser.add_argument("--raw-text", action="store_true", help="train on the raw text, not the normalised")
     parser.add_argument("--train-limit", type=int, default=None, help="first N sentences of each train split (trials)")
     args = parser.parse_args(argv)
     config = {**MODEL_CONFIG, "width": args.width, "dilations": [int(d) for d in args.dilations.split(",")]}
@@ -376,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         patience=args.patience,
         model_config=config,
         train_limit=args.train_limit,
+        raw_text=args.raw_text,
     )
     log(f"best epoch {report['best_epoch']}: dev {json.dumps(report['dev_scores'], ensure_ascii=False)}")
     return 0

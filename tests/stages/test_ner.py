@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.core import Pipeline
 from pipeline.errors import ModelError
-from pipeline.ner.data import LABEL_MAPS, read_split
+from pipeline.ner.data import LABEL_MAPS, Sentence, normalised, read_split
 from pipeline.ner.decode import Decoder, spans_to_tags, tag_names
 from pipeline.ner.features import (
     BIGRAM,
@@ -177,6 +177,17 @@ def test_label_maps_and_nested_spans(tmp_path: Path) -> None:
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     got = {s.id: s.spans for s in read_split(path, LABEL_MAPS["cluener2020"])}
     assert got == {"a": ((0, 4, "ORG"), (4, 7, "PERSON")), "b": ((1, 5, "ORG"),), "c": ((1, 3, "LOC"),)}
+
+
+def test_training_text_is_normalised_with_its_spans() -> None:
+    normalizer = Pipeline.build(stages=["normalize"]).normalizer()
+    raw = Sentence("a", "１９９８年ＩＢＭ公司总裁郭士纳访华", ((5, 10, "ORG"), (12, 15, "PERSON")))
+    same = Sentence("b", "华为在深圳", ((0, 2, "ORG"), (3, 5, "LOC")))
+    moved, kept = normalised([raw, same], normalizer)
+    assert kept is same
+    assert moved.text == normalizer(raw.text).text
+    assert [moved.text[s:e] for s, e, _label in moved.spans] == ["IBM公司", "郭士纳"]
+    assert [label for _s, _e, label in moved.spans] == ["ORG", "PERSON"]
 
 
 def test_strict_span_scoring() -> None:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from pipeline.rulebook.schemas.base import Rule, RuleFile, StrictModel
+from pipeline.rulebook.schemas.base import Negative, Rule, RuleFile, StrictModel
 
 
 class EventExample(StrictModel):
@@ -91,6 +91,9 @@ class StatusCue(Rule):
     words: list[str] = Field(min_length=1)
     after_sentences: int = 0
     before_trigger_only: bool = False
+    # With a window, the cue must lie within this many characters before the trigger (并未减持);
+    # the other scopes (later sentences, paragraph opening) still apply.
+    window: int = Field(default=0, ge=0)
     # The cue also counts when it opens the event's paragraph (据媒体报道，... covers the paragraph).
     paragraph_opening: bool = False
     # Examples are events (``type`` required) with the status this cue gives.
@@ -137,6 +140,35 @@ class SpanVariant(Rule):
     trim_left: list[str] = Field(default_factory=list)
     trim_right: list[str] = Field(default_factory=list)
     join: list[str] = Field(default_factory=list)
+    # A filler that starts inside one of these words loses its part of the word (股东|凯撒集团
+    # tagged 东凯撒集团 gives 凯撒集团).
+    split_left: list[str] = Field(default_factory=list)
+    # What these patterns match at the filler's start (``^...``) or end (``...$``) is cut off
+    # (日丨君实生物 gives 君实生物; 禾丰牧业(603609.SH) gives 禾丰牧业).
+    trim_left_pattern: str | None = None
+    trim_right_pattern: str | None = None
+    # A cut never leaves fewer characters than this.
+    min_length: int = Field(default=1, ge=1)
+    # The cut replaces the filler instead of joining it: a boundary the mention stages got
+    # wrong (the mention itself is left as it is).
+    replace: bool = False
+
+
+class Boilerplate(Rule):
+    """Text around the article that is not the article: app promotions, ads, disclaimers, related-news lists.
+
+    ``pattern`` is searched in the whole document (multi-line: ``^`` and ``$`` are line
+    ends); what it matches, widened to whole lines, is boilerplate, and with ``to_end``
+    everything after it too (a footer: the related-news list after an app promotion).
+    No trigger is taken from boilerplate and no role filler either.
+    """
+
+    pattern: str
+    to_end: bool = False
+    # Only a match starting after this many lines counts (a footer is not the headline).
+    min_line: int = Field(default=0, ge=0)
+    # Examples are texts with an event only in their boilerplate: no event of ``type`` may come out.
+    examples: list[Negative] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 class ModelSettings(StrictModel):
@@ -151,6 +183,9 @@ class ModelSettings(StrictModel):
 
     keep: float = Field(default=0.1, ge=0, le=1)
     weak: float = Field(default=0.5, ge=0, le=1)
+    # A type comes out of a document only when the classifier gives it at least this in one
+    # of its trigger sentences (strong triggers included): the model must agree somewhere.
+    document_keep: float = Field(default=0.0, ge=0, le=1)
     role: float = Field(default=0.5, ge=0, le=1)
     veto: float = Field(default=0.0, ge=0, le=1)
     # The same when the model found no filler of its own for the role.
@@ -184,4 +219,5 @@ class EventsFile(RuleFile):
     status: list[StatusCue] = Field(default_factory=list)
     fillers: list[FillerPattern] = Field(default_factory=list)
     variants: list[SpanVariant] = Field(default_factory=list)
+    boilerplate: list[Boilerplate] = Field(default_factory=list)
     model: ModelSettings = Field(default_factory=ModelSettings)

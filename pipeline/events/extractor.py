@@ -235,6 +235,7 @@ class EventExtractor:
         ]
         self.finder = FillerFinder([*rules.fillers, *role_patterns], rules.variants)
         self.boilerplate = BoilerplateFinder(rules.boilerplate)
+        self.question_marks = tuple(rules.question_marks)
         self.settings: ModelSettings = rules.model
         self.type_model = type_model
         self.role_model = role_model
@@ -511,8 +512,18 @@ class EventExtractor:
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         for draft in merged:
             self._keep_single(spec_of[draft.type], draft, span_scores)
+        if self.settings.requires_in_the_end:
+            merged = [d for d in merged if self._has_required(doc, spec_of[d.type], d)]
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
+
+    @staticmethod
+    def _has_required(doc: WorkDoc, spec: EventType, draft: Draft) -> bool:
+        """Whether a finished event has one of its type's ``requires_any`` roles (from anywhere)."""
+        if not spec.requires_any or set(draft.args) & set(spec.requires_any):
+            return True
+        doc.note("events", "dropped", draft.rule_id, draft.trigger, "no required role in the end")
+        return False
 
     def _sentence_scores(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[dict[str, float]] | None:
         if self.type_model is None:
@@ -546,6 +557,11 @@ class EventExtractor:
                 continue
             sent_index = index_of_span(sent_starts, start)
             sent_start = sentences[sent_index][0]
+            if self.question_marks and text[sent_start : sentences[sent_index][1]].rstrip().endswith(
+                self.question_marks
+            ):
+                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "in a question")
+                continue
             if any(text.find(word, sent_start, start) >= 0 for word in ctype.spec.not_after):
                 doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "after a not_after word")
                 continue
@@ -572,10 +588,6 @@ class EventExtractor:
                 draft.trigger = saved
         if doc.trace is not None:
             self._note_vetoed(doc, ctype, sentences, fillers, by_sentence, vetoed)
-        if by_sentence and not self._document_agrees(ctype, by_sentence, sentence_scores):
-            for draft in by_sentence.values():
-                doc.note("events", "dropped", ctype.spec.id, draft.trigger, "no sentence the classifier believes in")
-            return []
         out = []
         for sent_index, draft in by_sentence.items():
             required = set(ctype.spec.requires_any)
@@ -587,24 +599,6 @@ class EventExtractor:
                     continue
             out.append(draft)
         return out
-
-    def _document_agrees(
-        self,
-        ctype: CompiledType,
-        by_sentence: dict[int, Draft],
-        sentence_scores: Sequence[dict[str, float]] | None,
-    ) -> bool:
-        """Whether the classifier gives the type at least ``model.document_keep`` in one of its trigger sentences.
-
-        A type whose every trigger sentence the classifier doubts (strong triggers
-        included) is taken for a passing word (特斯拉差点破产？), not the document's event.
-        """
-        threshold = self.settings.document_keep
-        if sentence_scores is None or threshold <= 0:
-            return True
-        scores = [sentence_scores[i].get(ctype.spec.type) for i in by_sentence]
-        known = [p for p in scores if p is not None]
-        return not known or max(known) >= threshold
 
     def _note_vetoed(
         self,

@@ -183,9 +183,6 @@ class ModelSettings(StrictModel):
 
     keep: float = Field(default=0.1, ge=0, le=1)
     weak: float = Field(default=0.5, ge=0, le=1)
-    # A type comes out of a document only when the classifier gives it at least this in one
-    # of its trigger sentences (strong triggers included): the model must agree somewhere.
-    document_keep: float = Field(default=0.0, ge=0, le=1)
     role: float = Field(default=0.5, ge=0, le=1)
     veto: float = Field(default=0.0, ge=0, le=1)
     # The same when the model found no filler of its own for the role.
@@ -209,6 +206,9 @@ class ModelSettings(StrictModel):
     trusted_needs_alternative: bool = False
     # A draft without a required role in its sentence survives if the role model fills one.
     requires_after_model: bool = False
+    # Every event needs one of its ``requires_any`` roles in the end (from its sentence, the
+    # role model or the document's subject), even where the classifier is confident.
+    requires_in_the_end: bool = False
 
 
 class EventsFile(RuleFile):
@@ -220,4 +220,7 @@ class EventsFile(RuleFile):
     fillers: list[FillerPattern] = Field(default_factory=list)
     variants: list[SpanVariant] = Field(default_factory=list)
     boilerplate: list[Boilerplate] = Field(default_factory=list)
+    # A trigger in a sentence that ends with one of these marks asks, it does not tell
+    # (特斯拉差点破产？): it makes no event (the body tells the real ones).
+    question_marks: list[str] = Field(default_factory=list)
     model: ModelSettings = Field(default_factory=ModelSettings)

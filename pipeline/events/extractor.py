@@ -512,7 +512,8 @@ class EventExtractor:
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         for draft in merged:
             self._keep_single(spec_of[draft.type], draft, span_scores)
-        if self.settings.requires_in_the_end:
+        if self.settings.requires_in_the_end and len(sentences) > 1:
+            # Not for a lone sentence: it has no elsewhere to fill a role from.
             merged = [d for d in merged if self._has_required(doc, spec_of[d.type], d)]
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]

@@ -206,8 +206,9 @@ class ModelSettings(StrictModel):
     trusted_needs_alternative: bool = False
     # A draft without a required role in its sentence survives if the role model fills one.
     requires_after_model: bool = False
-    # Every event needs one of its ``requires_any`` roles in the end (from its sentence, the
-    # role model or the document's subject), even where the classifier is confident.
+    # Every event of a text of several sentences needs one of its ``requires_any`` roles in the
+    # end (from its sentence, the role model or the document's subject), even where the
+    # classifier is confident.
     requires_in_the_end: bool = False
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from pipeline.events.boilerplate import BoilerplateFinder, inside
 from pipeline.events.fillers import Filler, FillerFinder
 from pipeline.events.model import EventTypeModel
 from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
@@ -55,6 +56,10 @@ _HEADLINE_MAX = 80
 # How far into a paragraph a paragraph-opening status cue may start (据媒体报道，...).
 _PARAGRAPH_OPENING = 8
 STATUS_RANK = {"denied": 4, "negated": 3, "reported": 2, "planned": 1, "asserted": 0}
+# When drafts of one happening merge: a denial anywhere wins; otherwise a plain statement
+# of the happening (the title, the announcement) outweighs a hedge or a negation found in
+# another sentence (公司未在下列期间内回购股份 does not negate the buyback the title reports).
+MERGE_RANK = {"denied": 4, "asserted": 3, "planned": 2, "reported": 1, "negated": 0}
 # Pattern-found organisations (stock names, announcers) count as companies for ``org_types``.
 _PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
 # Pattern-found organisations that may be the document's subject.
@@ -229,6 +234,8 @@ class EventExtractor:
             if role.pattern
         ]
         self.finder = FillerFinder([*rules.fillers, *role_patterns], rules.variants)
+        self.boilerplate = BoilerplateFinder(rules.boilerplate)
+        self.question_marks = tuple(rules.question_marks)
         self.settings: ModelSettings = rules.model
         self.type_model = type_model
         self.role_model = role_model
@@ -440,6 +447,9 @@ class EventExtractor:
         sent = sentences[draft.sentence]
         for cue in self.status_cues:
             scopes = [(sent[0], draft.trigger[0] if cue.before_trigger_only else sent[1])]
+            if cue.window:
+                # Only cues right before the trigger (并未减持), not one anywhere in a long sentence.
+                scopes = [(max(sent[0], draft.trigger[0] - cue.window), draft.trigger[0])]
             for k in range(1, cue.after_sentences + 1):
                 index = draft.sentence + k
                 if index >= len(sentences) or index in event_sentences:
@@ -456,6 +466,18 @@ class EventExtractor:
         return status
 
     # -- the document ----------------------------------------------------------
+    def document_fillers(self, text: str, mentions: Sequence[Mention]) -> tuple[list[Filler], list[tuple[int, int]]]:
+        """The document's role fillers and its boilerplate spans (also what the role model is trained on).
+
+        Nothing is taken from boilerplate (app promotions, related-news lists): no
+        trigger (see :meth:`_type_drafts`) and no filler.
+        """
+        boilerplate = self.boilerplate.spans(text)
+        fillers = self.finder.find(text, mentions)
+        if boilerplate:
+            fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
+        return fillers, boilerplate
+
     def extract(self, doc: WorkDoc) -> list[Event]:
         """Events of ``doc`` from its text and final mentions."""
         text = doc.text
@@ -464,12 +486,14 @@ class EventExtractor:
             return []
         sent_starts = [s for s, _e in sentences]
         mentions = doc.mentions
-        fillers = self.finder.find(text, mentions)
+        fillers, boilerplate = self.document_fillers(text, mentions)
         name_spans = NameCover([(m.start, m.end) for m in mentions if m.label in ("ORG", "PRODUCT", "PERSON")])
         sentence_scores = self._sentence_scores(text, sentences)
         drafts: list[Draft] = []
         for ctype in self.types:
-            drafts.extend(self._type_drafts(doc, ctype, sentences, sent_starts, fillers, name_spans, sentence_scores))
+            drafts.extend(
+                self._type_drafts(doc, ctype, sentences, sent_starts, fillers, name_spans, sentence_scores, boilerplate)
+            )
         headline = headline_end(text)
         span_scores: dict[tuple[int, int], dict[str, float]] = {}
         if self.role_model is not None and drafts:
@@ -488,8 +512,19 @@ class EventExtractor:
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         for draft in merged:
             self._keep_single(spec_of[draft.type], draft, span_scores)
+        if self.settings.requires_in_the_end and len(sentences) > 1:
+            # Not for a lone sentence: it has no elsewhere to fill a role from.
+            merged = [d for d in merged if self._has_required(doc, spec_of[d.type], d)]
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
+
+    @staticmethod
+    def _has_required(doc: WorkDoc, spec: EventType, draft: Draft) -> bool:
+        """Whether a finished event has one of its type's ``requires_any`` roles (from anywhere)."""
+        if not spec.requires_any or set(draft.args) & set(spec.requires_any):
+            return True
+        doc.note("events", "dropped", draft.rule_id, draft.trigger, "no required role in the end")
+        return False
 
     def _sentence_scores(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[dict[str, float]] | None:
         if self.type_model is None:
@@ -505,6 +540,7 @@ class EventExtractor:
         fillers: Sequence[Filler],
         name_spans: NameCover,
         sentence_scores: Sequence[dict[str, float]] | None,
+        boilerplate: Sequence[tuple[int, int]] = (),
     ) -> list[Draft]:
         text = doc.text
         by_sentence: dict[int, Draft] = {}
@@ -517,8 +553,16 @@ class EventExtractor:
                 continue
             if name_spans.overlaps(start, end):
                 continue
+            if boilerplate and inside(boilerplate, start, end):
+                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "in boilerplate")
+                continue
             sent_index = index_of_span(sent_starts, start)
             sent_start = sentences[sent_index][0]
+            if self.question_marks and text[sent_start : sentences[sent_index][1]].rstrip().endswith(
+                self.question_marks
+            ):
+                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "in a question")
+                continue
             if any(text.find(word, sent_start, start) >= 0 for word in ctype.spec.not_after):
                 doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "after a not_after word")
                 continue
@@ -883,7 +927,7 @@ class EventExtractor:
             for role, args in draft.args.items():
                 for arg in args:
                     target.add(role, arg, draft.keys.get(role, {}).get((arg.text, arg.start)))
-            if STATUS_RANK[draft.status] > STATUS_RANK[target.status]:
+            if MERGE_RANK[draft.status] > MERGE_RANK[target.status]:
                 target.status = draft.status
             target.confidence = min(1.0, max(target.confidence, draft.confidence) + 0.05)
         return result

@@ -11,12 +11,12 @@ decided later by the role rules and the role model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
 from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
-from pipeline.rulebook.patterns import compile_pattern
+from pipeline.rulebook.patterns import SafePattern, compile_pattern
 from pipeline.rulebook.schemas.events import FillerPattern, SpanVariant
 
 # Fillers never cross these: a variant that would is dropped.
@@ -97,8 +97,16 @@ class FillerFinder:
     def __init__(self, patterns: Sequence[FillerPattern], variants: Sequence[SpanVariant]) -> None:
         # Rule-file patterns run within the document's time budget (SafePattern).
         self.patterns = [(p, compile_pattern(p.pattern, rule_id=p.id)) for p in patterns]
-        self.variants = list(variants)
+        # Repairs (``replace``) first: the other variants cut the repaired fillers.
+        self.variants = sorted(variants, key=lambda v: not v.replace)
         self._tuples: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self.trim_patterns: dict[str, tuple[SafePattern | None, SafePattern | None]] = {
+            v.id: (
+                compile_pattern(v.trim_left_pattern, rule_id=v.id) if v.trim_left_pattern else None,
+                compile_pattern(v.trim_right_pattern, rule_id=v.id) if v.trim_right_pattern else None,
+            )
+            for v in variants
+        }
 
     def find(self, text: str, mentions: Sequence[Mention]) -> list[Filler]:
         """All fillers of a document, deduplicated by (label, span), in text order."""
@@ -136,7 +144,13 @@ class FillerFinder:
             for filler in list(by_label.get(variant.label, ())):
                 if variant.kinds and filler.kind not in variant.kinds:
                     continue
-                for cut in self._cuts(text, filler, variant, out):
+                cuts = self._cuts(text, filler, variant, out)
+                if variant.replace and cuts:
+                    # The repaired span is the filler (and the base of its later cuts).
+                    del out[(filler.label, filler.start, filler.end)]
+                    by_label[filler.label].remove(filler)
+                    cuts = [replace(cut, base=cut.span) for cut in cuts]
+                for cut in cuts:
                     put(cut)
         return sorted(out.values(), key=lambda f: (f.start, f.end, f.label))
 
@@ -168,6 +182,9 @@ class FillerFinder:
             trimmed = next((w for w in trim_right if text.endswith(w, start, end) and end - start > len(w)), None)
             if trimmed is not None:
                 end -= len(trimmed)
+        start, end = self._repair(text, start, end, variant)
+        if end - start < variant.min_length:
+            return []
         if (start, end) == (filler.start, filler.end) or _HARD_STOP.search(text, start, end):
             return []
         return [self._cut(text, filler, start, end, variant)]
@@ -184,6 +201,26 @@ class FillerFinder:
             )
             self._tuples[variant.id] = words
         return words
+
+    def _repair(self, text: str, start: int, end: int, variant: SpanVariant) -> tuple[int, int]:
+        """Apply ``split_left`` and the trim patterns to ``[start, end)``; cuts that leave too little are skipped."""
+        least = variant.min_length
+        for word in variant.split_left:
+            # The filler starts ``j`` characters into ``word``.
+            j = next((j for j in range(1, len(word)) if start >= j and text.startswith(word, start - j)), 0)
+            if j and end - (start - j + len(word)) >= least:
+                start = start - j + len(word)
+                break
+        left, right = self.trim_patterns.get(variant.id, (None, None))
+        if left is not None:
+            m = left.search(text[start:end])
+            if m is not None and m.start() == 0 and end - start - m.end() >= least:
+                start += m.end()
+        if right is not None:
+            m = right.search(text[start:end])
+            if m is not None and m.end() == end - start and m.start() >= least:
+                end = start + m.start()
+        return start, end
 
     def _joins(
         self, text: str, filler: Filler, variant: SpanVariant, existing: dict[tuple[str, int, int], Filler]

@@ -280,7 +280,7 @@ def role_examples(docs: Sequence[GoldDoc], log: Callable[[str], None] = print) -
                     continue
                 gold.setdefault(normalizer(arg.text).text, set()).add(role_label(event.type, arg.role))
         sentences = sentence_spans(record.text)
-        fillers = extractor.finder.find(record.text, record.mentions)
+        fillers, _boilerplate = extractor.document_fillers(record.text, record.mentions)
         features = extractor.featurizer.document_features(record.text, sentences, fillers)
         for filler, feats in zip(fillers, features, strict=True):
             out.append(RoleExample(tuple(feats), frozenset(gold.get(filler.text, ()))))

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from pipeline.rulebook.schemas.base import Rule, RuleFile, StrictModel
+from pipeline.rulebook.schemas.base import Negative, Rule, RuleFile, StrictModel
 
 
 class EventExample(StrictModel):
@@ -91,6 +91,9 @@ class StatusCue(Rule):
     words: list[str] = Field(min_length=1)
     after_sentences: int = 0
     before_trigger_only: bool = False
+    # With a window, the cue must lie within this many characters before the trigger (并未减持);
+    # the other scopes (later sentences, paragraph opening) still apply.
+    window: int = Field(default=0, ge=0)
     # The cue also counts when it opens the event's paragraph (据媒体报道，... covers the paragraph).
     paragraph_opening: bool = False
     # Examples are events (``type`` required) with the status this cue gives.
@@ -137,6 +140,35 @@ class SpanVariant(Rule):
     trim_left: list[str] = Field(default_factory=list)
     trim_right: list[str] = Field(default_factory=list)
     join: list[str] = Field(default_factory=list)
+    # A filler that starts inside one of these words loses its part of the word (股东|凯撒集团
+    # tagged 东凯撒集团 gives 凯撒集团).
+    split_left: list[str] = Field(default_factory=list)
+    # What these patterns match at the filler's start (``^...``) or end (``...$``) is cut off
+    # (日丨君实生物 gives 君实生物; 禾丰牧业(603609.SH) gives 禾丰牧业).
+    trim_left_pattern: str | None = None
+    trim_right_pattern: str | None = None
+    # A cut never leaves fewer characters than this.
+    min_length: int = Field(default=1, ge=1)
+    # The cut replaces the filler instead of joining it: a boundary the mention stages got
+    # wrong (the mention itself is left as it is).
+    replace: bool = False
+
+
+class Boilerplate(Rule):
+    """Text around the article that is not the article: app promotions, ads, disclaimers, related-news lists.
+
+    ``pattern`` is searched in the whole document (multi-line: ``^`` and ``$`` are line
+    ends); what it matches, widened to whole lines, is boilerplate, and with ``to_end``
+    everything after it too (a footer: the related-news list after an app promotion).
+    No trigger is taken from boilerplate and no role filler either.
+    """
+
+    pattern: str
+    to_end: bool = False
+    # Only a match starting after this many lines counts (a footer is not the headline).
+    min_line: int = Field(default=0, ge=0)
+    # Examples are texts with an event only in their boilerplate: no event of ``type`` may come out.
+    examples: list[Negative] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 class ModelSettings(StrictModel):
@@ -174,6 +206,10 @@ class ModelSettings(StrictModel):
     trusted_needs_alternative: bool = False
     # A draft without a required role in its sentence survives if the role model fills one.
     requires_after_model: bool = False
+    # Every event of a text of several sentences needs one of its ``requires_any`` roles in the
+    # end (from its sentence, the role model or the document's subject), even where the
+    # classifier is confident.
+    requires_in_the_end: bool = False
 
 
 class EventsFile(RuleFile):
@@ -184,4 +220,8 @@ class EventsFile(RuleFile):
     status: list[StatusCue] = Field(default_factory=list)
     fillers: list[FillerPattern] = Field(default_factory=list)
     variants: list[SpanVariant] = Field(default_factory=list)
+    boilerplate: list[Boilerplate] = Field(default_factory=list)
+    # A trigger in a sentence that ends with one of these marks asks, it does not tell
+    # (特斯拉差点破产？): it makes no event (the body tells the real ones).
+    question_marks: list[str] = Field(default_factory=list)
     model: ModelSettings = Field(default_factory=ModelSettings)

@@ -101,6 +101,10 @@ class RunStats:
     first_result_seconds: float = 0.0
     steady_seconds: float = 0.0
     steady_inputs: int = 0
+    # From the start of the run to the moment the first chunk began processing (planning,
+    # starting the workers, building their pipelines), and the time spent compacting.
+    startup_seconds: float = 0.0
+    compact_seconds: float = 0.0
     # CPU spent processing chunks (in whichever process ran them), and by the driver in all.
     chunk_cpu_seconds: float = 0.0
     driver_cpu_seconds: float = 0.0
@@ -112,7 +116,15 @@ class RunStats:
         data = asdict(self)
         data["mentions"] = dict(sorted(self.mentions.items()))
         data["events"] = dict(sorted(self.events.items()))
-        for name in ("seconds", "first_result_seconds", "steady_seconds", "chunk_cpu_seconds", "driver_cpu_seconds"):
+        for name in (
+            "seconds",
+            "first_result_seconds",
+            "steady_seconds",
+            "startup_seconds",
+            "compact_seconds",
+            "chunk_cpu_seconds",
+            "driver_cpu_seconds",
+        ):
             data[name] = round(data[name], 3)
         return data
 
@@ -236,7 +248,7 @@ def run_batch(options: RunOptions) -> RunReport:
             chunks = plan_chunks(sources, db, stats.run_id, policy, counts)
             status = "failed"
             try:
-                _execute(engine, chunks, config, out_dir, fingerprint, db, stats, counts, options)
+                _execute(engine, chunks, config, out_dir, fingerprint, db, stats, counts, options, started)
                 db.commit()
                 status = "done"
             finally:
@@ -263,12 +275,14 @@ def run_batch(options: RunOptions) -> RunReport:
                 "run": stats.to_dict(),
                 "state": {"database": STATE_DB, "parts": PARTS},
             }
+            compact_started = time.perf_counter()
             if up_to_date(out_dir, db, options.formats):
                 manifest = read_manifest(out_dir) or {}
                 manifest.update({k: v for k, v in extra.items() if k != "state"})
                 write_manifest(out_dir, manifest)
             else:
                 manifest = compact(out_dir, db, options.formats, extra)
+            stats.compact_seconds = time.perf_counter() - compact_started
             stats.seconds = time.perf_counter() - started  # now with the compaction
             db.finish_run(stats.run_id, "done", stats.to_dict())
         finally:
@@ -286,8 +300,9 @@ def _execute(
     stats: RunStats,
     counts: PlanCounts,
     options: RunOptions,
+    run_started: float,
 ) -> None:
-    """Run the chunks and commit each result as it arrives."""
+    """Run the chunks and commit each result as it arrives (``run_started``: when the run began)."""
     from tqdm import tqdm
 
     total = count_inputs(options.inputs, [out_dir]) if options.progress else None
@@ -313,6 +328,7 @@ def _execute(
             if first is None:
                 first = now
                 stats.first_result_seconds = now - started
+                stats.startup_seconds = max(0.0, now - run_started - result.seconds)
             else:
                 stats.steady_seconds = now - first
                 stats.steady_inputs += result.size

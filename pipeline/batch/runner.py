@@ -305,12 +305,21 @@ def _execute(
     """Run the chunks and commit each result as it arrives (``run_started``: when the run began)."""
     from tqdm import tqdm
 
+    class Bar(tqdm):  # type: ignore[misc]  # tqdm is untyped here
+        """A progress bar without tqdm's monitor thread.
+
+        The bar is updated per chunk, so the monitor has nothing to do; and while this
+        process runs another thread the local engine cannot fork its workers.
+        """
+
+        monitor_interval = 0
+
     total = count_inputs(options.inputs, [out_dir]) if options.progress else None
     parts_dir = str((out_dir / PARTS).resolve())
     finished = 0
     started = time.perf_counter()
     first: float | None = None
-    with tqdm(total=total, disable=not options.progress, unit="doc", file=sys.stderr, dynamic_ncols=True) as bar:
+    with Bar(total=total, disable=not options.progress, unit="doc", file=sys.stderr, dynamic_ncols=True) as bar:
         for result in engine.run(chunks, config, parts_dir, fingerprint):
             if result.fingerprint != fingerprint:
                 raise OutputError(ErrorCode.E505, worker=result.worker, got=result.fingerprint, expected=fingerprint)

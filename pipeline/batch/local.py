@@ -10,8 +10,9 @@ wall-clock and steady-state speed-up of two workers). ``spawn`` is used instead 
 forking is not safe (see :func:`start_method`); its workers build the pipeline
 themselves. At most ``2 x workers`` chunks are in flight, so memory stays bounded
 however many inputs there are. A worker that dies (killed, out of memory, crashed in
-native code) breaks the pool: the chunks in flight are retried one input at a time
-in a new pool, and an input that kills a worker again becomes a failure row.
+native code) breaks the pool: the inputs of the chunks in flight are retried one at a
+time, each alone in flight, in a new pool, and an input that kills a worker again
+becomes a failure row.
 """
 
 from __future__ import annotations
@@ -97,6 +98,18 @@ class LocalEngine:
             gc.unfreeze()
         return pool
 
+    def _slots(self, retry: deque[Chunk], in_flight: dict[Future[ChunkResult], Chunk]) -> int:
+        """How many chunks may be in flight: one alone while inputs are retried after a crash.
+
+        When a worker dies, every chunk in flight fails with the pool, and nothing says
+        which one killed it. Retried inputs therefore run one at a time: an input that
+        breaks the pool again is then surely the culprit, and an innocent input that
+        happened to be in flight is not reported as a failure.
+        """
+        if retry or any(chunk.attempt > 0 for chunk in in_flight.values()):
+            return 1
+        return self.workers * IN_FLIGHT_PER_WORKER
+
     def _run_pool(
         self, chunks: Iterator[Chunk], config: PipelineSpec, parts_dir: str, fingerprint: str
     ) -> Iterator[ChunkResult]:
@@ -107,7 +120,7 @@ class LocalEngine:
         progressed, failed_pools = False, 0
         try:
             while True:
-                while len(in_flight) < self.workers * IN_FLIGHT_PER_WORKER:
+                while len(in_flight) < self._slots(retry, in_flight):
                     if retry:
                         chunk = retry.popleft()
                     elif not exhausted:

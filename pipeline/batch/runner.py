@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import multiprocessing.util
 import os
 import sys
 import time
@@ -26,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from pipeline.batch.compact import compact, read_manifest, up_to_date, write_manifest
 from pipeline.batch.parts import list_parts, remove_parts, remove_temporaries
@@ -150,6 +151,11 @@ def make_engine(options: RunOptions) -> Engine:
     raise OutputError(ErrorCode.E508, option="--engine", detail=f"{options.engine!r} is not one of local, dask")
 
 
+def _close_inherited(handle: IO[str]) -> None:
+    """Close a forked worker's copy of the folder lock (the driver keeps its own)."""
+    handle.close()
+
+
 @contextlib.contextmanager
 def folder_lock(out_dir: Path) -> Iterator[None]:
     """Hold the output folder for this run; the lock dies with the process, even on kill -9."""
@@ -170,6 +176,10 @@ def folder_lock(out_dir: Path) -> Iterator[None]:
         fh.truncate()
         fh.write(f"pid {os.getpid()}\n")
         fh.flush()
+        # A worker forked during the run inherits this open file, and an flock belongs to the
+        # open file, not to the process: the worker closes its copy as it starts, so the folder
+        # is free once this process ends, even when a killed run leaves orphaned workers.
+        multiprocessing.util.register_after_fork(fh, _close_inherited)
         try:
             yield
         finally:

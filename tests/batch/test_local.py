@@ -55,22 +55,15 @@ def test_workers_that_die_at_start_stop_the_run(tmp_path: Path, monkeypatch: pyt
         list(LocalEngine(2).run(iter(_chunks(8)), FAST, str(tmp_path), "fp"))
 
 
-def _join_other_threads() -> None:
-    """Wait for the threads of pools that earlier tests left winding down (they rule out forking)."""
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread():
-            thread.join(timeout=60)
-
-
 def _pipeline_id(config: PipelineSpec) -> int:
     """The identity of the pipeline a worker uses (the same object as the driver's when inherited)."""
     return id(pipeline_for(config))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked only on Linux")
-def test_forked_workers_use_the_pipeline_the_driver_built(tmp_path: Path) -> None:
-    _join_other_threads()
-    assert start_method() == "fork"
+def test_forked_workers_use_the_pipeline_the_driver_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Forced: threads that earlier tests leave behind (Dask's) would make the engine spawn.
+    monkeypatch.setattr(local, "start_method", lambda: "fork")
     pool = LocalEngine(2)._new_pool(FAST)
     try:
         assert pool.submit(_pipeline_id, FAST).result() == id(pipeline_for(FAST))
@@ -78,7 +71,10 @@ def test_forked_workers_use_the_pipeline_the_driver_built(tmp_path: Path) -> Non
         pool.shutdown()
 
 
-def test_pools_spawn_where_forking_is_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pools_fork_on_linux_and_spawn_where_forking_is_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
+    monkeypatch.undo()
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()
@@ -99,8 +95,8 @@ def test_forked_and_spawned_workers_write_the_same_records(tmp_path: Path, monke
     config = PipelineSpec()  # every stage and model: what forked workers inherit must match a fresh build
     items = [InputItem(f"s{i}", text, key=f"k{i}", content_hash=f"h{i}") for i, text in enumerate(ARTICLES)]
     chunks = [Chunk(f"r000001-{i:07d}", [Task(item)]) for i, item in enumerate(items)]
-    _join_other_threads()
-    assert start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
+    if sys.platform.startswith("linux"):
+        monkeypatch.setattr(local, "start_method", lambda: "fork")
     forked = list(LocalEngine(2).run(iter(chunks), config, str(tmp_path / "fork"), "fp"))
     monkeypatch.setattr(local, "start_method", lambda: "spawn")
     spawned = list(LocalEngine(2).run(iter(chunks), config, str(tmp_path / "spawn"), "fp"))

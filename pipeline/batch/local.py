@@ -83,6 +83,9 @@ class LocalEngine:
             )
         # The preload: built and warmed here once, inherited by every worker; a pipeline
         # that cannot be built is reported by the first chunk, as with spawned workers.
+        # Workers also inherit the driver's open files: they never touch its state database
+        # (SQLite's locks belong to the process, so they hold none), and they close their
+        # copy of the folder lock as they start (see ``runner.folder_lock``).
         warm_up(config)
         # What is alive now is shared with the workers page by page; the collector must not
         # walk it (and so copy every page) in each of them: Python's recipe is to freeze

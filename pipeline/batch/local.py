@@ -1,18 +1,27 @@
 """The local engine: chunks run in this process (one worker) or in a process pool.
 
-A run with a single chunk of work is processed in this process. The pool uses the
-``spawn`` start method: each worker imports the pipeline and builds
-it once (:func:`pipeline.batch.work.warm_up`), with no inherited threads or open
-database handles. At most ``2 x workers`` chunks are in flight, so memory stays
-bounded however many inputs there are. A worker that dies (killed, out of memory,
-crashed in native code) breaks the pool: the chunks in flight are retried one input
-at a time in a new pool, and an input that kills a worker again becomes a failure row.
+A run with a single chunk of work is processed in this process. For a pool, the
+driver builds the pipeline once (:func:`pipeline.batch.work.warm_up`, the documented
+per-process preload of :func:`pipeline.batch.work.pipeline_for`) and starts the
+workers with ``fork``: they inherit the built and warmed pipeline and take their
+first chunk at once, instead of each importing the package, loading the rules and
+models and warming them up again (several seconds per worker, the gap between the
+wall-clock and steady-state speed-up of two workers). ``spawn`` is used instead where
+forking is not safe (see :func:`start_method`); its workers build the pipeline
+themselves. At most ``2 x workers`` chunks are in flight, so memory stays bounded
+however many inputs there are. A worker that dies (killed, out of memory, crashed in
+native code) breaks the pool: the inputs of the chunks in flight are retried one at a
+time, each alone in flight, in a new pool, and an input that kills a worker again
+becomes a failure row.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
+import sys
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -24,6 +33,22 @@ from pipeline.errors import ErrorCode, OutputError, PipelineError
 IN_FLIGHT_PER_WORKER = 2
 # Pools in a row that break before finishing any chunk: then the run stops (E509).
 MAX_FAILED_POOLS = 3
+
+
+def start_method() -> str:
+    """``fork`` where workers can safely inherit the driver's pipeline, else ``spawn``.
+
+    Forking is used only on Linux and only while this process runs no other Python
+    thread: a thread may hold a lock (of a queue, of logging, of a stream) at the
+    moment of the fork, and the child, which has only the forking thread, would wait
+    on it for ever. That excludes a pool started while an earlier, broken pool's
+    threads are still winding down, and a progress bar's monitor thread. macOS is
+    excluded because its system libraries are not fork-safe (Python itself defaults to
+    ``spawn`` there), and Windows has no ``fork`` at all.
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 class LocalEngine:
@@ -51,9 +76,42 @@ class LocalEngine:
         yield from self._run_pool(itertools.chain([first, second], chunks), config, parts_dir, fingerprint)
 
     def _new_pool(self, config: PipelineSpec) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up, initargs=(config,)
-        )
+        method = start_method()
+        if method == "spawn":
+            return ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context(method), initializer=warm_up, initargs=(config,)
+            )
+        # The preload: built and warmed here once, inherited by every worker; a pipeline
+        # that cannot be built is reported by the first chunk, as with spawned workers.
+        # Workers also inherit the driver's open files: they never touch its state database
+        # (SQLite's locks belong to the process, so they hold none), and they close their
+        # copy of the folder lock as they start (see ``runner.folder_lock``).
+        warm_up(config)
+        # What is alive now is shared with the workers page by page; the collector must not
+        # walk it (and so copy every page) in each of them: Python's recipe is to freeze
+        # before forking and unfreeze in the parent afterwards.
+        gc.freeze()
+        try:
+            pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context(method), initializer=warm_up, initargs=(config,)
+            )
+            # A forking pool starts all its workers at its first task, before any of its threads.
+            pool.submit(int)
+        finally:
+            gc.unfreeze()
+        return pool
+
+    def _slots(self, retry: deque[Chunk], in_flight: dict[Future[ChunkResult], Chunk]) -> int:
+        """How many chunks may be in flight: one alone while inputs are retried after a crash.
+
+        When a worker dies, every chunk in flight fails with the pool, and nothing says
+        which one killed it. Retried inputs therefore run one at a time: an input that
+        breaks the pool again is then surely the culprit, and an innocent input that
+        happened to be in flight is not reported as a failure.
+        """
+        if retry or any(chunk.attempt > 0 for chunk in in_flight.values()):
+            return 1
+        return self.workers * IN_FLIGHT_PER_WORKER
 
     def _run_pool(
         self, chunks: Iterator[Chunk], config: PipelineSpec, parts_dir: str, fingerprint: str
@@ -65,7 +123,7 @@ class LocalEngine:
         progressed, failed_pools = False, 0
         try:
             while True:
-                while len(in_flight) < self.workers * IN_FLIGHT_PER_WORKER:
+                while len(in_flight) < self._slots(retry, in_flight):
                     if retry:
                         chunk = retry.popleft()
                     elif not exhausted:

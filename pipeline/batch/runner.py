@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import multiprocessing.util
 import os
 import sys
 import time
@@ -26,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from pipeline.batch.compact import compact, read_manifest, up_to_date, write_manifest
 from pipeline.batch.parts import list_parts, remove_parts, remove_temporaries
@@ -101,6 +102,10 @@ class RunStats:
     first_result_seconds: float = 0.0
     steady_seconds: float = 0.0
     steady_inputs: int = 0
+    # From the start of the run to the moment the first chunk began processing (planning,
+    # starting the workers, building their pipelines), and the time spent compacting.
+    startup_seconds: float = 0.0
+    compact_seconds: float = 0.0
     # CPU spent processing chunks (in whichever process ran them), and by the driver in all.
     chunk_cpu_seconds: float = 0.0
     driver_cpu_seconds: float = 0.0
@@ -112,7 +117,15 @@ class RunStats:
         data = asdict(self)
         data["mentions"] = dict(sorted(self.mentions.items()))
         data["events"] = dict(sorted(self.events.items()))
-        for name in ("seconds", "first_result_seconds", "steady_seconds", "chunk_cpu_seconds", "driver_cpu_seconds"):
+        for name in (
+            "seconds",
+            "first_result_seconds",
+            "steady_seconds",
+            "startup_seconds",
+            "compact_seconds",
+            "chunk_cpu_seconds",
+            "driver_cpu_seconds",
+        ):
             data[name] = round(data[name], 3)
         return data
 
@@ -138,6 +151,11 @@ def make_engine(options: RunOptions) -> Engine:
     raise OutputError(ErrorCode.E508, option="--engine", detail=f"{options.engine!r} is not one of local, dask")
 
 
+def _close_inherited(handle: IO[str]) -> None:
+    """Close a forked worker's copy of the folder lock (the driver keeps its own)."""
+    handle.close()
+
+
 @contextlib.contextmanager
 def folder_lock(out_dir: Path) -> Iterator[None]:
     """Hold the output folder for this run; the lock dies with the process, even on kill -9."""
@@ -158,6 +176,10 @@ def folder_lock(out_dir: Path) -> Iterator[None]:
         fh.truncate()
         fh.write(f"pid {os.getpid()}\n")
         fh.flush()
+        # A worker forked during the run inherits this open file, and an flock belongs to the
+        # open file, not to the process: the worker closes its copy as it starts, so the folder
+        # is free once this process ends, even when a killed run leaves orphaned workers.
+        multiprocessing.util.register_after_fork(fh, _close_inherited)
         try:
             yield
         finally:
@@ -236,7 +258,7 @@ def run_batch(options: RunOptions) -> RunReport:
             chunks = plan_chunks(sources, db, stats.run_id, policy, counts)
             status = "failed"
             try:
-                _execute(engine, chunks, config, out_dir, fingerprint, db, stats, counts, options)
+                _execute(engine, chunks, config, out_dir, fingerprint, db, stats, counts, options, started)
                 db.commit()
                 status = "done"
             finally:
@@ -263,12 +285,14 @@ def run_batch(options: RunOptions) -> RunReport:
                 "run": stats.to_dict(),
                 "state": {"database": STATE_DB, "parts": PARTS},
             }
+            compact_started = time.perf_counter()
             if up_to_date(out_dir, db, options.formats):
                 manifest = read_manifest(out_dir) or {}
                 manifest.update({k: v for k, v in extra.items() if k != "state"})
                 write_manifest(out_dir, manifest)
             else:
                 manifest = compact(out_dir, db, options.formats, extra)
+            stats.compact_seconds = time.perf_counter() - compact_started
             stats.seconds = time.perf_counter() - started  # now with the compaction
             db.finish_run(stats.run_id, "done", stats.to_dict())
         finally:
@@ -286,16 +310,26 @@ def _execute(
     stats: RunStats,
     counts: PlanCounts,
     options: RunOptions,
+    run_started: float,
 ) -> None:
-    """Run the chunks and commit each result as it arrives."""
+    """Run the chunks and commit each result as it arrives (``run_started``: when the run began)."""
     from tqdm import tqdm
+
+    class Bar(tqdm):  # type: ignore[misc]  # tqdm is untyped here
+        """A progress bar without tqdm's monitor thread.
+
+        The bar is updated per chunk, so the monitor has nothing to do; and while this
+        process runs another thread the local engine cannot fork its workers.
+        """
+
+        monitor_interval = 0
 
     total = count_inputs(options.inputs, [out_dir]) if options.progress else None
     parts_dir = str((out_dir / PARTS).resolve())
     finished = 0
     started = time.perf_counter()
     first: float | None = None
-    with tqdm(total=total, disable=not options.progress, unit="doc", file=sys.stderr, dynamic_ncols=True) as bar:
+    with Bar(total=total, disable=not options.progress, unit="doc", file=sys.stderr, dynamic_ncols=True) as bar:
         for result in engine.run(chunks, config, parts_dir, fingerprint):
             if result.fingerprint != fingerprint:
                 raise OutputError(ErrorCode.E505, worker=result.worker, got=result.fingerprint, expected=fingerprint)
@@ -313,6 +347,7 @@ def _execute(
             if first is None:
                 first = now
                 stats.first_result_seconds = now - started
+                stats.startup_seconds = max(0.0, now - run_started - result.seconds)
             else:
                 stats.steady_seconds = now - first
                 stats.steady_inputs += result.size

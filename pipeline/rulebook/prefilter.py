@@ -29,9 +29,9 @@ no first set; a required set is only kept when it is small and exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import regex
 
@@ -69,6 +69,19 @@ class PatternFacts:
 
 
 NO_FACTS = PatternFacts()
+_T = TypeVar("_T")
+
+
+def _or_none(fact: Callable[[], _T]) -> _T | None:
+    """One fact of a pattern, or ``None`` when working it out fails.
+
+    Each fact is only a speed-up: any surprise from regex internals leaves it out and the
+    pattern runs as written, while the other facts still apply.
+    """
+    try:
+        return fact()
+    except Exception:
+        return None
 
 
 class _Unsupported(Exception):
@@ -84,22 +97,10 @@ def analyse(pattern: str, flags: int = 0) -> PatternFacts:
         parsed = _parse(pattern, flags)
     except Exception:  # any surprise from regex internals: no speed-up, same matches
         return NO_FACTS
-    try:
-        lead = _lead(parsed, flags)
-    except Exception:
-        lead = None
-    try:
-        required = _best(_required(parsed))
-    except Exception:
-        required = None
-    try:
-        near = _near(parsed, flags)
-    except Exception:
-        near = None
-    try:
-        words = _best_words(_required_words(parsed))
-    except Exception:
-        words = None
+    lead = _or_none(lambda: _lead(parsed, flags))
+    required = _or_none(lambda: _best(_required(parsed)))
+    near = _or_none(lambda: _near(parsed, flags))
+    words = _or_none(lambda: _best_words(_required_words(parsed)))
     return PatternFacts(lead, required, near, words)
 
 

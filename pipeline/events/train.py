@@ -26,7 +26,6 @@ settings and the scores, so a reader can tell what the committed model was made 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import time
@@ -34,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.events.datasets import (
     ALL_TYPES,
@@ -52,6 +51,11 @@ from pipeline.events.datasets import (
 from pipeline.events.model import DEFAULT_MODEL_DIR, model_settings, role_model_settings, save_without_vocab
 from pipeline.events.roles import FEATURES_FILE, role_label
 from pipeline.textutil import sentence_spans
+from pipeline.training import file_sha256
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.training import Example
 
 # Roles whose value is an enumeration filled by the rules, not a span.
 ENUM_ROLES = frozenset({"环节", "变动类型"})
@@ -123,15 +127,6 @@ def event_types_ambiguous(doc: GoldDoc, mapped: set[str]) -> bool:
     return bool(raw & FEWFC_AMBIGUOUS) or "投资" in raw
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _scores(nlp: Any, sentences: Sequence[Sentence], threshold: float = 0.5) -> dict[str, Any]:
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
@@ -169,7 +164,7 @@ def train_types(
     """Build the sentences, train, keep the best epoch on ``dev_docs`` (the last without), save to ``out``."""
     import spacy
     from spacy.training import Example
-    from spacy.util import compounding, fix_random_seed, minibatch  # type: ignore[attr-defined]
+    from spacy.util import fix_random_seed  # type: ignore[attr-defined]
 
     from pipeline.core import Pipeline
 
@@ -204,22 +199,18 @@ def train_types(
         return Example.from_dict(doc, {"cats": {t: float(t in sentence.types) for t in labels}})
 
     examples = [example(s) for s in train_set]
-    optimizer = nlp.initialize(lambda: examples[:2000])
-    best: tuple[float, int] = (-1.0, -1)
-    history = []
-    best_bytes = nlp.to_bytes()
-    for epoch in range(epochs):
-        rng.shuffle(examples)
-        losses: dict[str, float] = {}
-        for batch in minibatch(examples, size=compounding(16.0, 128.0, 1.05)):  # type: ignore[no-untyped-call]
-            nlp.update(batch, sgd=optimizer, drop=settings["dropout"], losses=losses)
-        dev_scores = _scores(nlp, fin_dev) if fin_dev else {"micro_f1": float(epoch)}
-        history.append({"epoch": epoch + 1, "loss": round(losses.get("textcat_multilabel", 0.0), 3), **dev_scores})
-        log(f"epoch {epoch + 1}: loss {history[-1]['loss']}, DuEE-fin model-dev micro F1 {dev_scores['micro_f1']}")
-        if dev_scores["micro_f1"] > best[0]:
-            best = (dev_scores["micro_f1"], epoch + 1)
-            best_bytes = nlp.to_bytes()
-    nlp.from_bytes(best_bytes)
+    best, history = _fit_best_epoch(
+        nlp,
+        examples,
+        epochs=epochs,
+        rng=rng,
+        batch_sizes=(16.0, 128.0, 1.05),
+        dropout=settings["dropout"],
+        score=lambda epoch: _scores(nlp, fin_dev) if fin_dev else {"micro_f1": float(epoch)},
+        key="micro_f1",
+        describe="DuEE-fin model-dev micro F1",
+        log=log,
+    )
     out.mkdir(parents=True, exist_ok=True)
     save_without_vocab(nlp, out)
     root = data_dir()
@@ -232,7 +223,7 @@ def train_types(
         "seed": SEED,
         "epochs_run": epochs,
         "best_epoch": best[1],
-        "data": {str(p.relative_to(root)): sha256_of(p) for p in files},
+        "data": {str(p.relative_to(root)): file_sha256(p) for p in files},
         "data_note": "DuEE-fin: tuning part only (pipeline.events.datasets.is_held_back is false); "
         "model-dev = is_model_dev(id) within it",
         "sentences": {"train": len(train_set), "by_origin": dict(origins), "positives": dict(positives)},
@@ -322,7 +313,7 @@ def train_roles(
     import spacy
     from spacy.tokens import Doc
     from spacy.training import Example
-    from spacy.util import compounding, fix_random_seed, minibatch  # type: ignore[attr-defined]
+    from spacy.util import fix_random_seed  # type: ignore[attr-defined]
 
     fix_random_seed(SEED)
     started = time.perf_counter()
@@ -349,22 +340,19 @@ def train_roles(
 
     examples = [example(ex) for ex in train_set]
     rng = random.Random(SEED)  # noqa: S311 - shuffling, not security
-    optimizer = nlp.initialize(lambda: examples[:2000])
-    best: tuple[float, int] = (-1.0, -1)
-    best_bytes = nlp.to_bytes()
-    history = []
-    for epoch in range(epochs):
-        rng.shuffle(examples)
-        losses: dict[str, float] = {}
-        for batch in minibatch(examples, size=compounding(16.0, 64.0, 1.02)):  # type: ignore[no-untyped-call]
-            nlp.update(batch, sgd=optimizer, drop=settings["dropout"], losses=losses)
-        scores = _role_scores(nlp, dev_set, known) if dev_set else {"f1": float(epoch)}
-        history.append({"epoch": epoch + 1, "loss": round(losses.get("textcat_multilabel", 0.0), 3), **scores})
-        log(f"roles epoch {epoch + 1}: loss {history[-1]['loss']}, model-dev filler F1 {scores['f1']}")
-        if scores["f1"] > best[0]:
-            best = (scores["f1"], epoch + 1)
-            best_bytes = nlp.to_bytes()
-    nlp.from_bytes(best_bytes)
+    best, history = _fit_best_epoch(
+        nlp,
+        examples,
+        epochs=epochs,
+        rng=rng,
+        batch_sizes=(16.0, 64.0, 1.02),
+        dropout=settings["dropout"],
+        score=lambda epoch: _role_scores(nlp, dev_set, known) if dev_set else {"f1": float(epoch)},
+        key="f1",
+        describe="model-dev filler F1",
+        name="roles ",
+        log=log,
+    )
     out.mkdir(parents=True, exist_ok=True)
     save_without_vocab(nlp, out)
     (out / FEATURES_FILE).write_text("\n".join(sorted(known)) + "\n", encoding="utf-8")
@@ -376,7 +364,7 @@ def train_roles(
         "epochs_run": epochs,
         "best_epoch": best[1],
         "data": {
-            p: sha256_of(root / p)
+            p: file_sha256(root / p)
             for p in ("duee_fin/dev.jsonl", *(("fewfc/train.jsonl", "duee1.0/train.jsonl") if with_sentences else ()))
         },
         "data_note": "DuEE-fin tuning part only (model-dev = is_model_dev(id) within it)"
@@ -390,6 +378,47 @@ def train_roles(
     (out / "training.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     log(f"saved to {out} (best epoch {best[1]}, model-dev filler F1 {best[0]})")
     return report
+
+
+def _fit_best_epoch(
+    nlp: Language,
+    examples: list[Example],
+    *,
+    epochs: int,
+    rng: random.Random,
+    batch_sizes: tuple[float, float, float],
+    dropout: float,
+    score: Callable[[int], dict[str, float]],
+    key: str,
+    describe: str,
+    log: Callable[[str], None],
+    name: str = "",
+) -> tuple[tuple[float, int], list[dict[str, Any]]]:
+    """Train ``nlp`` for ``epochs`` and keep the weights of the epoch with the best ``score()[key]``.
+
+    Both event models are trained this way: shuffled compounding minibatches, a score on
+    the model-dev part after every epoch. Returns ``(best score, best epoch)`` and the
+    per-epoch history (loss and scores) that goes into ``training.json``.
+    """
+    from spacy.util import compounding, minibatch  # type: ignore[attr-defined]
+
+    optimizer = nlp.initialize(lambda: examples[:2000])
+    best: tuple[float, int] = (-1.0, -1)
+    history: list[dict[str, Any]] = []
+    best_bytes = nlp.to_bytes()
+    for epoch in range(epochs):
+        rng.shuffle(examples)
+        losses: dict[str, float] = {}
+        for batch in minibatch(examples, size=compounding(*batch_sizes)):  # type: ignore[no-untyped-call]
+            nlp.update(batch, sgd=optimizer, drop=dropout, losses=losses)
+        scores = score(epoch)
+        history.append({"epoch": epoch + 1, "loss": round(losses.get("textcat_multilabel", 0.0), 3), **scores})
+        log(f"{name}epoch {epoch + 1}: loss {history[-1]['loss']}, {describe} {scores[key]}")
+        if scores[key] > best[0]:
+            best = (scores[key], epoch + 1)
+            best_bytes = nlp.to_bytes()
+    nlp.from_bytes(best_bytes)
+    return best, history
 
 
 def main(argv: Sequence[str] | None = None) -> int:

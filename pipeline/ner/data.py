@@ -14,7 +14,6 @@ teaches the model where a place name ends and an organisation begins
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -96,15 +95,6 @@ def normalised(sentences: Iterable[Sentence], normalize: Callable[[str], Normali
                 spans.append((new_start, new_end, label))
         out.append(Sentence(sent.id, norm.text, tuple(spans)))
     return out
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, recorded with the model so a training run can be matched to its data."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_split(path: Path, label_map: Mapping[str, str]) -> Iterator[Sentence]:

@@ -48,7 +48,6 @@ from pipeline.ner.data import (
     LABEL_MAPS,
     MODEL_LABELS,
     Sentence,
-    file_sha256,
     load_dataset,
     normalised,
     train_and_holdout,
@@ -61,6 +60,7 @@ from pipeline.ner.scoring import SpanScorer
 from pipeline.rulebook.loader import load_rulebook
 from pipeline.stages.entities import dictionary_word_tags
 from pipeline.stages.segment import Segmenter, lexicon_words, split_words
+from pipeline.training import file_sha256
 
 DATASETS = ("cluener2020", "msra_ner")
 TAGS = tag_names(MODEL_LABELS)

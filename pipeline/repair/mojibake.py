@@ -294,6 +294,7 @@ class Detector:
             if b - a <= 3 and "\n" not in text[a:b]:
                 spots.extend((a, b))
         spots.extend(strong)
+        spots.extend(_utf8_lead_before_qmark(text))
         spots.extend(self._gibberish_clusters(text))
         # A line with an odd character that reads like gibberish as a whole (misread
         # bytes that happen to be common characters) is looked at from end to end.
@@ -328,6 +329,34 @@ class Detector:
             else:
                 out.append((start, end))
         return out
+
+
+@lru_cache(maxsize=1)
+def _utf8_lead_pairs() -> frozenset[str]:
+    """Characters a GBK decoder makes of the first two bytes of a three-byte UTF-8 character.
+
+    They are rare hanzi (GBK rows E0-EF with trail bytes 80-BF); followed by ``?``
+    they are the familiar ``鈥?`` (the third byte lost before ASCII, written as ``?``).
+    """
+    out: set[str] = set()
+    for lead in range(0xE0, 0xF0):
+        low, high = (0xA0, 0xBF) if lead == 0xE0 else (0x80, 0x9F) if lead == 0xED else (0x80, 0xBF)
+        for trail in range(low, high + 1):
+            ch = decode_strict(bytes((lead, trail)), "gbk")
+            if ch is not None and len(ch) == 1:
+                out.add(ch)
+    return frozenset(out)
+
+
+def _utf8_lead_before_qmark(text: str) -> list[int]:
+    """Positions of such characters right before ``?``: one is enough to look (2020骞?6鏈?4鏃?)."""
+    if "?" not in text:
+        return []
+    leads = _utf8_lead_pairs()
+    return [m.start() - 1 for m in _QMARK.finditer(text, 1) if text[m.start() - 1] in leads]
+
+
+_QMARK = re.compile(r"\?")
 
 
 # --- spans, holes and blocks -------------------------------------------------------

@@ -120,3 +120,12 @@ def test_lost_bytes_are_guessed_by_mechanism_words_and_brackets(
 ) -> None:
     damaged = damage(clause, kind, random.Random(0))  # type: ignore[arg-type]
     assert _repair(repairer, before + damaged + after) == before + clause + after
+
+
+def test_a_short_line_of_utf8_read_as_gbk_with_question_marks_is_found(repairer: Repairer) -> None:
+    # 骞? is 年 (E5 B9 B4) with its last byte lost before ASCII and saved as "?": no
+    # U+FFFD and only one odd character per date part, but each sits before a "?".
+    damaged = damage("2020年6月4日", "utf8_as_gbk_qmark", random.Random(0))
+    assert "?" in damaged
+    text = f"特此公告。\n北京某某科技股份有限公司董事会\n{damaged}\n"
+    assert _repair(repairer, text) == "特此公告。\n北京某某科技股份有限公司董事会\n2020年6月4日\n"

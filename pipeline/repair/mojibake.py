@@ -126,7 +126,7 @@ KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired doc
 # A guessed lost byte is weighed again in the repaired text with jieba's dictionary as
 # well (:class:`WordModel`): nats of the character model per nat of word cohesion, and
 # how many characters on each side may form a word with the guess.
-WORD_WEIGHT = 0.3
+WORD_WEIGHT = 0.5
 WORD_CONTEXT = 4
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 

@@ -548,3 +548,74 @@ class DocumentCache:
 def default_lm() -> CharLM:
     """The packaged model, loaded once per process (it is read-only)."""
     return CharLM.load()
+
+
+class WordModel:
+    """jieba's dictionary as a unigram word model: how word-like a short piece of text reads.
+
+    The character model is trained on a few million characters and knows common
+    words; jieba's dictionary (350 000 words with their frequencies, shipped with
+    jieba, a dependency already) also knows the rarer ones (皮皮虾, 标杆, 喜力). Where a
+    lost byte leaves a few look-alike guesses, the one that makes a known word with
+    its neighbours reads better here (see :meth:`score`).
+    """
+
+    def __init__(self, freq: dict[str, int], total: int, max_len: int = 4) -> None:
+        self._log_total = float(np.log(max(1, total)))
+        self._max_len = max_len
+        # Log frequencies of the words up to ``max_len`` characters (longer ones rarely
+        # span a guessed character and its few neighbours).
+        self._logf = {w: float(np.log(f)) for w, f in freq.items() if f > 0 and len(w) <= max_len}
+
+    @classmethod
+    def load(cls) -> WordModel:
+        """The model of jieba's packaged ``dict.txt`` (read once per process, see :func:`default_word_model`)."""
+        freq: dict[str, int] = {}
+        total = 0
+        with (resources.files("jieba") / "dict.txt").open(encoding="utf-8") as lines:
+            for line in lines:
+                parts = line.split(" ", 2)
+                if len(parts) >= 2 and parts[1].isdigit():
+                    count = int(parts[1])
+                    freq[parts[0]] = count
+                    total += count
+        return cls(freq, total)
+
+    def score(self, text: str) -> float:
+        """How much the known words of ``text`` hold it together, in nats (0: none of its words is known).
+
+        The best segmentation scored by each word's log probability over the product
+        of its characters' (pointwise mutual information): single characters count
+        nothing, so that a frequent character is no better a guess than a rare one
+        here (the character model weighs that already); only known words do.
+        """
+        n = len(text)
+        if n < 2:
+            return 0.0
+        get = self._logf.get
+        log_total = self._log_total
+        singles = [get(ch, 0.0) - log_total for ch in text]
+        best = [0.0] * (n + 1)
+        for i in range(n):
+            here = best[i]
+            if here > best[i + 1]:
+                best[i + 1] = here
+            inner = singles[i]
+            for j in range(i + 2, min(n, i + self._max_len) + 1):
+                inner += singles[j - 1]
+                lf = get(text[i:j])
+                if lf is not None:
+                    value = here + lf - log_total - inner
+                    if value > best[j]:
+                        best[j] = value
+        return best[n]
+
+    def score_many(self, texts: Sequence[str]) -> list[float]:
+        """:meth:`score` of each text."""
+        return [self.score(t) for t in texts]
+
+
+@lru_cache(maxsize=1)
+def default_word_model() -> WordModel:
+    """The :class:`WordModel` of jieba's dictionary, loaded once per process on first use."""
+    return WordModel.load()

@@ -49,7 +49,7 @@ from pipeline.repair.codecs import (
     step_unit,
     unit_bytes,
 )
-from pipeline.repair.lm import CharLM, DocumentCache, left_context, right_context
+from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model, left_context, right_context
 from pipeline.repair.t2s import Simplifier, to_simplified, to_simplified_many
 
 
@@ -107,7 +107,7 @@ WINDOW = 16  # characters of context on each side of a detected spot
 GIBBERISH_LOGPROB = -7.0  # nats per symbol: clean news reads at about -3.2, mojibake below -8
 GIBBERISH_MIN_SYMBOLS = 4
 LOCAL_GIBBERISH_LOGPROB = -9.0  # nats per symbol around a run of rare characters (clean names: above -8.5)
-BRACKET_PENALTY = 8.0  # nats per bracket left without its partner on the line, when a guess is a bracket
+BRACKET_PENALTY = 16.0  # nats per bracket left without its partner on the line, when a guess is a bracket
 # How much evidence a region needs: alone; in a text that shows the same damage
 # elsewhere; in a text misread from end to end (most of it repaired this way).
 STRICT, DOCUMENT, EVERYWHERE = 0, 1, 2
@@ -123,6 +123,11 @@ MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
 KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
+# A guessed lost byte is weighed again in the repaired text with jieba's dictionary as
+# well (:class:`WordModel`): nats of the character model per nat of word cohesion, and
+# how many characters on each side may form a word with the guess.
+WORD_WEIGHT = 0.5
+WORD_CONTEXT = 4
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 
 
@@ -289,6 +294,7 @@ class Detector:
             if b - a <= 3 and "\n" not in text[a:b]:
                 spots.extend((a, b))
         spots.extend(strong)
+        spots.extend(_utf8_lead_before_qmark(text))
         spots.extend(self._gibberish_clusters(text))
         # A line with an odd character that reads like gibberish as a whole (misread
         # bytes that happen to be common characters) is looked at from end to end.
@@ -323,6 +329,34 @@ class Detector:
             else:
                 out.append((start, end))
         return out
+
+
+@lru_cache(maxsize=1)
+def _utf8_lead_pairs() -> frozenset[str]:
+    """Characters a GBK decoder makes of the first two bytes of a three-byte UTF-8 character.
+
+    They are rare hanzi (GBK rows E0-EF with trail bytes 80-BF); followed by ``?``
+    they are the familiar ``鈥?`` (the third byte lost before ASCII, written as ``?``).
+    """
+    out: set[str] = set()
+    for lead in range(0xE0, 0xF0):
+        low, high = (0xA0, 0xBF) if lead == 0xE0 else (0x80, 0x9F) if lead == 0xED else (0x80, 0xBF)
+        for trail in range(low, high + 1):
+            ch = decode_strict(bytes((lead, trail)), "gbk")
+            if ch is not None and len(ch) == 1:
+                out.add(ch)
+    return frozenset(out)
+
+
+def _utf8_lead_before_qmark(text: str) -> list[int]:
+    """Positions of such characters right before ``?``: one is enough to look (2020骞?6鏈?4鏃?)."""
+    if "?" not in text:
+        return []
+    leads = _utf8_lead_pairs()
+    return [m.start() - 1 for m in _QMARK.finditer(text, 1) if text[m.start() - 1] in leads]
+
+
+_QMARK = re.compile(r"\?")
 
 
 # --- spans, holes and blocks -------------------------------------------------------
@@ -414,6 +448,14 @@ class Repairer:
         self.detector = Detector(lm)
         self.mechanisms = tuple(mechanisms)
         self.simplifier = simplifier or Simplifier(lm)
+        self._words: WordModel | None = None
+
+    @property
+    def words(self) -> WordModel:
+        """The word model of jieba's dictionary, loaded when a guess is first weighed (never for clean text)."""
+        if self._words is None:
+            self._words = default_word_model()
+        return self._words
 
     # -- scoring helpers --
 
@@ -829,11 +871,16 @@ class Repairer:
                 singles = [bytes([v]) for v in CP1252_UNDEFINED]
             else:
                 singles = [bytes([v]) for v in range(0x80, 0x100)]
+            # Before another lost byte (U+FFFD) a lone byte is lost only if the decoder
+            # rejects it whatever byte follows: a lead byte would have taken the next
+            # byte (0x80 and up) with it into one U+FFFD (two holes are two pairs, 权人).
+            before_hole = k + 1 in group and units[k + 1] == HOLE and mech.misread != "cp1252"
             values = [
                 v
                 for v in singles
                 if step_unit(mask, v, mech.original)
                 and (not next_bytes or _fails_alone(v + next_bytes[:1], mech.misread))
+                and (not before_hole or _fails_before_any(v, mech.misread))
             ]
             if not (next_bytes and next_bytes[0] < 0x80):
                 # A rejected pair swallows both bytes unless the second is ASCII.
@@ -1047,6 +1094,10 @@ class Repairer:
                 cache.update(self.lm, left, now, right, -1)
                 simple = [self._simplified(o) for o in options]
                 scores = self.lm.score_many(simple, left, right, cache=cache)
+                if WORD_WEIGHT:
+                    head, tail = _line_piece(current, at, at + width, WORD_CONTEXT)
+                    words = self.words.score_many([head + o + tail for o in simple])
+                    scores = [sc + WORD_WEIGHT * w for sc, w in zip(scores, words, strict=True)]
                 if any(_BRACKETS.search(o) for o in options):
                     line_start = current.rfind("\n", 0, at) + 1
                     line_end = current.find("\n", at + width)
@@ -1323,13 +1374,25 @@ def _unmatched_brackets(line: str) -> int:
     return unmatched + len(stack)
 
 
+def _line_piece(text: str, start: int, end: int, width: int) -> tuple[str, str]:
+    """Up to ``width`` characters of ``text`` on each side of ``[start, end)``, within its line."""
+    head = text[max(0, start - width) : start]
+    head = head[head.rfind("\n") + 1 :]
+    tail = text[end : end + width]
+    cut = tail.find("\n")
+    return head, tail if cut < 0 else tail[:cut]
+
+
 def _control(ch: str, latin: bool) -> bool:
     """A control or other non-printing character (line breaks, tabs and odd spaces are fine).
 
     Undone cp1252 damage keeps U+3000 only: a no-break space there is more often
-    the 0xA0 of a layer of damage still to undo.
+    the 0xA0 of a layer of damage still to undo. A private-use character read back
+    whole from Chinese code pages is a glyph the page meant (〇 in some fonts' PUA).
     """
     if ch.isprintable() or ch in "\n\t\u3000":
+        return False
+    if not latin and "\ue000" <= ch <= "\uf8ff":
         return False
     return latin or not (ch.isspace() and ord(ch) >= 0xA0)
 
@@ -1374,6 +1437,12 @@ def _pair_chars(original: str) -> dict[bytes, str]:
 def _fails_alone(pair: bytes, misread: str) -> bool:
     """True when a misreading decoder turns the first byte of ``pair`` alone into U+FFFD."""
     return any(out.startswith("\ufffd") and len(out) == 2 for out in forward(pair, misread))
+
+
+@lru_cache(maxsize=1024)
+def _fails_before_any(byte: bytes, misread: str) -> bool:
+    """True when a misreading decoder turns ``byte`` alone into U+FFFD before any byte from 0x80 up."""
+    return all(_fails_alone(byte + bytes([trail]), misread) for trail in range(0x80, 0x100))
 
 
 _KANA = regex.compile(r"[\u3040-\u30ff\uff66-\uff9f]")

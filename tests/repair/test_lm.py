@@ -126,3 +126,14 @@ def test_items_score_exactly_as_one_sequence_per_item(lm: CharLM) -> None:
     plain = lm._score_seqs([lm._history(h) + lm.ids(t) for h, t in items])
     assert lm.score_items(items) == plain
     assert lm.score_items([]) == []
+
+
+def test_word_model_rewards_known_words_only() -> None:
+    from pipeline.repair.lm import default_word_model
+
+    words = default_word_model()
+    assert words.score("混改标杆") > words.score("混改标来") + 3
+    assert words.score("跟不上皮皮虾") > words.score("跟不上皮皮号")
+    # Single characters count nothing, however frequent: that is the character model's part.
+    assert words.score("人") == words.score("亿") == 0.0
+    assert words.score("身家65亿") == words.score("身家65人")

@@ -98,3 +98,34 @@ def test_a_lost_byte_at_a_line_start_is_guessed_as_a_line_start(repairer: Repair
     # E4 BD. Scored without the line break before it, 你 or 使 read as well as 但.
     text = "董事会认为风险可控。\n" + damage(line, "utf8_as_gbk", random.Random(0))
     assert _repair(repairer, text) == f"董事会认为风险可控。\n{line}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "before", "clause", "after"),
+    [
+        # Two adjacent pairs Big5 rejects (权人 = C8 A8 C8 CB): two holes, each a whole pair.
+        ("gbk_as_big5", "公司称，", "而嘉宝因疫情无法按时与其债权人协商处理债务结算", "。"),
+        # A lost last byte before a line break closes the bracket the line opened.
+        ("utf8_as_gbk", "", "【苏宁易购业绩预告：预计全年净利超95亿元】\n苏宁易购晚间发布业绩预告", "。"),
+        ("utf8_as_gbk", "据报道，", "移动通信【Do说】\n原标题：Uber宣布继续裁员", "。"),
+        # A guess that makes a dictionary word with its neighbours (标杆, 工业) wins.
+        ("utf8_as_gbk", "", "力国寿打造混改标杆", ""),
+        ("utf8_as_gbk", "", "外界视为德国“工业4.0”代表企业", "。"),
+        # A private-use glyph (〇 in some fonts) read back whole is kept.
+        ("utf8_as_gbk", "公告如下：\n", "特此公告。\n董事会\n二\ue3ac二\ue3ac年八月三十一日", ""),
+    ],
+)
+def test_lost_bytes_are_guessed_by_mechanism_words_and_brackets(
+    repairer: Repairer, kind: str, before: str, clause: str, after: str
+) -> None:
+    damaged = damage(clause, kind, random.Random(0))  # type: ignore[arg-type]
+    assert _repair(repairer, before + damaged + after) == before + clause + after
+
+
+def test_a_short_line_of_utf8_read_as_gbk_with_question_marks_is_found(repairer: Repairer) -> None:
+    # 骞? is 年 (E5 B9 B4) with its last byte lost before ASCII and saved as "?": no
+    # U+FFFD and only one odd character per date part, but each sits before a "?".
+    damaged = damage("2020年6月4日", "utf8_as_gbk_qmark", random.Random(0))
+    assert "?" in damaged
+    text = f"特此公告。\n北京某某科技股份有限公司董事会\n{damaged}\n"
+    assert _repair(repairer, text) == "特此公告。\n北京某某科技股份有限公司董事会\n2020年6月4日\n"

@@ -455,7 +455,7 @@ def save(nlp: Language, out_dir: Path) -> None:
     if tmp.exists():
         shutil.rmtree(tmp)
     nlp.meta["name"] = "zhpipe_ner"
-    nlp.meta["version"] = "2.0.0"
+    nlp.meta["version"] = "2.1.0"
     nlp.meta["description"] = "Character BIOES tagger (ORG, PERSON, LOC) trained on the CLUENER2020 + MSRA train splits"
     major, minor = spacy_version.split(".")[:2]
     nlp.meta["spacy_version"] = f">={major}.{minor}.0,<{major}.{int(minor) + 1}.0"

@@ -45,8 +45,13 @@ test-slow: $(VENV)/.installed-test
 
 ## train-ner: retrain the NER model (CPU, under an hour on 2 cores) into pipeline/models/ner
 DATA ?= ../shared/data
-train-ner: $(VENV)/.installed
+train-ner: $(VENV)/.installed-train
 	nice -n 10 $(BIN)/python -m pipeline.training.ner --data $(DATA) --out pipeline/models/ner
+
+# The training-only extra (gensim: the NER model's pretrained character vectors).
+$(VENV)/.installed-train: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	@touch $@
 
 ## train-lm: retrain the character language model of the normaliser from ../shared/data
 train-lm: $(VENV)/.installed

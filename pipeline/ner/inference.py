@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from thinc.api import Model, NumpyOps
 
-from pipeline.ner.layers import _openblas_threads
+from pipeline.ner.layers import STATIC_REF, _openblas_threads, static_rows, static_tables
 
 Floats = NDArray[np.float32]
 _EPS = 1e-08  # thinc's LayerNorm variance epsilon
@@ -78,6 +78,18 @@ class FastEncoder:
             )
             for i in range(sum(1 for name in encoder.ref_names if name.startswith("table")))
         ]
+        # The pretrained-vector input, when the model has one: each column's vectors are
+        # multiplied by their part of the projection once, here, so at run time they are
+        # looked up and added like the hashed tables' rows.
+        self.static = encoder.get_ref(STATIC_REF) if encoder.has_ref(STATIC_REF) else None
+        self.static_projected: list[Floats] = []
+        if self.static is not None:
+            W = cast(Floats, self.static.get_param("W"))
+            first = 0
+            for table in static_tables(self.static):
+                part = W[:, first : first + table.shape[1]]
+                self.static_projected.append(np.ascontiguousarray(table @ part.T, dtype=np.float32))
+                first += table.shape[1]
         self.embed_norm = _norm(encoder.get_ref("embed_norm"))
         dilations = [int(d) for d in encoder.attrs["dilations"]]
         self.blocks = []
@@ -143,6 +155,9 @@ class FastEncoder:
             else:
                 summed += vectors
         assert summed is not None
+        if self.static is not None:
+            for projected, rows in zip(self.static_projected, static_rows(self.static, keys), strict=True):
+                summed += projected[rows]
         self.embed_norm.apply(summed)
         return summed
 

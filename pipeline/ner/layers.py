@@ -8,7 +8,10 @@ saved pipeline's ``config.cfg`` names it:
 
 * **embedding**: one hashed table per feature column (``pipeline/ner/features.py``),
   the vectors *added* (no mixing layer, which would cost more than the encoder), then
-  layer-normalised;
+  layer-normalised; optionally (``vectors``) plus a learnt projection of fixed,
+  pretrained vectors of the frequent characters and bigrams (:func:`static_vectors`,
+  learnt from unlabelled text by ``pipeline.training.ner``), which tell the tagger
+  that characters it rarely saw labelled behave like ones it knows;
 * **encoder**: residual blocks, each a window of three positions ``d`` apart
   (``i - d``, ``i``, ``i + d``) into a ReLU layer with layer norm; the dilations
   ``1, 2, 4, 8, 1`` give every character a view of 16 characters on either side
@@ -43,6 +46,7 @@ from thinc.api import (
     Softmax_v2,
     add,
     chain,
+    glorot_uniform_init,
     residual,
     with_array,
 )
@@ -53,6 +57,7 @@ from pipeline.ner.features import N_FEATURES, char_features
 # segmenter's words); a Doc without them (``nlp("...")``) gets keys without words.
 FEATURES_KEY = "zhpipe_ner_features"
 ENCODER_REF = "encoder"
+STATIC_REF = "static"
 
 
 @registry.architectures("zhpipe.CharTagger.v1")  # type: ignore[untyped-decorator]
@@ -62,6 +67,8 @@ def char_tagger(
     dilations: Sequence[int],
     n_tags: int,
     dropout: float = 0.1,
+    vectors: Sequence[int] = (),
+    vector_widths: Sequence[int] = (),
 ) -> Model[list[Doc], list[NDArray[np.float32]]]:
     """The whole network from ``Doc`` objects (one token per character) to tag scores.
 
@@ -72,22 +79,31 @@ def char_tagger(
         dilations: one residual block per entry, looking this far left and right.
         n_tags: the number of tags (the tagger's labels).
         dropout: dropout after the embedding and inside each block, in training.
+        vectors: feature columns that also get fixed pretrained vectors
+            (:func:`static_vectors`); none by default.
+        vector_widths: the size of those vectors, one per column in ``vectors``.
 
     """
-    encoder = char_encoder(width, rows, dilations, n_tags, dropout)
+    encoder = char_encoder(width, rows, dilations, n_tags, dropout, vectors, vector_widths)
     model: Model[list[Doc], list[NDArray[np.float32]]] = chain(doc_features(), encoder, ragged_to_list())
     model.set_ref(ENCODER_REF, encoder)
     return model
 
 
 def char_encoder(
-    width: int, rows: Sequence[int], dilations: Sequence[int], n_tags: int, dropout: float
+    width: int,
+    rows: Sequence[int],
+    dilations: Sequence[int],
+    n_tags: int,
+    dropout: float,
+    vectors: Sequence[int] = (),
+    vector_widths: Sequence[int] = (),
 ) -> Model[Ragged, Ragged]:
     """From a ragged batch of feature keys ``(n_chars, N_FEATURES)`` to tag probabilities.
 
     The layers that hold parameters are also reachable by name (``table0``...,
-    ``embed_norm``, ``block0_linear``, ``block0_norm``..., ``output``), for the plain
-    numpy forward pass of ``pipeline.ner.inference``.
+    ``static`` with ``vectors``, ``embed_norm``, ``block0_linear``, ``block0_norm``...,
+    ``output``), for the plain numpy forward pass of ``pipeline.ner.inference``.
     """
     if not 0 < len(rows) <= N_FEATURES:
         raise ValueError(f"need 1 to {N_FEATURES} table sizes, one per feature column used, got {len(rows)}")
@@ -96,6 +112,9 @@ def char_encoder(
         HashEmbed(width, n_rows, column=i, seed=17 + i, dropout=dropout) for i, n_rows in enumerate(rows)
     ]
     refs.update((f"table{i}", table) for i, table in enumerate(tables))
+    if vectors:
+        refs[STATIC_REF] = static_vectors(width, vectors, vector_widths)
+        tables.append(refs[STATIC_REF])
     refs["embed_norm"] = LayerNorm(width)
     embed: Model[Any, Any] = with_array(chain(add(*tables), refs["embed_norm"]))
     blocks = []
@@ -266,3 +285,117 @@ def _dilated_window_forward(
         return Ragged(cast(Any, dX), d_ragged.lengths)
 
     return Ragged(cast(Any, out), ragged.lengths), backprop
+
+
+@registry.layers("zhpipe.static_vectors.v1")
+def static_vectors(width: int, columns: Sequence[int], widths: Sequence[int]) -> Model[Any, Any]:
+    """Fixed pretrained vectors of the keys in some feature columns, projected to ``width``.
+
+    For column ``columns[j]`` the layer holds a sorted key array ``keys{j}`` and their
+    vectors ``vectors{j}``, stored as int8 with a per-dimension scale ``scale{j}`` (a
+    quarter of the float32 size; they are never updated, so rounding them once costs
+    nothing in training). A key without a vector (a rare character, a dropped feature)
+    reads zeros. The vectors of all columns are concatenated and multiplied by the one
+    learnt matrix ``W`` (``width`` x the summed widths); only ``W`` is trained. Set the
+    vectors with :func:`set_static_vectors` after initialising.
+    """
+    if len(columns) != len(widths):
+        raise ValueError(f"one vector width per column: {list(columns)} vs {list(widths)}")
+    params = ["W"]
+    for j in range(len(columns)):
+        params += [f"keys{j}", f"vectors{j}", f"scale{j}"]
+    return Model(
+        "static_vectors",
+        _static_forward,
+        init=_static_init,
+        params=dict.fromkeys(params),
+        dims={"nO": width, "nV": int(sum(widths))},
+        attrs={"columns": [int(c) for c in columns], "widths": [int(w) for w in widths]},
+    )
+
+
+def static_rows(model: Model[Any, Any], keys: NDArray[np.uint64]) -> list[NDArray[np.intp]]:
+    """For each column of a :func:`static_vectors` layer, the table row of every key (0: none)."""
+    out = []
+    for j, column in enumerate(model.attrs["columns"]):
+        known = cast(NDArray[np.uint64], model.get_param(f"keys{j}"))
+        wanted = np.ascontiguousarray(keys[:, column])
+        if not len(known):
+            out.append(np.zeros(len(wanted), dtype=np.intp))
+            continue
+        # Row 0 of the table is the zero vector of unknown keys.
+        found = np.searchsorted(known, wanted)
+        np.minimum(found, len(known) - 1, out=found)
+        hit = known[found] == wanted
+        found += 1
+        found *= hit
+        out.append(found)
+    return out
+
+
+def static_tables(model: Model[Any, Any]) -> list[NDArray[np.float32]]:
+    """The vectors of each column of a :func:`static_vectors` layer as floats (row 0: zeros)."""
+    return [
+        cast(NDArray[np.int8], model.get_param(f"vectors{j}")).astype(np.float32)
+        * cast(NDArray[np.float32], model.get_param(f"scale{j}"))
+        for j in range(len(model.attrs["columns"]))
+    ]
+
+
+def static_lookup(model: Model[Any, Any], keys: NDArray[np.uint64]) -> NDArray[np.float32]:
+    """The concatenated pretrained vectors ``(len(keys), nV)`` of a key matrix's columns."""
+    tables = static_tables(model)
+    parts = [table[rows] for table, rows in zip(tables, static_rows(model, keys), strict=True)]
+    return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+
+
+def set_static_vectors(
+    model: Model[Any, Any], column_vectors: Sequence[tuple[NDArray[np.uint64], NDArray[np.float32]]]
+) -> None:
+    """Give a :func:`static_vectors` layer its keys and float vectors (quantised to int8 here).
+
+    Args:
+        model: the layer.
+        column_vectors: for each of its columns, the keys (any order, unique) and
+            their vectors ``(len(keys), width)``.
+
+    """
+    widths = model.attrs["widths"]
+    if len(column_vectors) != len(widths):
+        raise ValueError(f"need vectors for {len(widths)} columns, got {len(column_vectors)}")
+    for j, (keys, vectors) in enumerate(column_vectors):
+        if vectors.shape != (len(keys), widths[j]):
+            raise ValueError(f"column {j}: vectors {vectors.shape} for {len(keys)} keys of width {widths[j]}")
+        order = np.argsort(keys, kind="stable")
+        scale = np.maximum(np.abs(vectors).max(axis=0), 1e-12) / 127.0 if len(keys) else np.ones(widths[j])
+        table = np.zeros((len(keys) + 1, widths[j]), dtype=np.int8)
+        table[1:] = np.rint(vectors[order] / scale).astype(np.int8)
+        model.set_param(f"keys{j}", cast(Any, np.ascontiguousarray(keys[order], dtype=np.uint64)))
+        model.set_param(f"vectors{j}", cast(Any, table))
+        model.set_param(f"scale{j}", cast(Any, scale.astype(np.float32)))
+
+
+def _static_init(model: Model[Any, Any], X: Any = None, Y: Any = None) -> None:
+    if not model.has_param("W"):
+        model.set_param("W", glorot_uniform_init(model.ops, (model.get_dim("nO"), model.get_dim("nV"))))
+    for j, width in enumerate(model.attrs["widths"]):
+        if not model.has_param(f"keys{j}"):
+            # No vectors yet: every key reads zeros until set_static_vectors.
+            model.set_param(f"keys{j}", cast(Any, np.zeros(0, dtype=np.uint64)))
+            model.set_param(f"vectors{j}", cast(Any, np.zeros((1, width), dtype=np.int8)))
+            model.set_param(f"scale{j}", cast(Any, np.ones(width, dtype=np.float32)))
+
+
+def _static_forward(model: Model[Any, Any], keys: Any, is_train: bool) -> tuple[Any, Callable[..., Any]]:
+    key_array = np.asarray(keys)
+    features = static_lookup(model, key_array)
+    W = cast(NDArray[np.float32], model.get_param("W"))
+    ops: Any = model.ops
+    out = ops.gemm(features, W, trans2=True)
+
+    def backprop(d_out: Any) -> Any:
+        model.inc_grad("W", ops.gemm(d_out, features, trans1=True))
+        # The keys have no gradient: zeros shaped like them (what the hashed tables give).
+        return np.zeros_like(key_array)
+
+    return out, backprop

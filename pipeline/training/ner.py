@@ -14,6 +14,14 @@ run it cuts short says so in its report. The output folder holds the spaCy pipel
 plus ``training.json``: the command, configuration, label maps, SHA-256 of every data
 file read, held-out scores per epoch, the dev scores, wall and CPU minutes.
 
+Pretrained vectors (``--vectors``, on by default): before training, skip-gram vectors
+of characters and of bigrams are learnt (gensim's word2vec, one worker, fixed seed and
+hash, so the same data gives the same vectors) from the unlabelled text of every
+*train* split in the data folder (``VECTOR_SETS``; the held-out sentences and every dev
+split are left out), kept for the frequent keys only, and given to the network as a
+fixed input (``pipeline.ner.layers.static_vectors``). gensim is a training-only
+dependency (the ``train`` extra); the run-time model holds the vectors itself.
+
 Usage::
 
     nice -n 10 python -m pipeline.training.ner --data ../shared/data --out pipeline/models/ner
@@ -22,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import random
@@ -53,8 +62,18 @@ from pipeline.ner.data import (
     train_and_holdout,
 )
 from pipeline.ner.decode import Decoder, spans_to_tags, tag_names
-from pipeline.ner.features import BIGRAM, FEATURE_NAMES, N_FEATURES, TRIGRAM, UNKNOWN_KEY, WORD, char_features
-from pipeline.ner.layers import ENCODER_REF, FEATURES_KEY, use_numpy_blas
+from pipeline.ner.features import (
+    BIGRAM,
+    CHAR,
+    FEATURE_NAMES,
+    N_FEATURES,
+    TRIGRAM,
+    UNKNOWN_KEY,
+    WORD,
+    char_features,
+    fold_text,
+)
+from pipeline.ner.layers import ENCODER_REF, FEATURES_KEY, STATIC_REF, set_static_vectors, use_numpy_blas
 from pipeline.ner.model import COMPONENT
 from pipeline.ner.scoring import SpanScorer
 from pipeline.rulebook.loader import load_rulebook
@@ -65,7 +84,8 @@ from pipeline.training import file_sha256
 DATASETS = ("cluener2020", "msra_ner")
 TAGS = tag_names(MODEL_LABELS)
 
-# (5000 + 24000 + 12000 + 14000 + 256 + 1024) rows x 96 x 4 bytes = 21 MB on disk.
+# (5000 + 24000 + 12000 + 14000 + 256 + 1024) rows x 96 x 4 bytes = 21 MB on disk, plus
+# the int8 pretrained vectors (VECTOR_KEYS rows x vector_widths bytes, and 8 bytes a key).
 MODEL_CONFIG: dict[str, Any] = {
     "@architectures": "zhpipe.CharTagger.v1",
     "width": 96,
@@ -73,7 +93,14 @@ MODEL_CONFIG: dict[str, Any] = {
     "dilations": [1, 2, 4, 8, 1],
     "n_tags": len(TAGS),
     "dropout": 0.1,
+    "vectors": [CHAR, BIGRAM],
+    "vector_widths": [64, 48],
 }
+# The train splits whose text the pretrained vectors are learnt from (their labels unused).
+VECTOR_SETS = ("cluener2020", "msra_ner", "duee1.0", "fewfc")
+# How many of the most frequent characters / bigrams keep a vector (bounds the model size).
+VECTOR_KEYS = {CHAR: 7000, BIGRAM: 30000}
+VECTOR_MIN_COUNT = 3
 
 
 @dataclass(slots=True)
@@ -83,6 +110,80 @@ class Featurised:
     keys: NDArray[np.uint64]
     gold: NDArray[np.int32]
     sentence: Sentence
+
+
+def vector_corpus(data_dir: Path, sets: Sequence[str], exclude: set[str]) -> tuple[list[str], dict[str, str]]:
+    """The distinct folded texts of the sets' train splits, less the ``exclude`` ids, and each file's hash."""
+    seen: set[str] = set()
+    texts: list[str] = []
+    hashes: dict[str, str] = {}
+    for name in sets:
+        path = data_dir / name / "train.jsonl"
+        if not path.is_file():
+            continue
+        hashes[f"{name}/train.jsonl"] = file_sha256(path)
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                text = fold_text(str(record.get("text", "")))
+                if str(record.get("id")) in exclude or not text or text in seen:
+                    continue
+                seen.add(text)
+                texts.append(text)
+    return texts, hashes
+
+
+def _stable_hash(value: str) -> int:
+    """A hash that does not change between runs (gensim seeds each vector with it)."""
+    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "little") >> 1
+
+
+def pretrain_vectors(
+    texts: Sequence[str], widths: Mapping[int, int], seed: int, epochs: int
+) -> dict[int, tuple[NDArray[np.uint64], NDArray[np.float32]]]:
+    """Skip-gram vectors of the frequent characters and bigrams of ``texts``, by feature column.
+
+    The keys are those of ``pipeline.ner.features`` (a character's code point; a bigram's
+    two packed code points), so the network finds a character's vector by its feature
+    key. One gensim worker and a fixed hash make the result reproducible.
+    """
+    from gensim.models import Word2Vec  # training-only dependency (the ``train`` extra)
+
+    out: dict[int, tuple[NDArray[np.uint64], NDArray[np.float32]]] = {}
+    for column, width in widths.items():
+        if column == CHAR:
+            sentences = [list(text) for text in texts]
+        elif column == BIGRAM:
+            sentences = [[text[i : i + 2] for i in range(len(text) - 1)] for text in texts]
+        else:
+            raise ValueError(f"no pretrained vectors for feature column {FEATURE_NAMES[column]}")
+        w2v = Word2Vec(
+            sentences,
+            vector_size=width,
+            window=3,
+            min_count=VECTOR_MIN_COUNT,
+            max_final_vocab=VECTOR_KEYS[column],
+            sg=1,
+            negative=5,
+            sample=1e-4,
+            epochs=epochs,
+            seed=seed,
+            workers=1,
+            hashfxn=_stable_hash,
+        )
+        tokens = list(w2v.wv.index_to_key)
+        if column == CHAR:
+            keys = [ord(t) for t in tokens]
+        else:
+            keys = [(ord(t[0]) << 21) | ord(t[1]) for t in tokens]
+        vectors = np.asarray(w2v.wv.vectors, dtype=np.float32)
+        # Unit length: the projection then weighs every key's vector alike.
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+        out[column] = (np.array(keys, dtype=np.uint64), vectors)
+        log(f"pretrained {len(keys)} {FEATURE_NAMES[column]} vectors of width {width}")
+    return out
 
 
 def new_pipeline(model_config: dict[str, Any]) -> Language:
@@ -179,6 +280,7 @@ def train(
     model_config: dict[str, Any],
     train_limit: int | None = None,
     raw_text: bool = False,
+    vector_epochs: int = 5,
 ) -> dict[str, Any]:
     """Train, keep the best epoch (held-out score) in ``out_dir``, and return the report.
 
@@ -205,6 +307,23 @@ def train(
     for name in DATASETS:
         trained_on, held_out = train_and_holdout(data_dir, name, holdout, seed, train_limit)
         train_sets[name], held_sets[name] = prepared(trained_on), prepared(held_out)
+    vector_report: dict[str, Any] | None = None
+    pretrained: dict[int, tuple[NDArray[np.uint64], NDArray[np.float32]]] = {}
+    if model_config.get("vectors"):
+        held_ids = {s.id for held in held_sets.values() for s in held}
+        texts, vector_hashes = vector_corpus(data_dir, VECTOR_SETS, held_ids)
+        log(f"pretraining vectors on {len(texts)} texts ({sum(map(len, texts))} characters)")
+        widths = dict(zip(model_config["vectors"], model_config["vector_widths"], strict=True))
+        pretrained = pretrain_vectors(texts, widths, seed, vector_epochs)
+        vector_report = {
+            "method": "gensim word2vec skip-gram, window 3, 5 negatives, sample 1e-4, one worker",
+            "epochs": vector_epochs,
+            "min_count": VECTOR_MIN_COUNT,
+            "texts": len(texts),
+            "characters": sum(map(len, texts)),
+            "keys": {FEATURE_NAMES[c]: len(pretrained[c][0]) for c in pretrained},
+            "data": vector_hashes,
+        }
     log(f"featurising {sum(map(len, train_sets.values()))} training sentences")
     train_items = featurise(segmenter, word_tags, train_sets["cluener2020"]) * cluener_repeat
     train_items += featurise(segmenter, word_tags, train_sets["msra_ner"])
@@ -216,6 +335,8 @@ def train(
     model = tagger.model
     use_numpy_blas(model)
     encoder = model.get_ref(ENCODER_REF)
+    if pretrained:
+        set_static_vectors(encoder.get_ref(STATIC_REF), [pretrained[c] for c in model_config["vectors"]])
     decoder = Decoder(tagger.labels)
     if list(tagger.labels) != TAGS:
         raise RuntimeError(f"tagger labels {tagger.labels} differ from {TAGS}")
@@ -298,6 +419,7 @@ def train(
         "learn_rate": learn_rate,
         "batch_chars": batch_chars,
         "model_config": model_config,
+        "pretrained_vectors": vector_report,
         "data": {
             f"{name}/{split}.jsonl": file_sha256(data_dir / name / f"{split}.jsonl")
             for name in DATASETS
@@ -333,7 +455,7 @@ def save(nlp: Language, out_dir: Path) -> None:
     if tmp.exists():
         shutil.rmtree(tmp)
     nlp.meta["name"] = "zhpipe_ner"
-    nlp.meta["version"] = "2.0.0"
+    nlp.meta["version"] = "2.1.0"
     nlp.meta["description"] = "Character BIOES tagger (ORG, PERSON, LOC) trained on the CLUENER2020 + MSRA train splits"
     major, minor = spacy_version.split(".")[:2]
     nlp.meta["spacy_version"] = f">={major}.{minor}.0,<{major}.{int(minor) + 1}.0"
@@ -374,8 +496,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dilations", default=",".join(map(str, MODEL_CONFIG["dilations"])))
     parser.add_argument("--raw-text", action="store_true", help="train on the raw text, not the normalised")
     parser.add_argument("--train-limit", type=int, default=None, help="first N sentences of each train split (trials)")
+    parser.add_argument(
+        "--vectors", action=argparse.BooleanOptionalAction, default=True, help="pretrained character/bigram vectors"
+    )
+    parser.add_argument("--vector-epochs", type=int, default=5, help="word2vec epochs over the unlabelled text")
     args = parser.parse_args(argv)
     config = {**MODEL_CONFIG, "width": args.width, "dilations": [int(d) for d in args.dilations.split(",")]}
+    if not args.vectors:
+        config["vectors"], config["vector_widths"] = [], []
     report = train(
         args.data,
         args.out,
@@ -392,6 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model_config=config,
         train_limit=args.train_limit,
         raw_text=args.raw_text,
+        vector_epochs=args.vector_epochs,
     )
     log(f"best epoch {report['best_epoch']}: dev {json.dumps(report['dev_scores'], ensure_ascii=False)}")
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from thinc.api import Model
 
 from pipeline.core import Pipeline
 from pipeline.errors import ModelError
@@ -21,6 +22,7 @@ from pipeline.ner.features import (
     WORD,
     char_features,
     fold_char,
+    fold_text,
     word_spans_to_features,
 )
 from pipeline.ner.model import NerModel, default_model_path
@@ -229,3 +231,60 @@ def test_jargon_and_bare_departments_are_not_organisations() -> None:
     typer = OrgTyper(load_rulebook([]))
     assert typer.implausible("ToB") and typer.implausible("产研中心") and typer.implausible("国央企")
     assert not typer.implausible("华为研发中心") and not typer.implausible("智谱AI")
+
+
+def test_pretrained_vectors_input_quantises_saves_and_matches_numpy() -> None:
+    from thinc.api import Ragged
+
+    from pipeline.ner.inference import FastEncoder
+    from pipeline.ner.layers import STATIC_REF, char_encoder, set_static_vectors, static_lookup
+
+    def encoder() -> Model[Ragged, Ragged]:
+        return char_encoder(16, [50, 60], [1, 2], 5, 0.0, vectors=[CHAR, BIGRAM], vector_widths=[4, 3])
+
+    texts = ["招商银行行长王良", "王良说"]
+    keys = np.concatenate([char_features(t) for t in texts])
+    lengths = [len(t) for t in texts]
+    batch = Ragged(keys, np.array(lengths, dtype="int32"))
+    net = encoder()
+    net.initialize(X=batch)
+    rng = np.random.default_rng(0)
+    chars = np.array([ord("王"), ord("良"), ord("招")], dtype=np.uint64)
+    bigrams = np.array([(ord("王") << 21) | ord("良")], dtype=np.uint64)
+    char_vectors = rng.normal(size=(3, 4)).astype(np.float32)
+    set_static_vectors(net.get_ref(STATIC_REF), [(chars, char_vectors), (bigrams, np.ones((1, 3), np.float32))])
+    static = net.get_ref(STATIC_REF)
+    looked_up = static_lookup(static, char_features("王良说"))
+    # Known keys read their vectors (int8-rounded); unknown ones (说, the bigram 良说) read zeros.
+    np.testing.assert_allclose(looked_up[0, :4], char_vectors[0], atol=np.abs(char_vectors).max() / 127)
+    np.testing.assert_allclose(looked_up[0, 4:], 1.0, atol=1e-6)
+    assert not looked_up[2].any() and not looked_up[1, 4:].any()
+    assert static.get_param("vectors0").dtype == np.int8
+    # Saved and loaded, the vectors stay int8 and the network gives the same scores,
+    # in thinc and in the numpy forward pass.
+    expected = np.asarray(net.predict(batch).dataXd)
+    loaded = encoder().from_bytes(net.to_bytes())
+    assert loaded.get_ref(STATIC_REF).get_param("vectors1").dtype == np.int8
+    np.testing.assert_allclose(np.asarray(loaded.predict(batch).dataXd), expected, atol=1e-6)
+    np.testing.assert_allclose(FastEncoder(loaded)(keys, lengths), expected, atol=1e-5)
+
+
+def test_pretrained_vectors_come_from_train_text_only_and_are_reproducible(tmp_path: Path) -> None:
+    pytest.importorskip("gensim")
+    from pipeline.training.ner import pretrain_vectors, vector_corpus
+
+    lines = ["招商银行行长王良表示", "王良说，招商银行很好", "浙江省教育厅获悉"] * 4
+    (tmp_path / "a").mkdir()
+    with (tmp_path / "a" / "train.jsonl").open("w", encoding="utf-8") as out:
+        for i, text in enumerate([*lines, "ＡＢＣ被留出"]):
+            out.write(json.dumps({"id": f"a-{i}", "text": text}, ensure_ascii=False) + "\n")
+    (tmp_path / "a" / "dev.jsonl").write_text(json.dumps({"id": "d", "text": "开发集不读"}) + "\n", encoding="utf-8")
+    texts, hashes = vector_corpus(tmp_path, ["a", "missing"], exclude={"a-12"})
+    assert texts == [fold_text(t) for t in lines[:3]] and list(hashes) == ["a/train.jsonl"]
+    first = pretrain_vectors(texts * 3, {CHAR: 8, BIGRAM: 4}, seed=0, epochs=2)
+    again = pretrain_vectors(texts * 3, {CHAR: 8, BIGRAM: 4}, seed=0, epochs=2)
+    keys, vectors = first[BIGRAM]
+    assert (ord("王") << 21) | ord("良") in set(keys.tolist()) and vectors.shape == (len(keys), 4)
+    for column in (CHAR, BIGRAM):
+        np.testing.assert_array_equal(first[column][0], again[column][0])
+        np.testing.assert_array_equal(first[column][1], again[column][1])

@@ -38,7 +38,7 @@ from typing import Any
 import regex
 
 from pipeline.errors import ErrorCode, PipelineError
-from pipeline.rulebook.prefilter import NO_FACTS, PatternFacts, analyse
+from pipeline.rulebook.prefilter import MAX_NEAR, NO_FACTS, PatternFacts, analyse
 
 # ``{NAME}`` placeholders: upper-case names only, so ``\d{1,3}`` and ``\p{Han}`` are safe.
 _MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -56,6 +56,15 @@ DEFAULT_CALL_TIMEOUT = 10.0
 # slows a batch down but fails no document. The bookkeeping between patterns uses the
 # wall clock (a thousand times cheaper to read), which can only make the budget stricter.
 _clock = time.perf_counter
+
+# A pattern proved linear (``prefilter.linear_work``) scans a text without the engine's
+# timeout when its worst case fits in the time left: the timeout costs a system call
+# (the process clock) per scan and per match, a third of the scanning time of the dates
+# rules. The worst case counts this many seconds per step of the engine, and per
+# character for the matches themselves (a Python object each), both on the slow side
+# of what a busy machine shows; it is far above what real text costs.
+STEP_SECONDS = 1e-7
+CHAR_SECONDS = 1e-5
 
 # Macros that a stage builds from a rule file's tables rather than from its
 # ``macros`` mapping; they are known names, not typos.
@@ -276,7 +285,7 @@ class SafePattern:
     signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
     """
 
-    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_tuner", "_words", "rule_id", "source")
+    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_step_bound", "_tuner", "_words", "rule_id", "source")
 
     def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
         self._compiled = compiled
@@ -286,7 +295,9 @@ class SafePattern:
         # hundreds of patterns, and a worker process rebuilds them all.
         self._facts: PatternFacts | None = None
         self._required: frozenset[str] | None = None
-        self._words: tuple[str, ...] | None = None
+        self._words: dict[str, tuple[str, ...]] | None = None
+        # Seconds a scan may take per character at worst (None: not proved linear).
+        self._step_bound: float | None = None
         self._scan = compiled
         self._tuner: _Tuner | None = None
 
@@ -309,7 +320,10 @@ class SafePattern:
                 variants.append(fast)
         self._tuner = _Tuner(variants) if len(variants) > 1 else None
         self._required = facts.required
-        self._words = tuple(sorted(facts.words)) if facts.words is not None else None
+        self._words = _by_first(facts.words) if facts.words is not None else None
+        # The scan may run behind a lookahead of at most MAX_NEAR + 2 steps (see _with_lead).
+        work = facts.work
+        self._step_bound = 2 * (work + MAX_NEAR + 2) * STEP_SECONDS + CHAR_SECONDS if work is not None else None
         self._facts = facts
         return facts
 
@@ -420,6 +434,13 @@ class SafePattern:
             doc_id=deadline.doc_id if deadline is not None else "(none)",
         )
 
+    def _timeout(self, string: str, limit: float) -> float | None:
+        """The engine timeout for a scan of ``string`` within ``limit`` seconds: none when a linear scan fits."""
+        if self._facts is None:
+            self._prepare()
+        bound = self._step_bound
+        return None if bound is not None and bound * len(string) <= limit else limit
+
     def _charge(self, scope: PatternScope | None, started: float) -> None:
         if scope is not None and scope.deadline is not None:
             scope.deadline.charge(self._name, _clock() - started)
@@ -435,9 +456,10 @@ class SafePattern:
             compiled = self.scanner  # stops at the first match: no measure of a whole scan
         else:
             compiled, index = self._scanner_for_trial()
+        timeout = self._timeout(args[1] if method in ("sub", "subn") else args[0], limit)
         started = _clock()
         try:
-            result = getattr(compiled, method)(*args, timeout=limit, **kwargs)
+            result = getattr(compiled, method)(*args, timeout=timeout, **kwargs)
         except TimeoutError:
             raise self._timed_out(scope, limit) from None
         finally:
@@ -487,7 +509,7 @@ class SafePattern:
         if self.cannot_match(string, scope):
             return iter(())
         compiled, index = self._scanner_for_trial()
-        matches = compiled.finditer(string, pos, endpos, timeout=limit, **kw)
+        matches = compiled.finditer(string, pos, endpos, timeout=self._timeout(string, limit), **kw)
         return self._iterate(matches, scope, limit, string, index)
 
     def _iterate(
@@ -575,9 +597,12 @@ def scan_each(
             out.append([])
             continue
         compiled, index = pattern._scanner_for_trial()
+        bound = pattern._step_bound
         started = _clock()
         try:
-            found = list(compiled.finditer(string, timeout=limit))
+            found = list(
+                compiled.finditer(string, timeout=None if bound is not None and bound * len(string) <= limit else limit)
+            )
         except TimeoutError:
             raise pattern._timed_out(scope, limit) from None
         finally:
@@ -591,15 +616,24 @@ def scan_each(
     return out
 
 
-def _lacks_words(words: tuple[str, ...], string: str, chars: frozenset[str] | None) -> bool:
-    """Tell whether ``string`` holds none of ``words`` (``chars``: its characters, when known).
+def _by_first(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """``words`` grouped by their first character (in a fixed order)."""
+    grouped: dict[str, list[str]] = {}
+    for word in sorted(words):
+        grouped.setdefault(word[0], []).append(word)
+    return {first: tuple(group) for first, group in grouped.items()}
 
-    A word whose first character is not in the text is ruled out by a set lookup,
-    before any substring search.
+
+def _lacks_words(words: dict[str, tuple[str, ...]], string: str, chars: frozenset[str] | None) -> bool:
+    """Tell whether ``string`` holds none of ``words`` (grouped by first character).
+
+    ``chars`` are the text's characters, when known. Only the words whose first
+    character is in the text are searched for: one set intersection rules out the
+    others, which are most of them.
     """
     if chars is None:
-        return not any(word in string for word in words)
-    return not any(word[0] in chars and word in string for word in words)
+        return not any(word in string for group in words.values() for word in group)
+    return not any(word in string for first in words.keys() & chars for word in words[first])
 
 
 def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:

@@ -441,6 +441,10 @@ class SafePattern:
         bound = self._step_bound
         return None if bound is not None and bound * len(string) <= limit else limit
 
+    def _charge_seconds(self, scope: PatternScope | None, elapsed: float) -> None:
+        if scope is not None and scope.deadline is not None:
+            scope.deadline.charge(self._name, elapsed)
+
     def _charge(self, scope: PatternScope | None, started: float) -> None:
         if scope is not None and scope.deadline is not None:
             scope.deadline.charge(self._name, _clock() - started)
@@ -509,7 +513,19 @@ class SafePattern:
         if self.cannot_match(string, scope):
             return iter(())
         compiled, index = self._scanner_for_trial()
-        matches = compiled.finditer(string, pos, endpos, timeout=self._timeout(string, limit), **kw)
+        engine_timeout = self._timeout(string, limit)
+        if engine_timeout is None:
+            # A linear scan that fits in the budget cannot time out: take every match in
+            # one call (as ``scan_each`` does) rather than step by step through a generator.
+            started = _clock()
+            found = list(compiled.finditer(string, pos, endpos, **kw))
+            elapsed = _clock() - started
+            self._charge_seconds(scope, elapsed)
+            self._book(index, elapsed, len(string))
+            if scope is not None and scope.log is not None:
+                scope.log.extend(PatternMatch(self._name, self.source, m.start(), m.end(), string) for m in found)
+            return iter(found)
+        matches = compiled.finditer(string, pos, endpos, timeout=engine_timeout, **kw)
         return self._iterate(matches, scope, limit, string, index)
 
     def _iterate(

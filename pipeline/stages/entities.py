@@ -57,7 +57,7 @@ _GAZETTEER_SHORT = 0.85
 
 
 def _is_latin_word(text: str) -> bool:
-    return bool(text) and all(ch.isascii() for ch in text)
+    return bool(text) and text.isascii()
 
 
 def _latin_boundary_ok(text: str, start: int, end: int) -> bool:

@@ -6,7 +6,10 @@ So every pattern that comes from a rule file is compiled into a :class:`SafePatt
 whose match methods take their timeout from the :class:`Deadline` of the document
 being processed (the pipeline activates it with :func:`pattern_scope` while the
 stages run). When the budget runs out the pattern raises :class:`PatternTimeout`
-(code E206): the document fails with that code and the batch goes on.
+(code E206): the document fails with that code and the batch goes on. A pattern
+the prefilter proves linear (:func:`pipeline.rulebook.prefilter.linear_work`: no
+nested or ambiguous repeats) scans without the engine's timeout when even its worst
+case fits in the time left; its time is still charged to the budget.
 
 The ``regex`` module (not ``re``) is used because it supports timeouts, Unicode
 properties such as ``\p{Han}``, variable-length look-behind and overlapped matching.
@@ -295,7 +298,7 @@ class SafePattern:
         # hundreds of patterns, and a worker process rebuilds them all.
         self._facts: PatternFacts | None = None
         self._required: frozenset[str] | None = None
-        self._words: dict[str, tuple[str, ...]] | None = None
+        self._words: _Words | None = None
         # Seconds a scan may take per character at worst (None: not proved linear).
         self._step_bound: float | None = None
         self._scan = compiled
@@ -632,24 +635,29 @@ def scan_each(
     return out
 
 
-def _by_first(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+# Required words grouped by their first character: the first characters, and each one's words.
+_Words = tuple[frozenset[str], dict[str, tuple[str, ...]]]
+
+
+def _by_first(words: frozenset[str]) -> _Words:
     """``words`` grouped by their first character (in a fixed order)."""
     grouped: dict[str, list[str]] = {}
     for word in sorted(words):
         grouped.setdefault(word[0], []).append(word)
-    return {first: tuple(group) for first, group in grouped.items()}
+    return frozenset(grouped), {first: tuple(group) for first, group in grouped.items()}
 
 
-def _lacks_words(words: dict[str, tuple[str, ...]], string: str, chars: frozenset[str] | None) -> bool:
+def _lacks_words(words: _Words, string: str, chars: frozenset[str] | None) -> bool:
     """Tell whether ``string`` holds none of ``words`` (grouped by first character).
 
     ``chars`` are the text's characters, when known. Only the words whose first
-    character is in the text are searched for: one set intersection rules out the
-    others, which are most of them.
+    character is in the text are searched for: one set intersection (over the few
+    first characters) rules out the others, which are most of them.
     """
+    firsts, by_first = words
     if chars is None:
-        return not any(word in string for group in words.values() for word in group)
-    return not any(word in string for first in words.keys() & chars for word in words[first])
+        return not any(word in string for group in by_first.values() for word in group)
+    return not any(word in string for first in firsts & chars for word in by_first[first])
 
 
 def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:

@@ -517,16 +517,15 @@ class SafePattern:
             return iter(())
         compiled, index = self._scanner_for_trial()
         engine_timeout = self._timeout(string, limit)
-        if engine_timeout is None:
+        if engine_timeout is None and (scope is None or scope.log is None):
             # A linear scan that fits in the budget cannot time out: take every match in
             # one call (as ``scan_each`` does) rather than step by step through a generator.
+            # Not while tracing: the match log holds only the matches a caller took.
             started = _clock()
             found = list(compiled.finditer(string, pos, endpos, **kw))
             elapsed = _clock() - started
             self._charge_seconds(scope, elapsed)
             self._book(index, elapsed, len(string))
-            if scope is not None and scope.log is not None:
-                scope.log.extend(PatternMatch(self._name, self.source, m.start(), m.end(), string) for m in found)
             return iter(found)
         matches = compiled.finditer(string, pos, endpos, timeout=engine_timeout, **kw)
         return self._iterate(matches, scope, limit, string, index)

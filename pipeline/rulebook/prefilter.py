@@ -523,7 +523,8 @@ def linear_work(pattern: str, flags: int = 0) -> int | None:
       before it ends in another character and what follows starts with another one
       (a repeat first or last in a group looks at the group's neighbours). Such a run
       is always entered at its first character and given back one character at a time,
-      each failing at once, so it costs its length, once per way of reaching it;
+      each failing at once (no lookaround may run there before a character is taken),
+      so it costs its length, once per way of reaching it;
     * there are no back references, conditionals, fuzzy matches or recursion, and no
       unbounded repeat inside a look-behind.
 
@@ -570,9 +571,34 @@ def _last(node: Any) -> tuple[list[Any], bool]:
     return _first(node)  # one character, or zero width
 
 
+# In a list of what can follow a place: a lookaround may run there before any character
+# is taken. After a run it would run again at every character given back.
+_LOOKAROUND = object()
+
+
+def _looks_first(node: Any) -> bool:
+    """Tell whether matching ``node`` can run a lookaround before it takes its first character."""
+    from regex import _regex_core as core
+
+    if isinstance(node, core.LookAround):
+        return True
+    if isinstance(node, core.Sequence):
+        for item in node.items:
+            if _looks_first(item):
+                return True
+            if not _first(item)[1]:
+                return False
+        return False
+    if isinstance(node, core.Branch):
+        return any(_looks_first(b) for b in node.branches)
+    if isinstance(node, core.Group | core.Atomic | core.GreedyRepeat):
+        return _looks_first(node.subpattern)
+    return False
+
+
 def _takes_any(members: list[Any] | None, chars: frozenset[str]) -> bool:
     """Tell whether one of the one-character matchers ``members`` accepts one of ``chars`` (unknown: yes)."""
-    if members is None:
+    if members is None or _LOOKAROUND in members:
         return True
     if not members:
         return False
@@ -580,7 +606,9 @@ def _takes_any(members: list[Any] | None, chars: frozenset[str]) -> bool:
     return any(accepts.match(c) for c in chars)
 
 
-def _linear_cost(node: Any, before: list[Any] | None, after: list[Any] | None) -> tuple[int, int]:
+def _linear_cost(
+    node: Any, before: list[Any] | None, after: list[Any] | None, reverse: bool = False
+) -> tuple[int, int]:
     """Bounds on the work of trying ``node`` at one place and on its ways to match there (:func:`linear_work`).
 
     The work counts the nodes a backtracking engine may visit (every way of the
@@ -589,6 +617,8 @@ def _linear_cost(node: Any, before: list[Any] | None, after: list[Any] | None) -
     once per way of reaching it. ``before`` are the one-character matchers the text
     just before ``node`` has matched, ``after`` those that can come right after it
     (``[]``: the end of the pattern or of a lookahead; ``None``: not known).
+    ``reverse``: inside a look-behind, which the engine matches from its end, so
+    branches and repeats are not told apart by their first characters.
 
     Raises:
         _Unsupported: the pattern is not linear (or not understood).
@@ -605,13 +635,13 @@ def _linear_cost(node: Any, before: list[Any] | None, after: list[Any] | None) -
     if isinstance(node, core.Sequence):
         items = node.items
         costs = [
-            _linear_cost(item, _before_of(items[:i], before), _after_of(items[i + 1 :], after))
+            _linear_cost(item, _before_of(items[:i], before), _after_of(items[i + 1 :], after), reverse)
             for i, item in enumerate(items)
         ]
         return _chain(costs)
     if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
-        costs = [_linear_cost(b, before, after) for b in node.branches]
-        starts = _first_chars(node.branches)
+        costs = [_linear_cost(b, before, after, reverse) for b in node.branches]
+        starts = None if reverse else _first_chars(node.branches)
         if starts is None:
             return _capped(sum(w for w, _ in costs)), _capped(sum(n for _, n in costs))
         # Only the branches that can start with the character at hand get past it.
@@ -622,12 +652,13 @@ def _linear_cost(node: Any, before: list[Any] | None, after: list[Any] | None) -
             ways = max(ways, sum(n for _, n in able))
         return _capped(len(costs) + work), _capped(ways)
     if isinstance(node, core.Group):
-        return _linear_cost(node.subpattern, before, after)
+        return _linear_cost(node.subpattern, before, after, reverse)
     if isinstance(node, core.Atomic):
-        return _linear_cost(node.subpattern, before, after)[0], 1
+        return _linear_cost(node.subpattern, before, after, reverse)[0], 1
     if isinstance(node, core.LookAround):
-        inner = _linear_cost(node.subpattern, None, None) if node.behind else _linear_cost(node.subpattern, before, [])
-        return inner[0], 1
+        if node.behind or reverse:
+            return _linear_cost(node.subpattern, None, None, reverse=True)[0], 1
+        return _linear_cost(node.subpattern, before, [])[0], 1
     if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
         sub = node.subpattern
         most = node.max_count
@@ -641,12 +672,12 @@ def _linear_cost(node: Any, before: list[Any] | None, after: list[Any] | None) -
         least = int(node.min_count)
         inner_before = before if most <= 1 else _merge(before, _last(sub)[0])
         inner_after = after if most <= 1 else _merge(after, _first(sub)[0])
-        work, ways = _linear_cost(sub, inner_before, inner_after)
+        work, ways = _linear_cost(sub, inner_before, inner_after, reverse)
         # The repeat as ``least`` copies, then ``most - least`` optional ones. Where what
         # follows the repeat cannot start like a copy does, leaving a copy out is no
         # second way: what follows then fails at the copy's first character.
         first, nullable = _first(sub)
-        skip = 0 if not nullable and _disjoint(first, after) else 1
+        skip = 0 if not (reverse or nullable) and _disjoint(first, after) else 1
         return _chain([(work, ways)] * least + [(work + 1, ways + skip)] * (int(most) - least))
     raise _Unsupported(type(node).__name__)
 
@@ -677,7 +708,7 @@ def _capped(n: int) -> int:
 
 def _disjoint(members: list[Any], others: list[Any] | None) -> bool:
     """Tell whether no character is accepted both by one of ``members`` and one of ``others`` (unknown: no)."""
-    if others is None:
+    if others is None or _LOOKAROUND in others:
         return False
     chars = _explicit_chars(members)
     if chars is not None:
@@ -726,6 +757,8 @@ def _after_of(items: list[Any], after: list[Any] | None) -> list[Any] | None:
     for item in items:
         first, nullable = _first(item)
         out.extend(first)
+        if _looks_first(item):
+            out.append(_LOOKAROUND)
         if not nullable:
             return out
     return None if after is None else out + after

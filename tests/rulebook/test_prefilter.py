@@ -196,6 +196,8 @@ def test_a_spent_budget_still_stops_a_skipped_scan() -> None:
         r"x[ ]*(?:y)?[ ]*z",  # the optional y lets the two runs meet
         r"[ ]*x",  # a run first is entered at every one of its characters
         r"(?=x)[ ]*y",  # ... also behind a lookahead, which takes no character
+        r"x[ ]*(?=y)z",  # a lookaround would run at every character given back
+        r"x[ ]*(?:(?!q)y)",
         r"(?:ab|a)*c",  # a repeat of more than one character
         r"(\w+)\1",  # a back reference
         r"x\s*y",  # \s is not a small explicit class
@@ -219,6 +221,14 @@ def test_patterns_that_are_not_proved_linear(pattern: str) -> None:
 def test_patterns_proved_linear_get_a_bound(pattern: str, most: int) -> None:
     work = linear_work(pattern)
     assert work is not None and 1 <= work <= most
+
+
+def test_look_behinds_get_no_first_character_shortcut() -> None:
+    # The engine matches a look-behind from its end: its branches are not told apart by
+    # their first characters, so the same alternatives cost more inside one.
+    forward = linear_work(r"(?:bx|cyy|dzzz)(?:bx|cyy|dzzz)q")
+    behind = linear_work(r"(?<=(?:bx|cyy|dzzz)(?:bx|cyy|dzzz))q")
+    assert forward is not None and behind is not None and behind > forward
 
 
 def test_a_linear_scan_takes_linear_time_on_a_hostile_text() -> None:

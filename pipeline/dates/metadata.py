@@ -160,6 +160,8 @@ def date_from_fields(meta: Mapping[str, Any]) -> tuple[str, datetime] | None:
 
     Field names match whatever their case and separators (``pubDate``, ``Publish-Time``).
     """
+    if not meta:
+        return None  # most documents come without metadata
     by_norm = {_norm_key(k): k for k in meta}
     for wanted in DATE_FIELDS:
         key = by_norm.get(_norm_key(wanted))

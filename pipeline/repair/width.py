@@ -43,7 +43,9 @@ def width_edits(text: str) -> list[Edit]:
         Edit(m.start(), m.end(), _fold(m.group()), "width", "normalize.fullwidth")
         for m in _FULLWIDTH_ALNUM.finditer(text)
     ]
-    edits += [
-        Edit(m.start(), m.end(), ".", "width", "normalize.fullwidth") for m in _FULLWIDTH_NUMBER_SIGN.finditer(text)
-    ]
+    if "\uff0e" in text:  # the look-behind keeps the engine from skipping to the sign: test for it first
+        edits += [
+            Edit(m.start(), m.end(), ".", "width", "normalize.fullwidth")
+            for m in _FULLWIDTH_NUMBER_SIGN.finditer(text)
+        ]
     return edits

@@ -478,15 +478,50 @@ def scan_rulebook(
     return rulebook, errors
 
 
+# Rulebooks this process has loaded, by their folders and the content of every file:
+# a batch run's driver reads the rules for the manifest and then builds the pipeline
+# from the same folders, and parsing and validating them is most of a second.
+_LOADED: dict[tuple[object, ...], Rulebook] = {}
+_MAX_LOADED = 4
+
+
 def load_rulebook(overlays: Sequence[Path | str] = (), *, include_builtin: bool = True) -> Rulebook:
     """Load the built-in rules and the given overlay folders (or single files).
+
+    A rulebook is only read; loading the same folders again while no file in them has
+    changed (same paths, same bytes) gives the rulebook loaded before.
 
     Raises:
         RuleError: a file does not validate, a rule id repeats without ``replaces``,
             or a pattern does not compile (the first problem found).
 
     """
+    key = _content_key(overlays, include_builtin)
+    cached = _LOADED.get(key) if key is not None else None
+    if cached is not None:
+        return cached
     rulebook, errors = scan_rulebook(overlays, include_builtin=include_builtin)
     if errors:
         raise errors[0]
+    if key is not None:
+        if len(_LOADED) >= _MAX_LOADED:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = rulebook
     return rulebook
+
+
+def _content_key(overlays: Sequence[Path | str], include_builtin: bool) -> tuple[object, ...] | None:
+    """The folders and every rule file's path and SHA-256, as :func:`scan_rulebook` would read them (or ``None``)."""
+    dirs: list[Path] = [builtin_rules_dir()] if include_builtin else []
+    dirs.extend(Path(d) for d in overlays)
+    files: list[tuple[int, str, str]] = []
+    for layer, folder in enumerate(dirs):
+        if not folder.exists():
+            return None
+        for path in rule_files(folder):
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                return None
+            files.append((layer, str(path), digest))
+    return tuple(str(d) for d in dirs), tuple(files)

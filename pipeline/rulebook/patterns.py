@@ -6,7 +6,10 @@ So every pattern that comes from a rule file is compiled into a :class:`SafePatt
 whose match methods take their timeout from the :class:`Deadline` of the document
 being processed (the pipeline activates it with :func:`pattern_scope` while the
 stages run). When the budget runs out the pattern raises :class:`PatternTimeout`
-(code E206): the document fails with that code and the batch goes on.
+(code E206): the document fails with that code and the batch goes on. A pattern
+the prefilter proves linear (:func:`pipeline.rulebook.prefilter.linear_work`: no
+nested or ambiguous repeats) scans without the engine's timeout when even its worst
+case fits in the time left; its time is still charged to the budget.
 
 The ``regex`` module (not ``re``) is used because it supports timeouts, Unicode
 properties such as ``\p{Han}``, variable-length look-behind and overlapped matching.
@@ -38,7 +41,7 @@ from typing import Any
 import regex
 
 from pipeline.errors import ErrorCode, PipelineError
-from pipeline.rulebook.prefilter import NO_FACTS, PatternFacts, analyse
+from pipeline.rulebook.prefilter import MAX_NEAR, NO_FACTS, PatternFacts, analyse
 
 # ``{NAME}`` placeholders: upper-case names only, so ``\d{1,3}`` and ``\p{Han}`` are safe.
 _MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -56,6 +59,15 @@ DEFAULT_CALL_TIMEOUT = 10.0
 # slows a batch down but fails no document. The bookkeeping between patterns uses the
 # wall clock (a thousand times cheaper to read), which can only make the budget stricter.
 _clock = time.perf_counter
+
+# A pattern proved linear (``prefilter.linear_work``) scans a text without the engine's
+# timeout when its worst case fits in the time left: the timeout costs a system call
+# (the process clock) per scan and per match, a third of the scanning time of the dates
+# rules. The worst case counts this many seconds per step of the engine, and per
+# character for the matches themselves (a Python object each), both on the slow side
+# of what a busy machine shows; it is far above what real text costs.
+STEP_SECONDS = 1e-7
+CHAR_SECONDS = 1e-5
 
 # Macros that a stage builds from a rule file's tables rather than from its
 # ``macros`` mapping; they are known names, not typos.
@@ -276,7 +288,7 @@ class SafePattern:
     signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
     """
 
-    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_tuner", "_words", "rule_id", "source")
+    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_step_bound", "_tuner", "_words", "rule_id", "source")
 
     def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
         self._compiled = compiled
@@ -286,7 +298,9 @@ class SafePattern:
         # hundreds of patterns, and a worker process rebuilds them all.
         self._facts: PatternFacts | None = None
         self._required: frozenset[str] | None = None
-        self._words: tuple[str, ...] | None = None
+        self._words: _Words | None = None
+        # Seconds a scan may take per character at worst (None: not proved linear).
+        self._step_bound: float | None = None
         self._scan = compiled
         self._tuner: _Tuner | None = None
 
@@ -309,7 +323,10 @@ class SafePattern:
                 variants.append(fast)
         self._tuner = _Tuner(variants) if len(variants) > 1 else None
         self._required = facts.required
-        self._words = tuple(sorted(facts.words)) if facts.words is not None else None
+        self._words = _by_first(facts.words) if facts.words is not None else None
+        # The scan may run behind a lookahead of at most MAX_NEAR + 2 steps (see _with_lead).
+        work = facts.work
+        self._step_bound = 2 * (work + MAX_NEAR + 2) * STEP_SECONDS + CHAR_SECONDS if work is not None else None
         self._facts = facts
         return facts
 
@@ -420,6 +437,17 @@ class SafePattern:
             doc_id=deadline.doc_id if deadline is not None else "(none)",
         )
 
+    def _timeout(self, string: str, limit: float) -> float | None:
+        """The engine timeout for a scan of ``string`` within ``limit`` seconds: none when a linear scan fits."""
+        if self._facts is None:
+            self._prepare()
+        bound = self._step_bound
+        return None if bound is not None and bound * len(string) <= limit else limit
+
+    def _charge_seconds(self, scope: PatternScope | None, elapsed: float) -> None:
+        if scope is not None and scope.deadline is not None:
+            scope.deadline.charge(self._name, elapsed)
+
     def _charge(self, scope: PatternScope | None, started: float) -> None:
         if scope is not None and scope.deadline is not None:
             scope.deadline.charge(self._name, _clock() - started)
@@ -435,9 +463,10 @@ class SafePattern:
             compiled = self.scanner  # stops at the first match: no measure of a whole scan
         else:
             compiled, index = self._scanner_for_trial()
+        timeout = self._timeout(args[1] if method in ("sub", "subn") else args[0], limit)
         started = _clock()
         try:
-            result = getattr(compiled, method)(*args, timeout=limit, **kwargs)
+            result = getattr(compiled, method)(*args, timeout=timeout, **kwargs)
         except TimeoutError:
             raise self._timed_out(scope, limit) from None
         finally:
@@ -487,7 +516,18 @@ class SafePattern:
         if self.cannot_match(string, scope):
             return iter(())
         compiled, index = self._scanner_for_trial()
-        matches = compiled.finditer(string, pos, endpos, timeout=limit, **kw)
+        engine_timeout = self._timeout(string, limit)
+        if engine_timeout is None and (scope is None or scope.log is None):
+            # A linear scan that fits in the budget cannot time out: take every match in
+            # one call (as ``scan_each`` does) rather than step by step through a generator.
+            # Not while tracing: the match log holds only the matches a caller took.
+            started = _clock()
+            found = list(compiled.finditer(string, pos, endpos, **kw))
+            elapsed = _clock() - started
+            self._charge_seconds(scope, elapsed)
+            self._book(index, elapsed, len(string))
+            return iter(found)
+        matches = compiled.finditer(string, pos, endpos, timeout=engine_timeout, **kw)
         return self._iterate(matches, scope, limit, string, index)
 
     def _iterate(
@@ -575,9 +615,12 @@ def scan_each(
             out.append([])
             continue
         compiled, index = pattern._scanner_for_trial()
+        bound = pattern._step_bound
         started = _clock()
         try:
-            found = list(compiled.finditer(string, timeout=limit))
+            found = list(
+                compiled.finditer(string, timeout=None if bound is not None and bound * len(string) <= limit else limit)
+            )
         except TimeoutError:
             raise pattern._timed_out(scope, limit) from None
         finally:
@@ -591,15 +634,29 @@ def scan_each(
     return out
 
 
-def _lacks_words(words: tuple[str, ...], string: str, chars: frozenset[str] | None) -> bool:
-    """Tell whether ``string`` holds none of ``words`` (``chars``: its characters, when known).
+# Required words grouped by their first character: the first characters, and each one's words.
+_Words = tuple[frozenset[str], dict[str, tuple[str, ...]]]
 
-    A word whose first character is not in the text is ruled out by a set lookup,
-    before any substring search.
+
+def _by_first(words: frozenset[str]) -> _Words:
+    """``words`` grouped by their first character (in a fixed order)."""
+    grouped: dict[str, list[str]] = {}
+    for word in sorted(words):
+        grouped.setdefault(word[0], []).append(word)
+    return frozenset(grouped), {first: tuple(group) for first, group in grouped.items()}
+
+
+def _lacks_words(words: _Words, string: str, chars: frozenset[str] | None) -> bool:
+    """Tell whether ``string`` holds none of ``words`` (grouped by first character).
+
+    ``chars`` are the text's characters, when known. Only the words whose first
+    character is in the text are searched for: one set intersection (over the few
+    first characters) rules out the others, which are most of them.
     """
+    firsts, by_first = words
     if chars is None:
-        return not any(word in string for word in words)
-    return not any(word[0] in chars and word in string for word in words)
+        return not any(word in string for group in by_first.values() for word in group)
+    return not any(word in string for first in firsts & chars for word in by_first[first])
 
 
 def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:

@@ -59,13 +59,16 @@ class PatternFacts:
     the start (see :func:`_near`) or ``None``; ``required`` the characters one of which
     every match contains, or ``None`` when no small such set is known; ``words`` the
     strings (two characters or more) one of which a text must hold for the pattern to
-    match in it, or ``None``.
+    match in it, or ``None``; ``work`` a bound on the steps of trying the pattern at
+    one place when a scan is proved to take time linear in the text, else ``None``
+    (see :func:`linear_work`).
     """
 
     lead: str | None = None
     required: frozenset[str] | None = None
     near: str | None = None
     words: frozenset[str] | None = None
+    work: int | None = None
 
 
 NO_FACTS = PatternFacts()
@@ -101,7 +104,8 @@ def analyse(pattern: str, flags: int = 0) -> PatternFacts:
     required = _or_none(lambda: _best(_required(parsed)))
     near = _or_none(lambda: _near(parsed, flags))
     words = _or_none(lambda: _best_words(_required_words(parsed)))
-    return PatternFacts(lead, required, near, words)
+    work = _or_none(lambda: _linear_cost(parsed, None, [])[0])
+    return PatternFacts(lead, required, near, words, work)
 
 
 def _parse(pattern: str, flags: int) -> Any:
@@ -504,4 +508,260 @@ def _best(options: list[frozenset[str]]) -> frozenset[str] | None:
     return min(usable, key=_cost) if usable else None
 
 
-__all__ = ["MAX_REQUIRED", "NO_FACTS", "PatternFacts", "analyse"]
+# -- linear scans -------------------------------------------------------------------------
+def linear_work(pattern: str, flags: int = 0) -> int | None:
+    r"""A bound on the steps of trying ``pattern`` at one place, if a scan is proved linear in the text.
+
+    A backtracking engine can take exponential time (``(a|a)+$``) or polynomial time
+    (``\d+\d+x`` over a run of digits) on a short text; that is what the per-document
+    timeout guards against. It cannot when, at each place a match is tried, the
+    ways the pattern can match are bounded: a scan of ``n`` characters then takes at
+    most about ``2 * n`` times the bound. ``None`` unless all of these hold:
+
+    * every repeat is bounded (``{1,4}``), except a repeat of one character class
+      (``[ \t]*``) whose neighbours cannot take any of its characters: what comes
+      before it ends in another character and what follows starts with another one
+      (a repeat first or last in a group looks at the group's neighbours). Such a run
+      is always entered at its first character and given back one character at a time,
+      each failing at once (no lookaround may run there before a character is taken),
+      so it costs its length, once per way of reaching it;
+    * there are no back references, conditionals, fuzzy matches or recursion, and no
+      unbounded repeat inside a look-behind.
+
+    Only the class's characters are compared when it is small and explicit (``{S}``);
+    a repeat of ``\d`` or ``\p{Han}`` makes the pattern non-linear here.
+    The bound counts every way of matching each part (see :func:`_linear_cost`), so
+    it is far above what a real text costs. Never raises: what cannot be analysed
+    is not linear.
+    """
+    try:
+        return _linear_cost(_parse(pattern, flags), None, [])[0]
+    except Exception:
+        return None
+
+
+def _last(node: Any) -> tuple[list[Any], bool]:
+    """One-character matchers a match of ``node`` can end with, and whether it can be empty (see :func:`_first`)."""
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0) or getattr(node, "zerowidth", False):
+        raise _Unsupported("case or zero width")
+    if isinstance(node, core.String):
+        return [core.Character(node.characters[-1])], False
+    if isinstance(node, core.Sequence):
+        out: list[Any] = []
+        for item in reversed(node.items):
+            last, nullable = _last(item)
+            out.extend(last)
+            if not nullable:
+                return out, False
+        return out, True
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        out, any_nullable = [], False
+        for branch in node.branches:
+            last, nullable = _last(branch)
+            out.extend(last)
+            any_nullable = any_nullable or nullable
+        return out, any_nullable
+    if isinstance(node, core.Group | core.Atomic):
+        return _last(node.subpattern)
+    if isinstance(node, core.GreedyRepeat):
+        last, nullable = _last(node.subpattern)
+        return last, nullable or node.min_count == 0
+    return _first(node)  # one character, or zero width
+
+
+# In a list of what can follow a place: a lookaround may run there before any character
+# is taken. After a run it would run again at every character given back.
+_LOOKAROUND = object()
+
+
+def _looks_first(node: Any) -> bool:
+    """Tell whether matching ``node`` can run a lookaround before it takes its first character."""
+    from regex import _regex_core as core
+
+    if isinstance(node, core.LookAround):
+        return True
+    if isinstance(node, core.Sequence):
+        for item in node.items:
+            if _looks_first(item):
+                return True
+            if not _first(item)[1]:
+                return False
+        return False
+    if isinstance(node, core.Branch):
+        return any(_looks_first(b) for b in node.branches)
+    if isinstance(node, core.Group | core.Atomic | core.GreedyRepeat):
+        return _looks_first(node.subpattern)
+    return False
+
+
+def _takes_any(members: list[Any] | None, chars: frozenset[str]) -> bool:
+    """Tell whether one of the one-character matchers ``members`` accepts one of ``chars`` (unknown: yes)."""
+    if members is None or _LOOKAROUND in members:
+        return True
+    if not members:
+        return False
+    accepts = regex.compile("[" + "".join(_set_item(m) for m in members) + "]")
+    return any(accepts.match(c) for c in chars)
+
+
+def _linear_cost(
+    node: Any, before: list[Any] | None, after: list[Any] | None, reverse: bool = False
+) -> tuple[int, int]:
+    """Bounds on the work of trying ``node`` at one place and on its ways to match there (:func:`linear_work`).
+
+    The work counts the nodes a backtracking engine may visit (every way of the
+    parts before a node tries all of the node's ways: ``work(a b) = work(a) +
+    ways(a) * work(b)``); a guarded run counts as one node, its length being paid
+    once per way of reaching it. ``before`` are the one-character matchers the text
+    just before ``node`` has matched, ``after`` those that can come right after it
+    (``[]``: the end of the pattern or of a lookahead; ``None``: not known).
+    ``reverse``: inside a look-behind, which the engine matches from its end, so
+    branches and repeats are not told apart by their first characters.
+
+    Raises:
+        _Unsupported: the pattern is not linear (or not understood).
+
+    """
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0):
+        raise _Unsupported("case")
+    if isinstance(node, core.String | core.ZeroWidthBase | core.Character | core.Range | core.Property):
+        return 1, 1
+    if isinstance(node, core.SetBase | core.Any):
+        return 1, 1
+    if isinstance(node, core.Sequence):
+        items = node.items
+        costs = [
+            _linear_cost(item, _before_of(items[:i], before), _after_of(items[i + 1 :], after), reverse)
+            for i, item in enumerate(items)
+        ]
+        return _chain(costs)
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        costs = [_linear_cost(b, before, after, reverse) for b in node.branches]
+        starts = None if reverse else _first_chars(node.branches)
+        if starts is None:
+            return _capped(sum(w for w, _ in costs)), _capped(sum(n for _, n in costs))
+        # Only the branches that can start with the character at hand get past it.
+        work = ways = 0
+        for c in frozenset().union(*starts):
+            able = [cost for cost, chars in zip(costs, starts, strict=True) if c in chars]
+            work = max(work, sum(w for w, _ in able))
+            ways = max(ways, sum(n for _, n in able))
+        return _capped(len(costs) + work), _capped(ways)
+    if isinstance(node, core.Group):
+        return _linear_cost(node.subpattern, before, after, reverse)
+    if isinstance(node, core.Atomic):
+        return _linear_cost(node.subpattern, before, after, reverse)[0], 1
+    if isinstance(node, core.LookAround):
+        if node.behind or reverse:
+            return _linear_cost(node.subpattern, None, None, reverse=True)[0], 1
+        return _linear_cost(node.subpattern, before, [])[0], 1
+    if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
+        sub = node.subpattern
+        most = node.max_count
+        if most is None or most >= core.UNLIMITED:
+            chars = frozenset(chr(sub.value)) if _is_char(sub) else _single_chars(sub)
+            if chars is None or not _is_matcher(sub):
+                raise _Unsupported("an unbounded repeat of more than one known character class")
+            if _takes_any(before, chars) or _takes_any(after, chars):
+                raise _Unsupported("a run its neighbours can extend")
+            return 1, 1
+        least = int(node.min_count)
+        inner_before = before if most <= 1 else _merge(before, _last(sub)[0])
+        inner_after = after if most <= 1 else _merge(after, _first(sub)[0])
+        work, ways = _linear_cost(sub, inner_before, inner_after, reverse)
+        # The repeat as ``least`` copies, then ``most - least`` optional ones. Where what
+        # follows the repeat cannot start like a copy does, leaving a copy out is no
+        # second way: what follows then fails at the copy's first character.
+        first, nullable = _first(sub)
+        skip = 0 if not (reverse or nullable) and _disjoint(first, after) else 1
+        return _chain([(work, ways)] * least + [(work + 1, ways + skip)] * (int(most) - least))
+    raise _Unsupported(type(node).__name__)
+
+
+def _first_chars(branches: list[Any]) -> list[frozenset[str]] | None:
+    """The characters each branch can start with, when every branch has a small explicit set."""
+    out: list[frozenset[str]] = []
+    for branch in branches:
+        members, nullable = _first(branch)
+        chars = None if nullable else _explicit_chars(members)
+        if chars is None:
+            return None
+        out.append(chars)
+    return out
+
+
+def _chain(costs: list[tuple[int, int]]) -> tuple[int, int]:
+    """Work and ways of parts matched one after the other (see :func:`_linear_cost`)."""
+    work, ways = 0, 1
+    for part_work, part_ways in reversed(costs):
+        work, ways = _capped(part_work + part_ways * work), _capped(part_ways * ways)
+    return max(work, 1), ways
+
+
+def _capped(n: int) -> int:
+    return min(n, _UNBOUNDED)
+
+
+def _disjoint(members: list[Any], others: list[Any] | None) -> bool:
+    """Tell whether no character is accepted both by one of ``members`` and one of ``others`` (unknown: no)."""
+    if others is None or _LOOKAROUND in others:
+        return False
+    chars = _explicit_chars(members)
+    if chars is not None:
+        return not _takes_any(others, chars)
+    chars = _explicit_chars(others)
+    return chars is not None and not _takes_any(members, chars)
+
+
+def _explicit_chars(members: list[Any]) -> frozenset[str] | None:
+    """The characters one-character matchers accept, when each is a small explicit set."""
+    from regex import _regex_core as core
+
+    chars: set[str] = set()
+    for m in members:
+        one = frozenset(chr(m.value)) if _is_char(m) else _single_chars(m)
+        if one is None or (isinstance(m, core.Character) and not _is_char(m)):
+            return None
+        chars |= one
+    return frozenset(chars)
+
+
+def _is_char(node: Any) -> bool:
+    from regex import _regex_core as core
+
+    return isinstance(node, core.Character) and bool(node.positive) and not node.zerowidth
+
+
+def _merge(side: list[Any] | None, more: list[Any]) -> list[Any] | None:
+    return None if side is None else side + more
+
+
+def _before_of(items: list[Any], before: list[Any] | None) -> list[Any] | None:
+    """What the items before a place in a sequence can end with (then ``before`` where they can be empty)."""
+    out: list[Any] = []
+    for item in reversed(items):
+        last, nullable = _last(item)
+        out.extend(last)
+        if not nullable:
+            return out
+    return None if before is None else out + before
+
+
+def _after_of(items: list[Any], after: list[Any] | None) -> list[Any] | None:
+    """What the items after a place in a sequence can start with (then ``after`` where they can be empty)."""
+    out: list[Any] = []
+    for item in items:
+        first, nullable = _first(item)
+        out.extend(first)
+        if _looks_first(item):
+            out.append(_LOOKAROUND)
+        if not nullable:
+            return out
+    return None if after is None else out + after
+
+
+__all__ = ["MAX_REQUIRED", "NO_FACTS", "PatternFacts", "analyse", "linear_work"]

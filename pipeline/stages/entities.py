@@ -57,7 +57,7 @@ _GAZETTEER_SHORT = 0.85
 
 
 def _is_latin_word(text: str) -> bool:
-    return bool(text) and all(ch.isascii() for ch in text)
+    return bool(text) and text.isascii()
 
 
 def _latin_boundary_ok(text: str, start: int, end: int) -> bool:
@@ -434,7 +434,11 @@ class PersonFinder:
         self.title_chain = regex.compile(
             rf"(?:(?:{prefix_alt})\s*)?(?:{title_alt})(?:\s*(?:兼|、|及|和|/)\s*(?:(?:{prefix_alt})\s*)?(?:{title_alt}))*\s*"
         )
-        self.name_list = regex.compile(r"((?:\p{Han}+\s*、\s*)+\p{Han}{2,4})\s*等")
+        # A list starts where a run of Han characters does (or where the last match
+        # ended, \G): a start inside a run would also match one character earlier, which
+        # the scan tries first. The guard spares a scan from every character of a run,
+        # and the possessive run gives back nothing that 、 could take. Same matches.
+        self.name_list = regex.compile(r"(?:(?<!\p{Han})|\G)((?:\p{Han}++\s*、\s*)+\p{Han}{2,4})\s*等")
         verb_alt = "|".join(regex.escape(v) for v in sorted(verbs, key=len, reverse=True)) or "(?!)"
         self.before_verb = regex.compile(rf"(?<![\p{{Han}}A-Za-z0-9])(\p{{Han}}{{2,4}}?)(?={verb_alt})")
         self.title_alt = regex.compile(rf"^(?:{title_alt})$")

@@ -217,3 +217,21 @@ def test_load_rule_file_raises_the_first_error(tmp_path: Path) -> None:
     path = write(tmp_path, "e.yaml", "kind: events\ntypes: [{id: my.e, type: x}]\n")
     with pytest.raises(RuleError, match=r"field types\.0\.triggers"):
         load_rule_file(path)
+
+
+def test_the_same_folders_unchanged_load_once(tmp_path: Path) -> None:
+    overlay = tmp_path / "rules"
+    overlay.mkdir()
+    rule = overlay / "dates.yaml"
+    rule.write_text("kind: dates\nrules:\n  - id: my.a\n    pattern: '甲'\n", encoding="utf-8")
+    first = load_rulebook([overlay])
+    assert load_rulebook([overlay]) is first
+    # A changed file (same length, so only its content tells) is read again.
+    rule.write_text("kind: dates\nrules:\n  - id: my.b\n    pattern: '乙'\n", encoding="utf-8")
+    second = load_rulebook([overlay])
+    assert second is not first
+    assert [r.id for r in second.get("dates").rules if r.id.startswith("my.")] == ["my.b"]  # type: ignore[union-attr]
+    # So is an added file, and a file that no longer validates still raises.
+    (overlay / "more.yaml").write_text("kind: dates\nrules:\n  - id: my.b\n    pattern: '丙'\n", encoding="utf-8")
+    with pytest.raises(RuleError):
+        load_rulebook([overlay])

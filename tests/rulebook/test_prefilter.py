@@ -18,7 +18,7 @@ from pipeline.rulebook.patterns import (
     pattern_scope,
     scan_each,
 )
-from pipeline.rulebook.prefilter import NO_FACTS, analyse
+from pipeline.rulebook.prefilter import NO_FACTS, analyse, linear_work
 
 ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
 
@@ -184,3 +184,65 @@ def test_a_spent_budget_still_stops_a_skipped_scan() -> None:
         pattern.finditer("没有月份")
     with pattern_scope(deadline), pytest.raises(PatternTimeout):
         pattern.search("没有")
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(?:哈|哈)+$",  # exponential
+        r"(a+)+b",  # exponential
+        r"\d+\d+x",  # polynomial: two runs of the same class
+        r"a*a*b",
+        r"x[ ]*(?:y)?[ ]*z",  # the optional y lets the two runs meet
+        r"[ ]*x",  # a run first is entered at every one of its characters
+        r"(?=x)[ ]*y",  # ... also behind a lookahead, which takes no character
+        r"x[ ]*(?=y)z",  # a lookaround would run at every character given back
+        r"x[ ]*(?:(?!q)y)",
+        r"(?:ab|a)*c",  # a repeat of more than one character
+        r"(\w+)\1",  # a back reference
+        r"x\s*y",  # \s is not a small explicit class
+        r"(?<=[ ]*)x",  # a run in a look-behind
+    ],
+)
+def test_patterns_that_are_not_proved_linear(pattern: str) -> None:
+    assert linear_work(pattern) is None
+    assert analyse(pattern).work is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "most"),
+    [
+        (r"x[ ]*y", 10),
+        (r"(?<![\d])(?P<y>\d{1,4})[ ]*年[ ]*(?P<m>1[0-2]|0?[1-9])[ ]*月", 200),
+        (r"截至(?:[ \t]*(?:目前|今天))?[ ]*止", 50),
+        (r"x[ ]*", 10),  # last in the pattern: the greedy run ends the match, nothing is given back
+    ],
+)
+def test_patterns_proved_linear_get_a_bound(pattern: str, most: int) -> None:
+    work = linear_work(pattern)
+    assert work is not None and 1 <= work <= most
+
+
+def test_look_behinds_get_no_first_character_shortcut() -> None:
+    # The engine matches a look-behind from its end: its branches are not told apart by
+    # their first characters, so the same alternatives cost more inside one.
+    forward = linear_work(r"(?:bx|cyy|dzzz)(?:bx|cyy|dzzz)q")
+    behind = linear_work(r"(?<=(?:bx|cyy|dzzz)(?:bx|cyy|dzzz))q")
+    assert forward is not None and behind is not None and behind > forward
+
+
+def test_a_linear_scan_takes_linear_time_on_a_hostile_text() -> None:
+    pattern = compile_pattern(r"(?<![\d])(?P<y>\d{1,4})[ ]*年[ ]*(?P<m>1[0-2]|0?[1-9])[ ]*月", rule_id="t.linear")
+    assert pattern.facts.work is not None
+    hostile = ("1" + " " * 2000 + "年") * 20
+    with pattern_scope(Deadline(10.0)):
+        assert list(pattern.finditer(hostile)) == []
+    # Well inside the bound the scan is run without the engine's timeout.
+    assert pattern._timeout(hostile, 10.0) is None
+    assert pattern._timeout(hostile * 10_000, 1.0) == 1.0
+
+
+def test_the_dates_rules_are_mostly_proved_linear(rule_patterns: list[SafePattern]) -> None:
+    dates = [p for p in rule_patterns if (p.rule_id or "").startswith("dates.")]
+    linear = [p for p in dates if p.facts.work is not None]
+    assert len(linear) >= len(dates) // 2

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.core import Pipeline
 from pipeline.records import Document, OrgValue, PersonValue, ProductValue
@@ -158,3 +161,17 @@ def test_seed_article_with_model(pipe: Pipeline, seed_bytes: bytes) -> None:
     assert org_texts.isdisjoint(products)
     for name in ("GLM-4", "智谱清言", "豆包", "Kimi", "通义千问", "ChatGLM-6B"):
         assert name in products and name not in org_texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="张三李四王五、等 。和a1", max_size=40))
+def test_name_list_scan_finds_what_the_plain_pattern_finds(text: str) -> None:
+    # The name-list pattern is guarded so that it tries one start per run of Han characters;
+    # the guard must not change a match of the pattern as first written.
+    from pipeline.stages.entities import PersonFinder
+
+    plain = regex.compile(r"((?:\p{Han}+\s*、\s*)+\p{Han}{2,4})\s*等")
+    guarded = PersonFinder(None).name_list
+    assert [(m.span(), m.span(1)) for m in guarded.finditer(text)] == [
+        (m.span(), m.span(1)) for m in plain.finditer(text)
+    ]

@@ -62,6 +62,9 @@ STATUS_RANK = {"denied": 4, "negated": 3, "reported": 2, "planned": 1, "asserted
 MERGE_RANK = {"denied": 4, "asserted": 3, "planned": 2, "reported": 1, "negated": 0}
 # Pattern-found organisations (stock names, announcers) count as companies for ``org_types``.
 _PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
+# Roles that name the company whose shares are concerned: it may also be a party (a company
+# buying back or pledging its own shares), unlike a buyer and its target.
+_SHARES_OF_ROLES = {"质押物所属公司", "股票简称"}
 # Pattern-found organisations that may be the document's subject.
 _SUBJECT_KINDS = {"stock", "announcer", "title"}
 
@@ -512,6 +515,7 @@ class EventExtractor:
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         for draft in merged:
             self._keep_single(spec_of[draft.type], draft, span_scores)
+            self._one_role_per_party(doc, spec_of[draft.type], draft)
         if self.settings.requires_in_the_end and len(sentences) > 1:
             # Not for a lone sentence: it has no elsewhere to fill a role from.
             merged = [d for d in merged if self._has_required(doc, spec_of[d.type], d)]
@@ -748,6 +752,28 @@ class EventExtractor:
                 ranked.append((p, (role.role, arg.start) in draft.cued, -i, arg))
             best = max(ranked, key=lambda item: item[:3])[3]
             draft.set_role(role.role, [best])
+
+    @staticmethod
+    def _one_role_per_party(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """An organisation or person plays one party role of an event: the first of the type's roles keeps it.
+
+        A buyer is not its own target (前程无忧收到来自DCP资本的收购提议 gave DCP资本 as both);
+        the later role loses the name, and an event left without a required role is dropped.
+        """
+        seen: set[str] = set()
+        for role in spec.roles:
+            if role.label not in ("ORG", "PERSON") or role.role not in draft.args or role.role in _SHARES_OF_ROLES:
+                continue
+            keys = draft.keys.get(role.role, {})
+            args = draft.args[role.role]
+            kept = [a for a in args if keys.get((a.text, a.start), a.text) not in seen]
+            for a in args:
+                if a not in kept:
+                    span = (a.start or 0, a.end or 0)
+                    doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: plays another role")
+            seen.update(keys.get((a.text, a.start), a.text) for a in kept)
+            if len(kept) < len(args):
+                draft.set_role(role.role, kept)
 
     @classmethod
     def _model_kind_ok(cls, filler: Filler, role: RoleSpec) -> bool:

@@ -58,3 +58,27 @@ def test_one_party_plays_one_role() -> None:
     pledge.add("质押物所属公司", Argument("质押物所属公司", "华发集团", 20, 24))
     EventExtractor._one_role_per_party(doc, spec["质押"], pledge)
     assert set(pledge.args) == {"质押方", "质押物所属公司"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.lists(st.text(alphabet="ab发布", min_size=1, max_size=3), max_size=4), min_size=1, max_size=3),
+    text=_TEXT,
+)
+def test_trigger_scanner_finds_what_each_types_alternation_finds(words: list[list[str]], text: str) -> None:
+    from pipeline.events.extractor import TriggerScanner, alternation
+
+    expected = [[m.span() for m in regex.finditer(alternation(ws), text)] for ws in words]
+    assert TriggerScanner(words).scan(text) == expected
+
+
+def test_sentence_fillers_are_those_starting_in_the_sentence() -> None:
+    from pipeline.events.extractor import SentenceFillers
+    from pipeline.events.fillers import Filler
+
+    spans = [(0, 2), (3, 5), (4, 9), (9, 10)]
+    fillers = [Filler("ORG", "", s, e, "x" * (e - s), "x", "t", None, (s, e)) for s, e in spans]
+    index = SentenceFillers(fillers, [(0, 4), (4, 9), (9, 12)])
+    assert [f.span for f in index.of(0)] == [(0, 2), (3, 5)]
+    assert [f.span for f in index.of(1)] == [(4, 9)]
+    assert [f.span for f in index.of(2)] == [(9, 10)]

@@ -76,17 +76,28 @@ class RoleFeaturizer:
         self.triggers = dict(triggers)
 
     def document_features(
-        self, text: str, sentences: Sequence[tuple[int, int]], fillers: Sequence[Filler]
+        self,
+        text: str,
+        sentences: Sequence[tuple[int, int]],
+        fillers: Sequence[Filler],
+        trigger_spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
     ) -> list[list[str]]:
-        """One feature list per filler, in the order given."""
+        """One feature list per filler, in the order given.
+
+        ``trigger_spans``: each type's trigger matches when the caller has them already
+        (the extractor's one-pass scan); else the trigger patterns are run here.
+        """
         starts = [s for s, _e in sentences]
         title_end = text.find("\n")
         title_end = len(text) if title_end < 0 else title_end
         hits: dict[str, list[tuple[int, int, int]]] = {}
         for event_type, pattern in self.triggers.items():
-            found = []
-            for m in pattern.finditer(text):
-                found.append((m.start(), m.end(), max(0, bisect_right(starts, m.start()) - 1)))
+            spans = (
+                trigger_spans.get(event_type, ())
+                if trigger_spans is not None
+                else [m.span() for m in pattern.finditer(text)]
+            )
+            found = [(s, e, max(0, bisect_right(starts, s) - 1)) for s, e in spans]
             if found:
                 hits[event_type] = found
         key_counts = Counter(f.key for f in fillers if f.label in ("ORG", "PERSON"))

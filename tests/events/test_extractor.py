@@ -33,3 +33,52 @@ def test_name_cover_overlap_is_the_pairwise_test(spans: list[tuple[int, int]], s
     spans = [(s, e) for s, e in spans if e >= s]  # mentions never run backwards
     expected = any(s < end and start < e for s, e in spans)
     assert NameCover(spans).overlaps(start, end) is expected
+
+
+def test_one_party_plays_one_role() -> None:
+    """A buyer is not its own target: the later party role loses the name; the shares' company may repeat it."""
+    from pipeline.events.extractor import Draft, EventExtractor
+    from pipeline.records import Argument
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.base import WorkDoc
+
+    extractor = EventExtractor.from_rulebook(load_rulebook())
+    spec = {ct.spec.type: ct.spec for ct in extractor.types}
+    doc = WorkDoc(raw="", doc_id="t")
+
+    takeover = Draft("企业收购", "events.acquisition", (10, 12), 0)
+    takeover.add("收购方", Argument("收购方", "DCP资本", 0, 5))
+    takeover.add("被收购方", Argument("被收购方", "DCP资本", 14, 19))
+    takeover.add("交易金额", Argument("交易金额", "12亿美元", 20, 25))
+    EventExtractor._one_role_per_party(doc, spec["企业收购"], takeover)
+    assert set(takeover.args) == {"收购方", "交易金额"}
+
+    pledge = Draft("质押", "events.pledge", (10, 12), 0)
+    pledge.add("质押方", Argument("质押方", "华发集团", 0, 4))
+    pledge.add("质押物所属公司", Argument("质押物所属公司", "华发集团", 20, 24))
+    EventExtractor._one_role_per_party(doc, spec["质押"], pledge)
+    assert set(pledge.args) == {"质押方", "质押物所属公司"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.lists(st.text(alphabet="ab发布", min_size=1, max_size=3), max_size=4), min_size=1, max_size=3),
+    text=_TEXT,
+)
+def test_trigger_scanner_finds_what_each_types_alternation_finds(words: list[list[str]], text: str) -> None:
+    from pipeline.events.extractor import TriggerScanner, alternation
+
+    expected = [[m.span() for m in regex.finditer(alternation(ws), text)] for ws in words]
+    assert TriggerScanner(words).scan(text) == expected
+
+
+def test_sentence_fillers_are_those_starting_in_the_sentence() -> None:
+    from pipeline.events.extractor import SentenceFillers
+    from pipeline.events.fillers import Filler
+
+    spans = [(0, 2), (3, 5), (4, 9), (9, 10)]
+    fillers = [Filler("ORG", "", s, e, "x" * (e - s), "x", "t", None, (s, e)) for s, e in spans]
+    index = SentenceFillers(fillers, [(0, 4), (4, 9), (9, 12)])
+    assert [f.span for f in index.of(0)] == [(0, 2), (3, 5)]
+    assert [f.span for f in index.of(1)] == [(4, 9)]
+    assert [f.span for f in index.of(2)] == [(9, 10)]

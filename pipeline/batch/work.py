@@ -132,6 +132,10 @@ class ChunkResult:
 WARM_UP_TEXT = (
     "华为技术有限公司董事长任正非2025年11月18日在深圳宣布，公司营收同比增长10%至8000多亿元，并发布Mate 70手机。"
 )
+# UTF-8 read as GBK with lost bytes: repairing it loads the mojibake repair's models
+# (the word model of jieba's dictionary, ~50 MB) in the driver, so forked workers share
+# those pages instead of each loading its own copy on its first damaged input.
+WARM_UP_DAMAGED = "深圳宣布，公司营收同比增长10%。\n".encode().decode("gbk", errors="replace")
 
 
 @lru_cache(maxsize=2)
@@ -158,6 +162,7 @@ def warm_up(config: PipelineSpec) -> None:
         fingerprint_for(config)
         # A sentence that reaches every lazily built resource (word tags, pattern caches).
         pipe.process(WARM_UP_TEXT, doc_id="warm-up")
+        pipe.process(WARM_UP_DAMAGED, doc_id="warm-up-damaged")
     except Exception:  # noqa: S110 - raised again, with its message, by the first chunk
         pass
 

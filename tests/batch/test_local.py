@@ -121,3 +121,14 @@ def test_an_input_that_kills_its_worker_becomes_a_failure_and_the_rest_are_done(
     failed = [(f.key, f.code) for r in results for f in r.failed]
     assert done == ["k0", "k1", "k2", "k3", "k5"]
     assert failed == [("k4", "E110")]
+
+
+def test_the_warm_up_loads_the_repair_word_model_before_workers_fork() -> None:
+    from pipeline.batch.work import WARM_UP_DAMAGED, warm_up
+    from pipeline.repair.lm import default_word_model
+
+    assert "\ufffd" in WARM_UP_DAMAGED  # lost bytes: the repair must weigh guesses with the word model
+    pipeline_for.cache_clear()  # a pipeline built by an earlier test holds the model already
+    default_word_model.cache_clear()
+    warm_up(FAST)
+    assert default_word_model.cache_info().currsize == 1

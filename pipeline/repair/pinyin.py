@@ -40,7 +40,7 @@ from pypinyin import Style, pinyin
 
 from pipeline.offsets import Edit
 from pipeline.repair.lm import CharLM
-from pipeline.repair.t2s import Simplifier, to_simplified
+from pipeline.repair.t2s import Simplifier, _converter, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿê"
 _SYLLABLE = rf"[a-z{_TONED}]{{1,7}}"
@@ -59,16 +59,21 @@ _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
 SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "converted"
 DROP_MARGIN = 4.0  # nats a restored dropped pair must gain
+# Nats a whole character put back inside a restored pair must gain: the pair is known
+# to be there, and only characters with both bytes in the dropped ranges are tried.
+WIDEN_MARGIN = 2.0
 MAX_SLOT_COMBINATIONS = 4096
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
 OUT_OF_STEP_REACH = 8  # stream bytes after a straddle within which the decoder may still be out of step
 SLOT_ALTERNATIVES = 6  # hidden-byte values weighed again with the dropped pairs after them
+FOREIGN_ALTERNATIVES = 2  # ... and values that read best before FOREIGN_PENALTY, besides those
 DROP_SHORTLIST = 64  # dropped pairs tried again with a straddle's runner-up hidden bytes ...
 NEAR_SLOT = 4  # ... besides every pair this close to it
 FREQUENCY_PRIOR = 0.5  # nats per unit of log frequency of a straddle owner not seen in the text
 SITE_PRIOR = 8.0  # nats for a straddle owner that the text annotates elsewhere
 INVALID_PENALTY = 15.0  # nats per byte pair that decodes to no character
+FOREIGN_PENALTY = 4.0  # nats per hanzi a character-by-character Simplified->Traditional table never writes
 
 
 def normalize_syllable(syllable: str) -> str:
@@ -103,6 +108,48 @@ def _gbk_by_lead() -> dict[int, dict[str, tuple[int, ...]]]:
             for reading in readings(ch):
                 table[lead][reading].append(trail)
     return {lead: {r: tuple(t) for r, t in by.items()} for lead, by in table.items()}
+
+
+@lru_cache(maxsize=1)
+def _gbk_han() -> tuple[str, ...]:
+    """Every hanzi GBK has."""
+    return tuple(
+        ch
+        for lead in range(0x81, 0xFF)
+        for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]
+        if (ch := bytes((lead, trail)).decode("gbk", errors="ignore")) and _HAN.match(ch)
+    )
+
+
+@lru_cache(maxsize=1)
+def _converter_alphabet() -> frozenset[str]:
+    """The hanzi a character-by-character Simplified -> Traditional converter writes.
+
+    The converter maps each character alone through its table (OpenCC's ``s2t`` is
+    the model of it), so its output holds the table's images and nothing else: a
+    Simplified-only form (协, 后) or a variant no Simplified character maps to (輓)
+    in a candidate reading is a sign that the candidate is wrong.
+    """
+    han = _gbk_han()
+    # Its input is Simplified text: the characters t2s leaves as they are. No phrase
+    # of OpenCC's holds a line break, so joined by them each character converts alone.
+    simplified = str(_converter("t2s").convert("\n".join(han))).split("\n")
+    inputs = [ch for ch, simple in zip(han, simplified, strict=True) if ch == simple]
+    images = str(_converter("s2t").convert("\n".join(inputs))).split("\n")
+    # Their tables turn the particle 着 into 著 as well (OpenCC keeps it).
+    return (frozenset(images) | {"著"}) - {"着"}
+
+
+@lru_cache(maxsize=1)
+def _foreign_deletions() -> dict[int, None]:
+    """A ``str.translate`` table deleting the GBK hanzi the converter never writes."""
+    alphabet = _converter_alphabet()
+    return {ord(ch): None for ch in _gbk_han() if ch not in alphabet}
+
+
+def _foreign(text: str) -> int:
+    """How many hanzi of ``text`` (decoded from GBK) the converter would never have written."""
+    return len(text) - len(text.translate(_foreign_deletions()))
 
 
 def _is_gbk_user_defined(lead: int, trail: int) -> bool:
@@ -343,12 +390,13 @@ class PinyinRepairer:
                         allowed = {v: by_lead.get(v, {}).get(syllable, ()) for v in prev.values}
                         allowed = {v: t for v, t in allowed.items() if t}
                         values = tuple(sorted({t for ts in allowed.values() for t in ts}))
-                        chained_prior = {
-                            t: SITE_PRIOR
-                            for v, ts in allowed.items()
-                            for t in ts
-                            if (_gbk_char(bytes((v, t))) or "", syllable) in site.annotated
-                        }
+                        # The same prior as an unchained owner's (annotated elsewhere,
+                        # else how common): not only the site's known characters.
+                        chained_prior: dict[int, float] = {}
+                        for v, ts in allowed.items():
+                            for t in ts:
+                                owner = site.prior(_gbk_char(bytes((v, t))) or "", syllable)
+                                chained_prior[t] = max(chained_prior.get(t, owner), owner)
                         slot = _Slot(values, len(items) - 1, allowed, chained_prior) if values else None
                     out_of_step = any(isinstance(x, _Slot) for x in items[-OUT_OF_STEP_REACH:])
                     if out_of_step:
@@ -485,15 +533,38 @@ class PinyinRepairer:
                 bonuses.append(bonus)
             if not kept:
                 return None
-            scores = [sc + b for sc, b in zip(self._scores(texts), bonuses, strict=True)]
+            plain = [sc + b for sc, b in zip(self._scores(texts, foreign=False), bonuses, strict=True)]
+            scores = [sc - FOREIGN_PENALTY * _foreign(text) for sc, text in zip(plain, texts, strict=True)]
             order = sorted(range(len(kept)), key=lambda i: -scores[i])
             best_combo = kept[order[0]]
             for k, value in zip(group, best_combo, strict=True):
                 current[k] = value
-            if len(group) == 1:
-                # The runner-up values, with their priors: a dropped pair after the
-                # straddle may change which one reads best (see _restore_dropped).
-                alternatives[group[0]] = [(kept[i][0], bonuses[i]) for i in order[:SLOT_ALTERNATIVES]]
+            # The runner-up values of each slot, with their priors: a dropped pair
+            # after the straddle may change which one reads best (see
+            # _restore_dropped). Read without the pair, the right value may make a
+            # character the converter never writes (跌停 read as 担): the best values
+            # before that penalty are weighed again too.
+            unpenalised = sorted(range(len(kept)), key=lambda i: -plain[i])
+            for j, k in enumerate(group):
+                slot = stream.items[k]
+                assert isinstance(slot, _Slot)
+                values: dict[int, float] = {}
+                # (A slot chosen with others has been weighed in context already: only
+                # the values the penalty moved down are tried again.)
+                runners_up = SLOT_ALTERNATIVES if len(group) == 1 else 1
+                for ranking, wanted in ((order, runners_up), (unpenalised, FOREIGN_ALTERNATIVES)):
+                    added = 0
+                    for i in ranking:
+                        if added == wanted:
+                            break
+                        # The others stay as chosen (a chained slot's values depend on them).
+                        if any(kept[i][m] != best_combo[m] for m in range(len(group)) if m != j):
+                            continue
+                        value = kept[i][j]
+                        if value not in values:
+                            values[value] = (slot.prior or {}).get(value, 0.0)
+                            added += 1
+                alternatives[k] = list(values.items())
         data, origin, first = self._restore_after_drops(bytes(current), list(stream.origin), stream)
         data, origin, second = self._restore_question_marks(data, origin, line)
         shift = [second[k] for k in first]
@@ -519,10 +590,33 @@ class PinyinRepairer:
                 return False
         return True
 
-    def _scores(self, texts: Sequence[str]) -> list[float]:
-        """LM scores, with a heavy price for every byte pair that is no GBK character."""
-        scores = self.lm.score_many(self.simplifier.convert_many(texts))
-        return [score - INVALID_PENALTY * text.count("\ufffd") for score, text in zip(scores, texts, strict=True)]
+    def _scores(self, texts: Sequence[str], foreign: bool = True) -> list[float]:
+        """LM scores, with a heavy price for every byte pair that is no GBK character.
+
+        A hanzi the converter never writes (see :func:`_converter_alphabet`) costs
+        :data:`FOREIGN_PENALTY`: the LM reads the text after t2s and cannot tell 协 from 協.
+        """
+        scores = self.lm.score_many(self._simplified(texts))
+        return [
+            score - INVALID_PENALTY * text.count("\ufffd") - (FOREIGN_PENALTY * _foreign(text) if foreign else 0.0)
+            for score, text in zip(scores, texts, strict=True)
+        ]
+
+    def _simplified(self, texts: Sequence[str]) -> list[str]:
+        """``Simplifier.convert_many`` of ``texts``, the ones without a line break in one batch.
+
+        A candidate that put back a swallowed line break would send the whole batch
+        through OpenCC one text at a time; converted apart, the rest go in one call.
+        """
+        broken = [i for i, text in enumerate(texts) if "\n" in text]
+        if not broken or len(broken) == len(texts):
+            return self.simplifier.convert_many(texts)
+        out = list(texts)
+        whole = [i for i, text in enumerate(texts) if "\n" not in text]
+        for group in (whole, broken):
+            for i, converted in zip(group, self.simplifier.convert_many([texts[i] for i in group]), strict=True):
+                out[i] = converted
+        return out
 
     def _restore_after_drops(
         self, data: bytes, origin: list[int], stream: _Stream
@@ -658,6 +752,7 @@ class PinyinRepairer:
             # the runner-up values are tried there with the best pairs of the first
             # value only (fast), and with every pair next to the slot.
             shortlist: set[tuple[int, int, int]] | None = None
+            put_back: tuple[int, int, int] | None = None
             for value, prior in choices:
                 trial = data[:slot] + bytes((value,)) + data[slot + 1 :]
                 fixed, score, ranked = self._best_drop(trial, stretch, stream.lead_dropped, shortlist, slot + NEAR_SLOT)
@@ -665,9 +760,34 @@ class PinyinRepairer:
                     shortlist = set(ranked[:DROP_SHORTLIST])
                 if best is None or score + prior > best[0]:
                     best = (score + prior, fixed)
+                    put_back = ranked[0] if fixed is not trial else None
             if best is not None:
                 data = best[1]
+                if put_back is not None:
+                    data = self._widen_drop(data, put_back)
         return data
+
+    def _widen_drop(self, data: bytes, key: tuple[int, int, int]) -> bytes:
+        """Put back a whole character inside a restored dropped pair, where the converter dropped two pairs in a row.
+
+        Out of step, the decoder drops ``t X1`` and ``X2 L`` when both are
+        user-defined pairs: a character ``X1 X2`` whose lead follows a dropped trail
+        and whose trail is itself one (先生全資 is ``C9 FA C8 AB D9 59``: ``FA C8`` and
+        ``AB D9`` both dropped). ``key`` is the pair already put back, ``(position, t, L)``.
+        """
+        pos, t, lead = key
+        candidates = [
+            data[: pos + 1] + pair + data[pos + 1 :]
+            for pair in _widening_chars(t, lead)
+        ]
+        if not candidates:
+            return data
+        start = _char_start_before(data, max(0, pos - 12))
+        end = min(len(data), pos + 14)
+        texts = [self._window_text(c, start, end + 2) for c in candidates]
+        scores = self._scores([self._window_text(data, start, end + 2), *texts])
+        best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+        return candidates[best] if scores[best + 1] - scores[0] >= WIDEN_MARGIN else data
 
     @staticmethod
     def _out_of_step(data: bytes, stream: _Stream, slot: int) -> list[int]:
@@ -781,6 +901,26 @@ _SWALLOWED = b"\n,.;:!?()-/%0"
 def _drop_trails(lead: int) -> tuple[int, ...]:
     """Bytes ``c`` that make ``c lead`` a pair the converter drops (a user-defined one)."""
     return tuple(c for c in range(0xA1, 0xFF) if _is_gbk_user_defined(c, lead))
+
+
+@lru_cache(maxsize=1024)
+def _widening_chars(t: int, lead: int) -> tuple[bytes, ...]:
+    """Characters ``X`` (their GBK bytes) with ``t X1`` and ``X2 lead`` both pairs the converter drops.
+
+    Only characters the converter writes (see :func:`_converter_alphabet`) are taken.
+    """
+    alphabet = _converter_alphabet()
+    out = []
+    for x1 in range(0x81, 0xFF):
+        if not _is_gbk_user_defined(t, x1):
+            continue
+        for x2 in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
+            if not _is_gbk_user_defined(x2, lead):
+                continue
+            ch = _gbk_char(bytes((x1, x2)))
+            if ch is not None and ch in alphabet:
+                out.append(bytes((x1, x2)))
+    return tuple(out)
 
 
 def _starts_char(data: bytes, k: int) -> bool:

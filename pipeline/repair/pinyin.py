@@ -245,6 +245,9 @@ class _Stream:
     # dropped pair (司?jiù)?rì)披 is 司同日披: 同's trail AC and 日's lead C8 dropped):
     # reading, and whether the drop is certain (no lead before the slot has the reading).
     after_drop: dict[int, tuple[str, bool]] = dataclasses.field(default_factory=dict)
+    # Those of them where the pair was no GBK character and became a "?" instead
+    # (指?fù)??méi)體 is 指定媒體: 定's trail A8 and 媒's lead C3 read as one "?").
+    after_invalid: set[int] = dataclasses.field(default_factory=set)
     site: _Site | None = None
 
 
@@ -348,6 +351,7 @@ class PinyinRepairer:
         items: list[int | _Slot] = []
         lead_dropped: dict[int, str] = {}
         after_drop: dict[int, tuple[str, bool]] = {}
+        after_invalid: set[int] = set()
         origin: list[int] = []
         by_lead = None
         i = 0
@@ -373,6 +377,23 @@ class PinyinRepairer:
                         items.extend((0x80, _Slot(leads, prior=prior)))
                         origin.extend((i, i))
                         i += 1
+                        continue
+            if ch == "?" and i + 1 < n and line[i + 1] == "?" and items and isinstance(items[-1], _Slot):
+                m = STRADDLE.match(line, i + 1)
+                if m is not None:
+                    # "py)??pīn)": right after a straddle the decoder is out of step; it
+                    # read the straddled character's trail with the annotated
+                    # character's lead, no GBK character (the first "?"), then that
+                    # character's trail with the "(" (the second).
+                    by_lead = by_lead or _gbk_by_lead()
+                    syllable = normalize_syllable(m.group("py"))
+                    trails = tuple(sorted({t for by in by_lead.values() for t in by.get(syllable, ())}))
+                    if trails:
+                        after_drop[len(items)] = (syllable, True)
+                        after_invalid.add(len(items))
+                        items.append(_Slot(trails, len(items) - 1))
+                        origin.append(i)
+                        i = m.end()
                         continue
             if ch == "?":
                 m = STRADDLE.match(line, i)
@@ -483,7 +504,7 @@ class PinyinRepairer:
             items.extend(data)
             origin.extend([i] * len(data))
             i += 1
-        return _Stream(items, origin, lead_dropped, after_drop, site)
+        return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site)
 
     def _restore(self, line: str, stream: _Stream) -> str | None:
         slots = [k for k, x in enumerate(stream.items) if isinstance(x, _Slot)]
@@ -655,7 +676,7 @@ class PinyinRepairer:
                         trails = tuple(t for t in trails if t in slot.values)
                     if not trails:
                         continue
-                    for c in _drop_trails(lead):
+                    for c in _invalid_trails(lead) if pos in stream.after_invalid else _drop_trails(lead):
                         if _gbk_char(bytes((prev, c))) is None:
                             continue
                         for t in trails:
@@ -921,6 +942,14 @@ def _widening_chars(t: int, lead: int) -> tuple[bytes, ...]:
             if ch is not None and ch in alphabet:
                 out.append(bytes((x1, x2)))
     return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _invalid_trails(lead: int) -> tuple[int, ...]:
+    """Bytes ``c`` (trail bytes of a character) that make ``c lead`` no GBK character and no dropped pair."""
+    return tuple(
+        c for c in range(0x80, 0xFF) if not _is_gbk_user_defined(c, lead) and _gbk_char(bytes((c, lead))) is None
+    )
 
 
 def _starts_char(data: bytes, k: int) -> bool:

@@ -97,6 +97,9 @@ def test_the_converter_alphabet() -> None:
         # 局 straddles 司|制 after 制 was annotated: the chained slot's owner is weighed
         # by how common it is, not only by whether the text annotates it elsewhere.
         ("由中國航天保險聯合體承保、法國宇航公司制造、凝聚中歐技術人員智慧的通信衛星發射升空。", "局制中智"),
+        # 於 straddles 奠|定; out of step, 定's trail and 了's lead make no character
+        # (the first "?" of "??le)"), 了's trail and the "(" the second.
+        ("在國際關系中，經濟因素居於主導和支配地位，從而爲全球經濟發展與合作奠定了新的基礎。", "於了的基"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

@@ -387,11 +387,11 @@ class PinyinRepairer:
                     # character's trail with the "(" (the second).
                     by_lead = by_lead or _gbk_by_lead()
                     syllable = normalize_syllable(m.group("py"))
-                    trails = tuple(sorted({t for by in by_lead.values() for t in by.get(syllable, ())}))
-                    if trails:
+                    owner_trails = tuple(sorted({t for by in by_lead.values() for t in by.get(syllable, ())}))
+                    if owner_trails:
                         after_drop[len(items)] = (syllable, True)
                         after_invalid.add(len(items))
-                        items.append(_Slot(trails, len(items) - 1))
+                        items.append(_Slot(owner_trails, len(items) - 1))
                         origin.append(i)
                         i = m.end()
                         continue

@@ -62,6 +62,10 @@ DROP_MARGIN = 4.0  # nats a restored dropped pair must gain
 # Nats a whole character put back inside a restored pair must gain: the pair is known
 # to be there, and only characters with both bytes in the dropped ranges are tried.
 WIDEN_MARGIN = 2.0
+# Nats a dropped pair between two straddles in a row (司?jiù)?rì)披) must gain: the
+# reading without it needs the second character replaced before the first, whose
+# replacement would otherwise have destroyed it.
+CHAINED_DROP_MARGIN = 2.0
 MAX_SLOT_COMBINATIONS = 4096
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
@@ -586,10 +590,10 @@ class PinyinRepairer:
                             values[value] = (slot.prior or {}).get(value, 0.0)
                             added += 1
                 alternatives[k] = list(values.items())
-        data, origin, first = self._restore_after_drops(bytes(current), list(stream.origin), stream)
+        data, origin, first, settled = self._restore_after_drops(bytes(current), list(stream.origin), stream)
         data, origin, second = self._restore_question_marks(data, origin, line)
         shift = [second[k] for k in first]
-        slots = [k for k in slots if k not in stream.after_drop or not stream.after_drop[k][1]]
+        slots = [k for k in slots if k not in settled and (k not in stream.after_drop or not stream.after_drop[k][1])]
         moved = {shift[k]: v for k, v in alternatives.items()}
         lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items()}
         data = self._restore_dropped(data, _Stream(list(data), origin, lead_dropped), [shift[k] for k in slots], moved)
@@ -641,7 +645,7 @@ class PinyinRepairer:
 
     def _restore_after_drops(
         self, data: bytes, origin: list[int], stream: _Stream
-    ) -> tuple[bytes, list[int], list[int]]:
+    ) -> tuple[bytes, list[int], list[int], set[int]]:
         """Put back the dropped pair before a ``?py)`` slot where the annotated character's lead went with it.
 
         The slot's byte becomes three: the trail of the character before (``c``), the
@@ -649,9 +653,12 @@ class PinyinRepairer:
         drops) and its trail (``t``, with ``L t`` read as the annotation says). When
         the slot was chained to a straddle just before it, that straddle's hidden byte
         is chosen again with them (it is the lead of the character ``c`` ends).
-        Also returns where each old byte position is now.
+        Also returns where each old byte position is now, and the slots settled
+        here (a pair put back, with the chained straddle before it): no other
+        dropped pair is searched after them.
         """
         after_drop = stream.after_drop
+        settled: set[int] = set()
         where = list(range(len(data)))
         by_lead = _gbk_by_lead() if after_drop else {}
         for pos in sorted(after_drop, reverse=True):
@@ -694,11 +701,13 @@ class PinyinRepairer:
             scores = self._scores([self._window_text(data, start, end + 2), *texts])
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
-            if certain or scores[best + 1] - scores[0] >= DROP_MARGIN:
+            margin = CHAINED_DROP_MARGIN if chained else DROP_MARGIN
+            if certain or scores[best + 1] - scores[0] >= margin:
                 data = candidates[best]
                 origin = origin[:pos] + [origin[pos]] * 2 + origin[pos:]
                 where = [w + 2 if w > pos else w for w in where]
-        return data, origin, where
+                settled.update((pos, pos - 1) if chained else (pos,))
+        return data, origin, where, settled
 
     def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int], list[int]]:
         r"""Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
@@ -797,10 +806,7 @@ class PinyinRepairer:
         ``AB D9`` both dropped). ``key`` is the pair already put back, ``(position, t, L)``.
         """
         pos, t, lead = key
-        candidates = [
-            data[: pos + 1] + pair + data[pos + 1 :]
-            for pair in _widening_chars(t, lead)
-        ]
+        candidates = [data[: pos + 1] + pair + data[pos + 1 :] for pair in _widening_chars(t, lead)]
         if not candidates:
             return data
         start = _char_start_before(data, max(0, pos - 12))

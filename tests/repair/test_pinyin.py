@@ -100,6 +100,13 @@ def test_the_converter_alphabet() -> None:
         # 於 straddles 奠|定; out of step, 定's trail and 了's lead make no character
         # (the first "?" of "??le)"), 了's trail and the "(" the second.
         ("在國際關系中，經濟因素居於主導和支配地位，從而爲全球經濟發展與合作奠定了新的基礎。", "於了的基"),
+        # 就 straddles 司|同, then 同's trail and 日's lead are dropped: put back with
+        # the straddle's byte chosen again (就 is annotated elsewhere), nothing else
+        # is searched after them.
+        (
+            "公司就並購重組委審核意見所提問題進行了認真討論及核查，具體內容詳見公司同日披露在上海證券交易所。",
+            "就日公披",
+        ),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

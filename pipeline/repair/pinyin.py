@@ -485,6 +485,21 @@ class PinyinRepairer:
                     if needle is not None and is_reading(needle, byte_m.group("py")):
                         i = byte_m.end()
                         continue
+                straddle = items[-2] if len(items) >= 2 else None
+                ascii_trail = items[-1] if items and isinstance(items[-1], int) and 0x40 <= items[-1] <= 0x7E else None
+                if byte_m is not None and isinstance(straddle, _Slot) and ascii_trail is not None:
+                    # "?gāi)p(sǔn)": the annotated character is the straddle's hidden
+                    # byte with this ASCII trail (損 is 93 70, its 93 hidden by 該's
+                    # "?"): only the hidden values that make it so are kept.
+                    fitting = tuple(
+                        v
+                        for v in straddle.values
+                        if is_reading(_gbk_char(bytes((v, ascii_trail))) or "", byte_m.group("py"))
+                    )
+                    if fitting:
+                        items[-2] = dataclasses.replace(straddle, values=fitting)
+                        i = byte_m.end()
+                        continue
                 if (
                     byte_m is not None
                     and any(isinstance(x, _Slot) for x in items[-4:])

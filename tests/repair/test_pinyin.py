@@ -107,6 +107,9 @@ def test_the_converter_alphabet() -> None:
             "公司就並購重組委審核意見所提問題進行了認真討論及核查，具體內容詳見公司同日披露在上海證券交易所。",
             "就日公披",
         ),
+        # 該 straddles 性|損 after 損 was annotated: "?gāi)p(sǔn)" is 損 (93 70) with its
+        # lead hidden by the straddle, not a dropped pair before the "p".
+        ("營業外收益（屬於非經常性損益項目），致公司本期利潤總額增加。", "損該經"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

@@ -741,10 +741,17 @@ class PinyinRepairer:
                 lead = data[pos]
                 candidates: list[bytes] = []
                 nxt = data[pos + 2] if pos + 2 < len(data) else None
+                # At the end of a line the "?" may be a trail byte the decoder found no
+                # partner for (the converter's input ended there); the line break after
+                # it is still there, so it is no swallowed one.
+                line_end = nxt is None or nxt == 0x0A
+                swallowed = [bytes((x,)) for x in _SWALLOWED if not (line_end and x == 0x0A)]
+                if line_end:
+                    swallowed.append(b"")
                 for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
                     if _gbk_char(bytes((lead, trail))) is None:
                         continue
-                    candidates.extend(bytes((lead, trail, x)) for x in _SWALLOWED)
+                    candidates.extend(bytes((lead, trail)) + x for x in swallowed)
                 # Or the "?" is a trail byte the decoder took for a lead (0x80, 0xFF)
                 # with the next character's lead.
                 for trail in (0x80, 0xFF):
@@ -765,10 +772,12 @@ class PinyinRepairer:
                     scores = self._scores([base, *texts])
                     best = max(range(len(candidates)), key=lambda i: scores[i + 1])
                     if scores[best + 1] > scores[0]:
-                        data = data[:pos] + candidates[best] + data[pos + 2 :]
-                        origin = origin[: pos + 1] + [origin[pos + 1]] * 2 + origin[pos + 2 :]
-                        where = [w + 1 if w > pos + 1 else w for w in where]
-                        pos += 3
+                        chosen = candidates[best]
+                        extra = len(chosen) - 2  # bytes the "?" stood for besides its own
+                        data = data[:pos] + chosen + data[pos + 2 :]
+                        origin = origin[: pos + 1] + [origin[pos + 1]] * (1 + extra) + origin[pos + 2 :]
+                        where = [w + extra if w > pos + 1 else w for w in where]
+                        pos += len(chosen)
                         continue
             pos += width
         return data, origin, where
@@ -949,7 +958,8 @@ def _drop_trails(lead: int) -> tuple[int, ...]:
 def _widening_chars(t: int, lead: int) -> tuple[bytes, ...]:
     """Characters ``X`` (their GBK bytes) with ``t X1`` and ``X2 lead`` both pairs the converter drops.
 
-    Only characters the converter writes (see :func:`_converter_alphabet`) are taken.
+    Of the hanzi, only those the converter writes (see :func:`_converter_alphabet`)
+    are taken; punctuation (``，`` is ``A3 AC``) and other symbols all are.
     """
     alphabet = _converter_alphabet()
     out = []
@@ -960,7 +970,7 @@ def _widening_chars(t: int, lead: int) -> tuple[bytes, ...]:
             if not _is_gbk_user_defined(x2, lead):
                 continue
             ch = _gbk_char(bytes((x1, x2)))
-            if ch is not None and ch in alphabet:
+            if ch is not None and (ch in alphabet or not _HAN.match(ch)):
                 out.append(bytes((x1, x2)))
     return tuple(out)
 

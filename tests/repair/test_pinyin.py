@@ -110,9 +110,20 @@ def test_the_converter_alphabet() -> None:
         # 該 straddles 性|損 after 損 was annotated: "?gāi)p(sǔn)" is 損 (93 70) with its
         # lead hidden by the straddle, not a dropped pair before the "p".
         ("營業外收益（屬於非經常性損益項目），致公司本期利潤總額增加。", "損該經"),
+        # 募 straddles 文|件, then 件's trail, the comma and 有's lead go in two dropped
+        # pairs: the comma comes back inside the restored pair.
+        ("並且已經向港交所提交了上市文件，有媒體報道稱京東擬發行股份。", "募文媒"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:
     damaged = _spam(traditional, site)
     assert "?" in damaged or ")" in damaged.replace("(", "")
     assert _repair(repairer, damaged) == traditional
+
+
+def test_a_question_mark_at_a_line_end_swallowed_no_line_break(repairer: PinyinRepairer) -> None:
+    # 隆 straddles 下|。 ("A1 28" dropped), and the "。"'s last byte, alone at the end of
+    # the converter's input, became "?": the line break after it was never swallowed.
+    damaged = _spam("準備嘗試與埃隆·馬斯克的星鏈一較高下。", "隆與埃") + "\n與此同時，它在軌的衛星更多。"
+    assert damaged.startswith("準備嘗試與(yǔ)埃(āi)隆(lóng)") and "下lóng)?\n" in damaged
+    assert _repair(repairer, damaged) == "準備嘗試與埃隆·馬斯克的星鏈一較高下。\n與此同時，它在軌的衛星更多。"

@@ -66,6 +66,12 @@ WIDEN_MARGIN = 2.0
 # reading without it needs the second character replaced before the first, whose
 # replacement would otherwise have destroyed it.
 CHAINED_DROP_MARGIN = 2.0
+# Nats a dropped pair before a "?py)" out of step must gain: the place is known and the
+# pair must end in a lead with the annotation's reading (about one trail byte in
+# twelve, AA-AF and F8-FE, makes a pair the converter drops: e**-2.5), but hundreds of
+# pairs are tried. Set on the tuning share between 3.0 (a spurious 曾 before 在) and
+# 4.0 (浙江中胤 short of it by a rounding error).
+AFTER_DROP_MARGIN = 3.5
 MAX_SLOT_COMBINATIONS = 4096
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
@@ -356,6 +362,7 @@ class PinyinRepairer:
         lead_dropped: dict[int, str] = {}
         after_drop: dict[int, tuple[str, bool]] = {}
         after_invalid: set[int] = set()
+        in_step_from = 0  # items before this were read before the decoder was last in step
         origin: list[int] = []
         by_lead = None
         i = 0
@@ -423,7 +430,11 @@ class PinyinRepairer:
                                 owner = site.prior(_gbk_char(bytes((v, t))) or "", syllable)
                                 chained_prior[t] = max(chained_prior.get(t, owner), owner)
                         slot = _Slot(values, len(items) - 1, allowed, chained_prior) if values else None
-                    out_of_step = any(isinstance(x, _Slot) for x in items[-OUT_OF_STEP_REACH:])
+                    # Out of step since a straddle until an ASCII byte put the decoder
+                    # back in step (the run can be long: 日?qǐng)蟆飞系摹墩憬?zhōng)).
+                    out_of_step = any(isinstance(x, _Slot) for x in items[-OUT_OF_STEP_REACH:]) or any(
+                        isinstance(x, _Slot) for x in items[in_step_from:]
+                    )
                     if out_of_step:
                         # Read out of step since a straddle, the decoder may have dropped
                         # the annotated character's lead with the byte before it.
@@ -484,6 +495,7 @@ class PinyinRepairer:
                     needle = _gbk_char(pair)
                     if needle is not None and is_reading(needle, byte_m.group("py")):
                         i = byte_m.end()
+                        in_step_from = len(items)  # its "(" was read in step
                         continue
                 straddle = items[-2] if len(items) >= 2 else None
                 ascii_trail = items[-1] if items and isinstance(items[-1], int) and 0x40 <= items[-1] <= 0x7E else None
@@ -522,6 +534,8 @@ class PinyinRepairer:
                 return None
             items.extend(data)
             origin.extend([i] * len(data))
+            if len(data) == 1:
+                in_step_from = len(items)
             i += 1
         return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site)
 
@@ -716,7 +730,7 @@ class PinyinRepairer:
             scores = self._scores([self._window_text(data, start, end + 2), *texts])
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
-            margin = CHAINED_DROP_MARGIN if chained else DROP_MARGIN
+            margin = CHAINED_DROP_MARGIN if chained else AFTER_DROP_MARGIN
             if certain or scores[best + 1] - scores[0] >= margin:
                 data = candidates[best]
                 origin = origin[:pos] + [origin[pos]] * 2 + origin[pos:]
@@ -752,14 +766,16 @@ class PinyinRepairer:
                     if _gbk_char(bytes((lead, trail))) is None:
                         continue
                     candidates.extend(bytes((lead, trail)) + x for x in swallowed)
-                # Or the "?" is a trail byte the decoder took for a lead (0x80, 0xFF)
-                # with the next character's lead.
-                for trail in (0x80, 0xFF):
-                    if _gbk_char(bytes((lead, trail))) is None or nxt is None:
-                        continue
-                    candidates.extend(
-                        bytes((lead, trail, y)) for y in range(0x81, 0xFF) if _gbk_char(bytes((y, nxt))) is not None
-                    )
+                # Or the "?" is a trail byte the decoder took for a lead with the next
+                # character's lead, the two no GBK character (0x80 or 0xFF with any
+                # lead; A7 C9 of 效申 out of step).
+                if nxt is not None:
+                    for y in range(0x81, 0xFF):
+                        if _gbk_char(bytes((y, nxt))) is None:
+                            continue
+                        for trail in (*_invalid_trails(y), 0xFF):
+                            if _gbk_char(bytes((lead, trail))) is not None:
+                                candidates.append(bytes((lead, trail, y)))
                 if candidates:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)

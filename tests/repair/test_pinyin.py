@@ -113,6 +113,9 @@ def test_the_converter_alphabet() -> None:
         # 募 straddles 文|件, then 件's trail, the comma and 有's lead go in two dropped
         # pairs: the comma comes back inside the restored pair.
         ("並且已經向港交所提交了上市文件，有媒體報道稱京東擬發行股份。", "募文媒"),
+        # 接 straddles 步|有; out of step, 效's trail and 申's lead (A7 C9) are no GBK
+        # character: the lone "?" stands for both.
+        ("根據網上投資者初步有效申購倍數確定。初步詢價的認購倍數已公布。", "接倍步初"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

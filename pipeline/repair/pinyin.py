@@ -40,7 +40,7 @@ from pypinyin import Style, pinyin
 
 from pipeline.offsets import Edit
 from pipeline.repair.lm import CharLM
-from pipeline.repair.t2s import Simplifier, to_simplified
+from pipeline.repair.t2s import Simplifier, _converter, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿê"
 _SYLLABLE = rf"[a-z{_TONED}]{{1,7}}"
@@ -59,16 +59,31 @@ _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
 SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "converted"
 DROP_MARGIN = 4.0  # nats a restored dropped pair must gain
+# Nats a whole character put back inside a restored pair must gain: the pair is known
+# to be there, and only characters with both bytes in the dropped ranges are tried.
+WIDEN_MARGIN = 2.0
+# Nats a dropped pair between two straddles in a row (司?jiù)?rì)披) must gain: the
+# reading without it needs the second character replaced before the first, whose
+# replacement would otherwise have destroyed it.
+CHAINED_DROP_MARGIN = 2.0
+# Nats a dropped pair before a "?py)" out of step must gain: the place is known and the
+# pair must end in a lead with the annotation's reading (about one trail byte in
+# twelve, AA-AF and F8-FE, makes a pair the converter drops: e**-2.5), but hundreds of
+# pairs are tried. Set on the tuning share between 3.0 (a spurious 曾 before 在) and
+# 4.0 (浙江中胤 short of it by a rounding error).
+AFTER_DROP_MARGIN = 3.5
 MAX_SLOT_COMBINATIONS = 4096
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
 OUT_OF_STEP_REACH = 8  # stream bytes after a straddle within which the decoder may still be out of step
 SLOT_ALTERNATIVES = 6  # hidden-byte values weighed again with the dropped pairs after them
+FOREIGN_ALTERNATIVES = 2  # ... and values that read best before FOREIGN_PENALTY, besides those
 DROP_SHORTLIST = 64  # dropped pairs tried again with a straddle's runner-up hidden bytes ...
 NEAR_SLOT = 4  # ... besides every pair this close to it
 FREQUENCY_PRIOR = 0.5  # nats per unit of log frequency of a straddle owner not seen in the text
 SITE_PRIOR = 8.0  # nats for a straddle owner that the text annotates elsewhere
 INVALID_PENALTY = 15.0  # nats per byte pair that decodes to no character
+FOREIGN_PENALTY = 4.0  # nats per hanzi a character-by-character Simplified->Traditional table never writes
 
 
 def normalize_syllable(syllable: str) -> str:
@@ -103,6 +118,48 @@ def _gbk_by_lead() -> dict[int, dict[str, tuple[int, ...]]]:
             for reading in readings(ch):
                 table[lead][reading].append(trail)
     return {lead: {r: tuple(t) for r, t in by.items()} for lead, by in table.items()}
+
+
+@lru_cache(maxsize=1)
+def _gbk_han() -> tuple[str, ...]:
+    """Every hanzi GBK has."""
+    return tuple(
+        ch
+        for lead in range(0x81, 0xFF)
+        for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]
+        if (ch := bytes((lead, trail)).decode("gbk", errors="ignore")) and _HAN.match(ch)
+    )
+
+
+@lru_cache(maxsize=1)
+def _converter_alphabet() -> frozenset[str]:
+    """The hanzi a character-by-character Simplified -> Traditional converter writes.
+
+    The converter maps each character alone through its table (OpenCC's ``s2t`` is
+    the model of it), so its output holds the table's images and nothing else: a
+    Simplified-only form (协, 后) or a variant no Simplified character maps to (輓)
+    in a candidate reading is a sign that the candidate is wrong.
+    """
+    han = _gbk_han()
+    # Its input is Simplified text: the characters t2s leaves as they are. No phrase
+    # of OpenCC's holds a line break, so joined by them each character converts alone.
+    simplified = str(_converter("t2s").convert("\n".join(han))).split("\n")
+    inputs = [ch for ch, simple in zip(han, simplified, strict=True) if ch == simple]
+    images = str(_converter("s2t").convert("\n".join(inputs))).split("\n")
+    # Their tables turn the particle 着 into 著 as well (OpenCC keeps it).
+    return (frozenset(images) | {"著"}) - {"着"}
+
+
+@lru_cache(maxsize=1)
+def _foreign_deletions() -> dict[int, None]:
+    """A ``str.translate`` table deleting the GBK hanzi the converter never writes."""
+    alphabet = _converter_alphabet()
+    return {ord(ch): None for ch in _gbk_han() if ch not in alphabet}
+
+
+def _foreign(text: str) -> int:
+    """How many hanzi of ``text`` (decoded from GBK) the converter would never have written."""
+    return len(text) - len(text.translate(_foreign_deletions()))
 
 
 def _is_gbk_user_defined(lead: int, trail: int) -> bool:
@@ -198,6 +255,9 @@ class _Stream:
     # dropped pair (司?jiù)?rì)披 is 司同日披: 同's trail AC and 日's lead C8 dropped):
     # reading, and whether the drop is certain (no lead before the slot has the reading).
     after_drop: dict[int, tuple[str, bool]] = dataclasses.field(default_factory=dict)
+    # Those of them where the pair was no GBK character and became a "?" instead
+    # (指?fù)??méi)體 is 指定媒體: 定's trail A8 and 媒's lead C3 read as one "?").
+    after_invalid: set[int] = dataclasses.field(default_factory=set)
     site: _Site | None = None
 
 
@@ -301,6 +361,8 @@ class PinyinRepairer:
         items: list[int | _Slot] = []
         lead_dropped: dict[int, str] = {}
         after_drop: dict[int, tuple[str, bool]] = {}
+        after_invalid: set[int] = set()
+        in_step_from = 0  # items before this were read before the decoder was last in step
         origin: list[int] = []
         by_lead = None
         i = 0
@@ -327,6 +389,23 @@ class PinyinRepairer:
                         origin.extend((i, i))
                         i += 1
                         continue
+            if ch == "?" and i + 1 < n and line[i + 1] == "?" and items and isinstance(items[-1], _Slot):
+                m = STRADDLE.match(line, i + 1)
+                if m is not None:
+                    # "py)??pīn)": right after a straddle the decoder is out of step; it
+                    # read the straddled character's trail with the annotated
+                    # character's lead, no GBK character (the first "?"), then that
+                    # character's trail with the "(" (the second).
+                    by_lead = by_lead or _gbk_by_lead()
+                    syllable = normalize_syllable(m.group("py"))
+                    owner_trails = tuple(sorted({t for by in by_lead.values() for t in by.get(syllable, ())}))
+                    if owner_trails:
+                        after_drop[len(items)] = (syllable, True)
+                        after_invalid.add(len(items))
+                        items.append(_Slot(owner_trails, len(items) - 1))
+                        origin.append(i)
+                        i = m.end()
+                        continue
             if ch == "?":
                 m = STRADDLE.match(line, i)
                 prev = items[-1] if items else None
@@ -343,14 +422,19 @@ class PinyinRepairer:
                         allowed = {v: by_lead.get(v, {}).get(syllable, ()) for v in prev.values}
                         allowed = {v: t for v, t in allowed.items() if t}
                         values = tuple(sorted({t for ts in allowed.values() for t in ts}))
-                        chained_prior = {
-                            t: SITE_PRIOR
-                            for v, ts in allowed.items()
-                            for t in ts
-                            if (_gbk_char(bytes((v, t))) or "", syllable) in site.annotated
-                        }
+                        # The same prior as an unchained owner's (annotated elsewhere,
+                        # else how common): not only the site's known characters.
+                        chained_prior: dict[int, float] = {}
+                        for v, ts in allowed.items():
+                            for t in ts:
+                                owner = site.prior(_gbk_char(bytes((v, t))) or "", syllable)
+                                chained_prior[t] = max(chained_prior.get(t, owner), owner)
                         slot = _Slot(values, len(items) - 1, allowed, chained_prior) if values else None
-                    out_of_step = any(isinstance(x, _Slot) for x in items[-OUT_OF_STEP_REACH:])
+                    # Out of step since a straddle until an ASCII byte put the decoder
+                    # back in step (the run can be long: 日?qǐng)蟆飞系摹墩憬?zhōng)).
+                    out_of_step = any(isinstance(x, _Slot) for x in items[-OUT_OF_STEP_REACH:]) or any(
+                        isinstance(x, _Slot) for x in items[in_step_from:]
+                    )
                     if out_of_step:
                         # Read out of step since a straddle, the decoder may have dropped
                         # the annotated character's lead with the byte before it.
@@ -411,6 +495,22 @@ class PinyinRepairer:
                     needle = _gbk_char(pair)
                     if needle is not None and is_reading(needle, byte_m.group("py")):
                         i = byte_m.end()
+                        in_step_from = len(items)  # its "(" was read in step
+                        continue
+                straddle = items[-2] if len(items) >= 2 else None
+                ascii_trail = items[-1] if items and isinstance(items[-1], int) and 0x40 <= items[-1] <= 0x7E else None
+                if byte_m is not None and isinstance(straddle, _Slot) and ascii_trail is not None:
+                    # "?gāi)p(sǔn)": the annotated character is the straddle's hidden
+                    # byte with this ASCII trail (損 is 93 70, its 93 hidden by 該's
+                    # "?"): only the hidden values that make it so are kept.
+                    fitting = tuple(
+                        v
+                        for v in straddle.values
+                        if is_reading(_gbk_char(bytes((v, ascii_trail))) or "", byte_m.group("py"))
+                    )
+                    if fitting:
+                        items[-2] = dataclasses.replace(straddle, values=fitting)
+                        i = byte_m.end()
                         continue
                 if (
                     byte_m is not None
@@ -434,8 +534,10 @@ class PinyinRepairer:
                 return None
             items.extend(data)
             origin.extend([i] * len(data))
+            if len(data) == 1:
+                in_step_from = len(items)
             i += 1
-        return _Stream(items, origin, lead_dropped, after_drop, site)
+        return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site)
 
     def _restore(self, line: str, stream: _Stream) -> str | None:
         slots = [k for k, x in enumerate(stream.items) if isinstance(x, _Slot)]
@@ -485,19 +587,42 @@ class PinyinRepairer:
                 bonuses.append(bonus)
             if not kept:
                 return None
-            scores = [sc + b for sc, b in zip(self._scores(texts), bonuses, strict=True)]
+            plain = [sc + b for sc, b in zip(self._scores(texts, foreign=False), bonuses, strict=True)]
+            scores = [sc - FOREIGN_PENALTY * _foreign(text) for sc, text in zip(plain, texts, strict=True)]
             order = sorted(range(len(kept)), key=lambda i: -scores[i])
             best_combo = kept[order[0]]
             for k, value in zip(group, best_combo, strict=True):
                 current[k] = value
-            if len(group) == 1:
-                # The runner-up values, with their priors: a dropped pair after the
-                # straddle may change which one reads best (see _restore_dropped).
-                alternatives[group[0]] = [(kept[i][0], bonuses[i]) for i in order[:SLOT_ALTERNATIVES]]
-        data, origin, first = self._restore_after_drops(bytes(current), list(stream.origin), stream)
+            # The runner-up values of each slot, with their priors: a dropped pair
+            # after the straddle may change which one reads best (see
+            # _restore_dropped). Read without the pair, the right value may make a
+            # character the converter never writes (跌停 read as 担): the best values
+            # before that penalty are weighed again too.
+            unpenalised = sorted(range(len(kept)), key=lambda i: -plain[i])
+            for j, k in enumerate(group):
+                slot = stream.items[k]
+                assert isinstance(slot, _Slot)
+                values: dict[int, float] = {}
+                # (A slot chosen with others has been weighed in context already: only
+                # the values the penalty moved down are tried again.)
+                runners_up = SLOT_ALTERNATIVES if len(group) == 1 else 1
+                for ranking, wanted in ((order, runners_up), (unpenalised, FOREIGN_ALTERNATIVES)):
+                    added = 0
+                    for i in ranking:
+                        if added == wanted:
+                            break
+                        # The others stay as chosen (a chained slot's values depend on them).
+                        if any(kept[i][m] != best_combo[m] for m in range(len(group)) if m != j):
+                            continue
+                        value = kept[i][j]
+                        if value not in values:
+                            values[value] = (slot.prior or {}).get(value, 0.0)
+                            added += 1
+                alternatives[k] = list(values.items())
+        data, origin, first, settled = self._restore_after_drops(bytes(current), list(stream.origin), stream)
         data, origin, second = self._restore_question_marks(data, origin, line)
         shift = [second[k] for k in first]
-        slots = [k for k in slots if k not in stream.after_drop or not stream.after_drop[k][1]]
+        slots = [k for k in slots if k not in settled and (k not in stream.after_drop or not stream.after_drop[k][1])]
         moved = {shift[k]: v for k, v in alternatives.items()}
         lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items()}
         data = self._restore_dropped(data, _Stream(list(data), origin, lead_dropped), [shift[k] for k in slots], moved)
@@ -519,14 +644,37 @@ class PinyinRepairer:
                 return False
         return True
 
-    def _scores(self, texts: Sequence[str]) -> list[float]:
-        """LM scores, with a heavy price for every byte pair that is no GBK character."""
-        scores = self.lm.score_many(self.simplifier.convert_many(texts))
-        return [score - INVALID_PENALTY * text.count("\ufffd") for score, text in zip(scores, texts, strict=True)]
+    def _scores(self, texts: Sequence[str], foreign: bool = True) -> list[float]:
+        """LM scores, with a heavy price for every byte pair that is no GBK character.
+
+        A hanzi the converter never writes (see :func:`_converter_alphabet`) costs
+        :data:`FOREIGN_PENALTY`: the LM reads the text after t2s and cannot tell 协 from 協.
+        """
+        scores = self.lm.score_many(self._simplified(texts))
+        return [
+            score - INVALID_PENALTY * text.count("\ufffd") - (FOREIGN_PENALTY * _foreign(text) if foreign else 0.0)
+            for score, text in zip(scores, texts, strict=True)
+        ]
+
+    def _simplified(self, texts: Sequence[str]) -> list[str]:
+        """``Simplifier.convert_many`` of ``texts``, the ones without a line break in one batch.
+
+        A candidate that put back a swallowed line break would send the whole batch
+        through OpenCC one text at a time; converted apart, the rest go in one call.
+        """
+        broken = [i for i, text in enumerate(texts) if "\n" in text]
+        if not broken or len(broken) == len(texts):
+            return self.simplifier.convert_many(texts)
+        out = list(texts)
+        whole = [i for i, text in enumerate(texts) if "\n" not in text]
+        for group in (whole, broken):
+            for i, converted in zip(group, self.simplifier.convert_many([texts[i] for i in group]), strict=True):
+                out[i] = converted
+        return out
 
     def _restore_after_drops(
         self, data: bytes, origin: list[int], stream: _Stream
-    ) -> tuple[bytes, list[int], list[int]]:
+    ) -> tuple[bytes, list[int], list[int], set[int]]:
         """Put back the dropped pair before a ``?py)`` slot where the annotated character's lead went with it.
 
         The slot's byte becomes three: the trail of the character before (``c``), the
@@ -534,9 +682,12 @@ class PinyinRepairer:
         drops) and its trail (``t``, with ``L t`` read as the annotation says). When
         the slot was chained to a straddle just before it, that straddle's hidden byte
         is chosen again with them (it is the lead of the character ``c`` ends).
-        Also returns where each old byte position is now.
+        Also returns where each old byte position is now, and the slots settled
+        here (a pair put back, with the chained straddle before it): no other
+        dropped pair is searched after them.
         """
         after_drop = stream.after_drop
+        settled: set[int] = set()
         where = list(range(len(data)))
         by_lead = _gbk_by_lead() if after_drop else {}
         for pos in sorted(after_drop, reverse=True):
@@ -561,7 +712,7 @@ class PinyinRepairer:
                         trails = tuple(t for t in trails if t in slot.values)
                     if not trails:
                         continue
-                    for c in _drop_trails(lead):
+                    for c in _invalid_trails(lead) if pos in stream.after_invalid else _drop_trails(lead):
                         if _gbk_char(bytes((prev, c))) is None:
                             continue
                         for t in trails:
@@ -579,11 +730,13 @@ class PinyinRepairer:
             scores = self._scores([self._window_text(data, start, end + 2), *texts])
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
-            if certain or scores[best + 1] - scores[0] >= DROP_MARGIN:
+            margin = CHAINED_DROP_MARGIN if chained else AFTER_DROP_MARGIN
+            if certain or scores[best + 1] - scores[0] >= margin:
                 data = candidates[best]
                 origin = origin[:pos] + [origin[pos]] * 2 + origin[pos:]
                 where = [w + 2 if w > pos else w for w in where]
-        return data, origin, where
+                settled.update((pos, pos - 1) if chained else (pos,))
+        return data, origin, where, settled
 
     def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int], list[int]]:
         r"""Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
@@ -602,18 +755,27 @@ class PinyinRepairer:
                 lead = data[pos]
                 candidates: list[bytes] = []
                 nxt = data[pos + 2] if pos + 2 < len(data) else None
+                # At the end of a line the "?" may be a trail byte the decoder found no
+                # partner for (the converter's input ended there); the line break after
+                # it is still there, so it is no swallowed one.
+                line_end = nxt is None or nxt == 0x0A
+                swallowed = [bytes((x,)) for x in _SWALLOWED if not (line_end and x == 0x0A)]
+                if line_end:
+                    swallowed.append(b"")
                 for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
                     if _gbk_char(bytes((lead, trail))) is None:
                         continue
-                    candidates.extend(bytes((lead, trail, x)) for x in _SWALLOWED)
-                # Or the "?" is a trail byte the decoder took for a lead (0x80, 0xFF)
-                # with the next character's lead.
-                for trail in (0x80, 0xFF):
-                    if _gbk_char(bytes((lead, trail))) is None or nxt is None:
-                        continue
-                    candidates.extend(
-                        bytes((lead, trail, y)) for y in range(0x81, 0xFF) if _gbk_char(bytes((y, nxt))) is not None
-                    )
+                    candidates.extend(bytes((lead, trail)) + x for x in swallowed)
+                # Or the "?" is a trail byte the decoder took for a lead with the next
+                # character's lead, the two no GBK character (0x80 or 0xFF with any
+                # lead; A7 C9 of 效申 out of step).
+                if nxt is not None:
+                    for y in range(0x81, 0xFF):
+                        if _gbk_char(bytes((y, nxt))) is None:
+                            continue
+                        for trail in (*_invalid_trails(y), 0xFF):
+                            if _gbk_char(bytes((lead, trail))) is not None:
+                                candidates.append(bytes((lead, trail, y)))
                 if candidates:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)
@@ -626,10 +788,12 @@ class PinyinRepairer:
                     scores = self._scores([base, *texts])
                     best = max(range(len(candidates)), key=lambda i: scores[i + 1])
                     if scores[best + 1] > scores[0]:
-                        data = data[:pos] + candidates[best] + data[pos + 2 :]
-                        origin = origin[: pos + 1] + [origin[pos + 1]] * 2 + origin[pos + 2 :]
-                        where = [w + 1 if w > pos + 1 else w for w in where]
-                        pos += 3
+                        chosen = candidates[best]
+                        extra = len(chosen) - 2  # bytes the "?" stood for besides its own
+                        data = data[:pos] + chosen + data[pos + 2 :]
+                        origin = origin[: pos + 1] + [origin[pos + 1]] * (1 + extra) + origin[pos + 2 :]
+                        where = [w + extra if w > pos + 1 else w for w in where]
+                        pos += len(chosen)
                         continue
             pos += width
         return data, origin, where
@@ -658,6 +822,7 @@ class PinyinRepairer:
             # the runner-up values are tried there with the best pairs of the first
             # value only (fast), and with every pair next to the slot.
             shortlist: set[tuple[int, int, int]] | None = None
+            put_back: tuple[int, int, int] | None = None
             for value, prior in choices:
                 trial = data[:slot] + bytes((value,)) + data[slot + 1 :]
                 fixed, score, ranked = self._best_drop(trial, stretch, stream.lead_dropped, shortlist, slot + NEAR_SLOT)
@@ -665,9 +830,31 @@ class PinyinRepairer:
                     shortlist = set(ranked[:DROP_SHORTLIST])
                 if best is None or score + prior > best[0]:
                     best = (score + prior, fixed)
+                    put_back = ranked[0] if fixed is not trial else None
             if best is not None:
                 data = best[1]
+                if put_back is not None:
+                    data = self._widen_drop(data, put_back)
         return data
+
+    def _widen_drop(self, data: bytes, key: tuple[int, int, int]) -> bytes:
+        """Put back a whole character inside a restored dropped pair, where the converter dropped two pairs in a row.
+
+        Out of step, the decoder drops ``t X1`` and ``X2 L`` when both are
+        user-defined pairs: a character ``X1 X2`` whose lead follows a dropped trail
+        and whose trail is itself one (先生全資 is ``C9 FA C8 AB D9 59``: ``FA C8`` and
+        ``AB D9`` both dropped). ``key`` is the pair already put back, ``(position, t, L)``.
+        """
+        pos, t, lead = key
+        candidates = [data[: pos + 1] + pair + data[pos + 1 :] for pair in _widening_chars(t, lead)]
+        if not candidates:
+            return data
+        start = _char_start_before(data, max(0, pos - 12))
+        end = min(len(data), pos + 14)
+        texts = [self._window_text(c, start, end + 2) for c in candidates]
+        scores = self._scores([self._window_text(data, start, end + 2), *texts])
+        best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+        return candidates[best] if scores[best + 1] - scores[0] >= WIDEN_MARGIN else data
 
     @staticmethod
     def _out_of_step(data: bytes, stream: _Stream, slot: int) -> list[int]:
@@ -781,6 +968,35 @@ _SWALLOWED = b"\n,.;:!?()-/%0"
 def _drop_trails(lead: int) -> tuple[int, ...]:
     """Bytes ``c`` that make ``c lead`` a pair the converter drops (a user-defined one)."""
     return tuple(c for c in range(0xA1, 0xFF) if _is_gbk_user_defined(c, lead))
+
+
+@lru_cache(maxsize=1024)
+def _widening_chars(t: int, lead: int) -> tuple[bytes, ...]:
+    """Characters ``X`` (their GBK bytes) with ``t X1`` and ``X2 lead`` both pairs the converter drops.
+
+    Of the hanzi, only those the converter writes (see :func:`_converter_alphabet`)
+    are taken; punctuation (``，`` is ``A3 AC``) and other symbols all are.
+    """
+    alphabet = _converter_alphabet()
+    out = []
+    for x1 in range(0x81, 0xFF):
+        if not _is_gbk_user_defined(t, x1):
+            continue
+        for x2 in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
+            if not _is_gbk_user_defined(x2, lead):
+                continue
+            ch = _gbk_char(bytes((x1, x2)))
+            if ch is not None and (ch in alphabet or not _HAN.match(ch)):
+                out.append(bytes((x1, x2)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _invalid_trails(lead: int) -> tuple[int, ...]:
+    """Bytes ``c`` (trail bytes of a character) that make ``c lead`` no GBK character and no dropped pair."""
+    return tuple(
+        c for c in range(0x80, 0xFF) if not _is_gbk_user_defined(c, lead) and _gbk_char(bytes((c, lead))) is None
+    )
 
 
 def _starts_char(data: bytes, k: int) -> bool:

@@ -63,3 +63,70 @@ def test_what_is_not_an_annotation_stays(repairer: PinyinRepairer, text: str) ->
 
 def test_a_lone_annotation_on_a_common_character_goes(repairer: PinyinRepairer) -> None:
     assert _repair(repairer, "這是業(yè)務") == "這是業務"
+
+
+def _spam(traditional: str, site: str) -> str:
+    """The converter's byte-level replacement with a given site set (its readings pypinyin's first)."""
+    from pypinyin import Style, pinyin
+
+    data = traditional.encode("gbk")
+    for ch in sorted(set(site)):
+        reading = pinyin(ch, style=Style.TONE)[0][0]
+        data = data.replace(ch.encode("gbk"), f"{ch}({reading})".encode("gbk"))
+    return decode_gbk_lossy(data)
+
+
+def test_the_converter_alphabet() -> None:
+    from pipeline.repair.pinyin import _converter_alphabet, _foreign
+
+    alphabet = _converter_alphabet()
+    assert {"協", "後", "著", "衝", "爲"} <= alphabet
+    assert not {"协", "后", "輓", "着"} & alphabet
+    assert _foreign("部分协輓回") == 2 and _foreign("部分衝回") == 0
+
+
+@pytest.mark.parametrize(
+    ("traditional", "site"),
+    [
+        # 中 straddles 分|衝 and the 'n' after it is 衝's trail; read with a dropped
+        # pair there it makes 协輓, which the converter never writes.
+        ("報告期內，公司應收賬款清收取得成效，部分衝回以前年度已計提壞賬準備，但與上年同期相比有所增加。", "中成以"),
+        # 模 straddles 的|， and the decoder, out of step, drops two pairs in a row
+        # (AC B5, AB CA): the whole character 但 between them comes back.
+        ("這是三年前連想都不敢想的，但是今天發生了。這是第一次，科技大公司在紐約以外的地方定價。", "模今天了"),
+        # 局 straddles 司|制 after 制 was annotated: the chained slot's owner is weighed
+        # by how common it is, not only by whether the text annotates it elsewhere.
+        ("由中國航天保險聯合體承保、法國宇航公司制造、凝聚中歐技術人員智慧的通信衛星發射升空。", "局制中智"),
+        # 於 straddles 奠|定; out of step, 定's trail and 了's lead make no character
+        # (the first "?" of "??le)"), 了's trail and the "(" the second.
+        ("在國際關系中，經濟因素居於主導和支配地位，從而爲全球經濟發展與合作奠定了新的基礎。", "於了的基"),
+        # 就 straddles 司|同, then 同's trail and 日's lead are dropped: put back with
+        # the straddle's byte chosen again (就 is annotated elsewhere), nothing else
+        # is searched after them.
+        (
+            "公司就並購重組委審核意見所提問題進行了認真討論及核查，具體內容詳見公司同日披露在上海證券交易所。",
+            "就日公披",
+        ),
+        # 該 straddles 性|損 after 損 was annotated: "?gāi)p(sǔn)" is 損 (93 70) with its
+        # lead hidden by the straddle, not a dropped pair before the "p".
+        ("營業外收益（屬於非經常性損益項目），致公司本期利潤總額增加。", "損該經"),
+        # 募 straddles 文|件, then 件's trail, the comma and 有's lead go in two dropped
+        # pairs: the comma comes back inside the restored pair.
+        ("並且已經向港交所提交了上市文件，有媒體報道稱京東擬發行股份。", "募文媒"),
+        # 接 straddles 步|有; out of step, 效's trail and 申's lead (A7 C9) are no GBK
+        # character: the lone "?" stands for both.
+        ("根據網上投資者初步有效申購倍數確定。初步詢價的認購倍數已公布。", "接倍步初"),
+    ],
+)
+def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:
+    damaged = _spam(traditional, site)
+    assert "?" in damaged or ")" in damaged.replace("(", "")
+    assert _repair(repairer, damaged) == traditional
+
+
+def test_a_question_mark_at_a_line_end_swallowed_no_line_break(repairer: PinyinRepairer) -> None:
+    # 隆 straddles 下|。 ("A1 28" dropped), and the "。"'s last byte, alone at the end of
+    # the converter's input, became "?": the line break after it was never swallowed.
+    damaged = _spam("準備嘗試與埃隆·馬斯克的星鏈一較高下。", "隆與埃") + "\n與此同時，它在軌的衛星更多。"
+    assert damaged.startswith("準備嘗試與(yǔ)埃(āi)隆(lóng)") and "下lóng)?\n" in damaged
+    assert _repair(repairer, damaged) == "準備嘗試與埃隆·馬斯克的星鏈一較高下。\n與此同時，它在軌的衛星更多。"

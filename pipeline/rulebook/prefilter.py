@@ -151,12 +151,17 @@ def _first(node: Any) -> tuple[list[Any], bool]:
     Like the ``regex`` module's own first set (which gives up on ranges such as
     ``[1-9]``); a superset is fine, since it only decides where matching is tried.
     """
+    return _edge(node, from_end=False)
+
+
+def _edge(node: Any, from_end: bool) -> tuple[list[Any], bool]:
+    """One-character matchers a match of ``node`` can start (``from_end``: end) with, and whether it can be empty."""
     from regex import _regex_core as core
 
     if getattr(node, "case_flags", 0) or getattr(node, "zerowidth", False):
         raise _Unsupported("case or zero width")
     if isinstance(node, core.String):
-        return [core.Character(node.characters[0])], False
+        return [core.Character(node.characters[-1 if from_end else 0])], False
     if isinstance(node, core.Character | core.Range):
         if not node.positive:
             raise _Unsupported("negated character")
@@ -167,24 +172,24 @@ def _first(node: Any) -> tuple[list[Any], bool]:
         return [], True
     if isinstance(node, core.Sequence):
         out: list[Any] = []
-        for item in node.items:
-            first, nullable = _first(item)
-            out.extend(first)
+        for item in reversed(node.items) if from_end else node.items:
+            edge, nullable = _edge(item, from_end)
+            out.extend(edge)
             if not nullable:
                 return out, False
         return out, True
     if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
         out, any_nullable = [], False
         for branch in node.branches:
-            first, nullable = _first(branch)
-            out.extend(first)
+            edge, nullable = _edge(branch, from_end)
+            out.extend(edge)
             any_nullable = any_nullable or nullable
         return out, any_nullable
     if isinstance(node, core.Group | core.Atomic):
-        return _first(node.subpattern)
+        return _edge(node.subpattern, from_end)
     if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
-        first, nullable = _first(node.subpattern)
-        return first, nullable or node.min_count == 0
+        edge, nullable = _edge(node.subpattern, from_end)
+        return edge, nullable or node.min_count == 0
     raise _Unsupported(type(node).__name__)
 
 
@@ -542,33 +547,7 @@ def linear_work(pattern: str, flags: int = 0) -> int | None:
 
 def _last(node: Any) -> tuple[list[Any], bool]:
     """One-character matchers a match of ``node`` can end with, and whether it can be empty (see :func:`_first`)."""
-    from regex import _regex_core as core
-
-    if getattr(node, "case_flags", 0) or getattr(node, "zerowidth", False):
-        raise _Unsupported("case or zero width")
-    if isinstance(node, core.String):
-        return [core.Character(node.characters[-1])], False
-    if isinstance(node, core.Sequence):
-        out: list[Any] = []
-        for item in reversed(node.items):
-            last, nullable = _last(item)
-            out.extend(last)
-            if not nullable:
-                return out, False
-        return out, True
-    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
-        out, any_nullable = [], False
-        for branch in node.branches:
-            last, nullable = _last(branch)
-            out.extend(last)
-            any_nullable = any_nullable or nullable
-        return out, any_nullable
-    if isinstance(node, core.Group | core.Atomic):
-        return _last(node.subpattern)
-    if isinstance(node, core.GreedyRepeat):
-        last, nullable = _last(node.subpattern)
-        return last, nullable or node.min_count == 0
-    return _first(node)  # one character, or zero width
+    return _edge(node, from_end=True)
 
 
 # In a list of what can follow a place: a lookaround may run there before any character

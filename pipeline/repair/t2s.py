@@ -244,7 +244,12 @@ class Simplifier:
             return default, rule.rule_id if rule is not None else "normalize.t2s", 1.0
         best = max(options, key=lambda c: by_option[c])
         base = by_option.get(default, max(by_option.values()))
-        margin = TRADITIONAL_MARGIN if traditional else SIMPLIFIED_MARGIN
+        # A character OpenCC keeps even in its Traditional context (像, 座, 沈 ...) is a
+        # Simplified character too, and OpenCC's phrase tables already convert the words
+        # where it is not (瞭解, 答覆): the model overrules that only when very sure, as
+        # in Simplified text (像 after 現 is not 象 because 现象 is a common word).
+        kept_by_opencc = rule is None and default == ch
+        margin = TRADITIONAL_MARGIN if traditional and not kept_by_opencc else SIMPLIFIED_MARGIN
         if best != default and by_option[best] - base >= margin:
             gap = by_option[best] - max([v for c, v in by_option.items() if c != best] or [base])
             return best, "model:charlm/t2s", round(min(1.0, 0.5 + gap / 10.0), 3)

@@ -45,7 +45,6 @@ def width_edits(text: str) -> list[Edit]:
     ]
     if "\uff0e" in text:  # the look-behind keeps the engine from skipping to the sign: test for it first
         edits += [
-            Edit(m.start(), m.end(), ".", "width", "normalize.fullwidth")
-            for m in _FULLWIDTH_NUMBER_SIGN.finditer(text)
+            Edit(m.start(), m.end(), ".", "width", "normalize.fullwidth") for m in _FULLWIDTH_NUMBER_SIGN.finditer(text)
         ]
     return edits

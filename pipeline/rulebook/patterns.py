@@ -449,8 +449,7 @@ class SafePattern:
             scope.deadline.charge(self._name, elapsed)
 
     def _charge(self, scope: PatternScope | None, started: float) -> None:
-        if scope is not None and scope.deadline is not None:
-            scope.deadline.charge(self._name, _clock() - started)
+        self._charge_seconds(scope, _clock() - started)
 
     def _call(self, method: str, timeout: float | None, *args: Any, **kwargs: Any) -> Any:
         """Call ``method`` of the compiled pattern with the budget's timeout, and charge the time."""
@@ -615,12 +614,10 @@ def scan_each(
             out.append([])
             continue
         compiled, index = pattern._scanner_for_trial()
-        bound = pattern._step_bound
+        engine_timeout = pattern._timeout(string, limit)
         started = _clock()
         try:
-            found = list(
-                compiled.finditer(string, timeout=None if bound is not None and bound * len(string) <= limit else limit)
-            )
+            found = list(compiled.finditer(string, timeout=engine_timeout))
         except TimeoutError:
             raise pattern._timed_out(scope, limit) from None
         finally:

@@ -23,6 +23,9 @@ def test_a_word_after_the_trigger_in_its_clause_excludes_it(rules_only: Pipeline
     # not_before: 增持…评级 is an analyst's rating, 收购…原料煤均价 a price of goods.
     assert "股东增持" not in _types(rules_only, "摩通维持对阿里巴巴的增持评级，目标价338港元。")
     assert "企业收购" not in _types(rules_only, "第三季度，公司收购阳煤集团五矿原料煤均价确定为300元/吨。")
+    # A whole market bought or sold is no shareholder trading a company's shares.
+    types = _types(rules_only, "摩根士丹利建议未来1年增持A股，减持港股。")
+    assert not types & {"股东增持", "股东减持"}
     # ... only in the trigger's own clause.
     assert "股东增持" in _types(rules_only, "高瓴资本增持宁德时代500万股，研究机构给予宁德时代买入评级。")
 

@@ -5,7 +5,8 @@ How one document goes (the rules are ``kind: events`` files, see ``rules/events.
 1. Fillers: every mention, plus the event file's filler patterns and cuts
    (:mod:`pipeline.events.fillers`).
 2. Triggers: each type's trigger words, minus those inside a ``not_in`` word or a
-   name or after a ``not_after`` word of their sentence. With the sentence classifier
+   name, after a ``not_after`` word of their sentence, before a ``not_before`` word of
+   their clause, or after a ``background`` word of their clause (history, not news). With the sentence classifier
    (:mod:`pipeline.events.model`) a trigger only counts when its sentence scores the
    type at least ``model.keep``; a *weak* trigger (成交, 购买) needs ``model.weak``.
    Without the classifier weak triggers never count.
@@ -21,6 +22,9 @@ How one document goes (the rules are ``kind: events`` files, see ``rules/events.
 5. Status from cue words (denied, negated, reported, planned), one event per
    person for split roles, and merging: drafts of one type whose ``merge_on`` roles
    agree are one happening (title and body).
+6. Last checks: a finished event needs one of its ``requires_any`` roles and all of
+   its ``requires_all`` roles; in an opinion piece (a ``commentary`` headline, such as
+   an analyst's rating note) only the types its headline tells are kept.
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ from pipeline.events.model import EventTypeModel
 from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
 from pipeline.records import Argument, Event, Mention, OrgValue, PersonValue, Trigger
 from pipeline.rulebook.loader import Rulebook
+from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.events import (
+    Background,
     EventsFile,
     EventType,
     FillerPattern,
@@ -281,6 +287,24 @@ class SentenceFillers:
         return found
 
 
+class MainOrgs:
+    """The document's main organisation per set of allowed organisation types, worked out once each."""
+
+    __slots__ = ("cache", "fillers", "title_end")
+
+    def __init__(self, fillers: Sequence[Filler], title_end: int) -> None:
+        self.fillers = fillers
+        self.title_end = title_end
+        self.cache: dict[tuple[str, ...], str | None] = {}
+
+    def of(self, role: RoleSpec) -> str | None:
+        """The main organisation among those ``role`` allows (any, without ``org_types``)."""
+        key = tuple(sorted(role.org_types))
+        if key not in self.cache:
+            self.cache[key] = EventExtractor._main_org(self.fillers, self.title_end, role)
+        return self.cache[key]
+
+
 class EventExtractor:
     """Builds events from triggers, the document's fillers and (optionally) the models."""
 
@@ -317,6 +341,9 @@ class EventExtractor:
         self.finder = FillerFinder([*rules.fillers, *role_patterns], rules.variants)
         self.boilerplate = BoilerplateFinder(rules.boilerplate)
         self.question_marks = tuple(rules.question_marks)
+        self.background: list[Background] = list(rules.background)
+        # Rule-file patterns run within the document's time budget (SafePattern).
+        self.commentary = [compile_pattern(rule.pattern, rule_id=rule.id) for rule in rules.commentary]
         self.settings: ModelSettings = rules.model
         self.type_model = type_model
         self.role_model = role_model
@@ -366,11 +393,17 @@ class EventExtractor:
         ]
 
     @classmethod
-    def _main_org(cls, fillers: Sequence[Filler], title_end: int) -> str | None:
-        """The organisation the document is about: most mentioned (the title counts double), earliest on ties."""
+    def _main_org(cls, fillers: Sequence[Filler], title_end: int, role: RoleSpec | None = None) -> str | None:
+        """The organisation the document is about: most mentioned (the title counts double), earliest on ties.
+
+        With ``role``, only organisations of the types it allows count: the company a
+        story is about, even where a regulator is named more often.
+        """
         counts: Counter[str] = Counter()
         first: dict[str, int] = {}
         for f in cls._subject_fillers(fillers):
+            if role is not None and role.org_types and not cls._org_type_ok(f, role):
+                continue
             counts[f.key] += 2 if f.start < title_end else 1
             first.setdefault(f.key, f.start)
         if not counts:
@@ -398,8 +431,13 @@ class EventExtractor:
         if role.label == "DATE":
             return filler.kind != "duration"
         if role.org_types:
-            return filler.kind in role.org_types or (filler.kind in _PATTERN_ORG_KINDS and "company" in role.org_types)
+            return EventExtractor._org_type_ok(filler, role)
         return True
+
+    @staticmethod
+    def _org_type_ok(filler: Filler, role: RoleSpec) -> bool:
+        """Whether an organisation filler is of a type ``role.org_types`` allows (pattern names count as companies)."""
+        return filler.kind in role.org_types or (filler.kind in _PATTERN_ORG_KINDS and "company" in role.org_types)
 
     @staticmethod
     def _clause_bounds(text: str, sent: tuple[int, int], trig: tuple[int, int]) -> tuple[int, int]:
@@ -595,13 +633,13 @@ class EventExtractor:
             span_scores = self._model_fill(doc, drafts, sentences, fillers, trigger_spans, titled=headline > 0)
             drafts = self._drop_unsupported(doc, drafts)
         title_end = text.find("\n")
-        main_org = self._main_org(fillers, len(text) if title_end < 0 else title_end)
+        main_orgs = MainOrgs(fillers, len(text) if title_end < 0 else title_end)
         spec_of = {ct.spec.type: ct.spec for ct in self.types}
         finished: list[Draft] = []
         event_sentences = {d.sentence for d in drafts}
         for draft in drafts:
             spec = spec_of[draft.type]
-            self._fallback(spec, draft, fillers, main_org)
+            self._fallback(spec, draft, fillers, main_orgs)
             draft.status = self._status(text, sentences, draft, event_sentences)
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
@@ -611,6 +649,9 @@ class EventExtractor:
         if self.settings.requires_in_the_end and len(sentences) > 1:
             # Not for a lone sentence: it has no elsewhere to fill a role from.
             merged = [d for d in merged if self._has_required(doc, spec_of[d.type], d)]
+        merged = [d for d in merged if self._has_all_required(doc, spec_of[d.type], d)]
+        if self.commentary and merged:
+            merged = self._headline_types_only(doc, merged, triggers, len(text) if title_end < 0 else title_end)
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
 
@@ -621,6 +662,45 @@ class EventExtractor:
             return True
         doc.note("events", "dropped", draft.rule_id, draft.trigger, "no required role in the end")
         return False
+
+    def _headline_types_only(
+        self, doc: WorkDoc, drafts: list[Draft], triggers: Sequence[Sequence[tuple[int, int]]], first_line: int
+    ) -> list[Draft]:
+        """In an opinion piece (a ``commentary`` headline), the events of the types its headline tells.
+
+        A type counts as told when one of its trigger words (not inside a ``not_in`` word)
+        stands in the first line.
+        """
+        text = doc.text
+        if not any(p.search(text, 0, first_line) for p in self.commentary):
+            return drafts
+        told = {
+            ct.spec.type
+            for ct, spans in zip(self.types, triggers, strict=True)
+            if any(e <= first_line and not self._excluded(text, s, e, ct.not_in) for s, e in spans)
+        }
+        kept = []
+        for draft in drafts:
+            if draft.type in told:
+                kept.append(draft)
+            else:
+                doc.note(
+                    "events",
+                    "dropped",
+                    draft.rule_id,
+                    draft.trigger,
+                    "an opinion piece whose headline tells no such event",
+                )
+        return kept
+
+    @staticmethod
+    def _has_all_required(doc: WorkDoc, spec: EventType, draft: Draft) -> bool:
+        """Whether a finished event has every one of its type's ``requires_all`` roles."""
+        missing = [role for role in spec.requires_all if role not in draft.args]
+        if missing:
+            doc.note("events", "dropped", draft.rule_id, draft.trigger, f"no {'/'.join(missing)} in the end")
+            return False
+        return True
 
     def _sentence_scores(
         self, text: str, sentences: Sequence[tuple[int, int]], indexes: Sequence[int]
@@ -645,6 +725,7 @@ class EventExtractor:
     ) -> list[Draft]:
         """The drafts of one type: its trigger matches ``spans`` that count, one draft per sentence."""
         text = doc.text
+        headline = headline_end(text)
         by_sentence: dict[int, Draft] = {}
         confident: set[int] = set()
         vetoed: dict[int, list[tuple[tuple[int, int], float | None]]] = {}
@@ -666,6 +747,14 @@ class EventExtractor:
                 continue
             if any(text.find(word, sent_start, start) >= 0 for word in ctype.spec.not_after):
                 doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "after a not_after word")
+                continue
+            clause = self._clause_bounds(text, sentences[sent_index], (start, end))
+            if any(text.find(word, end, clause[1]) >= 0 for word in ctype.spec.not_before):
+                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "before a not_before word")
+                continue
+            why = self._background_cue(text, clause, (start, end), headline)
+            if why is not None:
+                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), why)
                 continue
             tier = ctype.tiers.get(text[start:end], "normal")
             ok, p = self._sentence_gate(ctype, tier, sentence_scores[sent_index] if sentence_scores else None)
@@ -701,6 +790,18 @@ class EventExtractor:
                     continue
             out.append(draft)
         return out
+
+    def _background_cue(
+        self, text: str, clause: tuple[int, int], trigger: tuple[int, int], headline: int
+    ) -> str | None:
+        """Why the trigger tells history rather than the document's news (``background`` rules), or None."""
+        if trigger[0] < headline:
+            return None
+        for rule in self.background:
+            word = next((w for w in rule.words if text.find(w, clause[0], trigger[0]) >= 0), None)
+            if word is not None:
+                return f"background: {word!r} before it ({rule.id})"
+        return None
 
     def _note_vetoed(
         self,
@@ -883,6 +984,10 @@ class EventExtractor:
         # The model weighs kinds itself (a money amount as 发行价格); only the label must agree,
         # and parties may be people or organisations (a shareholder who pledges is either).
         if role.label in ("ORG", "PERSON"):
+            # ... but an organisation of a type the role rules out (a government office as the
+            # company summoned) is not the role's, whatever the model says.
+            if filler.label == "ORG" and role.org_types:
+                return cls._org_type_ok(filler, role)
             return filler.label in ("ORG", "PERSON")
         return filler.label == role.label
 
@@ -945,14 +1050,17 @@ class EventExtractor:
                 return True
         return False
 
-    def _fallback(self, spec: EventType, draft: Draft, fillers: Sequence[Filler], main_org: str | None) -> None:
-        """Fill empty ``document`` roles with the document's main organisation (nearest before the trigger)."""
-        if main_org is None:
-            return
-        if any(main_org in keys.values() for keys in draft.keys.values()):
-            return  # the main organisation already plays another role in this event
+    def _fallback(self, spec: EventType, draft: Draft, fillers: Sequence[Filler], main_orgs: MainOrgs) -> None:
+        """Fill empty ``document`` roles with the document's main organisation (nearest before the trigger).
+
+        The main organisation of the types the role allows (``org_types``): a story about a
+        regulator summoning 万科 gives 万科 as the company, not the regulator.
+        """
         for role in spec.roles:
             if role.document and role.role not in draft.args and role.label == "ORG":
+                main_org = main_orgs.of(role)
+                if main_org is None or any(main_org in keys.values() for keys in draft.keys.values()):
+                    continue  # none, or the main organisation already plays another role in this event
                 best = None
                 taken = {(a.start, a.end) for args in draft.args.values() for a in args}
                 for f in self._subject_fillers(fillers):

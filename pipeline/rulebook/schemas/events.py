@@ -73,9 +73,15 @@ class EventType(Rule):
     # A trigger does not count after one of these words in its sentence: the sentence tells of
     # something else (激励对象…离职 is a share-incentive participant leaving, not an executive).
     not_after: list[str] = Field(default_factory=list)
+    # A trigger does not count when one of these words follows it in its clause: the clause
+    # tells of something else (公司收购…原料煤均价 buys goods, it acquires no company).
+    not_before: list[str] = Field(default_factory=list)
     roles: list[RoleSpec] = Field(default_factory=list)
     # The event needs at least one of these roles filled from its own sentence.
     requires_any: list[str] = Field(default_factory=list)
+    # Every finished event needs all of these roles (from anywhere in the document): a loss
+    # without the reporting period it was made in is no reported loss (两年巨亏40亿).
+    requires_all: list[str] = Field(default_factory=list)
     # Two events of this type in one document are one happening when these roles agree.
     merge_on: list[str] = Field(default_factory=list)
     # When the event is split per person, these roles take the person's title and organisation.
@@ -171,6 +177,32 @@ class Boilerplate(Rule):
     examples: list[Negative] = Field(default_factory=list)  # type: ignore[assignment]
 
 
+class Background(Rule):
+    """Words that make a trigger history told as background, not the document's news.
+
+    A trigger after one of ``words`` in its clause (此前…也曾减持, 后来他辞去了医院的工作)
+    makes no event. The headline is news and never background.
+    """
+
+    words: list[str] = Field(min_length=1)
+    # Examples are texts with such a trigger: no event of ``type`` may come out.
+    examples: list[Negative] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class Commentary(Rule):
+    """A headline that makes the document an opinion piece, such as an analyst's rating note.
+
+    When ``pattern`` matches the document's first line, only events of types whose
+    trigger words the first line holds are kept: the figures and deals in the body are
+    the analyst's evidence, not the news (维持“增持”评级，目标价24.23港元 above a paragraph
+    on the half-year loss).
+    """
+
+    pattern: str
+    # Examples are notes with an event told only in their body: no event of ``type`` may come out.
+    examples: list[Negative] = Field(default_factory=list)  # type: ignore[assignment]
+
+
 class ModelSettings(StrictModel):
     """How the trained models are combined with the trigger rules (thresholds are probabilities).
 
@@ -221,6 +253,8 @@ class EventsFile(RuleFile):
     fillers: list[FillerPattern] = Field(default_factory=list)
     variants: list[SpanVariant] = Field(default_factory=list)
     boilerplate: list[Boilerplate] = Field(default_factory=list)
+    background: list[Background] = Field(default_factory=list)
+    commentary: list[Commentary] = Field(default_factory=list)
     # A trigger in a sentence that ends with one of these marks asks, it does not tell
     # (特斯拉差点破产？): it makes no event (the body tells the real ones).
     question_marks: list[str] = Field(default_factory=list)

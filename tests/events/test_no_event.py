@@ -1,0 +1,94 @@
+"""Mechanisms that keep events out of documents that tell none (issue 7: false positives on no-event documents)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.core import Pipeline
+from pipeline.events.extractor import EventExtractor, MainOrgs
+from pipeline.events.fillers import Filler
+from pipeline.rulebook.schemas.events import RoleSpec
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Pipeline:
+    return Pipeline.build(events_model=False)
+
+
+def _types(pipe: Pipeline, text: str) -> set[str]:
+    return {e.type for e in pipe.process(text).events}
+
+
+def test_a_word_after_the_trigger_in_its_clause_excludes_it(rules_only: Pipeline) -> None:
+    # not_before: 增持…评级 is an analyst's rating, 收购…原料煤均价 a price of goods.
+    assert "股东增持" not in _types(rules_only, "摩通维持对阿里巴巴的增持评级，目标价338港元。")
+    assert "企业收购" not in _types(rules_only, "第三季度，公司收购阳煤集团五矿原料煤均价确定为300元/吨。")
+    # A whole market bought or sold is no shareholder trading a company's shares.
+    types = _types(rules_only, "摩根士丹利建议未来1年增持A股，减持港股。")
+    assert not types & {"股东增持", "股东减持"}
+    # ... only in the trigger's own clause.
+    assert "股东增持" in _types(rules_only, "高瓴资本增持宁德时代500万股，研究机构给予宁德时代买入评级。")
+
+
+def test_history_told_as_background_is_no_event(rules_only: Pipeline) -> None:
+    recalled = "雪浪环境实控人杨建平转让股份。记者注意到，此前实控人杨建平也曾减持公司股份500万股。"
+    assert "股东减持" not in _types(rules_only, recalled)
+    assert "股东减持" in _types(rules_only, "雪浪环境实控人杨建平转让股份。实控人杨建平减持公司股份500万股。")
+    # A headline is the news, whatever words it uses.
+    assert "股东减持" in _types(rules_only, "杨建平此前减持公司股份500万股\n雪浪环境公告了股东减持的结果。")
+
+
+def test_a_loss_needs_its_reporting_period(rules_only: Pipeline) -> None:
+    # requires_all: every DuEE-fin loss has the period it was made in.
+    assert "亏损" not in _types(
+        rules_only, "两年巨亏40亿 董事长遭讨债\n中国资源交通集团有限公司董事兼主席曹忠被提出破产呈请。"
+    )
+    assert "亏损" in _types(rules_only, "华源控股公告，公司2019年前三季度净亏损约2.1亿元。\n公司称主要因计提减值。")
+
+
+def test_an_analysts_note_keeps_only_the_events_its_headline_tells(rules_only: Pipeline) -> None:
+    note = (
+        "金斯瑞生物科技：维持“增持”评级，目标价24.23港元\n机构：兴业证券\n"
+        "公司2020年上半年净亏损1.13亿美元，亏损较去年同期扩大。"
+    )
+    assert "亏损" not in _types(rules_only, note)
+    # Not an analyst's note: the same body tells a loss.
+    assert "亏损" in _types(rules_only, note.replace("维持“增持”评级，目标价24.23港元", "上半年业绩公布"))
+    # The headline tells an acquisition: the body's acquisition stays.
+    told = (
+        "招银国际：弘阳服务料继续积极并购 维持买入评级\n"
+        "招银国际发研报指，弘阳服务宣布收购南京诚瑞之51%股权，代价3.6亿元。"
+    )
+    assert "企业收购" in _types(rules_only, told)
+
+
+def _org(text: str, name: str, kind: str, nth: int = 0) -> Filler:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(name, start + 1)
+    end = start + len(name)
+    return Filler("ORG", kind, start, end, name, name, "model:ner", f"m{start}", (start, end))
+
+
+def test_the_main_organisation_of_a_role_is_of_a_type_it_allows() -> None:
+    text = "佛山市政府约谈万科。佛山市政府表示，佛山市政府将跟进万科楼盘。"
+    fillers = [
+        _org(text, "佛山市政府", "government"),
+        _org(text, "万科", "company"),
+        _org(text, "佛山市政府", "government", 1),
+        _org(text, "佛山市政府", "government", 2),
+        _org(text, "万科", "company", 1),
+    ]
+    fillers.sort(key=lambda f: f.start)
+    main = MainOrgs(fillers, 0)
+    assert main.of(RoleSpec(role="约谈机构", label="ORG")) == "佛山市政府"
+    assert main.of(RoleSpec(role="公司名称", label="ORG", org_types=["company"])) == "万科"
+    assert main.of(RoleSpec(role="公司名称", label="ORG", org_types=["university"])) is None
+
+
+def test_the_role_model_may_not_put_a_regulator_in_a_company_role() -> None:
+    text = "工信部约谈陌陌公司。"
+    company = RoleSpec(role="公司名称", label="ORG", org_types=["company"])
+    assert not EventExtractor._model_kind_ok(_org(text, "工信部", "government"), company)
+    assert EventExtractor._model_kind_ok(_org(text, "陌陌", "company"), company)
+    assert EventExtractor._model_kind_ok(_org(text, "工信部", "government"), RoleSpec(role="约谈机构", label="ORG"))

@@ -22,7 +22,7 @@ from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
 from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
-from pipeline.stages.entities import shared_word_tags
+from pipeline.stages.entities import address_cut, shared_word_tags
 
 MODEL_SOURCE = "model:ner"
 _SHARED_MODEL = "ner_model"
@@ -118,8 +118,12 @@ class NerStage:
         honorifics: frozenset[str] = frozenset(),
         word_tags: Callable[[], dict[str, str]] | None = None,
         min_confidence: Mapping[str, float] | None = None,
+        surnames: frozenset[str] = frozenset(),
     ) -> None:
         self.model = model
+        self.surnames = surnames
+        # 总, 董: forms of address a name may not swallow the surname of (``address_cut``).
+        self.address_honorifics = frozenset(h for h in honorifics if len(h) == 1)
         self.min_confidence = dict(MIN_CONFIDENCE if min_confidence is None else min_confidence)
         self.typer = typer
         self.honorifics = honorifics
@@ -139,6 +143,8 @@ class NerStage:
         for span in self.model.spans(doc.text, words, tags):
             label = _LABELS.get(span.label)
             start, end = _trim(doc.text, span.start, span.end)
+            if label == "PERSON" and tags is not None:
+                end = address_cut(doc.text, start, end, self.surnames, self.address_honorifics, tags)
             text = doc.text[start:end]
             if label is None or not text or span.confidence < self.min_confidence.get(label, 0.0):
                 continue
@@ -159,16 +165,28 @@ class NerStage:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without the spaces and punctuation the model sometimes takes at its edges."""
-    while start < end and (text[start].isspace() or text[start] in _EDGE_PUNCT):
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCT):
-        end -= 1
-    return start, end
+    """The span without the spaces, punctuation and stray brackets the model sometimes takes at its edges.
+
+    A bracket stays when the span holds its partner (美国证券交易委员会(SEC)); an
+    unpaired one at an edge (【陈云波, 甄）) belongs to the text around the name.
+    """
+    while True:
+        while start < end and (text[start].isspace() or text[start] in _EDGE_PUNCT):
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCT):
+            end -= 1
+        if start < end and text[start] in _OPENING and _OPENING[text[start]] not in text[start + 1 : end]:
+            start += 1
+        elif start < end and text[end - 1] in _CLOSING and _CLOSING[text[end - 1]] not in text[start : end - 1]:
+            end -= 1
+        else:
+            return start, end
 
 
-# Brackets stay: names may end in one (美国证券交易委员会(SEC)).
 _EDGE_PUNCT = frozenset("，。、；：！？,.;:!?“”\"'‘’")
+_PAIRS = ("()", "（）", "[]", "【】", "《》", "〈〉", "「」", "『』", "〔〕", "{}")
+_OPENING = {pair[0]: pair[1] for pair in _PAIRS}
+_CLOSING = {pair[1]: pair[0] for pair in _PAIRS}
 
 
 @stage_factory("ner")
@@ -182,9 +200,10 @@ def make_ner_stage(context: StageContext) -> NerStage:
     assert isinstance(model, NerModel)
     persons = context.rulebook.get("persons")
     honorifics = frozenset(persons.honorifics) if isinstance(persons, PersonsFile) else frozenset()
+    surnames = frozenset(persons.surnames) if isinstance(persons, PersonsFile) else frozenset()
     option = context.options.get("ner_min_confidence")
     min_confidence = dict.fromkeys(MIN_CONFIDENCE, float(option)) if option is not None else None
-    return NerStage(model, typer, honorifics, shared_word_tags(context), min_confidence)
+    return NerStage(model, typer, honorifics, shared_word_tags(context), min_confidence, surnames)
 
 
 def ner_model_info(pipeline: object) -> dict[str, object] | None:

@@ -25,7 +25,7 @@ from pipeline.ner.features import (
     fold_text,
     word_spans_to_features,
 )
-from pipeline.ner.model import NerModel, default_model_path
+from pipeline.ner.model import EntitySpan, NerModel, default_model_path
 from pipeline.ner.scoring import SpanScorer
 from pipeline.records import Document, PersonValue
 from pipeline.stages.ner import ner_model_info
@@ -288,3 +288,54 @@ def test_pretrained_vectors_come_from_train_text_only_and_are_reproducible(tmp_p
     for column in (CHAR, BIGRAM):
         np.testing.assert_array_equal(first[column][0], again[column][0])
         np.testing.assert_array_equal(first[column][1], again[column][1])
+
+
+class _FixedModel:
+    """A stand-in for the model that reads the given spans from any text."""
+
+    def __init__(self, spans: list[tuple[str, str, float]]) -> None:
+        self.found = spans
+
+    def spans(self, text: str, words: object = None, word_tags: object = None) -> list[EntitySpan]:
+        out = []
+        for part, label, confidence in self.found:
+            start = text.index(part)
+            out.append(EntitySpan(start, start + len(part), label, confidence))
+        return out
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "expected"),
+    [
+        # a surname swallowed from a form of address after the name
+        ("董事长王诚王总，有请", ("王诚王", "PERSON", 0.9), ("王诚", "PERSON")),
+        ("总经理王小明总结了经验", ("王小明", "PERSON", 0.9), ("王小明", "PERSON")),
+        # an unpaired bracket at an edge belongs to the text around the name
+        ("【陈云波】：感谢大家", ("【陈云波", "PERSON", 0.9), ("陈云波", "PERSON")),
+        ("中房协（甄）主任", ("甄）", "PERSON", 0.9), ("甄", "PERSON")),
+        ("美国证券交易委员会(SEC)表示", ("美国证券交易委员会(SEC)", "ORG", 0.9), ("美国证券交易委员会(SEC)", "ORG")),
+    ],
+)
+def test_stage_cleans_model_span_edges(
+    text: str, found: tuple[str, str, float], expected: tuple[str, str]
+) -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.rulebook.schemas.entities import PersonsFile
+    from pipeline.stages.base import WorkDoc
+    from pipeline.stages.ner import NerStage, OrgTyper
+
+    rulebook = load_rulebook([])
+    persons = rulebook.get("persons")
+    assert isinstance(persons, PersonsFile)
+    tags = {"总结": "v"}
+    stage = NerStage(
+        _FixedModel([found]),  # type: ignore[arg-type]
+        OrgTyper(rulebook),
+        frozenset(persons.honorifics),
+        lambda: tags,
+        surnames=frozenset(persons.surnames),
+    )
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    stage(doc)
+    assert [(text[c.start : c.end], c.label) for c in doc.candidates] == [expected]
+

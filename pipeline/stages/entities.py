@@ -441,7 +441,6 @@ def address_cut(
     return end - 1
 
 
-
 class PersonFinder:
     """Names after titles, in 等-closed lists, and before speech verbs."""
 

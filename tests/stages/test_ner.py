@@ -316,9 +316,7 @@ class _FixedModel:
         ("美国证券交易委员会(SEC)表示", ("美国证券交易委员会(SEC)", "ORG", 0.9), ("美国证券交易委员会(SEC)", "ORG")),
     ],
 )
-def test_stage_cleans_model_span_edges(
-    text: str, found: tuple[str, str, float], expected: tuple[str, str]
-) -> None:
+def test_stage_cleans_model_span_edges(text: str, found: tuple[str, str, float], expected: tuple[str, str]) -> None:
     from pipeline.rulebook.loader import load_rulebook
     from pipeline.rulebook.schemas.entities import PersonsFile
     from pipeline.stages.base import WorkDoc
@@ -338,4 +336,3 @@ def test_stage_cleans_model_span_edges(
     doc = WorkDoc(raw=text, doc_id="t", text=text)
     stage(doc)
     assert [(text[c.start : c.end], c.label) for c in doc.candidates] == [expected]
-

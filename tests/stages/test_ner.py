@@ -336,3 +336,19 @@ def test_stage_cleans_model_span_edges(text: str, found: tuple[str, str, float],
     doc = WorkDoc(raw=text, doc_id="t", text=text)
     stage(doc)
     assert [(text[c.start : c.end], c.label) for c in doc.candidates] == [expected]
+
+
+def test_person_replacement_moves_the_other_spans_along() -> None:
+    from pipeline.training.ner import person_pool, replace_persons
+
+    sent = Sentence("s", "记者张三报道，李四和北京大学", ((2, 4, "PERSON"), (7, 9, "PERSON"), (10, 14, "ORG")))
+    pool = person_pool([Sentence("p", "卢卡申科访华", ((0, 4, "PERSON"),))])
+    assert pool == ["卢卡申科"]
+    (copy,) = replace_persons([sent], pool, 1.0, "0")
+    assert copy.text == "记者卢卡申科报道，卢卡申科和北京大学"
+    assert [(copy.text[s:e], label) for s, e, label in copy.spans] == [
+        ("卢卡申科", "PERSON"),
+        ("卢卡申科", "PERSON"),
+        ("北京大学", "ORG"),
+    ]
+    assert replace_persons([sent], pool, 0.0, "0") == [sent]

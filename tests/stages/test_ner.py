@@ -352,3 +352,22 @@ def test_person_replacement_moves_the_other_spans_along() -> None:
         ("北京大学", "ORG"),
     ]
     assert replace_persons([sent], pool, 0.0, "0") == [sent]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("国务院任命张皓若、陆江为副部长", ["张皓若", "陆江"]),  # an unsure name listed next to a sure one
+        ("国务院任命张皓若和陆江为副部长", ["陆江"]),  # not a 、 list: the unsure name stays out
+    ],
+)
+def test_unsure_person_in_a_list_with_a_sure_one_is_kept(text: str, kept: list[str]) -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.base import WorkDoc
+    from pipeline.stages.ner import NerStage, OrgTyper
+
+    model = _FixedModel([("张皓若", "PERSON", 0.14), ("陆江", "PERSON", 0.9)])
+    stage = NerStage(model, OrgTyper(load_rulebook([])))  # type: ignore[arg-type]
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    stage(doc)
+    assert [text[c.start : c.end] for c in doc.candidates] == kept

@@ -12,7 +12,7 @@ mention stage settles overlaps between all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -112,6 +112,15 @@ def _inside_token(index: TokenIndex, pos: int) -> bool:
     return False
 
 
+def _ends_in_common_word(index: TokenIndex, start: int, end: int, word_tags: Mapping[str, str]) -> bool:
+    """True when ``[start, end)`` ends inside a token that starts within it and is a common word."""
+    token = _token_around(index, end)
+    if token is None or token.start < start:
+        return False
+    tag = word_tags.get(token.text)
+    return tag is not None and tag not in NAME_TAGS
+
+
 @dataclass(frozen=True, slots=True)
 class GazetteerHit:
     """What the automaton stores for one alias."""
@@ -140,13 +149,20 @@ class Gazetteer:
             self.automaton.make_automaton()
 
     def find(
-        self, text: str, index: TokenIndex, dictionary_aligned: Callable[[str, int, int], bool] | None = None
+        self,
+        text: str,
+        index: TokenIndex,
+        dictionary_aligned: Callable[[str, int, int], bool] | None = None,
+        word_tags: Mapping[str, str] | None = None,
     ) -> list[Candidate]:
         """Every alias occurrence that passes the boundary checks, as ORG candidates.
 
         A short Chinese alias (two characters or fewer) must sit on word boundaries:
         those of the document's tokens, or, where jieba's HMM glued it to a
-        neighbour (约谈美团), those of a dictionary-only segmentation around it.
+        neighbour (约谈美团), those of a dictionary-only segmentation around it. A
+        longer one may not end inside a common dictionary word that starts within it
+        (民政部 in 民政部门, "civil affairs departments"; ``word_tags`` tells common
+        words from names).
         """
         if not len(self.automaton):
             return []
@@ -161,7 +177,7 @@ class Gazetteer:
                     dictionary_aligned is not None and dictionary_aligned(text, start, end)
                 )
             else:
-                ok = True
+                ok = word_tags is None or not _ends_in_common_word(index, start, end, word_tags)
             if ok:
                 hits.append((start, end, hit))
         unambiguous = {h.canonical for _s, _e, h in hits if not h.ambiguous}
@@ -401,6 +417,30 @@ class ProductFinder:
 # Persons
 
 
+def address_cut(
+    text: str, start: int, end: int, surnames: frozenset[str], honorifics: frozenset[str], words: dict[str, str]
+) -> int:
+    """End of a name that swallowed the surname of a form of address after it.
+
+    In 董事长王诚王总 the name is 王诚 and 王总 is how he is addressed; both the rule and
+    the model read 王诚王. A one-character honorific (总, 董, 工) follows a bare surname,
+    never a full name, so a name of three or more characters whose last character is a
+    surname and is followed by one is cut before that character. Two-character
+    honorifics (先生, 女士) follow full names too (张小明先生) and cut nothing; nor does a
+    honorific character that starts a dictionary word (总结, 董事, 老家).
+
+    Returns:
+        ``end`` or, for such a name, ``end - 1``.
+
+    """
+    if end - start < 3 or text[end - 1] not in surnames or end >= len(text):
+        return end
+    after = text[end]
+    if after not in honorifics or text[end : end + 2] in words:
+        return end
+    return end - 1
+
+
 class PersonFinder:
     """Names after titles, in 等-closed lists, and before speech verbs."""
 
@@ -429,6 +469,8 @@ class PersonFinder:
             self.function_surnames = frozenset(rules.function_surnames)
         self.surnames = frozenset(surnames)
         self.compound = tuple(compound)
+        # 总, 董, 工: honorifics written after a bare surname (see ``address_cut``).
+        self.one_char_honorifics = frozenset(h for h in self.honorifics if len(h) == 1)
         title_alt = "|".join(regex.escape(t) for t in sorted(set(titles), key=len, reverse=True)) or "(?!)"
         prefix_alt = "|".join(_TITLE_PREFIX)
         self.title_chain = regex.compile(
@@ -474,6 +516,8 @@ class PersonFinder:
         if not choices:
             return None
         end = self._choose_end(choices, index)
+        if end - pos == surname_len + 2:
+            end = address_cut(text, pos, end, self.surnames, self.one_char_honorifics, self.tags or {})
         if surname_len == 1 and text[pos] in self.function_surnames:
             # 和一批, 向记者: the "surname" is a function word unless the segmenter
             # reads the whole name as one word.
@@ -629,8 +673,11 @@ class EntityExtractor:
     def extract(self, doc: WorkDoc) -> list[Candidate]:
         """ORG, PRODUCT and PERSON candidates of ``doc``."""
         index = TokenIndex.build(doc.tokens)
-        known = self.foreign.extend(doc.text, self.gazetteer.find(doc.text, index, self._dictionary_aligned))
-        orgs = known + self.suffix.find(doc.text, index)
+        suffix = self.suffix  # loads the word tags
+        known = self.foreign.extend(
+            doc.text, self.gazetteer.find(doc.text, index, self._dictionary_aligned, self._tags)
+        )
+        orgs = known + suffix.find(doc.text, index)
         products = self.products.find(doc.text, index)
         persons = self.persons.find(doc.text, index, orgs)
         return orgs + products + persons

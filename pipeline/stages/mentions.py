@@ -23,6 +23,8 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
 4. The model fills the rest: remaining overlaps are settled longest first, then by
    rule priority, then confidence. Model ``LOC`` spans are dropped (the record has no
    LOC label; LOC is learnt so the model knows where a place ends).
+4b. Units: an organisation followed by a unit of it in whole tokens (福州市公安局 +
+   经侦支队, 西城工商分局 + 经检科) becomes the unit's name (``extend_to_sub_units``).
 5. In-document resolution: an organisation named in full (北京智谱华章科技有限公司,
    智谱AI) lends its canonical name to its short forms (智谱华章, 智谱) -- both to
    mentions already found and to further occurrences of the short form; a person's
@@ -199,6 +201,60 @@ def settle_overlaps(doc: WorkDoc, candidates: list[Candidate]) -> list[Candidate
             )
             doc.note("mentions", "overridden", cand.source, (cand.start, cand.end), why)
     return sorted(kept, key=lambda c: (c.start, c.end))
+
+
+# Units an organisation is divided into, written right after its name (福州市公安局经侦支队,
+# 中国驻欧盟使团经商处): the unit is the organisation a sentence talks about.
+SUB_UNITS = frozenset({"支队", "大队", "中队", "总队", "处", "科"})
+# Dictionary tags a unit's own name may have (经侦 j, 经商 n); unknown words pass too.
+_UNIT_NAME_TAGS = frozenset({"n", "j", "vn", "nz"})
+
+
+def extend_to_sub_units(
+    doc: WorkDoc, kept: list[Candidate], word_tags: Callable[[], dict[str, str]] | None = None
+) -> list[Candidate]:
+    """Extend an organisation over the unit of it named right after it (西城工商分局 + 经检科).
+
+    The unit must be whole tokens: one word ending in a unit (经检科, 教务处) or a short
+    word followed by a unit word (经侦 + 支队). Words merely starting with a unit's
+    character (科研, 处于) are never units.
+    """
+    if not doc.tokens or not any(c.label == "ORG" for c in kept):
+        return kept
+    by_start = {t.start: t for t in doc.tokens}
+    tags = word_tags() if word_tags is not None else {}
+    absorbed: set[int] = set()
+    extended: dict[int, Candidate] = {}
+    for i, cand in enumerate(kept):
+        first = by_start.get(cand.end) if cand.label == "ORG" and isinstance(cand.value, OrgValue) else None
+        if first is None:
+            continue
+        second = by_start.get(first.end)
+        end = None
+        if 2 <= len(first.text) <= 4 and first.text.endswith(tuple(SUB_UNITS)):
+            end = first.end
+        elif (
+            second is not None
+            and second.text in SUB_UNITS
+            and 1 < len(first.text) <= 3
+            and all(_HAN.match(ch) for ch in first.text)
+            and tags.get(first.text, "n") in _UNIT_NAME_TAGS
+        ):
+            end = second.end
+        if end is None:
+            continue
+        # Mentions inside the unit are pieces of it (检科 of 经检科); any other overlap stops the extension.
+        inside = [j for j, c in enumerate(kept) if j != i and c.start < end and cand.end < c.end]
+        if any(kept[j].label != "ORG" or kept[j].start < cand.end or kept[j].end > end for j in inside):
+            continue
+        absorbed.update(inside)
+        name = doc.text[cand.start : end]
+        doc.note("mentions", "extended", cand.source, (cand.start, end), "a unit of the organisation")
+        assert isinstance(cand.value, OrgValue)
+        extended[i] = replace(cand, end=end, value=OrgValue(name, cand.value.type, name))
+    if not extended:
+        return kept
+    return [extended.get(i, c) for i, c in enumerate(kept) if i not in absorbed]
 
 
 def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
@@ -434,6 +490,7 @@ class MentionsStage:
         """Merge rules and model, settle overlaps, resolve names and makers, number the mentions."""
         merged = merge_model(doc, doc.candidates, self.short_forms.legal, self.short_forms.endings)
         kept = settle_overlaps(doc, merged)
+        kept = extend_to_sub_units(doc, kept, self.short_forms.word_tags)
         kept = resolve_org_aliases(doc, kept, self.short_forms)
         kept = propagate_persons(doc, kept)
         kept = attach_makers(doc, kept)

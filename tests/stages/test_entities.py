@@ -117,6 +117,7 @@ def test_organisations(rules_pipe: Pipeline, text: str, span: str, name: str, ki
         "要把智力看成一种资本",  # common nouns only
         "组建大型企业集团",
         "记者致电主要银行",
+        "民政部门都作出审核意见后",  # 民政部 ends inside 部门 (departments)
     ],
 )
 def test_not_organisations(rules_pipe: Pipeline, text: str) -> None:
@@ -129,6 +130,18 @@ def test_not_organisations(rules_pipe: Pipeline, text: str) -> None:
 )
 def test_not_persons(rules_pipe: Pipeline, text: str) -> None:
     assert _found(rules_pipe.process(text), "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("承办方富龙集团董事长王诚王总，有请", "王诚"),  # 王总 is how he is addressed
+        ("总经理王小明总结了经验", "王小明"),  # 总结 is a word, not 王总
+        ("董事长张小明先生致辞", "张小明"),  # 先生 follows full names
+    ],
+)
+def test_person_name_stops_before_a_form_of_address(rules_pipe: Pipeline, text: str, name: str) -> None:
+    assert [span for span, _value in _found(rules_pipe.process(text), "PERSON")] == [name]
 
 
 def test_ambiguous_alias_needs_an_unambiguous_mention(rules_pipe: Pipeline) -> None:

@@ -166,3 +166,43 @@ def test_person_later_mentions_carry_the_title(stage: MentionsStage) -> None:
     doc = _doc(text, [cand, model], tokens=[first, _span(text, "张鹏", 1)])
     stage(doc)
     assert [m.value for m in doc.mentions] == [PersonValue("张鹏", "CEO", "智谱AI")] * 2
+
+
+def _tokens(text: str, words: str) -> list[tuple[int, int]]:
+    """Token spans of ``text`` cut where ``words`` has spaces."""
+    out, pos = [], 0
+    for word in words.split():
+        start = text.index(word, pos)
+        out.append((start, start + len(word)))
+        pos = start + len(word)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "org", "expected"),
+    [
+        ("福州市公安局经侦支队在南京", "福州市 公安局 经侦 支队 在 南京", "福州市公安局", "福州市公安局经侦支队"),
+        ("西城工商分局经检科接到举报", "西城 工商分局 经检科 接到 举报", "西城工商分局", "西城工商分局经检科"),
+        ("北约处于意见纷纭的状态", "北约 处于 意见 纷纭 的 状态", "北约", "北约"),  # 处于 is no unit
+        ("中科院所属科研院所", "中科院 所属 科研 院所", "中科院", "中科院"),
+    ],
+)
+def test_organisation_extends_over_its_unit(
+    stage: MentionsStage, text: str, words: str, org: str, expected: str
+) -> None:
+    doc = _doc(text, [_org(text, org, "model:ner", priority=1, conf=0.8)], tokens=_tokens(text, words))
+    stage(doc)
+    assert [(m.text, m.value.name) for m in doc.mentions] == [(expected, expected)]  # type: ignore[union-attr]
+
+
+def test_unit_extension_absorbs_pieces_but_not_other_labels(stage: MentionsStage) -> None:
+    text = "西城工商分局经检科接到举报"
+    words = _tokens(text, "西城 工商分局 经检科 接到 举报")
+    piece = _org(text, "检科", "model:ner", priority=1, conf=0.5)
+    doc = _doc(text, [_org(text, "西城工商分局", "model:ner", priority=1, conf=0.8), piece], tokens=words)
+    stage(doc)
+    assert [m.text for m in doc.mentions] == ["西城工商分局经检科"]
+    person = Candidate("PERSON", *_span(text, "经检"), PersonValue("经检"), "model:ner", 1, 0.5)
+    doc = _doc(text, [_org(text, "西城工商分局", "model:ner", priority=1, conf=0.8), person], tokens=words)
+    stage(doc)
+    assert [m.text for m in doc.mentions] == ["西城工商分局", "经检"]

@@ -25,7 +25,7 @@ from pipeline.ner.features import (
     fold_text,
     word_spans_to_features,
 )
-from pipeline.ner.model import NerModel, default_model_path
+from pipeline.ner.model import EntitySpan, NerModel, default_model_path
 from pipeline.ner.scoring import SpanScorer
 from pipeline.records import Document, PersonValue
 from pipeline.stages.ner import ner_model_info
@@ -288,3 +288,86 @@ def test_pretrained_vectors_come_from_train_text_only_and_are_reproducible(tmp_p
     for column in (CHAR, BIGRAM):
         np.testing.assert_array_equal(first[column][0], again[column][0])
         np.testing.assert_array_equal(first[column][1], again[column][1])
+
+
+class _FixedModel:
+    """A stand-in for the model that reads the given spans from any text."""
+
+    def __init__(self, spans: list[tuple[str, str, float]]) -> None:
+        self.found = spans
+
+    def spans(self, text: str, words: object = None, word_tags: object = None) -> list[EntitySpan]:
+        out = []
+        for part, label, confidence in self.found:
+            start = text.index(part)
+            out.append(EntitySpan(start, start + len(part), label, confidence))
+        return out
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "expected"),
+    [
+        # a surname swallowed from a form of address after the name
+        ("董事长王诚王总，有请", ("王诚王", "PERSON", 0.9), ("王诚", "PERSON")),
+        ("总经理王小明总结了经验", ("王小明", "PERSON", 0.9), ("王小明", "PERSON")),
+        # an unpaired bracket at an edge belongs to the text around the name
+        ("【陈云波】：感谢大家", ("【陈云波", "PERSON", 0.9), ("陈云波", "PERSON")),
+        ("中房协（甄）主任", ("甄）", "PERSON", 0.9), ("甄", "PERSON")),
+        ("美国证券交易委员会(SEC)表示", ("美国证券交易委员会(SEC)", "ORG", 0.9), ("美国证券交易委员会(SEC)", "ORG")),
+    ],
+)
+def test_stage_cleans_model_span_edges(text: str, found: tuple[str, str, float], expected: tuple[str, str]) -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.rulebook.schemas.entities import PersonsFile
+    from pipeline.stages.base import WorkDoc
+    from pipeline.stages.ner import NerStage, OrgTyper
+
+    rulebook = load_rulebook([])
+    persons = rulebook.get("persons")
+    assert isinstance(persons, PersonsFile)
+    tags = {"总结": "v"}
+    stage = NerStage(
+        _FixedModel([found]),  # type: ignore[arg-type]
+        OrgTyper(rulebook),
+        frozenset(persons.honorifics),
+        lambda: tags,
+        surnames=frozenset(persons.surnames),
+    )
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    stage(doc)
+    assert [(text[c.start : c.end], c.label) for c in doc.candidates] == [expected]
+
+
+def test_person_replacement_moves_the_other_spans_along() -> None:
+    from pipeline.training.ner import person_pool, replace_persons
+
+    sent = Sentence("s", "记者张三报道，李四和北京大学", ((2, 4, "PERSON"), (7, 9, "PERSON"), (10, 14, "ORG")))
+    pool = person_pool([Sentence("p", "卢卡申科访华", ((0, 4, "PERSON"),))])
+    assert pool == ["卢卡申科"]
+    (copy,) = replace_persons([sent], pool, 1.0, "0")
+    assert copy.text == "记者卢卡申科报道，卢卡申科和北京大学"
+    assert [(copy.text[s:e], label) for s, e, label in copy.spans] == [
+        ("卢卡申科", "PERSON"),
+        ("卢卡申科", "PERSON"),
+        ("北京大学", "ORG"),
+    ]
+    assert replace_persons([sent], pool, 0.0, "0") == [sent]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("国务院任命张皓若、陆江为副部长", ["张皓若", "陆江"]),  # an unsure name listed next to a sure one
+        ("国务院任命张皓若和陆江为副部长", ["陆江"]),  # not a 、 list: the unsure name stays out
+    ],
+)
+def test_unsure_person_in_a_list_with_a_sure_one_is_kept(text: str, kept: list[str]) -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.base import WorkDoc
+    from pipeline.stages.ner import NerStage, OrgTyper
+
+    model = _FixedModel([("张皓若", "PERSON", 0.14), ("陆江", "PERSON", 0.9)])
+    stage = NerStage(model, OrgTyper(load_rulebook([])))  # type: ignore[arg-type]
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    stage(doc)
+    assert [text[c.start : c.end] for c in doc.candidates] == kept

@@ -20,6 +20,7 @@ How a run is repaired:
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import math
@@ -315,7 +316,7 @@ class Detector:
                     spots.extend(range(line_start, line_end, WINDOW))
         if not spots:
             return []
-        spots = sorted(set(spots))
+        spots = _reach_odd(text, sorted(set(spots)), odd)
         out: list[tuple[int, int]] = []
         for pos in spots:
             line_start = text.rfind("\n", 0, pos) + 1
@@ -329,6 +330,32 @@ class Detector:
             else:
                 out.append((start, end))
         return out
+
+
+def _reach_odd(text: str, spots: list[int], odd: Sequence[int]) -> list[int]:
+    """``spots`` and every odd character on the same line within reach of one, and so on (sorted).
+
+    An odd character alone opens no window, but one just past the end of a spot's
+    window (:data:`WINDOW` characters, and as many again) is most likely the same
+    damage going on (a clause ending in 港元, Big5 read as GBK, ends in じ).
+    """
+    if not odd:
+        return spots
+    have = set(spots)
+    pending = [p for p in odd if p not in have]
+    while pending:
+        ordered = sorted(have)
+        reached = []
+        for p in pending:
+            k = bisect.bisect_left(ordered, p)
+            near = [q for q in ordered[max(0, k - 1) : k + 1] if abs(q - p) <= 2 * WINDOW]
+            if any("\n" not in text[min(p, q) : max(p, q)] for q in near):
+                reached.append(p)
+        if not reached:
+            break
+        have.update(reached)
+        pending = [p for p in pending if p not in have]
+    return sorted(have)
 
 
 @lru_cache(maxsize=1)
@@ -945,6 +972,7 @@ class Repairer:
         left = self._simplified(left_context(text, offset + s))
         right = self._simplified(right_context(text, offset + e))
         choice = self._viterbi(keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
+        choice = self._refine_edges(choice, keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
         regions: list[Region] = []
         i = 0
         n = len(blocks)
@@ -1208,6 +1236,78 @@ class Repairer:
             path.append(state)
             state = links.get(state, False)
         return path[::-1]
+
+    def _refine_edges(
+        self,
+        choice: list[bool],
+        keep: list[str | None],
+        conv: list[str | None],
+        left: str,
+        right: str,
+        convert_first: bool = False,
+    ) -> list[bool]:
+        """Move the ends of each converted run by one block where the LM, reading the real text, says so.
+
+        :meth:`_viterbi` scores a block after the text as it reads with every block
+        before it kept, or every one converted: at the ends of a run the path it
+        scores is not the one it chooses (a damaged clause's last character, 美 read
+        as 藝, was judged after 她们的 in mojibake). Here each end is weighed again,
+        the two paths scored over the same few characters with their true history.
+        """
+        n = len(choice)
+        if n < 2 or not any(choice):
+            return choice
+        path = list(choice)
+        for _round in range(2):
+            changed = False
+            for b in range(n):
+                at_edge = (b > 0 and path[b - 1] != path[b]) or (b + 1 < n and path[b + 1] != path[b])
+                if not at_edge or (not path[b] and conv[b] is None):
+                    continue
+                flipped = list(path)
+                flipped[b] = not path[b]
+                now, then = self._local_scores([path, flipped], b, keep, conv, left, right, convert_first)
+                if then > now:
+                    path = flipped
+                    changed = True
+            if not changed:
+                break
+        return path
+
+    def _local_scores(
+        self,
+        paths: list[list[bool]],
+        b: int,
+        keep: list[str | None],
+        conv: list[str | None],
+        left: str,
+        right: str,
+        convert_first: bool,
+    ) -> list[float]:
+        """LM score of each path from block ``b`` until the LM no longer remembers it, less its switches."""
+        need = self.lm.order - 1
+        all_texts = [
+            [(c if on and c is not None else k or "") for k, c, on in zip(keep, conv, path, strict=True)]
+            for path in paths
+        ]
+        # Every path is scored up to the same block: until the LM has forgotten block ``b`` in each.
+        end = b + 1
+        for texts in all_texts:
+            j, ahead = b + 1, 0
+            while j < len(texts) and ahead < need:
+                ahead += len(self.lm.ids(texts[j]))
+                j += 1
+            end = max(end, j)
+        out: list[tuple[str, str]] = []
+        penalties: list[float] = []
+        for path, texts in zip(paths, all_texts, strict=True):
+            history = (left if b <= HISTORY else "") + "".join(texts[max(0, b - HISTORY) : b])
+            middle = "".join(texts[b:end]) + (right if end == len(texts) else "")
+            out.append((history[-HISTORY:], middle))
+            edges = [convert_first, *path, convert_first]
+            penalties.append(SWITCH_PENALTY * sum(1 for x, y in itertools.pairwise(edges) if x != y))
+        scores = self.lm.score_items(out)
+        return [sc - pen for sc, pen in zip(scores, penalties, strict=True)]
 
     def _enough_evidence(
         self,

@@ -129,3 +129,32 @@ def test_a_short_line_of_utf8_read_as_gbk_with_question_marks_is_found(repairer:
     assert "?" in damaged
     text = f"特此公告。\n北京某某科技股份有限公司董事会\n{damaged}\n"
     assert _repair(repairer, text) == "特此公告。\n北京某某科技股份有限公司董事会\n2020年6月4日\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "clause", "after"),
+    [
+        ("他认为，", "这种做法损害了行业的美", "，也让消费者失望。"),
+        ("评论指出，", "修复工程保留了建筑原有的美", "，赢得一致好评。"),
+        ("公司称，业绩承诺已经完成。\n", "兑现承诺的时间表已经公布", "。"),
+    ],
+)
+def test_the_ends_of_a_damaged_run_are_weighed_with_their_real_history(
+    repairer: Repairer, before: str, clause: str, after: str
+) -> None:
+    # 美 is GBK C3 C0, which Big5 reads as 藝; 兑 (B6 D2) as 募. Both are common
+    # characters, so only the LM says the run goes on; the Viterbi scored them after
+    # the mojibake before them and kept them.
+    damaged = damage(clause, "gbk_as_big5", random.Random(0))
+    assert _repair(repairer, before + damaged + after) == before + clause + after
+
+
+def test_an_odd_character_just_past_a_window_is_the_same_damage(repairer: Repairer) -> None:
+    # 元 in Big5 (A4 B8) read as GBK is じ: alone it opens no window, and the last
+    # telltale of the clause is more than a window's width before it.
+    clause = "招商局港口控股有限公司(00144.HK)报12.3港元"
+    damaged = damage(clause, "big5_as_gbk", random.Random(0))
+    assert damaged.endswith("じ")
+    assert _repair(repairer, f"截至收盘，{damaged}，成交额1.2亿港元。") == (
+        "截至收盘，招商局港口控股有限公司(00144.HK)報12.3港元，成交额1.2亿港元。"
+    )

@@ -102,6 +102,7 @@ _STRONG = re.compile(
 )
 # Symbols Chinese text uses on purpose (°C, 3×4, 阿尔伯特·爱因斯坦, €).
 _NOT_ODD = frozenset("°×÷·™€")
+EURO_SIGN = "\u20ac"
 
 HISTORY = 8  # characters of history the LM is given (more than its order: spaces do not count)
 WINDOW = 16  # characters of context on each side of a detected spot
@@ -604,6 +605,10 @@ class Repairer:
         for ps, pe in protected:
             for k in range(max(ps, start), min(pe, end)):
                 units[k - start] = None
+        # A decoder that read a byte 0x80 as the euro sign somewhere in the text (the
+        # WHATWG and Windows GBK decoders) never lost one: a lost byte is not 0x80 (一
+        # before a digit, E4 B8 80, shows as 涓€ in such a text, never as 涓 and U+FFFD).
+        euro_seen = mech.misread == "gbk" and EURO_SIGN in text
         tried: set[int] = set()
         while True:
             out: list[Region] = []
@@ -613,7 +618,7 @@ class Repairer:
                     continue
                 if not self._enough_evidence(window[s:e], mech, ratio=False, relaxed=relaxed):
                     continue  # no region inside can pass the judge: skip the costly part
-                filled = self._fill_holes(window, units, s, e, mech, after_window, before_window)
+                filled = self._fill_holes(window, units, s, e, mech, after_window, before_window, euro_seen)
                 if filled is None:
                     continue
                 if isinstance(filled, int):
@@ -639,6 +644,7 @@ class Repairer:
         mech: Mechanism,
         after_window: str = "",
         before_window: str = "",
+        euro_seen: bool = False,
     ) -> Fill | int | None:
         """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None.
 
@@ -663,7 +669,7 @@ class Repairer:
         for group in groups:
             if sum(1 for k in group if units[k] != EURO) > MAX_HOLE_GROUP:
                 return group[0]
-            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window, before_window)
+            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window, before_window, euro_seen)
             if not choices:
                 if all(units[k] == QMARK for k in group):
                     for k in group:
@@ -762,6 +768,7 @@ class Repairer:
         mech: Mechanism,
         after_window: str = "",
         before_window: str = "",
+        euro_seen: bool = False,
     ) -> list[tuple[bytes, ...]]:
         """The best few fills of one group of lost bytes that explain what we see, best first."""
         # Start on a block boundary: parse the known bytes from the span start.
@@ -788,7 +795,7 @@ class Repairer:
         pending: list[tuple[tuple[bytes, ...], bytes, str, float, bool]] = []
         seen: set[tuple[bytes, ...]] = set()
         for ends_here in tiers:
-            options = self._hole_values(window, units, filled, s, group, mech, ends_here)
+            options = self._hole_values(window, units, filled, s, group, mech, ends_here, euro_seen)
             if any(not values for values in options):
                 continue
             options = self._prune_options(options, group, context, following, mech)
@@ -872,13 +879,15 @@ class Repairer:
         group: list[int],
         mech: Mechanism,
         ends_here: bool,
+        euro_seen: bool = False,
     ) -> list[list[bytes]]:
         """Byte strings each hole of ``group`` may stand for, before the language model is asked.
 
         A value must continue valid text in the original encoding (the automaton state
         before the hole), and a misreading decoder must fail on it where it stands: one
         byte before ASCII (browsers read the ASCII byte again), or a pair the decoder
-        rejects as a whole.
+        rejects as a whole. With ``euro_seen`` the decoder is one that reads 0x80 as
+        the euro sign: a lost byte is never 0x80.
         """
         mask = 1
         for k in range(s, group[0]):
@@ -897,7 +906,7 @@ class Repairer:
             if mech.misread == "cp1252":
                 singles = [bytes([v]) for v in CP1252_UNDEFINED]
             else:
-                singles = [bytes([v]) for v in range(0x80, 0x100)]
+                singles = [bytes([v]) for v in range(0x81 if euro_seen else 0x80, 0x100)]
             # Before another lost byte (U+FFFD) a lone byte is lost only if the decoder
             # rejects it whatever byte follows: a lead byte would have taken the next
             # byte (0x80 and up) with it into one U+FFFD (two holes are two pairs, 权人).

@@ -158,3 +158,25 @@ def test_an_odd_character_just_past_a_window_is_the_same_damage(repairer: Repair
     assert _repair(repairer, f"截至收盘，{damaged}，成交额1.2亿港元。") == (
         "截至收盘，招商局港口控股有限公司(00144.HK)報12.3港元，成交额1.2亿港元。"
     )
+
+
+def test_a_text_that_shows_the_euro_reading_never_lost_a_byte_0x80(repairer: Repairer) -> None:
+    # 一 is E4 B8 80: the WHATWG (and Windows) GBK decoder reads 0x80 as €, so in a
+    # text that shows 涓€ the lost byte of 涓 before a digit is not 0x80, whatever
+    # the LM thinks of 一 there. Python's own gbk codec has no euro sign and loses it.
+    from pipeline.repair.codecs import unit_bytes
+    from pipeline.repair.mojibake import MECHANISMS
+
+    mech = next(m for m in MECHANISMS if m.name == "utf8_as_gbk")
+    window = "涓\ufffd7"
+    units = [unit_bytes(ch, "gbk") for ch in window]
+    filled = [u if isinstance(u, bytes) else None for u in units]
+    values = {
+        euro: repairer._hole_values(window, units, filled, 0, [1], mech, False, euro_seen=euro)[0]
+        for euro in (False, True)
+    }
+    assert b"\x80" in values[False]
+    assert b"\x80" not in values[True]
+    assert set(values[True]) == set(values[False]) - {b"\x80"}
+    text = damage("第一季度增长，本周三(28日)开会", "utf8_as_gbk", random.Random(0))
+    assert "€" in text and _repair(repairer, text) == "第一季度增长，本周三(28日)开会"

@@ -1394,7 +1394,7 @@ class Repairer:
         if not self._enough_evidence(observed, mech, keep_rate=keep_rate, relaxed=relaxed) or _foreign_word(observed):
             return None
         # Control characters are never what was meant; odd spaces (U+3000) are.
-        if any(_control(ch, mech.misread == "cp1252") for ch in replacement):
+        if any(_control(ch, mech.misread == "cp1252", mech.original == "utf-8") for ch in replacement):
             return None
         if relaxed and self._odd_letters(replacement) > self._odd_letters(observed):
             # With less evidence, a repair must not bring in more odd letters than the
@@ -1492,16 +1492,18 @@ def _line_piece(text: str, start: int, end: int, width: int) -> tuple[str, str]:
     return head, tail if cut < 0 else tail[:cut]
 
 
-def _control(ch: str, latin: bool) -> bool:
+def _control(ch: str, latin: bool, utf8: bool = False) -> bool:
     """A control or other non-printing character (line breaks, tabs and odd spaces are fine).
 
     Undone cp1252 damage keeps U+3000 only: a no-break space there is more often
     the 0xA0 of a layer of damage still to undo. A private-use character read back
-    whole from Chinese code pages is a glyph the page meant (〇 in some fonts' PUA).
+    whole from Chinese code pages, or from three UTF-8 bytes (``utf8``: EE 8E AC read
+    as cp1252 is ``îŽ¬``, no accident of Latin text), is a glyph the page meant (〇 in
+    some fonts' PUA); one byte pair of GBK read as cp1252 letters is not enough.
     """
     if ch.isprintable() or ch in "\n\t\u3000":
         return False
-    if not latin and "\ue000" <= ch <= "\uf8ff":
+    if (utf8 or not latin) and "\ue000" <= ch <= "\uf8ff":
         return False
     return latin or not (ch.isspace() and ord(ch) >= 0xA0)
 

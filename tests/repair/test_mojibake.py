@@ -180,3 +180,13 @@ def test_a_text_that_shows_the_euro_reading_never_lost_a_byte_0x80(repairer: Rep
     assert set(values[True]) == set(values[False]) - {b"\x80"}
     text = damage("第一季度增长，本周三(28日)开会", "utf8_as_gbk", random.Random(0))
     assert "€" in text and _repair(repairer, text) == "第一季度增长，本周三(28日)开会"
+
+
+@pytest.mark.parametrize("kind", ["utf8_as_cp1252", "double_utf8"])
+def test_a_private_use_glyph_read_back_from_three_utf8_bytes_is_kept(repairer: Repairer, kind: str) -> None:
+    # 〇 in some fonts' private use area (U+E3AC, EE 8E AC) read as cp1252 is îŽ¬:
+    # three UTF-8 bytes read back whole, not a control character. Refused, the line
+    # was read as GBK read as cp1252 instead and came out as 浜岊幀骞村崄.
+    clean = "本公司董事会保证公告内容真实、准确。\n特此公告。\n董事会\n二\ue3ac二\ue3ac年十一月十三日"
+    damaged = damage(clean, kind, random.Random(0))  # type: ignore[arg-type]
+    assert _repair(repairer, damaged) == clean

@@ -320,12 +320,19 @@ class CharLM:
         return result
 
     def _history(self, left: str) -> list[int]:
-        """The ``order - 1`` symbols before a text: a line break means the line starts there."""
+        """The ``order - 1`` symbols before a text: a line break means the line starts there.
+
+        A line start is one boundary symbol, with nothing known before it. The trainer
+        pads every line with ``order - 1`` of them, so the contexts of one to four
+        boundaries have the very same statistics; a history of four made a character
+        never seen at a line start back off through all four and pay the back-off
+        weight four times (兑 starting a line cost 22 nats, 9 anywhere else).
+        """
         need = self.order - 1
         tail = self.ids(left[-4 * need :])[-need:] if left else []
         if BOUNDARY in tail:
             cut = len(tail) - 1 - tail[::-1].index(BOUNDARY)
-            return [BOUNDARY] * (need - len(tail) + cut + 1) + tail[cut + 1 :]
+            tail = tail[cut:]
         return [NO_SYMBOL] * (need - len(tail)) + tail
 
     def _right(self, right: str) -> list[int]:

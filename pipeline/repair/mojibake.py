@@ -20,6 +20,7 @@ How a run is repaired:
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import math
@@ -101,6 +102,7 @@ _STRONG = re.compile(
 )
 # Symbols Chinese text uses on purpose (°C, 3×4, 阿尔伯特·爱因斯坦, €).
 _NOT_ODD = frozenset("°×÷·™€")
+EURO_SIGN = "\u20ac"
 
 HISTORY = 8  # characters of history the LM is given (more than its order: spaces do not count)
 WINDOW = 16  # characters of context on each side of a detected spot
@@ -315,7 +317,7 @@ class Detector:
                     spots.extend(range(line_start, line_end, WINDOW))
         if not spots:
             return []
-        spots = sorted(set(spots))
+        spots = _reach_odd(text, sorted(set(spots)), odd)
         out: list[tuple[int, int]] = []
         for pos in spots:
             line_start = text.rfind("\n", 0, pos) + 1
@@ -329,6 +331,32 @@ class Detector:
             else:
                 out.append((start, end))
         return out
+
+
+def _reach_odd(text: str, spots: list[int], odd: Sequence[int]) -> list[int]:
+    """``spots`` and every odd character on the same line within reach of one, and so on (sorted).
+
+    An odd character alone opens no window, but one just past the end of a spot's
+    window (:data:`WINDOW` characters, and as many again) is most likely the same
+    damage going on (a clause ending in 港元, Big5 read as GBK, ends in じ).
+    """
+    if not odd:
+        return spots
+    have = set(spots)
+    pending = [p for p in odd if p not in have]
+    while pending:
+        ordered = sorted(have)
+        reached = []
+        for p in pending:
+            k = bisect.bisect_left(ordered, p)
+            near = [q for q in ordered[max(0, k - 1) : k + 1] if abs(q - p) <= 2 * WINDOW]
+            if any("\n" not in text[min(p, q) : max(p, q)] for q in near):
+                reached.append(p)
+        if not reached:
+            break
+        have.update(reached)
+        pending = [p for p in pending if p not in have]
+    return sorted(have)
 
 
 @lru_cache(maxsize=1)
@@ -577,6 +605,10 @@ class Repairer:
         for ps, pe in protected:
             for k in range(max(ps, start), min(pe, end)):
                 units[k - start] = None
+        # A decoder that read a byte 0x80 as the euro sign somewhere in the text (the
+        # WHATWG and Windows GBK decoders) never lost one: a lost byte is not 0x80 (一
+        # before a digit, E4 B8 80, shows as 涓€ in such a text, never as 涓 and U+FFFD).
+        euro_seen = mech.misread == "gbk" and EURO_SIGN in text
         tried: set[int] = set()
         while True:
             out: list[Region] = []
@@ -586,7 +618,7 @@ class Repairer:
                     continue
                 if not self._enough_evidence(window[s:e], mech, ratio=False, relaxed=relaxed):
                     continue  # no region inside can pass the judge: skip the costly part
-                filled = self._fill_holes(window, units, s, e, mech, after_window, before_window)
+                filled = self._fill_holes(window, units, s, e, mech, after_window, before_window, euro_seen)
                 if filled is None:
                     continue
                 if isinstance(filled, int):
@@ -612,6 +644,7 @@ class Repairer:
         mech: Mechanism,
         after_window: str = "",
         before_window: str = "",
+        euro_seen: bool = False,
     ) -> Fill | int | None:
         """Concrete bytes for every unit of ``[s, e)``; the index of an unfillable hole; or None.
 
@@ -636,7 +669,7 @@ class Repairer:
         for group in groups:
             if sum(1 for k in group if units[k] != EURO) > MAX_HOLE_GROUP:
                 return group[0]
-            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window, before_window)
+            choices = self._best_fills(window, units, filled, s, e, group, mech, after_window, before_window, euro_seen)
             if not choices:
                 if all(units[k] == QMARK for k in group):
                     for k in group:
@@ -735,6 +768,7 @@ class Repairer:
         mech: Mechanism,
         after_window: str = "",
         before_window: str = "",
+        euro_seen: bool = False,
     ) -> list[tuple[bytes, ...]]:
         """The best few fills of one group of lost bytes that explain what we see, best first."""
         # Start on a block boundary: parse the known bytes from the span start.
@@ -761,7 +795,7 @@ class Repairer:
         pending: list[tuple[tuple[bytes, ...], bytes, str, float, bool]] = []
         seen: set[tuple[bytes, ...]] = set()
         for ends_here in tiers:
-            options = self._hole_values(window, units, filled, s, group, mech, ends_here)
+            options = self._hole_values(window, units, filled, s, group, mech, ends_here, euro_seen)
             if any(not values for values in options):
                 continue
             options = self._prune_options(options, group, context, following, mech)
@@ -845,13 +879,15 @@ class Repairer:
         group: list[int],
         mech: Mechanism,
         ends_here: bool,
+        euro_seen: bool = False,
     ) -> list[list[bytes]]:
         """Byte strings each hole of ``group`` may stand for, before the language model is asked.
 
         A value must continue valid text in the original encoding (the automaton state
         before the hole), and a misreading decoder must fail on it where it stands: one
         byte before ASCII (browsers read the ASCII byte again), or a pair the decoder
-        rejects as a whole.
+        rejects as a whole. With ``euro_seen`` the decoder is one that reads 0x80 as
+        the euro sign: a lost byte is never 0x80.
         """
         mask = 1
         for k in range(s, group[0]):
@@ -870,7 +906,7 @@ class Repairer:
             if mech.misread == "cp1252":
                 singles = [bytes([v]) for v in CP1252_UNDEFINED]
             else:
-                singles = [bytes([v]) for v in range(0x80, 0x100)]
+                singles = [bytes([v]) for v in range(0x81 if euro_seen else 0x80, 0x100)]
             # Before another lost byte (U+FFFD) a lone byte is lost only if the decoder
             # rejects it whatever byte follows: a lead byte would have taken the next
             # byte (0x80 and up) with it into one U+FFFD (two holes are two pairs, 权人).
@@ -945,6 +981,7 @@ class Repairer:
         left = self._simplified(left_context(text, offset + s))
         right = self._simplified(right_context(text, offset + e))
         choice = self._viterbi(keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
+        choice = self._refine_edges(choice, keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
         regions: list[Region] = []
         i = 0
         n = len(blocks)
@@ -1209,6 +1246,78 @@ class Repairer:
             state = links.get(state, False)
         return path[::-1]
 
+    def _refine_edges(
+        self,
+        choice: list[bool],
+        keep: list[str | None],
+        conv: list[str | None],
+        left: str,
+        right: str,
+        convert_first: bool = False,
+    ) -> list[bool]:
+        """Move the ends of each converted run by one block where the LM, reading the real text, says so.
+
+        :meth:`_viterbi` scores a block after the text as it reads with every block
+        before it kept, or every one converted: at the ends of a run the path it
+        scores is not the one it chooses (a damaged clause's last character, 美 read
+        as 藝, was judged after 她们的 in mojibake). Here each end is weighed again,
+        the two paths scored over the same few characters with their true history.
+        """
+        n = len(choice)
+        if n < 2 or not any(choice):
+            return choice
+        path = list(choice)
+        for _round in range(2):
+            changed = False
+            for b in range(n):
+                at_edge = (b > 0 and path[b - 1] != path[b]) or (b + 1 < n and path[b + 1] != path[b])
+                if not at_edge or (not path[b] and conv[b] is None):
+                    continue
+                flipped = list(path)
+                flipped[b] = not path[b]
+                now, then = self._local_scores([path, flipped], b, keep, conv, left, right, convert_first)
+                if then > now:
+                    path = flipped
+                    changed = True
+            if not changed:
+                break
+        return path
+
+    def _local_scores(
+        self,
+        paths: list[list[bool]],
+        b: int,
+        keep: list[str | None],
+        conv: list[str | None],
+        left: str,
+        right: str,
+        convert_first: bool,
+    ) -> list[float]:
+        """LM score of each path from block ``b`` until the LM no longer remembers it, less its switches."""
+        need = self.lm.order - 1
+        all_texts = [
+            [(c if on and c is not None else k or "") for k, c, on in zip(keep, conv, path, strict=True)]
+            for path in paths
+        ]
+        # Every path is scored up to the same block: until the LM has forgotten block ``b`` in each.
+        end = b + 1
+        for texts in all_texts:
+            j, ahead = b + 1, 0
+            while j < len(texts) and ahead < need:
+                ahead += len(self.lm.ids(texts[j]))
+                j += 1
+            end = max(end, j)
+        out: list[tuple[str, str]] = []
+        penalties: list[float] = []
+        for path, texts in zip(paths, all_texts, strict=True):
+            history = (left if b <= HISTORY else "") + "".join(texts[max(0, b - HISTORY) : b])
+            middle = "".join(texts[b:end]) + (right if end == len(texts) else "")
+            out.append((history[-HISTORY:], middle))
+            edges = [convert_first, *path, convert_first]
+            penalties.append(SWITCH_PENALTY * sum(1 for x, y in itertools.pairwise(edges) if x != y))
+        scores = self.lm.score_items(out)
+        return [sc - pen for sc, pen in zip(scores, penalties, strict=True)]
+
     def _enough_evidence(
         self,
         observed: str,
@@ -1285,7 +1394,7 @@ class Repairer:
         if not self._enough_evidence(observed, mech, keep_rate=keep_rate, relaxed=relaxed) or _foreign_word(observed):
             return None
         # Control characters are never what was meant; odd spaces (U+3000) are.
-        if any(_control(ch, mech.misread == "cp1252") for ch in replacement):
+        if any(_control(ch, mech.misread == "cp1252", mech.original == "utf-8") for ch in replacement):
             return None
         if relaxed and self._odd_letters(replacement) > self._odd_letters(observed):
             # With less evidence, a repair must not bring in more odd letters than the
@@ -1383,16 +1492,18 @@ def _line_piece(text: str, start: int, end: int, width: int) -> tuple[str, str]:
     return head, tail if cut < 0 else tail[:cut]
 
 
-def _control(ch: str, latin: bool) -> bool:
+def _control(ch: str, latin: bool, utf8: bool = False) -> bool:
     """A control or other non-printing character (line breaks, tabs and odd spaces are fine).
 
     Undone cp1252 damage keeps U+3000 only: a no-break space there is more often
     the 0xA0 of a layer of damage still to undo. A private-use character read back
-    whole from Chinese code pages is a glyph the page meant (〇 in some fonts' PUA).
+    whole from Chinese code pages, or from three UTF-8 bytes (``utf8``: EE 8E AC read
+    as cp1252 is ``îŽ¬``, no accident of Latin text), is a glyph the page meant (〇 in
+    some fonts' PUA); one byte pair of GBK read as cp1252 letters is not enough.
     """
     if ch.isprintable() or ch in "\n\t\u3000":
         return False
-    if not latin and "\ue000" <= ch <= "\uf8ff":
+    if (utf8 or not latin) and "\ue000" <= ch <= "\uf8ff":
         return False
     return latin or not (ch.isspace() and ord(ch) >= 0xA0)
 

@@ -137,3 +137,15 @@ def test_word_model_rewards_known_words_only() -> None:
     # Single characters count nothing, however frequent: that is the character model's part.
     assert words.score("人") == words.score("亿") == 0.0
     assert words.score("身家65亿") == words.score("身家65人")
+
+
+def test_a_line_start_backs_off_once(lm: CharLM) -> None:
+    # The trainer pads each line with order - 1 boundaries, so a history of one to
+    # four of them says the same thing. A character never seen at a line start pays
+    # the back-off weight of a line start once, not once per padding symbol.
+    for ch in "兑矶呗":
+        at_start = float(lm.per_symbol(ch, "\n")[0])
+        unknown_history = float(lm.per_symbol(ch, "")[0])
+        assert at_start > unknown_history - 5.0
+    # Characters that do start lines keep a line start's preferences.
+    assert float(lm.per_symbol("截", "\n")[0]) > float(lm.per_symbol("截", "的")[0])

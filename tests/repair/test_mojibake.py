@@ -129,3 +129,64 @@ def test_a_short_line_of_utf8_read_as_gbk_with_question_marks_is_found(repairer:
     assert "?" in damaged
     text = f"特此公告。\n北京某某科技股份有限公司董事会\n{damaged}\n"
     assert _repair(repairer, text) == "特此公告。\n北京某某科技股份有限公司董事会\n2020年6月4日\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "clause", "after"),
+    [
+        ("他认为，", "这种做法损害了行业的美", "，也让消费者失望。"),
+        ("评论指出，", "修复工程保留了建筑原有的美", "，赢得一致好评。"),
+        ("公司称，业绩承诺已经完成。\n", "兑现承诺的时间表已经公布", "。"),
+    ],
+)
+def test_the_ends_of_a_damaged_run_are_weighed_with_their_real_history(
+    repairer: Repairer, before: str, clause: str, after: str
+) -> None:
+    # 美 is GBK C3 C0, which Big5 reads as 藝; 兑 (B6 D2) as 募. Both are common
+    # characters, so only the LM says the run goes on; the Viterbi scored them after
+    # the mojibake before them and kept them.
+    damaged = damage(clause, "gbk_as_big5", random.Random(0))
+    assert _repair(repairer, before + damaged + after) == before + clause + after
+
+
+def test_an_odd_character_just_past_a_window_is_the_same_damage(repairer: Repairer) -> None:
+    # 元 in Big5 (A4 B8) read as GBK is じ: alone it opens no window, and the last
+    # telltale of the clause is more than a window's width before it.
+    clause = "招商局港口控股有限公司(00144.HK)报12.3港元"
+    damaged = damage(clause, "big5_as_gbk", random.Random(0))
+    assert damaged.endswith("じ")
+    assert _repair(repairer, f"截至收盘，{damaged}，成交额1.2亿港元。") == (
+        "截至收盘，招商局港口控股有限公司(00144.HK)報12.3港元，成交额1.2亿港元。"
+    )
+
+
+def test_a_text_that_shows_the_euro_reading_never_lost_a_byte_0x80(repairer: Repairer) -> None:
+    # 一 is E4 B8 80: the WHATWG (and Windows) GBK decoder reads 0x80 as €, so in a
+    # text that shows 涓€ the lost byte of 涓 before a digit is not 0x80, whatever
+    # the LM thinks of 一 there. Python's own gbk codec has no euro sign and loses it.
+    from pipeline.repair.codecs import unit_bytes
+    from pipeline.repair.mojibake import MECHANISMS
+
+    mech = next(m for m in MECHANISMS if m.name == "utf8_as_gbk")
+    window = "涓\ufffd7"
+    units = [unit_bytes(ch, "gbk") for ch in window]
+    filled = [u if isinstance(u, bytes) else None for u in units]
+    values = {
+        euro: repairer._hole_values(window, units, filled, 0, [1], mech, False, euro_seen=euro)[0]
+        for euro in (False, True)
+    }
+    assert b"\x80" in values[False]
+    assert b"\x80" not in values[True]
+    assert set(values[True]) == set(values[False]) - {b"\x80"}
+    text = damage("第一季度增长，本周三(28日)开会", "utf8_as_gbk", random.Random(0))
+    assert "€" in text and _repair(repairer, text) == "第一季度增长，本周三(28日)开会"
+
+
+@pytest.mark.parametrize("kind", ["utf8_as_cp1252", "double_utf8"])
+def test_a_private_use_glyph_read_back_from_three_utf8_bytes_is_kept(repairer: Repairer, kind: str) -> None:
+    # 〇 in some fonts' private use area (U+E3AC, EE 8E AC) read as cp1252 is îŽ¬:
+    # three UTF-8 bytes read back whole, not a control character. Refused, the line
+    # was read as GBK read as cp1252 instead and came out as 浜岊幀骞村崄.
+    clean = "本公司董事会保证公告内容真实、准确。\n特此公告。\n董事会\n二\ue3ac二\ue3ac年十一月十三日"
+    damaged = damage(clean, kind, random.Random(0))  # type: ignore[arg-type]
+    assert _repair(repairer, damaged) == clean

@@ -46,7 +46,7 @@ from typing import Any
 import regex
 
 from pipeline.errors import ErrorCode, PipelineError
-from pipeline.rulebook.prefilter import MAX_NEAR, NO_FACTS, PatternFacts, analyse
+from pipeline.rulebook.prefilter import MAX_NEAR, NO_FACTS, RUN_CAP, PatternFacts, analyse
 
 # ``{NAME}`` placeholders: upper-case names only, so ``\d{1,3}`` and ``\p{Han}`` are safe.
 _MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -218,12 +218,22 @@ class PatternScope:
     log: list[PatternMatch] | None = None
     _text: str | None = field(default=None, repr=False)
     _chars: frozenset[str] = field(default=frozenset(), repr=False)
+    _runs: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def chars_of(self, text: str) -> frozenset[str]:
         """The distinct characters of ``text`` (kept for the last text asked about)."""
         if text is not self._text:
-            self._text, self._chars = text, frozenset(text)
+            self._text, self._chars, self._runs = text, frozenset(text), {}
         return self._chars
+
+    def has_long_run(self, text: str, check: regex.Pattern[str]) -> bool:
+        """Tell whether ``check`` (see :func:`_long_run`) finds a long run in ``text`` (kept for the last text)."""
+        if text is not self._text:
+            self.chars_of(text)
+        found = self._runs.get(check.pattern)
+        if found is None:
+            found = self._runs[check.pattern] = check.search(text) is not None
+        return found
 
 
 _SCOPE: ContextVar[PatternScope | None] = ContextVar("zhpipe_pattern_scope", default=None)
@@ -348,7 +358,11 @@ class SafePattern:
         self._required = facts.required
         self._words = _by_first(facts.words) if facts.words is not None else None
         anchors = self._words or (_by_first(facts.required) if facts.required is not None else None)
-        self._windows = _Windows(anchors, *facts.reach) if anchors is not None and facts.reach is not None else None
+        self._windows = (
+            _Windows(anchors, *facts.reach, tuple(_long_run(cls) for cls in facts.runs))
+            if anchors is not None and facts.reach is not None
+            else None
+        )
         windowed = self._windows is not None
         self._tuner = _Tuner(variants, windowed) if len(variants) > 1 or windowed else None
         # The scan may run behind a lookahead of at most MAX_NEAR + 2 steps (see _with_lead).
@@ -432,7 +446,7 @@ class SafePattern:
         pos: int | None,
         endpos: int | None,
         timeout: float | None,
-        chars: frozenset[str] | None,
+        scope: PatternScope | None,
     ) -> tuple[list[regex.Match[str]], int]:
         """Every match of a whole scan, as ``list(finditer(..))``, and the contender that ran it.
 
@@ -442,7 +456,7 @@ class SafePattern:
         """
         compiled, windows, index = self._scanner_for_trial(windows=True)
         if windows is not None:
-            found = windows.scan(compiled, string, pos, endpos, timeout, chars)
+            found = windows.scan(compiled, string, pos, endpos, timeout, scope)
             if found is not None:
                 return found, index
         return list(compiled.finditer(string, pos, endpos, timeout=timeout)), index
@@ -583,8 +597,7 @@ class SafePattern:
             # while tracing: the match log holds only the matches a caller took.
             started = _clock()
             try:
-                chars = scope.chars_of(string) if scope is not None else None
-                found, index = self._scan_all(string, pos, endpos, engine_timeout, chars)
+                found, index = self._scan_all(string, pos, endpos, engine_timeout, scope)
             except TimeoutError:
                 raise self._timed_out(scope, limit) from None
             finally:
@@ -683,7 +696,7 @@ def scan_each(
         engine_timeout = pattern._timeout(string, limit)
         started = _clock()
         try:
-            found, index = pattern._scan_all(string, None, None, engine_timeout, chars)
+            found, index = pattern._scan_all(string, None, None, engine_timeout, scope)
         except TimeoutError:
             raise pattern._timed_out(scope, limit) from None
         finally:
@@ -718,12 +731,15 @@ class _Windows:
 
     # Past this share of the text in windows, a plain scan is cheaper.
     MAX_SHARE = 0.5
-    __slots__ = ("ahead", "anchors", "behind")
+    __slots__ = ("ahead", "anchors", "behind", "runs")
 
-    def __init__(self, anchors: _Words, ahead: int, behind: int) -> None:
+    def __init__(self, anchors: _Words, ahead: int, behind: int, runs: tuple[regex.Pattern[str], ...] = ()) -> None:
         self.anchors = anchors
         self.ahead = ahead
         self.behind = behind
+        # The reach counts an unbounded run of one class (``\s*``) as ``RUN_CAP``
+        # characters: a text with a longer run (any of these finds one) is scanned whole.
+        self.runs = runs
 
     def spans(self, string: str, lo: int, hi: int, chars: frozenset[str]) -> list[list[int]] | None:
         """The windows ``[first, last]`` of the places in ``[lo, hi)`` to try, or ``None`` when they are too many."""
@@ -761,9 +777,11 @@ class _Windows:
         pos: int | None,
         endpos: int | None,
         timeout: float | None,
-        chars: frozenset[str] | None,
+        scope: PatternScope | None = None,
     ) -> list[regex.Match[str]] | None:
-        """``list(compiled.finditer(string, pos, endpos))`` by windows; ``None`` when a plain scan is cheaper.
+        """``list(compiled.finditer(string, pos, endpos))`` by windows; ``None`` when a plain scan is needed or cheaper.
+
+        ``scope`` keeps what is known of ``string`` (its characters, its long runs).
 
         Raises:
             TimeoutError: the searches together ran out of ``timeout``.
@@ -774,7 +792,12 @@ class _Windows:
         hi = n if endpos is None else endpos
         if not 0 <= lo <= hi <= n:
             return None  # negative or outlying positions: leave them to the engine
-        spans = self.spans(string, lo, hi, chars if chars is not None else frozenset(string))
+        if scope is None:
+            scope = PatternScope(None)
+        for check in self.runs:
+            if scope.has_long_run(string, check):
+                return None
+        spans = self.spans(string, lo, hi, scope.chars_of(string))
         if spans is None:
             return None
         search = compiled.search
@@ -795,6 +818,11 @@ class _Windows:
                 out.append(m)
                 at = m.end()
         return out
+
+
+def _long_run(cls: str) -> regex.Pattern[str]:
+    """A pattern that finds a run of more than ``RUN_CAP`` characters of the class ``cls`` (the inside of a set)."""
+    return regex.compile(f"[{cls}]{{{RUN_CAP + 1}}}")
 
 
 def _by_first(words: frozenset[str]) -> _Words:

@@ -20,7 +20,7 @@ from pipeline.rulebook.patterns import (
     pattern_scope,
     scan_each,
 )
-from pipeline.rulebook.prefilter import NO_FACTS, analyse, linear_work
+from pipeline.rulebook.prefilter import NO_FACTS, RUN_CAP, analyse, linear_work
 
 ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
 
@@ -267,10 +267,24 @@ def test_the_reach_of_a_try(pattern: str, expected: tuple[int, int]) -> None:
     assert analyse(pattern).reach == expected
 
 
-@pytest.mark.parametrize("pattern", [r"\d+月", r"a?", r"(a)\1", r"a\Kb", r"(?w)\bab", r"(?:公告){e<=1}", r"(?i)ab"])
+@pytest.mark.parametrize(
+    "pattern", [r"(?:ab)+c", r"[^）]+x", r"a?", r"(a)\1", r"a\Kb", r"(?w)\bab", r"(?:公告){e<=1}", r"(?i)ab"]
+)
 def test_patterns_without_a_bounded_reach(pattern: str) -> None:
-    """Unbounded repeats, empty matches, back references, \\K, Unicode word boundaries, fuzzy or caseless matching."""
+    """Unbounded repeats (but of one class), empty matches, back references, \\K, fuzzy or caseless matching ..."""
     assert analyse(pattern).reach is None
+
+
+def test_an_unbounded_run_of_one_class_counts_as_the_cap() -> None:
+    facts = analyse(r"(?<!\d)\d+\s*月")
+    assert facts.reach == (2 * RUN_CAP + 1, 1)
+    assert facts.runs == ("\\p{GENERALCATEGORY=DECIMALNUMBER}", "\\p{WHITESPACE=TRUE}")
+    pattern = _windowed(r"(?<!\d)\d+\s*月")
+    text = "营收增长，" * 20 + "12 月"
+    found = pattern._windows.scan(pattern.compiled, text, None, None, None)
+    assert found is not None and [m.span() for m in found] == [m.span() for m in pattern.compiled.finditer(text)]
+    # A longer run than the cap: the reach does not hold, the text is scanned whole.
+    assert pattern._windows.scan(pattern.compiled, "1" * (RUN_CAP + 1) + "月", None, None, None) is None
 
 
 # Patterns whose tries read around their match: look-behinds, look-aheads, anchors and
@@ -283,6 +297,8 @@ WINDOW_PATTERNS = [
     r"(?m)^[a-z]{0,2}z$",
     r"[a-z]{1,3}z(?=[a-z]{2})",
     r"xy",
+    r"(?<![0-9])[0-9]+\s*z",
+    r"q\s*[a-z]{0,2}?[0-9]*xy(?!\s*z)",
 ]
 
 
@@ -310,18 +326,18 @@ def test_a_windowed_scan_finds_what_finditer_finds(source: str) -> None:
             if (pos is not None and pos > len(text)) or (endpos is not None and not 0 <= endpos <= len(text)):
                 continue
             expected = [(m.span(), m.groups()) for m in pattern.compiled.finditer(text, pos, endpos)]
-            found = windows.scan(pattern.compiled, text, pos, endpos, None, None)
+            found = windows.scan(pattern.compiled, text, pos, endpos, None)
             if found is not None:
                 assert [(m.span(), m.groups()) for m in found] == expected, (source, text, pos, endpos)
 
 
-@given(st.text(alphabet="abqxyzACLZot\n ", max_size=80), st.sampled_from(WINDOW_PATTERNS))
+@given(st.text(alphabet="abqxyzACLZot\n 01", max_size=80), st.sampled_from(WINDOW_PATTERNS))
 @settings(max_examples=300, deadline=None)
 def test_a_windowed_scan_finds_what_finditer_finds_on_any_text(text: str, source: str) -> None:
     pattern = _windowed(source)
     assert pattern._windows is not None
     expected = [m.span() for m in pattern.compiled.finditer(text)]
-    found = pattern._windows.scan(pattern.compiled, text, None, None, 5.0, None)
+    found = pattern._windows.scan(pattern.compiled, text, None, None, 5.0)
     assert found is None or [m.span() for m in found] == expected
 
 
@@ -334,7 +350,7 @@ def test_every_windowed_rule_pattern_finds_what_the_plain_pattern_finds(
         windows = pattern._windows
         assert windows is not None
         for text in texts:
-            found = windows.scan(pattern.compiled, text, None, None, None, None)
+            found = windows.scan(pattern.compiled, text, None, None, None)
             if found is not None:
                 expected = [(m.span(), m.groups()) for m in pattern.compiled.finditer(text)]
                 assert [(m.span(), m.groups()) for m in found] == expected, (pattern, text)
@@ -358,4 +374,4 @@ def test_a_windowed_scan_keeps_the_timeout() -> None:
     pattern = _windowed(r"甲(?:乙|乙){1,30}(?:乙|乙){1,30}丙")
     assert pattern._windows is not None
     with pytest.raises(TimeoutError):
-        pattern._windows.scan(pattern.compiled, "甲" + "乙" * 50 + "丁丙", None, None, 0.05, None)
+        pattern._windows.scan(pattern.compiled, "甲" + "乙" * 50 + "丁丙", None, None, 0.05)

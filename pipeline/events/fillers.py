@@ -100,6 +100,11 @@ class FillerFinder:
         # Repairs (``replace``) first: the other variants cut the repaired fillers.
         self.variants = sorted(variants, key=lambda v: not v.replace)
         self._tuples: dict[str, tuple[tuple[str, ...], ...]] = {}
+        # The characters a ``split_left`` word has before its last one: a filler can only
+        # start inside such a word if the character before it is one of them.
+        self._split_chars: dict[str, frozenset[str]] = {
+            v.id: frozenset(ch for word in v.split_left for ch in word[:-1]) for v in variants
+        }
         self.trim_patterns: dict[str, tuple[SafePattern | None, SafePattern | None]] = {
             v.id: (
                 compile_pattern(v.trim_left_pattern, rule_id=v.id) if v.trim_left_pattern else None,
@@ -205,16 +210,19 @@ class FillerFinder:
     def _repair(self, text: str, start: int, end: int, variant: SpanVariant) -> tuple[int, int]:
         """Apply ``split_left`` and the trim patterns to ``[start, end)``; cuts that leave too little are skipped."""
         least = variant.min_length
-        for word in variant.split_left:
-            # The filler starts ``j`` characters into ``word``.
-            j = next((j for j in range(1, len(word)) if start >= j and text.startswith(word, start - j)), 0)
-            if j and end - (start - j + len(word)) >= least:
-                start = start - j + len(word)
-                break
+        if start > 0 and text[start - 1] in self._split_chars.get(variant.id, ()):
+            for word in variant.split_left:
+                # The filler starts ``j`` characters into ``word``.
+                j = next((j for j in range(1, len(word)) if start >= j and text.startswith(word, start - j)), 0)
+                if j and end - (start - j + len(word)) >= least:
+                    start = start - j + len(word)
+                    break
         left, right = self.trim_patterns.get(variant.id, (None, None))
         if left is not None:
-            m = left.search(text[start:end])
-            if m is not None and m.start() == 0 and end - start - m.end() >= least:
+            # The leftmost match, taken only if it starts the span: a match at the start,
+            # if there is one (the leftmost place is the first tried), so ``match`` finds it.
+            m = left.match(text[start:end])
+            if m is not None and end - start - m.end() >= least:
                 start += m.end()
         if right is not None:
             m = right.search(text[start:end])

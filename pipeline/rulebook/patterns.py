@@ -210,26 +210,46 @@ class PatternMatch:
 class PatternScope:
     """What the patterns of the document under work share: its deadline and match log.
 
-    It also keeps the set of characters of the last text scanned, so that the dozens
+    It also keeps the set of characters of the last few texts scanned (the document
+    text, and the sentence or skeleton a stage scans in between), so that the dozens
     of patterns run over one text test their required characters against it cheaply.
     """
+
+    # How many texts the scope remembers.
+    KEEP = 4
 
     deadline: Deadline | None
     log: list[PatternMatch] | None = None
     _text: str | None = field(default=None, repr=False)
     _chars: frozenset[str] = field(default=frozenset(), repr=False)
     _runs: dict[str, bool] = field(default_factory=dict, repr=False)
+    # The texts asked about before, the last first: (text, characters, long runs).
+    _before: list[tuple[str, frozenset[str], dict[str, bool]]] = field(default_factory=list, repr=False)
 
     def chars_of(self, text: str) -> frozenset[str]:
-        """The distinct characters of ``text`` (kept for the last text asked about)."""
+        """The distinct characters of ``text`` (kept for the last few texts asked about)."""
         if text is not self._text:
-            self._text, self._chars, self._runs = text, frozenset(text), {}
+            self._switch(text)
         return self._chars
 
+    def _switch(self, text: str) -> None:
+        """Make ``text`` the current text, from what is kept of it or afresh."""
+        before = self._before
+        if self._text is not None:
+            before.insert(0, (self._text, self._chars, self._runs))
+        for i, (known, chars, runs) in enumerate(before):
+            if known is text:
+                del before[i]
+                self._text, self._chars, self._runs = known, chars, runs
+                break
+        else:
+            self._text, self._chars, self._runs = text, frozenset(text), {}
+        del before[self.KEEP - 1 :]
+
     def has_long_run(self, text: str, check: regex.Pattern[str]) -> bool:
-        """Tell whether ``check`` (see :func:`_long_run`) finds a long run in ``text`` (kept for the last text)."""
+        """Tell whether ``check`` (see :func:`_long_run`) finds a long run in ``text`` (kept with its characters)."""
         if text is not self._text:
-            self.chars_of(text)
+            self._switch(text)
         found = self._runs.get(check.pattern)
         if found is None:
             found = self._runs[check.pattern] = check.search(text) is not None

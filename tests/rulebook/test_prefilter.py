@@ -14,6 +14,7 @@ from pipeline.core import Pipeline
 from pipeline.rulebook.examples import collect_cases
 from pipeline.rulebook.patterns import (
     Deadline,
+    PatternScope,
     PatternTimeout,
     SafePattern,
     compile_pattern,
@@ -375,3 +376,17 @@ def test_a_windowed_scan_keeps_the_timeout() -> None:
     assert pattern._windows is not None
     with pytest.raises(TimeoutError):
         pattern._windows.scan(pattern.compiled, "甲" + "乙" * 50 + "丁丙", None, None, 0.05)
+
+
+def test_the_scope_keeps_the_characters_of_the_last_few_texts() -> None:
+    """A stage that scans a sentence or a skeleton between document scans does not make the document's set again."""
+    scope = PatternScope(None)
+    document, sentence, skeleton = "公司公告称，营收增长。", "营收增长", "\ue000至\ue000"
+    chars = scope.chars_of(document)
+    assert chars == frozenset(document)
+    scope.chars_of(sentence)
+    scope.chars_of(skeleton)
+    assert scope.chars_of(document) is chars
+    for i in range(PatternScope.KEEP):
+        scope.chars_of(f"别的文本{i}")
+    assert scope.chars_of(document) is not chars and scope.chars_of(document) == chars

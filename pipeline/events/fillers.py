@@ -112,6 +112,10 @@ class FillerFinder:
             )
             for v in variants
         }
+        # The variants with something for ``_repair`` to do (most have not).
+        self._repairing = frozenset(
+            v.id for v in variants if v.split_left or v.trim_left_pattern or v.trim_right_pattern
+        )
 
     def find(self, text: str, mentions: Sequence[Mention]) -> list[Filler]:
         """All fillers of a document, deduplicated by (label, span), in text order."""
@@ -187,7 +191,8 @@ class FillerFinder:
             trimmed = next((w for w in trim_right if text.endswith(w, start, end) and end - start > len(w)), None)
             if trimmed is not None:
                 end -= len(trimmed)
-        start, end = self._repair(text, start, end, variant)
+        if variant.id in self._repairing:
+            start, end = self._repair(text, start, end, variant)
         if end - start < variant.min_length:
             return []
         if (start, end) == (filler.start, filler.end) or _HARD_STOP.search(text, start, end):

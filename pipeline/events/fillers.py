@@ -100,6 +100,11 @@ class FillerFinder:
         # Repairs (``replace``) first: the other variants cut the repaired fillers.
         self.variants = sorted(variants, key=lambda v: not v.replace)
         self._tuples: dict[str, tuple[tuple[str, ...], ...]] = {}
+        # The characters a ``split_left`` word has before its last one: a filler can only
+        # start inside such a word if the character before it is one of them.
+        self._split_chars: dict[str, frozenset[str]] = {
+            v.id: frozenset(ch for word in v.split_left for ch in word[:-1]) for v in variants
+        }
         self.trim_patterns: dict[str, tuple[SafePattern | None, SafePattern | None]] = {
             v.id: (
                 compile_pattern(v.trim_left_pattern, rule_id=v.id) if v.trim_left_pattern else None,
@@ -107,6 +112,10 @@ class FillerFinder:
             )
             for v in variants
         }
+        # The variants with something for ``_repair`` to do (most have not).
+        self._repairing = frozenset(
+            v.id for v in variants if v.split_left or v.trim_left_pattern or v.trim_right_pattern
+        )
 
     def find(self, text: str, mentions: Sequence[Mention]) -> list[Filler]:
         """All fillers of a document, deduplicated by (label, span), in text order."""
@@ -182,7 +191,8 @@ class FillerFinder:
             trimmed = next((w for w in trim_right if text.endswith(w, start, end) and end - start > len(w)), None)
             if trimmed is not None:
                 end -= len(trimmed)
-        start, end = self._repair(text, start, end, variant)
+        if variant.id in self._repairing:
+            start, end = self._repair(text, start, end, variant)
         if end - start < variant.min_length:
             return []
         if (start, end) == (filler.start, filler.end) or _HARD_STOP.search(text, start, end):
@@ -205,16 +215,19 @@ class FillerFinder:
     def _repair(self, text: str, start: int, end: int, variant: SpanVariant) -> tuple[int, int]:
         """Apply ``split_left`` and the trim patterns to ``[start, end)``; cuts that leave too little are skipped."""
         least = variant.min_length
-        for word in variant.split_left:
-            # The filler starts ``j`` characters into ``word``.
-            j = next((j for j in range(1, len(word)) if start >= j and text.startswith(word, start - j)), 0)
-            if j and end - (start - j + len(word)) >= least:
-                start = start - j + len(word)
-                break
+        if start > 0 and text[start - 1] in self._split_chars.get(variant.id, ()):
+            for word in variant.split_left:
+                # The filler starts ``j`` characters into ``word``.
+                j = next((j for j in range(1, len(word)) if start >= j and text.startswith(word, start - j)), 0)
+                if j and end - (start - j + len(word)) >= least:
+                    start = start - j + len(word)
+                    break
         left, right = self.trim_patterns.get(variant.id, (None, None))
         if left is not None:
-            m = left.search(text[start:end])
-            if m is not None and m.start() == 0 and end - start - m.end() >= least:
+            # The leftmost match, taken only if it starts the span: a match at the start,
+            # if there is one (the leftmost place is the first tried), so ``match`` finds it.
+            m = left.match(text[start:end])
+            if m is not None and end - start - m.end() >= least:
                 start += m.end()
         if right is not None:
             m = right.search(text[start:end])

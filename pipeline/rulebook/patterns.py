@@ -26,11 +26,16 @@ the characters a match can start with and for a required character near the star
 Whether those lookaheads pay depends on the pattern and the text (the engine has
 fast paths of its own that they can defeat), so each pattern times its variants on
 its first scans and keeps the fastest (:class:`_Tuner`); all variants find the same
-matches.
+matches. One more contender is a *windowed* scan (:class:`_Windows`): a pattern whose
+matches each hold one of a few required words (or characters), and whose tries read
+a bounded stretch of text (``prefilter.reach``), is only tried within that stretch of
+each place the text holds one of them (``有限公司`` for a company name that ends with
+it, ``先生`` for a person named with it), the rest of the text skipped.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,7 +46,7 @@ from typing import Any
 import regex
 
 from pipeline.errors import ErrorCode, PipelineError
-from pipeline.rulebook.prefilter import MAX_NEAR, NO_FACTS, PatternFacts, analyse
+from pipeline.rulebook.prefilter import MAX_NEAR, NO_FACTS, RUN_CAP, PatternFacts, analyse
 
 # ``{NAME}`` placeholders: upper-case names only, so ``\d{1,3}`` and ``\p{Han}`` are safe.
 _MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -205,20 +210,50 @@ class PatternMatch:
 class PatternScope:
     """What the patterns of the document under work share: its deadline and match log.
 
-    It also keeps the set of characters of the last text scanned, so that the dozens
+    It also keeps the set of characters of the last few texts scanned (the document
+    text, and the sentence or skeleton a stage scans in between), so that the dozens
     of patterns run over one text test their required characters against it cheaply.
     """
+
+    # How many texts the scope remembers.
+    KEEP = 4
 
     deadline: Deadline | None
     log: list[PatternMatch] | None = None
     _text: str | None = field(default=None, repr=False)
     _chars: frozenset[str] = field(default=frozenset(), repr=False)
+    _runs: dict[str, bool] = field(default_factory=dict, repr=False)
+    # The texts asked about before, the last first: (text, characters, long runs).
+    _before: list[tuple[str, frozenset[str], dict[str, bool]]] = field(default_factory=list, repr=False)
 
     def chars_of(self, text: str) -> frozenset[str]:
-        """The distinct characters of ``text`` (kept for the last text asked about)."""
+        """The distinct characters of ``text`` (kept for the last few texts asked about)."""
         if text is not self._text:
-            self._text, self._chars = text, frozenset(text)
+            self._switch(text)
         return self._chars
+
+    def _switch(self, text: str) -> None:
+        """Make ``text`` the current text, from what is kept of it or afresh."""
+        before = self._before
+        if self._text is not None:
+            before.insert(0, (self._text, self._chars, self._runs))
+        for i, (known, chars, runs) in enumerate(before):
+            if known is text:
+                del before[i]
+                self._text, self._chars, self._runs = known, chars, runs
+                break
+        else:
+            self._text, self._chars, self._runs = text, frozenset(text), {}
+        del before[self.KEEP - 1 :]
+
+    def has_long_run(self, text: str, check: regex.Pattern[str]) -> bool:
+        """Tell whether ``check`` (see :func:`_long_run`) finds a long run in ``text`` (kept with its characters)."""
+        if text is not self._text:
+            self._switch(text)
+        found = self._runs.get(check.pattern)
+        if found is None:
+            found = self._runs[check.pattern] = check.search(text) is not None
+        return found
 
 
 _SCOPE: ContextVar[PatternScope | None] = ContextVar("zhpipe_pattern_scope", default=None)
@@ -248,36 +283,40 @@ class _Tuner:
     """Picks the fastest of equivalent compiled variants of a pattern from its first scans.
 
     Variants take turns on whole scans until each has scanned :attr:`MIN_RUNS` texts
-    and :attr:`MIN_CHARS` characters; the one with the least time per character wins.
-    Timing noise can only make a slower variant win: every variant finds the same
-    matches.
+    and :attr:`MIN_CHARS` characters; the one with the least median time per character
+    wins (the median, not the total: on a shared machine one scan that lost the
+    processor for a while would decide it). Timing noise can only make a slower
+    variant win: every variant finds the same matches. With ``windowed``, the windowed
+    scan (:class:`_Windows`) takes its turns too, as the contender after the compiled
+    variants (index ``len(variants)``).
     """
 
     MIN_RUNS = 8
-    MIN_CHARS = 20_000
-    __slots__ = ("chars", "runs", "seconds", "turn", "variants")
+    MIN_CHARS = 5_000
+    __slots__ = ("chars", "rates", "turn", "variants")
 
-    def __init__(self, variants: list[regex.Pattern[str]]) -> None:
+    def __init__(self, variants: list[regex.Pattern[str]], windowed: bool = False) -> None:
         self.variants = variants
-        self.seconds = [0.0] * len(variants)
-        self.chars = [0] * len(variants)
-        self.runs = [0] * len(variants)
+        size = len(variants) + windowed
+        self.chars = [0] * size
+        self.rates: list[list[float]] = [[] for _ in range(size)]
         self.turn = 0
 
     def pick(self) -> int:
-        """The variant to run next."""
-        self.turn = (self.turn + 1) % len(self.variants)
+        """The contender to run next (``len(variants)``: the windowed scan)."""
+        self.turn = (self.turn + 1) % len(self.rates)
         return self.turn
 
-    def record(self, index: int, seconds: float, chars: int) -> regex.Pattern[str] | None:
-        """Book a whole scan; return the winner once every variant has been tried enough."""
-        self.seconds[index] += seconds
+    def record(self, index: int, seconds: float, chars: int) -> tuple[regex.Pattern[str], bool] | None:
+        """Book a whole scan; once all have had their turns, the fastest variant and whether windows beat it."""
         self.chars[index] += chars
-        self.runs[index] += 1
-        if min(self.runs) < self.MIN_RUNS or min(self.chars) < self.MIN_CHARS:
+        self.rates[index].append(seconds / max(chars, 1))
+        if min(map(len, self.rates)) < self.MIN_RUNS or min(self.chars) < self.MIN_CHARS:
             return None
-        rates = [t / c for t, c in zip(self.seconds, self.chars, strict=True)]
-        return self.variants[rates.index(min(rates))]
+        rates = [statistics.median(runs) for runs in self.rates]
+        n = len(self.variants)
+        best = rates.index(min(rates[:n]))
+        return self.variants[best], min(rates[n:], default=rates[best]) < rates[best]
 
 
 class SafePattern:
@@ -288,7 +327,19 @@ class SafePattern:
     signatures. A ``timeout`` passed by the caller still applies, as an upper bound.
     """
 
-    __slots__ = ("_compiled", "_facts", "_required", "_scan", "_step_bound", "_tuner", "_words", "rule_id", "source")
+    __slots__ = (
+        "_compiled",
+        "_facts",
+        "_required",
+        "_scan",
+        "_step_bound",
+        "_tuner",
+        "_windowed",
+        "_windows",
+        "_words",
+        "rule_id",
+        "source",
+    )
 
     def __init__(self, compiled: regex.Pattern[str], source: str, rule_id: str | None = None) -> None:
         self._compiled = compiled
@@ -303,6 +354,9 @@ class SafePattern:
         self._step_bound: float | None = None
         self._scan = compiled
         self._tuner: _Tuner | None = None
+        # The windowed scan, if the pattern allows one, and whether the scans use it.
+        self._windows: _Windows | None = None
+        self._windowed = False
 
     @property
     def facts(self) -> PatternFacts:
@@ -321,9 +375,16 @@ class SafePattern:
             fast = _with_lead(compiled, lead)
             if fast is not compiled and all(fast.pattern != v.pattern for v in variants):
                 variants.append(fast)
-        self._tuner = _Tuner(variants) if len(variants) > 1 else None
         self._required = facts.required
         self._words = _by_first(facts.words) if facts.words is not None else None
+        anchors = self._words or (_by_first(facts.required) if facts.required is not None else None)
+        self._windows = (
+            _Windows(anchors, *facts.reach, tuple(_long_run(cls) for cls in facts.runs))
+            if anchors is not None and facts.reach is not None
+            else None
+        )
+        windowed = self._windows is not None
+        self._tuner = _Tuner(variants, windowed) if len(variants) > 1 or windowed else None
         # The scan may run behind a lookahead of at most MAX_NEAR + 2 steps (see _with_lead).
         work = facts.work
         self._step_bound = 2 * (work + MAX_NEAR + 2) * STEP_SECONDS + CHAR_SECONDS if work is not None else None
@@ -370,23 +431,55 @@ class SafePattern:
             self._prepare()
         return list(self._tuner.variants) if self._tuner is not None else [self._scan]
 
-    def _scanner_for_trial(self) -> tuple[regex.Pattern[str], int]:
-        """The variant to scan with, and its index in the tuner's trial (-1 once decided)."""
+    @property
+    def windowed(self) -> bool:
+        """Whether whole scans run windowed (decided by the tuner; see :class:`_Windows`)."""
+        return self._windowed
+
+    def _scanner_for_trial(self, windows: bool = False) -> tuple[regex.Pattern[str], _Windows | None, int]:
+        """The variant to scan with, the windows to scan in (or ``None``), and the tuner's index (-1 once decided).
+
+        ``windows``: the caller takes every match at once, so may scan windowed; for other
+        callers the windowed scan's turn in the trial is skipped.
+        """
         if self._facts is None:
             self._prepare()
         tuner = self._tuner
         if tuner is None:
-            return self._scan, -1
+            return self._scan, self._windows if windows and self._windowed else None, -1
         index = tuner.pick()
-        return tuner.variants[index], index
+        if index < len(tuner.variants):
+            return tuner.variants[index], None, index
+        return (self._scan, self._windows, index) if windows else (self._scan, None, -1)
 
     def _book(self, index: int, seconds: float, chars: int) -> None:
-        """Book a whole scan run with trial variant ``index``."""
+        """Book a whole scan run with trial contender ``index``."""
         tuner = self._tuner
         if index >= 0 and tuner is not None:
             winner = tuner.record(index, seconds, chars)
             if winner is not None:
-                self._scan, self._tuner = winner, None
+                (self._scan, self._windowed), self._tuner = winner, None
+
+    def _scan_all(
+        self,
+        string: str,
+        pos: int | None,
+        endpos: int | None,
+        timeout: float | None,
+        scope: PatternScope | None,
+    ) -> tuple[list[regex.Match[str]], int]:
+        """Every match of a whole scan, as ``list(finditer(..))``, and the contender that ran it.
+
+        Raises:
+            TimeoutError: the engine timeout ran out.
+
+        """
+        compiled, windows, index = self._scanner_for_trial(windows=True)
+        if windows is not None:
+            found = windows.scan(compiled, string, pos, endpos, timeout, scope)
+            if found is not None:
+                return found, index
+        return list(compiled.finditer(string, pos, endpos, timeout=timeout)), index
 
     def cannot_match(self, string: str, scope: PatternScope | None = None) -> bool:
         """Tell whether ``string`` lacks every character, or every word, a match needs (so no scan is needed)."""
@@ -461,7 +554,7 @@ class SafePattern:
         elif method == "search":
             compiled = self.scanner  # stops at the first match: no measure of a whole scan
         else:
-            compiled, index = self._scanner_for_trial()
+            compiled, _windows, index = self._scanner_for_trial()
         timeout = self._timeout(args[1] if method in ("sub", "subn") else args[0], limit)
         started = _clock()
         try:
@@ -514,18 +607,25 @@ class SafePattern:
         limit = self._limit(scope, timeout)
         if self.cannot_match(string, scope):
             return iter(())
-        compiled, index = self._scanner_for_trial()
         engine_timeout = self._timeout(string, limit)
-        if engine_timeout is None and (scope is None or scope.log is None):
-            # A linear scan that fits in the budget cannot time out: take every match in
-            # one call (as ``scan_each`` does) rather than step by step through a generator.
-            # Not while tracing: the match log holds only the matches a caller took.
+        if kw.get("overlapped") is False:
+            del kw["overlapped"]  # the default, spelled out by some callers
+        if not kw and (scope is None or scope.log is None) and (engine_timeout is None or self._windows is not None):
+            # Take every match in one call (as ``scan_each`` does) rather than step by step
+            # through a generator: a linear scan that fits in the budget cannot time out,
+            # and a windowed one is a few short searches, each under the timeout. Not
+            # while tracing: the match log holds only the matches a caller took.
             started = _clock()
-            found = list(compiled.finditer(string, pos, endpos, **kw))
-            elapsed = _clock() - started
-            self._charge_seconds(scope, elapsed)
+            try:
+                found, index = self._scan_all(string, pos, endpos, engine_timeout, scope)
+            except TimeoutError:
+                raise self._timed_out(scope, limit) from None
+            finally:
+                elapsed = _clock() - started
+                self._charge_seconds(scope, elapsed)
             self._book(index, elapsed, len(string))
             return iter(found)
+        compiled, _windows, index = self._scanner_for_trial()
         matches = compiled.finditer(string, pos, endpos, timeout=engine_timeout, **kw)
         return self._iterate(matches, scope, limit, string, index)
 
@@ -613,11 +713,10 @@ def scan_each(
         ):
             out.append([])
             continue
-        compiled, index = pattern._scanner_for_trial()
         engine_timeout = pattern._timeout(string, limit)
         started = _clock()
         try:
-            found = list(compiled.finditer(string, timeout=engine_timeout))
+            found, index = pattern._scan_all(string, None, None, engine_timeout, scope)
         except TimeoutError:
             raise pattern._timed_out(scope, limit) from None
         finally:
@@ -633,6 +732,117 @@ def scan_each(
 
 # Required words grouped by their first character: the first characters, and each one's words.
 _Words = tuple[frozenset[str], dict[str, tuple[str, ...]]]
+
+
+class _Windows:
+    """A scan that tries a pattern only near the words (or characters) one of which each match holds.
+
+    A try at position ``p`` reads nothing outside ``text[p - behind : p + ahead]``
+    (``prefilter.reach``) and succeeds only if it read one of the anchors, so it can
+    only succeed at ``o + len(anchor) - ahead <= p <= o + behind`` for an anchor at
+    ``o``. Those places are merged into windows at least ``ahead`` apart, and each
+    window is searched with the text cut ``ahead`` characters after its last place: a
+    try there reads nothing beyond the cut, so it goes as it would in the whole text,
+    and a match found after the window's last place (where the cut text may fool the
+    pattern, and no match can be) is dropped. The pattern cannot match the empty
+    string, so each search starts where the last match ended, as ``finditer`` does:
+    the matches are those of ``finditer``.
+    """
+
+    # Past this share of the text in windows, a plain scan is cheaper.
+    MAX_SHARE = 0.5
+    __slots__ = ("ahead", "anchors", "behind", "runs")
+
+    def __init__(self, anchors: _Words, ahead: int, behind: int, runs: tuple[regex.Pattern[str], ...] = ()) -> None:
+        self.anchors = anchors
+        self.ahead = ahead
+        self.behind = behind
+        # The reach counts an unbounded run of one class (``\s*``) as ``RUN_CAP``
+        # characters: a text with a longer run (any of these finds one) is scanned whole.
+        self.runs = runs
+
+    def spans(self, string: str, lo: int, hi: int, chars: frozenset[str]) -> list[list[int]] | None:
+        """The windows ``[first, last]`` of the places in ``[lo, hi)`` to try, or ``None`` when they are too many."""
+        firsts, by_first = self.anchors
+        ahead, behind = self.ahead, self.behind
+        # Each anchor adds at most ``ahead + behind + 1`` places.
+        most = int(self.MAX_SHARE * (hi - lo) / (ahead + behind + 1)) + 1
+        places: list[tuple[int, int]] = []
+        find = string.find
+        for initial in firsts & chars:
+            for word in by_first[initial]:
+                size = len(word)
+                at = find(word)
+                while at >= 0:
+                    places.append((at + size - ahead, at + behind))
+                    if len(places) > most:
+                        return None
+                    at = find(word, at + 1)
+        places.sort()
+        out: list[list[int]] = []
+        for first, last in places:
+            first, last = max(first, lo), min(last, hi - 1)
+            if first > last:
+                continue
+            if out and first <= out[-1][1] + ahead:
+                out[-1][1] = max(out[-1][1], last)
+            else:
+                out.append([first, last])
+        return out
+
+    def scan(
+        self,
+        compiled: regex.Pattern[str],
+        string: str,
+        pos: int | None,
+        endpos: int | None,
+        timeout: float | None,
+        scope: PatternScope | None = None,
+    ) -> list[regex.Match[str]] | None:
+        """``list(compiled.finditer(string, pos, endpos))`` by windows; ``None`` when a plain scan is needed or cheaper.
+
+        ``scope`` keeps what is known of ``string`` (its characters, its long runs).
+
+        Raises:
+            TimeoutError: the searches together ran out of ``timeout``.
+
+        """
+        n = len(string)
+        lo = 0 if pos is None else pos
+        hi = n if endpos is None else endpos
+        if not 0 <= lo <= hi <= n:
+            return None  # negative or outlying positions: leave them to the engine
+        if scope is None:
+            scope = PatternScope(None)
+        for check in self.runs:
+            if scope.has_long_run(string, check):
+                return None
+        spans = self.spans(string, lo, hi, scope.chars_of(string))
+        if spans is None:
+            return None
+        search = compiled.search
+        ahead = self.ahead
+        started = _clock() if timeout is not None else 0.0
+        out: list[regex.Match[str]] = []
+        at = lo
+        for first, last in spans:
+            at = max(at, first)
+            cut = min(hi, last + ahead)
+            while at <= last:
+                left = None if timeout is None else timeout - (_clock() - started)
+                if left is not None and left <= 0:
+                    raise TimeoutError("regex timed out")
+                m = search(string, at, cut, timeout=left)
+                if m is None or m.start() > last:
+                    break
+                out.append(m)
+                at = m.end()
+        return out
+
+
+def _long_run(cls: str) -> regex.Pattern[str]:
+    """A pattern that finds a run of more than ``RUN_CAP`` characters of the class ``cls`` (the inside of a set)."""
+    return regex.compile(f"[{cls}]{{{RUN_CAP + 1}}}")
 
 
 def _by_first(words: frozenset[str]) -> _Words:

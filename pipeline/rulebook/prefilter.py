@@ -52,7 +52,7 @@ MAX_WORDS = 64
 
 @dataclass(frozen=True, slots=True)
 class PatternFacts:
-    """What is known about a pattern before it runs.
+    r"""What is known about a pattern before it runs.
 
     ``lead`` is a lookahead for the first characters to put in front of the pattern
     (``(?=[..])``) or ``None``; ``near`` a lookahead for a required character close to
@@ -61,7 +61,13 @@ class PatternFacts:
     strings (two characters or more) one of which a text must hold for the pattern to
     match in it, or ``None``; ``work`` a bound on the steps of trying the pattern at
     one place when a scan is proved to take time linear in the text, else ``None``
-    (see :func:`linear_work`).
+    (see :func:`linear_work`); ``reach`` how far a try at one place can read,
+    ``(ahead, behind)``: no character outside ``text[p - behind : p + ahead]``
+    (lookarounds and anchors included), when that is bounded and the pattern cannot
+    match the empty string, else ``None`` (see :func:`reach`); ``runs`` the character
+    classes (as the inside of a set, ``\p{WHITESPACE=TRUE}``) whose unbounded runs
+    (``\s*``) ``reach`` counts as :data:`RUN_CAP` characters: it holds only in a text
+    without a longer run of one of them.
     """
 
     lead: str | None = None
@@ -69,6 +75,8 @@ class PatternFacts:
     near: str | None = None
     words: frozenset[str] | None = None
     work: int | None = None
+    reach: tuple[int, int] | None = None
+    runs: tuple[str, ...] = ()
 
 
 NO_FACTS = PatternFacts()
@@ -105,7 +113,9 @@ def analyse(pattern: str, flags: int = 0) -> PatternFacts:
     near = _or_none(lambda: _near(parsed, flags))
     words = _or_none(lambda: _best_words(_required_words(parsed)))
     work = _or_none(lambda: _linear_cost(parsed, None, [])[0])
-    return PatternFacts(lead, required, near, words, work)
+    runs: set[str] = set()
+    extent = _or_none(lambda: _reach_of(parsed, runs))
+    return PatternFacts(lead, required, near, words, work, extent, tuple(sorted(runs)) if extent else ())
 
 
 def _parse(pattern: str, flags: int) -> Any:
@@ -513,6 +523,106 @@ def _best(options: list[frozenset[str]]) -> frozenset[str] | None:
     return min(usable, key=_cost) if usable else None
 
 
+# -- the reach of a try ------------------------------------------------------------------
+# An unbounded run of one character class (``\s*``, ``\d+``) counts as this many characters
+# in the reach of a try (see :func:`reach`); real text seldom has longer runs of one class,
+# and a text that does is scanned whole.
+RUN_CAP = 12
+
+
+def reach(pattern: str, flags: int = 0) -> tuple[int, int] | None:
+    r"""How far trying ``pattern`` at one place can read: ``(ahead, behind)``, or ``None`` if unbounded.
+
+    A try at position ``p`` reads no character outside ``text[p - behind : p + ahead]``,
+    lookarounds, anchors and word boundaries included; so, given that every match holds
+    one of the required words (or characters), a try can only succeed within ``ahead``
+    characters of one of them, and the rest of the text need not be tried at all (see
+    :class:`pipeline.rulebook.patterns.SafePattern`). An unbounded run of one character
+    class (``\s*``) counts as :data:`RUN_CAP` characters (``PatternFacts.runs`` names the
+    classes: the reach holds in a text with no longer run of them). ``None`` when another
+    repeat is unbounded (``(?:ab)+``), the pattern can match the empty string, or it uses a
+    construct whose reach is not plain (back references, ``\K``, fuzzy matching, Unicode
+    word boundaries).
+    """
+    try:
+        return _reach_of(_parse(pattern, flags), set())
+    except Exception:
+        return None
+
+
+def _reach_of(parsed: Any, runs: set[str]) -> tuple[int, int] | None:
+    least, _most, ahead, behind = _extent(parsed, runs)
+    return (ahead, behind) if least > 0 else None
+
+
+def _extent(node: Any, runs: set[str]) -> tuple[int, int, int, int]:
+    """The least and most characters ``node`` consumes, and how far ahead (exclusive) and behind its start it reads.
+
+    Unbounded runs of one character class count as :data:`RUN_CAP` characters; their
+    classes are added to ``runs``.
+
+    Raises:
+        _Unsupported: the reach is unbounded or not understood.
+
+    """
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0):
+        raise _Unsupported("case")  # a case-folded character can match two (ß, ss)
+    if isinstance(node, core.String):  # also Literal
+        n = len(node.characters)
+        return n, n, n, 0
+    if isinstance(node, core.Character | core.Range | core.Property | core.SetBase | core.Any):
+        width = 0 if getattr(node, "zerowidth", False) else 1
+        return width, width, 1, 0
+    if isinstance(
+        node,
+        core.Keep
+        | core.Skip
+        | core.Prune
+        | core.SearchAnchor
+        | core.DefaultBoundary
+        | core.DefaultStartOfWord
+        | core.DefaultEndOfWord,
+    ):
+        raise _Unsupported(type(node).__name__)  # moves the match start, or reads a whole word
+    if isinstance(node, core.ZeroWidthBase):
+        return 0, 0, 2, 2  # an anchor or a boundary looks at its neighbours (\r\n: two)
+    if isinstance(node, core.Sequence):
+        least = most = ahead = behind = 0
+        for item in node.items:
+            i_least, i_most, i_ahead, i_behind = _extent(item, runs)
+            # An item starts at most ``most`` characters in, and at least 0.
+            ahead, behind = max(ahead, most + i_ahead), max(behind, i_behind)
+            least, most = least + i_least, most + i_most
+        return least, most, ahead, behind
+    if isinstance(node, core.Branch):  # also a named list (StringSet)
+        parts = [_extent(branch, runs) for branch in node.branches]
+        if not parts:
+            raise _Unsupported("empty branch")
+        return tuple(f(p[k] for p in parts) for k, f in enumerate((min, max, max, max)))  # type: ignore[return-value]
+    if isinstance(node, core.Group | core.Atomic):
+        return _extent(node.subpattern, runs)
+    if isinstance(node, core.LookAround):
+        _least, _most, ahead, behind = _extent(node.subpattern, runs)
+        if node.behind:
+            # Matched backwards from here: it starts at most ``most`` <= ``ahead`` characters back.
+            return 0, 0, ahead, ahead + behind
+        return 0, 0, ahead, behind
+    if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
+        most = node.max_count
+        if most is None or most >= core.UNLIMITED:
+            if not _is_matcher(node.subpattern):
+                raise _Unsupported("an unbounded repeat of more than one character")
+            runs.add(_set_item(node.subpattern))
+            most = RUN_CAP
+        if most == 0:
+            return 0, 0, 0, 0
+        i_least, i_most, i_ahead, i_behind = _extent(node.subpattern, runs)
+        return int(node.min_count) * i_least, int(most) * i_most, (int(most) - 1) * i_most + i_ahead, i_behind
+    raise _Unsupported(type(node).__name__)
+
+
 # -- linear scans -------------------------------------------------------------------------
 def linear_work(pattern: str, flags: int = 0) -> int | None:
     r"""A bound on the steps of trying ``pattern`` at one place, if a scan is proved linear in the text.
@@ -743,4 +853,4 @@ def _after_of(items: list[Any], after: list[Any] | None) -> list[Any] | None:
     return None if after is None else out + after
 
 
-__all__ = ["MAX_REQUIRED", "NO_FACTS", "PatternFacts", "analyse", "linear_work"]
+__all__ = ["MAX_REQUIRED", "NO_FACTS", "RUN_CAP", "PatternFacts", "analyse", "linear_work", "reach"]

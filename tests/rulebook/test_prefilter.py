@@ -7,18 +7,21 @@ from pathlib import Path
 
 import pytest
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.core import Pipeline
 from pipeline.rulebook.examples import collect_cases
 from pipeline.rulebook.patterns import (
     Deadline,
+    PatternScope,
     PatternTimeout,
     SafePattern,
     compile_pattern,
     pattern_scope,
     scan_each,
 )
-from pipeline.rulebook.prefilter import NO_FACTS, analyse, linear_work
+from pipeline.rulebook.prefilter import NO_FACTS, RUN_CAP, analyse, linear_work
 
 ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
 
@@ -246,3 +249,144 @@ def test_the_dates_rules_are_mostly_proved_linear(rule_patterns: list[SafePatter
     dates = [p for p in rule_patterns if (p.rule_id or "").startswith("dates.")]
     linear = [p for p in dates if p.facts.work is not None]
     assert len(linear) >= len(dates) // 2
+
+
+# -- windowed scans ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("ab", (2, 0)),
+        (r"(?<![\d.])\d{1,2}月", (3, 1)),
+        (r"(?<=中标)[^，。]{2,40}?(?:项目|工程)", (42, 2)),
+        (r"x(?!\d)", (2, 0)),
+        (r"(?=abc)a", (3, 0)),
+        (r"(?:ab){2,3}c", (7, 0)),
+        (r"(?m)^ab$", (4, 2)),  # an anchor looks at both neighbours
+    ],
+)
+def test_the_reach_of_a_try(pattern: str, expected: tuple[int, int]) -> None:
+    assert analyse(pattern).reach == expected
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"(?:ab)+c", r"[^）]+x", r"a?", r"(a)\1", r"a\Kb", r"(?w)\bab", r"(?:公告){e<=1}", r"(?i)ab"]
+)
+def test_patterns_without_a_bounded_reach(pattern: str) -> None:
+    """Unbounded repeats (but of one class), empty matches, back references, \\K, fuzzy or caseless matching ..."""
+    assert analyse(pattern).reach is None
+
+
+def test_an_unbounded_run_of_one_class_counts_as_the_cap() -> None:
+    facts = analyse(r"(?<!\d)\d+\s*月")
+    assert facts.reach == (2 * RUN_CAP + 1, 1)
+    assert facts.runs == ("\\p{GENERALCATEGORY=DECIMALNUMBER}", "\\p{WHITESPACE=TRUE}")
+    pattern = _windowed(r"(?<!\d)\d+\s*月")
+    text = "营收增长，" * 20 + "12 月"
+    found = pattern._windows.scan(pattern.compiled, text, None, None, None)
+    assert found is not None and [m.span() for m in found] == [m.span() for m in pattern.compiled.finditer(text)]
+    # A longer run than the cap: the reach does not hold, the text is scanned whole.
+    assert pattern._windows.scan(pattern.compiled, "1" * (RUN_CAP + 1) + "月", None, None, None) is None
+
+
+# Patterns whose tries read around their match: look-behinds, look-aheads, anchors and
+# boundaries, which a window that cut the text in the wrong place would fool.
+WINDOW_PATTERNS = [
+    r"(?<![A-Za-z])[A-Z][a-z]{0,3}?(?:Co|Ltd)",
+    r"[a-z]{1,4}(?:xy|z)(?![a-z])",
+    r"(?<=q)[a-z]{0,3}z",
+    r"\bz[a-z]{0,2}\b",
+    r"(?m)^[a-z]{0,2}z$",
+    r"[a-z]{1,3}z(?=[a-z]{2})",
+    r"xy",
+    r"(?<![0-9])[0-9]+\s*z",
+    r"q\s*[a-z]{0,2}?[0-9]*xy(?!\s*z)",
+]
+
+
+def _windowed(source: str) -> SafePattern:
+    pattern = compile_pattern(source, rule_id="t.window")
+    assert pattern.facts.reach is not None and pattern._windows is not None, source
+    return pattern
+
+
+@pytest.mark.parametrize("source", WINDOW_PATTERNS)
+def test_a_windowed_scan_finds_what_finditer_finds(source: str) -> None:
+    pattern = _windowed(source)
+    windows = pattern._windows
+    assert windows is not None
+    texts = [
+        "zab zz z\nqaz Zz xyz abcxy z",
+        "qqqz zq z\nz\nabz\n" * 5,
+        "Abc Co. Ltd Xyz Ltd AbLtd ZZCo z xyxyxy",
+        "z" * 40 + "ab" * 40 + "xy",
+        "",
+        "no anchor here",
+    ]
+    for text in texts:
+        for pos, endpos in ((None, None), (3, None), (0, len(text) // 2), (5, len(text) - 3)):
+            if (pos is not None and pos > len(text)) or (endpos is not None and not 0 <= endpos <= len(text)):
+                continue
+            expected = [(m.span(), m.groups()) for m in pattern.compiled.finditer(text, pos, endpos)]
+            found = windows.scan(pattern.compiled, text, pos, endpos, None)
+            if found is not None:
+                assert [(m.span(), m.groups()) for m in found] == expected, (source, text, pos, endpos)
+
+
+@given(st.text(alphabet="abqxyzACLZot\n 01", max_size=80), st.sampled_from(WINDOW_PATTERNS))
+@settings(max_examples=300, deadline=None)
+def test_a_windowed_scan_finds_what_finditer_finds_on_any_text(text: str, source: str) -> None:
+    pattern = _windowed(source)
+    assert pattern._windows is not None
+    expected = [m.span() for m in pattern.compiled.finditer(text)]
+    found = pattern._windows.scan(pattern.compiled, text, None, None, 5.0)
+    assert found is None or [m.span() for m in found] == expected
+
+
+def test_every_windowed_rule_pattern_finds_what_the_plain_pattern_finds(
+    rule_patterns: list[SafePattern], texts: list[str]
+) -> None:
+    windowed = [p for p in rule_patterns if p.facts.reach is not None and p._windows is not None]
+    assert len(windowed) > 20
+    for pattern in windowed:
+        windows = pattern._windows
+        assert windows is not None
+        for text in texts:
+            found = windows.scan(pattern.compiled, text, None, None, None)
+            if found is not None:
+                expected = [(m.span(), m.groups()) for m in pattern.compiled.finditer(text)]
+                assert [(m.span(), m.groups()) for m in found] == expected, (pattern, text)
+
+
+def test_the_tuner_takes_windows_where_the_required_words_are_rare() -> None:
+    """A company name that ends with its legal suffix, in a long text that names one company."""
+    pattern = compile_pattern(r"(?P<x>[\p{Han}A-Za-z]{2,30}?(?:股份有限公司|有限公司|基金会))", rule_id="t.company")
+    text = "公司营收同比增长，市场份额继续扩大，董事会审议通过了年度报告。" * 60 + "腾讯科技有限公司。"
+    expected = [m.span() for m in pattern.compiled.finditer(text)]
+    assert len(expected) == 1
+    with pattern_scope(Deadline(60.0)):
+        for _ in range(40):
+            assert [m.span() for m in pattern.finditer(text)] == expected
+            assert [m.span() for m in scan_each([pattern], text)[0]] == expected
+    assert pattern._tuner is None and pattern.windowed
+
+
+def test_a_windowed_scan_keeps_the_timeout() -> None:
+    """A pattern not proved linear still runs under the engine's timeout inside windows."""
+    pattern = _windowed(r"甲(?:乙|乙){1,30}(?:乙|乙){1,30}丙")
+    assert pattern._windows is not None
+    with pytest.raises(TimeoutError):
+        pattern._windows.scan(pattern.compiled, "甲" + "乙" * 50 + "丁丙", None, None, 0.05)
+
+
+def test_the_scope_keeps_the_characters_of_the_last_few_texts() -> None:
+    """A stage that scans a sentence or a skeleton between document scans does not make the document's set again."""
+    scope = PatternScope(None)
+    document, sentence, skeleton = "公司公告称，营收增长。", "营收增长", "\ue000至\ue000"
+    chars = scope.chars_of(document)
+    assert chars == frozenset(document)
+    scope.chars_of(sentence)
+    scope.chars_of(skeleton)
+    assert scope.chars_of(document) is chars
+    for i in range(PatternScope.KEEP):
+        scope.chars_of(f"别的文本{i}")
+    assert scope.chars_of(document) is not chars and scope.chars_of(document) == chars

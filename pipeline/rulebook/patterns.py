@@ -520,6 +520,32 @@ class SafePattern:
             limit = min(limit, remaining) if timeout is not None else remaining
         return limit
 
+    def _scan_all_charged(
+        self,
+        string: str,
+        pos: int | None,
+        endpos: int | None,
+        engine_timeout: float | None,
+        scope: PatternScope | None,
+        limit: float,
+    ) -> list[regex.Match[str]]:
+        """Every match of a whole scan, with its time charged to the budget and booked with the tuner.
+
+        Raises:
+            PatternTimeout: the engine timed out (E206).
+
+        """
+        started = _clock()
+        try:
+            found, index = self._scan_all(string, pos, endpos, engine_timeout, scope)
+        except TimeoutError:
+            raise self._timed_out(scope, limit) from None
+        finally:
+            elapsed = _clock() - started
+            self._charge_seconds(scope, elapsed)
+        self._book(index, elapsed, len(string))
+        return found
+
     def _timed_out(self, scope: PatternScope | None, limit: float) -> PatternTimeout:
         deadline = scope.deadline if scope is not None else None
         seconds = deadline.seconds if deadline is not None and limit >= deadline.remaining() else limit
@@ -615,16 +641,7 @@ class SafePattern:
             # through a generator: a linear scan that fits in the budget cannot time out,
             # and a windowed one is a few short searches, each under the timeout. Not
             # while tracing: the match log holds only the matches a caller took.
-            started = _clock()
-            try:
-                found, index = self._scan_all(string, pos, endpos, engine_timeout, scope)
-            except TimeoutError:
-                raise self._timed_out(scope, limit) from None
-            finally:
-                elapsed = _clock() - started
-                self._charge_seconds(scope, elapsed)
-            self._book(index, elapsed, len(string))
-            return iter(found)
+            return iter(self._scan_all_charged(string, pos, endpos, engine_timeout, scope, limit))
         compiled, _windows, index = self._scanner_for_trial()
         matches = compiled.finditer(string, pos, endpos, timeout=engine_timeout, **kw)
         return self._iterate(matches, scope, limit, string, index)
@@ -699,7 +716,6 @@ def scan_each(
 
     """
     scope = _SCOPE.get()
-    deadline = scope.deadline if scope is not None else None
     log = scope.log if scope is not None else None
     chars = scope.chars_of(string) if scope is not None else frozenset(string)
     out: list[list[regex.Match[str]]] = []
@@ -713,17 +729,7 @@ def scan_each(
         ):
             out.append([])
             continue
-        engine_timeout = pattern._timeout(string, limit)
-        started = _clock()
-        try:
-            found, index = pattern._scan_all(string, None, None, engine_timeout, scope)
-        except TimeoutError:
-            raise pattern._timed_out(scope, limit) from None
-        finally:
-            elapsed = _clock() - started
-            if deadline is not None:
-                deadline.charge(pattern._name, elapsed)
-        pattern._book(index, elapsed, len(string))
+        found = pattern._scan_all_charged(string, None, None, pattern._timeout(string, limit), scope, limit)
         if log is not None:
             log.extend(PatternMatch(pattern._name, pattern.source, m.start(), m.end(), string) for m in found)
         out.append(found)

@@ -116,6 +116,15 @@ def test_the_converter_alphabet() -> None:
         # 接 straddles 步|有; out of step, 效's trail and 申's lead (A7 C9) are no GBK
         # character: the lone "?" stands for both.
         ("根據網上投資者初步有效申購倍數確定。初步詢價的認購倍數已公布。", "接倍步初"),
+        # 投 straddles 低|二; out of step, the decoder drops two pairs a character apart
+        # (FE D5 of 二者, AE C7 of 之前): both come back together.
+        ("與LVMH集團正在討論降低二者之前協定的並購交易價格，但目前尚未知曉最後是否會達成", "投協定易價"),
+        # 值 straddles 手|的; a "?xī)" out of step is 西 after a dropped pair, not an
+        # annotated 撕 (whose reading the converter would give as sī).
+        ("曾長期擔任蘋果公司高管、負責Siri語音助手的比爾·斯塔西奧（Bill Stasior）近期已經加入微軟", "值西奧手期"),
+        # 衣 straddles 桃|基, and 基's trail and 地's lead were dropped at the line's end:
+        # the text without the pair is one character short there, not likelier.
+        ("如今龍泉驛又是全國三大水蜜桃基地之一。", "衣一蜜桃又"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

@@ -125,6 +125,10 @@ def test_the_converter_alphabet() -> None:
         # 衣 straddles 桃|基, and 基's trail and 地's lead were dropped at the line's end:
         # the text without the pair is one character short there, not likelier.
         ("如今龍泉驛又是全國三大水蜜桃基地之一。", "衣一蜜桃又"),
+        # 海 straddles 押|，, whose "(" went with "，"'s lead into a dropped pair; "，"'s
+        # trail and 解's lead, and 除's trail and 質's lead, were dropped too: the first
+        # pair is chosen again once the second is back.
+        ("佔公司股份總數的6.15%）股份解除質押，解除質押手續已辦理完成。", "海已完成"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

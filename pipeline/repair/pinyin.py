@@ -1020,10 +1020,14 @@ class PinyinRepairer:
         best, score = doubles[k], found[1 + len(singles) + k]
         # Each pair was shortlisted with the other place still garbled: choose each
         # again with the other one in place (，根據 where 根 read worse than 所 before 據 was back),
-        # where the two already read clearly better than none (this is slow).
+        # one byte at a time (the other byte kept), where the two already read clearly
+        # better than none.
         for side in (0, 1) if score - base >= DROP_MARGIN else ():
             options = []
+            now = best[1:3] if side == 0 else best[4:6]
             for t, lead in _dropped_pairs():
+                if t != now[0] and lead != now[1]:
+                    continue
                 trial_key = (*best[:1], t, lead, *best[3:]) if side == 0 else (*best[:4], t, lead)
                 trial = _two_pairs(data, *trial_key)
                 at = trial_key[0] if side == 0 else trial_key[3] + 2

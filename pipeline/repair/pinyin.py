@@ -642,7 +642,9 @@ class PinyinRepairer:
         slots = [k for k in slots if k not in settled and (k not in stream.after_drop or not stream.after_drop[k][1])]
         moved = {shift[k]: v for k, v in alternatives.items()}
         lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items()}
-        data = self._restore_dropped(data, _Stream(list(data), origin, lead_dropped), [shift[k] for k in slots], moved)
+        data = self._restore_dropped(
+            data, _Stream(list(data), origin, lead_dropped, site=stream.site), [shift[k] for k in slots], moved
+        )
         return self._decode(data)
 
     @staticmethod
@@ -843,6 +845,7 @@ class PinyinRepairer:
             if not stretch:
                 continue
             choices = (alternatives or {}).get(slot) or [(data[slot], 0.0)]
+            site_chars = frozenset(c for c, _ in stream.site.annotated) if stream.site else frozenset()
             best: tuple[float, bytes] | None = None
             # Away from the slot, the likeliest pairs hardly depend on the hidden byte:
             # the runner-up values are tried there with the best pairs of the first
@@ -851,7 +854,9 @@ class PinyinRepairer:
             put_back: tuple[int, int, int] | None = None
             for value, prior in choices:
                 trial = data[:slot] + bytes((value,)) + data[slot + 1 :]
-                fixed, score, ranked = self._best_drop(trial, stretch, stream.lead_dropped, shortlist, slot + NEAR_SLOT)
+                fixed, score, ranked = self._best_drop(
+                    trial, stretch, stream.lead_dropped, shortlist, slot + NEAR_SLOT, site_chars
+                )
                 if shortlist is None:
                     shortlist = set(ranked[:DROP_SHORTLIST])
                 if best is None or score + prior > best[0]:
@@ -918,6 +923,7 @@ class PinyinRepairer:
         lead_dropped: dict[int, str] | None = None,
         only: set[tuple[int, int, int]] | None = None,
         all_until: int = -1,
+        site_chars: frozenset[str] = frozenset(),
     ) -> tuple[bytes, float, list[tuple[int, int, int]]]:
         """``data`` with the likeliest dropped pair put back (or none), its score, and the pairs tried, best first.
 
@@ -960,11 +966,13 @@ class PinyinRepairer:
         scores = self._scores([base_text, *texts], short=[max(0, window_end + 2 - len(data))])
         if not candidates:
             return data, scores[0], []
+        for i, trial in enumerate(candidates):
+            scores[i + 1] -= _site_cost(trial, (keys[i][0],), site_chars)
         order = sorted(range(len(candidates)), key=lambda i: -scores[i + 1])
         ranked = [keys[i] for i in order]
         best = order[0]
         if not required:
-            two = self._best_two_drops(data, keys, scores[1:], order, window_start, window_end)
+            two = self._best_two_drops(data, keys, scores[1:], order, window_start, window_end, site_chars)
             if two is not None:
                 fixed, gain = two
                 return fixed, scores[0] + gain - 2 * DROP_MARGIN, ranked
@@ -980,6 +988,7 @@ class PinyinRepairer:
         order: list[int],
         window_start: int,
         window_end: int,
+        site_chars: frozenset[str] = frozenset(),
     ) -> tuple[bytes, float] | None:
         """Two dropped pairs at different places of one out-of-step stretch, if they read clearly better.
 
@@ -1015,6 +1024,8 @@ class PinyinRepairer:
             return None
         lacking = max(0, window_end + 4 - len(data))
         found = self._scores(texts, short=[lacking, *[max(0, lacking - 2)] * len(singles)])
+        for n, key in enumerate(doubles):
+            found[1 + len(singles) + n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
         base, best_single = found[0], max(found[1 : 1 + len(singles)])
         k = max(range(len(doubles)), key=lambda n: found[1 + len(singles) + n])
         best, score = doubles[k], found[1 + len(singles) + k]
@@ -1040,6 +1051,8 @@ class PinyinRepairer:
                 again = self._scores(
                     [self._window_text(_two_pairs(data, *o), window_start, window_end + 4) for o in options]
                 )
+                for n, key in enumerate(options):
+                    again[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
                 n = max(range(len(options)), key=lambda n: again[n])
                 if again[n] > score:
                     best, score = options[n], again[n]
@@ -1065,6 +1078,24 @@ class PinyinRepairer:
         while pos < end:
             pos += 2 if data[pos] >= 0x81 else 1
         return data[start : min(pos, len(data))].decode("gbk", errors="replace")
+
+
+def _site_cost(trial: bytes, places: Sequence[int], site_chars: frozenset[str]) -> float:
+    """Nats for the characters that pairs put back at ``places`` complete being ones the converter annotates.
+
+    It annotates every occurrence of a character of its site set (those annotated
+    elsewhere in the text); one completed by a dropped pair had no annotation after
+    it, so it is no such character (然 read into 的行爲；而 as 的行爲，然而, with 然
+    annotated all over the text).
+    """
+    if not site_chars:
+        return 0.0
+    cost = 0.0
+    for at in places:
+        for pair in (trial[at - 1 : at + 1], trial[at + 1 : at + 3]):
+            if _gbk_char(pair) in site_chars:
+                cost += SITE_PRIOR
+    return cost
 
 
 def _two_pairs(data: bytes, first: int, t1: int, l1: int, second: int, t2: int, l2: int) -> bytes:

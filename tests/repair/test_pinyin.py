@@ -129,6 +129,9 @@ def test_the_converter_alphabet() -> None:
         # trail and 解's lead, and 除's trail and 質's lead, were dropped too: the first
         # pair is chosen again once the second is back.
         ("佔公司股份總數的6.15%）股份解除質押，解除質押手續已辦理完成。", "海已完成"),
+        # 男 straddles 的|行; a dropped pair that reads 的行爲，然而 would bring back a 然
+        # without its annotation, but the converter annotates every 然 (it does elsewhere).
+        ("當然，總需要有規則去加以規範，約束參與者的行爲；而規則的制定是以實力爲基礎，這是必然的。", "男的然而"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

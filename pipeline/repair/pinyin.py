@@ -944,6 +944,7 @@ class PinyinRepairer:
         candidates: list[bytes] = []
         keys: list[tuple[int, int, int]] = []
         texts: list[str] = []
+        site_costs: list[float] = []  # see _site_cost
         for pos in positions:
             syllable = required.get(pos)
             for t, lead in _dropped_pairs():
@@ -951,12 +952,15 @@ class PinyinRepairer:
                     continue
                 trial = data[:pos] + bytes((t, lead)) + data[pos:]
                 # Both characters the pair completes must be real ones.
-                if pos < 1 or _gbk_char(trial[pos - 1 : pos + 1]) is None:
+                before = _gbk_char(trial[pos - 1 : pos + 1]) if pos >= 1 else None
+                if before is None:
                     continue
-                if lead >= 0x80 and (pos + 2 >= len(trial) or _gbk_char(trial[pos + 1 : pos + 3]) is None):
+                after = _gbk_char(trial[pos + 1 : pos + 3])
+                if lead >= 0x80 and (pos + 2 >= len(trial) or after is None):
                     continue
-                if syllable is not None and not is_reading(_gbk_char(trial[pos + 1 : pos + 3]) or "", syllable):
+                if syllable is not None and not is_reading(after or "", syllable):
                     continue
+                site_costs.append(SITE_PRIOR * ((before in site_chars) + (after in site_chars)))
                 candidates.append(trial)
                 keys.append((pos, t, lead))
                 texts.append(self._window_text(trial, window_start, window_end + 2))
@@ -966,8 +970,7 @@ class PinyinRepairer:
         scores = self._scores([base_text, *texts], short=[max(0, window_end + 2 - len(data))])
         if not candidates:
             return data, scores[0], []
-        for i, trial in enumerate(candidates):
-            scores[i + 1] -= _site_cost(trial, (keys[i][0],), site_chars)
+        scores[1:] = [sc - cost for sc, cost in zip(scores[1:], site_costs, strict=True)]
         order = sorted(range(len(candidates)), key=lambda i: -scores[i + 1])
         ranked = [keys[i] for i in order]
         best = order[0]

@@ -32,6 +32,14 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+@lru_cache(maxsize=4096)
+def writes_as(simple: str, traditional: str) -> bool:
+    """True when ``traditional`` is a Traditional form of the Simplified ``simple`` (OpenCC's s2t, s2tw, s2hk)."""
+    return simple == traditional or any(
+        str(_converter(config).convert(simple)) == traditional for config in ("s2t", "s2tw", "s2hk")
+    )
+
+
 def to_simplified(text: str) -> str:
     """Convert ``text`` with OpenCC ``t2s`` (no context corrections)."""
     return str(_converter("t2s").convert(text))
@@ -79,6 +87,7 @@ class ContextRule:
 # Margins (nats) the model needs to overrule OpenCC's choice.
 TRADITIONAL_MARGIN = 0.5
 SIMPLIFIED_MARGIN = 6.0
+VARIANT_EXTRA_MARGIN = 2.0  # ... more, for a reading the character is not the Traditional form of
 CONTEXT = 8  # characters on each side that tell Traditional from Simplified text
 
 
@@ -250,6 +259,11 @@ class Simplifier:
         # in Simplified text (像 after 現 is not 象 because 现象 is a common word).
         kept_by_opencc = rule is None and default == ch
         margin = TRADITIONAL_MARGIN if traditional and not kept_by_opencc else SIMPLIFIED_MARGIN
+        # A reading whose own Traditional form is another character (划 is 劃, not 畫;
+        # 里 is 裏, not 哩) is the character's rarer use (計畫 for 计划, 英哩 for 英里): the
+        # model needs more than a slight preference to pick it.
+        if best != default and not writes_as(best, ch):
+            margin = max(margin, SIMPLIFIED_MARGIN) + VARIANT_EXTRA_MARGIN
         if best != default and by_option[best] - base >= margin:
             gap = by_option[best] - max([v for c, v in by_option.items() if c != best] or [base])
             return best, "model:charlm/t2s", round(min(1.0, 0.5 + gap / 10.0), 3)

@@ -116,6 +116,22 @@ def test_the_converter_alphabet() -> None:
         # 接 straddles 步|有; out of step, 效's trail and 申's lead (A7 C9) are no GBK
         # character: the lone "?" stands for both.
         ("根據網上投資者初步有效申購倍數確定。初步詢價的認購倍數已公布。", "接倍步初"),
+        # 投 straddles 低|二; out of step, the decoder drops two pairs a character apart
+        # (FE D5 of 二者, AE C7 of 之前): both come back together.
+        ("與LVMH集團正在討論降低二者之前協定的並購交易價格，但目前尚未知曉最後是否會達成", "投協定易價"),
+        # 值 straddles 手|的; a "?xī)" out of step is 西 after a dropped pair, not an
+        # annotated 撕 (whose reading the converter would give as sī).
+        ("曾長期擔任蘋果公司高管、負責Siri語音助手的比爾·斯塔西奧（Bill Stasior）近期已經加入微軟", "值西奧手期"),
+        # 衣 straddles 桃|基, and 基's trail and 地's lead were dropped at the line's end:
+        # the text without the pair is one character short there, not likelier.
+        ("如今龍泉驛又是全國三大水蜜桃基地之一。", "衣一蜜桃又"),
+        # 海 straddles 押|，, whose "(" went with "，"'s lead into a dropped pair; "，"'s
+        # trail and 解's lead, and 除's trail and 質's lead, were dropped too: the first
+        # pair is chosen again once the second is back.
+        ("佔公司股份總數的6.15%）股份解除質押，解除質押手續已辦理完成。", "海已完成"),
+        # 男 straddles 的|行; a dropped pair that reads 的行爲，然而 would bring back a 然
+        # without its annotation, but the converter annotates every 然 (it does elsewhere).
+        ("當然，總需要有規則去加以規範，約束參與者的行爲；而規則的制定是以實力爲基礎，這是必然的。", "男的然而"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

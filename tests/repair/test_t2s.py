@@ -31,6 +31,10 @@ def _convert(simplifier: Simplifier, text: str) -> str:
         # 像 is kept by OpenCC: the model's liking for 现象 is not enough to make it 象.
         ("日本經濟出現像1980年代那樣的泡沫", "日本经济出现像1980年代那样的泡沫"),
         ("沈默的大多數", "沉默的大多数"),  # OpenCC's phrase table still converts its words
+        # 划 and 里 are written 劃 and 裏: 畫 and 哩 are they only in rarer uses (計畫,
+        # 英哩), and a slight preference of the model does not make them so.
+        ("但她能不畏艱辛，鍥而不舍，由畫及書，由書及印。", "但她能不畏艰辛，锲而不舍，由画及书，由书及印。"),
+        ("它比蛟龍猛虎還要狠十分哩。", "它比蛟龙猛虎还要狠十分哩。"),
     ],
 )
 def test_traditional_text(simplifier: Simplifier, traditional: str, simplified: str) -> None:
@@ -66,3 +70,10 @@ def test_batched_conversion_equals_one_text_at_a_time() -> None:
     assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
     joined_phrases = ["頭", "髮", "乾", "淨"]  # phrases across texts must not be matched
     assert to_simplified_many(joined_phrases) == [to_simplified(t) for t in joined_phrases]
+
+
+def test_a_reading_the_character_is_the_traditional_form_of() -> None:
+    from pipeline.repair.t2s import writes_as
+
+    assert writes_as("画", "畫") and writes_as("里", "裏") and writes_as("着", "着")
+    assert not writes_as("划", "畫") and not writes_as("里", "哩")

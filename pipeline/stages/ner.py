@@ -176,12 +176,9 @@ def _listed_with_sure(text: str, spans: Sequence[EntitySpan], min_confidence: Ma
     for the labels of ``LIST_FLOOR`` and not below it; on the held-out part of the
     train splits every PERSON span this admitted was right (three of three).
     """
-    sure_ends: dict[tuple[int, str], bool] = {}
-    sure_starts: dict[tuple[int, str], bool] = {}
-    for span in spans:
-        if span.confidence >= min_confidence.get(span.label, 0.0):
-            sure_ends[(span.end, span.label)] = True
-            sure_starts[(span.start, span.label)] = True
+    sure = [span for span in spans if span.confidence >= min_confidence.get(span.label, 0.0)]
+    sure_ends = {(span.end, span.label) for span in sure}
+    sure_starts = {(span.start, span.label) for span in sure}
     out = set()
     for k, span in enumerate(spans):
         floor = LIST_FLOOR.get(span.label)

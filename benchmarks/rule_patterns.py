@@ -26,15 +26,39 @@ from pipeline.errors import PipelineError
 from pipeline.rulebook.patterns import Deadline, SafePattern, pattern_scope
 
 
+def safe_patterns(root: object) -> list[SafePattern]:
+    """Every :class:`SafePattern` reachable from ``root`` through attributes and containers.
+
+    Walking the objects, rather than naming the attribute each extractor keeps its
+    patterns in, keeps the benchmark working when a stage changes how it holds them.
+    """
+    found: dict[int, SafePattern] = {}
+    seen: set[int] = set()
+    stack: list[object] = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, str | bytes | int | float | type):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, SafePattern):
+            found.setdefault(id(obj), obj)
+            continue
+        if isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif isinstance(obj, list | tuple | set | frozenset):
+            stack.extend(obj)
+        elif getattr(type(obj), "__module__", "").startswith("pipeline."):
+            stack.extend(getattr(obj, "__dict__", {}).values())
+            stack.extend(getattr(obj, name) for name in getattr(type(obj), "__slots__", ()) if hasattr(obj, name))
+    return sorted(found.values(), key=lambda p: (p.rule_id or "", p.source))
+
+
 def overhead(pipe: Pipeline, docs: list[str], repeat: int) -> tuple[float, float, float]:
     """Seconds to run every dates/amounts pattern over ``docs``: raw regex (without, then with a
     timeout, as the stages called it before), then SafePattern."""
-    patterns: list[SafePattern] = [
-        c.pattern
-        for name in ("dates", "amounts")
-        for c in getattr(getattr(pipe.stage(name), "extractor", None), "compiled", [])
-        if isinstance(c.pattern, SafePattern)
-    ]
+    patterns = [p for name in ("dates", "amounts") for p in safe_patterns(pipe.stage(name))]
+    if not patterns:
+        raise SystemExit("no rule patterns found in the dates and amounts stages")
     best_raw = best_timeout = best_safe = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()

@@ -1111,7 +1111,9 @@ class Repairer:
             size += len(original)
             pos = end
         parts.append(text[pos:])
-        repaired = list(self._simplified_document("".join(parts)))
+        joined = "".join(parts)
+        repaired = list(self._simplified_document(joined))
+        traditional_mechanisms = {m.name for m in self.mechanisms if m.traditional}
         cache = DocumentCache(self.lm, "".join(repaired))
         out: list[Region] = []
         for r in chosen:
@@ -1129,7 +1131,14 @@ class Repairer:
                 right = right_context(current, at + width)
                 now = current[at : at + width]
                 cache.update(self.lm, left, now, right, -1)
-                simple = [self._simplified(o) for o in options]
+                # In the script of the surroundings, as the first guesses were scored: in
+                # Simplified text a Traditional-only option (號 for the lost byte of 虾) is
+                # unlikely, however common its Simplified form (号).
+                around = left_context(joined, at) + right_context(joined, at + width)
+                if r.mechanism in traditional_mechanisms or self._simplified(around) != around:
+                    simple = [self._simplified(o) for o in options]
+                else:
+                    simple = list(options)
                 scores = self.lm.score_many(simple, left, right, cache=cache)
                 if WORD_WEIGHT:
                     head, tail = _line_piece(current, at, at + width, WORD_CONTEXT)

@@ -184,19 +184,24 @@ class NerStage:
         """Person candidates for the training data's names that nothing else read.
 
         A name counts only as whole words of the segmenter (江山 is not read inside
-        江山市) and where no candidate of any label lies (a rule's or the model's,
+        江山市), only when the segmenter's dictionary does not know it as another kind
+        of word (苏宁 a place, 旺旺 an adjective, 金叶 a noun: in financial news these are
+        firms), and where no candidate of any label lies (a rule's or the model's,
         places included), so it never competes with a reading that had context: it
         only fills what the model passed over (冼博德, 伊布).
         """
         starts = {t.start for t in doc.tokens}
         ends = {t.end for t in doc.tokens}
         taken = [(c.start, c.end) for c in doc.candidates]
+        tags = self.word_tags() if self.word_tags is not None else {}
         for start, end in names.find(doc.text):
             if start not in starts or end not in ends or any(s < end and start < e for s, e in taken):
                 continue
             text = doc.text[start:end]
             if text[1:] in self.honorifics or text in self.typer.not_orgs:
                 continue
+            if tags.get(text, PERSON_TAGS[0]) not in PERSON_TAGS:
+                continue  # 苏宁 (ns), 旺旺 (a), 金叶 (n): the dictionary knows another sense
             confidence = min(names.names[text], NAME_CONFIDENCE)
             doc.candidates.append(Candidate("PERSON", start, end, PersonValue(text), NAMES_SOURCE, 1, confidence))
 
@@ -223,6 +228,10 @@ def _listed_with_sure(text: str, spans: Sequence[EntitySpan], min_confidence: Ma
             out.add(k)
     return out
 
+
+# Dictionary tags a training-data name may have to be taken (a word the dictionary does
+# not know, or a person's name).
+PERSON_TAGS = ("nr", "nrt", "nrfg")
 
 # A name from the training data is as sure as its labelled share there, at most this
 # (below a sure model reading: it had no context of its own).

@@ -53,7 +53,8 @@ def test_matches_are_leftmost_longest_and_do_not_overlap() -> None:
 def names_pipe() -> Pipeline:
     """A pipeline of its own whose ``ner`` stage gets a lexicon written for these tests."""
     pipe = Pipeline.build()
-    pipe.stage("ner").names = NameLexicon({"令狐冲": 0.8, "张无忌": 0.95, "江山": 0.9})  # type: ignore[attr-defined]
+    names = NameLexicon({"令狐冲": 0.8, "张无忌": 0.95, "江山": 0.9, "旺旺": 0.75, "金叶": 1.0})
+    pipe.stage("ner").names = names  # type: ignore[attr-defined]
     return pipe
 
 
@@ -71,6 +72,12 @@ def test_lexicon_names_yield_to_other_readings_and_need_whole_words(names_pipe: 
     assert [(m.text, m.source) for m in doc.mentions if m.label == "PERSON"] == [
         ("令狐冲", "rule:persons.speech_verb")
     ]
+
+
+def test_lexicon_names_the_dictionary_knows_as_other_words_are_not_taken(names_pipe: Pipeline) -> None:
+    # 旺旺 (an adjective) and 金叶 (a noun) are firms here; the dictionary knows their other senses.
+    doc = names_pipe.process("农夫山泉的市值大致为5.4个旺旺。陕西金叶的主营业务为烟草配套。")
+    assert not [m for m in doc.mentions if m.source == NAMES_SOURCE]
 
 
 def test_committed_model_has_its_lexicon() -> None:

@@ -8,6 +8,10 @@ Another model folder can be given with ``ner_model=PATH``.
 
 Model ``LOC`` spans are passed on as ``LOC`` candidates; the record has no such label and
 the mention stage drops them.
+
+Where neither a rule nor the model read anything, the person names the model's training
+sentences label (``names.tsv`` in the model folder, ``pipeline/ner/names.py``) are added
+as whole words (``model:ner.names``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 import regex
 
 from pipeline.ner.model import EntitySpan, NerModel
+from pipeline.ner.names import NameLexicon
 from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
@@ -25,7 +30,11 @@ from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
 from pipeline.stages.entities import address_cut, shared_word_tags
 
 MODEL_SOURCE = "model:ner"
+# Person names of the model's training data (``pipeline/ner/names.py``), found where
+# neither the rules nor the model read anything.
+NAMES_SOURCE = "model:ner.names"
 _SHARED_MODEL = "ner_model"
+_SHARED_NAMES = "ner_names"
 _HAN = regex.compile(r"\p{Han}")
 _LEADING_LATIN = regex.compile(r"^[A-Za-z0-9]+")
 # A model span's confidence is the lowest probability of its characters' tags; spans
@@ -119,8 +128,10 @@ class NerStage:
         word_tags: Callable[[], dict[str, str]] | None = None,
         min_confidence: Mapping[str, float] | None = None,
         surnames: frozenset[str] = frozenset(),
+        names: NameLexicon | None = None,
     ) -> None:
         self.model = model
+        self.names = names
         self.surnames = surnames
         # 总, 董: forms of address a name may not swallow the surname of (``address_cut``).
         self.address_honorifics = frozenset(h for h in honorifics if len(h) == 1)
@@ -166,6 +177,33 @@ class NerStage:
             doc.candidates.append(
                 Candidate(label, start, end, value, MODEL_SOURCE, priority=1, confidence=round(span.confidence, 3))
             )
+        if self.names is not None:
+            self._add_names(doc, self.names)
+
+    def _add_names(self, doc: WorkDoc, names: NameLexicon) -> None:
+        """Person candidates for the training data's names that nothing else read.
+
+        A name counts only as whole words of the segmenter (江山 is not read inside
+        江山市), only when the segmenter's dictionary does not know it as another kind
+        of word (苏宁 a place, 旺旺 an adjective, 金叶 a noun: in financial news these are
+        firms), and where no candidate of any label lies (a rule's or the model's,
+        places included), so it never competes with a reading that had context: it
+        only fills what the model passed over (冼博德, 伊布).
+        """
+        starts = {t.start for t in doc.tokens}
+        ends = {t.end for t in doc.tokens}
+        taken = [(c.start, c.end) for c in doc.candidates]
+        tags = self.word_tags() if self.word_tags is not None else {}
+        for start, end in names.find(doc.text):
+            if start not in starts or end not in ends or any(s < end and start < e for s, e in taken):
+                continue
+            text = doc.text[start:end]
+            if text[1:] in self.honorifics or text in self.typer.not_orgs:
+                continue
+            if tags.get(text, PERSON_TAGS[0]) not in PERSON_TAGS:
+                continue  # 苏宁 (ns), 旺旺 (a), 金叶 (n): the dictionary knows another sense
+            confidence = min(names.names[text], NAME_CONFIDENCE)
+            doc.candidates.append(Candidate("PERSON", start, end, PersonValue(text), NAMES_SOURCE, 1, confidence))
 
 
 def _listed_with_sure(text: str, spans: Sequence[EntitySpan], min_confidence: Mapping[str, float]) -> set[int]:
@@ -190,6 +228,14 @@ def _listed_with_sure(text: str, spans: Sequence[EntitySpan], min_confidence: Ma
             out.add(k)
     return out
 
+
+# Dictionary tags a training-data name may have to be taken (a word the dictionary does
+# not know, or a person's name).
+PERSON_TAGS = ("nr", "nrt", "nrfg")
+
+# A name from the training data is as sure as its labelled share there, at most this
+# (below a sure model reading: it had no context of its own).
+NAME_CONFIDENCE = 0.9
 
 # The lowest confidence at which a span next to a sure one in a 、 list is kept.
 LIST_FLOOR: dict[str, float] = {"PERSON": 0.1}
@@ -234,7 +280,9 @@ def make_ner_stage(context: StageContext) -> NerStage:
     surnames = frozenset(persons.surnames) if isinstance(persons, PersonsFile) else frozenset()
     option = context.options.get("ner_min_confidence")
     min_confidence = dict.fromkeys(MIN_CONFIDENCE, float(option)) if option is not None else None
-    return NerStage(model, typer, honorifics, shared_word_tags(context), min_confidence, surnames)
+    names = context.shared(_SHARED_NAMES, lambda: NameLexicon.load(model.path))
+    assert isinstance(names, NameLexicon)
+    return NerStage(model, typer, honorifics, shared_word_tags(context), min_confidence, surnames, names)
 
 
 def ner_model_info(pipeline: object) -> dict[str, object] | None:

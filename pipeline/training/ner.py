@@ -12,7 +12,8 @@ PERSON over both sets, averaged weights) is kept, and the dev splits are scored 
 at the end, with that model. ``--minutes`` is a safety stop checked between epochs; a
 run it cuts short says so in its report. The output folder holds the spaCy pipeline
 plus ``training.json``: the command, configuration, label maps, SHA-256 of every data
-file read, held-out scores per epoch, the dev scores, wall and CPU minutes.
+file read, held-out scores per epoch, the dev scores, wall and CPU minutes; and
+``names.tsv``, the person names of the sentences trained on (``pipeline/ner/names.py``).
 
 Pretrained vectors (``--vectors``, on by default): before training, skip-gram vectors
 of characters and of bigrams are learnt (gensim's word2vec, one worker, fixed seed and
@@ -75,6 +76,7 @@ from pipeline.ner.features import (
 )
 from pipeline.ner.layers import ENCODER_REF, FEATURES_KEY, STATIC_REF, set_static_vectors, use_numpy_blas
 from pipeline.ner.model import COMPONENT
+from pipeline.ner.names import NAME_SETS, build_names, trained_on
 from pipeline.ner.scoring import SpanScorer
 from pipeline.rulebook.loader import load_rulebook
 from pipeline.stages.entities import dictionary_word_tags
@@ -477,6 +479,8 @@ def train(
         "minutes": round((time.monotonic() - started) / 60, 1),
         "cpu_minutes": round((time.process_time() - cpu_started) / 60, 1),
         "stopped_early": len(history) < max_epochs,
+        # The person names of the sentences trained on (pipeline/ner/names.py).
+        "names": build_names([s for name in NAME_SETS for s in train_sets[name]], out_dir),
     }
     (out_dir / "training.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return report
@@ -551,7 +555,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.0,
         help="in the extra CLUENER copies, replace each PERSON name by a random training name with this probability",
     )
+    parser.add_argument(
+        "--names-only",
+        action="store_true",
+        help="only (re)write the person-name lexicon of the model in --out, from the share its training.json records",
+    )
     args = parser.parse_args(argv)
+    if args.names_only:
+        training = args.out / "training.json"
+        previous = json.loads(training.read_text(encoding="utf-8"))
+        previous["names"] = build_names(trained_on(args.data, previous), args.out)
+        training.write_text(json.dumps(previous, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        log(f"names: {json.dumps(previous['names'], ensure_ascii=False)}")
+        return 0
     config = {**MODEL_CONFIG, "width": args.width, "dilations": [int(d) for d in args.dilations.split(",")]}
     if not args.vectors:
         config["vectors"], config["vector_widths"] = [], []

@@ -650,8 +650,11 @@ class EventExtractor:
             # Not for a lone sentence: it has no elsewhere to fill a role from.
             merged = [d for d in merged if self._has_required(doc, spec_of[d.type], d)]
         merged = [d for d in merged if self._has_all_required(doc, spec_of[d.type], d)]
+        first_line = len(text) if title_end < 0 else title_end
+        if self.settings.untold_keep > 0 and self.type_model is not None and len(sentences) > 1 and merged:
+            merged = self._told_or_believed(doc, merged, triggers, min(first_line, self.settings.headline_chars))
         if self.commentary and merged:
-            merged = self._headline_types_only(doc, merged, triggers, len(text) if title_end < 0 else title_end)
+            merged = self._headline_types_only(doc, merged, triggers, first_line)
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
 
@@ -674,11 +677,7 @@ class EventExtractor:
         text = doc.text
         if not any(p.search(text, 0, first_line) for p in self.commentary):
             return drafts
-        told = {
-            ct.spec.type
-            for ct, spans in zip(self.types, triggers, strict=True)
-            if any(e <= first_line and not self._excluded(text, s, e, ct.not_in) for s, e in spans)
-        }
+        told = self._told_types(text, triggers, first_line)
         kept = []
         for draft in drafts:
             if draft.type in told:
@@ -690,6 +689,43 @@ class EventExtractor:
                     draft.rule_id,
                     draft.trigger,
                     "an opinion piece whose headline tells no such event",
+                )
+        return kept
+
+    def _told_types(self, text: str, triggers: Sequence[Sequence[tuple[int, int]]], end: int) -> set[str]:
+        """The types whose trigger words (not inside a ``not_in`` word) stand wholly before ``end``."""
+        return {
+            ct.spec.type
+            for ct, spans in zip(self.types, triggers, strict=True)
+            if any(e <= end and not self._excluded(text, s, e, ct.not_in) for s, e in spans)
+        }
+
+    def _told_or_believed(
+        self, doc: WorkDoc, drafts: list[Draft], triggers: Sequence[Sequence[tuple[int, int]]], headline: int
+    ) -> list[Draft]:
+        """A document whose headline tells none of its events keeps those the classifier believes in.
+
+        A news item's news is in its headline. Where the headline names none of the types
+        found (a share transfer, a fund's commitment), events found only in the body need a
+        sentence score of at least ``model.untold_keep``: with a doubtful score they are mostly
+        history (a fund's old acquisition), context or asides (a shareholder's past sales).
+        Where the headline tells one, the body's other events are its story's (a feature on a
+        company tells its financing, its losses and its executives): all stay.
+        """
+        told = self._told_types(doc.text, triggers, headline)
+        if any(draft.type in told for draft in drafts):
+            return drafts
+        kept = []
+        for draft in drafts:
+            if draft.confidence >= self.settings.untold_keep:
+                kept.append(draft)
+            else:
+                doc.note(
+                    "events",
+                    "dropped",
+                    draft.rule_id,
+                    draft.trigger,
+                    f"the headline tells no event and the classifier gives {draft.confidence:.2f}",
                 )
         return kept
 
@@ -958,6 +994,8 @@ class EventExtractor:
 
         A buyer is not its own target (前程无忧收到来自DCP资本的收购提议 gave DCP资本 as both);
         the later role loses the name, and an event left without a required role is dropped.
+        A role's ``not_same_as`` roles keep a name it shares with them: a pledger is not the
+        company whose shares are pledged, although that role may repeat a party.
         """
         seen: set[str] = set()
         for role in spec.roles:
@@ -972,6 +1010,24 @@ class EventExtractor:
                     doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: plays another role")
             seen.update(keys.get((a.text, a.start), a.text) for a in kept)
             if len(kept) < len(args):
+                draft.set_role(role.role, kept)
+        for role in spec.roles:
+            if not role.not_same_as or role.role not in draft.args:
+                continue
+            others = {
+                name
+                for other in role.not_same_as
+                for a in draft.args.get(other, [])
+                for name in (a.text, draft.keys.get(other, {}).get((a.text, a.start), a.text))
+            }
+            keys = draft.keys.get(role.role, {})
+            kept = [
+                a
+                for a in draft.args[role.role]
+                if not {a.text, keys.get((a.text, a.start), a.text)} & others
+            ]
+            if len(kept) < len(draft.args[role.role]):
+                doc.note("events", "dropped", draft.rule_id, draft.trigger, f"{role.role}: names {role.not_same_as}")
                 draft.set_role(role.role, kept)
 
     @classmethod

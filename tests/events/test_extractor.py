@@ -53,11 +53,18 @@ def test_one_party_plays_one_role() -> None:
     EventExtractor._one_role_per_party(doc, spec["企业收购"], takeover)
     assert set(takeover.args) == {"收购方", "交易金额"}
 
+    increase = Draft("股东增持", "events.increase", (10, 12), 0)
+    increase.add("增持方", Argument("增持方", "华发集团", 0, 4))
+    increase.add("股票简称", Argument("股票简称", "华发集团", 20, 24))
+    EventExtractor._one_role_per_party(doc, spec["股东增持"], increase)
+    assert set(increase.args) == {"增持方", "股票简称"}
+
+    # ... but a pledger is never the company whose shares are pledged (not_same_as): that role keeps it.
     pledge = Draft("质押", "events.pledge", (10, 12), 0)
     pledge.add("质押方", Argument("质押方", "华发集团", 0, 4))
     pledge.add("质押物所属公司", Argument("质押物所属公司", "华发集团", 20, 24))
     EventExtractor._one_role_per_party(doc, spec["质押"], pledge)
-    assert set(pledge.args) == {"质押方", "质押物所属公司"}
+    assert set(pledge.args) == {"质押物所属公司"}
 
 
 @settings(max_examples=300, deadline=None)

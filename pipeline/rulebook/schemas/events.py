@@ -56,6 +56,9 @@ class RoleSpec(StrictModel):
     split: bool = False
     # One value per event (one 披露时间): the best-supported filler is kept.
     single: bool = False
+    # Never the same name (or a variant of it) as these roles of the event: a shareholder who
+    # pledges shares is not the company whose shares they are. The listed roles keep the name.
+    not_same_as: list[str] = Field(default_factory=list)
 
 
 class EventType(Rule):
@@ -242,6 +245,12 @@ class ModelSettings(StrictModel):
     # end (from its sentence, the role model or the document's subject), even where the
     # classifier is confident.
     requires_in_the_end: bool = False
+    # Where the document's headline (its first line, at most ``headline_chars`` characters) holds
+    # no trigger word of any type found, an event is news only where the classifier believes in
+    # it: its probability must reach ``untold_keep`` (0 = no such check). Events in a body the
+    # headline says nothing about are mostly history, context or asides.
+    untold_keep: float = Field(default=0.0, ge=0, le=1)
+    headline_chars: int = Field(default=80, ge=1)
 
 
 class EventsFile(RuleFile):

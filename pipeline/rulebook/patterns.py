@@ -641,6 +641,8 @@ class SafePattern:
             # through a generator: a linear scan that fits in the budget cannot time out,
             # and a windowed one is a few short searches, each under the timeout. Not
             # while tracing: the match log holds only the matches a caller took.
+            if self._tuner is None:
+                return iter(_settled_scan(self, string, pos, endpos, engine_timeout, limit, scope))
             return iter(self._scan_all_charged(string, pos, endpos, engine_timeout, scope, limit))
         compiled, _windows, index = self._scanner_for_trial()
         matches = compiled.finditer(string, pos, endpos, timeout=engine_timeout, **kw)
@@ -744,7 +746,10 @@ def scan_each(
         if pattern._tuner is not None:
             found = pattern._scan_all_charged(string, None, None, pattern._timeout(string, limit), scope, limit)
         else:
-            found = _settled_scan(pattern, string, size, limit, scope, deadline)
+            # What ``pattern._timeout`` gives: no engine timeout when a linear scan fits.
+            bound = pattern._step_bound
+            engine_timeout = None if bound is not None and bound * size <= limit else limit
+            found = _settled_scan(pattern, string, None, None, engine_timeout, limit, scope)
         if log is not None:
             log.extend(PatternMatch(pattern._name, pattern.source, m.start(), m.end(), string) for m in found)
         out.append(found)
@@ -754,23 +759,21 @@ def scan_each(
 def _settled_scan(
     pattern: SafePattern,
     string: str,
-    size: int,
+    pos: int | None,
+    endpos: int | None,
+    engine_timeout: float | None,
     limit: float,
     scope: PatternScope | None,
-    deadline: Deadline | None,
 ) -> list[regex.Match[str]]:
-    """``pattern._scan_all_charged(string, ...)`` for a pattern the tuner is done with, in one call.
+    """``pattern._scan_all_charged(...)`` for a pattern the tuner is done with, in one call.
 
-    The same scan (the settled variant, windowed when the tuner chose windows), the
-    same engine timeout (none when a linear scan fits in ``limit``) and the same
-    charge to the budget.
+    The same scan (the settled variant, windowed when the tuner chose windows) and
+    the same charge to the budget, without the calls a trial scan goes through.
 
     Raises:
         PatternTimeout: the engine timed out (E206).
 
     """
-    bound = pattern._step_bound
-    engine_timeout = None if bound is not None and bound * size <= limit else limit
     compiled = pattern._scan
     started = _clock()
     try:
@@ -778,12 +781,13 @@ def _settled_scan(
         if pattern._windowed:
             windows = pattern._windows
             if windows is not None:
-                found = windows.scan(compiled, string, None, None, engine_timeout, scope)
+                found = windows.scan(compiled, string, pos, endpos, engine_timeout, scope)
         if found is None:
-            found = list(compiled.finditer(string, timeout=engine_timeout))
+            found = list(compiled.finditer(string, pos, endpos, timeout=engine_timeout))
     except TimeoutError:
         raise pattern._timed_out(scope, limit) from None
     finally:
+        deadline = scope.deadline if scope is not None else None
         if deadline is not None:
             deadline.charge(pattern.rule_id or pattern.source[:60], _clock() - started)
     return found
@@ -922,7 +926,12 @@ def _lacks_words(words: _Words, string: str, chars: frozenset[str] | None) -> bo
     firsts, by_first = words
     if chars is None:
         return not any(word in string for group in by_first.values() for word in group)
-    return not any(word in string for first in firsts & chars for word in by_first[first])
+    # Loops rather than ``any()`` over a generator: this runs for every pattern and text.
+    for first in firsts & chars:
+        for word in by_first[first]:
+            if word in string:
+                return False
+    return True
 
 
 def _rebuild(pattern: str, flags: int, source: str, rule_id: str | None) -> SafePattern:

@@ -453,3 +453,20 @@ def test_scan_each_on_settled_patterns_keeps_the_budget() -> None:
     with pattern_scope(Deadline(0.05, "doc-2")) as scope, pytest.raises(PatternTimeout):
         scan_each([slow], "哈" * 40 + "!")
     assert scope.deadline is not None and scope.deadline.by_rule["t.slow"] > 0
+
+
+def test_finditer_on_settled_patterns_finds_what_finditer_finds(
+    rule_patterns: list[SafePattern], texts: list[str]
+) -> None:
+    """``SafePattern.finditer`` of a settled pattern (in one call, with ``pos``/``endpos``) gives the plain matches."""
+    forms = [form for pattern in rule_patterns for form in _settled_forms(pattern)]
+    assert sum(form.windowed for form in forms) > 20
+    for text in texts:
+        for pos, endpos in ((None, None), (1, None), (0, len(text) // 2), (len(text) // 3, len(text) - 1)):
+            if pos is not None and pos > len(text) or (endpos is not None and endpos < 0):
+                continue
+            with pattern_scope(Deadline(60.0)):
+                for form in forms:
+                    expected = [(m.span(), m.groups()) for m in form.compiled.finditer(text, pos, endpos)]
+                    found = [(m.span(), m.groups()) for m in form.finditer(text, pos, endpos)]
+                    assert found == expected, (form, text, pos, endpos)

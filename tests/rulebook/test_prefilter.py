@@ -463,7 +463,7 @@ def test_finditer_on_settled_patterns_finds_what_finditer_finds(
     assert sum(form.windowed for form in forms) > 20
     for text in texts:
         for pos, endpos in ((None, None), (1, None), (0, len(text) // 2), (len(text) // 3, len(text) - 1)):
-            if pos is not None and pos > len(text) or (endpos is not None and endpos < 0):
+            if (pos is not None and pos > len(text)) or (endpos is not None and endpos < 0):
                 continue
             with pattern_scope(Deadline(60.0)):
                 for form in forms:

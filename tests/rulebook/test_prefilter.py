@@ -390,3 +390,83 @@ def test_the_scope_keeps_the_characters_of_the_last_few_texts() -> None:
     for i in range(PatternScope.KEEP):
         scope.chars_of(f"别的文本{i}")
     assert scope.chars_of(document) is not chars and scope.chars_of(document) == chars
+
+
+# -- scan_each's fast path for settled patterns -----------------------------------------
+def _settled(pattern: SafePattern, variant: int, windowed: bool) -> SafePattern:
+    """A fresh copy of ``pattern`` whose tuner has settled on ``variant`` (and on windows, if asked)."""
+    copy = SafePattern(pattern.compiled, pattern.source, rule_id=pattern.rule_id)
+    variants = copy.variants
+    copy._scan, copy._windowed, copy._tuner = variants[variant % len(variants)], windowed, None
+    return copy
+
+
+def _settled_forms(pattern: SafePattern) -> list[SafePattern]:
+    """The pattern settled on each of its variants, windowed too where it has windows."""
+    forms = [_settled(pattern, i, False) for i in range(len(pattern.variants))]
+    if pattern._windows is not None:
+        forms += [_settled(pattern, i, True) for i in range(len(pattern.variants))]
+    return forms
+
+
+def test_scan_each_on_settled_patterns_finds_what_finditer_finds(
+    rule_patterns: list[SafePattern], texts: list[str]
+) -> None:
+    """The direct scan of a settled pattern, on every variant and windowed, gives the plain pattern's matches."""
+    dates = [p for p in rule_patterns if (p.rule_id or "").startswith("dates.")]
+    forms = [form for pattern in dates for form in _settled_forms(pattern)]
+    assert sum(form.windowed for form in forms) > 10
+    for text in texts:
+        expected = [[(m.span(), m.groups()) for m in form.compiled.finditer(text)] for form in forms]
+        with pattern_scope(Deadline(60.0)) as scope:
+            found = scan_each(forms, text)
+        assert [[(m.span(), m.groups()) for m in matches] for matches in found] == expected, text
+        if any(expected):
+            assert scope.deadline is not None and scope.deadline.by_rule  # the scans were charged per rule
+
+
+@given(st.text(alphabet="2025年3月至12日下午点:：半周内以来截止 \n一二十廿", max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_scan_each_on_settled_patterns_matches_finditer_on_any_text(text: str) -> None:
+    patterns = [
+        compile_pattern(r"(?<![\d])(?P<y>\d{1,4})[ ]*年[ ]*(?P<m>1[0-2]|0?[1-9])[ ]*月", rule_id="t.ym"),
+        compile_pattern(r"(?P<h>[01]?\d|2[0-4])\s*[:：]\s*(?P<mi>[0-5]\d)(?![\d:：])", rule_id="t.clock"),
+        compile_pattern(r"(?:截至|截止)[ ]*(?P<d>\d{1,2})日(?:以来)?", rule_id="t.until"),
+        compile_pattern(r"[一二十廿]+(?:周|日)(?:内)?", rule_id="t.span"),
+    ]
+    forms = [form for pattern in patterns for form in _settled_forms(pattern)]
+    expected = [[(m.span(), m.groups()) for m in form.compiled.finditer(text)] for form in forms]
+    with pattern_scope(Deadline(60.0)):
+        found = scan_each(forms, text)
+    assert [[(m.span(), m.groups()) for m in matches] for matches in found] == expected
+
+
+def test_scan_each_on_settled_patterns_keeps_the_budget() -> None:
+    """A spent budget stops the next scan; a pattern not proved linear still gets the engine's timeout."""
+    pattern = _settled(compile_pattern(r"\d+月", rule_id="t.month"), 0, False)
+    deadline = Deadline(1.0, "doc-1")
+    deadline.charge("other", 2.0)
+    with pattern_scope(deadline), pytest.raises(PatternTimeout):
+        scan_each([pattern], "3月")
+    slow = _settled(compile_pattern(r"(?:哈|哈)+$", rule_id="t.slow"), 0, False)
+    assert slow.facts.work is None
+    with pattern_scope(Deadline(0.05, "doc-2")) as scope, pytest.raises(PatternTimeout):
+        scan_each([slow], "哈" * 40 + "!")
+    assert scope.deadline is not None and scope.deadline.by_rule["t.slow"] > 0
+
+
+def test_finditer_on_settled_patterns_finds_what_finditer_finds(
+    rule_patterns: list[SafePattern], texts: list[str]
+) -> None:
+    """``SafePattern.finditer`` of a settled pattern (in one call, with ``pos``/``endpos``) gives the plain matches."""
+    forms = [form for pattern in rule_patterns for form in _settled_forms(pattern)]
+    assert sum(form.windowed for form in forms) > 20
+    for text in texts:
+        for pos, endpos in ((None, None), (1, None), (0, len(text) // 2), (len(text) // 3, len(text) - 1)):
+            if (pos is not None and pos > len(text)) or (endpos is not None and endpos < 0):
+                continue
+            with pattern_scope(Deadline(60.0)):
+                for form in forms:
+                    expected = [(m.span(), m.groups()) for m in form.compiled.finditer(text, pos, endpos)]
+                    found = [(m.span(), m.groups()) for m in form.finditer(text, pos, endpos)]
+                    assert found == expected, (form, text, pos, endpos)

@@ -151,7 +151,7 @@ class FastEncoder:
         summed = self.hashed_sum(keys)
         if self.static is not None:
             for projected, rows in zip(self.static_projected, static_rows(self.static, keys), strict=True):
-                summed += projected[rows]
+                summed += np.take(projected, rows, axis=0)
         self.embed_norm.apply(summed)
         return summed
 

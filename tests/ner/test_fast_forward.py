@@ -50,3 +50,23 @@ def test_layer_norm_is_the_mean_based_one_to_the_bit(encoder: FastEncoder) -> No
     got = X.copy()
     norm.apply(got)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_embedding_with_the_static_input_is_the_plain_computation_to_the_bit(encoder: FastEncoder) -> None:
+    from pipeline.ner.layers import static_rows
+
+    rng = np.random.default_rng(7)
+    keys = _random_keys(rng, 400)
+    # Real character and bigram keys too, so the static tables are hit (not only row 0).
+    text_keys = np.array([ord(ch) for ch in "中国人民银行今日宣布下调存款准备金率"], dtype=np.uint64)
+    keys[: len(text_keys), 0] = text_keys
+    keys[: len(text_keys) - 1, 1] = (text_keys[:-1] << np.uint64(21)) | text_keys[1:]
+    assert encoder.static is not None
+    expected = encoder.hashed_sum(keys)
+    hits = 0
+    for projected, rows in zip(encoder.static_projected, static_rows(encoder.static, keys), strict=True):
+        expected += projected[rows]
+        hits += int((rows > 0).sum())
+    assert hits > 0
+    encoder.embed_norm.apply(expected)
+    np.testing.assert_array_equal(encoder._embed(keys), expected)

@@ -43,6 +43,7 @@ ARRAY_BATCH = 12  # from this many candidates on, their sequences are built in a
 DEDUPE_MIN_TARGETS = 512  # batches this big look up each distinct n-gram window once ...
 DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as targets
 
+HISTORY_CACHE = 65536  # left contexts whose history symbols are kept (a few MB at most)
 _LETTER = "a"
 _DIGIT = "0"
 
@@ -176,6 +177,7 @@ class CharLM:
         for k in range(1, self.order):
             self._backoff.append(self._dequantize(arrays[f"backoff{k}"]))
         self.unigram_counts: npt.NDArray[np.int64] = arrays["uni_counts"].astype(np.int64)
+        self._histories: dict[str, list[int]] = {}  # :meth:`_history` of recent left contexts
         self.ambiguity: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in json.loads(str(arrays["ambiguity"])).items()
         }
@@ -329,11 +331,22 @@ class CharLM:
         weight four times (兑 starting a line cost 22 nats, 9 anywhere else).
         """
         need = self.order - 1
-        tail = self.ids(left[-4 * need :])[-need:] if left else []
+        key = left[-4 * need :]
+        # Repairs ask for the same few histories again and again (every candidate
+        # block of a Viterbi pass, every guess at one place): each is worked out
+        # once. The list is shared: callers only read it.
+        known = self._histories.get(key)
+        if known is not None:
+            return known
+        tail = self.ids(key)[-need:] if key else []
         if BOUNDARY in tail:
             cut = len(tail) - 1 - tail[::-1].index(BOUNDARY)
             tail = tail[cut:]
-        return [NO_SYMBOL] * (need - len(tail)) + tail
+        history = [NO_SYMBOL] * (need - len(tail)) + tail
+        if len(self._histories) >= HISTORY_CACHE:
+            self._histories.clear()
+        self._histories[key] = history
+        return history
 
     def _right(self, right: str) -> list[int]:
         ids = self.ids(right)

@@ -710,11 +710,11 @@ class Repairer:
                 b = min(e, group[-1] + 1 + 2 * CONTEXT_UNITS)
                 texts: list[str] = []
                 kept: list[tuple[bytes, ...]] = []
+                # The group's holes are adjacent units: only the bytes between these two change.
+                head = b"".join(filled[k - s] or b"?" for k in range(a, group[0]))
+                tail = b"".join(filled[k - s] or b"?" for k in range(group[-1] + 1, b))
                 for combo in choices:
-                    trial = list(filled)
-                    for k, value in zip(group, combo, strict=True):
-                        trial[k - s] = value
-                    decoded = decode_prefix(b"".join(trial[k - s] or b"?" for k in range(a, b)), mech.original)
+                    decoded = decode_prefix(head + b"".join(v or b"?" for v in combo) + tail, mech.original)
                     if decoded is not None:
                         texts.append(decoded)
                         kept.append(combo)
@@ -903,21 +903,13 @@ class Repairer:
                 continue
             nxt = units[k + 1] if k + 1 < len(units) and k + 1 not in group else None
             next_bytes = nxt if isinstance(nxt, bytes) and not ends_here else b""
-            if mech.misread == "cp1252":
-                singles = [bytes([v]) for v in CP1252_UNDEFINED]
-            else:
-                singles = [bytes([v]) for v in range(0x81 if euro_seen else 0x80, 0x100)]
             # Before another lost byte (U+FFFD) a lone byte is lost only if the decoder
             # rejects it whatever byte follows: a lead byte would have taken the next
             # byte (0x80 and up) with it into one U+FFFD (two holes are two pairs, 权人).
             before_hole = k + 1 in group and units[k + 1] == HOLE and mech.misread != "cp1252"
-            values = [
-                v
-                for v in singles
-                if step_unit(mask, v, mech.original)
-                and (not next_bytes or _fails_alone(v + next_bytes[:1], mech.misread))
-                and (not before_hole or _fails_before_any(v, mech.misread))
-            ]
+            values = list(
+                _lost_singles(mask, mech.original, mech.misread, euro_seen, next_bytes[:1], before_hole)
+            )
             if not (next_bytes and next_bytes[0] < 0x80):
                 # A rejected pair swallows both bytes unless the second is ASCII.
                 values += _lost_pairs_after(mask, mech.misread, mech.original)
@@ -1530,6 +1522,29 @@ def _non_overlapping(found: Sequence[Region]) -> list[Region]:
 _LOST_MARK = re.compile(r"[\ufffd?]")
 _HANZI_OR_LOST = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufffd]")
 _NON_ASCII_LINE = re.compile(r"[^\n]*[^\x00-\x7f][^\n]*")
+
+
+@lru_cache(maxsize=4096)
+def _lost_singles(
+    mask: int, original: str, misread: str, euro_seen: bool, next_byte: bytes, before_hole: bool
+) -> tuple[bytes, ...]:
+    """The lone bytes a hole may be: valid ``original`` text from automaton state ``mask`` that ``misread`` loses.
+
+    ``next_byte`` is the observed byte after the hole (b"" for none); with
+    ``before_hole`` another lost byte follows. The same few states and neighbours
+    come back at every hole of a document, so the answer is kept.
+    """
+    if misread == "cp1252":
+        singles = [bytes([v]) for v in CP1252_UNDEFINED]
+    else:
+        singles = [bytes([v]) for v in range(0x81 if euro_seen else 0x80, 0x100)]
+    return tuple(
+        v
+        for v in singles
+        if step_unit(mask, v, original)
+        and (not next_byte or _fails_alone(v + next_byte, misread))
+        and (not before_hole or _fails_before_any(v, misread))
+    )
 
 
 @lru_cache(maxsize=64)

@@ -149,3 +149,11 @@ def test_a_line_start_backs_off_once(lm: CharLM) -> None:
         assert at_start > unknown_history - 5.0
     # Characters that do start lines keep a line start's preferences.
     assert float(lm.per_symbol("截", "\n")[0]) > float(lm.per_symbol("截", "的")[0])
+
+
+def test_kept_histories_are_the_histories(lm: CharLM) -> None:
+    contexts = ["", "\n", "公司称，", "董事会认为风险可控。\n苏宁", "abc 12", "a\nb"]
+    first = [list(lm._history(c)) for c in contexts]
+    again = [lm._history(c) for c in contexts]  # now from the cache
+    fresh = CharLM.load()  # an empty cache
+    assert first == again == [fresh._history(c) for c in contexts]

@@ -8,8 +8,17 @@ import pytest
 
 from pipeline.corrupt import damage
 from pipeline.offsets import TextState
+from pipeline.repair.codecs import CP1252_UNDEFINED, step_unit
 from pipeline.repair.lm import default_lm
-from pipeline.repair.mojibake import Detector, Repairer, make_blocks, parse_chars
+from pipeline.repair.mojibake import (
+    Detector,
+    Repairer,
+    _fails_alone,
+    _fails_before_any,
+    _lost_singles,
+    make_blocks,
+    parse_chars,
+)
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +199,21 @@ def test_a_private_use_glyph_read_back_from_three_utf8_bytes_is_kept(repairer: R
     clean = "本公司董事会保证公告内容真实、准确。\n特此公告。\n董事会\n二\ue3ac二\ue3ac年十一月十三日"
     damaged = damage(clean, kind, random.Random(0))  # type: ignore[arg-type]
     assert _repair(repairer, damaged) == clean
+
+
+@pytest.mark.parametrize(("original", "misread"), [("utf-8", "gbk"), ("gbk", "big5"), ("gbk", "cp1252")])
+def test_kept_lone_byte_candidates_are_those_the_automaton_and_decoder_allow(original: str, misread: str) -> None:
+    singles = CP1252_UNDEFINED if misread == "cp1252" else range(0x80, 0x100)
+    for mask in (1, 2, 4) if original == "utf-8" else (1, 2):  # the automaton states of each codec
+        for next_byte in (b"", b"1", b"\n"):
+            for before_hole in (False, True):
+                want = tuple(
+                    bytes([v])
+                    for v in singles
+                    if step_unit(mask, bytes([v]), original)
+                    and (not next_byte or _fails_alone(bytes([v]) + next_byte, misread))
+                    and (not before_hole or _fails_before_any(bytes([v]), misread))
+                )
+                assert _lost_singles(mask, original, misread, False, next_byte, before_hole) == want
+    # A decoder that reads 0x80 as the euro sign never lost it.
+    assert b"\x80" not in _lost_singles(1, "utf-8", "gbk", True, b"", False)

@@ -9,7 +9,6 @@ pipeline (``StageContext.shared``); nothing is downloaded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from pipeline.errors import ErrorCode, ModelError
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "events"
 MODEL_NAME = "events"
 TRAIN_COMMAND = "make train-events"
-# Any character ``str.isspace`` counts (what char_tokens treats as whitespace).
-_SPACE = re.compile(r"\s")
 
 
 def model_settings() -> dict[str, Any]:
@@ -117,16 +114,14 @@ class EventTypeModel:
         from pipeline.events.roles import FeatureBag
 
         hashes = self._char_hashes
-        # Without whitespace every character is a token (the common case: no char_tokens walk).
-        tokens = char_tokens(sentence) if _SPACE.search(sentence) else list(sentence)
-        ids = list(map(hashes.get, tokens))
-        if None in ids:  # a token not seen yet: hash it (and remember single characters)
-            for i, token in enumerate(tokens):
-                if ids[i] is None:
-                    h = self._hash(token)
-                    if len(token) == 1:
-                        hashes[token] = h
-                    ids[i] = h
+        ids = []
+        for token in char_tokens(sentence):
+            h = hashes.get(token)
+            if h is None:
+                h = self._hash(token)
+                if len(token) == 1:
+                    hashes[token] = h
+            ids.append(h)
         return FeatureBag(numpy.array(ids, dtype=numpy.uint64))
 
 

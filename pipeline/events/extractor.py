@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -678,19 +678,12 @@ class EventExtractor:
         if not any(p.search(text, 0, first_line) for p in self.commentary):
             return drafts
         told = self._told_types(text, triggers, first_line)
-        kept = []
-        for draft in drafts:
-            if draft.type in told:
-                kept.append(draft)
-            else:
-                doc.note(
-                    "events",
-                    "dropped",
-                    draft.rule_id,
-                    draft.trigger,
-                    "an opinion piece whose headline tells no such event",
-                )
-        return kept
+        return _keep_noting(
+            doc,
+            drafts,
+            lambda draft: draft.type in told,
+            lambda _: "an opinion piece whose headline tells no such event",
+        )
 
     def _told_types(self, text: str, triggers: Sequence[Sequence[tuple[int, int]]], end: int) -> set[str]:
         """The types whose trigger words (not inside a ``not_in`` word) stand wholly before ``end``."""
@@ -715,19 +708,12 @@ class EventExtractor:
         told = self._told_types(doc.text, triggers, headline)
         if any(draft.type in told for draft in drafts):
             return drafts
-        kept = []
-        for draft in drafts:
-            if draft.confidence >= self.settings.untold_keep:
-                kept.append(draft)
-            else:
-                doc.note(
-                    "events",
-                    "dropped",
-                    draft.rule_id,
-                    draft.trigger,
-                    f"the headline tells no event and the classifier gives {draft.confidence:.2f}",
-                )
-        return kept
+        return _keep_noting(
+            doc,
+            drafts,
+            lambda draft: draft.confidence >= self.settings.untold_keep,
+            lambda draft: f"the headline tells no event and the classifier gives {draft.confidence:.2f}",
+        )
 
     @staticmethod
     def _has_all_required(doc: WorkDoc, spec: EventType, draft: Draft) -> bool:
@@ -1021,11 +1007,7 @@ class EventExtractor:
                 for name in (a.text, draft.keys.get(other, {}).get((a.text, a.start), a.text))
             }
             keys = draft.keys.get(role.role, {})
-            kept = [
-                a
-                for a in draft.args[role.role]
-                if not {a.text, keys.get((a.text, a.start), a.text)} & others
-            ]
+            kept = [a for a in draft.args[role.role] if not {a.text, keys.get((a.text, a.start), a.text)} & others]
             if len(kept) < len(draft.args[role.role]):
                 doc.note("events", "dropped", draft.rule_id, draft.trigger, f"{role.role}: names {role.not_same_as}")
                 draft.set_role(role.role, kept)
@@ -1233,3 +1215,16 @@ class EventExtractor:
             confidence=round(draft.confidence, 4),
             status=draft.status,
         )
+
+
+def _keep_noting(
+    doc: WorkDoc, drafts: list[Draft], keep: Callable[[Draft], bool], reason: Callable[[Draft], str]
+) -> list[Draft]:
+    """The drafts ``keep`` accepts; each one dropped is noted on ``doc`` with its ``reason``."""
+    kept = []
+    for draft in drafts:
+        if keep(draft):
+            kept.append(draft)
+        else:
+            doc.note("events", "dropped", draft.rule_id, draft.trigger, reason(draft))
+    return kept

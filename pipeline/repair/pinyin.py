@@ -61,7 +61,9 @@ SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "
 DROP_MARGIN = 4.0  # nats a restored dropped pair must gain
 # Nats a whole character put back inside a restored pair must gain: the pair is known
 # to be there, and only characters with both bytes in the dropped ranges are tried.
-WIDEN_MARGIN = 2.0
+# (Read over the same bytes as the text without it; the tuning share is the same
+# anywhere from 0 to 2.)
+WIDEN_MARGIN = 1.0
 # Nats a dropped pair between two straddles in a row (司?jiù)?rì)披) must gain: the
 # reading without it needs the second character replaced before the first, whose
 # replacement would otherwise have destroyed it.
@@ -73,6 +75,7 @@ CHAINED_DROP_MARGIN = 2.0
 # 4.0 (浙江中胤 short of it by a rounding error).
 AFTER_DROP_MARGIN = 3.5
 MAX_SLOT_COMBINATIONS = 4096
+WIDEN_SHORTLIST = 8  # restored pairs before a "?py)" tried with a whole character inside
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
 OUT_OF_STEP_REACH = 8  # stream bytes after a straddle within which the decoder may still be out of step
@@ -457,7 +460,10 @@ class PinyinRepairer:
                         # the annotated character's lead with the byte before it.
                         if slot is None:
                             trails = tuple(sorted({t for by in by_lead.values() for t in by.get(syllable, ())}))
-                            slot = _Slot(trails) if trails else None
+                            # Right after a straddle, whose hidden byte then leads the
+                            # character the dropped pair began: chosen again with it.
+                            after = len(items) - 1 if isinstance(prev, _Slot) else None
+                            slot = _Slot(trails, after) if trails else None
                             if slot is not None:
                                 after_drop[len(items)] = (syllable, True)
                         else:
@@ -757,12 +763,30 @@ class PinyinRepairer:
                 [self._window_text(data, start, end + 2), *texts], short=[max(0, end + 2 - len(data))]
             )
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
+            if pos not in stream.after_invalid:
+                # The decoder may have dropped a whole character with the pair, as
+                # elsewhere out of step (行太原人民 read as 行?xíng)?rén)民: 太's trail
+                # with 原's lead, then 原's trail with 人's lead): the best few are tried
+                # with one inside (see _widen_drop), on the same stretch of bytes.
+                wide: list[bytes] = []
+                wide_priors: list[float] = []
+                for i in sorted(range(len(candidates)), key=lambda i: -scores[i + 1])[:WIDEN_SHORTLIST]:
+                    narrow = candidates[i]
+                    for pair in _widening_chars(narrow[pos], narrow[pos + 1]):
+                        wide.append(narrow[: pos + 1] + pair + narrow[pos + 1 :])
+                        wide_priors.append(priors[i] - WIDEN_MARGIN)
+                if wide:
+                    # Over the same bytes of the text after them as the others (see _widen_drop).
+                    found = self._scores([self._window_text(w, start, end + 4) for w in wide])
+                    scores.extend(sc + pr for sc, pr in zip(found, wide_priors, strict=True))
+                    candidates.extend(wide)
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
             margin = CHAINED_DROP_MARGIN if chained else AFTER_DROP_MARGIN
             if certain or scores[best + 1] - scores[0] >= margin:
+                extra = len(candidates[best]) - len(data)
                 data = candidates[best]
-                origin = origin[:pos] + [origin[pos]] * 2 + origin[pos:]
-                where = [w + 2 if w > pos else w for w in where]
+                origin = origin[:pos] + [origin[pos]] * extra + origin[pos:]
+                where = [w + extra if w > pos else w for w in where]
                 settled.update((pos, pos - 1) if chained else (pos,))
         return data, origin, where, settled
 
@@ -882,8 +906,12 @@ class PinyinRepairer:
             return data
         start = _char_start_before(data, max(0, pos - 12))
         end = min(len(data), pos + 14)
-        texts = [self._window_text(c, start, end + 2) for c in candidates]
-        scores = self._scores([self._window_text(data, start, end + 2), *texts], short=[max(0, end + 2 - len(data))])
+        # Each candidate is read over the same bytes of the text after it as ``data``
+        # (two more bytes of window): cut after as many bytes, it would be spared the
+        # cost of the window's last character, and an inserted 但 or ， would win on that
+        # alone (，但“博” for ，“博”).
+        texts = [self._window_text(c, start, end + 4) for c in candidates]
+        scores = self._scores([self._window_text(data, start, end + 2), *texts])
         best = max(range(len(candidates)), key=lambda i: scores[i + 1])
         return candidates[best] if scores[best + 1] - scores[0] >= WIDEN_MARGIN else data
 

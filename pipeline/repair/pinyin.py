@@ -58,7 +58,12 @@ _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
 SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "converted"
-DROP_MARGIN = 4.0  # nats a restored dropped pair must gain
+DROP_MARGIN = 3.0  # nats a restored dropped pair must gain (4.0 before the fairer reading below)
+# A text with a pair put back is read over two bytes more than the text without it:
+# over the same bytes of what follows. Read over as many bytes, it was spared the cost
+# of the window's last character, and a pair won on that alone (曾 before 在, ，不 for ；).
+DROP_READ_EXTRA = 2  # ... where a pair is searched out of step (_best_drop)
+AFTER_READ_EXTRA = 2  # ... before a "?py)" (_restore_after_drops)
 # Nats a whole character put back inside a restored pair must gain: the pair is known
 # to be there, and only characters with both bytes in the dropped ranges are tried.
 # (Read over the same bytes as the text without it; the tuning share is the same
@@ -72,7 +77,9 @@ CHAINED_DROP_MARGIN = 2.0
 # pair must end in a lead with the annotation's reading (about one trail byte in
 # twelve, AA-AF and F8-FE, makes a pair the converter drops: e**-2.5), but hundreds of
 # pairs are tried. Set on the tuning share between 3.0 (a spurious 曾 before 在) and
-# 4.0 (浙江中胤 short of it by a rounding error).
+# 4.0 (浙江中胤 short of it by a rounding error), when the candidates were read over as
+# many bytes as the text without the pair (see AFTER_READ_EXTRA); read fairly, the
+# tuning share is the same from 1.5 to 3.5.
 AFTER_DROP_MARGIN = 3.5
 MAX_SLOT_COMBINATIONS = 4096
 WIDEN_SHORTLIST = 8  # restored pairs before a "?py)" tried with a whole character inside
@@ -755,12 +762,14 @@ class PinyinRepairer:
                 continue
             start = _char_start_before(data, max(0, pos - 12))
             end = min(len(data), pos + 14)
-            texts = [self._window_text(c, start, end + 2) for c in candidates]
+            texts = [self._window_text(c, start, end + 2 + AFTER_READ_EXTRA) for c in candidates]
             base_prior = first.get(data[pos - 1], 0.0)
             if site is not None and isinstance(slot, _Slot):
                 base_prior += site.prior(_gbk_char(data[pos - 1 : pos + 1]) or "", syllable)
+            lacking = max(0, end + 2 - len(data))
             scores = self._scores(
-                [self._window_text(data, start, end + 2), *texts], short=[max(0, end + 2 - len(data))]
+                [self._window_text(data, start, end + 2), *texts],
+                short=[lacking, *[max(0, lacking - 2 + AFTER_READ_EXTRA)] * len(texts)],
             )
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
             if pos not in stream.after_invalid:
@@ -777,7 +786,7 @@ class PinyinRepairer:
                         wide_priors.append(priors[i] - WIDEN_MARGIN)
                 if wide:
                     # Over the same bytes of the text after them as the others (see _widen_drop).
-                    found = self._scores([self._window_text(w, start, end + 4) for w in wide])
+                    found = self._scores([self._window_text(w, start, end + 4 + AFTER_READ_EXTRA) for w in wide])
                     scores.extend(sc + pr for sc, pr in zip(found, wide_priors, strict=True))
                     candidates.extend(wide)
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
@@ -991,11 +1000,14 @@ class PinyinRepairer:
                 site_costs.append(SITE_PRIOR * ((before in site_chars) + (after in site_chars)))
                 candidates.append(trial)
                 keys.append((pos, t, lead))
-                texts.append(self._window_text(trial, window_start, window_end + 2))
+                texts.append(self._window_text(trial, window_start, window_end + 2 + DROP_READ_EXTRA))
         # Without a pair the stretch is two bytes shorter: it is scored with the two
         # bytes that follow it instead, so that every candidate covers the same text.
         base_text = self._window_text(data, window_start, window_end + 2)
-        scores = self._scores([base_text, *texts], short=[max(0, window_end + 2 - len(data))])
+        lacking = max(0, window_end + 2 - len(data))
+        scores = self._scores(
+            [base_text, *texts], short=[lacking, *[max(0, lacking - 2 + DROP_READ_EXTRA)] * len(texts)]
+        )
         if not candidates:
             return data, scores[0], []
         scores[1:] = [sc - cost for sc, cost in zip(scores[1:], site_costs, strict=True)]

@@ -105,6 +105,12 @@ def test_the_converter_alphabet() -> None:
         # 保 straddles ”|， (the "(" dropped with "，"'s lead A3); out of step, "，"'s
         # trail and "“"'s lead are dropped: no 但 comes back between them.
         ("兄不過“善學”而“博”，“博”而“能精”而已。", "保博學能"),
+        # 行 straddles 中|心; before the "?zài)" out of step a pair must have been
+        # dropped, and read over as many bytes as the text without it, a 曾 came with it.
+        ("如果造假，當福彩中心在封存上出現重大紕漏時，於海爲什麼不緊抓不放？", "行在存福漏於"),
+        # 保 straddles ”|；; a dropped pair after it read over as many bytes as the text
+        # without it put back ，不 for ；.
+        ("研究化學反應如何減少廢物，直至實現“零排放”；研究用綠色植物代替石油作有機化工原料和能源。", "保研究作機化"),
         # 露 straddles 月|二; out of step, 二's trail, the whole 十 and 八's lead went in
         # two dropped pairs before the "?bā)": 十 comes back inside the restored pair.
         ("他說個人很好，公司八年。董事會二○二○年五月二十八日", "刑人露八"),

@@ -58,12 +58,15 @@ _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
 SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "converted"
-DROP_MARGIN = 3.0  # nats a restored dropped pair must gain (4.0 before the fairer reading below)
+# Nats a restored dropped pair must gain (4.0 before the fairer reading below; on the
+# tuning share, read fairly, 2.0 is one document better than 3.0 and two than 4.0).
+DROP_MARGIN = 2.0
 # A text with a pair put back is read over two bytes more than the text without it:
 # over the same bytes of what follows. Read over as many bytes, it was spared the cost
 # of the window's last character, and a pair won on that alone (曾 before 在, ，不 for ；).
 DROP_READ_EXTRA = 2  # ... where a pair is searched out of step (_best_drop)
 AFTER_READ_EXTRA = 2  # ... before a "?py)" (_restore_after_drops)
+TWO_READ_EXTRA = 2  # ... for each of two pairs put back in one stretch (_best_two_drops)
 # Nats a whole character put back inside a restored pair must gain: the pair is known
 # to be there, and only characters with both bytes in the dropped ranges are tried.
 # (Read over the same bytes as the text without it; the tuning share is the same
@@ -1055,18 +1058,33 @@ class PinyinRepairer:
         texts = [self._window_text(data, window_start, window_end + 4)]
         for i in singles:
             pos, t, lead = keys[i]
-            texts.append(self._window_text(data[:pos] + bytes((t, lead)) + data[pos:], window_start, window_end + 4))
+            texts.append(
+                self._window_text(
+                    data[:pos] + bytes((t, lead)) + data[pos:], window_start, window_end + 4 + TWO_READ_EXTRA
+                )
+            )
         doubles: list[tuple[int, int, int, int, int, int]] = []
         places = sorted(by_position)
         for a, first in enumerate(places):
             for second in places[a + 1 :]:
                 for i, j in itertools.product(by_position[first], by_position[second]):
                     doubles.append((first, *keys[i][1:], second, *keys[j][1:]))
-                    texts.append(self._window_text(_two_pairs(data, *doubles[-1]), window_start, window_end + 4))
+                    texts.append(
+                        self._window_text(
+                            _two_pairs(data, *doubles[-1]), window_start, window_end + 4 + 2 * TWO_READ_EXTRA
+                        )
+                    )
         if not doubles:
             return None
         lacking = max(0, window_end + 4 - len(data))
-        found = self._scores(texts, short=[lacking, *[max(0, lacking - 2)] * len(singles)])
+        found = self._scores(
+            texts,
+            short=[
+                lacking,
+                *[max(0, lacking - 2 + TWO_READ_EXTRA)] * len(singles),
+                *[max(0, lacking - 4 + 2 * TWO_READ_EXTRA)] * len(doubles),
+            ],
+        )
         for n, key in enumerate(doubles):
             found[1 + len(singles) + n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
         base, best_single = found[0], max(found[1 : 1 + len(singles)])
@@ -1092,7 +1110,10 @@ class PinyinRepairer:
                 options.append(trial_key)
             if len(options) > 1:
                 again = self._scores(
-                    [self._window_text(_two_pairs(data, *o), window_start, window_end + 4) for o in options]
+                    [
+                        self._window_text(_two_pairs(data, *o), window_start, window_end + 4 + 2 * TWO_READ_EXTRA)
+                        for o in options
+                    ]
                 )
                 for n, key in enumerate(options):
                     again[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)

@@ -111,6 +111,12 @@ def test_the_converter_alphabet() -> None:
         # 保 straddles ”|；; a dropped pair after it read over as many bytes as the text
         # without it put back ，不 for ；.
         ("研究化學反應如何減少廢物，直至實現“零排放”；研究用綠色植物代替石油作有機化工原料和能源。", "保研究作機化"),
+        # 保 straddles ”|２; out of step, two pairs were dropped in the digits after it,
+        # and read over as many bytes as the text without them, one pair more (a ，) won.
+        (
+            "精心挑選出３００多件，將到香港特區和澳門展出。\n”２００２年世界杯賽由兩個亞洲國家合辦，這不應影響亞洲地區目前３１的出線名額。",
+            "保一亞個出前洲現這線",
+        ),
         # 露 straddles 月|二; out of step, 二's trail, the whole 十 and 八's lead went in
         # two dropped pairs before the "?bā)": 十 comes back inside the restored pair.
         ("他說個人很好，公司八年。董事會二○二○年五月二十八日", "刑人露八"),

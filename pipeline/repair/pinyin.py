@@ -29,6 +29,7 @@ import dataclasses
 import difflib
 import itertools
 import math
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -981,29 +982,35 @@ class PinyinRepairer:
             window_start = pos
             pos += 2 if data[pos] >= 0x81 else 1
         window_end = min(len(data), positions[-1] + 12)
-        candidates: list[bytes] = []
         keys: list[tuple[int, int, int]] = []
         texts: list[str] = []
         site_costs: list[float] = []  # see _site_cost
+        read_to = window_end + 2 + DROP_READ_EXTRA
         for pos in positions:
+            if pos < 1:
+                continue  # the pair must complete a character before it
             syllable = required.get(pos)
+            previous = data[pos - 1]
+            following = data[pos] if pos < len(data) else None
+            # A candidate is ``data`` with the pair at ``pos``; only its window is built
+            # (the bytes the window can reach, one past its end for a cut pair).
+            head = data[window_start:pos]
+            tail = data[pos : read_to + 1]
             for t, lead in _dropped_pairs():
                 if only is not None and pos > all_until and (pos, t, lead) not in only:
                     continue
-                trial = data[:pos] + bytes((t, lead)) + data[pos:]
                 # Both characters the pair completes must be real ones.
-                before = _gbk_char(trial[pos - 1 : pos + 1]) if pos >= 1 else None
+                before = _gbk_char(bytes((previous, t)))
                 if before is None:
                     continue
-                after = _gbk_char(trial[pos + 1 : pos + 3])
-                if lead >= 0x80 and (pos + 2 >= len(trial) or after is None):
+                after = _gbk_char(bytes((lead, following))) if following is not None else None
+                if lead >= 0x80 and after is None:
                     continue
                 if syllable is not None and not is_reading(after or "", syllable):
                     continue
                 site_costs.append(SITE_PRIOR * ((before in site_chars) + (after in site_chars)))
-                candidates.append(trial)
                 keys.append((pos, t, lead))
-                texts.append(self._window_text(trial, window_start, window_end + 2 + DROP_READ_EXTRA))
+                texts.append(self._window_text(head + bytes((t, lead)) + tail, 0, read_to - window_start))
         # Without a pair the stretch is two bytes shorter: it is scored with the two
         # bytes that follow it instead, so that every candidate covers the same text.
         base_text = self._window_text(data, window_start, window_end + 2)
@@ -1011,10 +1018,10 @@ class PinyinRepairer:
         scores = self._scores(
             [base_text, *texts], short=[lacking, *[max(0, lacking - 2 + DROP_READ_EXTRA)] * len(texts)]
         )
-        if not candidates:
+        if not keys:
             return data, scores[0], []
         scores[1:] = [sc - cost for sc, cost in zip(scores[1:], site_costs, strict=True)]
-        order = sorted(range(len(candidates)), key=lambda i: -scores[i + 1])
+        order = sorted(range(len(keys)), key=lambda i: -scores[i + 1])
         ranked = [keys[i] for i in order]
         best = order[0]
         if not required:
@@ -1023,7 +1030,8 @@ class PinyinRepairer:
                 fixed, gain = two
                 return fixed, scores[0] + gain - 2 * DROP_MARGIN, ranked
         if required or scores[best + 1] - scores[0] >= DROP_MARGIN:
-            return candidates[best], scores[best + 1] - DROP_MARGIN, ranked
+            pos, t, lead = keys[best]
+            return data[:pos] + bytes((t, lead)) + data[pos:], scores[best + 1] - DROP_MARGIN, ranked
         return data, scores[0], ranked
 
     def _best_two_drops(
@@ -1139,8 +1147,12 @@ class PinyinRepairer:
         """
         end = min(end, len(data))
         pos = start
-        while pos < end:
-            pos += 2 if data[pos] >= 0x81 else 1
+        if start < end:
+            # Whole characters up to ``end`` in one C-speed match (a byte from 0x81 on
+            # leads a pair): it stops one byte short when ``end`` cuts a pair in two.
+            pos = _GBK_UNITS.match(data, start, end).end()  # type: ignore[union-attr]
+            if pos < end:
+                pos = end + 1
         return data[start : min(pos, len(data))].decode("gbk", errors="replace")
 
 
@@ -1167,6 +1179,9 @@ def _two_pairs(data: bytes, first: int, t1: int, l1: int, second: int, t2: int, 
     return data[:first] + bytes((t1, l1)) + data[first:second] + bytes((t2, l2)) + data[second:]
 
 
+# A GBK character as the converter's decoder steps over it: a pair from a byte 0x81 on.
+_GBK_UNITS = re.compile(rb"(?:[\x81-\xff][\x00-\xff]|[\x00-\x80])*")
+
 # ASCII characters a converter's out-of-step decoder swallows most often.
 _SWALLOWED = b"\n,.;:!?()-/%0"
 
@@ -1177,25 +1192,40 @@ def _drop_trails(lead: int) -> tuple[int, ...]:
     return tuple(c for c in range(0xA1, 0xFF) if _is_gbk_user_defined(c, lead))
 
 
+@lru_cache(maxsize=1)
+def _writable_trails() -> dict[int, tuple[int, ...]]:
+    """For each lead byte: the trail bytes, in order, of the characters the converter writes.
+
+    That is the hanzi of its alphabet (see :func:`_converter_alphabet`) and every other
+    GBK symbol (punctuation: ``，`` is ``A3 AC``); user-defined pairs are none.
+    """
+    alphabet = _converter_alphabet()
+    table: dict[int, tuple[int, ...]] = {}
+    for x1 in range(0x81, 0xFF):
+        trails = []
+        for x2 in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
+            ch = _gbk_char(bytes((x1, x2)))
+            if ch is not None and (ch in alphabet or not _HAN.match(ch)):
+                trails.append(x2)
+        table[x1] = tuple(trails)
+    return table
+
+
 @lru_cache(maxsize=1024)
 def _widening_chars(t: int, lead: int) -> tuple[bytes, ...]:
     """Characters ``X`` (their GBK bytes) with ``t X1`` and ``X2 lead`` both pairs the converter drops.
 
-    Of the hanzi, only those the converter writes (see :func:`_converter_alphabet`)
-    are taken; punctuation (``，`` is ``A3 AC``) and other symbols all are.
+    Only characters the converter writes are taken (see :func:`_writable_trails`).
     """
-    alphabet = _converter_alphabet()
-    out = []
-    for x1 in range(0x81, 0xFF):
-        if not _is_gbk_user_defined(t, x1):
-            continue
-        for x2 in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
-            if not _is_gbk_user_defined(x2, lead):
-                continue
-            ch = _gbk_char(bytes((x1, x2)))
-            if ch is not None and (ch in alphabet or not _HAN.match(ch)):
-                out.append(bytes((x1, x2)))
-    return tuple(out)
+    table = _writable_trails()
+    dropped_before = {x2 for x2 in range(0x40, 0xFF) if _is_gbk_user_defined(x2, lead)}
+    return tuple(
+        bytes((x1, x2))
+        for x1 in range(0x81, 0xFF)
+        if _is_gbk_user_defined(t, x1)
+        for x2 in table[x1]
+        if x2 in dropped_before
+    )
 
 
 @lru_cache(maxsize=256)

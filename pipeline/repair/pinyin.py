@@ -290,6 +290,8 @@ class _Stream:
     # (指?fù)??méi)體 is 指定媒體: 定's trail A8 and 媒's lead C3 read as one "?").
     after_invalid: set[int] = dataclasses.field(default_factory=set)
     site: _Site | None = None
+    # Those of them where the pair may not have been dropped at all (see _stream).
+    optional_drop: set[int] = dataclasses.field(default_factory=set)
 
 
 class PinyinRepairer:
@@ -393,6 +395,7 @@ class PinyinRepairer:
         lead_dropped: dict[int, str] = {}
         after_drop: dict[int, tuple[str, bool]] = {}
         after_invalid: set[int] = set()
+        optional_drop: set[int] = set()
         in_step_from = 0  # items before this were read before the decoder was last in step
         origin: list[int] = []
         by_lead = None
@@ -516,9 +519,20 @@ class PinyinRepairer:
                         sorted({t for by in by_lead.values() for t in by.get(syllable, ()) if 0xA1 <= t <= 0xA7})
                     )
                     if trails:
-                        after_drop[len(items)] = (syllable, True)
+                        # Or nothing was dropped: the straddle's hidden byte is the annotated
+                        # character's lead, and only its trail went with the "(" (有?xíng)xiào)
+                        # is 有效: 行 straddled 有|效, whose D0 it hid). Then the text as it
+                        # reads with such a pair is weighed against the pairs put back.
+                        own = {
+                            v: fitting
+                            for v in prev.values
+                            if (fitting := tuple(t for t in by_lead.get(v, {}).get(syllable, ()) if 0xA1 <= t <= 0xA7))
+                        }
+                        after_drop[len(items)] = (syllable, not own)
+                        if own:
+                            optional_drop.add(len(items))
                         # Chained: the straddle's byte is chosen again with the dropped bytes.
-                        items.append(_Slot(trails, len(items) - 1))
+                        items.append(_Slot(trails, len(items) - 1, own or None))
                         origin.append(i)
                         i = m.end()
                         continue
@@ -571,7 +585,7 @@ class PinyinRepairer:
             if len(data) == 1:
                 in_step_from = len(items)
             i += 1
-        return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site)
+        return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site, optional_drop)
 
     def _restore(self, line: str, stream: _Stream) -> str | None:
         slots = [k for k, x in enumerate(stream.items) if isinstance(x, _Slot)]
@@ -749,7 +763,7 @@ class PinyinRepairer:
                 head = data[: pos - 1] + bytes((prev,))
                 for lead, by in by_lead.items():
                     trails = by.get(syllable)
-                    if trails and certain and isinstance(slot, _Slot):
+                    if trails and (certain or pos in stream.optional_drop) and isinstance(slot, _Slot):
                         # A certain drop's slot holds every trail the reading allows (fewer
                         # where the "(" went with the trail).
                         trails = tuple(t for t in trails if t in slot.values)

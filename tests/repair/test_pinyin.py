@@ -117,6 +117,10 @@ def test_the_converter_alphabet() -> None:
             "精心挑選出３００多件，將到香港特區和澳門展出。\n”２００２年世界杯賽由兩個亞洲國家合辦，這不應影響亞洲地區目前３１的出線名額。",
             "保一亞個出前洲現這線",
         ),
+        # 行 straddles 有|效, hiding 效's lead; 效's trail went with the "(" into a dropped
+        # pair, and nothing else was dropped: "xiào)" is 效 itself, not a pair put back
+        # before it (有望效).
+        ("他說工作很好，公司有人。鍛煉法是否科學、有效，更要看官兵軍事素質能力", "行效人"),
         # 露 straddles 月|二; out of step, 二's trail, the whole 十 and 八's lead went in
         # two dropped pairs before the "?bā)": 十 comes back inside the restored pair.
         ("他說個人很好，公司八年。董事會二○二○年五月二十八日", "刑人露八"),

@@ -59,8 +59,8 @@ _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
 SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "converted"
-# Nats a restored dropped pair must gain (4.0 before the fairer reading below; on the
-# tuning share, read fairly, 2.0 is one document better than 3.0 and two than 4.0).
+# Nats a restored dropped pair must gain (4.0 before the fairer reading below; read
+# fairly, 2.0 is one tuning-share document better than 3.0).
 DROP_MARGIN = 2.0
 # A text with a pair put back is read over two bytes more than the text without it:
 # over the same bytes of what follows. Read over as many bytes, it was spared the cost

@@ -29,6 +29,7 @@ import dataclasses
 import difflib
 import itertools
 import math
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -58,10 +59,20 @@ _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
 SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "converted"
-DROP_MARGIN = 4.0  # nats a restored dropped pair must gain
+# Nats a restored dropped pair must gain (4.0 before the fairer reading below; read
+# fairly, 2.0 is one tuning-share document better than 3.0).
+DROP_MARGIN = 2.0
+# A text with a pair put back is read over two bytes more than the text without it:
+# over the same bytes of what follows. Read over as many bytes, it was spared the cost
+# of the window's last character, and a pair won on that alone (曾 before 在, ，不 for ；).
+DROP_READ_EXTRA = 2  # ... where a pair is searched out of step (_best_drop)
+AFTER_READ_EXTRA = 2  # ... before a "?py)" (_restore_after_drops)
+TWO_READ_EXTRA = 2  # ... for each of two pairs put back in one stretch (_best_two_drops)
 # Nats a whole character put back inside a restored pair must gain: the pair is known
 # to be there, and only characters with both bytes in the dropped ranges are tried.
-WIDEN_MARGIN = 2.0
+# (Read over the same bytes as the text without it; the tuning share is the same
+# anywhere from 0 to 2.)
+WIDEN_MARGIN = 1.0
 # Nats a dropped pair between two straddles in a row (司?jiù)?rì)披) must gain: the
 # reading without it needs the second character replaced before the first, whose
 # replacement would otherwise have destroyed it.
@@ -70,9 +81,14 @@ CHAINED_DROP_MARGIN = 2.0
 # pair must end in a lead with the annotation's reading (about one trail byte in
 # twelve, AA-AF and F8-FE, makes a pair the converter drops: e**-2.5), but hundreds of
 # pairs are tried. Set on the tuning share between 3.0 (a spurious 曾 before 在) and
-# 4.0 (浙江中胤 short of it by a rounding error).
+# 4.0 (浙江中胤 short of it by a rounding error), when the candidates were read over as
+# many bytes as the text without the pair (see AFTER_READ_EXTRA); read fairly, the
+# tuning share is the same from 1.5 to 3.5.
 AFTER_DROP_MARGIN = 3.5
 MAX_SLOT_COMBINATIONS = 4096
+# Restored pairs before a "?py)" tried with a whole character inside (8 gives the same
+# outputs on the tuning share's 333 pinyin documents, 10% slower).
+WIDEN_SHORTLIST = 2
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
 OUT_OF_STEP_REACH = 8  # stream bytes after a straddle within which the decoder may still be out of step
@@ -276,6 +292,8 @@ class _Stream:
     # (指?fù)??méi)體 is 指定媒體: 定's trail A8 and 媒's lead C3 read as one "?").
     after_invalid: set[int] = dataclasses.field(default_factory=set)
     site: _Site | None = None
+    # Those of them where the pair may not have been dropped at all (see _stream).
+    optional_drop: set[int] = dataclasses.field(default_factory=set)
 
 
 class PinyinRepairer:
@@ -379,6 +397,7 @@ class PinyinRepairer:
         lead_dropped: dict[int, str] = {}
         after_drop: dict[int, tuple[str, bool]] = {}
         after_invalid: set[int] = set()
+        optional_drop: set[int] = set()
         in_step_from = 0  # items before this were read before the decoder was last in step
         origin: list[int] = []
         by_lead = None
@@ -457,7 +476,10 @@ class PinyinRepairer:
                         # the annotated character's lead with the byte before it.
                         if slot is None:
                             trails = tuple(sorted({t for by in by_lead.values() for t in by.get(syllable, ())}))
-                            slot = _Slot(trails) if trails else None
+                            # Right after a straddle, whose hidden byte then leads the
+                            # character the dropped pair began: chosen again with it.
+                            after = len(items) - 1 if isinstance(prev, _Slot) else None
+                            slot = _Slot(trails, after) if trails else None
                             if slot is not None:
                                 after_drop[len(items)] = (syllable, True)
                         else:
@@ -499,9 +521,20 @@ class PinyinRepairer:
                         sorted({t for by in by_lead.values() for t in by.get(syllable, ()) if 0xA1 <= t <= 0xA7})
                     )
                     if trails:
-                        after_drop[len(items)] = (syllable, True)
+                        # Or nothing was dropped: the straddle's hidden byte is the annotated
+                        # character's lead, and only its trail went with the "(" (有?xíng)xiào)
+                        # is 有效: 行 straddled 有|效, whose D0 it hid). Then the text as it
+                        # reads with such a pair is weighed against the pairs put back.
+                        own = {
+                            v: fitting
+                            for v in prev.values
+                            if (fitting := tuple(t for t in by_lead.get(v, {}).get(syllable, ()) if 0xA1 <= t <= 0xA7))
+                        }
+                        after_drop[len(items)] = (syllable, not own)
+                        if own:
+                            optional_drop.add(len(items))
                         # Chained: the straddle's byte is chosen again with the dropped bytes.
-                        items.append(_Slot(trails, len(items) - 1))
+                        items.append(_Slot(trails, len(items) - 1, own or None))
                         origin.append(i)
                         i = m.end()
                         continue
@@ -554,7 +587,7 @@ class PinyinRepairer:
             if len(data) == 1:
                 in_step_from = len(items)
             i += 1
-        return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site)
+        return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site, optional_drop)
 
     def _restore(self, line: str, stream: _Stream) -> str | None:
         slots = [k for k, x in enumerate(stream.items) if isinstance(x, _Slot)]
@@ -732,7 +765,7 @@ class PinyinRepairer:
                 head = data[: pos - 1] + bytes((prev,))
                 for lead, by in by_lead.items():
                     trails = by.get(syllable)
-                    if trails and certain and isinstance(slot, _Slot):
+                    if trails and (certain or pos in stream.optional_drop) and isinstance(slot, _Slot):
                         # A certain drop's slot holds every trail the reading allows (fewer
                         # where the "(" went with the trail).
                         trails = tuple(t for t in trails if t in slot.values)
@@ -749,20 +782,40 @@ class PinyinRepairer:
                 continue
             start = _char_start_before(data, max(0, pos - 12))
             end = min(len(data), pos + 14)
-            texts = [self._window_text(c, start, end + 2) for c in candidates]
+            texts = [self._window_text(c, start, end + 2 + AFTER_READ_EXTRA) for c in candidates]
             base_prior = first.get(data[pos - 1], 0.0)
             if site is not None and isinstance(slot, _Slot):
                 base_prior += site.prior(_gbk_char(data[pos - 1 : pos + 1]) or "", syllable)
+            lacking = max(0, end + 2 - len(data))
             scores = self._scores(
-                [self._window_text(data, start, end + 2), *texts], short=[max(0, end + 2 - len(data))]
+                [self._window_text(data, start, end + 2), *texts],
+                short=[lacking, *[max(0, lacking - 2 + AFTER_READ_EXTRA)] * len(texts)],
             )
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
+            if pos not in stream.after_invalid:
+                # The decoder may have dropped a whole character with the pair, as
+                # elsewhere out of step (行太原人民 read as 行?xíng)?rén)民: 太's trail
+                # with 原's lead, then 原's trail with 人's lead): the best few are tried
+                # with one inside (see _widen_drop), on the same stretch of bytes.
+                wide: list[bytes] = []
+                wide_priors: list[float] = []
+                for i in sorted(range(len(candidates)), key=lambda i: -scores[i + 1])[:WIDEN_SHORTLIST]:
+                    narrow = candidates[i]
+                    for pair in _widening_chars(narrow[pos], narrow[pos + 1]):
+                        wide.append(narrow[: pos + 1] + pair + narrow[pos + 1 :])
+                        wide_priors.append(priors[i] - WIDEN_MARGIN)
+                if wide:
+                    # Over the same bytes of the text after them as the others (see _widen_drop).
+                    found = self._scores([self._window_text(w, start, end + 4 + AFTER_READ_EXTRA) for w in wide])
+                    scores.extend(sc + pr for sc, pr in zip(found, wide_priors, strict=True))
+                    candidates.extend(wide)
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
             margin = CHAINED_DROP_MARGIN if chained else AFTER_DROP_MARGIN
             if certain or scores[best + 1] - scores[0] >= margin:
+                extra = len(candidates[best]) - len(data)
                 data = candidates[best]
-                origin = origin[:pos] + [origin[pos]] * 2 + origin[pos:]
-                where = [w + 2 if w > pos else w for w in where]
+                origin = origin[:pos] + [origin[pos]] * extra + origin[pos:]
+                where = [w + extra if w > pos else w for w in where]
                 settled.update((pos, pos - 1) if chained else (pos,))
         return data, origin, where, settled
 
@@ -882,8 +935,12 @@ class PinyinRepairer:
             return data
         start = _char_start_before(data, max(0, pos - 12))
         end = min(len(data), pos + 14)
-        texts = [self._window_text(c, start, end + 2) for c in candidates]
-        scores = self._scores([self._window_text(data, start, end + 2), *texts], short=[max(0, end + 2 - len(data))])
+        # Each candidate is read over the same bytes of the text after it as ``data``
+        # (two more bytes of window): cut after as many bytes, it would be spared the
+        # cost of the window's last character, and an inserted 但 or ， would win on that
+        # alone (，但“博” for ，“博”).
+        texts = [self._window_text(c, start, end + 4) for c in candidates]
+        scores = self._scores([self._window_text(data, start, end + 2), *texts])
         best = max(range(len(candidates)), key=lambda i: scores[i + 1])
         return candidates[best] if scores[best + 1] - scores[0] >= WIDEN_MARGIN else data
 
@@ -941,37 +998,46 @@ class PinyinRepairer:
             window_start = pos
             pos += 2 if data[pos] >= 0x81 else 1
         window_end = min(len(data), positions[-1] + 12)
-        candidates: list[bytes] = []
         keys: list[tuple[int, int, int]] = []
         texts: list[str] = []
         site_costs: list[float] = []  # see _site_cost
+        read_to = window_end + 2 + DROP_READ_EXTRA
         for pos in positions:
+            if pos < 1:
+                continue  # the pair must complete a character before it
             syllable = required.get(pos)
+            previous = data[pos - 1]
+            following = data[pos] if pos < len(data) else None
+            # A candidate is ``data`` with the pair at ``pos``; only its window is built
+            # (the bytes the window can reach, one past its end for a cut pair).
+            head = data[window_start:pos]
+            tail = data[pos : read_to + 1]
             for t, lead in _dropped_pairs():
                 if only is not None and pos > all_until and (pos, t, lead) not in only:
                     continue
-                trial = data[:pos] + bytes((t, lead)) + data[pos:]
                 # Both characters the pair completes must be real ones.
-                before = _gbk_char(trial[pos - 1 : pos + 1]) if pos >= 1 else None
+                before = _gbk_char(bytes((previous, t)))
                 if before is None:
                     continue
-                after = _gbk_char(trial[pos + 1 : pos + 3])
-                if lead >= 0x80 and (pos + 2 >= len(trial) or after is None):
+                after = _gbk_char(bytes((lead, following))) if following is not None else None
+                if lead >= 0x80 and after is None:
                     continue
                 if syllable is not None and not is_reading(after or "", syllable):
                     continue
                 site_costs.append(SITE_PRIOR * ((before in site_chars) + (after in site_chars)))
-                candidates.append(trial)
                 keys.append((pos, t, lead))
-                texts.append(self._window_text(trial, window_start, window_end + 2))
+                texts.append(self._window_text(head + bytes((t, lead)) + tail, 0, read_to - window_start))
         # Without a pair the stretch is two bytes shorter: it is scored with the two
         # bytes that follow it instead, so that every candidate covers the same text.
         base_text = self._window_text(data, window_start, window_end + 2)
-        scores = self._scores([base_text, *texts], short=[max(0, window_end + 2 - len(data))])
-        if not candidates:
+        lacking = max(0, window_end + 2 - len(data))
+        scores = self._scores(
+            [base_text, *texts], short=[lacking, *[max(0, lacking - 2 + DROP_READ_EXTRA)] * len(texts)]
+        )
+        if not keys:
             return data, scores[0], []
         scores[1:] = [sc - cost for sc, cost in zip(scores[1:], site_costs, strict=True)]
-        order = sorted(range(len(candidates)), key=lambda i: -scores[i + 1])
+        order = sorted(range(len(keys)), key=lambda i: -scores[i + 1])
         ranked = [keys[i] for i in order]
         best = order[0]
         if not required:
@@ -980,7 +1046,8 @@ class PinyinRepairer:
                 fixed, gain = two
                 return fixed, scores[0] + gain - 2 * DROP_MARGIN, ranked
         if required or scores[best + 1] - scores[0] >= DROP_MARGIN:
-            return candidates[best], scores[best + 1] - DROP_MARGIN, ranked
+            pos, t, lead = keys[best]
+            return data[:pos] + bytes((t, lead)) + data[pos:], scores[best + 1] - DROP_MARGIN, ranked
         return data, scores[0], ranked
 
     def _best_two_drops(
@@ -1015,18 +1082,33 @@ class PinyinRepairer:
         texts = [self._window_text(data, window_start, window_end + 4)]
         for i in singles:
             pos, t, lead = keys[i]
-            texts.append(self._window_text(data[:pos] + bytes((t, lead)) + data[pos:], window_start, window_end + 4))
+            texts.append(
+                self._window_text(
+                    data[:pos] + bytes((t, lead)) + data[pos:], window_start, window_end + 4 + TWO_READ_EXTRA
+                )
+            )
         doubles: list[tuple[int, int, int, int, int, int]] = []
         places = sorted(by_position)
         for a, first in enumerate(places):
             for second in places[a + 1 :]:
                 for i, j in itertools.product(by_position[first], by_position[second]):
                     doubles.append((first, *keys[i][1:], second, *keys[j][1:]))
-                    texts.append(self._window_text(_two_pairs(data, *doubles[-1]), window_start, window_end + 4))
+                    texts.append(
+                        self._window_text(
+                            _two_pairs(data, *doubles[-1]), window_start, window_end + 4 + 2 * TWO_READ_EXTRA
+                        )
+                    )
         if not doubles:
             return None
         lacking = max(0, window_end + 4 - len(data))
-        found = self._scores(texts, short=[lacking, *[max(0, lacking - 2)] * len(singles)])
+        found = self._scores(
+            texts,
+            short=[
+                lacking,
+                *[max(0, lacking - 2 + TWO_READ_EXTRA)] * len(singles),
+                *[max(0, lacking - 4 + 2 * TWO_READ_EXTRA)] * len(doubles),
+            ],
+        )
         for n, key in enumerate(doubles):
             found[1 + len(singles) + n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
         base, best_single = found[0], max(found[1 : 1 + len(singles)])
@@ -1052,7 +1134,10 @@ class PinyinRepairer:
                 options.append(trial_key)
             if len(options) > 1:
                 again = self._scores(
-                    [self._window_text(_two_pairs(data, *o), window_start, window_end + 4) for o in options]
+                    [
+                        self._window_text(_two_pairs(data, *o), window_start, window_end + 4 + 2 * TWO_READ_EXTRA)
+                        for o in options
+                    ]
                 )
                 for n, key in enumerate(options):
                     again[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
@@ -1078,8 +1163,12 @@ class PinyinRepairer:
         """
         end = min(end, len(data))
         pos = start
-        while pos < end:
-            pos += 2 if data[pos] >= 0x81 else 1
+        if start < end:
+            # Whole characters up to ``end`` in one C-speed match (a byte from 0x81 on
+            # leads a pair): it stops one byte short when ``end`` cuts a pair in two.
+            pos = _GBK_UNITS.match(data, start, end).end()  # type: ignore[union-attr]
+            if pos < end:
+                pos = end + 1
         return data[start : min(pos, len(data))].decode("gbk", errors="replace")
 
 
@@ -1106,6 +1195,9 @@ def _two_pairs(data: bytes, first: int, t1: int, l1: int, second: int, t2: int, 
     return data[:first] + bytes((t1, l1)) + data[first:second] + bytes((t2, l2)) + data[second:]
 
 
+# A GBK character as the converter's decoder steps over it: a pair from a byte 0x81 on.
+_GBK_UNITS = re.compile(rb"(?:[\x81-\xff][\x00-\xff]|[\x00-\x80])*")
+
 # ASCII characters a converter's out-of-step decoder swallows most often.
 _SWALLOWED = b"\n,.;:!?()-/%0"
 
@@ -1116,25 +1208,40 @@ def _drop_trails(lead: int) -> tuple[int, ...]:
     return tuple(c for c in range(0xA1, 0xFF) if _is_gbk_user_defined(c, lead))
 
 
+@lru_cache(maxsize=1)
+def _writable_trails() -> dict[int, tuple[int, ...]]:
+    """For each lead byte: the trail bytes, in order, of the characters the converter writes.
+
+    That is the hanzi of its alphabet (see :func:`_converter_alphabet`) and every other
+    GBK symbol (punctuation: ``，`` is ``A3 AC``); user-defined pairs are none.
+    """
+    alphabet = _converter_alphabet()
+    table: dict[int, tuple[int, ...]] = {}
+    for x1 in range(0x81, 0xFF):
+        trails = []
+        for x2 in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
+            ch = _gbk_char(bytes((x1, x2)))
+            if ch is not None and (ch in alphabet or not _HAN.match(ch)):
+                trails.append(x2)
+        table[x1] = tuple(trails)
+    return table
+
+
 @lru_cache(maxsize=1024)
 def _widening_chars(t: int, lead: int) -> tuple[bytes, ...]:
     """Characters ``X`` (their GBK bytes) with ``t X1`` and ``X2 lead`` both pairs the converter drops.
 
-    Of the hanzi, only those the converter writes (see :func:`_converter_alphabet`)
-    are taken; punctuation (``，`` is ``A3 AC``) and other symbols all are.
+    Only characters the converter writes are taken (see :func:`_writable_trails`).
     """
-    alphabet = _converter_alphabet()
-    out = []
-    for x1 in range(0x81, 0xFF):
-        if not _is_gbk_user_defined(t, x1):
-            continue
-        for x2 in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
-            if not _is_gbk_user_defined(x2, lead):
-                continue
-            ch = _gbk_char(bytes((x1, x2)))
-            if ch is not None and (ch in alphabet or not _HAN.match(ch)):
-                out.append(bytes((x1, x2)))
-    return tuple(out)
+    table = _writable_trails()
+    dropped_before = {x2 for x2 in range(0x40, 0xFF) if _is_gbk_user_defined(x2, lead)}
+    return tuple(
+        bytes((x1, x2))
+        for x1 in range(0x81, 0xFF)
+        if _is_gbk_user_defined(t, x1)
+        for x2 in table[x1]
+        if x2 in dropped_before
+    )
 
 
 @lru_cache(maxsize=256)

@@ -92,8 +92,38 @@ def test_the_converter_alphabet() -> None:
         # pair there it makes 协輓, which the converter never writes.
         ("報告期內，公司應收賬款清收取得成效，部分衝回以前年度已計提壞賬準備，但與上年同期相比有所增加。", "中成以"),
         # 模 straddles 的|， and the decoder, out of step, drops two pairs in a row
-        # (AC B5, AB CA): the whole character 但 between them comes back.
-        ("這是三年前連想都不敢想的，但是今天發生了。這是第一次，科技大公司在紐約以外的地方定價。", "模今天了"),
+        # (AC B5, AB CA): the whole character 但 between them would come back, but
+        # read over the same bytes as the text without it, the model rates ，是今天 as
+        # high as ，但是今天 (it won only while the longer reading was spared the last
+        # character of its window; on the tuning share that put back 但 and ， where
+        # they never were, in four documents of 333 and in none where they were).
+        pytest.param(
+            "這是三年前連想都不敢想的，但是今天發生了。這是第一次，科技大公司在紐約以外的地方定價。",
+            "模今天了",
+            marks=pytest.mark.xfail(strict=True, reason="the model cannot tell ，但是今天 from ，是今天"),
+        ),
+        # 保 straddles ”|， (the "(" dropped with "，"'s lead A3); out of step, "，"'s
+        # trail and "“"'s lead are dropped: no 但 comes back between them.
+        ("兄不過“善學”而“博”，“博”而“能精”而已。", "保博學能"),
+        # 行 straddles 中|心; before the "?zài)" out of step a pair must have been
+        # dropped, and read over as many bytes as the text without it, a 曾 came with it.
+        ("如果造假，當福彩中心在封存上出現重大紕漏時，於海爲什麼不緊抓不放？", "行在存福漏於"),
+        # 保 straddles ”|；; a dropped pair after it read over as many bytes as the text
+        # without it put back ，不 for ；.
+        ("研究化學反應如何減少廢物，直至實現“零排放”；研究用綠色植物代替石油作有機化工原料和能源。", "保研究作機化"),
+        # 保 straddles ”|２; out of step, two pairs were dropped in the digits after it,
+        # and read over as many bytes as the text without them, one pair more (a ，) won.
+        (
+            "精心挑選出３００多件，將到香港特區和澳門展出。\n”２００２年世界杯賽由兩個亞洲國家合辦，這不應影響亞洲地區目前３１的出線名額。",
+            "保一亞個出前洲現這線",
+        ),
+        # 行 straddles 有|效, hiding 效's lead; 效's trail went with the "(" into a dropped
+        # pair, and nothing else was dropped: "xiào)" is 效 itself, not a pair put back
+        # before it (有望效).
+        ("他說工作很好，公司有人。鍛煉法是否科學、有效，更要看官兵軍事素質能力", "行效人"),
+        # 露 straddles 月|二; out of step, 二's trail, the whole 十 and 八's lead went in
+        # two dropped pairs before the "?bā)": 十 comes back inside the restored pair.
+        ("他說個人很好，公司八年。董事會二○二○年五月二十八日", "刑人露八"),
         # 局 straddles 司|制 after 制 was annotated: the chained slot's owner is weighed
         # by how common it is, not only by whether the text annotates it elsewhere.
         ("由中國航天保險聯合體承保、法國宇航公司制造、凝聚中歐技術人員智慧的通信衛星發射升空。", "局制中智"),

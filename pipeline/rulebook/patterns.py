@@ -789,7 +789,7 @@ def _settled_scan(
     finally:
         deadline = scope.deadline if scope is not None else None
         if deadline is not None:
-            deadline.charge(pattern.rule_id or pattern.source[:60], _clock() - started)
+            deadline.charge(pattern._name, _clock() - started)
     return found
 
 

@@ -106,10 +106,13 @@ class _KeywordScores:
         ]
 
 
-def _with_classifier(scores: _KeywordScores) -> Pipeline:
+def _with_classifier(scores: _KeywordScores, untold_keep: float = 0.5) -> Pipeline:
     pipe = Pipeline.build(events_model=False)
     stage = next(s for s in pipe.stages if s.name == "events")
-    stage.extractor = EventExtractor.from_rulebook(pipe.rulebook, scores, None)  # type: ignore[attr-defined, arg-type]
+    extractor = EventExtractor.from_rulebook(pipe.rulebook, scores, None)  # type: ignore[arg-type]
+    # The headline check is off in rules/events.yaml; these tests switch it on.
+    extractor.settings = extractor.settings.model_copy(update={"untold_keep": untold_keep})
+    stage.extractor = extractor  # type: ignore[attr-defined]
     return pipe
 
 
@@ -123,6 +126,8 @@ def test_an_event_the_headline_does_not_tell_needs_the_classifiers_belief() -> N
     # The headline tells it: kept whatever the sentence score.
     told = "杨建平减持雪浪环境股份\n" + body
     assert "股东减持" in _types(_with_classifier(_KeywordScores("股东减持", "去年减持", 0.3)), told)
+    # Off (untold_keep 0, as rules/events.yaml has it): kept.
+    assert "股东减持" in _types(_with_classifier(_KeywordScores("股东减持", "去年减持", 0.3), untold_keep=0), untold)
 
 
 def test_a_pledger_is_not_the_company_whose_shares_are_pledged(rules_only: Pipeline) -> None:

@@ -211,10 +211,15 @@ def damage(segment: str, kind: Kind, rng: random.Random) -> str:
 
 def _lose_bytes(segment: str, rng: random.Random) -> str:
     chars = list(segment)
-    han = [i for i, c in enumerate(chars) if _HAN.match(c)]
-    for i in rng.sample(han, k=max(1, len(han) // 12)) if han else []:
+    for i in _lost_byte_offsets(segment, rng):
         chars[i] = rng.choice(["\ufffd", "锟斤拷", "\ufffd\ufffd"])
     return "".join(chars)
+
+
+def _lost_byte_offsets(segment: str, rng: random.Random) -> list[int]:
+    """The offsets of the Han characters ``lost_bytes`` replaces (the first draw of its ``rng``)."""
+    han = [i for i, c in enumerate(segment) if _HAN.match(c)]
+    return rng.sample(han, k=max(1, len(han) // 12)) if han else []
 
 
 def _escape_html(segment: str, rng: random.Random) -> str:
@@ -252,3 +257,97 @@ def corrupt(clean: str, kind: Kind, scope: Scope = "document", seed: int = 0) ->
     text = clean[:start] + damaged + clean[end:]
     # The damage happened upstream: what arrives is the damaged text, stored as UTF-8.
     return Corrupted(kind, scope, clean, text, text.encode("utf-8"), (start, end), (start, start + len(damaged)))
+
+
+# --- what no repair can restore ----------------------------------------------------
+
+
+def _encodable_through(ch: str, kind: Kind) -> bool:
+    """Whether ``ch`` survives the code page of ``kind`` on its own (only the spam converter loses any).
+
+    The converter encodes with ``?`` for what GBK lacks (•, ², U+00A0) and drops pairs
+    of the user-defined areas (private-use glyphs), so such a character is gone before
+    any repair sees the text; the other kinds write a character reference or keep it.
+    """
+    if kind != "pinyin_traditional":
+        return True
+    traditional = _char_to_traditional(ch) if _HAN.match(ch) else ch
+    try:
+        data = traditional.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return decode_gbk_lossy(data) == traditional
+
+
+def _merged_by_conversion(segment: str, kind: Kind) -> list[int]:
+    """Offsets in ``segment`` of characters the kind's one-to-one table merges with another one.
+
+    The inverse conversion (OpenCC ``t2s`` of the converted segment) picks one
+    Simplified character per Traditional one; where it picks another character whose
+    Traditional form is the same (馀 and 余 both become 餘), another clean text gives the
+    identical damaged text, and the written variant cannot be known.
+    """
+    if kind in ("pinyin_traditional", "traditional"):
+        forward = _char_to_traditional
+        converted = to_traditional_by_char(segment)
+    elif kind == "big5_as_gbk":
+        forward = _char_to_taiwan
+        converted = to_taiwan_by_char(segment)
+    else:
+        return []
+    back = str(_converter("t2s").convert(converted))
+    if len(back) != len(segment):  # a phrase of another length: judge each character alone
+        back = "".join(str(_converter("t2s").convert(c)) for c in converted)
+    return [
+        j
+        for j, (want, got) in enumerate(zip(segment, back, strict=False))
+        # 着 -> 著 is the converter's own merge, which context (著名 / 看着) mostly
+        # decides: left uncounted rather than overstated.
+        if want != got
+        and want not in _NAIVE_TABLE
+        and _HAN.match(want)
+        and len(got) == 1
+        and forward(got) == forward(want)
+    ]
+
+
+def _swapped(ch: str) -> str:
+    """Another character of the same class (a digit for a digit, a letter for a letter)."""
+    if ch.isdigit():
+        return "1" if ch == "0" else "0"
+    return "b" if ch.lower() == "a" else "a"
+
+
+def unrecoverable_positions(clean: str, kind: Kind, scope: Scope = "document", seed: int = 0) -> list[int]:
+    """Offsets in ``clean`` of characters that no repair can restore from ``corrupt(clean, kind, scope, seed)``.
+
+    A character counts when another clean text gives the identical damaged text, found
+    with the damage itself: (a) the kind's code page loses it (checked on ``clean`` as
+    it is, before any folding of widths or spaces); (b) the kind's conversion table
+    merges it with another character that the inverse conversion gives instead (馀 ->
+    餘 -> 余); (c) an ASCII letter or digit swapped for another leaves the damaged text
+    unchanged (swallowed into a ``?`` by the out-of-step spam converter); (d) the
+    characters ``lost_bytes`` replaces by U+FFFD or 锟斤拷. Bytes that a
+    mis-decoding loses next to ASCII (``鈥?``) are not counted: the repair guesses them
+    from the remaining bytes and the context, which usually decide.
+    """
+    damaged = corrupt(clean, kind, scope, seed)
+    start, end = damaged.span
+    segment = clean[start:end]
+    lost = {start + j for j, ch in enumerate(segment) if not _encodable_through(ch, kind)}
+    lost.update(start + j for j in _merged_by_conversion(segment, kind))
+    if kind == "lost_bytes":
+        # The same draws as corrupt(): the span, then the characters replaced.
+        rng = random.Random(f"{kind}:{scope}:{seed}")  # noqa: S311 - reproducible damage, not security
+        _pick_span(clean, scope, rng)
+        lost.update(start + j for j in _lost_byte_offsets(segment, rng))
+        return sorted(lost)
+    for j in range(start, end):
+        ch = clean[j]
+        if j in lost or not (ch.isascii() and ch.isalnum()):
+            continue
+        # Same class, so the damage's random choices (made over Han characters) stay the same.
+        other = clean[:j] + _swapped(ch) + clean[j + 1 :]
+        if corrupt(other, kind, scope, seed).text == damaged.text:
+            lost.add(j)
+    return sorted(lost)

@@ -2,7 +2,11 @@
 
     python benchmarks/mojibake/failures.py --kinds pinyin_traditional --part tuning --docs 100
 
-Uses the same documents and damage as ``run.py``. Each difference is tagged:
+Uses the same documents and damage as ``run.py``. A document that no repair can restore
+(``pipeline.corrupt.unrecoverable_positions``, judged on the document as written, before
+``fold``: a character the converter loses, a variant merged by the conversion table, a
+digit swallowed into ``?``) is tagged ``unrecoverable`` with the characters lost. Each
+difference is tagged:
 
 * ``outside-gbk``: the clean text has a character GBK cannot encode there (lost by the
   converter before any repair can see it);
@@ -24,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import clean_documents, fold
 
-from pipeline.corrupt import SCOPES, corrupt, to_traditional_by_char
+from pipeline.corrupt import SCOPES, corrupt, to_traditional_by_char, unrecoverable_positions
 from pipeline.repair.t2s import to_simplified
 
 
@@ -88,8 +92,11 @@ def main() -> None:
                     continue
                 diffs = differences(want, got)
                 doc_causes = sorted({c for c, _ in diffs})
-                causes["+".join(doc_causes)] += 1
-                print(f"== {kind} {scope} doc {i} ({', '.join(doc_causes)})")
+                # On the document as written: fold() would hide a lost U+00A0 or full-width digit.
+                lost = unrecoverable_positions(doc, kind, scope, seed=i)
+                tag = f"unrecoverable: {' '.join(repr(doc[j]) for j in lost)}; " if lost else ""
+                causes[("unrecoverable+" if lost else "") + "+".join(doc_causes)] += 1
+                print(f"== {kind} {scope} doc {i} ({tag}{', '.join(doc_causes)})")
                 for cause, text in diffs:
                     print(f"   {cause:11s} {text}")
                 if args.damaged:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.corrupt import KINDS, LOSSY_KINDS, SCOPES, corrupt
+from pipeline.corrupt import KINDS, LOSSY_KINDS, SCOPES, corrupt, unrecoverable_positions
 
 CLEAN = "第一段：智谱AI开始了百亿参数模型的训练。\n第二段，公司迎来团队合并，不再划分业务线。"
 
@@ -27,3 +27,57 @@ def test_corruption_is_deterministic_and_local(kind: str, scope: str) -> None:
 def test_unknown_kind() -> None:
     with pytest.raises(ValueError, match="unknown corruption kind"):
         corrupt(CLEAN, "nonsense", "document")  # type: ignore[arg-type]
+
+
+# --- documents no repair can restore (unrecoverable_positions) ---------------------
+
+
+def _lost(text: str, kind: str, scope: str = "document", seed: int = 0) -> list[str]:
+    return [text[i] for i in unrecoverable_positions(text, kind, scope, seed)]  # type: ignore[arg-type]
+
+
+def test_a_character_outside_gbk_is_lost_to_the_spam_converter_only() -> None:
+    text = "项目•进展顺利，面积100\u00a0平方米。"
+    assert _lost(text, "pinyin_traditional") == ["•", "\u00a0"]
+    # The witness: another clean text gives the identical damaged text.
+    other = text.replace("•", "²").replace("\u00a0", "\u2022")
+    for seed in range(3):
+        assert (
+            corrupt(text, "pinyin_traditional", seed=seed).text == corrupt(other, "pinyin_traditional", seed=seed).text
+        )
+    # Judged on the text as written: U+00A0 is lost although fold() would make it a space.
+    for kind in ("traditional", "utf8_as_gbk", "gbk_as_latin1", "gbk_as_big5"):
+        assert _lost(text, kind) == []
+
+
+@pytest.mark.parametrize("kind", ["pinyin_traditional", "traditional", "big5_as_gbk"])
+def test_a_variant_merged_by_the_conversion_table_is_lost(kind: str) -> None:
+    text = "其馀的人员，余下的工作。"
+    assert _lost(text, kind) == ["馀"]
+    assert corrupt(text, kind).text == corrupt(text.replace("馀", "余"), kind).text  # type: ignore[arg-type]
+    assert _lost(text, "utf8_as_gbk") == []
+
+
+def test_a_digit_swallowed_into_a_question_mark_is_lost() -> None:
+    # 家帶 straddles 規 (BC D2 8E A7 holds D2 8E); annotating 規 puts the converter out of
+    # step, and A7 with the digit after it becomes "?".
+    text = "公司于2019年12月发布公告，规定家带3个人。"
+    damaged = corrupt(text, "pinyin_traditional", seed=2).text
+    assert "?" in damaged and "3" not in damaged
+    assert corrupt(text.replace("3", "7"), "pinyin_traditional", seed=2).text == damaged
+    assert _lost(text, "pinyin_traditional", seed=2) == ["3"]
+
+
+@pytest.mark.parametrize("kind", sorted(set(KINDS) - LOSSY_KINDS))
+@pytest.mark.parametrize("scope", SCOPES)
+def test_clean_text_without_such_characters_is_recoverable(kind: str, scope: str) -> None:
+    assert _lost(CLEAN, kind, scope, seed=3) == []
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_the_characters_lost_bytes_replaces_are_lost(scope: str) -> None:
+    damaged = corrupt(CLEAN, "lost_bytes", scope, seed=3)
+    lost = unrecoverable_positions(CLEAN, "lost_bytes", scope, seed=3)
+    assert lost and all(damaged.span[0] <= i < damaged.span[1] for i in lost)
+    kept = "".join(c for i, c in enumerate(CLEAN) if i not in lost)
+    assert "".join(c for c in damaged.text if c not in "\ufffd锟斤拷") == kept

@@ -650,6 +650,12 @@ class EventExtractor:
             # Not for a lone sentence: it has no elsewhere to fill a role from.
             merged = [d for d in merged if self._has_required(doc, spec_of[d.type], d)]
         merged = [d for d in merged if self._has_all_required(doc, spec_of[d.type], d)]
+        # Then across events: a name one event gives a ``not_same_as`` role leaves that role's
+        # counterpart in every event (the issuer is no pledger anywhere in its notice). After
+        # the required-role checks, so that an event keeps its other arguments.
+        elsewhere = self._role_names(merged)
+        for draft in merged:
+            self._one_role_per_party(doc, spec_of[draft.type], draft, elsewhere)
         first_line = len(text) if title_end < 0 else title_end
         if self.settings.untold_keep > 0 and self.type_model is not None and len(sentences) > 1 and merged:
             merged = self._told_or_believed(doc, merged, triggers, min(first_line, self.settings.headline_chars))
@@ -975,13 +981,29 @@ class EventExtractor:
             draft.set_role(role.role, [best])
 
     @staticmethod
-    def _one_role_per_party(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+    def _role_names(drafts: Sequence[Draft]) -> dict[str, set[str]]:
+        """The names (texts and canonical keys) each role has in any of ``drafts``."""
+        names: dict[str, set[str]] = {}
+        for draft in drafts:
+            for role, args in draft.args.items():
+                keys = draft.keys.get(role, {})
+                names.setdefault(role, set()).update(
+                    name for a in args for name in (a.text, keys.get((a.text, a.start), a.text))
+                )
+        return names
+
+    @staticmethod
+    def _one_role_per_party(
+        doc: WorkDoc, spec: EventType, draft: Draft, elsewhere: dict[str, set[str]] | None = None
+    ) -> None:
         """An organisation or person plays one party role of an event: the first of the type's roles keeps it.
 
         A buyer is not its own target (前程无忧收到来自DCP资本的收购提议 gave DCP资本 as both);
         the later role loses the name, and an event left without a required role is dropped.
         A role's ``not_same_as`` roles keep a name it shares with them: a pledger is not the
-        company whose shares are pledged, although that role may repeat a party.
+        company whose shares are pledged, although that role may repeat a party. ``elsewhere``
+        (role -> names) gives the names those roles have in any event of the document: the
+        issuer named in one pledge of a notice is no pledger in its next one either.
         """
         seen: set[str] = set()
         for role in spec.roles:
@@ -1006,6 +1028,8 @@ class EventExtractor:
                 for a in draft.args.get(other, [])
                 for name in (a.text, draft.keys.get(other, {}).get((a.text, a.start), a.text))
             }
+            if elsewhere:
+                others.update(name for other in role.not_same_as for name in elsewhere.get(other, ()))
             keys = draft.keys.get(role.role, {})
             kept = [a for a in draft.args[role.role] if not {a.text, keys.get((a.text, a.start), a.text)} & others]
             if len(kept) < len(draft.args[role.role]):

@@ -67,6 +67,37 @@ def test_one_party_plays_one_role() -> None:
     assert set(pledge.args) == {"质押物所属公司"}
 
 
+def test_shares_company_of_one_event_is_no_pledger_in_another() -> None:
+    """The issuer a notice names as the pledged shares' company in one event is no pledger in its others."""
+    from pipeline.events.extractor import Draft, EventExtractor
+    from pipeline.records import Argument
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.base import WorkDoc
+
+    extractor = EventExtractor.from_rulebook(load_rulebook())
+    spec = {ct.spec.type: ct.spec for ct in extractor.types}
+    doc = WorkDoc(raw="", doc_id="t")
+
+    release = Draft("解除质押", "events.unpledge", (10, 12), 0)
+    release.add("质押方", Argument("质押方", "毕于东", 30, 33))
+    release.add("质押物所属公司", Argument("质押物所属公司", "山东赫达股份有限公司", 0, 10))
+    pledge = Draft("质押", "events.pledge", (60, 62), 2)
+    pledge.add("质押方", Argument("质押方", "山东赫达股份有限公司", 40, 50))
+    pledge.add("质押方", Argument("质押方", "毕心德", 52, 55))
+    pledge.add("质押股票/股份数量", Argument("质押股票/股份数量", "500万", 63, 67))
+    elsewhere = EventExtractor._role_names([release, pledge])
+    for draft in (release, pledge):
+        EventExtractor._one_role_per_party(doc, spec[draft.type], draft, elsewhere)
+    assert [a.text for a in pledge.args["质押方"]] == ["毕心德"]
+    assert [a.text for a in release.args["质押方"]] == ["毕于东"]
+    # Without the other events, the pledge alone keeps both pledgers (nothing tells them apart).
+    alone = Draft("质押", "events.pledge", (60, 62), 2)
+    alone.add("质押方", Argument("质押方", "山东赫达股份有限公司", 40, 50))
+    alone.add("质押方", Argument("质押方", "毕心德", 52, 55))
+    EventExtractor._one_role_per_party(doc, spec["质押"], alone)
+    assert len(alone.args["质押方"]) == 2
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     words=st.lists(st.lists(st.text(alphabet="ab发布", min_size=1, max_size=3), max_size=4), min_size=1, max_size=3),

@@ -37,8 +37,9 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import cached_property
 
 import ahocorasick
 import regex
@@ -46,7 +47,7 @@ import regex
 from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile
-from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
+from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
 from pipeline.stages.entities import NAME_TAGS, shared_word_tags
 from pipeline.textutil import select_non_overlapping
 
@@ -203,6 +204,32 @@ def settle_overlaps(doc: WorkDoc, candidates: list[Candidate]) -> list[Candidate
     return sorted(kept, key=lambda c: (c.start, c.end))
 
 
+class TokenIndex:
+    """Where a document's tokens start and end, for the steps that check word boundaries.
+
+    Each lookup is built on first use and then shared by every step of the document
+    (three steps used to build their own).
+    """
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+
+    @cached_property
+    def by_start(self) -> dict[int, Token]:
+        """The token starting at each offset (the last one, should two start there)."""
+        return {t.start: t for t in self.tokens}
+
+    @cached_property
+    def starts(self) -> set[int]:
+        """Offsets where a token starts."""
+        return {t.start for t in self.tokens}
+
+    @cached_property
+    def ends(self) -> set[int]:
+        """Offsets where a token ends."""
+        return {t.end for t in self.tokens}
+
+
 # Units an organisation is divided into, written right after its name (福州市公安局经侦支队,
 # 中国驻欧盟使团经商处): the unit is the organisation a sentence talks about.
 SUB_UNITS = frozenset({"支队", "大队", "中队", "总队", "处", "科"})
@@ -211,17 +238,21 @@ _UNIT_NAME_TAGS = frozenset({"n", "j", "vn", "nz"})
 
 
 def extend_to_sub_units(
-    doc: WorkDoc, kept: list[Candidate], word_tags: Callable[[], dict[str, str]] | None = None
+    doc: WorkDoc,
+    kept: list[Candidate],
+    word_tags: Callable[[], dict[str, str]] | None = None,
+    index: TokenIndex | None = None,
 ) -> list[Candidate]:
     """Extend an organisation over the unit of it named right after it (西城工商分局 + 经检科).
 
     The unit must be whole tokens: one word ending in a unit (经检科, 教务处) or a short
     word followed by a unit word (经侦 + 支队). Words merely starting with a unit's
-    character (科研, 处于) are never units.
+    character (科研, 处于) are never units. ``index`` is the document's token index
+    (built here when not given).
     """
     if not doc.tokens or not any(c.label == "ORG" for c in kept):
         return kept
-    by_start = {t.start: t for t in doc.tokens}
+    by_start = (index or TokenIndex(doc.tokens)).by_start
     tags = word_tags() if word_tags is not None else {}
     absorbed: set[int] = set()
     extended: dict[int, Candidate] = {}
@@ -257,8 +288,28 @@ def extend_to_sub_units(
     return [extended.get(i, c) for i, c in enumerate(kept) if i not in absorbed]
 
 
-def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
-    """Find later bare mentions of known persons and give every mention the known title."""
+def find_all(text: str, word: str) -> Iterator[tuple[int, int]]:
+    """The spans of ``word`` in ``text``, left to right, not overlapping.
+
+    The spans ``regex.finditer(regex.escape(word), text)`` gives, found with ``str.find``
+    (several times faster for a plain string): the search resumes at the end of a match,
+    and an empty ``word`` matches at every offset.
+    """
+    if not word:
+        yield from ((i, i) for i in range(len(text) + 1))
+        return
+    size = len(word)
+    start = text.find(word)
+    while start >= 0:
+        yield start, start + size
+        start = text.find(word, start + size)
+
+
+def propagate_persons(doc: WorkDoc, kept: list[Candidate], index: TokenIndex | None = None) -> list[Candidate]:
+    """Find later bare mentions of known persons and give every mention the known title.
+
+    ``index`` is the document's token index (built here when needed and not given).
+    """
     best: dict[str, PersonValue] = {}
     for cand in kept:
         # A name only the model found is not searched for elsewhere: one model error
@@ -272,18 +323,16 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
         return kept
     taken = [(c.start, c.end) for c in kept]
     extra: list[Candidate] = []
-    bounds: tuple[set[int], set[int]] | None = None
+    if doc.tokens and index is None:
+        index = TokenIndex(doc.tokens)
     for name, value in best.items():
-        for m in regex.finditer(regex.escape(name), doc.text):
-            s, e = m.span()
+        for s, e in find_all(doc.text, name):
             if any(s < te and ts < e for ts, te in taken):
                 continue
             # A bare name inside a longer run of Chinese characters could be part of
             # another word; require the segmenter to agree it is a word.
-            if doc.tokens:
-                bounds = bounds or _token_bounds(doc)
-                if s not in bounds[0] or e not in bounds[1]:
-                    continue
+            if doc.tokens and index is not None and (s not in index.starts or e not in index.ends):
+                continue
             extra.append(
                 Candidate("PERSON", s, e, PersonValue(name, value.title, value.org), "rule:persons.coreference", 0, 0.8)
             )
@@ -298,11 +347,6 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
             )
         out.append(cand)
     return sorted(out + extra, key=lambda c: (c.start, c.end))
-
-
-def _token_bounds(doc: WorkDoc) -> tuple[set[int], set[int]]:
-    """Where the document's tokens start and end (built once per document, when needed)."""
-    return {t.start for t in doc.tokens}, {t.end for t in doc.tokens}
 
 
 class ShortForms:
@@ -389,8 +433,13 @@ class ShortForms:
         return out
 
 
-def resolve_org_aliases(doc: WorkDoc, kept: list[Candidate], short_forms: ShortForms) -> list[Candidate]:
-    """Give short forms of a name seen in full that name's canonical form (step 4)."""
+def resolve_org_aliases(
+    doc: WorkDoc, kept: list[Candidate], short_forms: ShortForms, index: TokenIndex | None = None
+) -> list[Candidate]:
+    """Give short forms of a name seen in full that name's canonical form (step 4).
+
+    ``index`` is the document's token index (built here when needed and not given).
+    """
     forms: dict[str, OrgValue] = {}
     for cand in kept:
         if cand.label != "ORG" or not isinstance(cand.value, OrgValue) or cand.source == GAZETTEER_SOURCE:
@@ -418,15 +467,15 @@ def resolve_org_aliases(doc: WorkDoc, kept: list[Candidate], short_forms: ShortF
         automaton.add_word(form, form)
     automaton.make_automaton()
     taken = sorted((c.start, c.end) for c in out)
-    starts = {t.start for t in doc.tokens}
-    ends = {t.end for t in doc.tokens}
+    if index is None:
+        index = TokenIndex(doc.tokens)
     found: list[Candidate] = []
     for end_index, form in automaton.iter(doc.text):
         end = end_index + 1
         start = end - len(form)
         if any(s < end and start < e for s, e in taken):
             continue
-        if doc.tokens and len(form) <= 3 and not (start in starts and end in ends):
+        if doc.tokens and len(form) <= 3 and not (start in index.starts and end in index.ends):
             continue
         full = forms[form]
         found.append(
@@ -490,9 +539,10 @@ class MentionsStage:
         """Merge rules and model, settle overlaps, resolve names and makers, number the mentions."""
         merged = merge_model(doc, doc.candidates, self.short_forms.legal, self.short_forms.endings)
         kept = settle_overlaps(doc, merged)
-        kept = extend_to_sub_units(doc, kept, self.short_forms.word_tags)
-        kept = resolve_org_aliases(doc, kept, self.short_forms)
-        kept = propagate_persons(doc, kept)
+        index = TokenIndex(doc.tokens)  # one per document: its lookups are built on first use
+        kept = extend_to_sub_units(doc, kept, self.short_forms.word_tags, index)
+        kept = resolve_org_aliases(doc, kept, self.short_forms, index)
+        kept = propagate_persons(doc, kept, index)
         kept = attach_makers(doc, kept)
         doc.mentions = to_mentions(doc, kept)
 

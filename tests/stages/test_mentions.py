@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.records import OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import load_rulebook
@@ -11,8 +16,11 @@ from pipeline.stages.mentions import (
     ALIAS_SOURCE,
     MentionsStage,
     ShortForms,
+    TokenIndex,
     agree,
+    find_all,
     merge_model,
+    propagate_persons,
     short_forms_from,
 )
 
@@ -206,3 +214,48 @@ def test_unit_extension_absorbs_pieces_but_not_other_labels(stage: MentionsStage
     doc = _doc(text, [_org(text, "西城工商分局", "model:ner", priority=1, conf=0.8), person], tokens=words)
     stage(doc)
     assert [m.text for m in doc.mentions] == ["西城工商分局", "经检"]
+
+
+# Text from a small alphabet, so that names recur, overlap and sit next to each other.
+_SMALL_TEXT = st.text(alphabet="张三李四王.a", max_size=40)
+
+
+@given(text=_SMALL_TEXT, word=st.text(alphabet="张三李四王.a", max_size=4))
+def test_find_all_gives_the_spans_of_regex_finditer(text: str, word: str) -> None:
+    expected = [m.span() for m in regex.finditer(regex.escape(word), text)]
+    assert list(find_all(text, word)) == expected
+
+
+def test_find_all_does_not_overlap_occurrences() -> None:
+    assert list(find_all("张张张张张", "张张")) == [(0, 2), (2, 4)]
+    assert list(find_all("", "张")) == []
+    assert list(find_all("ab", "")) == [(0, 0), (1, 1), (2, 2)]
+
+
+@given(spans=st.lists(st.tuples(st.integers(0, 30), st.integers(1, 5)), max_size=20))
+def test_token_index_matches_the_plain_lookups(spans: list[tuple[int, int]]) -> None:
+    tokens = [Token("x" * size, start, start + size) for start, size in spans]
+    index = TokenIndex(tokens)
+    assert index.starts == {t.start for t in tokens}
+    assert index.ends == {t.end for t in tokens}
+    assert index.by_start == {t.start: t for t in tokens}
+
+
+@given(text=st.text(alphabet="张三李四说王", min_size=2, max_size=30), cut=st.integers(0, 3))
+def test_propagate_persons_same_with_a_shared_index(text: str, cut: int) -> None:
+    # The first two characters are a rule name; tokens of two characters, shifted by ``cut``.
+    name_cand = Candidate("PERSON", 0, 2, PersonValue(text[:2], "董事长", None), "rule:persons.title", 2, 0.9)
+    bounds = [0, *range(cut or 2, len(text), 2), len(text)]
+    tokens = sorted({(s, e) for s, e in pairwise(bounds) if s < e})
+    doc = _doc(text, [], tokens)
+    shared = TokenIndex(doc.tokens)
+    shared_out = propagate_persons(doc, [name_cand], shared)
+    assert shared_out == propagate_persons(doc, [name_cand])
+    # Every later mention is a whole name at token boundaries (the plain computation).
+    starts, ends = {t.start for t in doc.tokens}, {t.end for t in doc.tokens}
+    expected = [(0, 2)]
+    for m in regex.finditer(regex.escape(text[:2]), text):
+        s, e = m.span()
+        if s >= 2 and s in starts and e in ends:
+            expected.append((s, e))
+    assert [(c.start, c.end) for c in shared_out] == expected

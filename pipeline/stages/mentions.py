@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import cached_property
+from operator import attrgetter
 
 import ahocorasick
 import regex
@@ -181,13 +182,14 @@ def _weak_org_overruled(doc: WorkDoc, rule: Candidate, model_orgs: list[Candidat
     return True
 
 
+_RANK = attrgetter("length", "priority", "confidence")
+_SPAN = attrgetter("start", "end")
+
+
 def settle_overlaps(doc: WorkDoc, candidates: list[Candidate]) -> list[Candidate]:
     """Keep a non-overlapping set: longest first, then priority, then confidence."""
-    kept = select_non_overlapping(
-        candidates,
-        key=lambda c: (c.length, c.priority, c.confidence),
-        span=lambda c: (c.start, c.end),
-    )
+    # attrgetter makes the same tuples as a lambda, without a Python call per candidate.
+    kept = select_non_overlapping(candidates, key=_RANK, span=_SPAN)
     if doc.trace is not None:
         kept_ids = {id(c) for c in kept}
         for cand in candidates:
@@ -400,10 +402,12 @@ class ShortForms:
         """The short forms of ``name`` (at least two characters, none generic or known)."""
         forms: list[str] = []
         core = name
-        for suffix in self.legal:
-            if core.endswith(suffix) and len(core) > len(suffix):
-                core = core[: -len(suffix)]
-                break
+        # One ``endswith`` over the whole tuple first: most names have no legal form.
+        if name.endswith(self.legal):
+            for suffix in self.legal:
+                if core.endswith(suffix) and len(core) > len(suffix):
+                    core = core[: -len(suffix)]
+                    break
         stems = [core]
         # Only a registered name (…有限公司) sheds its place: 中国女队 is not a 女队.
         if core != name:
@@ -419,7 +423,10 @@ class ShortForms:
             if current in forms:
                 continue
             forms.append(current)
-            pending.extend(current[: -len(w)] for w in self.industry if current.endswith(w) and len(current) > len(w))
+            if current.endswith(self.industry):  # most forms end in no industry word
+                pending.extend(
+                    current[: -len(w)] for w in self.industry if current.endswith(w) and len(current) > len(w)
+                )
         tags = self.word_tags() if self.word_tags is not None else {}
         out = []
         for form in dict.fromkeys(forms):

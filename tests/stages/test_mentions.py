@@ -6,12 +6,13 @@ from itertools import pairwise
 
 import pytest
 import regex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.records import OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import load_rulebook
 from pipeline.stages.base import Candidate, Token, WorkDoc
+from pipeline.stages.entities import NAME_TAGS
 from pipeline.stages.mentions import (
     ALIAS_SOURCE,
     MentionsStage,
@@ -21,8 +22,10 @@ from pipeline.stages.mentions import (
     find_all,
     merge_model,
     propagate_persons,
+    settle_overlaps,
     short_forms_from,
 )
+from pipeline.textutil import select_non_overlapping
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +262,73 @@ def test_propagate_persons_same_with_a_shared_index(text: str, cut: int) -> None
         if s >= 2 and s in starts and e in ends:
             expected.append((s, e))
     assert [(c.start, c.end) for c in shared_out] == expected
+
+
+def _plain_stems(forms: ShortForms, name: str) -> list[str]:
+    """The stems ``ShortForms.of`` starts from, computed without its shortcuts (every suffix tried)."""
+    core = name
+    for suffix in forms.legal:
+        if core.endswith(suffix) and len(core) > len(suffix):
+            core = core[: -len(suffix)]
+            break
+    stems = [core]
+    if core != name:
+        for place in forms.places:
+            if len(core) > len(place) and core.startswith(place):
+                stems.append(core[len(place) :])
+                break
+    found: list[str] = []
+    pending = list(stems)
+    while pending:
+        current = pending.pop(0)
+        if current in found:
+            continue
+        found.append(current)
+        pending.extend(current[: -len(w)] for w in forms.industry if current.endswith(w) and len(current) > len(w))
+    return found
+
+
+@pytest.fixture(scope="module")
+def rule_short_forms() -> ShortForms:
+    return short_forms_from(load_rulebook([]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_short_forms_match_the_plain_computation(rule_short_forms: ShortForms, data: st.DataObject) -> None:
+    forms = rule_short_forms
+    pick = st.sampled_from
+    place = data.draw(st.one_of(st.just(""), pick(forms.places[:200])))
+    stem = data.draw(st.text(alphabet="腾云华章智谱", min_size=0, max_size=3))
+    industry = data.draw(st.lists(pick(forms.industry), max_size=2))
+    legal = data.draw(st.one_of(st.just(""), pick(forms.legal)))
+    name = place + stem + "".join(industry) + legal
+    stems = _plain_stems(forms, name)
+    tags = forms.word_tags() if forms.word_tags is not None else {}
+    expected = [
+        f
+        for f in dict.fromkeys(stems)
+        if f != name
+        and len(f) >= 2
+        and f not in forms.blocked
+        and f not in forms.known
+        and tags.get(f) in (None, *NAME_TAGS)
+        and (len(f) != 2 or all(regex.match(r"\p{Han}", ch) for ch in f))
+    ]
+    assert forms.of(name) == expected
+
+
+@given(
+    spans=st.lists(
+        st.tuples(st.integers(0, 20), st.integers(1, 6), st.integers(0, 3), st.sampled_from([0.5, 0.8, 0.9])),
+        max_size=15,
+    )
+)
+def test_settle_overlaps_ranks_as_the_plain_key(spans: list[tuple[int, int, int, float]]) -> None:
+    cands = [Candidate("ORG", s, s + n, None, "rule:x", p, c) for s, n, p, c in spans]
+    expected = select_non_overlapping(
+        cands, key=lambda c: (c.length, c.priority, c.confidence), span=lambda c: (c.start, c.end)
+    )
+    kept = settle_overlaps(_doc("x" * 30, []), cands)
+    assert kept == sorted(expected, key=lambda c: (c.start, c.end))
+    assert [id(c) for c in kept] == [id(c) for c in sorted(expected, key=lambda c: (c.start, c.end))]

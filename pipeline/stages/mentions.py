@@ -37,10 +37,10 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 import ahocorasick
 import regex
@@ -206,30 +206,59 @@ def settle_overlaps(doc: WorkDoc, candidates: list[Candidate]) -> list[Candidate
     return sorted(kept, key=lambda c: (c.start, c.end))
 
 
+class _Offsets:
+    """One offset of every token (its start, or its end), looked up by value."""
+
+    __slots__ = ("values", "where")
+
+    def __init__(self, values: list[int]) -> None:
+        self.values = values
+        # Segmenter tokens come in text order, so their offsets are sorted and a
+        # bisection finds one without building a dict of every token per document;
+        # hand-made tokens in another order get the dict (the last index wins).
+        self.where = None if values == sorted(values) else {v: i for i, v in enumerate(values)}
+
+    def last(self, value: int) -> int | None:
+        """Index of the last token with this offset, or None."""
+        if self.where is not None:
+            return self.where.get(value)
+        i = bisect_right(self.values, value) - 1
+        return i if i >= 0 and self.values[i] == value else None
+
+
 class TokenIndex:
     """Where a document's tokens start and end, for the steps that check word boundaries.
 
-    Each lookup is built on first use and then shared by every step of the document
-    (three steps used to build their own).
+    Built once per document and shared by its steps (three steps used to build their own
+    sets and dict); each side's offsets are gathered on first use.
     """
+
+    __slots__ = ("_ends", "_starts", "tokens")
 
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
+        self._starts: _Offsets | None = None
+        self._ends: _Offsets | None = None
 
-    @cached_property
-    def by_start(self) -> dict[int, Token]:
-        """The token starting at each offset (the last one, should two start there)."""
-        return {t.start: t for t in self.tokens}
+    def _start_offsets(self) -> _Offsets:
+        if self._starts is None:
+            self._starts = _Offsets(list(map(itemgetter(1), self.tokens)))
+        return self._starts
 
-    @cached_property
-    def starts(self) -> set[int]:
-        """Offsets where a token starts."""
-        return {t.start for t in self.tokens}
+    def token_at(self, start: int) -> Token | None:
+        """The token starting at ``start`` (the last one, should two start there), or None."""
+        i = self._start_offsets().last(start)
+        return None if i is None else self.tokens[i]
 
-    @cached_property
-    def ends(self) -> set[int]:
-        """Offsets where a token ends."""
-        return {t.end for t in self.tokens}
+    def starts_at(self, offset: int) -> bool:
+        """True when a token starts at ``offset``."""
+        return self._start_offsets().last(offset) is not None
+
+    def ends_at(self, offset: int) -> bool:
+        """True when a token ends at ``offset``."""
+        if self._ends is None:
+            self._ends = _Offsets(list(map(itemgetter(2), self.tokens)))
+        return self._ends.last(offset) is not None
 
 
 # Units an organisation is divided into, written right after its name (福州市公安局经侦支队,
@@ -254,15 +283,15 @@ def extend_to_sub_units(
     """
     if not doc.tokens or not any(c.label == "ORG" for c in kept):
         return kept
-    by_start = (index or TokenIndex(doc.tokens)).by_start
+    token_at = (index or TokenIndex(doc.tokens)).token_at
     tags = word_tags() if word_tags is not None else {}
     absorbed: set[int] = set()
     extended: dict[int, Candidate] = {}
     for i, cand in enumerate(kept):
-        first = by_start.get(cand.end) if cand.label == "ORG" and isinstance(cand.value, OrgValue) else None
+        first = token_at(cand.end) if cand.label == "ORG" and isinstance(cand.value, OrgValue) else None
         if first is None:
             continue
-        second = by_start.get(first.end)
+        second = token_at(first.end)
         end = None
         if 2 <= len(first.text) <= 4 and first.text.endswith(tuple(SUB_UNITS)):
             end = first.end
@@ -333,7 +362,7 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate], index: TokenIndex | N
                 continue
             # A bare name inside a longer run of Chinese characters could be part of
             # another word; require the segmenter to agree it is a word.
-            if doc.tokens and index is not None and (s not in index.starts or e not in index.ends):
+            if doc.tokens and index is not None and not (index.starts_at(s) and index.ends_at(e)):
                 continue
             extra.append(
                 Candidate("PERSON", s, e, PersonValue(name, value.title, value.org), "rule:persons.coreference", 0, 0.8)
@@ -482,7 +511,7 @@ def resolve_org_aliases(
         start = end - len(form)
         if any(s < end and start < e for s, e in taken):
             continue
-        if doc.tokens and len(form) <= 3 and not (start in index.starts and end in index.ends):
+        if doc.tokens and len(form) <= 3 and not (index.starts_at(start) and index.ends_at(end)):
             continue
         full = forms[form]
         found.append(

@@ -235,13 +235,29 @@ def test_find_all_does_not_overlap_occurrences() -> None:
     assert list(find_all("ab", "")) == [(0, 0), (1, 1), (2, 2)]
 
 
-@given(spans=st.lists(st.tuples(st.integers(0, 30), st.integers(1, 5)), max_size=20))
-def test_token_index_matches_the_plain_lookups(spans: list[tuple[int, int]]) -> None:
-    tokens = [Token("x" * size, start, start + size) for start, size in spans]
+def _check_index(tokens: list[Token]) -> None:
     index = TokenIndex(tokens)
-    assert index.starts == {t.start for t in tokens}
-    assert index.ends == {t.end for t in tokens}
-    assert index.by_start == {t.start: t for t in tokens}
+    by_start = {t.start: t for t in tokens}
+    starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+    for offset in range(-1, 42):
+        assert index.token_at(offset) is by_start.get(offset)
+        assert index.starts_at(offset) == (offset in starts)
+        assert index.ends_at(offset) == (offset in ends)
+
+
+@given(spans=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5)), max_size=20))
+def test_token_index_matches_the_plain_lookups(spans: list[tuple[int, int]]) -> None:
+    # Any tokens: out of order, overlapping, empty, starting at the same offset.
+    _check_index([Token("x" * size, start, start + size) for start, size in spans])
+
+
+@given(sizes=st.lists(st.integers(1, 4), max_size=20))
+def test_token_index_of_segmenter_tokens(sizes: list[int]) -> None:
+    # Tokens as the segmenter gives them: in text order, each starting where the last ended.
+    bounds = [0]
+    for size in sizes:
+        bounds.append(bounds[-1] + size)
+    _check_index([Token("x" * (e - s), s, e) for s, e in pairwise(bounds)])
 
 
 @given(text=st.text(alphabet="张三李四说王", min_size=2, max_size=30), cut=st.integers(0, 3))

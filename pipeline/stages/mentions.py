@@ -37,9 +37,10 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from itertools import accumulate
 from operator import attrgetter, itemgetter
 
 import ahocorasick
@@ -469,6 +470,25 @@ class ShortForms:
         return out
 
 
+def overlap_test(spans: list[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """A test of whether ``[start, end)`` overlaps any of ``spans`` (``s < end and start < e``).
+
+    The answer ``any`` over every span would give, by bisection: among the spans starting
+    before ``end``, the furthest end must pass ``start``. Any spans will do (overlapping,
+    empty, in any order); a document's alias search asks once per match of a short form.
+    """
+    taken = sorted(spans)
+    starts = [s for s, _ in taken]
+    # reach[i]: the furthest end among the first i + 1 spans by start.
+    reach = list(accumulate((e for _, e in taken), max))
+
+    def overlaps(start: int, end: int) -> bool:
+        i = bisect_left(starts, end)
+        return i > 0 and reach[i - 1] > start
+
+    return overlaps
+
+
 def resolve_org_aliases(
     doc: WorkDoc, kept: list[Candidate], short_forms: ShortForms, index: TokenIndex | None = None
 ) -> list[Candidate]:
@@ -502,14 +522,14 @@ def resolve_org_aliases(
     for form in forms:
         automaton.add_word(form, form)
     automaton.make_automaton()
-    taken = sorted((c.start, c.end) for c in out)
+    overlaps_taken = overlap_test([(c.start, c.end) for c in out])
     if index is None:
         index = TokenIndex(doc.tokens)
     found: list[Candidate] = []
     for end_index, form in automaton.iter(doc.text):
         end = end_index + 1
         start = end - len(form)
-        if any(s < end and start < e for s, e in taken):
+        if overlaps_taken(start, end):
             continue
         if doc.tokens and len(form) <= 3 and not (index.starts_at(start) and index.ends_at(end)):
             continue

@@ -21,6 +21,7 @@ from pipeline.stages.mentions import (
     agree,
     find_all,
     merge_model,
+    overlap_test,
     propagate_persons,
     settle_overlaps,
     short_forms_from,
@@ -348,3 +349,14 @@ def test_settle_overlaps_ranks_as_the_plain_key(spans: list[tuple[int, int, int,
     kept = settle_overlaps(_doc("x" * 30, []), cands)
     assert kept == sorted(expected, key=lambda c: (c.start, c.end))
     assert [id(c) for c in kept] == [id(c) for c in sorted(expected, key=lambda c: (c.start, c.end))]
+
+
+@given(
+    spans=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=15),
+    probe=st.tuples(st.integers(-1, 32), st.integers(0, 8)),
+)
+def test_overlap_test_answers_as_any_over_the_spans(spans: list[tuple[int, int]], probe: tuple[int, int]) -> None:
+    # Any spans: out of order, overlapping, empty (s == e) and even reversed (s > e).
+    start, end = probe[0], probe[0] + probe[1]
+    expected = any(s < end and start < e for s, e in spans)
+    assert overlap_test(spans)(start, end) == expected

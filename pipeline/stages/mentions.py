@@ -37,8 +37,11 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from itertools import accumulate
+from operator import attrgetter, itemgetter
 
 import ahocorasick
 import regex
@@ -46,7 +49,7 @@ import regex
 from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile
-from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
+from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
 from pipeline.stages.entities import NAME_TAGS, shared_word_tags
 from pipeline.textutil import select_non_overlapping
 
@@ -180,13 +183,14 @@ def _weak_org_overruled(doc: WorkDoc, rule: Candidate, model_orgs: list[Candidat
     return True
 
 
+_RANK = attrgetter("length", "priority", "confidence")
+_SPAN = attrgetter("start", "end")
+
+
 def settle_overlaps(doc: WorkDoc, candidates: list[Candidate]) -> list[Candidate]:
     """Keep a non-overlapping set: longest first, then priority, then confidence."""
-    kept = select_non_overlapping(
-        candidates,
-        key=lambda c: (c.length, c.priority, c.confidence),
-        span=lambda c: (c.start, c.end),
-    )
+    # attrgetter makes the same tuples as a lambda, without a Python call per candidate.
+    kept = select_non_overlapping(candidates, key=_RANK, span=_SPAN)
     if doc.trace is not None:
         kept_ids = {id(c) for c in kept}
         for cand in candidates:
@@ -203,6 +207,61 @@ def settle_overlaps(doc: WorkDoc, candidates: list[Candidate]) -> list[Candidate
     return sorted(kept, key=lambda c: (c.start, c.end))
 
 
+class _Offsets:
+    """One offset of every token (its start, or its end), looked up by value."""
+
+    __slots__ = ("values", "where")
+
+    def __init__(self, values: list[int]) -> None:
+        self.values = values
+        # Segmenter tokens come in text order, so their offsets are sorted and a
+        # bisection finds one without building a dict of every token per document;
+        # hand-made tokens in another order get the dict (the last index wins).
+        self.where = None if values == sorted(values) else {v: i for i, v in enumerate(values)}
+
+    def last(self, value: int) -> int | None:
+        """Index of the last token with this offset, or None."""
+        if self.where is not None:
+            return self.where.get(value)
+        i = bisect_right(self.values, value) - 1
+        return i if i >= 0 and self.values[i] == value else None
+
+
+class TokenIndex:
+    """Where a document's tokens start and end, for the steps that check word boundaries.
+
+    Built once per document and shared by its steps (three steps used to build their own
+    sets and dict); each side's offsets are gathered on first use.
+    """
+
+    __slots__ = ("_ends", "_starts", "tokens")
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self._starts: _Offsets | None = None
+        self._ends: _Offsets | None = None
+
+    def _start_offsets(self) -> _Offsets:
+        if self._starts is None:
+            self._starts = _Offsets(list(map(itemgetter(1), self.tokens)))
+        return self._starts
+
+    def token_at(self, start: int) -> Token | None:
+        """The token starting at ``start`` (the last one, should two start there), or None."""
+        i = self._start_offsets().last(start)
+        return None if i is None else self.tokens[i]
+
+    def starts_at(self, offset: int) -> bool:
+        """True when a token starts at ``offset``."""
+        return self._start_offsets().last(offset) is not None
+
+    def ends_at(self, offset: int) -> bool:
+        """True when a token ends at ``offset``."""
+        if self._ends is None:
+            self._ends = _Offsets(list(map(itemgetter(2), self.tokens)))
+        return self._ends.last(offset) is not None
+
+
 # Units an organisation is divided into, written right after its name (福州市公安局经侦支队,
 # 中国驻欧盟使团经商处): the unit is the organisation a sentence talks about.
 SUB_UNITS = frozenset({"支队", "大队", "中队", "总队", "处", "科"})
@@ -211,25 +270,29 @@ _UNIT_NAME_TAGS = frozenset({"n", "j", "vn", "nz"})
 
 
 def extend_to_sub_units(
-    doc: WorkDoc, kept: list[Candidate], word_tags: Callable[[], dict[str, str]] | None = None
+    doc: WorkDoc,
+    kept: list[Candidate],
+    word_tags: Callable[[], dict[str, str]] | None = None,
+    index: TokenIndex | None = None,
 ) -> list[Candidate]:
     """Extend an organisation over the unit of it named right after it (西城工商分局 + 经检科).
 
     The unit must be whole tokens: one word ending in a unit (经检科, 教务处) or a short
     word followed by a unit word (经侦 + 支队). Words merely starting with a unit's
-    character (科研, 处于) are never units.
+    character (科研, 处于) are never units. ``index`` is the document's token index
+    (built here when not given).
     """
     if not doc.tokens or not any(c.label == "ORG" for c in kept):
         return kept
-    by_start = {t.start: t for t in doc.tokens}
+    token_at = (index or TokenIndex(doc.tokens)).token_at
     tags = word_tags() if word_tags is not None else {}
     absorbed: set[int] = set()
     extended: dict[int, Candidate] = {}
     for i, cand in enumerate(kept):
-        first = by_start.get(cand.end) if cand.label == "ORG" and isinstance(cand.value, OrgValue) else None
+        first = token_at(cand.end) if cand.label == "ORG" and isinstance(cand.value, OrgValue) else None
         if first is None:
             continue
-        second = by_start.get(first.end)
+        second = token_at(first.end)
         end = None
         if 2 <= len(first.text) <= 4 and first.text.endswith(tuple(SUB_UNITS)):
             end = first.end
@@ -257,8 +320,28 @@ def extend_to_sub_units(
     return [extended.get(i, c) for i, c in enumerate(kept) if i not in absorbed]
 
 
-def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
-    """Find later bare mentions of known persons and give every mention the known title."""
+def find_all(text: str, word: str) -> Iterator[tuple[int, int]]:
+    """The spans of ``word`` in ``text``, left to right, not overlapping.
+
+    The spans ``regex.finditer(regex.escape(word), text)`` gives, found with ``str.find``
+    (several times faster for a plain string): the search resumes at the end of a match,
+    and an empty ``word`` matches at every offset.
+    """
+    if not word:
+        yield from ((i, i) for i in range(len(text) + 1))
+        return
+    size = len(word)
+    start = text.find(word)
+    while start >= 0:
+        yield start, start + size
+        start = text.find(word, start + size)
+
+
+def propagate_persons(doc: WorkDoc, kept: list[Candidate], index: TokenIndex | None = None) -> list[Candidate]:
+    """Find later bare mentions of known persons and give every mention the known title.
+
+    ``index`` is the document's token index (built here when needed and not given).
+    """
     best: dict[str, PersonValue] = {}
     for cand in kept:
         # A name only the model found is not searched for elsewhere: one model error
@@ -272,18 +355,16 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
         return kept
     taken = [(c.start, c.end) for c in kept]
     extra: list[Candidate] = []
-    bounds: tuple[set[int], set[int]] | None = None
+    if doc.tokens and index is None:
+        index = TokenIndex(doc.tokens)
     for name, value in best.items():
-        for m in regex.finditer(regex.escape(name), doc.text):
-            s, e = m.span()
+        for s, e in find_all(doc.text, name):
             if any(s < te and ts < e for ts, te in taken):
                 continue
             # A bare name inside a longer run of Chinese characters could be part of
             # another word; require the segmenter to agree it is a word.
-            if doc.tokens:
-                bounds = bounds or _token_bounds(doc)
-                if s not in bounds[0] or e not in bounds[1]:
-                    continue
+            if doc.tokens and index is not None and not (index.starts_at(s) and index.ends_at(e)):
+                continue
             extra.append(
                 Candidate("PERSON", s, e, PersonValue(name, value.title, value.org), "rule:persons.coreference", 0, 0.8)
             )
@@ -298,11 +379,6 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
             )
         out.append(cand)
     return sorted(out + extra, key=lambda c: (c.start, c.end))
-
-
-def _token_bounds(doc: WorkDoc) -> tuple[set[int], set[int]]:
-    """Where the document's tokens start and end (built once per document, when needed)."""
-    return {t.start for t in doc.tokens}, {t.end for t in doc.tokens}
 
 
 class ShortForms:
@@ -356,10 +432,12 @@ class ShortForms:
         """The short forms of ``name`` (at least two characters, none generic or known)."""
         forms: list[str] = []
         core = name
-        for suffix in self.legal:
-            if core.endswith(suffix) and len(core) > len(suffix):
-                core = core[: -len(suffix)]
-                break
+        # One ``endswith`` over the whole tuple first: most names have no legal form.
+        if name.endswith(self.legal):
+            for suffix in self.legal:
+                if core.endswith(suffix) and len(core) > len(suffix):
+                    core = core[: -len(suffix)]
+                    break
         stems = [core]
         # Only a registered name (…有限公司) sheds its place: 中国女队 is not a 女队.
         if core != name:
@@ -375,7 +453,10 @@ class ShortForms:
             if current in forms:
                 continue
             forms.append(current)
-            pending.extend(current[: -len(w)] for w in self.industry if current.endswith(w) and len(current) > len(w))
+            if current.endswith(self.industry):  # most forms end in no industry word
+                pending.extend(
+                    current[: -len(w)] for w in self.industry if current.endswith(w) and len(current) > len(w)
+                )
         tags = self.word_tags() if self.word_tags is not None else {}
         out = []
         for form in dict.fromkeys(forms):
@@ -389,8 +470,32 @@ class ShortForms:
         return out
 
 
-def resolve_org_aliases(doc: WorkDoc, kept: list[Candidate], short_forms: ShortForms) -> list[Candidate]:
-    """Give short forms of a name seen in full that name's canonical form (step 4)."""
+def overlap_test(spans: list[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """A test of whether ``[start, end)`` overlaps any of ``spans`` (``s < end and start < e``).
+
+    The answer ``any`` over every span would give, by bisection: among the spans starting
+    before ``end``, the furthest end must pass ``start``. Any spans will do (overlapping,
+    empty, in any order); a document's alias search asks once per match of a short form.
+    """
+    taken = sorted(spans)
+    starts = [s for s, _ in taken]
+    # reach[i]: the furthest end among the first i + 1 spans by start.
+    reach = list(accumulate((e for _, e in taken), max))
+
+    def overlaps(start: int, end: int) -> bool:
+        i = bisect_left(starts, end)
+        return i > 0 and reach[i - 1] > start
+
+    return overlaps
+
+
+def resolve_org_aliases(
+    doc: WorkDoc, kept: list[Candidate], short_forms: ShortForms, index: TokenIndex | None = None
+) -> list[Candidate]:
+    """Give short forms of a name seen in full that name's canonical form (step 4).
+
+    ``index`` is the document's token index (built here when needed and not given).
+    """
     forms: dict[str, OrgValue] = {}
     for cand in kept:
         if cand.label != "ORG" or not isinstance(cand.value, OrgValue) or cand.source == GAZETTEER_SOURCE:
@@ -417,16 +522,16 @@ def resolve_org_aliases(doc: WorkDoc, kept: list[Candidate], short_forms: ShortF
     for form in forms:
         automaton.add_word(form, form)
     automaton.make_automaton()
-    taken = sorted((c.start, c.end) for c in out)
-    starts = {t.start for t in doc.tokens}
-    ends = {t.end for t in doc.tokens}
+    overlaps_taken = overlap_test([(c.start, c.end) for c in out])
+    if index is None:
+        index = TokenIndex(doc.tokens)
     found: list[Candidate] = []
     for end_index, form in automaton.iter(doc.text):
         end = end_index + 1
         start = end - len(form)
-        if any(s < end and start < e for s, e in taken):
+        if overlaps_taken(start, end):
             continue
-        if doc.tokens and len(form) <= 3 and not (start in starts and end in ends):
+        if doc.tokens and len(form) <= 3 and not (index.starts_at(start) and index.ends_at(end)):
             continue
         full = forms[form]
         found.append(
@@ -490,9 +595,10 @@ class MentionsStage:
         """Merge rules and model, settle overlaps, resolve names and makers, number the mentions."""
         merged = merge_model(doc, doc.candidates, self.short_forms.legal, self.short_forms.endings)
         kept = settle_overlaps(doc, merged)
-        kept = extend_to_sub_units(doc, kept, self.short_forms.word_tags)
-        kept = resolve_org_aliases(doc, kept, self.short_forms)
-        kept = propagate_persons(doc, kept)
+        index = TokenIndex(doc.tokens)  # one per document: its lookups are built on first use
+        kept = extend_to_sub_units(doc, kept, self.short_forms.word_tags, index)
+        kept = resolve_org_aliases(doc, kept, self.short_forms, index)
+        kept = propagate_persons(doc, kept, index)
         kept = attach_makers(doc, kept)
         doc.mentions = to_mentions(doc, kept)
 

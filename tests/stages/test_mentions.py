@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.records import OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import load_rulebook
 from pipeline.stages.base import Candidate, Token, WorkDoc
+from pipeline.stages.entities import NAME_TAGS
 from pipeline.stages.mentions import (
     ALIAS_SOURCE,
     MentionsStage,
     ShortForms,
+    TokenIndex,
     agree,
+    find_all,
     merge_model,
+    overlap_test,
+    propagate_persons,
+    settle_overlaps,
     short_forms_from,
 )
+from pipeline.textutil import select_non_overlapping
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +218,145 @@ def test_unit_extension_absorbs_pieces_but_not_other_labels(stage: MentionsStage
     doc = _doc(text, [_org(text, "西城工商分局", "model:ner", priority=1, conf=0.8), person], tokens=words)
     stage(doc)
     assert [m.text for m in doc.mentions] == ["西城工商分局", "经检"]
+
+
+# Text from a small alphabet, so that names recur, overlap and sit next to each other.
+_SMALL_TEXT = st.text(alphabet="张三李四王.a", max_size=40)
+
+
+@given(text=_SMALL_TEXT, word=st.text(alphabet="张三李四王.a", max_size=4))
+def test_find_all_gives_the_spans_of_regex_finditer(text: str, word: str) -> None:
+    expected = [m.span() for m in regex.finditer(regex.escape(word), text)]
+    assert list(find_all(text, word)) == expected
+
+
+def test_find_all_does_not_overlap_occurrences() -> None:
+    assert list(find_all("张张张张张", "张张")) == [(0, 2), (2, 4)]
+    assert list(find_all("", "张")) == []
+    assert list(find_all("ab", "")) == [(0, 0), (1, 1), (2, 2)]
+
+
+def _check_index(tokens: list[Token]) -> None:
+    index = TokenIndex(tokens)
+    by_start = {t.start: t for t in tokens}
+    starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+    for offset in range(-1, 42):
+        assert index.token_at(offset) is by_start.get(offset)
+        assert index.starts_at(offset) == (offset in starts)
+        assert index.ends_at(offset) == (offset in ends)
+
+
+@given(spans=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5)), max_size=20))
+def test_token_index_matches_the_plain_lookups(spans: list[tuple[int, int]]) -> None:
+    # Any tokens: out of order, overlapping, empty, starting at the same offset.
+    _check_index([Token("x" * size, start, start + size) for start, size in spans])
+
+
+@given(sizes=st.lists(st.integers(1, 4), max_size=20))
+def test_token_index_of_segmenter_tokens(sizes: list[int]) -> None:
+    # Tokens as the segmenter gives them: in text order, each starting where the last ended.
+    bounds = [0]
+    for size in sizes:
+        bounds.append(bounds[-1] + size)
+    _check_index([Token("x" * (e - s), s, e) for s, e in pairwise(bounds)])
+
+
+@given(text=st.text(alphabet="张三李四说王", min_size=2, max_size=30), cut=st.integers(0, 3))
+def test_propagate_persons_same_with_a_shared_index(text: str, cut: int) -> None:
+    # The first two characters are a rule name; tokens of two characters, shifted by ``cut``.
+    name_cand = Candidate("PERSON", 0, 2, PersonValue(text[:2], "董事长", None), "rule:persons.title", 2, 0.9)
+    bounds = [0, *range(cut or 2, len(text), 2), len(text)]
+    tokens = sorted({(s, e) for s, e in pairwise(bounds) if s < e})
+    doc = _doc(text, [], tokens)
+    shared = TokenIndex(doc.tokens)
+    shared_out = propagate_persons(doc, [name_cand], shared)
+    assert shared_out == propagate_persons(doc, [name_cand])
+    # Every later mention is a whole name at token boundaries (the plain computation).
+    starts, ends = {t.start for t in doc.tokens}, {t.end for t in doc.tokens}
+    expected = [(0, 2)]
+    for m in regex.finditer(regex.escape(text[:2]), text):
+        s, e = m.span()
+        if s >= 2 and s in starts and e in ends:
+            expected.append((s, e))
+    assert [(c.start, c.end) for c in shared_out] == expected
+
+
+def _plain_stems(forms: ShortForms, name: str) -> list[str]:
+    """The stems ``ShortForms.of`` starts from, computed without its shortcuts (every suffix tried)."""
+    core = name
+    for suffix in forms.legal:
+        if core.endswith(suffix) and len(core) > len(suffix):
+            core = core[: -len(suffix)]
+            break
+    stems = [core]
+    if core != name:
+        for place in forms.places:
+            if len(core) > len(place) and core.startswith(place):
+                stems.append(core[len(place) :])
+                break
+    found: list[str] = []
+    pending = list(stems)
+    while pending:
+        current = pending.pop(0)
+        if current in found:
+            continue
+        found.append(current)
+        pending.extend(current[: -len(w)] for w in forms.industry if current.endswith(w) and len(current) > len(w))
+    return found
+
+
+@pytest.fixture(scope="module")
+def rule_short_forms() -> ShortForms:
+    return short_forms_from(load_rulebook([]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_short_forms_match_the_plain_computation(rule_short_forms: ShortForms, data: st.DataObject) -> None:
+    forms = rule_short_forms
+    pick = st.sampled_from
+    place = data.draw(st.one_of(st.just(""), pick(forms.places[:200])))
+    stem = data.draw(st.text(alphabet="腾云华章智谱", min_size=0, max_size=3))
+    industry = data.draw(st.lists(pick(forms.industry), max_size=2))
+    legal = data.draw(st.one_of(st.just(""), pick(forms.legal)))
+    name = place + stem + "".join(industry) + legal
+    stems = _plain_stems(forms, name)
+    tags = forms.word_tags() if forms.word_tags is not None else {}
+    expected = [
+        f
+        for f in dict.fromkeys(stems)
+        if f != name
+        and len(f) >= 2
+        and f not in forms.blocked
+        and f not in forms.known
+        and tags.get(f) in (None, *NAME_TAGS)
+        and (len(f) != 2 or all(regex.match(r"\p{Han}", ch) for ch in f))
+    ]
+    assert forms.of(name) == expected
+
+
+@given(
+    spans=st.lists(
+        st.tuples(st.integers(0, 20), st.integers(1, 6), st.integers(0, 3), st.sampled_from([0.5, 0.8, 0.9])),
+        max_size=15,
+    )
+)
+def test_settle_overlaps_ranks_as_the_plain_key(spans: list[tuple[int, int, int, float]]) -> None:
+    cands = [Candidate("ORG", s, s + n, None, "rule:x", p, c) for s, n, p, c in spans]
+    expected = select_non_overlapping(
+        cands, key=lambda c: (c.length, c.priority, c.confidence), span=lambda c: (c.start, c.end)
+    )
+    kept = settle_overlaps(_doc("x" * 30, []), cands)
+    assert kept == sorted(expected, key=lambda c: (c.start, c.end))
+    assert [id(c) for c in kept] == [id(c) for c in sorted(expected, key=lambda c: (c.start, c.end))]
+
+
+@given(
+    spans=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=15),
+    probe=st.tuples(st.integers(-1, 32), st.integers(0, 8)),
+)
+def test_overlap_test_answers_as_any_over_the_spans(spans: list[tuple[int, int]], probe: tuple[int, int]) -> None:
+    # Any spans: out of order, overlapping, empty (s == e) and even reversed (s > e).
+    start, end = probe[0], probe[0] + probe[1]
+    expected = any(s < end and start < e for s, e in spans)
+    assert overlap_test(spans)(start, end) == expected

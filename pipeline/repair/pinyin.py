@@ -62,12 +62,12 @@ SPAM_MIN_ANNOTATIONS = 3  # this many reading-matching annotations make a text "
 # Nats a restored dropped pair must gain (4.0 before the fairer reading below; read
 # fairly, 2.0 is one tuning-share document better than 3.0).
 DROP_MARGIN = 2.0
-# A text with a pair put back is read over two bytes more than the text without it:
-# over the same bytes of what follows. Read over as many bytes, it was spared the cost
-# of the window's last character, and a pair won on that alone (曾 before 在, ，不 for ；).
-DROP_READ_EXTRA = 2  # ... where a pair is searched out of step (_best_drop)
-AFTER_READ_EXTRA = 2  # ... before a "?py)" (_restore_after_drops)
-TWO_READ_EXTRA = 2  # ... for each of two pairs put back in one stretch (_best_two_drops)
+# A text with a pair put back is read over the pair's bytes more than the text without
+# it: over the same bytes of what follows. Read over as many bytes, it was spared the
+# cost of the window's last character, and a pair won on that alone (曾 before 在, ，不
+# for ；). Used out of step (_best_drop), before a "?py)" (_restore_after_drops), and
+# once per pair for two pairs in one stretch (_best_two_drops).
+PAIR_READ_EXTRA = 2
 # Nats a whole character put back inside a restored pair must gain: the pair is known
 # to be there, and only characters with both bytes in the dropped ranges are tried.
 # (Read over the same bytes as the text without it; the tuning share is the same
@@ -82,7 +82,7 @@ CHAINED_DROP_MARGIN = 2.0
 # twelve, AA-AF and F8-FE, makes a pair the converter drops: e**-2.5), but hundreds of
 # pairs are tried. Set on the tuning share between 3.0 (a spurious 曾 before 在) and
 # 4.0 (浙江中胤 short of it by a rounding error), when the candidates were read over as
-# many bytes as the text without the pair (see AFTER_READ_EXTRA); read fairly, the
+# many bytes as the text without the pair (see PAIR_READ_EXTRA); read fairly, the
 # tuning share is the same from 1.5 to 3.5.
 AFTER_DROP_MARGIN = 3.5
 MAX_SLOT_COMBINATIONS = 4096
@@ -782,14 +782,14 @@ class PinyinRepairer:
                 continue
             start = _char_start_before(data, max(0, pos - 12))
             end = min(len(data), pos + 14)
-            texts = [self._window_text(c, start, end + 2 + AFTER_READ_EXTRA) for c in candidates]
+            texts = [self._window_text(c, start, end + 2 + PAIR_READ_EXTRA) for c in candidates]
             base_prior = first.get(data[pos - 1], 0.0)
             if site is not None and isinstance(slot, _Slot):
                 base_prior += site.prior(_gbk_char(data[pos - 1 : pos + 1]) or "", syllable)
             lacking = max(0, end + 2 - len(data))
             scores = self._scores(
                 [self._window_text(data, start, end + 2), *texts],
-                short=[lacking, *[max(0, lacking - 2 + AFTER_READ_EXTRA)] * len(texts)],
+                short=[lacking, *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(texts)],
             )
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
             if pos not in stream.after_invalid:
@@ -806,7 +806,7 @@ class PinyinRepairer:
                         wide_priors.append(priors[i] - WIDEN_MARGIN)
                 if wide:
                     # Over the same bytes of the text after them as the others (see _widen_drop).
-                    found = self._scores([self._window_text(w, start, end + 4 + AFTER_READ_EXTRA) for w in wide])
+                    found = self._scores([self._window_text(w, start, end + 4 + PAIR_READ_EXTRA) for w in wide])
                     scores.extend(sc + pr for sc, pr in zip(found, wide_priors, strict=True))
                     candidates.extend(wide)
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
@@ -1001,7 +1001,7 @@ class PinyinRepairer:
         keys: list[tuple[int, int, int]] = []
         texts: list[str] = []
         site_costs: list[float] = []  # see _site_cost
-        read_to = window_end + 2 + DROP_READ_EXTRA
+        read_to = window_end + 2 + PAIR_READ_EXTRA
         for pos in positions:
             if pos < 1:
                 continue  # the pair must complete a character before it
@@ -1032,7 +1032,7 @@ class PinyinRepairer:
         base_text = self._window_text(data, window_start, window_end + 2)
         lacking = max(0, window_end + 2 - len(data))
         scores = self._scores(
-            [base_text, *texts], short=[lacking, *[max(0, lacking - 2 + DROP_READ_EXTRA)] * len(texts)]
+            [base_text, *texts], short=[lacking, *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(texts)]
         )
         if not keys:
             return data, scores[0], []
@@ -1084,7 +1084,7 @@ class PinyinRepairer:
             pos, t, lead = keys[i]
             texts.append(
                 self._window_text(
-                    data[:pos] + bytes((t, lead)) + data[pos:], window_start, window_end + 4 + TWO_READ_EXTRA
+                    data[:pos] + bytes((t, lead)) + data[pos:], window_start, window_end + 4 + PAIR_READ_EXTRA
                 )
             )
         doubles: list[tuple[int, int, int, int, int, int]] = []
@@ -1095,7 +1095,7 @@ class PinyinRepairer:
                     doubles.append((first, *keys[i][1:], second, *keys[j][1:]))
                     texts.append(
                         self._window_text(
-                            _two_pairs(data, *doubles[-1]), window_start, window_end + 4 + 2 * TWO_READ_EXTRA
+                            _two_pairs(data, *doubles[-1]), window_start, window_end + 4 + 2 * PAIR_READ_EXTRA
                         )
                     )
         if not doubles:
@@ -1105,8 +1105,8 @@ class PinyinRepairer:
             texts,
             short=[
                 lacking,
-                *[max(0, lacking - 2 + TWO_READ_EXTRA)] * len(singles),
-                *[max(0, lacking - 4 + 2 * TWO_READ_EXTRA)] * len(doubles),
+                *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(singles),
+                *[max(0, lacking - 4 + 2 * PAIR_READ_EXTRA)] * len(doubles),
             ],
         )
         for n, key in enumerate(doubles):
@@ -1135,7 +1135,7 @@ class PinyinRepairer:
             if len(options) > 1:
                 again = self._scores(
                     [
-                        self._window_text(_two_pairs(data, *o), window_start, window_end + 4 + 2 * TWO_READ_EXTRA)
+                        self._window_text(_two_pairs(data, *o), window_start, window_end + 4 + 2 * PAIR_READ_EXTRA)
                         for o in options
                     ]
                 )

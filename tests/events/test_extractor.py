@@ -6,7 +6,11 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.events.extractor import NameCover, occurrences
+from pipeline.events.extractor import Draft, EventExtractor, NameCover, occurrences
+from pipeline.records import Argument
+from pipeline.rulebook.loader import load_rulebook
+from pipeline.rulebook.schemas.events import EventType
+from pipeline.stages.base import WorkDoc
 
 # A small alphabet makes repeats and overlaps (aa in aaa) common.
 _TEXT = st.text(alphabet="ab发布会", max_size=30)
@@ -35,15 +39,14 @@ def test_name_cover_overlap_is_the_pairwise_test(spans: list[tuple[int, int]], s
     assert NameCover(spans).overlaps(start, end) is expected
 
 
+def _type_specs() -> dict[str, EventType]:
+    """Each event type's spec in the project's rulebook, by type."""
+    return {ct.spec.type: ct.spec for ct in EventExtractor.from_rulebook(load_rulebook()).types}
+
+
 def test_one_party_plays_one_role() -> None:
     """A buyer is not its own target: the later party role loses the name; the shares' company may repeat it."""
-    from pipeline.events.extractor import Draft, EventExtractor
-    from pipeline.records import Argument
-    from pipeline.rulebook.loader import load_rulebook
-    from pipeline.stages.base import WorkDoc
-
-    extractor = EventExtractor.from_rulebook(load_rulebook())
-    spec = {ct.spec.type: ct.spec for ct in extractor.types}
+    spec = _type_specs()
     doc = WorkDoc(raw="", doc_id="t")
 
     takeover = Draft("企业收购", "events.acquisition", (10, 12), 0)
@@ -69,13 +72,7 @@ def test_one_party_plays_one_role() -> None:
 
 def test_shares_company_of_one_event_is_no_pledger_in_another() -> None:
     """The issuer a notice names as the pledged shares' company in one event is no pledger in its others."""
-    from pipeline.events.extractor import Draft, EventExtractor
-    from pipeline.records import Argument
-    from pipeline.rulebook.loader import load_rulebook
-    from pipeline.stages.base import WorkDoc
-
-    extractor = EventExtractor.from_rulebook(load_rulebook())
-    spec = {ct.spec.type: ct.spec for ct in extractor.types}
+    spec = _type_specs()
     doc = WorkDoc(raw="", doc_id="t")
 
     release = Draft("解除质押", "events.unpledge", (10, 12), 0)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import html
 import random
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, get_args
@@ -351,3 +352,34 @@ def unrecoverable_positions(clean: str, kind: Kind, scope: Scope = "document", s
         if corrupt(other, kind, scope, seed).text == damaged.text:
             lost.add(j)
     return sorted(lost)
+
+
+def explains_damage(clean: str, repaired: str, kind: Kind, scope: Scope = "document", seed: int = 0) -> bool:
+    """Whether ``repaired``, damaged the same way, gives the same text as ``clean`` does.
+
+    A repair that misses the clean text but passes this check made no mistake the
+    damaged text could show: it picked another text with the same damage (the other
+    character of a byte lost next to ASCII, ``：`` for ``，``), a choice only context
+    can make. A miss that fails it left damage in or chose something the bytes rule
+    out. ``repaired`` is compared as the normaliser writes it (widths folded), so where
+    it is as long as ``clean``, each character that ``fold`` maps from ``clean``'s
+    character there is given ``clean``'s form back (``Ａ`` for ``A``) before damaging.
+
+    Args:
+        clean: The clean original.
+        repaired: The repair's output for ``corrupt(clean, kind, scope, seed)``.
+        kind: The damage.
+        scope: The scope the damage was applied to.
+        seed: The seed of the damage.
+
+    Returns:
+        True when ``corrupt(repaired, kind, scope, seed)`` equals the damaged text.
+
+    """
+    damaged = corrupt(clean, kind, scope, seed).text
+    if len(repaired) == len(clean):
+        repaired = "".join(
+            was if now != was and unicodedata.normalize("NFKC", was) == now else now
+            for was, now in zip(clean, repaired, strict=True)
+        )
+    return corrupt(repaired, kind, scope, seed).text == damaged

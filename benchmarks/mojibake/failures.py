@@ -5,8 +5,10 @@
 Uses the same documents and damage as ``run.py``. A document that no repair can restore
 (``pipeline.corrupt.unrecoverable_positions``, judged on the document as written, before
 ``fold``: a character the converter loses, a variant merged by the conversion table, a
-digit swallowed into ``?``) is tagged ``unrecoverable`` with the characters lost. Each
-difference is tagged:
+digit swallowed into ``?``) is tagged ``unrecoverable`` with the characters lost; one
+whose output the same damage turns into the same damaged text
+(``pipeline.corrupt.explains_damage``: a wrong choice where the bytes allow several) is
+tagged ``same-damage``. Each difference is tagged:
 
 * ``outside-gbk``: the clean text has a character GBK cannot encode there (lost by the
   converter before any repair can see it);
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import clean_documents, fold
 
-from pipeline.corrupt import SCOPES, corrupt, to_traditional_by_char, unrecoverable_positions
+from pipeline.corrupt import SCOPES, corrupt, explains_damage, to_traditional_by_char, unrecoverable_positions
 from pipeline.repair.t2s import to_simplified
 
 
@@ -95,6 +97,8 @@ def main() -> None:
                 # On the document as written: fold() would hide a lost U+00A0 or full-width digit.
                 lost = unrecoverable_positions(doc, kind, scope, seed=i)
                 tag = f"unrecoverable: {' '.join(repr(doc[j]) for j in lost)}; " if lost else ""
+                if explains_damage(doc, got, kind, scope, seed=i):
+                    doc_causes.insert(0, "same-damage")
                 causes[("unrecoverable+" if lost else "") + "+".join(doc_causes)] += 1
                 print(f"== {kind} {scope} doc {i} ({tag}{', '.join(doc_causes)})")
                 for cause, text in diffs:

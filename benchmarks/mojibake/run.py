@@ -24,6 +24,11 @@ clause) the benchmark reports:
   swallowed into ``?``), and the exact rate over the other documents. The exact rate
   over all documents stays the figure against the target; the second one says how
   much of the gap no repair can close.
+* misses with the same damage: how many missed documents the repair turned into a
+  text that the same damage turns into the same damaged text
+  (``pipeline.corrupt.explains_damage``): it chose wrongly where the bytes allow more
+  than one text (a byte lost next to ASCII, a pair the other code page lacks), a
+  choice only context makes. The other misses are the repair's own mistakes.
 
 Everything printed also goes to ``results.txt`` beside ``--out``.
 
@@ -61,6 +66,7 @@ from pipeline.corrupt import (  # noqa: E402
     LOSSY_KINDS,
     SCOPES,
     corrupt,
+    explains_damage,
     to_taiwan_by_char,
     unrecoverable_positions,
 )
@@ -233,7 +239,7 @@ def evaluate(normalize, docs: list[str], kinds, scopes, limit: int) -> dict[str,
     table: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     for kind in kinds:
         for scope in scopes:
-            exact = worse = unrecoverable = exact_recoverable = 0
+            exact = worse = unrecoverable = exact_recoverable = guessed = 0
             cer_out = cer_in = 0.0
             seconds = 0.0
             failures: list[tuple[str, str]] = []
@@ -249,8 +255,10 @@ def evaluate(normalize, docs: list[str], kinds, scopes, limit: int) -> dict[str,
                 exact_recoverable += got == want and not lost
                 if got == want:
                     exact += 1
-                elif len(failures) < 3:
-                    failures.append((damaged.text[:80], got[:80]))
+                else:
+                    guessed += kind not in LOSSY_KINDS and explains_damage(doc, got, kind, scope, seed=i)
+                    if len(failures) < 3:
+                        failures.append((damaged.text[:80], got[:80]))
                 e_out, e_in = cer(got, want), cer(damaged.text, want)
                 cer_out += e_out
                 cer_in += e_in
@@ -267,13 +275,15 @@ def evaluate(normalize, docs: list[str], kinds, scopes, limit: int) -> dict[str,
                 "ms_per_doc": 1000 * seconds / n,
                 "unrecoverable": unrecoverable,
                 "exact_recoverable": rate_recoverable,
+                "misses_same_damage": guessed,
             }
             mark = "  (lossy: judged by 'worse')" if kind in LOSSY_KINDS else ""
             shown = "   n/a " if rate_recoverable is None else f"{rate_recoverable:7.2%}"
             say(
                 f"{kind:20s} {scope:9s} exact {exact / n:7.2%}  CER {cer_out / n:.4f} (input {cer_in / n:.4f})"
                 f"  worse {worse / n:6.2%}  {1000 * seconds / n:6.1f} ms/doc"
-                f"  unrecoverable {unrecoverable:3d}  exact of the rest {shown}{mark}"
+                f"  unrecoverable {unrecoverable:3d}  exact of the rest {shown}"
+                f"  misses with the same damage {guessed:3d}{mark}"
             )
     return table
 

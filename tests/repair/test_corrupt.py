@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.corrupt import KINDS, LOSSY_KINDS, SCOPES, corrupt, unrecoverable_positions
+from pipeline.corrupt import KINDS, LOSSY_KINDS, SCOPES, corrupt, explains_damage, unrecoverable_positions
 
 CLEAN = "第一段：智谱AI开始了百亿参数模型的训练。\n第二段，公司迎来团队合并，不再划分业务线。"
 
@@ -81,3 +81,24 @@ def test_the_characters_lost_bytes_replaces_are_lost(scope: str) -> None:
     assert lost and all(damaged.span[0] <= i < damaged.span[1] for i in lost)
     kept = "".join(c for i, c in enumerate(CLEAN) if i not in lost)
     assert "".join(c for c in damaged.text if c not in "\ufffd锟斤拷") == kept
+
+
+def test_another_character_behind_a_byte_lost_next_to_ascii_explains_the_damage() -> None:
+    # ： (EF BC 9A) and ， (EF BC 8C) differ in the last byte only; before ASCII the GBK
+    # decoder loses that byte, so both texts arrive as the same damaged text.
+    text = "公司公告：\n2024年营收增长。"
+    assert corrupt(text, "utf8_as_gbk").text == corrupt(text.replace("：", "，"), "utf8_as_gbk").text
+    assert explains_damage(text, text.replace("：", "，"), "utf8_as_gbk")
+    # Before a Han character the byte is kept: the other mark is the repair's own mistake.
+    inside = "公司公告：营收增长。"
+    assert not explains_damage(inside, inside.replace("：", "，"), "utf8_as_gbk")
+    # Damage left in is never an explanation.
+    assert not explains_damage(text, corrupt(text, "utf8_as_gbk").text, "utf8_as_gbk")
+
+
+def test_a_folded_full_width_letter_is_judged_in_its_written_form() -> None:
+    # The normaliser writes Ａ as A; the written Ａ is what the damage saw (GBK A3 C1, a
+    # pair Big5 lacks), so the folded output still explains the damage.
+    text = "公司发行人民币普通股（Ａ股）。"
+    assert explains_damage(text, text.replace("Ａ", "A"), "gbk_as_big5")
+    assert not explains_damage(text, text.replace("Ａ", "B"), "gbk_as_big5")

@@ -18,9 +18,8 @@ import json
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from itertools import chain, repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy
 import regex
@@ -28,13 +27,14 @@ import regex
 from pipeline.errors import ErrorCode, ModelError
 from pipeline.events.fillers import Filler
 
+if TYPE_CHECKING:
+    from pipeline.events.inference import FeatureForward
+
 LABEL_SEP = "/"
 FEATURES_FILE = "features.txt"
 _CONTEXT = 6
 _WINDOW = 16
 _PUNCT = regex.compile(r"[\p{P}\p{S}\s]")
-# Stands for a feature the role model never saw (the feature file's hashes are checked not to hold it).
-_UNKNOWN = 2**64 - 1
 
 
 def role_label(event_type: str, role: str) -> str:
@@ -238,61 +238,27 @@ class RoleModel:
             self.known = frozenset(names)
             self._hashes = {name: get_string_id(name) for name in names}
         self._empty = FeatureBag.of(["EMPTY"])
-        # The model's layers past its n-gram step, when it is the bag of unigrams the
-        # batched path mirrors (``_scores_batched``); else each filler goes through a bag.
-        self._bow = (
-            bow_unigram_layers(textcat)
-            if self._hashes is not None and _UNKNOWN not in self._hashes.values()
-            else None
-        )
+        from pipeline.events.inference import FeatureForward, bow_layers
+
+        # The document-at-once forward pass (pipeline.events.inference) when the model is
+        # the bag of known unigram features it mirrors; else each filler goes through a bag.
+        self._forward: FeatureForward | None = None
+        layers = bow_layers(textcat) if self._hashes is not None else None
+        if layers is not None and layers.ngram_size == 1 and self._hashes is not None:
+            self._forward = FeatureForward(layers, self._hashes, int(self._empty.ids[0]))
 
     def scores(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
         """Probability of each label for each feature list, in order.
 
-        The feature lists go to the classifier's model as bags of hashes, without
-        building a spaCy ``Doc`` per filler nor writing ``doc.cats``: both cost more
-        than the model itself, and the model only reads the tokens' hashes.
+        The feature lists go to the classifier's weights directly (:class:`FeatureForward`),
+        without building a spaCy ``Doc`` per filler nor writing ``doc.cats``: both cost
+        more than the model itself, and the model only reads the features' hashes.
         """
-        if self._bow is not None and features:
-            return self._scores_batched(features)
-        return self.scores_by_bags(features)
-
-    def _scores_batched(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
-        """What :meth:`scores_by_bags` gives, with the n-gram step done for all fillers at once.
-
-        spaCy's ``extract_ngrams`` (unigrams here) runs ``numpy.unique`` per filler: the
-        sorted distinct hashes and their counts. One sort by (filler, hash) over the
-        whole document gives the same keys, counts and lengths in one go; the sparse
-        linear layer and the sigmoid then run on them as in ``textcat.predict``. Unknown
-        features map to ``_UNKNOWN`` (no known feature hashes to it, checked at load) and are dropped.
-        """
-        assert self._bow is not None and self._hashes is not None
-        get = self._hashes.get
-        n = len(features)
-        sizes = numpy.fromiter(map(len, features), dtype=numpy.int64, count=n)
-        flat = numpy.fromiter(
-            map(get, chain.from_iterable(features), repeat(_UNKNOWN)), dtype=numpy.uint64, count=int(sizes.sum())
-        )
-        owner = numpy.repeat(numpy.arange(n, dtype=numpy.int64), sizes)
-        known = flat != _UNKNOWN
-        ids, owner = flat[known], owner[known]
-        # A filler with no known feature is the EMPTY bag (as in scores_by_bags).
-        empty = numpy.flatnonzero(numpy.bincount(owner, minlength=n) == 0)
-        if len(empty):
-            ids = numpy.concatenate([ids, numpy.full(len(empty), self._empty.ids[0], dtype=numpy.uint64)])
-            owner = numpy.concatenate([owner, empty])
-        order = numpy.lexsort((ids, owner))
-        ids, owner = ids[order], owner[order]
-        first = numpy.ones(len(ids), dtype=bool)
-        first[1:] = (ids[1:] != ids[:-1]) | (owner[1:] != owner[:-1])
-        starts = numpy.flatnonzero(first)
-        keys = ids[starts]
-        counts = numpy.diff(numpy.append(starts, len(ids))).astype("f")
-        lengths = numpy.bincount(owner[starts], minlength=n).astype("int32")
-        linear, output = self._bow
-        rows = output.predict(linear.predict((keys, counts, lengths)))
+        if self._forward is None or not features:
+            return self.scores_by_bags(features)
+        rows = self._forward.probabilities(features).astype(numpy.float64).tolist()
         labels = self.labels
-        return [dict(zip(labels, row, strict=True)) for row in numpy.asarray(rows, dtype=numpy.float64).tolist()]
+        return [dict(zip(labels, row, strict=True)) for row in rows]
 
     def scores_by_bags(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
         """:meth:`scores` through ``textcat.predict``, one bag of hashes per feature list (the reference path)."""
@@ -333,31 +299,6 @@ class FeatureBag:
     def to_array(self, attrs: Any) -> Any:
         """The ORTH column, as ``Doc.to_array([ORTH])`` gives it (the model asks for nothing else)."""
         return self.ids
-
-
-def bow_unigram_layers(textcat: Any) -> tuple[Any, Any] | None:
-    """The sparse linear layer and output layer of a ``TextCatBOW`` of unigram ``ORTH`` hashes, else None.
-
-    spaCy builds it as ``with_cpu(extract_ngrams >> resizable(sparse_linear)) >> with_cpu(logistic)``;
-    a model of another shape (n-grams, softmax, a tok2vec) gets None and keeps ``textcat.predict``.
-    """
-    from spacy.attrs import ORTH
-
-    try:
-        ngram_part, output_part = textcat.model.layers
-        extract, linear = ngram_part.layers[0].layers
-        output = output_part.layers[0]
-    except (AttributeError, IndexError, ValueError):
-        return None
-    if (
-        extract.name != "extract_ngrams"
-        or extract.attrs.get("ngram_size") != 1
-        or extract.attrs.get("attr") != ORTH
-        or linear.name != "resizable(sparse_linear)"
-        or output.name != "logistic"
-    ):
-        return None
-    return linear, output
 
 
 def predict_cats(textcat: Any, docs: Sequence[Any], labels: Sequence[str], batch_size: int) -> list[dict[str, float]]:

@@ -2,23 +2,25 @@
 
 Both event models are spaCy ``TextCatBOW`` classifiers: ``extract_ngrams`` (the sorted
 distinct n-gram hashes of a doc and their counts) ``>> sparse_linear >> logistic``.
-thinc runs them one doc at a time in its n-gram step (``numpy.unique`` per doc) and
-reads the weights of each key at a stride of the table's length (one cache miss per
-label). This module computes the same function per document:
+thinc runs the n-gram step one doc at a time (``numpy.unique`` per doc) and its sparse
+linear layer reads the weights of a key at a stride of the table's length (one cache
+miss per label). This module computes the same function per document:
 
-* :func:`bag_keys` does the n-gram step of many bags in one sort;
-* :class:`SentenceForward` (sentence classifier: character 1-3-grams of hashes only
-  known at run time) builds all n-grams of a document's sentences from one array and
-  keeps thinc's own compiled sparse linear layer;
-* :class:`FeatureForward` (role model: unigrams of a known feature vocabulary) maps each
-  feature to its two weight rows once at load, and adds the rows of a transposed table
-  with thinc's ``scatter_add``, in thinc's order.
+* :func:`distinct_pairs` does the n-gram step of all the bags in one integer sort;
+* :class:`HashedLinear` keeps the weight table transposed (a key's weights in one row)
+  and adds the rows with thinc's ``scatter_add``, in thinc's order;
+* :class:`SentenceForward` (sentence classifier: character 1-3-grams, hashes known only
+  at run time, 15 labels) makes the n-grams of all a document's sentences from one
+  array, then runs thinc's own sparse linear layer on them;
+* :class:`FeatureForward` (role model: unigrams of a known feature vocabulary, 87
+  labels) maps each feature name to its key and weight rows once, at load, and uses
+  :class:`HashedLinear`.
 
-The results are equal to the bit: the sparse linear layer adds, per label, the bias and
+The results are equal to the bit: thinc's sparse linear layer adds, per label, the bias and
 then ``weight * count`` of each key's two hashed slots in the order of the sorted keys,
 in float32; ``scatter_add`` adds rows one after another in the order given, so the same
-sequence of float32 additions happens (a sum in another order, such as numpy's pairwise
-``reduceat``, differs in the last bits). The tests compare both with spaCy's
+float32 additions happen in the same order (a sum in another order, such as numpy's
+pairwise ``reduceat``, differs in the last bits). The tests compare both with spaCy's
 ``textcat.predict`` on many inputs.
 """
 
@@ -64,10 +66,6 @@ class BowLayers:
         """Rows of the hashed weight table."""
         return int(self.linear.get_dim("length"))
 
-    def probabilities(self, keys: Keys, counts: Floats, lengths: NDArray[np.int32]) -> Floats:
-        """``sparse_linear >> logistic`` of bags given as thinc's ``extract_ngrams`` gives them."""
-        return self.output.predict(self.linear.predict((keys, counts, lengths)))  # type: ignore[no-any-return]
-
 
 def bow_layers(textcat: Any) -> BowLayers | None:
     """The layers of a ``TextCatBOW`` over ``ORTH`` hashes with a logistic output, else None.
@@ -100,20 +98,60 @@ def bow_layers(textcat: Any) -> BowLayers | None:
     return BowLayers(size, linear, output)
 
 
-def bag_keys(ids: Keys, owner: Ints, n: int) -> tuple[Keys, Floats, NDArray[np.int32]]:
-    """The n-gram step of ``n`` bags at once: sorted distinct keys per bag, their counts, each bag's length.
+def distinct_pairs(keys: Ints, owner: Ints, n_keys: int) -> tuple[Ints, Ints, Floats]:
+    """The sorted distinct ``(bag, key)`` pairs of many bags and how often each occurs.
 
-    ``ids[i]`` belongs to bag ``owner[i]``. What ``numpy.unique(..., return_counts=True)``
-    gives bag by bag, concatenated in bag order (thinc's ``extract_ngrams``).
+    ``keys[i]`` (a rank below ``n_keys``, in the order of the hashes it stands for)
+    belongs to bag ``owner[i]``. Per bag, the keys come out as ``numpy.unique`` gives
+    them (thinc's ``extract_ngrams``): sorted, with their counts. One integer sort.
     """
-    order = np.lexsort((ids, owner))
-    ids, owner = ids[order], owner[order]
-    first = np.ones(len(ids), dtype=bool)
-    first[1:] = (ids[1:] != ids[:-1]) | (owner[1:] != owner[:-1])
+    pairs = owner * n_keys + keys
+    pairs.sort()
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
     starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(ids))).astype(np.float32)
-    lengths = np.bincount(owner[starts], minlength=n).astype(np.int32)
-    return ids[starts], counts, lengths
+    counts = np.diff(np.append(starts, len(pairs))).astype(np.float32)
+    pairs = pairs[starts]
+    bag = pairs // n_keys
+    return bag, pairs - bag * n_keys, counts
+
+
+class HashedLinear:
+    """thinc's ``sparse_linear`` (v2 indexing) with its weight table transposed: a key's weights side by side.
+
+    thinc reads the weights of one key at a stride of the table's length, one cache
+    miss per label; here they are one row.
+    """
+
+    def __init__(self, layers: BowLayers) -> None:
+        self.length, self.n_labels = layers.length, layers.n_labels
+        weights = layers.linear.get_param("W").reshape(self.n_labels, self.length)
+        self.rows = np.ascontiguousarray(weights.T)
+        self.bias = layers.linear.get_param("b").astype(np.float32)
+
+    def slots(self, keys: Keys) -> Ints:
+        """The two rows each key reads, ``(len(keys), 2)``: its murmurhash with seeds 0 and 1, modulo the length."""
+        slots = np.empty((len(keys), 2), dtype=np.int64)
+        slots[:, 0] = murmurhash3_32(keys, 0) % np.uint32(self.length)
+        slots[:, 1] = murmurhash3_32(keys, 1) % np.uint32(self.length)
+        return slots
+
+    def scores(self, slots: Ints, counts: Floats, bag: Ints, n: int) -> Floats:
+        """The layer's output for ``n`` bags, given each distinct key's slots, count and bag, in thinc's order.
+
+        Per bag: the bias, then per key ``weight * count`` of its first slot, then of its
+        second, added one after another in float32 (thinc's ``set_scoresC``); thinc's
+        ``scatter_add`` adds rows in the order given.
+        """
+        terms = self.rows[slots.ravel()]
+        repeated = np.flatnonzero(counts != 1.0)
+        if len(repeated):
+            by_key = terms.reshape(len(counts), 2, -1)
+            by_key[repeated] *= counts[repeated, None, None]
+        scores = np.empty((n, self.n_labels), dtype=np.float32)
+        scores[:] = self.bias
+        _ops().scatter_add(scores, np.repeat(bag.astype(np.int32), 2), terms)
+        return scores
 
 
 def murmurhash3_32(keys: Keys, seed: int) -> NDArray[np.uint32]:
@@ -167,8 +205,13 @@ class SentenceForward:
             inside = owner[: len(grams)] == owner[size - 1 :]
             parts.append(grams[inside])
             owners.append(owner[: len(grams)][inside])
-        keys, counts, lengths = bag_keys(np.concatenate(parts), np.concatenate(owners), n)
-        rows = self.layers.probabilities(keys, counts, lengths)
+        # The document's distinct keys, each then named by its rank (sorting ranks sorts keys).
+        keys, ranks = np.unique(np.concatenate(parts), return_inverse=True)
+        bag, key, counts = distinct_pairs(ranks, np.concatenate(owners), len(keys))
+        # thinc's own sparse linear layer: with few labels its strided reads cost less
+        # than hashing every key here for HashedLinear.
+        lengths = np.bincount(bag, minlength=n).astype(np.int32)
+        rows: Floats = self.layers.output.predict(self.layers.linear.predict((keys[key], counts, lengths)))
         for start in range(0, n, batch_size):
             if not sizes[start : start + batch_size].any():
                 rows[start : start + batch_size] = 0.0
@@ -197,14 +240,8 @@ class FeatureForward:
         self.rank: dict[str, int] = dict(zip(hashes, np.searchsorted(unique, known).tolist(), strict=True))
         self.empty_rank = int(np.searchsorted(unique, np.uint64(empty)))
         self.n_keys = len(unique)
-        length, n_labels = layers.length, layers.n_labels
-        weights = layers.linear.get_param("W").reshape(n_labels, length)
-        self.rows = np.ascontiguousarray(weights.T)  # (length, labels): a key's weights side by side
-        self.bias = layers.linear.get_param("b").astype(np.float32)
-        slots = np.empty((len(unique), 2), dtype=np.int64)
-        slots[:, 0] = murmurhash3_32(unique, 0) % np.uint32(length)
-        slots[:, 1] = murmurhash3_32(unique, 1) % np.uint32(length)
-        self.slots = slots
+        self.linear = HashedLinear(layers)
+        self.slots = self.linear.slots(unique)
 
     def probabilities(self, features: Sequence[Sequence[str]]) -> Floats:
         """One row per feature list; unknown features are dropped, a list left empty is the ``empty`` bag."""
@@ -222,22 +259,6 @@ class FeatureForward:
         if len(missing):
             ranks = np.concatenate([ranks, np.full(len(missing), self.empty_rank, dtype=np.int64)])
             owner = np.concatenate([owner, missing])
-        # Sorted distinct (bag, key) pairs and their counts, in one integer sort.
-        pairs = owner * self.n_keys + ranks
-        pairs.sort()
-        first = np.ones(len(pairs), dtype=bool)
-        first[1:] = pairs[1:] != pairs[:-1]
-        starts = np.flatnonzero(first)
-        counts = np.diff(np.append(starts, len(pairs))).astype(np.float32)
-        pairs = pairs[starts]
-        bag = pairs // self.n_keys
-        # Each key adds weight * count from its first slot, then from its second.
-        terms = self.rows[self.slots[pairs - bag * self.n_keys].ravel()]
-        repeated = np.flatnonzero(counts != 1.0)
-        if len(repeated):
-            by_key = terms.reshape(len(pairs), 2, -1)
-            by_key[repeated] *= counts[repeated, None, None]
-        scores = np.empty((n, self.layers.n_labels), dtype=np.float32)
-        scores[:] = self.bias
-        _ops().scatter_add(scores, np.repeat(bag.astype(np.int32), 2), terms)
+        bag, key, counts = distinct_pairs(ranks, owner, self.n_keys)
+        scores = self.linear.scores(self.slots[key], counts, bag, n)
         return self.layers.output.predict(scores)  # type: ignore[no-any-return]

@@ -27,6 +27,8 @@ TRAIN_COMMAND = "make train-events"
 _PIPE_BATCH = 64
 # Whitespace as ``str.isspace`` sees it (``re``'s Unicode ``\s`` is the same test).
 _HAS_SPACE = re.compile(r"\s").search
+_SWALLOWED = re.compile(r"(?<=\S) ")
+_TOKEN = re.compile(r"\S|\s+")
 
 
 def model_settings() -> dict[str, Any]:
@@ -164,18 +166,5 @@ def char_tokens(text: str) -> list[str]:
     Every non-space character is a token and swallows one ASCII space after it; any
     other run of whitespace is a token of its own.
     """
-    tokens: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i].isspace():
-            j = i + 1
-            while j < n and text[j].isspace():
-                j += 1
-            tokens.append(text[i:j])
-            i = j
-        else:
-            tokens.append(text[i])
-            i += 1
-            if i < n and text[i] == " ":
-                i += 1
-    return tokens
+    # Dropping the swallowed spaces first cannot join two runs (a character precedes each).
+    return _TOKEN.findall(_SWALLOWED.sub("", text))

@@ -9,9 +9,13 @@ pipeline (``StageContext.shared``); nothing is downloaded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
+
+import numpy
 
 from pipeline.errors import ErrorCode, ModelError
 
@@ -19,6 +23,12 @@ from pipeline.errors import ErrorCode, ModelError
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "events"
 MODEL_NAME = "events"
 TRAIN_COMMAND = "make train-events"
+# ``nlp.pipe``'s batch size for the classifier (a batch of empty docs scores zero in spaCy).
+_PIPE_BATCH = 64
+# Whitespace as ``str.isspace`` sees it (``re``'s Unicode ``\s`` is the same test).
+_HAS_SPACE = re.compile(r"\s").search
+_SWALLOWED = re.compile(r"(?<=\S) ")
+_TOKEN = re.compile(r"\S|\s+")
 
 
 def model_settings() -> dict[str, Any]:
@@ -84,17 +94,31 @@ class EventTypeModel:
         self.path = path
         textcat: Any = self.nlp.get_pipe("textcat_multilabel")
         self.textcat = textcat
-        from spacy.strings import get_string_id
+        from pipeline.events.inference import SentenceForward, bow_layers
 
-        self._hash = get_string_id
         # Hash of each single character seen (a bounded set: the script's characters).
-        self._char_hashes: dict[str, int] = {}
+        self._char_hashes = _CharHashes()
         # The shortcut copies spaCy's character tokenizer; a model with another keeps make_doc.
         self._char_tokenizer = str(getattr(self.nlp.tokenizer, "segmenter", "")) in ("char", "Segmenter.char")
         self.labels: tuple[str, ...] = tuple(textcat.labels)
+        # The document-at-once forward pass (pipeline.events.inference) when the model is
+        # the character bag of n-grams it mirrors; else textcat.predict on bags or docs.
+        layers = bow_layers(textcat) if self._char_tokenizer else None
+        self._forward = SentenceForward(layers) if layers is not None else None
 
     def scores(self, sentences: Sequence[str]) -> list[dict[str, float]]:
         """Probability of each type for each sentence, in order."""
+        if not sentences:
+            return []
+        if self._forward is not None:
+            unigrams, sizes = self._token_ids(sentences)
+            rows = self._forward.probabilities(unigrams, sizes, batch_size=_PIPE_BATCH)
+            labels = self.labels
+            return [dict(zip(labels, row, strict=True)) for row in rows.astype(numpy.float64).tolist()]
+        return self.scores_by_bags(sentences)
+
+    def scores_by_bags(self, sentences: Sequence[str]) -> list[dict[str, float]]:
+        """:meth:`scores` through ``textcat.predict``, a bag of hashes (or a Doc) per sentence: the reference path."""
         from pipeline.events.roles import predict_cats
 
         if not sentences:
@@ -105,24 +129,35 @@ class EventTypeModel:
             bags = [self._bag(sentence) for sentence in sentences]
         else:
             bags = [self.nlp.make_doc(sentence) for sentence in sentences]
-        return predict_cats(self.textcat, bags, self.labels, batch_size=64)
+        return predict_cats(self.textcat, bags, self.labels, batch_size=_PIPE_BATCH)
+
+    def _token_ids(self, sentences: Sequence[str]) -> tuple[Any, Any]:
+        """The token hashes of all ``sentences`` one after another, and each one's number of tokens."""
+        # A sentence without whitespace is one token per character (a str iterates over them).
+        tokens = [char_tokens(s) if _HAS_SPACE(s) else s for s in sentences]
+        sizes = numpy.fromiter(map(len, tokens), dtype=numpy.int64, count=len(tokens))
+        ids = numpy.fromiter(
+            map(self._char_hashes.__getitem__, chain.from_iterable(tokens)), dtype=numpy.uint64, count=int(sizes.sum())
+        )
+        return ids, sizes
 
     def _bag(self, sentence: str) -> Any:
         """The hashes of the tokens spaCy's character tokenizer makes of ``sentence``."""
-        import numpy
-
         from pipeline.events.roles import FeatureBag
 
-        hashes = self._char_hashes
-        ids = []
-        for token in char_tokens(sentence):
-            h = hashes.get(token)
-            if h is None:
-                h = self._hash(token)
-                if len(token) == 1:
-                    hashes[token] = h
-            ids.append(h)
-        return FeatureBag(numpy.array(ids, dtype=numpy.uint64))
+        return FeatureBag(numpy.fromiter(map(self._char_hashes.__getitem__, char_tokens(sentence)), dtype=numpy.uint64))
+
+
+class _CharHashes(dict[str, int]):
+    """Token -> string hash (spaCy's ``ORTH``), keeping single characters (a bounded set) once computed."""
+
+    def __missing__(self, token: str) -> int:
+        from spacy.strings import get_string_id
+
+        h: int = get_string_id(token)
+        if len(token) == 1:
+            self[token] = h
+        return h
 
 
 def char_tokens(text: str) -> list[str]:
@@ -131,18 +166,5 @@ def char_tokens(text: str) -> list[str]:
     Every non-space character is a token and swallows one ASCII space after it; any
     other run of whitespace is a token of its own.
     """
-    tokens: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i].isspace():
-            j = i + 1
-            while j < n and text[j].isspace():
-                j += 1
-            tokens.append(text[i:j])
-            i = j
-        else:
-            tokens.append(text[i])
-            i += 1
-            if i < n and text[i] == " ":
-                i += 1
-    return tokens
+    # Dropping the swallowed spaces first cannot join two runs (a character precedes each).
+    return _TOKEN.findall(_SWALLOWED.sub("", text))

@@ -18,9 +18,9 @@ import json
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from itertools import chain, repeat
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy
 import regex
@@ -28,13 +28,15 @@ import regex
 from pipeline.errors import ErrorCode, ModelError
 from pipeline.events.fillers import Filler
 
+if TYPE_CHECKING:
+    from pipeline.events.inference import FeatureForward
+
 LABEL_SEP = "/"
 FEATURES_FILE = "features.txt"
 _CONTEXT = 6
 _WINDOW = 16
 _PUNCT = regex.compile(r"[\p{P}\p{S}\s]")
-# Stands for a feature the role model never saw (the feature file's hashes are checked not to hold it).
-_UNKNOWN = 2**64 - 1
+_NEWLINE = regex.compile("\n")
 
 
 def role_label(event_type: str, role: str) -> str:
@@ -55,6 +57,42 @@ def _bucket(n: int, edges: Sequence[int]) -> str:
     return f">{edges[-1]}"
 
 
+class _Bucketed:
+    """``prefix + _bucket(n, edges)``, the same string objects every time.
+
+    A feature string made once keeps its hash, which the role model's lookup would
+    otherwise compute again for every filler.
+    """
+
+    __slots__ = ("edges", "over", "prefix", "table")
+
+    def __init__(self, prefix: str, edges: Sequence[int]) -> None:
+        self.prefix, self.edges = prefix, tuple(edges)
+        self.table = [prefix + _bucket(n, edges) for n in range(self.edges[-1] + 1)]
+        self.over = prefix + _bucket(self.edges[-1] + 1, edges)
+
+    def __call__(self, n: int) -> str:
+        if 0 <= n < len(self.table):
+            return self.table[n]
+        return self.over if n > self.edges[-1] else self.prefix + _bucket(n, self.edges)
+
+
+_SENT = _Bucketed("SENT=", (1, 2, 4, 8))
+_LINE = _Bucketed("LINE=", (0, 1, 2, 4))
+_OCC = _Bucketed("OCC=", (1, 2, 4))
+_SENTPOS = _Bucketed("SENTPOS=", (0, 3, 8, 20, 40))
+_LEN = _Bucketed("LEN=", (2, 3, 4, 6, 9, 14, 20))
+_GAP_EDGES = (0, 2, 5, 10, 20)
+_RANK_EDGES = (0, 1, 2)
+
+
+@lru_cache(maxsize=256)
+def _is_punct(ch: str) -> bool:
+    """Whether the character is punctuation, a symbol or whitespace (an edge of a filler's context)."""
+    return _PUNCT.fullmatch(ch) is not None
+
+
+@lru_cache(maxsize=8192)
 def _shape(text: str) -> str:
     out: list[str] = []
     for ch in text:
@@ -77,6 +115,19 @@ class RoleFeaturizer:
 
     def __init__(self, triggers: Mapping[str, regex.Pattern[str]]) -> None:
         self.triggers = dict(triggers)
+        # Feature strings made once per prefix (see _Bucketed).
+        self._bucketeds: dict[str, _Bucketed] = {}
+        self._type_features = {
+            t: (f"TS:{t}", f"TS:{t}:many", f"TN:{t}", f"TD:{t}", f"TS:{t}:B", f"TS:{t}:A", f"TS:{t}:O")
+            for t in self.triggers
+        }
+
+    def _bucketed(self, prefix: str, edges: Sequence[int]) -> _Bucketed:
+        """The :class:`_Bucketed` of ``prefix`` (one set of edges per prefix)."""
+        bucketed = self._bucketeds.get(prefix)
+        if bucketed is None:
+            bucketed = self._bucketeds[prefix] = _Bucketed(prefix, edges)
+        return bucketed
 
     def document_features(
         self,
@@ -93,16 +144,19 @@ class RoleFeaturizer:
         starts = [s for s, _e in sentences]
         title_end = text.find("\n")
         title_end = len(text) if title_end < 0 else title_end
-        hits: dict[str, list[tuple[int, int, int]]] = {}
+        # Each type's trigger matches by sentence index, in the order found.
+        hits: dict[str, dict[int, list[tuple[int, int]]]] = {}
         for event_type, pattern in self.triggers.items():
             spans = (
                 trigger_spans.get(event_type, ())
                 if trigger_spans is not None
                 else [m.span() for m in pattern.finditer(text)]
             )
-            found = [(s, e, max(0, bisect_right(starts, s) - 1)) for s, e in spans]
-            if found:
-                hits[event_type] = found
+            by_sentence: dict[int, list[tuple[int, int]]] = {}
+            for s, e in spans:
+                by_sentence.setdefault(max(0, bisect_right(starts, s) - 1), []).append((s, e))
+            if by_sentence:
+                hits[event_type] = by_sentence
         key_counts = Counter(f.key for f in fillers if f.label in ("ORG", "PERSON"))
         text_counts = Counter(f.text for f in fillers)
         first_seen: dict[str, int] = {}
@@ -117,16 +171,16 @@ class RoleFeaturizer:
             if base[0] >= title_end:
                 label_rank[base] = seen_by_label[label]
                 seen_by_label[label] += 1
-        line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
         out = []
         for f in fillers:
             sent_index = max(0, bisect_right(starts, f.start) - 1)
             sent_start, sent_end = sentences[sent_index] if sentences else (0, len(text))
             feats = self._filler_features(text, f, sent_start, sent_end)
-            feats.append("TITLE" if f.start < title_end else f"SENT={_bucket(sent_index, (1, 2, 4, 8))}")
-            feats.append(f"LINE={_bucket(bisect_right(line_starts, f.start) - 1, (0, 1, 2, 4))}")
-            feats.append(f"OCC={_bucket(text_counts[f.text], (1, 2, 4))}")
-            feats.append(f"SENTPOS={_bucket(f.start - sent_start, (0, 3, 8, 20, 40))}")
+            feats.append("TITLE" if f.start < title_end else _SENT(sent_index))
+            feats.append(_LINE(bisect_right(line_starts, f.start) - 1))
+            feats.append(_OCC(text_counts[f.text]))
+            feats.append(_SENTPOS(f.start - sent_start))
             if first_seen.get(f.text) == f.start:
                 feats.append("FIRST")
             if f.key in org_rank:
@@ -134,7 +188,7 @@ class RoleFeaturizer:
             if f.start >= title_end and f.key in title_keys:
                 feats.append("IN_TITLE_TOO")
             if f.base in label_rank:
-                feats.append(f"LRANK={f.label}:{_bucket(label_rank[f.base], (0, 1, 2))}")
+                feats.append(self._bucketed(f"LRANK={f.label}:", _RANK_EDGES)(label_rank[f.base]))
             triggers = self._trigger_features(f, sent_index, hits)
             feats.extend(triggers)
             feats.extend(f"{f.label}|{t}" for t in triggers if t.count(":") == 2)
@@ -150,7 +204,7 @@ class RoleFeaturizer:
             f"L={f.label}",
             f"K={kind}",
             f"SRC={source}",
-            f"LEN={_bucket(len(t), (2, 3, 4, 6, 9, 14, 20))}",
+            _LEN(len(t)),
             f"SHAPE={_shape(t)}",
             f"B1={t[:1]}",
             f"B2={t[:2]}",
@@ -163,38 +217,49 @@ class RoleFeaturizer:
             feats.append(f"T={t}")
         left = text[max(sent_start, f.start - _WINDOW) : f.start]
         right = text[f.end : min(sent_end, f.end + _WINDOW)]
+        n_left, n_right = len(left), len(right)
+        kind_left, kind_right = f"{kind}|l", f"{kind}|r"
+        append = feats.append
         for k in range(1, _CONTEXT + 1):
-            if len(left) >= k:
-                feats.append(f"l{k}={left[-k:]}")
-                feats.append(f"{kind}|l{k}={left[-k:]}")
-            if len(right) >= k:
-                feats.append(f"r{k}={right[:k]}")
-                feats.append(f"{kind}|r{k}={right[:k]}")
-        if not left.strip() or _PUNCT.fullmatch(left[-1:] or " "):
-            feats.append("LEFT_EDGE")
-        if not right.strip() or _PUNCT.fullmatch(right[:1] or " "):
-            feats.append("RIGHT_EDGE")
-        feats.extend(f"lw={left[i : i + 2]}" for i in range(len(left) - 1))
-        feats.extend(f"rw={right[i : i + 2]}" for i in range(len(right) - 1))
+            if n_left >= k:
+                part = left[-k:]
+                append(f"l{k}={part}")
+                append(f"{kind_left}{k}={part}")
+            if n_right >= k:
+                part = right[:k]
+                append(f"r{k}={part}")
+                append(f"{kind_right}{k}={part}")
+        if not left.strip() or _is_punct(left[-1]):
+            append("LEFT_EDGE")
+        if not right.strip() or _is_punct(right[0]):
+            append("RIGHT_EDGE")
+        feats += ["lw=" + left[i : i + 2] for i in range(n_left - 1)]
+        feats += ["rw=" + right[i : i + 2] for i in range(n_right - 1)]
         return feats
 
-    @staticmethod
-    def _trigger_features(f: Filler, sent_index: int, hits: Mapping[str, list[tuple[int, int, int]]]) -> list[str]:
+    def _trigger_features(
+        self, f: Filler, sent_index: int, hits: Mapping[str, Mapping[int, list[tuple[int, int]]]]
+    ) -> list[str]:
         feats = []
-        for event_type, found in hits.items():
-            same = [h for h in found if h[2] == sent_index]
+        for event_type, by_sentence in hits.items():
+            same_sentence, many, next_to, far, *sides = self._type_features[event_type]
+            same = by_sentence.get(sent_index)
             if same:
                 nearest = min(same, key=lambda h: abs(h[0] - f.start))
-                side = "B" if f.end <= nearest[0] else "A" if f.start >= nearest[1] else "O"
-                gap = nearest[0] - f.end if side == "B" else f.start - nearest[1] if side == "A" else 0
-                feats.append(f"TS:{event_type}")
-                feats.append(f"TS:{event_type}:{side}{_bucket(gap, (0, 2, 5, 10, 20))}")
+                if f.end <= nearest[0]:
+                    side, gap = 0, nearest[0] - f.end
+                elif f.start >= nearest[1]:
+                    side, gap = 1, f.start - nearest[1]
+                else:
+                    side, gap = 2, 0
+                feats.append(same_sentence)
+                feats.append(self._bucketed(sides[side], _GAP_EDGES)(gap))
                 if len(same) > 1:
-                    feats.append(f"TS:{event_type}:many")
-            elif any(abs(h[2] - sent_index) == 1 for h in found):
-                feats.append(f"TN:{event_type}")
+                    feats.append(many)
+            elif sent_index - 1 in by_sentence or sent_index + 1 in by_sentence:
+                feats.append(next_to)
             else:
-                feats.append(f"TD:{event_type}")
+                feats.append(far)
         return feats
 
 
@@ -238,61 +303,27 @@ class RoleModel:
             self.known = frozenset(names)
             self._hashes = {name: get_string_id(name) for name in names}
         self._empty = FeatureBag.of(["EMPTY"])
-        # The model's layers past its n-gram step, when it is the bag of unigrams the
-        # batched path mirrors (``_scores_batched``); else each filler goes through a bag.
-        self._bow = (
-            bow_unigram_layers(textcat)
-            if self._hashes is not None and _UNKNOWN not in self._hashes.values()
-            else None
-        )
+        from pipeline.events.inference import FeatureForward, bow_layers
+
+        # The document-at-once forward pass (pipeline.events.inference) when the model is
+        # the bag of known unigram features it mirrors; else each filler goes through a bag.
+        self._forward: FeatureForward | None = None
+        layers = bow_layers(textcat) if self._hashes is not None else None
+        if layers is not None and layers.ngram_size == 1 and self._hashes is not None:
+            self._forward = FeatureForward(layers, self._hashes, int(self._empty.ids[0]))
 
     def scores(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
         """Probability of each label for each feature list, in order.
 
-        The feature lists go to the classifier's model as bags of hashes, without
-        building a spaCy ``Doc`` per filler nor writing ``doc.cats``: both cost more
-        than the model itself, and the model only reads the tokens' hashes.
+        The feature lists go to the classifier's weights directly (:class:`FeatureForward`),
+        without building a spaCy ``Doc`` per filler nor writing ``doc.cats``: both cost
+        more than the model itself, and the model only reads the features' hashes.
         """
-        if self._bow is not None and features:
-            return self._scores_batched(features)
-        return self.scores_by_bags(features)
-
-    def _scores_batched(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
-        """What :meth:`scores_by_bags` gives, with the n-gram step done for all fillers at once.
-
-        spaCy's ``extract_ngrams`` (unigrams here) runs ``numpy.unique`` per filler: the
-        sorted distinct hashes and their counts. One sort by (filler, hash) over the
-        whole document gives the same keys, counts and lengths in one go; the sparse
-        linear layer and the sigmoid then run on them as in ``textcat.predict``. Unknown
-        features map to ``_UNKNOWN`` (no known feature hashes to it, checked at load) and are dropped.
-        """
-        assert self._bow is not None and self._hashes is not None
-        get = self._hashes.get
-        n = len(features)
-        sizes = numpy.fromiter(map(len, features), dtype=numpy.int64, count=n)
-        flat = numpy.fromiter(
-            map(get, chain.from_iterable(features), repeat(_UNKNOWN)), dtype=numpy.uint64, count=int(sizes.sum())
-        )
-        owner = numpy.repeat(numpy.arange(n, dtype=numpy.int64), sizes)
-        known = flat != _UNKNOWN
-        ids, owner = flat[known], owner[known]
-        # A filler with no known feature is the EMPTY bag (as in scores_by_bags).
-        empty = numpy.flatnonzero(numpy.bincount(owner, minlength=n) == 0)
-        if len(empty):
-            ids = numpy.concatenate([ids, numpy.full(len(empty), self._empty.ids[0], dtype=numpy.uint64)])
-            owner = numpy.concatenate([owner, empty])
-        order = numpy.lexsort((ids, owner))
-        ids, owner = ids[order], owner[order]
-        first = numpy.ones(len(ids), dtype=bool)
-        first[1:] = (ids[1:] != ids[:-1]) | (owner[1:] != owner[:-1])
-        starts = numpy.flatnonzero(first)
-        keys = ids[starts]
-        counts = numpy.diff(numpy.append(starts, len(ids))).astype("f")
-        lengths = numpy.bincount(owner[starts], minlength=n).astype("int32")
-        linear, output = self._bow
-        rows = output.predict(linear.predict((keys, counts, lengths)))
+        if self._forward is None or not features:
+            return self.scores_by_bags(features)
+        rows = self._forward.probabilities(features).astype(numpy.float64).tolist()
         labels = self.labels
-        return [dict(zip(labels, row, strict=True)) for row in numpy.asarray(rows, dtype=numpy.float64).tolist()]
+        return [dict(zip(labels, row, strict=True)) for row in rows]
 
     def scores_by_bags(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
         """:meth:`scores` through ``textcat.predict``, one bag of hashes per feature list (the reference path)."""
@@ -333,31 +364,6 @@ class FeatureBag:
     def to_array(self, attrs: Any) -> Any:
         """The ORTH column, as ``Doc.to_array([ORTH])`` gives it (the model asks for nothing else)."""
         return self.ids
-
-
-def bow_unigram_layers(textcat: Any) -> tuple[Any, Any] | None:
-    """The sparse linear layer and output layer of a ``TextCatBOW`` of unigram ``ORTH`` hashes, else None.
-
-    spaCy builds it as ``with_cpu(extract_ngrams >> resizable(sparse_linear)) >> with_cpu(logistic)``;
-    a model of another shape (n-grams, softmax, a tok2vec) gets None and keeps ``textcat.predict``.
-    """
-    from spacy.attrs import ORTH
-
-    try:
-        ngram_part, output_part = textcat.model.layers
-        extract, linear = ngram_part.layers[0].layers
-        output = output_part.layers[0]
-    except (AttributeError, IndexError, ValueError):
-        return None
-    if (
-        extract.name != "extract_ngrams"
-        or extract.attrs.get("ngram_size") != 1
-        or extract.attrs.get("attr") != ORTH
-        or linear.name != "resizable(sparse_linear)"
-        or output.name != "logistic"
-    ):
-        return None
-    return linear, output
 
 
 def predict_cats(textcat: Any, docs: Sequence[Any], labels: Sequence[str], batch_size: int) -> list[dict[str, float]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.core import Pipeline
 from pipeline.events.model import DEFAULT_MODEL_DIR, EventTypeModel, char_tokens
 from pipeline.events.roles import RoleModel
 
@@ -71,12 +72,12 @@ def test_char_tokens_are_spacys(type_model: EventTypeModel, text: str) -> None:
 
 
 def test_role_scores_batched_equal_bag_by_bag(role_model: RoleModel) -> None:
-    # The committed model takes the batched path; it must give what each bag through
+    # The committed model takes the document-at-once path; it must give what each bag through
     # textcat.predict gives, on random lists (unknown, repeated, missing features),
     # over more fillers than one of the reference path's batches.
     import random
 
-    assert role_model._bow is not None
+    assert role_model._forward is not None
     assert role_model.known is not None
     known = sorted(k for k in role_model.known if k)
     rng = random.Random(7)
@@ -107,3 +108,81 @@ def test_type_scores_equal_nlp_pipe_on_random_texts(type_model: EventTypeModel) 
         assert list(type_model._bag(text).ids) == [t.orth for t in type_model.nlp.make_doc(text)]
     expected = [dict(doc.cats) for doc in type_model.nlp.pipe(texts, batch_size=64)]
     assert type_model.scores(texts) == expected
+
+
+def _corpus_texts(damaged: bool = False) -> list[str]:
+    # The articles, and with ``damaged`` the corrupted copies read as UTF-8 (mojibake,
+    # odd characters and whitespace: inputs unlike the training text).
+    from tests.conftest import ROOT
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "articles").glob("*.txt"))]
+    if damaged:
+        texts += [p.read_bytes().decode("utf-8", "replace") for p in sorted((ROOT / "corpus" / "damaged").iterdir())]
+    return texts
+
+
+def test_type_scores_equal_nlp_pipe_on_corpus_sentences(type_model: EventTypeModel) -> None:
+    # Every sentence of the corpus articles, a document at a time (as the events stage
+    # asks): the one-pass n-grams of all its sentences must give spaCy's probabilities
+    # to the bit, including sentences shorter than a trigram and ones with whitespace.
+    from pipeline.textutil import sentence_spans
+
+    checked = 0
+    for text in _corpus_texts(damaged=True):
+        sentences = [text[s:e] for s, e in sentence_spans(text)]
+        expected = [dict(doc.cats) for doc in type_model.nlp.pipe(sentences, batch_size=64)]
+        assert type_model.scores(sentences) == expected
+        assert type_model.scores(sentences) == type_model.scores_by_bags(sentences)
+        checked += len(sentences)
+    assert checked > 500
+
+
+def test_role_scores_equal_bag_by_bag_on_corpus_documents(pipe: Pipeline, role_model: RoleModel) -> None:
+    # The feature lists the events stage makes of real documents (fillers of every label,
+    # unknown features, repeated ones): the fast path equals textcat.predict on bags.
+    from pipeline.stages.events import EventsStage
+
+    stage = next(s for s in pipe.stages if isinstance(s, EventsStage))
+    model = stage.extractor.role_model
+    assert model is not None and model._forward is not None
+    seen: list[list[list[str]]] = []
+
+    def spy(features: list[list[str]]) -> list[dict[str, float]]:
+        seen.append([list(f) for f in features])
+        return original(features)
+
+    original = model.scores
+    model.scores = spy  # type: ignore[method-assign]
+    try:
+        for text in _corpus_texts():
+            pipe.process(text)
+    finally:
+        del model.scores
+    assert sum(map(len, seen)) > 200
+    for features in seen:
+        assert model.scores(features) == model.scores_by_bags(features)
+
+
+def test_murmurhash_is_the_sparse_linear_slot() -> None:
+    # A sparse linear layer whose weights at slot i are i and i*i (exact in float32, as
+    # are the sums here) scores a one-key bag as a + b and a*a + b*b, the two slots
+    # read (seeds 0 and 1): both sums equal means both slots equal.
+    import numpy as np
+    from thinc.api import SparseLinear_v2
+
+    from pipeline.events.inference import murmurhash3_32
+
+    length = 2048
+    layer = SparseLinear_v2(nO=2, length=length)
+    layer.initialize()
+    slots = np.arange(length, dtype=np.float32)
+    layer.set_param("W", np.concatenate([slots, slots * slots]))
+    rng = np.random.default_rng(1)
+    keys = np.concatenate([rng.integers(0, 2**64, size=300, dtype=np.uint64), np.arange(50, dtype=np.uint64)])
+    first = murmurhash3_32(keys, 0) % length
+    second = murmurhash3_32(keys, 1) % length
+    got = layer.predict((keys, np.ones(len(keys), dtype=np.float32), np.ones(len(keys), dtype=np.int32)))
+    np.testing.assert_array_equal(got[:, 0], (first + second).astype(np.float32))
+    squares = first.astype(np.int64) ** 2 + second.astype(np.int64) ** 2
+    np.testing.assert_array_equal(got[:, 1], squares.astype(np.float32))
+    assert len(set(first.tolist())) > 100

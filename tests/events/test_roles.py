@@ -1,0 +1,49 @@
+"""The role model's featurizer: bucketed features and where the triggers are."""
+
+from __future__ import annotations
+
+import regex
+
+from pipeline.events.fillers import Filler
+from pipeline.events.roles import RoleFeaturizer, _bucket, _Bucketed
+
+
+def test_bucketed_is_bucket_and_keeps_its_strings() -> None:
+    for edges in [(1, 2, 4, 8), (0, 3, 8, 20, 40), (2, 3, 4, 6, 9, 14, 20)]:
+        bucketed = _Bucketed("X=", edges)
+        for n in range(-3, 60):
+            assert bucketed(n) == "X=" + _bucket(n, edges)
+        assert bucketed(edges[-1] + 5) is bucketed(edges[-1] + 9)
+        assert bucketed(1) is bucketed(1)
+
+
+def _filler(text: str, start: int, label: str = "ORG") -> Filler:
+    end = start + len(text)
+    return Filler(label, "", start, end, text, text, "mention", None, (start, end))
+
+
+def test_trigger_features_by_sentence() -> None:
+    # Sentences: 0 holds two 收购 triggers, 1 none, 2 none, 3 one; fillers in 0 (before
+    # the nearest trigger, gap 1), 1 (next to 0), 2 (next to 3) and a far one in 5.
+    sentences_text = ["甲公司拟收购乙公司并收购丙。", "丁方说明。", "戊方确认。", "己方收购。", "无关。", "庚方。"]
+    text = "".join(sentences_text)
+    spans, start = [], 0
+    for sentence in sentences_text:
+        spans.append((start, start + len(sentence)))
+        start += len(sentence)
+    featurizer = RoleFeaturizer({"企业收购": regex.compile("收购")})
+    fillers = [
+        _filler("甲公司", 0),
+        _filler("丁方", text.index("丁方")),
+        _filler("戊方", text.index("戊方")),
+        _filler("庚方", text.index("庚方")),
+    ]
+    features = featurizer.document_features(text, spans, fillers)
+    assert {"TS:企业收购", "TS:企业收购:B2", "TS:企业收购:many", "ORG|TS:企业收购:B2"} <= set(features[0])
+    assert "TN:企业收购" in features[1] and "TN:企业收购" in features[2]
+    assert "TD:企业收购" in features[3]
+    for feats in features[1:]:
+        assert not any(f.startswith("TS:") for f in feats)
+    # The same features whether the caller passes the trigger spans or they are found here.
+    found = [m.span() for m in regex.finditer("收购", text)]
+    assert featurizer.document_features(text, spans, fillers, {"企业收购": found}) == features

@@ -38,6 +38,9 @@ _LATIN = regex.compile(r"[A-Za-z0-9]")
 # particles, pronouns, adverbs, time words.
 _STOP_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o", "t", "f", "q"})
 _STEM_ALLOWED = frozenset({"某"})
+# Tags of single characters that never start or sit inside a name: prepositions,
+# conjunctions, particles, pronouns, interjections.
+_FUNCTION_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "y", "e", "o"})
 # Extra tags a strict stem stops at: verbs, numerals, distinguishing words (大型),
 # adjectives, place words (国内).
 _STRICT_STOP_TAGS = frozenset({"m", "mq", "a", "ad", "s"})
@@ -313,6 +316,106 @@ class SuffixOrgFinder:
                 org_type = "company"
             value = OrgValue(canonical, org_type, name)
             out.append(Candidate("ORG", start, m.end(), value, f"rule:{rule.id}", priority=1, confidence=0.8))
+        return out
+
+
+# A stock code or quote in brackets right after a name: 万里石(002785.SZ), 中集车辆(01839.HK),
+# 侨银环保（SZ 002973，...）, AT&T(T.US), 新天科技（证券代码：300259）, and the price quote
+# finance portals print after a listed name, 金力泰(5.280,-0.18,-3.30%). Four-digit numbers
+# count only with an exchange (a bare (2019) is a year).
+_TICKER = regex.compile(
+    r"[(（]\s*(?:"
+    r"(?:证券代码|股票代码)[:：]?\s*\d{4,6}"
+    r"|(?:SZ|SH|SS|BJ|HK|US)\s?\d{4,6}"
+    r"|\d{6}(?:\s?\.\s?(?:SZ|SH|SS|BJ))?"
+    r"|\d{4,5}\s?[.-]\s?HK|\d{5}"
+    r"|[A-Z]{1,5}(?:\.[A-Z])?\s?\.\s?(?:US|N|O|OQ)"
+    r"|\d+\.\d+\s?[,，]\s?[-+]?\d+\.\d+\s?[,，]\s?[-+]?\d+\.\d+%"
+    r")\s*(?=[)）,，])"
+)
+# A Latin company name is a run of capitalised words (Central European Media Enterprises).
+_LATIN_NAME = regex.compile(r"[A-Z0-9&][A-Za-z0-9&.'-]*(?: [A-Z0-9&][A-Za-z0-9&.'-]*)*$")
+TICKER_SOURCE = "rule:orgs.ticker"
+
+
+class TickerOrgFinder:
+    """Listed companies named right before their stock code or quote (万里石(002785.SZ)).
+
+    Financial news writes a listed company's short name followed by its code; the code
+    tells the name is an organisation even when nothing else knows it (中集车辆, 盛洋科技).
+    The name is taken leftwards from the bracket: a run of capitalised Latin words, or
+    whole segmenter words made of Han and Latin characters, stopping at function words,
+    stop words and verbs (a verb that names are made of, 投资 in 鲁银投资, stays).
+    """
+
+    def __init__(self, rules: OrgPatternsFile | None, tags: Mapping[str, str]) -> None:
+        self.tags = tags
+        self.max_chars = 10
+        self.stop_chars: frozenset[str] = frozenset(rules.stop_chars) if rules is not None else frozenset()
+        self.stem_verbs: frozenset[str] = frozenset(rules.stem_verbs) if rules is not None else frozenset()
+        self.stop_words: frozenset[str] = (
+            frozenset(rules.stop_words) - self.stem_verbs if rules is not None else frozenset()
+        )
+        self.generic: frozenset[str] = frozenset()
+        if rules is not None:
+            self.generic = frozenset((*rules.generic_stems, *rules.legal_suffixes, *rules.not_names))
+
+    @staticmethod
+    def _latin_start(text: str, end: int) -> int:
+        """Start of the capitalised Latin words ending at ``end`` (``end`` when none)."""
+        m = _LATIN_NAME.search(text, max(0, end - 80), end)
+        if m is None or (m.start() > 0 and _LATIN.match(text[m.start() - 1])):
+            return end  # none, or the middle of a word (eBay)
+        start: int = m.start()
+        return start
+
+    def _han_start(self, text: str, end: int, index: TokenIndex) -> int:
+        """Start of the whole words, name-like, that end at ``end``."""
+        pos = end
+        while pos > end - self.max_chars:
+            token = index.by_end.get(pos)
+            if token is None or token.start < end - self.max_chars:
+                break
+            word = token.text
+            if any(ch in self.stop_chars for ch in word) or not all(_HAN.match(ch) or _LATIN.match(ch) for ch in word):
+                break
+            tag = self.tags.get(word)
+            if word in self.stop_words or _DIGIT.search(word) or (tag in _VERB_TAGS and word not in self.stem_verbs):
+                break
+            if len(word) > 1 and tag in _STOP_TAGS:
+                break
+            # The segmenter cuts an unknown name into single characters (中|集|车辆): those
+            # stop only as function words. Numeral words stay (万里石, 三一重工), but not
+            # after a digit (the 日 of 20日丨万里石, the 亿元 of 5.65亿元).
+            if (len(word) == 1 and tag in _FUNCTION_TAGS) or (token.start > 0 and _DIGIT.match(text[token.start - 1])):
+                break
+            # Short names are made of common words too (中集车辆, 宏润建设), but a common
+            # word before four characters of name is the sentence's (工程项目宏润建设).
+            if end - pos >= 4 and tag is not None and tag not in NAME_TAGS:
+                break
+            pos = token.start
+        return pos
+
+    def find(self, text: str, index: TokenIndex) -> list[Candidate]:
+        """ORG candidates for the names written right before a stock code."""
+        out: list[Candidate] = []
+        for m in _TICKER.finditer(text):
+            end = m.start()
+            while end > 0 and text[end - 1] == " ":
+                end -= 1
+            if end == 0:
+                continue
+            if _LATIN.match(text[end - 1]):
+                start = self._latin_start(text, end)
+            else:
+                start = self._han_start(text, end, index)
+            name = text[start:end]
+            if len(name) < 2 or name in self.generic or name.isdigit():
+                continue
+            if len(name) <= 4 and self.tags.get(name) not in (None, *NAME_TAGS):
+                continue  # a common word (股价, 公司) before a code is not a name
+            value = OrgValue(name, "company", name)
+            out.append(Candidate("ORG", start, end, value, TICKER_SOURCE, priority=3, confidence=0.9))
         return out
 
 
@@ -653,6 +756,7 @@ class EntityExtractor:
         self._tags = tags
         self._patterns = patterns if isinstance(patterns, OrgPatternsFile) else None
         self._suffix: SuffixOrgFinder | None = None
+        self._ticker: TickerOrgFinder | None = None
         products = rulebook.get("products")
         self.products = ProductFinder(products if isinstance(products, ProductsFile) else None)
         persons = rulebook.get("persons")
@@ -667,6 +771,7 @@ class EntityExtractor:
                 getter = self._tags_getter
                 self._tags = getter() if getter is not None else dictionary_word_tags(self.segmenter)
             self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, self._tags)
+            self._ticker = TickerOrgFinder(self._patterns, self._tags)
             self.persons.tags = self._tags
         return self._suffix
 
@@ -678,6 +783,8 @@ class EntityExtractor:
             doc.text, self.gazetteer.find(doc.text, index, self._dictionary_aligned, self._tags)
         )
         orgs = known + suffix.find(doc.text, index)
+        if self._ticker is not None:
+            orgs += self._ticker.find(doc.text, index)
         products = self.products.find(doc.text, index)
         persons = self.persons.find(doc.text, index, orgs)
         return orgs + products + persons

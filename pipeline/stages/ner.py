@@ -16,6 +16,7 @@ as whole words (``model:ner.names``).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from pipeline.ner.names import NameLexicon
 from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
-from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
+from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
 from pipeline.stages.entities import address_cut, shared_word_tags
 
 MODEL_SOURCE = "model:ner"
@@ -63,6 +64,7 @@ class OrgTyper:
         self.places: tuple[str, ...] = ()
         self.generic: frozenset[str] = frozenset()
         self.not_orgs: frozenset[str] = frozenset()
+        self.stop_words: frozenset[str] = frozenset()
         patterns = rulebook.get("org_patterns")
         if isinstance(patterns, OrgPatternsFile):
             for rule in patterns.suffixes:
@@ -72,6 +74,9 @@ class OrgTyper:
             self.places = tuple(sorted(patterns.place_names, key=len, reverse=True))
             self.generic = frozenset(patterns.generic_stems)
             self.not_orgs = frozenset(patterns.not_names)
+            # Words that end a suffix-rule stem (旗下, 控股股东, 收购, 表示) and are not
+            # what names are made of (stem_verbs: 投资, 发展): no name holds them.
+            self.stop_words = frozenset(w for w in patterns.stop_words if len(w) > 1) - frozenset(patterns.stem_verbs)
         self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
         self.endings = tuple(suffix for suffix, _kind in self.suffixes)
 
@@ -80,17 +85,20 @@ class OrgTyper:
 
         国央企 and 中国AI创业公司 are kinds of organisation (their stem, without legal
         form, place or acronym, is a generic stem of org_patterns.yaml); ToB is business
-        jargon (``not_names``).
+        jargon (``not_names``). A bare legal form (公司: "the company" of a filing) or
+        a place with one (北京公司: a firm's Beijing branch) names no one.
         """
         if name in self.known:
             return False
-        if name in self.not_orgs:
+        if name in self.not_orgs or name in self.legal:
             return True
         core = name
         for suffix in self.legal:
             if core.endswith(suffix) and len(core) > len(suffix):
                 core = core[: -len(suffix)]
                 break
+        if core != name and name.endswith("公司") and core in self.places:
+            return True
         for place in self.places:
             if core.startswith(place) and len(core) > len(place):
                 core = core[len(place) :]
@@ -153,6 +161,7 @@ class NerStage:
         tags = self.word_tags() if self.word_tags is not None else None
         spans = self.model.spans(doc.text, words, tags)
         listed = _listed_with_sure(doc.text, spans, self.min_confidence)
+        token_starts = [t.start for t in doc.tokens]
         for k, span in enumerate(spans):
             label = _LABELS.get(span.label)
             start, end = _trim(doc.text, span.start, span.end)
@@ -165,7 +174,12 @@ class NerStage:
                 continue
             value: MentionValue | None
             if label == "ORG":
-                if self.typer.implausible(text):
+                trimmed = self._without_stop_words(doc.tokens, token_starts, start, end)
+                if trimmed is None:
+                    continue  # 阿里巴巴旗下蚂蚁集团: two names read as one
+                start, end = trimmed
+                text = doc.text[start:end]
+                if not text or self.typer.implausible(text):
                     continue
                 value = self.typer.value(text)
             elif label == "PERSON":
@@ -179,6 +193,33 @@ class NerStage:
             )
         if self.names is not None:
             self._add_names(doc, self.names)
+
+    def _without_stop_words(
+        self, tokens: Sequence[Token], token_starts: Sequence[int], start: int, end: int
+    ) -> tuple[int, int] | None:
+        """A model ORG span without the stop words at its edges; None when one sits inside.
+
+        A stop word of org_patterns.yaml (旗下, 控股股东, 收购) in whole tokens is never
+        part of a name: at an edge it is the sentence's (收购 in 收购宏润建设), inside it
+        joins two names (阿里巴巴旗下蚂蚁集团, 皖北煤电集团二级子公司安徽淮化股份有限公司),
+        which the rules read one by one.
+        """
+        if not self.typer.stop_words:
+            return start, end
+        i = bisect_left(token_starts, start)
+        inside = []
+        while i < len(tokens) and tokens[i].end <= end:
+            if tokens[i].text in self.typer.stop_words:
+                inside.append(tokens[i])
+            i += 1
+        for token in inside:
+            if token.start == start:
+                start = token.end
+            elif token.end == end:
+                end = token.start
+            elif start < token.start:
+                return None
+        return (start, end) if start < end else None
 
     def _add_names(self, doc: WorkDoc, names: NameLexicon) -> None:
         """Person candidates for the training data's names that nothing else read.
@@ -257,6 +298,26 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         elif start < end and text[end - 1] in _CLOSING and _CLOSING[text[end - 1]] not in text[start : end - 1]:
             end -= 1
         else:
+            # An unpaired bracket inside ends the name before it (新天科技（证券代码, 万润股份(),
+            # or starts it after it (湖州）文化发展中心).
+            cut = next(
+                (i for i in range(start, end) if text[i] in _OPENING and _OPENING[text[i]] not in text[i + 1 : end]),
+                None,
+            )
+            if cut is not None:
+                end = cut
+                continue
+            cut = next(
+                (
+                    i
+                    for i in range(end - 1, start - 1, -1)
+                    if text[i] in _CLOSING and _CLOSING[text[i]] not in text[start:i]
+                ),
+                None,
+            )
+            if cut is not None:
+                start = cut + 1
+                continue
             return start, end
 
 

@@ -199,7 +199,7 @@ def test_name_list_scan_finds_what_the_plain_pattern_finds(text: str) -> None:
         ("原标题：金力泰(5.280,-0.18,-3.30%)：控股股东质押", "金力泰"),
         ("来源：经济导报 鲁银投资(600784)8日晚间公告", "鲁银投资"),
         ("挖贝网10月17日，新天科技（证券代码：300259）近日中标", "新天科技"),
-        ("这意味着大股东AT&T(T.US)已经将其所持股份货币化", "AT&T"),
+        ("这意味着大股东Liberty Global(LBTYA.US)已经将其所持股份货币化", "Liberty Global"),
         ("中标5.65亿元工程项目宏润建设(002062)10月30日晚间公告", "宏润建设"),
         ("PPF集团收购Central European Media Enterprises(CETV.US) 95%股份", "Central European Media Enterprises"),
     ],

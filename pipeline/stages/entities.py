@@ -207,6 +207,7 @@ class SuffixOrgFinder:
         # Stop words of two characters or more by their last character: the stem walk
         # asks whether the text before a position ends with one of them.
         self.long_stops_by_last: dict[str, list[str]] = {}
+        self.stops_by_first: dict[str, list[str]] = {}
         self.stop_chars: frozenset[str] = frozenset()
         self.generic: frozenset[str] = frozenset()
         self.place_only: frozenset[str] = frozenset()
@@ -220,6 +221,11 @@ class SuffixOrgFinder:
             for stop in self.stop_words:
                 if len(stop) > 1:
                     self.long_stops_by_last.setdefault(stop[-1], []).append(stop)
+            # Stop words that begin with a suffix (控股股东 with 控股), by that suffix.
+            for suffix, _rule in self.suffixes:
+                longer = [stop for stop in self.stop_words if stop.startswith(suffix) and len(stop) > len(suffix)]
+                if longer:
+                    self.stops_by_first[suffix] = longer
             self.stop_chars = frozenset(rules.stop_chars)
             self.generic = frozenset(rules.generic_stems)
             self.place_only = frozenset(
@@ -293,6 +299,8 @@ class SuffixOrgFinder:
             rule = self.rule_of[suffix]
             if index.starts and m.end() not in index.ends and _inside_token(index, m.end()):
                 continue  # 资产投|资: the suffix 产投 ends inside a word
+            if any(text.startswith(stop, m.start()) for stop in self.stops_by_first.get(suffix, ())):
+                continue  # 控股 of 控股股东, 控股子公司: a stop word, not a name's end
             start = self._stem_start(text, m.start(), rule, index)
             stem = text[start : m.start()]
             if len(stem) < rule.min_stem or stem in self.generic:

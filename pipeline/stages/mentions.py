@@ -516,6 +516,7 @@ def resolve_org_aliases(
     ``index`` is the document's token index (built here when needed and not given).
     """
     forms: dict[str, OrgValue] = {}
+    rule_names: set[str] = set()
     for cand in kept:
         if cand.label != "ORG" or not isinstance(cand.value, OrgValue) or cand.source == GAZETTEER_SOURCE:
             continue
@@ -527,6 +528,7 @@ def resolve_org_aliases(
             # A name a rule found (中集车辆 before its stock code) is the same name where
             # it is written bare; a model's name is not copied (one error would spread).
             forms.setdefault(text, full)
+            rule_names.add(text)
     if not forms:
         return kept
     out: list[Candidate] = []
@@ -550,10 +552,21 @@ def resolve_org_aliases(
     if index is None:
         index = TokenIndex(doc.tokens)
     found: list[Candidate] = []
+    replacing: dict[tuple[int, int], list[int]] = {}
     for end_index, form in automaton.iter(doc.text):
         end = end_index + 1
         start = end - len(form)
         if overlaps_taken(start, end):
+            # The model's shorter reading inside a name the document writes in full
+            # (万润 of 万润股份 once 万润股份(002643.SZ) is known) gives way to it.
+            inner = _model_readings_inside(out, start, end)
+            if not inner or doc.text[start:end] not in rule_names:
+                continue
+            full = forms[form]
+            found.append(
+                Candidate("ORG", start, end, OrgValue(full.name, full.type, form), ALIAS_SOURCE, 0, _ALIAS_CONFIDENCE)
+            )
+            replacing[(start, end)] = inner
             continue
         if doc.tokens and len(form) <= 3 and not (index.starts_at(start) and index.ends_at(end)):
             continue
@@ -569,7 +582,27 @@ def resolve_org_aliases(
         value = OrgValue(full.name, full.type, doc.text[start:end])
         found.append(Candidate("ORG", start, end, value, ALIAS_SOURCE, 0, _ALIAS_CONFIDENCE))
     found = select_non_overlapping(found, key=lambda c: c.length, span=lambda c: (c.start, c.end))
+    replaced = {i for c in found for i in replacing.get((c.start, c.end), ())}
+    out = [c for i, c in enumerate(out) if i not in replaced]
     return sorted(out + found, key=lambda c: (c.start, c.end))
+
+
+def _model_readings_inside(kept: list[Candidate], start: int, end: int) -> list[int]:
+    """Indices of the candidates overlapping ``[start, end)`` when all are model readings inside it.
+
+    Empty when any overlapping candidate is a rule's or reaches outside the span.
+    """
+    inner = [i for i, c in enumerate(kept) if c.start < end and start < c.end]
+    if all(
+        kept[i].source.startswith(MODEL_PREFIX)
+        and kept[i].label in ("ORG", "PERSON")
+        and start <= kept[i].start
+        and kept[i].end <= end
+        and kept[i].length < end - start
+        for i in inner
+    ):
+        return inner
+    return []
 
 
 def attach_makers(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:

@@ -124,6 +124,48 @@ def _ends_in_common_word(index: TokenIndex, start: int, end: int, word_tags: Map
     return tag is not None and tag not in NAME_TAGS
 
 
+# A company's office and party committee (西南证券办公室, 中原银行党委): written after the
+# company's name they name a part of it, not an organisation of its own (a title follows:
+# 办公室人士, 党委书记). Other departments (市场部, 监事会, 总部) are left whole: the data
+# sets disagree on them (CLUENER labels 润泽地产市场部, MSRA 飞利浦电子公司监事会).
+DEPARTMENT_ENDINGS = ("办公室", "党委", "党组")
+
+
+def company_endings_of(rules: OrgPatternsFile | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Endings of company names, and the other organisations' endings, from org_patterns.yaml.
+
+    Company endings are the company and fund types' suffixes (the fund type holds 银行
+    and 证券 too); the others (协会, 委员会, 政府 ...; two characters or more, department
+    endings left out) are those of bodies whose units are named with them
+    (中国银行业协会秘书处, 福州市公安局经侦支队).
+    """
+    if rules is None:
+        return (), ()
+    company = {s for rule in rules.suffixes if rule.type in ("company", "fund") for s in rule.suffixes}
+    other = {s for rule in rules.suffixes if rule.type not in ("company", "fund") for s in rule.suffixes}
+    for kind, words in rules.type_suffixes.items():
+        (company if kind in ("company", "fund") else other).update(words)
+    other = {s for s in other - company if len(s) > 1 and not s.endswith(DEPARTMENT_ENDINGS)}
+    return tuple(sorted(company, key=len, reverse=True)), tuple(sorted(other, key=len, reverse=True))
+
+
+def department_cut(name: str, company_endings: tuple[str, ...], other_endings: tuple[str, ...]) -> int | None:
+    """Length of the company in ``name`` when the rest is one of its departments, else None.
+
+    建设银行上海分行办公室 -> 建设银行上海分行, 中原银行党委 -> 中原银行: the company ends
+    with a company ending; the rest, at most eight characters, ends with a department
+    ending and holds no other organisation's ending (中国银行业协会秘书处 is no bank's).
+    The longest such company is taken (中原信托有限公司 of 中原信托有限公司党委,
+    建设银行上海分行 of 建设银行上海分行办公室).
+    """
+    if not name.endswith(DEPARTMENT_ENDINGS):
+        return None
+    for cut in range(len(name) - 2, max(1, len(name) - 9), -1):
+        if name.endswith(company_endings, 0, cut) and not any(e in name[cut:] for e in other_endings):
+            return cut
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class GazetteerHit:
     """What the automaton stores for one alias."""
@@ -233,6 +275,7 @@ class SuffixOrgFinder:
             )
             self.place_generic = frozenset(rules.place_generic_suffixes)
             self.stem_verbs = frozenset(rules.stem_verbs)
+        self.company_endings = company_endings_of(rules)
         pattern = "|".join(regex.escape(s) for s, _r in self.suffixes) or "(?!)"
         self.pattern = regex.compile(pattern)
         self.rule_of = {s: r for s, r in self.suffixes}
@@ -314,6 +357,8 @@ class SuffixOrgFinder:
             name = text[start : m.end()]
             if self._ends_with_known(name):
                 continue  # the gazetteer has the name already, with its own boundary
+            if department_cut(name, *self.company_endings) is not None:
+                continue  # 西南证券办公室: a company's office; the company is found on its own
             canonical, org_type = name, rule.type
             hits = [h for _e, h in self.gazetteer.automaton.iter(stem)] if len(self.gazetteer.automaton) else []
             exact = [h for h in hits if h.alias == stem]

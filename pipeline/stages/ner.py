@@ -28,7 +28,7 @@ from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
 from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
-from pipeline.stages.entities import address_cut, shared_word_tags
+from pipeline.stages.entities import address_cut, company_endings_of, department_cut, shared_word_tags
 
 MODEL_SOURCE = "model:ner"
 # Person names of the model's training data (``pipeline/ner/names.py``), found where
@@ -79,6 +79,7 @@ class OrgTyper:
             self.stop_words = frozenset(w for w in patterns.stop_words if len(w) > 1) - frozenset(patterns.stem_verbs)
         self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
         self.endings = tuple(suffix for suffix, _kind in self.suffixes)
+        self.company_endings = company_endings_of(patterns if isinstance(patterns, OrgPatternsFile) else None)
 
     def implausible(self, name: str) -> bool:
         """True for model ORGs that are common nouns or fragments, not names.
@@ -178,6 +179,9 @@ class NerStage:
                 if trimmed is None:
                     continue  # 阿里巴巴旗下蚂蚁集团: two names read as one
                 start, end = trimmed
+                cut = department_cut(doc.text[start:end], *self.typer.company_endings)
+                if cut is not None:
+                    end = start + cut  # 中原银行党委: the bank, not its party committee
                 text = doc.text[start:end]
                 if not text or self.typer.implausible(text):
                     continue

@@ -214,3 +214,8 @@ def test_no_ticker_name_from_years_common_words_or_titles(rules_pipe: Pipeline, 
     doc = rules_pipe.process(text)
     assert [m.text for m in doc.mentions if m.label == "ORG" and not text.startswith(m.text, m.start)] == []
     assert [m.text for m in doc.mentions if m.text in ("2008", "公司") or m.text.startswith("历任")] == []
+
+
+def test_a_company_office_is_not_an_organisation_of_its_own(rules_pipe: Pipeline) -> None:
+    doc = rules_pipe.process("西南证券办公室李主任表示，证监会办公室已收到材料")
+    assert [m.text for m in doc.mentions if m.label == "ORG"] == ["西南证券", "证监会办公室"]  # a body's office stays

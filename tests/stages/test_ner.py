@@ -366,6 +366,13 @@ class _FixedModel:
         ("新天科技（证券代码：300259）", ("新天科技（证券代码", "ORG", 0.9), ("新天科技", "ORG")),
         ("在万润股份(17.620,-0.40,-2.22%)身上", ("万润股份(", "ORG", 0.9), ("万润股份", "ORG")),
         ("珺娱（湖州）文化发展中心", ("湖州）文化发展中心", "ORG", 0.9), ("文化发展中心", "ORG")),
+        # a company's party committee or office is the company's
+        ("原中原银行党委委员", ("中原银行党委", "ORG", 0.9), ("中原银行", "ORG")),
+        ("现任中原信托有限公司党委书记", ("中原信托有限公司党委", "ORG", 0.9), ("中原信托有限公司", "ORG")),
+        ("建设银行上海分行办公室人士称", ("建设银行上海分行办公室", "ORG", 0.9), ("建设银行上海分行", "ORG")),
+        # a government body's office, and other bodies' units, stay whole
+        ("国务院办公室发布", ("国务院办公室", "ORG", 0.9), ("国务院办公室", "ORG")),
+        ("中国银行业协会党委书记", ("中国银行业协会党委", "ORG", 0.9), ("中国银行业协会党委", "ORG")),
     ],
 )
 def test_stage_cleans_model_span_edges(text: str, found: tuple[str, str, float], expected: tuple[str, str]) -> None:

@@ -472,6 +472,52 @@ class TickerOrgFinder:
         return out
 
 
+# A source line (来源：挖贝网, 文章来源：经济导报): the name ends at a space or line end.
+_BYLINE = regex.compile(r"来源[:：][ \t]*([\p{Han}A-Za-z0-9]{2,10})(?=[ \t\u3000]|\n|$)")
+BYLINE_SOURCE = "rule:orgs.byline"
+
+
+class BylineOrgFinder:
+    """The publisher named on a source line (来源：挖贝网): a medium or a data provider.
+
+    Portals close a reposted article with ``来源：`` and the outlet's name on a line or
+    before a space. What is taken must look like a name: a word the dictionary does not
+    know or knows as a name, or an outlet's ending (报, 网, 社: 经济导报, 电商报); 公司公告
+    and 网络 are common words. A name run on into the text (来源：深交所尴尬的是) is not taken,
+    since the name must end at a space or line end.
+    """
+
+    def __init__(self, rules: OrgPatternsFile | None, tags: Mapping[str, str]) -> None:
+        self.tags = tags
+        media = rules.type_suffixes.get("media", []) if rules is not None else []
+        self.media_endings = tuple(sorted(media, key=len, reverse=True))
+        self.generic: frozenset[str] = frozenset(rules.generic_stems) if rules is not None else frozenset()
+
+    def _name_like(self, name: str, start: int, index: TokenIndex) -> bool:
+        pos = start
+        while pos < start + len(name):
+            token = index.by_start.get(pos)
+            if token is None or token.end > start + len(name):
+                return True  # off the word grid: no dictionary word
+            tag = self.tags.get(token.text)
+            if tag is None or tag in NAME_TAGS:
+                return True
+            pos = token.end
+        return False
+
+    def find(self, text: str, index: TokenIndex) -> list[Candidate]:
+        """ORG candidates for the outlets named on source lines."""
+        out: list[Candidate] = []
+        for m in _BYLINE.finditer(text):
+            name, start = m.group(1), m.start(1)
+            media = name.endswith(self.media_endings) and name[:-1] not in self.generic and not name.startswith("本")
+            if not _HAN.search(name) or not (media or self._name_like(name, start, index)):
+                continue
+            value = OrgValue(name, "media" if media else "company", name)
+            out.append(Candidate("ORG", start, m.end(1), value, BYLINE_SOURCE, priority=1, confidence=0.8))
+        return out
+
+
 # ---------------------------------------------------------------------------
 # Products
 
@@ -810,6 +856,7 @@ class EntityExtractor:
         self._patterns = patterns if isinstance(patterns, OrgPatternsFile) else None
         self._suffix: SuffixOrgFinder | None = None
         self._ticker: TickerOrgFinder | None = None
+        self._byline: BylineOrgFinder | None = None
         products = rulebook.get("products")
         self.products = ProductFinder(products if isinstance(products, ProductsFile) else None)
         persons = rulebook.get("persons")
@@ -825,6 +872,7 @@ class EntityExtractor:
                 self._tags = getter() if getter is not None else dictionary_word_tags(self.segmenter)
             self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, self._tags)
             self._ticker = TickerOrgFinder(self._patterns, self._tags)
+            self._byline = BylineOrgFinder(self._patterns, self._tags)
             self.persons.tags = self._tags
         return self._suffix
 
@@ -836,8 +884,8 @@ class EntityExtractor:
             doc.text, self.gazetteer.find(doc.text, index, self._dictionary_aligned, self._tags)
         )
         orgs = known + suffix.find(doc.text, index)
-        if self._ticker is not None:
-            orgs += self._ticker.find(doc.text, index)
+        if self._ticker is not None and self._byline is not None:
+            orgs += self._ticker.find(doc.text, index) + self._byline.find(doc.text, index)
         products = self.products.find(doc.text, index)
         persons = self.persons.find(doc.text, index, orgs)
         return orgs + products + persons

@@ -219,3 +219,22 @@ def test_no_ticker_name_from_years_common_words_or_titles(rules_pipe: Pipeline, 
 def test_a_company_office_is_not_an_organisation_of_its_own(rules_pipe: Pipeline) -> None:
     doc = rules_pipe.process("西南证券办公室李主任表示，证监会办公室已收到材料")
     assert [m.text for m in doc.mentions if m.label == "ORG"] == ["西南证券", "证监会办公室"]  # a body's office stays
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("来源：挖贝网 挖贝网10月17日，新天科技中标", ("挖贝网", "media")),
+        ("鲁银投资减持。\n来源：经济导报\n", ("经济导报", "media")),
+        ("来源：视觉中国\n下一段", ("视觉中国", "company")),
+        ("来源：公司公告\n", None),  # common words
+        ("来源：本报\n", None),
+        ("来源:深交所尴尬的是,这个项目", None),  # the name runs on into the text
+    ],
+)
+def test_the_outlet_of_a_source_line_is_an_organisation(
+    rules_pipe: Pipeline, text: str, found: tuple[str, str] | None
+) -> None:
+    doc = rules_pipe.process(text)
+    bylines = [(m.text, m.value.type) for m in doc.mentions if m.source == "rule:orgs.byline"]  # type: ignore[union-attr]
+    assert bylines == ([found] if found else [])

@@ -28,7 +28,13 @@ from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
 from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
-from pipeline.stages.entities import address_cut, company_endings_of, department_cut, shared_word_tags
+from pipeline.stages.entities import (
+    NAME_TAGS,
+    address_cut,
+    company_endings_of,
+    department_cut,
+    shared_word_tags,
+)
 
 MODEL_SOURCE = "model:ner"
 # Person names of the model's training data (``pipeline/ner/names.py``), found where
@@ -179,6 +185,7 @@ class NerStage:
                 if trimmed is None:
                     continue  # 阿里巴巴旗下蚂蚁集团: two names read as one
                 start, end = trimmed
+                start = self._word_start(doc.tokens, token_starts, start, end, tags or {})
                 cut = department_cut(doc.text[start:end], *self.typer.company_endings)
                 if cut is not None:
                     end = start + cut  # 中原银行党委: the bank, not its party committee
@@ -224,6 +231,30 @@ class NerStage:
             elif start < token.start:
                 return None
         return (start, end) if start < end else None
+
+    @staticmethod
+    def _word_start(
+        tokens: Sequence[Token], token_starts: Sequence[int], start: int, end: int, tags: Mapping[str, str]
+    ) -> int:
+        """Where a model ORG starts once the tail of a common word and a function word are left out.
+
+        The model sometimes starts a name inside the word before it (股东|皖能集团 read as
+        东皖能集团) or on a conjunction or pronoun (与|华为技术有限公司, 该州|亚太事务委员会): a span
+        starting inside a dictionary word (a content word: jieba tags some place names
+        as pronouns, 任县) that is no name starts after it, and a first word tagged as
+        a function word is dropped.
+        """
+        i = bisect_left(token_starts, start)
+        if i > 0 and i <= len(tokens) and tokens[i - 1].end > start:
+            word = tokens[i - 1]
+            tag = tags.get(word.text)
+            if tag is not None and tag not in NAME_TAGS and tag not in _FUNCTION_TAGS and word.end < end:
+                start = word.end
+        i = bisect_left(token_starts, start)
+        if i < len(tokens) and tokens[i].start == start and tokens[i].end < end:
+            if tags.get(tokens[i].text) in _FUNCTION_TAGS:
+                start = tokens[i].end
+        return start
 
     def _add_names(self, doc: WorkDoc, names: NameLexicon) -> None:
         """Person candidates for the training data's names that nothing else read.
@@ -281,6 +312,10 @@ PERSON_TAGS = ("nr", "nrt", "nrfg")
 # A name from the training data is as sure as its labelled share there, at most this
 # (below a sure model reading: it had no context of its own).
 NAME_CONFIDENCE = 0.9
+
+# Tags of a first word no organisation name starts with: prepositions, conjunctions,
+# particles, pronouns (与 in 与华为, 该州 in 该州亚太事务委员会).
+_FUNCTION_TAGS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r"})
 
 # The lowest confidence at which a span next to a sure one in a 、 list is kept.
 LIST_FLOOR: dict[str, float] = {"PERSON": 0.1}

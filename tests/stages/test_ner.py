@@ -237,6 +237,36 @@ def test_jargon_and_bare_departments_are_not_organisations() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found", "expected"),
+    [
+        ("控股股东皖能集团下属", "东皖能集团", "皖能集团"),  # the tail of 股东
+        ("该公司与华为技术有限公司合作", "与华为技术有限公司", "华为技术有限公司"),  # a conjunction
+        ("该州亚太事务委员会主席", "该州亚太事务委员会", "亚太事务委员会"),  # a pronoun
+        ("决定让袁任县计生委主任", "县计生委", "县计生委"),  # 任县 is tagged r: no content word
+        ("中国银联宣布", "中国银联", "中国银联"),
+    ],
+)
+def test_model_org_starts_after_a_common_word_it_cut_into_and_a_function_word(
+    text: str, found: str, expected: str
+) -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.base import WorkDoc
+    from pipeline.stages.entities import dictionary_word_tags
+    from pipeline.stages.ner import NerStage, OrgTyper
+    from pipeline.stages.segment import Segmenter, lexicon_words, split_words
+
+    rulebook = load_rulebook([])
+    segmenter = Segmenter(lexicon_words(rulebook), split_words(rulebook))
+    tags = dictionary_word_tags(segmenter)
+    model = _FixedModel([(found, "ORG", 0.9)])
+    stage = NerStage(model, OrgTyper(rulebook), word_tags=lambda: tags)  # type: ignore[arg-type]
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    doc.tokens = segmenter.tokens(text)
+    stage(doc)
+    assert [text[c.start : c.end] for c in doc.candidates] == [expected]
+
+
+@pytest.mark.parametrize(
     ("text", "words", "found", "expected"),
     [
         # a stop word inside joins two names: the rules read them one by one

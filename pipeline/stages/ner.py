@@ -251,9 +251,9 @@ class NerStage:
             if tag is not None and tag not in NAME_TAGS and tag not in _FUNCTION_TAGS and word.end < end:
                 start = word.end
         i = bisect_left(token_starts, start)
-        if i < len(tokens) and tokens[i].start == start and tokens[i].end < end:
-            if tags.get(tokens[i].text) in _FUNCTION_TAGS:
-                start = tokens[i].end
+        first = tokens[i] if i < len(tokens) else None
+        if first is not None and first.start == start and first.end < end and tags.get(first.text) in _FUNCTION_TAGS:
+            start = first.end
         return start
 
     def _add_names(self, doc: WorkDoc, names: NameLexicon) -> None:

@@ -38,6 +38,9 @@ _LATIN = regex.compile(r"[A-Za-z0-9]")
 # particles, pronouns, adverbs, time words.
 _STOP_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o", "t", "f", "q"})
 _STEM_ALLOWED = frozenset({"某"})
+# Tags of single characters that never start or sit inside a name: prepositions,
+# conjunctions, particles, pronouns, interjections.
+_FUNCTION_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "y", "e", "o"})
 # Extra tags a strict stem stops at: verbs, numerals, distinguishing words (大型),
 # adjectives, place words (国内).
 _STRICT_STOP_TAGS = frozenset({"m", "mq", "a", "ad", "s"})
@@ -119,6 +122,48 @@ def _ends_in_common_word(index: TokenIndex, start: int, end: int, word_tags: Map
         return False
     tag = word_tags.get(token.text)
     return tag is not None and tag not in NAME_TAGS
+
+
+# A company's office and party committee (西南证券办公室, 中原银行党委): written after the
+# company's name they name a part of it, not an organisation of its own (a title follows:
+# 办公室人士, 党委书记). Other departments (市场部, 监事会, 总部) are left whole: the data
+# sets disagree on them (CLUENER labels 润泽地产市场部, MSRA 飞利浦电子公司监事会).
+DEPARTMENT_ENDINGS = ("办公室", "党委", "党组")
+
+
+def company_endings_of(rules: OrgPatternsFile | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Endings of company names, and the other organisations' endings, from org_patterns.yaml.
+
+    Company endings are the company and fund types' suffixes (the fund type holds 银行
+    and 证券 too); the others (协会, 委员会, 政府 ...; two characters or more, department
+    endings left out) are those of bodies whose units are named with them
+    (中国银行业协会秘书处, 福州市公安局经侦支队).
+    """
+    if rules is None:
+        return (), ()
+    company = {s for rule in rules.suffixes if rule.type in ("company", "fund") for s in rule.suffixes}
+    other = {s for rule in rules.suffixes if rule.type not in ("company", "fund") for s in rule.suffixes}
+    for kind, words in rules.type_suffixes.items():
+        (company if kind in ("company", "fund") else other).update(words)
+    other = {s for s in other - company if len(s) > 1 and not s.endswith(DEPARTMENT_ENDINGS)}
+    return tuple(sorted(company, key=len, reverse=True)), tuple(sorted(other, key=len, reverse=True))
+
+
+def department_cut(name: str, company_endings: tuple[str, ...], other_endings: tuple[str, ...]) -> int | None:
+    """Length of the company in ``name`` when the rest is one of its departments, else None.
+
+    建设银行上海分行办公室 -> 建设银行上海分行, 中原银行党委 -> 中原银行: the company ends
+    with a company ending; the rest, at most eight characters, ends with a department
+    ending and holds no other organisation's ending (中国银行业协会秘书处 is no bank's).
+    The longest such company is taken (中原信托有限公司 of 中原信托有限公司党委,
+    建设银行上海分行 of 建设银行上海分行办公室).
+    """
+    if not name.endswith(DEPARTMENT_ENDINGS):
+        return None
+    for cut in range(len(name) - 2, max(1, len(name) - 9), -1):
+        if name.endswith(company_endings, 0, cut) and not any(e in name[cut:] for e in other_endings):
+            return cut
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +249,7 @@ class SuffixOrgFinder:
         # Stop words of two characters or more by their last character: the stem walk
         # asks whether the text before a position ends with one of them.
         self.long_stops_by_last: dict[str, list[str]] = {}
+        self.stops_by_first: dict[str, list[str]] = {}
         self.stop_chars: frozenset[str] = frozenset()
         self.generic: frozenset[str] = frozenset()
         self.place_only: frozenset[str] = frozenset()
@@ -217,6 +263,11 @@ class SuffixOrgFinder:
             for stop in self.stop_words:
                 if len(stop) > 1:
                     self.long_stops_by_last.setdefault(stop[-1], []).append(stop)
+            # Stop words that begin with a suffix (控股股东 with 控股), by that suffix.
+            for suffix, _rule in self.suffixes:
+                longer = [stop for stop in self.stop_words if stop.startswith(suffix) and len(stop) > len(suffix)]
+                if longer:
+                    self.stops_by_first[suffix] = longer
             self.stop_chars = frozenset(rules.stop_chars)
             self.generic = frozenset(rules.generic_stems)
             self.place_only = frozenset(
@@ -224,6 +275,7 @@ class SuffixOrgFinder:
             )
             self.place_generic = frozenset(rules.place_generic_suffixes)
             self.stem_verbs = frozenset(rules.stem_verbs)
+        self.company_endings = company_endings_of(rules)
         pattern = "|".join(regex.escape(s) for s, _r in self.suffixes) or "(?!)"
         self.pattern = regex.compile(pattern)
         self.rule_of = {s: r for s, r in self.suffixes}
@@ -290,6 +342,8 @@ class SuffixOrgFinder:
             rule = self.rule_of[suffix]
             if index.starts and m.end() not in index.ends and _inside_token(index, m.end()):
                 continue  # 资产投|资: the suffix 产投 ends inside a word
+            if any(text.startswith(stop, m.start()) for stop in self.stops_by_first.get(suffix, ())):
+                continue  # 控股 of 控股股东, 控股子公司: a stop word, not a name's end
             start = self._stem_start(text, m.start(), rule, index)
             stem = text[start : m.start()]
             if len(stem) < rule.min_stem or stem in self.generic:
@@ -303,6 +357,8 @@ class SuffixOrgFinder:
             name = text[start : m.end()]
             if self._ends_with_known(name):
                 continue  # the gazetteer has the name already, with its own boundary
+            if department_cut(name, *self.company_endings) is not None:
+                continue  # 西南证券办公室: a company's office; the company is found on its own
             canonical, org_type = name, rule.type
             hits = [h for _e, h in self.gazetteer.automaton.iter(stem)] if len(self.gazetteer.automaton) else []
             exact = [h for h in hits if h.alias == stem]
@@ -313,6 +369,152 @@ class SuffixOrgFinder:
                 org_type = "company"
             value = OrgValue(canonical, org_type, name)
             out.append(Candidate("ORG", start, m.end(), value, f"rule:{rule.id}", priority=1, confidence=0.8))
+        return out
+
+
+# A stock code or quote in brackets right after a name: 万里石(002785.SZ), 中集车辆(01839.HK),
+# 侨银环保（SZ 002973，...）, AT&T(T.US), 新天科技（证券代码：300259）, and the price quote
+# finance portals print after a listed name, 金力泰(5.280,-0.18,-3.30%). Four-digit numbers
+# count only with an exchange (a bare (2019) is a year).
+_TICKER = regex.compile(
+    r"[(（]\s*(?:"
+    r"(?:证券代码|股票代码)[:：]?\s*\d{4,6}"
+    r"|(?:SZ|SH|SS|BJ|HK|US)\s?\d{4,6}"
+    r"|\d{6}(?:\s?\.\s?(?:SZ|SH|SS|BJ))?"
+    r"|\d{4,5}\s?[.-]\s?HK|\d{5}"
+    r"|[A-Z]{1,5}(?:\.[A-Z])?\s?\.\s?(?:US|N|O|OQ)"
+    r"|\d+\.\d+\s?[,，]\s?[-+]?\d+\.\d+\s?[,，]\s?[-+]?\d+\.\d+%"
+    r")\s*(?=[)）,，])"
+)
+# A Latin company name is a run of capitalised words (Central European Media Enterprises).
+_LATIN_NAME = regex.compile(r"[A-Z0-9&][A-Za-z0-9&.'-]*(?: [A-Z0-9&][A-Za-z0-9&.'-]*)*$")
+TICKER_SOURCE = "rule:orgs.ticker"
+
+
+class TickerOrgFinder:
+    """Listed companies named right before their stock code or quote (万里石(002785.SZ)).
+
+    Financial news writes a listed company's short name followed by its code; the code
+    tells the name is an organisation even when nothing else knows it (中集车辆, 盛洋科技).
+    The name is taken leftwards from the bracket: a run of capitalised Latin words, or
+    whole segmenter words made of Han and Latin characters, stopping at function words,
+    stop words and verbs (a verb that names are made of, 投资 in 鲁银投资, stays).
+    """
+
+    def __init__(self, rules: OrgPatternsFile | None, tags: Mapping[str, str]) -> None:
+        self.tags = tags
+        self.max_chars = 10
+        self.stop_chars: frozenset[str] = frozenset(rules.stop_chars) if rules is not None else frozenset()
+        self.stem_verbs: frozenset[str] = frozenset(rules.stem_verbs) if rules is not None else frozenset()
+        self.stop_words: frozenset[str] = (
+            frozenset(rules.stop_words) - self.stem_verbs if rules is not None else frozenset()
+        )
+        self.generic: frozenset[str] = frozenset()
+        if rules is not None:
+            self.generic = frozenset((*rules.generic_stems, *rules.legal_suffixes, *rules.not_names))
+
+    @staticmethod
+    def _latin_start(text: str, end: int) -> int:
+        """Start of the capitalised Latin words ending at ``end`` (``end`` when none)."""
+        m = _LATIN_NAME.search(text, max(0, end - 80), end)
+        if m is None or (m.start() > 0 and _LATIN.match(text[m.start() - 1])):
+            return end  # none, or the middle of a word (eBay)
+        start: int = m.start()
+        return start
+
+    def _han_start(self, text: str, end: int, index: TokenIndex) -> int:
+        """Start of the whole words, name-like, that end at ``end``."""
+        pos = end
+        while pos > end - self.max_chars:
+            token = index.by_end.get(pos)
+            if token is None or token.start < end - self.max_chars:
+                break
+            word = token.text
+            if any(ch in self.stop_chars for ch in word) or not all(_HAN.match(ch) or _LATIN.match(ch) for ch in word):
+                break
+            tag = self.tags.get(word)
+            if word in self.stop_words or _DIGIT.search(word) or (tag in _VERB_TAGS and word not in self.stem_verbs):
+                break
+            if len(word) > 1 and tag in _STOP_TAGS:
+                break
+            # The segmenter cuts an unknown name into single characters (中|集|车辆): those
+            # stop only as function words. Numeral words stay (万里石, 三一重工), but not
+            # after a digit (the 日 of 20日丨万里石, the 亿元 of 5.65亿元).
+            if (len(word) == 1 and tag in _FUNCTION_TAGS) or (token.start > 0 and _DIGIT.match(text[token.start - 1])):
+                break
+            # Short names are made of common words too (中集车辆, 宏润建设), but a common
+            # word before four characters of name is the sentence's (工程项目宏润建设).
+            if end - pos >= 4 and tag is not None and tag not in NAME_TAGS:
+                break
+            pos = token.start
+        return pos
+
+    def find(self, text: str, index: TokenIndex) -> list[Candidate]:
+        """ORG candidates for the names written right before a stock code."""
+        out: list[Candidate] = []
+        for m in _TICKER.finditer(text):
+            end = m.start()
+            while end > 0 and text[end - 1] == " ":
+                end -= 1
+            if end == 0:
+                continue
+            if _LATIN.match(text[end - 1]):
+                start = self._latin_start(text, end)
+            else:
+                start = self._han_start(text, end, index)
+            name = text[start:end]
+            if len(name) < 2 or name in self.generic or name.isdigit():
+                continue
+            if len(name) <= 4 and self.tags.get(name) not in (None, *NAME_TAGS):
+                continue  # a common word (股价, 公司) before a code is not a name
+            value = OrgValue(name, "company", name)
+            out.append(Candidate("ORG", start, end, value, TICKER_SOURCE, priority=3, confidence=0.9))
+        return out
+
+
+# A source line (来源：挖贝网, 文章来源：经济导报): the name ends at a space or line end.
+_BYLINE = regex.compile(r"来源[:：][ \t]*([\p{Han}A-Za-z0-9]{2,10})(?=[ \t\u3000]|\n|$)")
+BYLINE_SOURCE = "rule:orgs.byline"
+
+
+class BylineOrgFinder:
+    """The publisher named on a source line (来源：挖贝网): a medium or a data provider.
+
+    Portals close a reposted article with ``来源：`` and the outlet's name on a line or
+    before a space. What is taken must look like a name: a word the dictionary does not
+    know or knows as a name, or an outlet's ending (报, 网, 社: 经济导报, 电商报); 公司公告
+    and 网络 are common words. A name run on into the text (来源：深交所尴尬的是) is not taken,
+    since the name must end at a space or line end.
+    """
+
+    def __init__(self, rules: OrgPatternsFile | None, tags: Mapping[str, str]) -> None:
+        self.tags = tags
+        media = rules.type_suffixes.get("media", []) if rules is not None else []
+        self.media_endings = tuple(sorted(media, key=len, reverse=True))
+        self.generic: frozenset[str] = frozenset(rules.generic_stems) if rules is not None else frozenset()
+
+    def _name_like(self, name: str, start: int, index: TokenIndex) -> bool:
+        pos = start
+        while pos < start + len(name):
+            token = index.by_start.get(pos)
+            if token is None or token.end > start + len(name):
+                return True  # off the word grid: no dictionary word
+            tag = self.tags.get(token.text)
+            if tag is None or tag in NAME_TAGS:
+                return True
+            pos = token.end
+        return False
+
+    def find(self, text: str, index: TokenIndex) -> list[Candidate]:
+        """ORG candidates for the outlets named on source lines."""
+        out: list[Candidate] = []
+        for m in _BYLINE.finditer(text):
+            name, start = m.group(1), m.start(1)
+            media = name.endswith(self.media_endings) and name[:-1] not in self.generic and not name.startswith("本")
+            if not _HAN.search(name) or not (media or self._name_like(name, start, index)):
+                continue
+            value = OrgValue(name, "media" if media else "company", name)
+            out.append(Candidate("ORG", start, m.end(1), value, BYLINE_SOURCE, priority=1, confidence=0.8))
         return out
 
 
@@ -653,6 +855,8 @@ class EntityExtractor:
         self._tags = tags
         self._patterns = patterns if isinstance(patterns, OrgPatternsFile) else None
         self._suffix: SuffixOrgFinder | None = None
+        self._ticker: TickerOrgFinder | None = None
+        self._byline: BylineOrgFinder | None = None
         products = rulebook.get("products")
         self.products = ProductFinder(products if isinstance(products, ProductsFile) else None)
         persons = rulebook.get("persons")
@@ -667,6 +871,8 @@ class EntityExtractor:
                 getter = self._tags_getter
                 self._tags = getter() if getter is not None else dictionary_word_tags(self.segmenter)
             self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, self._tags)
+            self._ticker = TickerOrgFinder(self._patterns, self._tags)
+            self._byline = BylineOrgFinder(self._patterns, self._tags)
             self.persons.tags = self._tags
         return self._suffix
 
@@ -678,6 +884,8 @@ class EntityExtractor:
             doc.text, self.gazetteer.find(doc.text, index, self._dictionary_aligned, self._tags)
         )
         orgs = known + suffix.find(doc.text, index)
+        if self._ticker is not None and self._byline is not None:
+            orgs += self._ticker.find(doc.text, index) + self._byline.find(doc.text, index)
         products = self.products.find(doc.text, index)
         persons = self.persons.find(doc.text, index, orgs)
         return orgs + products + persons

@@ -381,6 +381,11 @@ def propagate_persons(doc: WorkDoc, kept: list[Candidate], index: TokenIndex | N
     return sorted(out + extra, key=lambda c: (c.start, c.end))
 
 
+# Endings of a company's parts (智谱子公司, 招行深圳分行): written after a short name they
+# name a part of that company, not another one.
+_PART_ENDINGS = frozenset({"分行", "支行", "分公司", "子公司", "营业部"})
+
+
 class ShortForms:
     """Short forms of organisation names, for in-document alias resolution.
 
@@ -398,6 +403,7 @@ class ShortForms:
         self.word_tags = word_tags
         self.legal: tuple[str, ...] = ()
         self.endings: tuple[str, ...] = ()
+        self.company_endings: tuple[str, ...] = ()
         self.industry: tuple[str, ...] = ()
         self.places: tuple[str, ...] = ()
         # The places by length, longest first: the longest place a name starts with is
@@ -422,11 +428,24 @@ class ShortForms:
                 {s for rule in patterns.suffixes for s in rule.suffixes}
                 | {s for words in patterns.type_suffixes.values() for s in words}
             )
+            self.company_endings = tuple(e for e in patterns.type_suffixes.get("company", ()) if e not in _PART_ENDINGS)
         self.known: set[str] = set()
         if gazetteer is not None:
             for entry in gazetteer.entries:
                 self.known.update((entry.name, *entry.aliases))
         self.blocked = frozenset(blocked)
+
+    def tail_at(self, text: str, end: int) -> int | None:
+        """Where a name found at ``text[:end]`` really ends, or None when it is part of another name.
+
+        A legal form written right after it belongs to it (淮化 + 股份); an industry word
+        or an organisation ending makes a longer name, another company's (盛洋 + 电器).
+        """
+        if text.startswith(self.legal, end):
+            return end + max(len(s) for s in self.legal if text.startswith(s, end))
+        if text.startswith(self.industry, end) or text.startswith(self.company_endings, end):
+            return None
+        return end
 
     def of(self, name: str) -> list[str]:
         """The short forms of ``name`` (at least two characters, none generic or known)."""
@@ -497,12 +516,19 @@ def resolve_org_aliases(
     ``index`` is the document's token index (built here when needed and not given).
     """
     forms: dict[str, OrgValue] = {}
+    rule_names: set[str] = set()
     for cand in kept:
         if cand.label != "ORG" or not isinstance(cand.value, OrgValue) or cand.source == GAZETTEER_SOURCE:
             continue
         full = cand.value
-        for form in short_forms.of(doc.text[cand.start : cand.end]):
+        text = doc.text[cand.start : cand.end]
+        for form in short_forms.of(text):
             forms.setdefault(form, full)
+        if not cand.source.startswith(MODEL_PREFIX):
+            # A name a rule found (中集车辆 before its stock code) is the same name where
+            # it is written bare; a model's name is not copied (one error would spread).
+            forms.setdefault(text, full)
+            rule_names.add(text)
     if not forms:
         return kept
     out: list[Candidate] = []
@@ -526,19 +552,57 @@ def resolve_org_aliases(
     if index is None:
         index = TokenIndex(doc.tokens)
     found: list[Candidate] = []
+    replacing: dict[tuple[int, int], list[int]] = {}
     for end_index, form in automaton.iter(doc.text):
         end = end_index + 1
         start = end - len(form)
         if overlaps_taken(start, end):
+            # The model's shorter reading inside a name the document writes in full
+            # (万润 of 万润股份 once 万润股份(002643.SZ) is known) gives way to it.
+            inner = _model_readings_inside(out, start, end)
+            if not inner or doc.text[start:end] not in rule_names:
+                continue
+            full = forms[form]
+            found.append(
+                Candidate("ORG", start, end, OrgValue(full.name, full.type, form), ALIAS_SOURCE, 0, _ALIAS_CONFIDENCE)
+            )
+            replacing[(start, end)] = inner
             continue
         if doc.tokens and len(form) <= 3 and not (index.starts_at(start) and index.ends_at(end)):
             continue
+        # 淮化 of 安徽淮化股份有限公司 written 淮化股份 takes its legal form along; 盛洋 of
+        # 盛洋科技 followed by another industry word (盛洋电器) is another company's name.
+        tail = short_forms.tail_at(doc.text, end)
+        if tail is None:
+            continue
+        if tail > end and overlaps_taken(end, tail):
+            continue
+        end = tail
         full = forms[form]
-        found.append(
-            Candidate("ORG", start, end, OrgValue(full.name, full.type, form), ALIAS_SOURCE, 0, _ALIAS_CONFIDENCE)
-        )
+        value = OrgValue(full.name, full.type, doc.text[start:end])
+        found.append(Candidate("ORG", start, end, value, ALIAS_SOURCE, 0, _ALIAS_CONFIDENCE))
     found = select_non_overlapping(found, key=lambda c: c.length, span=lambda c: (c.start, c.end))
+    replaced = {i for c in found for i in replacing.get((c.start, c.end), ())}
+    out = [c for i, c in enumerate(out) if i not in replaced]
     return sorted(out + found, key=lambda c: (c.start, c.end))
+
+
+def _model_readings_inside(kept: list[Candidate], start: int, end: int) -> list[int]:
+    """Indices of the candidates overlapping ``[start, end)`` when all are model readings inside it.
+
+    Empty when any overlapping candidate is a rule's or reaches outside the span.
+    """
+    inner = [i for i, c in enumerate(kept) if c.start < end and start < c.end]
+    if all(
+        kept[i].source.startswith(MODEL_PREFIX)
+        and kept[i].label in ("ORG", "PERSON")
+        and start <= kept[i].start
+        and kept[i].end <= end
+        and kept[i].length < end - start
+        for i in inner
+    ):
+        return inner
+    return []
 
 
 def attach_makers(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:

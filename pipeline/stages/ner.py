@@ -16,6 +16,7 @@ as whole words (``model:ner.names``).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -26,8 +27,14 @@ from pipeline.ner.names import NameLexicon
 from pipeline.records import MentionValue, OrgValue, PersonValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
-from pipeline.stages.base import Candidate, StageContext, WorkDoc, stage_factory
-from pipeline.stages.entities import address_cut, shared_word_tags
+from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
+from pipeline.stages.entities import (
+    NAME_TAGS,
+    address_cut,
+    company_endings_of,
+    department_cut,
+    shared_word_tags,
+)
 
 MODEL_SOURCE = "model:ner"
 # Person names of the model's training data (``pipeline/ner/names.py``), found where
@@ -63,6 +70,7 @@ class OrgTyper:
         self.places: tuple[str, ...] = ()
         self.generic: frozenset[str] = frozenset()
         self.not_orgs: frozenset[str] = frozenset()
+        self.stop_words: frozenset[str] = frozenset()
         patterns = rulebook.get("org_patterns")
         if isinstance(patterns, OrgPatternsFile):
             for rule in patterns.suffixes:
@@ -72,25 +80,32 @@ class OrgTyper:
             self.places = tuple(sorted(patterns.place_names, key=len, reverse=True))
             self.generic = frozenset(patterns.generic_stems)
             self.not_orgs = frozenset(patterns.not_names)
+            # Words that end a suffix-rule stem (旗下, 控股股东, 收购, 表示) and are not
+            # what names are made of (stem_verbs: 投资, 发展): no name holds them.
+            self.stop_words = frozenset(w for w in patterns.stop_words if len(w) > 1) - frozenset(patterns.stem_verbs)
         self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
         self.endings = tuple(suffix for suffix, _kind in self.suffixes)
+        self.company_endings = company_endings_of(patterns if isinstance(patterns, OrgPatternsFile) else None)
 
     def implausible(self, name: str) -> bool:
         """True for model ORGs that are common nouns or fragments, not names.
 
         国央企 and 中国AI创业公司 are kinds of organisation (their stem, without legal
         form, place or acronym, is a generic stem of org_patterns.yaml); ToB is business
-        jargon (``not_names``).
+        jargon (``not_names``). A bare legal form (公司: "the company" of a filing) or
+        a place with one (北京公司: a firm's Beijing branch) names no one.
         """
         if name in self.known:
             return False
-        if name in self.not_orgs:
+        if name in self.not_orgs or name in self.legal:
             return True
         core = name
         for suffix in self.legal:
             if core.endswith(suffix) and len(core) > len(suffix):
                 core = core[: -len(suffix)]
                 break
+        if core != name and name.endswith("公司") and core in self.places:
+            return True
         for place in self.places:
             if core.startswith(place) and len(core) > len(place):
                 core = core[len(place) :]
@@ -153,6 +168,7 @@ class NerStage:
         tags = self.word_tags() if self.word_tags is not None else None
         spans = self.model.spans(doc.text, words, tags)
         listed = _listed_with_sure(doc.text, spans, self.min_confidence)
+        token_starts = [t.start for t in doc.tokens]
         for k, span in enumerate(spans):
             label = _LABELS.get(span.label)
             start, end = _trim(doc.text, span.start, span.end)
@@ -165,7 +181,16 @@ class NerStage:
                 continue
             value: MentionValue | None
             if label == "ORG":
-                if self.typer.implausible(text):
+                trimmed = self._without_stop_words(doc.tokens, token_starts, start, end)
+                if trimmed is None:
+                    continue  # 阿里巴巴旗下蚂蚁集团: two names read as one
+                start, end = trimmed
+                start = self._word_start(doc.tokens, token_starts, start, end, tags or {})
+                cut = department_cut(doc.text[start:end], *self.typer.company_endings)
+                if cut is not None:
+                    end = start + cut  # 中原银行党委: the bank, not its party committee
+                text = doc.text[start:end]
+                if not text or self.typer.implausible(text):
                     continue
                 value = self.typer.value(text)
             elif label == "PERSON":
@@ -179,6 +204,57 @@ class NerStage:
             )
         if self.names is not None:
             self._add_names(doc, self.names)
+
+    def _without_stop_words(
+        self, tokens: Sequence[Token], token_starts: Sequence[int], start: int, end: int
+    ) -> tuple[int, int] | None:
+        """A model ORG span without the stop words at its edges; None when one sits inside.
+
+        A stop word of org_patterns.yaml (旗下, 控股股东, 收购) in whole tokens is never
+        part of a name: at an edge it is the sentence's (收购 in 收购宏润建设), inside it
+        joins two names (阿里巴巴旗下蚂蚁集团, 皖北煤电集团二级子公司安徽淮化股份有限公司),
+        which the rules read one by one.
+        """
+        if not self.typer.stop_words:
+            return start, end
+        i = bisect_left(token_starts, start)
+        inside = []
+        while i < len(tokens) and tokens[i].end <= end:
+            if tokens[i].text in self.typer.stop_words:
+                inside.append(tokens[i])
+            i += 1
+        for token in inside:
+            if token.start == start:
+                start = token.end
+            elif token.end == end:
+                end = token.start
+            elif start < token.start:
+                return None
+        return (start, end) if start < end else None
+
+    @staticmethod
+    def _word_start(
+        tokens: Sequence[Token], token_starts: Sequence[int], start: int, end: int, tags: Mapping[str, str]
+    ) -> int:
+        """Where a model ORG starts once the tail of a common word and a function word are left out.
+
+        The model sometimes starts a name inside the word before it (股东|皖能集团 read as
+        东皖能集团) or on a conjunction or pronoun (与|华为技术有限公司, 该州|亚太事务委员会): a span
+        starting inside a dictionary word (a content word: jieba tags some place names
+        as pronouns, 任县) that is no name starts after it, and a first word tagged as
+        a function word is dropped.
+        """
+        i = bisect_left(token_starts, start)
+        if i > 0 and i <= len(tokens) and tokens[i - 1].end > start:
+            word = tokens[i - 1]
+            tag = tags.get(word.text)
+            if tag is not None and tag not in NAME_TAGS and tag not in _FUNCTION_TAGS and word.end < end:
+                start = word.end
+        i = bisect_left(token_starts, start)
+        first = tokens[i] if i < len(tokens) else None
+        if first is not None and first.start == start and first.end < end and tags.get(first.text) in _FUNCTION_TAGS:
+            start = first.end
+        return start
 
     def _add_names(self, doc: WorkDoc, names: NameLexicon) -> None:
         """Person candidates for the training data's names that nothing else read.
@@ -237,6 +313,10 @@ PERSON_TAGS = ("nr", "nrt", "nrfg")
 # (below a sure model reading: it had no context of its own).
 NAME_CONFIDENCE = 0.9
 
+# Tags of a first word no organisation name starts with: prepositions, conjunctions,
+# particles, pronouns (与 in 与华为, 该州 in 该州亚太事务委员会).
+_FUNCTION_TAGS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r"})
+
 # The lowest confidence at which a span next to a sure one in a 、 list is kept.
 LIST_FLOOR: dict[str, float] = {"PERSON": 0.1}
 
@@ -257,6 +337,26 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         elif start < end and text[end - 1] in _CLOSING and _CLOSING[text[end - 1]] not in text[start : end - 1]:
             end -= 1
         else:
+            # An unpaired bracket inside ends the name before it (新天科技（证券代码, 万润股份(),
+            # or starts it after it (湖州）文化发展中心).
+            cut = next(
+                (i for i in range(start, end) if text[i] in _OPENING and _OPENING[text[i]] not in text[i + 1 : end]),
+                None,
+            )
+            if cut is not None:
+                end = cut
+                continue
+            cut = next(
+                (
+                    i
+                    for i in range(end - 1, start - 1, -1)
+                    if text[i] in _CLOSING and _CLOSING[text[i]] not in text[start:i]
+                ),
+                None,
+            )
+            if cut is not None:
+                start = cut + 1
+                continue
             return start, end
 
 

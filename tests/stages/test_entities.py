@@ -188,3 +188,53 @@ def test_name_list_scan_finds_what_the_plain_pattern_finds(text: str) -> None:
     assert [(m.span(), m.span(1)) for m in guarded.finditer(text)] == [
         (m.span(), m.span(1)) for m in plain.finditer(text)
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("格隆汇9月20日丨万里石(002785.SZ)公布", "万里石"),
+        ("智通财经APP获悉，中集车辆(01839.HK)公告", "中集车辆"),
+        ("每经AI快讯，侨银环保（SZ 002973，收盘价：20元）", "侨银环保"),
+        ("原标题：金力泰(5.280,-0.18,-3.30%)：控股股东质押", "金力泰"),
+        ("来源：经济导报 鲁银投资(600784)8日晚间公告", "鲁银投资"),
+        ("挖贝网10月17日，新天科技（证券代码：300259）近日中标", "新天科技"),
+        ("这意味着大股东Liberty Global(LBTYA.US)已经将其所持股份货币化", "Liberty Global"),
+        ("中标5.65亿元工程项目宏润建设(002062)10月30日晚间公告", "宏润建设"),
+        ("PPF集团收购Central European Media Enterprises(CETV.US) 95%股份", "Central European Media Enterprises"),
+    ],
+)
+def test_a_name_before_its_stock_code_is_a_listed_company(rules_pipe: Pipeline, text: str, name: str) -> None:
+    doc = rules_pipe.process(text)
+    assert (name, "rule:orgs.ticker") in [(m.text, m.source) for m in doc.mentions if m.label == "ORG"]
+
+
+@pytest.mark.parametrize("text", ["北京奥运会(2008)开幕", "公司(600000)公告", "历任建设银行(6.150,0.01,0.16%)河南分行"])
+def test_no_ticker_name_from_years_common_words_or_titles(rules_pipe: Pipeline, text: str) -> None:
+    doc = rules_pipe.process(text)
+    assert [m.text for m in doc.mentions if m.label == "ORG" and not text.startswith(m.text, m.start)] == []
+    assert [m.text for m in doc.mentions if m.text in ("2008", "公司") or m.text.startswith("历任")] == []
+
+
+def test_a_company_office_is_not_an_organisation_of_its_own(rules_pipe: Pipeline) -> None:
+    doc = rules_pipe.process("西南证券办公室李主任表示，证监会办公室已收到材料")
+    assert [m.text for m in doc.mentions if m.label == "ORG"] == ["西南证券", "证监会办公室"]  # a body's office stays
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("来源：挖贝网 挖贝网10月17日，新天科技中标", ("挖贝网", "media")),
+        ("鲁银投资减持。\n来源：经济导报\n", ("经济导报", "media")),
+        ("来源：视觉中国\n下一段", ("视觉中国", "company")),
+        ("来源：公司公告\n", None),  # common words
+        ("来源：本报\n", None),
+        ("来源:深交所尴尬的是,这个项目", None),  # the name runs on into the text
+    ],
+)
+def test_the_outlet_of_a_source_line_is_an_organisation(
+    rules_pipe: Pipeline, text: str, found: tuple[str, str] | None
+) -> None:
+    doc = rules_pipe.process(text)
+    bylines = [(m.text, m.value.type) for m in doc.mentions if m.source == "rule:orgs.byline"]  # type: ignore[union-attr]
+    assert bylines == ([found] if found else [])

@@ -170,6 +170,52 @@ def test_short_alias_needs_word_boundaries(stage: MentionsStage) -> None:
     assert [m.text for m in doc.mentions] == ["深圳市腾云信息技术股份有限公司"]
 
 
+def test_rule_names_are_found_where_written_bare_and_model_names_are_not(stage: MentionsStage) -> None:
+    text = "中集车辆(01839.HK)公告。截至发稿，中集车辆涨6%，泰禾红御跌2%。泰禾红御回应。"
+    ticker = _org(text, "中集车辆", "rule:orgs.ticker", priority=3, conf=0.9)
+    model = _org(text, "泰禾红御", "model:ner", priority=1, conf=0.9)
+    doc = _doc(text, [ticker, model], tokens=[_span(text, "中集车辆", 1), _span(text, "泰禾红御", 1)])
+    stage(doc)
+    found = [(m.text, m.start, m.source) for m in doc.mentions]
+    assert found == [
+        ("中集车辆", 0, "rule:orgs.ticker"),
+        ("中集车辆", _span(text, "中集车辆", 1)[0], ALIAS_SOURCE),
+        ("泰禾红御", _span(text, "泰禾红御")[0], "model:ner"),
+    ]
+
+
+def test_model_reading_inside_a_rule_name_gives_way_to_it(stage: MentionsStage) -> None:
+    text = "万润股份(002643.SZ)公告。鲁银投资减持万润股份股票，万润股份有限公司未回应。"
+    ticker = _org(text, "万润股份", "rule:orgs.ticker", priority=3, conf=0.9)
+    inside = Candidate("ORG", *_span(text, "万润", 1), OrgValue("万润", "company", "万润"), "model:ner", 1, 0.87)
+    across = _org(text, "万润股份有限公司", "model:ner", priority=1, conf=0.8)
+    doc = _doc(text, [ticker, inside, across], tokens=[_span(text, "万润股份", 1)])
+    stage(doc)
+    found = [(m.text, m.start, m.source) for m in doc.mentions]
+    assert found == [
+        ("万润股份", 0, "rule:orgs.ticker"),
+        ("万润股份", _span(text, "万润股份", 1)[0], ALIAS_SOURCE),
+        ("万润股份有限公司", _span(text, "万润股份有限公司")[0], "model:ner"),
+    ]
+
+
+def test_short_form_takes_a_legal_form_after_it_but_not_another_industry(stage: MentionsStage) -> None:
+    text = "安徽淮化股份有限公司破产。去年淮化股份亏损，盛洋科技称，盛洋电器与盛洋合作。"
+    full = _org(text, "安徽淮化股份有限公司", "rule:orgs.suffix.company_legal", priority=1, conf=0.8)
+    listed = _org(text, "盛洋科技", "rule:orgs.ticker", priority=3, conf=0.9)
+    tokens = [_span(text, "淮化", 1), _span(text, "股份", 1), _span(text, "盛洋", 1), _span(text, "电器")]
+    tokens += [_span(text, "盛洋", 2)]
+    doc = _doc(text, [full, listed], tokens=sorted(tokens))
+    stage(doc)
+    found = [(m.text, m.value.name) for m in doc.mentions]  # type: ignore[union-attr]
+    assert found == [
+        ("安徽淮化股份有限公司", "安徽淮化股份有限公司"),
+        ("淮化股份", "安徽淮化股份有限公司"),
+        ("盛洋科技", "盛洋科技"),
+        ("盛洋", "盛洋科技"),
+    ]
+
+
 def test_person_later_mentions_carry_the_title(stage: MentionsStage) -> None:
     text = "CEO张鹏主导。后来张鹏离职。"
     first = _span(text, "张鹏")

@@ -231,6 +231,84 @@ def test_jargon_and_bare_departments_are_not_organisations() -> None:
     typer = OrgTyper(load_rulebook([]))
     assert typer.implausible("ToB") and typer.implausible("产研中心") and typer.implausible("国央企")
     assert not typer.implausible("华为研发中心") and not typer.implausible("智谱AI")
+    # "the company" of a filing, a firm's Beijing office
+    assert typer.implausible("公司") and typer.implausible("北京公司") and typer.implausible("集团")
+    assert not typer.implausible("北京控股") and not typer.implausible("金山公司")
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "expected"),
+    [
+        ("控股股东皖能集团下属", "东皖能集团", "皖能集团"),  # the tail of 股东
+        ("该公司与华为技术有限公司合作", "与华为技术有限公司", "华为技术有限公司"),  # a conjunction
+        ("该州亚太事务委员会主席", "该州亚太事务委员会", "亚太事务委员会"),  # a pronoun
+        ("决定让袁任县计生委主任", "县计生委", "县计生委"),  # 任县 is tagged r: no content word
+        ("中国银联宣布", "中国银联", "中国银联"),
+    ],
+)
+def test_model_org_starts_after_a_common_word_it_cut_into_and_a_function_word(
+    text: str, found: str, expected: str
+) -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.base import WorkDoc
+    from pipeline.stages.entities import dictionary_word_tags
+    from pipeline.stages.ner import NerStage, OrgTyper
+    from pipeline.stages.segment import Segmenter, lexicon_words, split_words
+
+    rulebook = load_rulebook([])
+    segmenter = Segmenter(lexicon_words(rulebook), split_words(rulebook))
+    tags = dictionary_word_tags(segmenter)
+    model = _FixedModel([(found, "ORG", 0.9)])
+    stage = NerStage(model, OrgTyper(rulebook), word_tags=lambda: tags)  # type: ignore[arg-type]
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    doc.tokens = segmenter.tokens(text)
+    stage(doc)
+    assert [text[c.start : c.end] for c in doc.candidates] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "found", "expected"),
+    [
+        # a stop word inside joins two names: the rules read them one by one
+        ("阿里巴巴旗下蚂蚁集团上月宣布", ["阿里巴巴", "旗下", "蚂蚁", "集团"], "阿里巴巴旗下蚂蚁集团", []),
+        (
+            "皖北煤电集团二级子公司安徽淮化",
+            ["皖北", "煤电", "集团", "二级", "子公司", "安徽", "淮化"],
+            "皖北煤电集团二级子公司安徽淮化",
+            [],
+        ),
+        # at an edge it is the sentence's
+        (
+            "公告称收购宏润建设股份",
+            ["公告", "称", "收购", "宏润", "建设", "股份"],
+            "收购宏润建设股份",
+            ["宏润建设股份"],
+        ),
+        # what names are made of stays (投资 is a stem verb)
+        (
+            "中国投资有限责任公司表示",
+            ["中国", "投资", "有限责任公司", "表示"],
+            "中国投资有限责任公司",
+            ["中国投资有限责任公司"],
+        ),
+    ],
+)
+def test_model_org_holding_a_stop_word_is_cut_or_dropped(
+    text: str, words: list[str], found: str, expected: list[str]
+) -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.base import Token, WorkDoc
+    from pipeline.stages.ner import NerStage, OrgTyper
+
+    stage = NerStage(_FixedModel([(found, "ORG", 0.9)]), OrgTyper(load_rulebook([])))  # type: ignore[arg-type]
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    pos = 0
+    for word in words:
+        pos = text.index(word, pos)
+        doc.tokens.append(Token(word, pos, pos + len(word)))
+        pos += len(word)
+    stage(doc)
+    assert [text[c.start : c.end] for c in doc.candidates] == expected
 
 
 def test_pretrained_vectors_input_quantises_saves_and_matches_numpy() -> None:
@@ -314,6 +392,17 @@ class _FixedModel:
         ("【陈云波】：感谢大家", ("【陈云波", "PERSON", 0.9), ("陈云波", "PERSON")),
         ("中房协（甄）主任", ("甄）", "PERSON", 0.9), ("甄", "PERSON")),
         ("美国证券交易委员会(SEC)表示", ("美国证券交易委员会(SEC)", "ORG", 0.9), ("美国证券交易委员会(SEC)", "ORG")),
+        # an unpaired bracket inside or at the end: the name stops before it
+        ("新天科技（证券代码：300259）", ("新天科技（证券代码", "ORG", 0.9), ("新天科技", "ORG")),
+        ("在万润股份(17.620,-0.40,-2.22%)身上", ("万润股份(", "ORG", 0.9), ("万润股份", "ORG")),
+        ("珺娱（湖州）文化发展中心", ("湖州）文化发展中心", "ORG", 0.9), ("文化发展中心", "ORG")),
+        # a company's party committee or office is the company's
+        ("原中原银行党委委员", ("中原银行党委", "ORG", 0.9), ("中原银行", "ORG")),
+        ("现任中原信托有限公司党委书记", ("中原信托有限公司党委", "ORG", 0.9), ("中原信托有限公司", "ORG")),
+        ("建设银行上海分行办公室人士称", ("建设银行上海分行办公室", "ORG", 0.9), ("建设银行上海分行", "ORG")),
+        # a government body's office, and other bodies' units, stay whole
+        ("国务院办公室发布", ("国务院办公室", "ORG", 0.9), ("国务院办公室", "ORG")),
+        ("中国银行业协会党委书记", ("中国银行业协会党委", "ORG", 0.9), ("中国银行业协会党委", "ORG")),
     ],
 )
 def test_stage_cleans_model_span_edges(text: str, found: tuple[str, str, float], expected: tuple[str, str]) -> None:

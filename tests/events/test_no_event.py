@@ -141,3 +141,13 @@ def test_a_pledger_is_not_the_company_whose_shares_are_pledged(rules_only: Pipel
     text = "华发集团将其持有的银泰资源股份有限公司500万股股份质押给中信证券。"
     (event,) = [e for e in rules_only.process(text).events if e.type == "质押"]
     assert ("质押方", "华发集团") in {(a.role, a.text) for a in event.arguments}
+
+
+def test_a_projects_budget_is_no_financing(rules_only: Pipeline) -> None:
+    # not_in 总投资, 投资估算: a won project's budget, not money raised by a company.
+    for text in (
+        "公司成为息县第二污水处理改扩建工程项目第一中标候选人。本项目总投资金额约5092.60万元。",
+        "公司组成的联合体中标滁河流域水环境综合治理项目。项目建设投资估算额约9.3亿元。",
+    ):
+        assert "企业融资" not in _types(rules_only, text)
+    assert "企业融资" in _types(rules_only, "浦东创投集团和张江集团联合投资智谱10亿元。")

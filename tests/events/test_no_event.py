@@ -151,3 +151,13 @@ def test_a_projects_budget_is_no_financing(rules_only: Pipeline) -> None:
     ):
         assert "企业融资" not in _types(rules_only, text)
     assert "企业融资" in _types(rules_only, "浦东创投集团和张江集团联合投资智谱10亿元。")
+
+
+def test_the_pledge_a_release_names_is_no_new_pledge(rules_only: Pipeline) -> None:
+    # not_before 解除质押, 购回 in the pledge trigger's clause: the shares once pledged are released.
+    released = "公司近日接到股东张晓樱通知，获悉张晓樱已将其持有并质押给长江证券的1430万股办理解除质押。"
+    assert _types(rules_only, released) == {"解除质押"}
+    assert "质押" not in _types(rules_only, "新北洋公告，国资集团质押的1519.99万股延期购回。")
+    # A new pledge in another clause of the same sentence still counts.
+    both = "华发集团解除质押3000万股，同日将其持有的5000万股质押给中国银行。"
+    assert _types(rules_only, both) == {"解除质押", "质押"}

@@ -161,3 +161,16 @@ def test_the_pledge_a_release_names_is_no_new_pledge(rules_only: Pipeline) -> No
     # A new pledge in another clause of the same sentence still counts.
     both = "华发集团解除质押3000万股，同日将其持有的5000万股质押给中国银行。"
     assert _types(rules_only, both) == {"解除质押", "质押"}
+
+
+def test_a_prospectus_cited_as_a_source_is_no_listing(rules_only: Pipeline) -> None:
+    # not_in 招股书显示: the prospectus is quoted for facts, the document tells no listing step.
+    assert "公司上市" not in _types(rules_only, "硅产业集团的招股书显示，硅产业共有12家控股子分公司。")
+    assert "公司上市" in _types(rules_only, "硅产业集团递交招股书，拟在科创板上市。")
+
+
+def test_a_stake_won_at_an_auction_is_no_bid(rules_only: Pipeline) -> None:
+    # not_before 股权: winning a stake (所持目标公司的全部股权) is buying a company.
+    head = "中奥到家发布公告称，公司全资附属公司广东中奥以人民币39,666,200元中标中国重汽公司"
+    assert "中标" not in _types(rules_only, head + "所持目标公司济南快勤服务有限公司的全部股权。")
+    assert "中标" in _types(rules_only, head + "的物业服务项目。")

@@ -174,3 +174,22 @@ def test_a_stake_won_at_an_auction_is_no_bid(rules_only: Pipeline) -> None:
     head = "中奥到家发布公告称，公司全资附属公司广东中奥以人民币39,666,200元中标中国重汽公司"
     assert "中标" not in _types(rules_only, head + "所持目标公司济南快勤服务有限公司的全部股权。")
     assert "中标" in _types(rules_only, head + "的物业服务项目。")
+
+
+def test_a_possible_or_open_bankruptcy_is_none(rules_only: Pipeline) -> None:
+    # not_after 不排除, 是否: a possibility or an open question tells no bankruptcy.
+    assert "企业破产" not in _types(rules_only, "海润光伏股份有限公司将迎退市，未来不排除破产重整。")
+    assert "企业破产" not in _types(rules_only, "恒大集团未来不排除申请破产，负债超过2万亿元。")
+    assert "企业破产" not in _types(
+        rules_only, "截至本公告披露日，江苏院是否进入破产清算程序存在重大不确定性。"
+    )
+    assert "企业破产" in _types(rules_only, "恒大集团申请破产，负债超过2万亿元。")
+
+
+def test_an_undertaking_not_to_trade_is_no_trade(rules_only: Pipeline) -> None:
+    # not_in 减持过 (未减持过: has never sold), 不减持 / 不增持 (an undertaking not to trade).
+    assert "股东减持" not in _types(rules_only, "华发集团在本次公告前6个月未减持过本公司股份1000万股。")
+    undertaking = "华发集团承诺在增持计划实施期间不减持其所持有的公司股份1000万股。"
+    assert _types(rules_only, undertaking) == {"股东增持"}
+    undertaking = "华发集团承诺在减持计划实施期间不增持公司股份1000万股。"
+    assert _types(rules_only, undertaking) == {"股东减持"}

@@ -193,3 +193,10 @@ def test_an_undertaking_not_to_trade_is_no_trade(rules_only: Pipeline) -> None:
     assert _types(rules_only, undertaking) == {"股东增持"}
     undertaking = "华发集团承诺在减持计划实施期间不增持公司股份1000万股。"
     assert _types(rules_only, undertaking) == {"股东减持"}
+
+
+def test_a_profit_against_last_years_loss_is_no_loss(rules_only: Pipeline) -> None:
+    # not_after 盈利: the sentence reports a profit; the loss is only the comparison.
+    profit = "长安汽车最新公布的业绩预告显示，今年前三季度，公司预计盈利32亿元至38亿元，上年同期亏损26.6亿元。"
+    assert "亏损" not in _types(rules_only, profit)
+    assert "亏损" in _types(rules_only, "华源控股公告，公司2019年前三季度净亏损约2.1亿元，上年同期亏损0.5亿元。")

@@ -200,3 +200,14 @@ def test_a_profit_against_last_years_loss_is_no_loss(rules_only: Pipeline) -> No
     profit = "长安汽车最新公布的业绩预告显示，今年前三季度，公司预计盈利32亿元至38亿元，上年同期亏损26.6亿元。"
     assert "亏损" not in _types(rules_only, profit)
     assert "亏损" in _types(rules_only, "华源控股公告，公司2019年前三季度净亏损约2.1亿元，上年同期亏损0.5亿元。")
+
+
+def test_no_shares_pledged_or_an_extended_term_is_no_pledge(rules_only: Pipeline) -> None:
+    # not_in 无质押, 没有处于质押, 质押展期: a zero balance or a longer term pledges no shares.
+    for text in (
+        "截至本公告披露日，华发集团所持有的公司股份5000万股均无质押。",
+        "截至本公告日，华发集团持有公司股份3.30亿股，华发集团持有公司股份中没有处于质押状态的股份。",
+        "华发集团将其所持有的公司部分股份3000万股办理了质押展期业务。",
+    ):
+        assert "质押" not in _types(rules_only, text)
+    assert "质押" in _types(rules_only, "华发集团将其持有的5000万股质押给中国银行。")

@@ -75,6 +75,12 @@ _PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
 _SHARES_OF_ROLES = {"质押物所属公司", "股票简称"}
 # Pattern-found organisations that may be the document's subject.
 _SUBJECT_KINDS = {"stock", "announcer", "title"}
+# A share count after these words in its clause is the company's whole share capital
+# (公司股份总数由244,152,600股减少为243,993,800股, 总股本从28.43亿股下降到28.42亿股): no
+# quantity bought back, sold or pledged. The event's own total (本次回购股份总数为,
+# 用于质押的股份总数为) is left alone.
+_TOTAL_SHARES = regex.compile(r"总股本|(?<![购持押的])股份总数|总股数|股本总数|总股份")
+_CLAUSE_OR_SENTENCE = regex.compile(r"[，,；;：:。！？!?\n]")
 
 
 @dataclass(slots=True)
@@ -640,6 +646,7 @@ class EventExtractor:
         for draft in drafts:
             spec = spec_of[draft.type]
             self._fallback(spec, draft, fillers, main_orgs)
+            self._drop_total_shares(doc, spec, draft)
             draft.status = self._status(text, sentences, draft, event_sentences)
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
@@ -663,6 +670,29 @@ class EventExtractor:
             merged = self._headline_types_only(doc, merged, triggers, first_line)
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
+
+    @staticmethod
+    def _drop_total_shares(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Drop share counts that are the company's whole share capital (``_TOTAL_SHARES`` earlier in the clause)."""
+        text = doc.text
+        for role in spec.roles:
+            if "shares" not in role.amount_kinds or role.role not in draft.args:
+                continue
+            kept = []
+            for arg in draft.args[role.role]:
+                if arg.start is not None:
+                    before = text[max(0, arg.start - 30) : arg.start]
+                    cut = list(_CLAUSE_OR_SENTENCE.finditer(before))
+                    totals = list(_TOTAL_SHARES.finditer(before, cut[-1].end() if cut else 0))
+                    total = totals[-1] if totals else None
+                    # Not across a closed aside or a ratio (占本公司总股本比例3.03%）的股东…减持1000万股).
+                    if total is not None and not regex.search(r"[)）%％]", before[total.end() :]):
+                        span = (arg.start, arg.end or arg.start)
+                        doc.note("events", "role", spec.id, span, "the whole share capital")
+                        continue
+                kept.append(arg)
+            if len(kept) != len(draft.args[role.role]):
+                draft.set_role(role.role, kept)
 
     @staticmethod
     def _has_required(doc: WorkDoc, spec: EventType, draft: Draft) -> bool:

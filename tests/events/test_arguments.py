@@ -1,0 +1,28 @@
+"""Argument choices that hold whatever the models say (issue 7: argument precision)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.core import Pipeline
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Pipeline:
+    return Pipeline.build(events_model=False)
+
+
+def _values(pipe: Pipeline, text: str, event_type: str, role: str) -> list[str]:
+    return [a.text for e in pipe.process(text).events if e.type == event_type for a in e.arguments if a.role == role]
+
+
+def test_the_whole_share_capital_is_no_quantity_bought_back(rules_only: Pipeline) -> None:
+    # 公司股份总数由X减少为Y: the company's share capital before and after, not the shares bought back.
+    text = "华发股份公告，公司已回购股份1000万股。回购完成后，公司股份总数由244,152,600股减少为243,993,800股。"
+    assert _values(rules_only, text, "股份回购", "回购股份数量") == ["1000万股"]
+    # The event's own total (本次回购股份总数为) is its quantity.
+    own = "华发股份公告，公司本次回购股份总数为1,523,685股，占公司总股本的0.56%。"
+    assert _values(rules_only, own, "股份回购", "回购股份数量") == ["1,523,685股"]
+    # A ratio to the share capital in a closed aside does not reach the quantity after it.
+    aside = "华发股份公告，持有公司股份470.33万股（占本公司总股本比例3.03%）的股东华发集团拟减持数量不超过470.33万股。"
+    assert _values(rules_only, aside, "股东减持", "交易股票/股份数量") == ["不超过470.33万股"]

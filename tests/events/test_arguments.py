@@ -26,3 +26,14 @@ def test_the_whole_share_capital_is_no_quantity_bought_back(rules_only: Pipeline
     # A ratio to the share capital in a closed aside does not reach the quantity after it.
     aside = "华发股份公告，持有公司股份470.33万股（占本公司总股本比例3.03%）的股东华发集团拟减持数量不超过470.33万股。"
     assert _values(rules_only, aside, "股东减持", "交易股票/股份数量") == ["不超过470.33万股"]
+
+
+def test_a_latin_script_company_after_the_verb_is_the_target(rules_only: Pipeline) -> None:
+    # events.filler.latin_target: foreign names the NER misses or cuts at the first space.
+    cases = {
+        "微软宣布以1亿美元收购BlueTalon，增强云计算数据类服务。": "BlueTalon",
+        "特斯拉收购了一家自动化生产公司Compass Automation。": "Compass Automation",
+        "伊顿公司完成收购Innovative Switchgear Solutions，交易金额未披露。": "Innovative Switchgear Solutions",
+    }
+    for text, target in cases.items():
+        assert _values(rules_only, text, "企业收购", "被收购方") == [target]

@@ -211,3 +211,9 @@ def test_no_shares_pledged_or_an_extended_term_is_no_pledge(rules_only: Pipeline
     ):
         assert "质押" not in _types(rules_only, text)
     assert "质押" in _types(rules_only, "华发集团将其持有的5000万股质押给中国银行。")
+
+
+def test_a_companys_profile_is_no_listing_news(rules_only: Pipeline) -> None:
+    # not_after 成立于: founded in one year, listed in another: the company's history.
+    assert "公司上市" not in _types(rules_only, "巴可有限公司成立于1934年，1986年在布鲁塞尔泛欧交易所上市。")
+    assert "公司上市" in _types(rules_only, "巴可有限公司将于下月在布鲁塞尔泛欧交易所上市。")

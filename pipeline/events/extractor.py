@@ -81,6 +81,11 @@ _SUBJECT_KINDS = {"stock", "announcer", "title"}
 # 用于质押的股份总数为) is left alone.
 _TOTAL_SHARES = regex.compile(r"总股本|(?<![购持押的])股份总数|总股数|股本总数|总股份")
 _CLAUSE_OR_SENTENCE = regex.compile(r"[，,；;：:。！？!?\n]")
+# A news outlet (路透社, 财华社讯, 每日经济新闻, 中国证券报, 新浪财经) reports events and takes part in none:
+# named as the source or in the dateline, it is often the document's most frequent organisation.
+_NEWS_OUTLET = regex.compile(
+    r"(?:新华|路透|财华|共同|美联|法新|彭博|中新|通讯|新闻)社讯?$|(?:日报|晚报|早报|商报|时报|证券报|新京报|周刊)$|(?:新闻|财经)$"
+)
 
 
 @dataclass(slots=True)
@@ -599,13 +604,13 @@ class EventExtractor:
         """The document's role fillers and its boilerplate spans (also what the role model is trained on).
 
         Nothing is taken from boilerplate (app promotions, related-news lists): no
-        trigger (see :meth:`_type_drafts`) and no filler.
+        trigger (see :meth:`_type_drafts`) and no filler. A news outlet fills no role.
         """
         boilerplate = self.boilerplate.spans(text)
         fillers = self.finder.find(text, mentions)
         if boilerplate:
             fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
-        return fillers, boilerplate
+        return [f for f in fillers if not (f.label == "ORG" and _NEWS_OUTLET.search(f.text))], boilerplate
 
     def extract(self, doc: WorkDoc) -> list[Event]:
         """Events of ``doc`` from its text and final mentions."""

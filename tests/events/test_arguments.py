@@ -37,3 +37,13 @@ def test_a_latin_script_company_after_the_verb_is_the_target(rules_only: Pipelin
     }
     for text, target in cases.items():
         assert _values(rules_only, text, "企业收购", "被收购方") == [target]
+
+
+def test_a_news_outlet_takes_part_in_no_event(rules_only: Pipeline) -> None:
+    # The outlet that reports (路透社, 财华社讯) is no buyer, even as the document's most named organisation.
+    text = "路透社报道，路透社获悉，公司以12亿美元收购了字节跳动。"
+    assert _values(rules_only, text, "企业收购", "收购方") == []
+    assert _values(rules_only, text, "企业收购", "被收购方") == ["字节跳动"]
+    wire = "财华社讯：回购4.2万股\n财华社讯，据财华社报道，公司于9月4日耗资86.2万港元回购4.2万股。"
+    assert _values(rules_only, wire, "股份回购", "回购方") == []
+    assert _values(rules_only, "腾讯以12亿美元收购了字节跳动。", "企业收购", "收购方") == ["腾讯"]

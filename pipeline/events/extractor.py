@@ -3,7 +3,7 @@
 How one document goes (the rules are ``kind: events`` files, see ``rules/events.yaml``):
 
 1. Fillers: every mention, plus the event file's filler patterns and cuts
-   (:mod:`pipeline.events.fillers`).
+   (:mod:`pipeline.events.fillers`); a news outlet (路透社, 中国证券报) fills no role.
 2. Triggers: each type's trigger words, minus those inside a ``not_in`` word or a
    name, after a ``not_after`` word of their sentence, before a ``not_before`` word of
    their clause, or after a ``background`` word of their clause (history, not news). With the sentence classifier
@@ -18,7 +18,9 @@ How one document goes (the rules are ``kind: events`` files, see ``rules/events.
    ``model.role`` fills that role of the nearest draft of its type, and replaces a
    rule filler of the same mention when the model prefers another cut of it.
    Roles marked ``document`` that are still empty take the document's main
-   organisation (the subject is often only named in the title).
+   organisation (the subject is often only named in the title). A share count
+   after 总股本/股份总数 in its clause is the company's share capital, no quantity
+   bought back, sold or pledged.
 5. Status from cue words (denied, negated, reported, planned), one event per
    person for split roles, and merging: drafts of one type whose ``merge_on`` roles
    agree are one happening (title and body).

@@ -3,7 +3,7 @@
 How one document goes (the rules are ``kind: events`` files, see ``rules/events.yaml``):
 
 1. Fillers: every mention, plus the event file's filler patterns and cuts
-   (:mod:`pipeline.events.fillers`).
+   (:mod:`pipeline.events.fillers`); a news outlet (路透社, 中国证券报) fills no role.
 2. Triggers: each type's trigger words, minus those inside a ``not_in`` word or a
    name, after a ``not_after`` word of their sentence, before a ``not_before`` word of
    their clause, or after a ``background`` word of their clause (history, not news). With the sentence classifier
@@ -18,7 +18,9 @@ How one document goes (the rules are ``kind: events`` files, see ``rules/events.
    ``model.role`` fills that role of the nearest draft of its type, and replaces a
    rule filler of the same mention when the model prefers another cut of it.
    Roles marked ``document`` that are still empty take the document's main
-   organisation (the subject is often only named in the title).
+   organisation (the subject is often only named in the title). A share count
+   after 总股本/股份总数 in its clause is the company's share capital, no quantity
+   bought back, sold or pledged.
 5. Status from cue words (denied, negated, reported, planned), one event per
    person for split roles, and merging: drafts of one type whose ``merge_on`` roles
    agree are one happening (title and body).
@@ -75,6 +77,17 @@ _PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
 _SHARES_OF_ROLES = {"质押物所属公司", "股票简称"}
 # Pattern-found organisations that may be the document's subject.
 _SUBJECT_KINDS = {"stock", "announcer", "title"}
+# A share count after these words in its clause is the company's whole share capital
+# (公司股份总数由244,152,600股减少为243,993,800股, 总股本从28.43亿股下降到28.42亿股): no
+# quantity bought back, sold or pledged. The event's own total (本次回购股份总数为,
+# 用于质押的股份总数为) is left alone.
+_TOTAL_SHARES = regex.compile(r"总股本|(?<![购持押的])股份总数|总股数|股本总数|总股份")
+_CLAUSE_OR_SENTENCE = regex.compile(r"[，,；;：:。！？!?\n]")
+# A news outlet (路透社, 财华社讯, 每日经济新闻, 中国证券报, 新浪财经) reports events and takes part in none:
+# named as the source or in the dateline, it is often the document's most frequent organisation.
+_NEWS_OUTLET = regex.compile(
+    r"(?:新华|路透|财华|共同|美联|法新|彭博|中新|通讯|新闻)社讯?$|(?:日报|晚报|早报|商报|时报|证券报|新京报|周刊)$|(?:新闻|财经)$"
+)
 
 
 @dataclass(slots=True)
@@ -593,13 +606,13 @@ class EventExtractor:
         """The document's role fillers and its boilerplate spans (also what the role model is trained on).
 
         Nothing is taken from boilerplate (app promotions, related-news lists): no
-        trigger (see :meth:`_type_drafts`) and no filler.
+        trigger (see :meth:`_type_drafts`) and no filler. A news outlet fills no role.
         """
         boilerplate = self.boilerplate.spans(text)
         fillers = self.finder.find(text, mentions)
         if boilerplate:
             fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
-        return fillers, boilerplate
+        return [f for f in fillers if not (f.label == "ORG" and _NEWS_OUTLET.search(f.text))], boilerplate
 
     def extract(self, doc: WorkDoc) -> list[Event]:
         """Events of ``doc`` from its text and final mentions."""
@@ -640,6 +653,7 @@ class EventExtractor:
         for draft in drafts:
             spec = spec_of[draft.type]
             self._fallback(spec, draft, fillers, main_orgs)
+            self._drop_total_shares(doc, spec, draft)
             draft.status = self._status(text, sentences, draft, event_sentences)
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
@@ -663,6 +677,29 @@ class EventExtractor:
             merged = self._headline_types_only(doc, merged, triggers, first_line)
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
+
+    @staticmethod
+    def _drop_total_shares(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Drop share counts that are the company's whole share capital (``_TOTAL_SHARES`` earlier in the clause)."""
+        text = doc.text
+        for role in spec.roles:
+            if "shares" not in role.amount_kinds or role.role not in draft.args:
+                continue
+            kept = []
+            for arg in draft.args[role.role]:
+                if arg.start is not None:
+                    before = text[max(0, arg.start - 30) : arg.start]
+                    cut = list(_CLAUSE_OR_SENTENCE.finditer(before))
+                    totals = list(_TOTAL_SHARES.finditer(before, cut[-1].end() if cut else 0))
+                    total = totals[-1] if totals else None
+                    # Not across a closed aside or a ratio (占本公司总股本比例3.03%）的股东…减持1000万股).
+                    if total is not None and not regex.search(r"[)）%％]", before[total.end() :]):
+                        span = (arg.start, arg.end or arg.start)
+                        doc.note("events", "role", spec.id, span, "the whole share capital")
+                        continue
+                kept.append(arg)
+            if len(kept) != len(draft.args[role.role]):
+                draft.set_role(role.role, kept)
 
     @staticmethod
     def _has_required(doc: WorkDoc, spec: EventType, draft: Draft) -> bool:

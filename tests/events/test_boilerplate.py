@@ -116,3 +116,13 @@ def test_a_negation_far_from_the_trigger_does_not_negate(rules_only: Pipeline) -
     far = rules_only.process("公司没有收到任何通知，控股股东华发集团本月减持公司股份1000万股。").events
     assert [e.status for e in near if e.type == "股东减持"] == ["negated"]
     assert [e.status for e in far if e.type == "股东减持"] == ["asserted"]
+
+
+def test_a_section_header_opens_the_sites_list_of_other_stories() -> None:
+    # events.boilerplate.section_list: the stories under 热点 are not the article's.
+    article = "海尔电器回购4.2万股\n海尔电器公布，9月4日耗资86.2万港元回购4.2万股。\n标签：海尔电器回购\n"
+    others = "ZAO回应工信部约谈\n北京市监局约谈美团、饿了么等6家网络平台\n"
+    pipe = Pipeline.build(events_model=False)
+    assert {e.type for e in pipe.process(article + "热点\n" + others).events} == {"股份回购"}
+    # Without the header the same lines are the article's own.
+    assert "被约谈" in {e.type for e in pipe.process(article + others).events}

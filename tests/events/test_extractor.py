@@ -16,6 +16,24 @@ from pipeline.stages.base import WorkDoc
 _TEXT = st.text(alphabet="ab发布会", max_size=30)
 
 
+
+def test_a_tenderer_of_one_bid_is_no_winner_in_another() -> None:
+    """中标公司 not_same_as 招标方: the buyer the headline's bid names (中国铁塔) wins no bid of the document."""
+    spec = _type_specs()
+    doc = WorkDoc(raw="", doc_id="t")
+    headline = Draft("中标", "events.bid", (4, 6), 0)
+    headline.add("中标公司", Argument("中标公司", "南都电源", 0, 4))
+    headline.add("招标方", Argument("招标方", "中国铁塔", 6, 10))
+    body = Draft("中标", "events.bid", (40, 42), 1)
+    body.add("中标公司", Argument("中标公司", "中国铁塔", 20, 24))
+    body.add("中标金额", Argument("中标金额", "约1.58亿元", 45, 52))
+    elsewhere = EventExtractor._role_names([headline, body])
+    for draft in (headline, body):
+        EventExtractor._one_role_per_party(doc, spec[draft.type], draft, elsewhere)
+    assert "中标公司" not in body.args
+    assert [a.text for a in headline.args["中标公司"]] == ["南都电源"]
+    assert [a.text for a in headline.args["招标方"]] == ["中国铁塔"]
+
 @settings(max_examples=300, deadline=None)
 @given(word=st.text(alphabet="ab发", max_size=3), text=_TEXT)
 def test_occurrences_are_those_of_a_literal_regex(word: str, text: str) -> None:

@@ -141,3 +141,79 @@ def test_a_pledger_is_not_the_company_whose_shares_are_pledged(rules_only: Pipel
     text = "华发集团将其持有的银泰资源股份有限公司500万股股份质押给中信证券。"
     (event,) = [e for e in rules_only.process(text).events if e.type == "质押"]
     assert ("质押方", "华发集团") in {(a.role, a.text) for a in event.arguments}
+
+
+def test_a_projects_budget_is_no_financing(rules_only: Pipeline) -> None:
+    # not_in 总投资, 投资估算: a won project's budget, not money raised by a company.
+    for text in (
+        "公司成为息县第二污水处理改扩建工程项目第一中标候选人。本项目总投资金额约5092.60万元。",
+        "公司组成的联合体中标滁河流域水环境综合治理项目。项目建设投资估算额约9.3亿元。",
+    ):
+        assert "企业融资" not in _types(rules_only, text)
+    assert "企业融资" in _types(rules_only, "浦东创投集团和张江集团联合投资智谱10亿元。")
+
+
+def test_the_pledge_a_release_names_is_no_new_pledge(rules_only: Pipeline) -> None:
+    # not_before 解除质押, 购回 in the pledge trigger's clause: the shares once pledged are released.
+    released = "公司近日接到股东张晓樱通知，获悉张晓樱已将其持有并质押给长江证券的1430万股办理解除质押。"
+    assert _types(rules_only, released) == {"解除质押"}
+    assert "质押" not in _types(rules_only, "新北洋公告，国资集团质押的1519.99万股延期购回。")
+    # A new pledge in another clause of the same sentence still counts.
+    both = "华发集团解除质押3000万股，同日将其持有的5000万股质押给中国银行。"
+    assert _types(rules_only, both) == {"解除质押", "质押"}
+
+
+def test_a_prospectus_cited_as_a_source_is_no_listing(rules_only: Pipeline) -> None:
+    # not_in 招股书显示: the prospectus is quoted for facts, the document tells no listing step.
+    assert "公司上市" not in _types(rules_only, "硅产业集团的招股书显示，硅产业共有12家控股子分公司。")
+    assert "公司上市" in _types(rules_only, "硅产业集团递交招股书，拟在科创板上市。")
+
+
+def test_a_stake_won_at_an_auction_is_no_bid(rules_only: Pipeline) -> None:
+    # not_before 股权: winning a stake (所持目标公司的全部股权) is buying a company.
+    head = "中奥到家发布公告称，公司全资附属公司广东中奥以人民币39,666,200元中标中国重汽公司"
+    assert "中标" not in _types(rules_only, head + "所持目标公司济南快勤服务有限公司的全部股权。")
+    assert "中标" in _types(rules_only, head + "的物业服务项目。")
+
+
+def test_a_possible_or_open_bankruptcy_is_none(rules_only: Pipeline) -> None:
+    # not_after 不排除, 是否: a possibility or an open question tells no bankruptcy.
+    assert "企业破产" not in _types(rules_only, "海润光伏股份有限公司将迎退市，未来不排除破产重整。")
+    assert "企业破产" not in _types(rules_only, "恒大集团未来不排除申请破产，负债超过2万亿元。")
+    assert "企业破产" not in _types(
+        rules_only, "截至本公告披露日，江苏院是否进入破产清算程序存在重大不确定性。"
+    )
+    assert "企业破产" in _types(rules_only, "恒大集团申请破产，负债超过2万亿元。")
+
+
+def test_an_undertaking_not_to_trade_is_no_trade(rules_only: Pipeline) -> None:
+    # not_in 减持过 (未减持过: has never sold), 不减持 / 不增持 (an undertaking not to trade).
+    assert "股东减持" not in _types(rules_only, "华发集团在本次公告前6个月未减持过本公司股份1000万股。")
+    undertaking = "华发集团承诺在增持计划实施期间不减持其所持有的公司股份1000万股。"
+    assert _types(rules_only, undertaking) == {"股东增持"}
+    undertaking = "华发集团承诺在减持计划实施期间不增持公司股份1000万股。"
+    assert _types(rules_only, undertaking) == {"股东减持"}
+
+
+def test_a_profit_against_last_years_loss_is_no_loss(rules_only: Pipeline) -> None:
+    # not_after 盈利: the sentence reports a profit; the loss is only the comparison.
+    profit = "长安汽车最新公布的业绩预告显示，今年前三季度，公司预计盈利32亿元至38亿元，上年同期亏损26.6亿元。"
+    assert "亏损" not in _types(rules_only, profit)
+    assert "亏损" in _types(rules_only, "华源控股公告，公司2019年前三季度净亏损约2.1亿元，上年同期亏损0.5亿元。")
+
+
+def test_no_shares_pledged_or_an_extended_term_is_no_pledge(rules_only: Pipeline) -> None:
+    # not_in 无质押, 没有处于质押, 质押展期: a zero balance or a longer term pledges no shares.
+    for text in (
+        "截至本公告披露日，华发集团所持有的公司股份5000万股均无质押。",
+        "截至本公告日，华发集团持有公司股份3.30亿股，华发集团持有公司股份中没有处于质押状态的股份。",
+        "华发集团将其所持有的公司部分股份3000万股办理了质押展期业务。",
+    ):
+        assert "质押" not in _types(rules_only, text)
+    assert "质押" in _types(rules_only, "华发集团将其持有的5000万股质押给中国银行。")
+
+
+def test_a_companys_profile_is_no_listing_news(rules_only: Pipeline) -> None:
+    # not_after 成立于: founded in one year, listed in another: the company's history.
+    assert "公司上市" not in _types(rules_only, "巴可有限公司成立于1934年，1986年在布鲁塞尔泛欧交易所上市。")
+    assert "公司上市" in _types(rules_only, "巴可有限公司将于下月在布鲁塞尔泛欧交易所上市。")

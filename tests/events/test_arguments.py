@@ -1,0 +1,49 @@
+"""Argument choices that hold whatever the models say (issue 7: argument precision)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.core import Pipeline
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Pipeline:
+    return Pipeline.build(events_model=False)
+
+
+def _values(pipe: Pipeline, text: str, event_type: str, role: str) -> list[str]:
+    return [a.text for e in pipe.process(text).events if e.type == event_type for a in e.arguments if a.role == role]
+
+
+def test_the_whole_share_capital_is_no_quantity_bought_back(rules_only: Pipeline) -> None:
+    # 公司股份总数由X减少为Y: the company's share capital before and after, not the shares bought back.
+    text = "华发股份公告，公司已回购股份1000万股。回购完成后，公司股份总数由244,152,600股减少为243,993,800股。"
+    assert _values(rules_only, text, "股份回购", "回购股份数量") == ["1000万股"]
+    # The event's own total (本次回购股份总数为) is its quantity.
+    own = "华发股份公告，公司本次回购股份总数为1,523,685股，占公司总股本的0.56%。"
+    assert _values(rules_only, own, "股份回购", "回购股份数量") == ["1,523,685股"]
+    # A ratio to the share capital in a closed aside does not reach the quantity after it.
+    aside = "华发股份公告，持有公司股份470.33万股（占本公司总股本比例3.03%）的股东华发集团拟减持数量不超过470.33万股。"
+    assert _values(rules_only, aside, "股东减持", "交易股票/股份数量") == ["不超过470.33万股"]
+
+
+def test_a_latin_script_company_after_the_verb_is_the_target(rules_only: Pipeline) -> None:
+    # events.filler.latin_target: foreign names the NER misses or cuts at the first space.
+    cases = {
+        "微软宣布以1亿美元收购BlueTalon，增强云计算数据类服务。": "BlueTalon",
+        "特斯拉收购了一家自动化生产公司Compass Automation。": "Compass Automation",
+        "伊顿公司完成收购Innovative Switchgear Solutions，交易金额未披露。": "Innovative Switchgear Solutions",
+    }
+    for text, target in cases.items():
+        assert _values(rules_only, text, "企业收购", "被收购方") == [target]
+
+
+def test_a_news_outlet_takes_part_in_no_event(rules_only: Pipeline) -> None:
+    # The outlet that reports (路透社, 财华社讯) is no buyer, even as the document's most named organisation.
+    text = "路透社报道，路透社获悉，公司以12亿美元收购了字节跳动。"
+    assert _values(rules_only, text, "企业收购", "收购方") == []
+    assert _values(rules_only, text, "企业收购", "被收购方") == ["字节跳动"]
+    wire = "财华社讯：回购4.2万股\n财华社讯，据财华社报道，公司于9月4日耗资86.2万港元回购4.2万股。"
+    assert _values(rules_only, wire, "股份回购", "回购方") == []
+    assert _values(rules_only, "腾讯以12亿美元收购了字节跳动。", "企业收购", "收购方") == ["腾讯"]

@@ -668,13 +668,30 @@ class PinyinRepairer:
                         if value not in values:
                             values[value] = (slot.prior or {}).get(value, 0.0)
                             added += 1
+                # And every owner the text annotates elsewhere: read without the dropped
+                # pair after it, it may read worst of all (批準?shì)啡 is 批準耶路撒: 室's
+                # D2 hidden, then AE C2 dropped; without them D2 B7 reads as 曳).
+                for value, prior in (slot.prior or {}).items():
+                    if (
+                        prior >= SITE_PRIOR
+                        and value not in values
+                        and any(
+                            kept[i][j] == value
+                            and all(kept[i][m] == best_combo[m] for m in range(len(group)) if m != j)
+                            for i in order
+                        )
+                    ):
+                        values[value] = prior
                 alternatives[k] = list(values.items())
         data, origin, first, settled = self._restore_after_drops(bytes(current), list(stream.origin), stream)
         data, origin, second = self._restore_question_marks(data, origin, line)
         shift = [second[k] for k in first]
         slots = [k for k in slots if k not in settled and (k not in stream.after_drop or not stream.after_drop[k][1])]
         moved = {shift[k]: v for k, v in alternatives.items()}
-        lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items()}
+        # A trail whose lead went into a "?" rather than a dropped pair has it back now
+        # (北?r(shí)間 is 北京時間: 京's trail A9 and 時's lead 95 are no pair, one "?"):
+        # no pair has to be put back before it.
+        lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items() if not _completed(data, shift[k], v)}
         data = self._restore_dropped(
             data, _Stream(list(data), origin, lead_dropped, site=stream.site), [shift[k] for k in slots], moved
         )
@@ -1250,6 +1267,11 @@ def _invalid_trails(lead: int) -> tuple[int, ...]:
     return tuple(
         c for c in range(0x80, 0xFF) if not _is_gbk_user_defined(c, lead) and _gbk_char(bytes((c, lead))) is None
     )
+
+
+def _completed(data: bytes, k: int, syllable: str) -> bool:
+    """True when the trail byte at ``k`` ends, decoded in step, a character read ``syllable``."""
+    return k >= 1 and _starts_char(data, k - 1) and is_reading(_gbk_char(data[k - 1 : k + 1]) or "", syllable)
 
 
 def _starts_char(data: bytes, k: int) -> bool:

@@ -162,6 +162,14 @@ def test_the_converter_alphabet() -> None:
         # 男 straddles 的|行; a dropped pair that reads 的行爲，然而 would bring back a 然
         # without its annotation, but the converter annotates every 然 (it does elsewhere).
         ("當然，總需要有規則去加以規範，約束參與者的行爲；而規則的制定是以實力爲基礎，這是必然的。", "男的然而"),
+        # 室 (annotated in 辦公室) straddles 準|耶, and 耶's trail with 路's lead (AE C2) was
+        # dropped: without the pair, 室's hidden D2 reads worst of the slot's values
+        # (D2 B7), yet it is the one to try with the pairs (事's C2 gave 批準路撒冷).
+        ("辦公室主任說，近日以色列內閣批準耶路撒冷擴建計劃。", "室撒"),
+        # 本 straddles 北|京; out of step, 京's trail A9 and 時's lead 95 are no GBK
+        # character: one "?" before 時's trail "r". Once the "?" is read back, no dropped
+        # pair is wanted before the "r" (北警嫂時間).
+        ("據CoinDesk數據顯示，北京時間25日凌晨3點45分，比特幣交易價跌穿9000美元。", "本時據"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

@@ -97,6 +97,7 @@ FOREIGN_ALTERNATIVES = 2  # ... and values that read best before FOREIGN_PENALTY
 DROP_SHORTLIST = 64  # dropped pairs tried again with a straddle's runner-up hidden bytes ...
 NEAR_SLOT = 4  # ... besides every pair this close to it
 DOUBLE_SHORTLIST = 4  # pairs per place (the best alone there) combined when two pairs were dropped
+RECHECK_SHORTLIST = 8  # ... and pairs per place (the best with the other in place) combined again
 FREQUENCY_PRIOR = 0.5  # nats per unit of log frequency of a straddle owner not seen in the text
 SITE_PRIOR = 8.0  # nats for a straddle owner that the text annotates elsewhere
 INVALID_PENALTY = 15.0  # nats per byte pair that decodes to no character
@@ -1135,20 +1136,16 @@ class PinyinRepairer:
         # again with the other one in place (，根據 where 根 read worse than 所 before 據 was back),
         # one byte at a time (the other byte kept), where the two already read clearly
         # better than none.
+        runners_up: list[list[tuple[int, int]]] = []
         for side in (0, 1) if score - base >= DROP_MARGIN else ():
-            options = []
             now = best[1:3] if side == 0 else best[4:6]
-            for t, lead in _dropped_pairs():
-                if t != now[0] and lead != now[1]:
-                    continue
-                trial_key = (*best[:1], t, lead, *best[3:]) if side == 0 else (*best[:4], t, lead)
-                trial = _two_pairs(data, *trial_key)
-                at = trial_key[0] if side == 0 else trial_key[3] + 2
-                if _gbk_char(trial[at - 1 : at + 1]) is None:
-                    continue
-                if lead >= 0x80 and (at + 2 >= len(trial) or _gbk_char(trial[at + 1 : at + 3]) is None):
-                    continue
-                options.append(trial_key)
+            # One byte of this side's pair kept, the other tried anew (the other side as chosen).
+            trials = [
+                (*best[:1], t, lead, *best[3:]) if side == 0 else (*best[:4], t, lead)
+                for t, lead in _dropped_pairs()
+                if t == now[0] or lead == now[1]
+            ]
+            options = [key for key in trials if _pairs_fit(data, key)]
             if len(options) > 1:
                 again = self._scores(
                     [
@@ -1158,9 +1155,34 @@ class PinyinRepairer:
                 )
                 for n, key in enumerate(options):
                     again[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
-                n = max(range(len(options)), key=lambda n: again[n])
+                ranked = sorted(range(len(options)), key=lambda n: -again[n])
+                runners_up.append(
+                    [options[n][1:3] if side == 0 else options[n][4:6] for n in ranked[:RECHECK_SHORTLIST]]
+                )
+                n = ranked[0]
                 if again[n] > score:
                     best, score = options[n], again[n]
+        # Changed one byte at a time, the two places can be stuck where each change alone
+        # reads worse (，所擔巴基 for ，根據巴基: 根 needs 據 and 據 needs 根): the best
+        # few of each side are combined as well.
+        if len(runners_up) == 2:
+            joint = [
+                key
+                for first_pair, second_pair in itertools.product(*runners_up)
+                if (key := (best[0], *first_pair, best[3], *second_pair)) != best and _pairs_fit(data, key)
+            ]
+            if joint:
+                found_joint = self._scores(
+                    [
+                        self._window_text(_two_pairs(data, *key), window_start, window_end + 4 + 2 * PAIR_READ_EXTRA)
+                        for key in joint
+                    ]
+                )
+                for n, key in enumerate(joint):
+                    found_joint[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
+                n = max(range(len(joint)), key=lambda n: found_joint[n])
+                if found_joint[n] > score:
+                    best, score = joint[n], found_joint[n]
         gain = score - base
         if gain >= 2 * DROP_MARGIN and score - best_single >= DROP_MARGIN:
             return _two_pairs(data, *best), gain
@@ -1205,6 +1227,17 @@ def _site_cost(trial: bytes, places: Sequence[int], site_chars: frozenset[str]) 
             if _gbk_char(pair) in site_chars:
                 cost += SITE_PRIOR
     return cost
+
+
+def _pairs_fit(data: bytes, key: tuple[int, int, int, int, int, int]) -> bool:
+    """True when both pairs of ``key`` (see :func:`_two_pairs`) complete real characters on each side."""
+    trial = _two_pairs(data, *key)
+    for at, lead in ((key[0], key[2]), (key[3] + 2, key[5])):
+        if _gbk_char(trial[at - 1 : at + 1]) is None:
+            return False
+        if lead >= 0x80 and (at + 2 >= len(trial) or _gbk_char(trial[at + 1 : at + 3]) is None):
+            return False
+    return True
 
 
 def _two_pairs(data: bytes, first: int, t1: int, l1: int, second: int, t2: int, l2: int) -> bytes:

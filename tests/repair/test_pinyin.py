@@ -170,6 +170,14 @@ def test_the_converter_alphabet() -> None:
         # character: one "?" before 時's trail "r". Once the "?" is read back, no dropped
         # pair is wanted before the "r" (北警嫂時間).
         ("據CoinDesk數據顯示，北京時間25日凌晨3點45分，比特幣交易價跌穿9000美元。", "本時據"),
+        # 保 straddles ”|，; out of step, two pairs were dropped (AC B8 of ，根, FE B0 of
+        # 據巴). Changed one at a time from ，所擔巴基, each change reads worse (根擔, 所據):
+        # only the two changed together give ，根據巴基.
+        (
+            "印度陸軍宣稱，巴基斯坦軍隊挑起衝突，造成了多人傷亡，印軍方隨後發動了“對等反擊”，"
+            "根據巴基斯坦的說法，印度的軍事行動造成了2名巴平民喪生，並譴責印度方面故意挑起爭端。",
+            "保基了的",
+        ),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

@@ -400,6 +400,7 @@ class PinyinRepairer:
         after_invalid: set[int] = set()
         optional_drop: set[int] = set()
         in_step_from = 0  # items before this were read before the decoder was last in step
+        in_step_before = 0  # ... and its value before the last ASCII byte put it back in step
         origin: list[int] = []
         by_lead = None
         i = 0
@@ -565,7 +566,12 @@ class PinyinRepairer:
                         continue
                 if (
                     byte_m is not None
-                    and any(isinstance(x, _Slot) for x in items[-4:])
+                    and (
+                        any(isinstance(x, _Slot) for x in items[-4:])
+                        # Or further back, with the decoder out of step since (業”bǎo)┖妫@(huò)
+                        # is 業”）函告，獲: 獲 is AB 40, its AB dropped with ，'s trail AC).
+                        or any(isinstance(x, _Slot) for x in items[in_step_before:-1])
+                    )
                     and items
                     and isinstance(items[-1], int)
                     and 0x40 <= items[-1] <= 0x7E
@@ -586,7 +592,7 @@ class PinyinRepairer:
             items.extend(data)
             origin.extend([i] * len(data))
             if len(data) == 1:
-                in_step_from = len(items)
+                in_step_before, in_step_from = in_step_from, len(items)
             i += 1
         return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site, optional_drop)
 
@@ -1065,8 +1071,53 @@ class PinyinRepairer:
                 return fixed, scores[0] + gain - 2 * DROP_MARGIN, ranked
         if required or scores[best + 1] - scores[0] >= DROP_MARGIN:
             pos, t, lead = keys[best]
-            return data[:pos] + bytes((t, lead)) + data[pos:], scores[best + 1] - DROP_MARGIN, ranked
+            fixed = data[:pos] + bytes((t, lead)) + data[pos:]
+            if pos in required:
+                second = self._drop_beside(fixed, keys, pos, set(required), window_start, window_end, site_chars)
+                if second is not None:
+                    return second[0], scores[best + 1] + second[1] - 2 * DROP_MARGIN, ranked
+            return fixed, scores[best + 1] - DROP_MARGIN, ranked
         return data, scores[0], ranked
+
+    def _drop_beside(
+        self,
+        fixed: bytes,
+        keys: list[tuple[int, int, int]],
+        at: int,
+        required: set[int],
+        window_start: int,
+        window_end: int,
+        site_chars: frozenset[str],
+    ) -> tuple[bytes, float] | None:
+        """A second dropped pair elsewhere in the stretch, with the pair required at ``at`` in place (``fixed``).
+
+        Shortlisted alone, the pairs of other places are read with the required one still
+        missing, the text after them garbled (業”bǎo)┖妫@(huò) is 業”）函告，獲: 獲's lead
+        went with ，'s trail, and 告's lead with 函's trail): they are all read again here.
+        Returns the text with both and its gain over ``fixed``, when that is :data:`DROP_MARGIN`.
+        """
+        others = [(p + 2 if p > at else p, t, lead) for p, t, lead in keys if p not in required]
+        if not others:
+            return None
+        lacking = max(0, window_end + 4 - len(fixed) + 2)
+        texts = [self._window_text(fixed, window_start, window_end + 4 + PAIR_READ_EXTRA)]
+        texts.extend(
+            self._window_text(
+                fixed[:p] + bytes((t, lead)) + fixed[p:], window_start, window_end + 4 + 2 * PAIR_READ_EXTRA
+            )
+            for p, t, lead in others
+        )
+        found = self._scores(
+            texts,
+            short=[max(0, lacking - 2 + PAIR_READ_EXTRA), *[max(0, lacking - 4 + 2 * PAIR_READ_EXTRA)] * len(others)],
+        )
+        for n, (p, _, _) in enumerate(others, start=1):
+            found[n] -= _site_cost(fixed[:p] + bytes(others[n - 1][1:]) + fixed[p:], (p,), site_chars)
+        n = max(range(1, len(found)), key=lambda n: found[n])
+        if found[n] - found[0] < DROP_MARGIN:
+            return None
+        p, t, lead = others[n - 1]
+        return fixed[:p] + bytes((t, lead)) + fixed[p:], found[n] - found[0]
 
     def _best_two_drops(
         self,

@@ -178,6 +178,14 @@ def test_the_converter_alphabet() -> None:
             "根據巴基斯坦的說法，印度的軍事行動造成了2名巴平民喪生，並譴責印度方面故意挑起爭端。",
             "保基了的",
         ),
+        # 保 straddles ”|）; out of step, 函's trail and 告's lead (AF B8) are dropped, then
+        # ，'s trail and 獲's lead (AC AB), and 獲's trail "@" comes before its annotation
+        # six bytes after the straddle: the second pair is required there, and the first is
+        # chosen with it in place (，獲 alone left 烘 for 函告, or "@(huò)" stayed).
+        (
+            "控股股東招遠君興農業發展中心（以下簡稱“君興農業”）函告，獲悉其持有公司的部分股份進行了質押，具體事項如下：",
+            "保獲股份",
+        ),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

@@ -881,6 +881,18 @@ class PinyinRepairer:
                         for trail in (*_invalid_trails(y), 0xFF):
                             if _gbk_char(bytes((lead, trail))) is not None:
                                 candidates.append(bytes((lead, trail, y)))
+                # ... or with the lead of a mark of the first symbol row (。 is A1 A3),
+                # whose trail then went with a swallowed ASCII byte into a dropped pair
+                # (”）。\n out of step: A9 A1 is the "?", A3 0A dropped, the lines joined).
+                for trail in (*_invalid_trails(0xA1), 0xFF):
+                    if _gbk_char(bytes((lead, trail))) is not None:
+                        candidates.extend(
+                            bytes((lead, trail, 0xA1, mark)) + x
+                            for mark in range(0xA1, 0xA8)
+                            if _gbk_char(bytes((0xA1, mark))) is not None
+                            for x in swallowed
+                            if x
+                        )
                 if candidates:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)

@@ -186,6 +186,13 @@ def test_the_converter_alphabet() -> None:
             "控股股東招遠君興農業發展中心（以下簡稱“君興農業”）函告，獲悉其持有公司的部分股份進行了質押，具體事項如下：",
             "保獲股份",
         ),
+        # 保 straddles ”|）; out of step, ）'s trail and 。's lead (A9 A1) are no GBK
+        # character, and 。's trail went with the line break into a dropped pair (A3 0A):
+        # the "?" is ）。 and a line break, not ） alone.
+        (
+            "確定本次項目執行方爲北京令才科技有限公司（簡稱“令才科技”）。\n此次項目合作，令才科技將爲中原農險打造契合一線財務工作特性的自動化服務。",
+            "保令科技",
+        ),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:

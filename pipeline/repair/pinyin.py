@@ -349,7 +349,11 @@ class PinyinRepairer:
         annotated = {
             (char, normalize_syllable(py)) for _, _, char, py in self.annotations(text) if is_reading(char, py)
         }
-        site = _Site(annotated, frozenset(_HAN.findall(text)) - {c for c, _ in annotated}, self.lm)
+        # A character standing without an annotation says it is no site character only
+        # where the converter went: on the lines it annotated (a damaged paragraph in
+        # clean text: 作 in the clean lines is no sign that ?zuò) is not 作).
+        converted = "".join(line for line in text.splitlines() if _PARENS.search(line))
+        site = _Site(annotated, frozenset(_HAN.findall(converted)) - {c for c, _ in annotated}, self.lm)
         edits: list[Edit] = []
         pos = 0
         for line in text.splitlines(keepends=True):

@@ -207,3 +207,14 @@ def test_a_question_mark_at_a_line_end_swallowed_no_line_break(repairer: PinyinR
     damaged = _spam("準備嘗試與埃隆·馬斯克的星鏈一較高下。", "隆與埃") + "\n與此同時，它在軌的衛星更多。"
     assert damaged.startswith("準備嘗試與(yǔ)埃(āi)隆(lóng)") and "下lóng)?\n" in damaged
     assert _repair(repairer, damaged) == "準備嘗試與埃隆·馬斯克的星鏈一較高下。\n與此同時，它在軌的衛星更多。"
+
+
+def test_clean_lines_say_nothing_about_the_site_set(repairer: PinyinRepairer) -> None:
+    # One converted paragraph in clean text: 作 stands without an annotation in the clean
+    # line, which the converter never saw, so it is no sign that 作 is outside its site
+    # set; the "?zuò)" after 工 (共 straddles 使|裁, 作's lead read with ぷ) is 作, not 做.
+    clean = "各國都在推進這項工作，合作與協作是當前的重點。"
+    converted = "第二，要使裁軍工作以新的目標繼續進行，防止各種野心；第二，要使裁軍工作以新的目標繼續進行。"
+    damaged = clean + "\n" + _spam(converted, "共作的各種野")
+    assert "?zuò)" in damaged
+    assert _repair(repairer, damaged) == clean + "\n" + converted

@@ -97,6 +97,7 @@ FOREIGN_ALTERNATIVES = 2  # ... and values that read best before FOREIGN_PENALTY
 DROP_SHORTLIST = 64  # dropped pairs tried again with a straddle's runner-up hidden bytes ...
 NEAR_SLOT = 4  # ... besides every pair this close to it
 DOUBLE_SHORTLIST = 4  # pairs per place (the best alone there) combined when two pairs were dropped
+RECHECK_SHORTLIST = 8  # ... and pairs per place (the best with the other in place) combined again
 FREQUENCY_PRIOR = 0.5  # nats per unit of log frequency of a straddle owner not seen in the text
 SITE_PRIOR = 8.0  # nats for a straddle owner that the text annotates elsewhere
 INVALID_PENALTY = 15.0  # nats per byte pair that decodes to no character
@@ -348,7 +349,11 @@ class PinyinRepairer:
         annotated = {
             (char, normalize_syllable(py)) for _, _, char, py in self.annotations(text) if is_reading(char, py)
         }
-        site = _Site(annotated, frozenset(_HAN.findall(text)) - {c for c, _ in annotated}, self.lm)
+        # A character standing without an annotation says it is no site character only
+        # where the converter went: on the lines it annotated (a damaged paragraph in
+        # clean text: 作 in the clean lines is no sign that ?zuò) is not 作).
+        converted = "".join(line for line in text.splitlines() if _PARENS.search(line))
+        site = _Site(annotated, frozenset(_HAN.findall(converted)) - {c for c, _ in annotated}, self.lm)
         edits: list[Edit] = []
         pos = 0
         for line in text.splitlines(keepends=True):
@@ -399,6 +404,7 @@ class PinyinRepairer:
         after_invalid: set[int] = set()
         optional_drop: set[int] = set()
         in_step_from = 0  # items before this were read before the decoder was last in step
+        in_step_before = 0  # ... and its value before the last ASCII byte put it back in step
         origin: list[int] = []
         by_lead = None
         i = 0
@@ -564,7 +570,12 @@ class PinyinRepairer:
                         continue
                 if (
                     byte_m is not None
-                    and any(isinstance(x, _Slot) for x in items[-4:])
+                    and (
+                        any(isinstance(x, _Slot) for x in items[-4:])
+                        # Or further back, with the decoder out of step since (業”bǎo)┖妫@(huò)
+                        # is 業”）函告，獲: 獲 is AB 40, its AB dropped with ，'s trail AC).
+                        or any(isinstance(x, _Slot) for x in items[in_step_before:-1])
+                    )
                     and items
                     and isinstance(items[-1], int)
                     and 0x40 <= items[-1] <= 0x7E
@@ -585,7 +596,7 @@ class PinyinRepairer:
             items.extend(data)
             origin.extend([i] * len(data))
             if len(data) == 1:
-                in_step_from = len(items)
+                in_step_before, in_step_from = in_step_from, len(items)
             i += 1
         return _Stream(items, origin, lead_dropped, after_drop, after_invalid, site, optional_drop)
 
@@ -668,13 +679,30 @@ class PinyinRepairer:
                         if value not in values:
                             values[value] = (slot.prior or {}).get(value, 0.0)
                             added += 1
+                # And every owner the text annotates elsewhere: read without the dropped
+                # pair after it, it may read worst of all (批準?shì)啡 is 批準耶路撒: 室's
+                # D2 hidden, then AE C2 dropped; without them D2 B7 reads as 曳).
+                for value, prior in (slot.prior or {}).items():
+                    if (
+                        prior >= SITE_PRIOR
+                        and value not in values
+                        and any(
+                            kept[i][j] == value
+                            and all(kept[i][m] == best_combo[m] for m in range(len(group)) if m != j)
+                            for i in order
+                        )
+                    ):
+                        values[value] = prior
                 alternatives[k] = list(values.items())
         data, origin, first, settled = self._restore_after_drops(bytes(current), list(stream.origin), stream)
         data, origin, second = self._restore_question_marks(data, origin, line)
         shift = [second[k] for k in first]
         slots = [k for k in slots if k not in settled and (k not in stream.after_drop or not stream.after_drop[k][1])]
         moved = {shift[k]: v for k, v in alternatives.items()}
-        lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items()}
+        # A trail whose lead went into a "?" rather than a dropped pair has it back now
+        # (北?r(shí)間 is 北京時間: 京's trail A9 and 時's lead 95 are no pair, one "?"):
+        # no pair has to be put back before it.
+        lead_dropped = {shift[k]: v for k, v in stream.lead_dropped.items() if not _completed(data, shift[k], v)}
         data = self._restore_dropped(
             data, _Stream(list(data), origin, lead_dropped, site=stream.site), [shift[k] for k in slots], moved
         )
@@ -857,6 +885,18 @@ class PinyinRepairer:
                         for trail in (*_invalid_trails(y), 0xFF):
                             if _gbk_char(bytes((lead, trail))) is not None:
                                 candidates.append(bytes((lead, trail, y)))
+                # ... or with the lead of a mark of the first symbol row (。 is A1 A3),
+                # whose trail then went with a swallowed ASCII byte into a dropped pair
+                # (”）。\n out of step: A9 A1 is the "?", A3 0A dropped, the lines joined).
+                for trail in (*_invalid_trails(0xA1), 0xFF):
+                    if _gbk_char(bytes((lead, trail))) is not None:
+                        candidates.extend(
+                            bytes((lead, trail, 0xA1, mark)) + x
+                            for mark in range(0xA1, 0xA8)
+                            if _gbk_char(bytes((0xA1, mark))) is not None
+                            for x in swallowed
+                            if x
+                        )
                 if candidates:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)
@@ -1047,8 +1087,53 @@ class PinyinRepairer:
                 return fixed, scores[0] + gain - 2 * DROP_MARGIN, ranked
         if required or scores[best + 1] - scores[0] >= DROP_MARGIN:
             pos, t, lead = keys[best]
-            return data[:pos] + bytes((t, lead)) + data[pos:], scores[best + 1] - DROP_MARGIN, ranked
+            fixed = data[:pos] + bytes((t, lead)) + data[pos:]
+            if pos in required:
+                second = self._drop_beside(fixed, keys, pos, set(required), window_start, window_end, site_chars)
+                if second is not None:
+                    return second[0], scores[best + 1] + second[1] - 2 * DROP_MARGIN, ranked
+            return fixed, scores[best + 1] - DROP_MARGIN, ranked
         return data, scores[0], ranked
+
+    def _drop_beside(
+        self,
+        fixed: bytes,
+        keys: list[tuple[int, int, int]],
+        at: int,
+        required: set[int],
+        window_start: int,
+        window_end: int,
+        site_chars: frozenset[str],
+    ) -> tuple[bytes, float] | None:
+        """A second dropped pair elsewhere in the stretch, with the pair required at ``at`` in place (``fixed``).
+
+        Shortlisted alone, the pairs of other places are read with the required one still
+        missing, the text after them garbled (業”bǎo)┖妫@(huò) is 業”）函告，獲: 獲's lead
+        went with ，'s trail, and 告's lead with 函's trail): they are all read again here.
+        Returns the text with both and its gain over ``fixed``, when that is :data:`DROP_MARGIN`.
+        """
+        others = [(p + 2 if p > at else p, t, lead) for p, t, lead in keys if p not in required]
+        if not others:
+            return None
+        lacking = max(0, window_end + 4 - len(fixed) + 2)
+        texts = [self._window_text(fixed, window_start, window_end + 4 + PAIR_READ_EXTRA)]
+        texts.extend(
+            self._window_text(
+                fixed[:p] + bytes((t, lead)) + fixed[p:], window_start, window_end + 4 + 2 * PAIR_READ_EXTRA
+            )
+            for p, t, lead in others
+        )
+        found = self._scores(
+            texts,
+            short=[max(0, lacking - 2 + PAIR_READ_EXTRA), *[max(0, lacking - 4 + 2 * PAIR_READ_EXTRA)] * len(others)],
+        )
+        for n, (p, _, _) in enumerate(others, start=1):
+            found[n] -= _site_cost(fixed[:p] + bytes(others[n - 1][1:]) + fixed[p:], (p,), site_chars)
+        n = max(range(1, len(found)), key=lambda n: found[n])
+        if found[n] - found[0] < DROP_MARGIN:
+            return None
+        p, t, lead = others[n - 1]
+        return fixed[:p] + bytes((t, lead)) + fixed[p:], found[n] - found[0]
 
     def _best_two_drops(
         self,
@@ -1118,20 +1203,16 @@ class PinyinRepairer:
         # again with the other one in place (，根據 where 根 read worse than 所 before 據 was back),
         # one byte at a time (the other byte kept), where the two already read clearly
         # better than none.
+        runners_up: list[list[tuple[int, int]]] = []
         for side in (0, 1) if score - base >= DROP_MARGIN else ():
-            options = []
             now = best[1:3] if side == 0 else best[4:6]
-            for t, lead in _dropped_pairs():
-                if t != now[0] and lead != now[1]:
-                    continue
-                trial_key = (*best[:1], t, lead, *best[3:]) if side == 0 else (*best[:4], t, lead)
-                trial = _two_pairs(data, *trial_key)
-                at = trial_key[0] if side == 0 else trial_key[3] + 2
-                if _gbk_char(trial[at - 1 : at + 1]) is None:
-                    continue
-                if lead >= 0x80 and (at + 2 >= len(trial) or _gbk_char(trial[at + 1 : at + 3]) is None):
-                    continue
-                options.append(trial_key)
+            # One byte of this side's pair kept, the other tried anew (the other side as chosen).
+            trials = [
+                (*best[:1], t, lead, *best[3:]) if side == 0 else (*best[:4], t, lead)
+                for t, lead in _dropped_pairs()
+                if t == now[0] or lead == now[1]
+            ]
+            options = [key for key in trials if _pairs_fit(data, key)]
             if len(options) > 1:
                 again = self._scores(
                     [
@@ -1141,9 +1222,34 @@ class PinyinRepairer:
                 )
                 for n, key in enumerate(options):
                     again[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
-                n = max(range(len(options)), key=lambda n: again[n])
+                ranked = sorted(range(len(options)), key=lambda n: -again[n])
+                runners_up.append(
+                    [options[n][1:3] if side == 0 else options[n][4:6] for n in ranked[:RECHECK_SHORTLIST]]
+                )
+                n = ranked[0]
                 if again[n] > score:
                     best, score = options[n], again[n]
+        # Changed one byte at a time, the two places can be stuck where each change alone
+        # reads worse (，所擔巴基 for ，根據巴基: 根 needs 據 and 據 needs 根): the best
+        # few of each side are combined as well.
+        if len(runners_up) == 2:
+            joint = [
+                key
+                for first_pair, second_pair in itertools.product(*runners_up)
+                if (key := (best[0], *first_pair, best[3], *second_pair)) != best and _pairs_fit(data, key)
+            ]
+            if joint:
+                found_joint = self._scores(
+                    [
+                        self._window_text(_two_pairs(data, *key), window_start, window_end + 4 + 2 * PAIR_READ_EXTRA)
+                        for key in joint
+                    ]
+                )
+                for n, key in enumerate(joint):
+                    found_joint[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
+                n = max(range(len(joint)), key=lambda n: found_joint[n])
+                if found_joint[n] > score:
+                    best, score = joint[n], found_joint[n]
         gain = score - base
         if gain >= 2 * DROP_MARGIN and score - best_single >= DROP_MARGIN:
             return _two_pairs(data, *best), gain
@@ -1188,6 +1294,17 @@ def _site_cost(trial: bytes, places: Sequence[int], site_chars: frozenset[str]) 
             if _gbk_char(pair) in site_chars:
                 cost += SITE_PRIOR
     return cost
+
+
+def _pairs_fit(data: bytes, key: tuple[int, int, int, int, int, int]) -> bool:
+    """True when both pairs of ``key`` (see :func:`_two_pairs`) complete real characters on each side."""
+    trial = _two_pairs(data, *key)
+    for at, lead in ((key[0], key[2]), (key[3] + 2, key[5])):
+        if _gbk_char(trial[at - 1 : at + 1]) is None:
+            return False
+        if lead >= 0x80 and (at + 2 >= len(trial) or _gbk_char(trial[at + 1 : at + 3]) is None):
+            return False
+    return True
 
 
 def _two_pairs(data: bytes, first: int, t1: int, l1: int, second: int, t2: int, l2: int) -> bytes:
@@ -1250,6 +1367,11 @@ def _invalid_trails(lead: int) -> tuple[int, ...]:
     return tuple(
         c for c in range(0x80, 0xFF) if not _is_gbk_user_defined(c, lead) and _gbk_char(bytes((c, lead))) is None
     )
+
+
+def _completed(data: bytes, k: int, syllable: str) -> bool:
+    """True when the trail byte at ``k`` ends, decoded in step, a character read ``syllable``."""
+    return k >= 1 and _starts_char(data, k - 1) and is_reading(_gbk_char(data[k - 1 : k + 1]) or "", syllable)
 
 
 def _starts_char(data: bytes, k: int) -> bool:

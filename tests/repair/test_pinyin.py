@@ -162,6 +162,37 @@ def test_the_converter_alphabet() -> None:
         # 男 straddles 的|行; a dropped pair that reads 的行爲，然而 would bring back a 然
         # without its annotation, but the converter annotates every 然 (it does elsewhere).
         ("當然，總需要有規則去加以規範，約束參與者的行爲；而規則的制定是以實力爲基礎，這是必然的。", "男的然而"),
+        # 室 (annotated in 辦公室) straddles 準|耶, and 耶's trail with 路's lead (AE C2) was
+        # dropped: without the pair, 室's hidden D2 reads worst of the slot's values
+        # (D2 B7), yet it is the one to try with the pairs (事's C2 gave 批準路撒冷).
+        ("辦公室主任說，近日以色列內閣批準耶路撒冷擴建計劃。", "室撒"),
+        # 本 straddles 北|京; out of step, 京's trail A9 and 時's lead 95 are no GBK
+        # character: one "?" before 時's trail "r". Once the "?" is read back, no dropped
+        # pair is wanted before the "r" (北警嫂時間).
+        ("據CoinDesk數據顯示，北京時間25日凌晨3點45分，比特幣交易價跌穿9000美元。", "本時據"),
+        # 保 straddles ”|，; out of step, two pairs were dropped (AC B8 of ，根, FE B0 of
+        # 據巴). Changed one at a time from ，所擔巴基, each change reads worse (根擔, 所據):
+        # only the two changed together give ，根據巴基.
+        (
+            "印度陸軍宣稱，巴基斯坦軍隊挑起衝突，造成了多人傷亡，印軍方隨後發動了“對等反擊”，"
+            "根據巴基斯坦的說法，印度的軍事行動造成了2名巴平民喪生，並譴責印度方面故意挑起爭端。",
+            "保基了的",
+        ),
+        # 保 straddles ”|）; out of step, 函's trail and 告's lead (AF B8) are dropped, then
+        # ，'s trail and 獲's lead (AC AB), and 獲's trail "@" comes before its annotation
+        # six bytes after the straddle: the second pair is required there, and the first is
+        # chosen with it in place (，獲 alone left 烘 for 函告, or "@(huò)" stayed).
+        (
+            "控股股東招遠君興農業發展中心（以下簡稱“君興農業”）函告，獲悉其持有公司的部分股份進行了質押，具體事項如下：",
+            "保獲股份",
+        ),
+        # 保 straddles ”|）; out of step, ）'s trail and 。's lead (A9 A1) are no GBK
+        # character, and 。's trail went with the line break into a dropped pair (A3 0A):
+        # the "?" is ）。 and a line break, not ） alone.
+        (
+            "確定本次項目執行方爲北京令才科技有限公司（簡稱“令才科技”）。\n此次項目合作，令才科技將爲中原農險打造契合一線財務工作特性的自動化服務。",
+            "保令科技",
+        ),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:
@@ -176,3 +207,14 @@ def test_a_question_mark_at_a_line_end_swallowed_no_line_break(repairer: PinyinR
     damaged = _spam("準備嘗試與埃隆·馬斯克的星鏈一較高下。", "隆與埃") + "\n與此同時，它在軌的衛星更多。"
     assert damaged.startswith("準備嘗試與(yǔ)埃(āi)隆(lóng)") and "下lóng)?\n" in damaged
     assert _repair(repairer, damaged) == "準備嘗試與埃隆·馬斯克的星鏈一較高下。\n與此同時，它在軌的衛星更多。"
+
+
+def test_clean_lines_say_nothing_about_the_site_set(repairer: PinyinRepairer) -> None:
+    # One converted paragraph in clean text: 作 stands without an annotation in the clean
+    # line, which the converter never saw, so it is no sign that 作 is outside its site
+    # set; the "?zuò)" after 工 (共 straddles 使|裁, 作's lead read with ぷ) is 作, not 做.
+    clean = "各國都在推進這項工作，合作與協作是當前的重點。"
+    converted = "第二，要使裁軍工作以新的目標繼續進行，防止各種野心；第二，要使裁軍工作以新的目標繼續進行。"
+    damaged = clean + "\n" + _spam(converted, "共作的各種野")
+    assert "?zuò)" in damaged
+    assert _repair(repairer, damaged) == clean + "\n" + converted

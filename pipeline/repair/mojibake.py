@@ -124,6 +124,7 @@ MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
+FILL_CACHE = 4096  # filled spans a repairer keeps (see Repairer._fill_holes)
 KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
 # A guessed lost byte is weighed again in the repaired text with jieba's dictionary as
 # well (:class:`WordModel`): nats of the character model per nat of word cohesion, and
@@ -146,6 +147,9 @@ class Region:
     pieces: tuple[tuple[int, int, str], ...] = ()  # the changed blocks: (start, end, original)
     # Blocks that hold a guessed lost byte: (start, end, the guesses that explain it, best first).
     choices: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
+
+
+FillGroups = tuple[tuple[tuple[int, ...], tuple[tuple[bytes, ...], ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,6 +481,8 @@ class Repairer:
         self.mechanisms = tuple(mechanisms)
         self.simplifier = simplifier or Simplifier(lm)
         self._words: WordModel | None = None
+        # Filled spans (see :meth:`_fill_holes`): key -> (values, groups) or a hole's offset or None.
+        self._fills: dict[tuple[object, ...], tuple[tuple[bytes, ...], FillGroups] | int | None] = {}
 
     @property
     def words(self) -> WordModel:
@@ -636,6 +642,52 @@ class Repairer:
             units[split_at] = None
 
     def _fill_holes(
+        self,
+        window: str,
+        units: list[Unit],
+        s: int,
+        e: int,
+        mech: Mechanism,
+        after_window: str = "",
+        before_window: str = "",
+        euro_seen: bool = False,
+    ) -> Fill | int | None:
+        """:meth:`_fill_span`, kept: the same span with the same surroundings is filled once.
+
+        A document's damage is read twice (in windows, then line by line when the text
+        is misread from end to end; a lost byte nothing explains starts the window's
+        spans over) and the same holes come back with the same neighbours. A fill
+        depends only on the span's characters and units, the character and unit just
+        after it (or what follows the window), whether a line starts just before it,
+        the mechanism and ``euro_seen``; indices are kept relative to the span start.
+        """
+        if not any(isinstance(units[k], int) for k in range(s, e)) or mech.layers > 1:
+            return self._fill_span(window, units, s, e, mech, after_window, before_window, euro_seen)
+        key = (
+            mech,
+            euro_seen,
+            window[s:e],
+            tuple(units[s : e + 1]),
+            window[e] if e < len(window) else (None, after_window),
+            window[s - 1] == "\n" if s else (None, before_window),
+        )
+        kept = self._fills.get(key)
+        if kept is None:
+            filled = self._fill_span(window, units, s, e, mech, after_window, before_window, euro_seen)
+            if isinstance(filled, Fill):
+                groups = tuple((tuple(k - s for k in group), tuple(combos)) for group, combos in filled.groups)
+                kept = (tuple(filled.values), groups)
+            else:
+                kept = filled if filled is None else filled - s
+            if len(self._fills) >= FILL_CACHE:
+                self._fills.clear()
+            self._fills[key] = kept
+        if kept is None or isinstance(kept, int):
+            return kept if kept is None else kept + s
+        values, groups = kept
+        return Fill(list(values), [(tuple(k + s for k in group), list(combos)) for group, combos in groups])
+
+    def _fill_span(
         self,
         window: str,
         units: list[Unit],

@@ -217,3 +217,28 @@ def test_kept_lone_byte_candidates_are_those_the_automaton_and_decoder_allow(ori
                 assert _lost_singles(mask, original, misread, False, next_byte, before_hole) == want
     # A decoder that reads 0x80 as the euro sign never lost it.
     assert b"\x80" not in _lost_singles(1, "utf-8", "gbk", True, b"", False)
+
+
+@pytest.mark.parametrize("kind", ["utf8_as_gbk", "utf8_as_gbk_qmark", "gbk_as_big5"])
+def test_a_kept_fill_is_the_fill_wherever_the_span_stands(kind: str) -> None:
+    # The same damaged clause with the same neighbours, at two places in a window:
+    # the kept fill is the one computed afresh, its unit indices moved with the span.
+    from pipeline.repair.codecs import unit_bytes
+    from pipeline.repair.mojibake import MECHANISMS, find_spans
+
+    repairer = Repairer(default_lm())
+    mech = next(m for m in MECHANISMS if m.name == ("gbk_as_big5" if kind == "gbk_as_big5" else "utf8_as_gbk"))
+    damaged = damage("东吴证券担任保荐机构，主承销商为中信证券。", kind, random.Random(0))  # type: ignore[arg-type]
+    checked = 0
+    # U+1F4F0 is no byte of any code page here: spans stop there, at a different place in each.
+    for window in (damaged, "\n" + damaged, "\U0001f4f0" + damaged + "\n", "据悉\U0001f4f0" + damaged + "\n"):
+        units = [unit_bytes(ch, mech.misread) for ch in window]
+        for s, e in find_spans(units, mech.original):
+            if not any(isinstance(u, int) for u in units[s:e]):
+                continue
+            fresh = repairer._fill_span(window, units, s, e, mech, "\n", "\n")
+            assert repairer._fill_holes(window, units, s, e, mech, "\n", "\n") == fresh  # computed and kept
+            assert repairer._fill_holes(window, units, s, e, mech, "\n", "\n") == fresh  # from what was kept
+            checked += 1
+    assert checked >= 4
+    assert len(repairer._fills) < checked  # the last window's spans stand elsewhere, and were kept

@@ -124,6 +124,7 @@ MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
+PAIR_SPLITS = 64  # candidate lists of lost pairs a repairer keeps split (see Repairer._pair_options)
 FILL_CACHE = 4096  # filled spans a repairer keeps (see Repairer._fill_holes)
 KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
 # A guessed lost byte is weighed again in the repaired text with jieba's dictionary as
@@ -482,6 +483,7 @@ class Repairer:
         self.simplifier = simplifier or Simplifier(lm)
         self._words: WordModel | None = None
         # Filled spans (see :meth:`_fill_holes`): key -> (values, groups) or a hole's offset or None.
+        self._pair_splits: dict[tuple[tuple[bytes, ...], str, bool], tuple[list[bytes], list[bytes], list[str]]] = {}
         self._fills: dict[tuple[object, ...], tuple[tuple[bytes, ...], FillGroups] | int | None] = {}
 
     @property
@@ -907,20 +909,36 @@ class Repairer:
             if len(values) <= limit:
                 out.append(values)
                 continue
-            table = _pair_chars(mech.original)
-            singles = [v for v in values if len(v) != 2]
-            get = table.get
-            usable = [(v, c) for v in values if (c := get(v)) is not None]
+            singles, usable, chars = self._pair_options(tuple(values), mech)
             left = context[-HISTORY:] if n == 0 else ""
             right = following[:2] if n == len(options) - 1 else ""
-            chars = [c for _, c in usable]
-            if mech.traditional:
-                chars = to_simplified_many(chars)
             scores = self.lm.score_chars(chars, left, right)
             # A stable sort, best first, ties in their given order (as sorted() would).
             best = np.argsort(-scores, kind="stable")[: max(0, limit - len(singles))]
-            out.append(singles + [usable[i][0] for i in best.tolist()])
+            out.append(singles + [usable[i] for i in best.tolist()])
         return out
+
+    def _pair_options(self, values: tuple[bytes, ...], mech: Mechanism) -> tuple[list[bytes], list[bytes], list[str]]:
+        """A hole's candidate values split for :meth:`_prune_options`: not pairs; pairs that are characters; those.
+
+        The characters are as the LM reads them (Simplified where the damage was
+        Traditional). The same few automaton states give the same few thousand
+        candidates at every hole of a document, so each split is worked out once.
+        """
+        key = (values, mech.original, mech.traditional)
+        known = self._pair_splits.get(key)
+        if known is None:
+            get = _pair_chars(mech.original).get
+            usable = [(v, c) for v in values if (c := get(v)) is not None]
+            chars = [c for _, c in usable]
+            if mech.traditional:
+                chars = to_simplified_many(chars)
+            known = ([v for v in values if len(v) != 2], [v for v, _ in usable], chars)
+            if len(self._pair_splits) >= PAIR_SPLITS:
+                self._pair_splits.clear()
+            self._pair_splits[key] = known
+        singles, usable_values, chars = known
+        return list(singles), usable_values, chars
 
     @staticmethod
     def _hole_values(

@@ -242,3 +242,22 @@ def test_a_kept_fill_is_the_fill_wherever_the_span_stands(kind: str) -> None:
             checked += 1
     assert checked >= 4
     assert len(repairer._fills) < checked  # the last window's spans stand elsewhere, and were kept
+
+
+def test_kept_pair_candidates_are_the_candidates(repairer: Repairer) -> None:
+    # A lost pair's candidates at every hole of a document: split once, the same lists each time.
+    from pipeline.repair.mojibake import MECHANISMS, Mechanism, _lost_pairs_after, _pair_chars
+    from pipeline.repair.t2s import to_simplified_many
+
+    big5 = next(m for m in MECHANISMS if m.name == "gbk_as_big5")
+    for mech in (big5, Mechanism("traditional", "big5", "gbk", traditional=True)):
+        values = (b"\x81", b"?", *_lost_pairs_after(1, mech.misread, mech.original))
+        table = _pair_chars(mech.original)
+        usable = [v for v in values if v in table]
+        chars = [table[v] for v in usable]
+        want = ([b"\x81", b"?"], usable, to_simplified_many(chars) if mech.traditional else chars)
+        assert len(usable) > 100
+        assert repairer._pair_options(values, mech) == want
+        singles, _, _ = repairer._pair_options(values, mech)
+        singles.append(b"x")  # the caller's own list: what is kept does not change
+        assert repairer._pair_options(values, mech) == want

@@ -124,6 +124,7 @@ MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
+VITERBI_CACHE = 1024  # batches of Viterbi scores a repairer keeps (see Repairer._viterbi_scores)
 PAIR_SPLITS = 64  # candidate lists of lost pairs a repairer keeps split (see Repairer._pair_options)
 FILL_CACHE = 4096  # filled spans a repairer keeps (see Repairer._fill_holes)
 KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
@@ -483,6 +484,7 @@ class Repairer:
         self.simplifier = simplifier or Simplifier(lm)
         self._words: WordModel | None = None
         # Filled spans (see :meth:`_fill_holes`): key -> (values, groups) or a hole's offset or None.
+        self._viterbi_kept: dict[tuple[object, ...], list[float]] = {}  # (see :meth:`_viterbi_scores`)
         self._pair_splits: dict[tuple[tuple[bytes, ...], str, bool], tuple[list[bytes], list[bytes], list[str]]] = {}
         self._fills: dict[tuple[object, ...], tuple[tuple[bytes, ...], FillGroups] | int | None] = {}
 
@@ -1274,21 +1276,7 @@ class Repairer:
         batch of the LM.
         """
         n = len(keep)
-        runs = {False: left[-HISTORY:], True: left[-HISTORY:]}
-        tails: dict[bool, list[str]] = {False: [], True: []}
-        for k_text, c_text in zip(keep, conv, strict=True):
-            for state in (False, True):
-                tails[state].append(runs[state][-HISTORY:])
-            # Only the last HISTORY characters are ever read: keep the runs that short.
-            runs[False] = (runs[False] + (k_text or ""))[-HISTORY:]
-            runs[True] = (runs[True] + (c_text if c_text is not None else k_text or ""))[-HISTORY:]
-        items: list[tuple[str, str]] = []
-        for i in range(n):
-            for prev in (False, True):
-                items.append((tails[prev][i], keep[i] or ""))
-                items.append((tails[prev][i], conv[i] or ""))
-        items.extend((runs[state][-HISTORY:], right) for state in (False, True))
-        scores = self.lm.score_items(items)
+        scores = self._viterbi_scores(keep, conv, left, right)
         outside = convert_first
         best: dict[bool, float] = {outside: 0.0, not outside: -SWITCH_PENALTY}
         back: list[dict[bool, bool]] = []
@@ -1316,6 +1304,37 @@ class Repairer:
             path.append(state)
             state = links.get(state, False)
         return path[::-1]
+
+    def _viterbi_scores(self, keep: list[str | None], conv: list[str | None], left: str, right: str) -> list[float]:
+        """The LM scores :meth:`_viterbi` weighs: each block kept and converted, after either path, then ``right``.
+
+        The same blocks between the same contexts come back when a text misread from
+        end to end is read again line by line (with ``convert_first``, which changes
+        the weighing, not the scores): each batch is scored once (kept per repairer).
+        """
+        key = (tuple(keep), tuple(conv), left[-HISTORY:], right)
+        known = self._viterbi_kept.get(key)
+        if known is not None:
+            return known
+        runs = {False: left[-HISTORY:], True: left[-HISTORY:]}
+        tails: dict[bool, list[str]] = {False: [], True: []}
+        for k_text, c_text in zip(keep, conv, strict=True):
+            for state in (False, True):
+                tails[state].append(runs[state][-HISTORY:])
+            # Only the last HISTORY characters are ever read: keep the runs that short.
+            runs[False] = (runs[False] + (k_text or ""))[-HISTORY:]
+            runs[True] = (runs[True] + (c_text if c_text is not None else k_text or ""))[-HISTORY:]
+        items: list[tuple[str, str]] = []
+        for i in range(len(keep)):
+            for prev in (False, True):
+                items.append((tails[prev][i], keep[i] or ""))
+                items.append((tails[prev][i], conv[i] or ""))
+        items.extend((runs[state][-HISTORY:], right) for state in (False, True))
+        scores = self.lm.score_items(items)
+        if len(self._viterbi_kept) >= VITERBI_CACHE:
+            self._viterbi_kept.clear()
+        self._viterbi_kept[key] = scores
+        return scores
 
     def _refine_edges(
         self,

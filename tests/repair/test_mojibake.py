@@ -261,3 +261,17 @@ def test_kept_pair_candidates_are_the_candidates(repairer: Repairer) -> None:
         singles, _, _ = repairer._pair_options(values, mech)
         singles.append(b"x")  # the caller's own list: what is kept does not change
         assert repairer._pair_options(values, mech) == want
+
+
+def test_kept_viterbi_scores_are_the_scores() -> None:
+    # The same blocks between the same contexts, read again (as when a text misread
+    # from end to end is read line by line, converting first): the same choices.
+    keep: list[str | None] = ["浠婂勾", "澶忔敹", "，", "鑻忕殩", "地区"]
+    conv: list[str | None] = ["今年", "夏收", None, "苏皖", "地区"]
+    first, fresh = Repairer(default_lm()), Repairer(default_lm())
+    for convert_first in (False, True, False):
+        kept = first._viterbi(keep, conv, "\n据统计，", "小麦托市", convert_first=convert_first)
+        assert kept == fresh._viterbi(keep, conv, "\n据统计，", "小麦托市", convert_first=convert_first)
+        fresh._viterbi_kept.clear()
+    assert first._viterbi(keep, conv, "\n据统计，", "小麦托市") == [True, True, False, True, False]
+    assert len(first._viterbi_kept) == 1

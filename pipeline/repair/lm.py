@@ -501,17 +501,19 @@ class CharLM:
         need = self.order - 1
         known = self._windows
         keys = [[tuple(s[j - need : j + 1]) for j in range(need, len(s))] for s in seqs]
-        missing = {key: None for row in keys for key in row if key not in known}
+        # This batch's own copy of what it needs: another thread sharing the model may
+        # clear the shared dict at any time (only get() and update() touch it).
+        values = {key: known.get(key) for row in keys for key in row}
+        missing = [key for key, value in values.items() if value is None]
         if missing:
-            windows = np.array(list(missing), dtype=np.int64)
+            windows = np.array(missing, dtype=np.int64)
             ends = np.arange(len(windows), dtype=np.int64) * (need + 1) + need
             found = dict(zip(missing, self._logprobs(windows.ravel(), ends).tolist(), strict=True))
-            out = [[found[key] if key in found else known[key] for key in row] for row in keys]
+            values.update(found)
             if len(known) + len(found) > WINDOW_CACHE:
                 known.clear()
             known.update(found)
-            return out
-        return [[known[key] for key in row] for row in keys]
+        return [[values[key] for key in row] for row in keys]  # type: ignore[misc]  # none is None now
 
     def _score_items_kept(self, items: Sequence[tuple[str, str]]) -> list[float]:
         """:meth:`score_items` for a small batch: each ``(history, text)`` item's log probabilities kept per process."""

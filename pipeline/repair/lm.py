@@ -44,6 +44,9 @@ DEDUPE_MIN_TARGETS = 512  # batches this big look up each distinct n-gram window
 DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as targets
 
 HISTORY_CACHE = 65536  # left contexts whose history symbols are kept (a few MB at most)
+KEPT_ITEMS = 256  # up to this many items, score_items keeps what it computed (faster; bigger batches: arrays)
+WINDOW_CACHE = 1 << 17  # n-gram windows whose log probability is kept (about 20 MB at most)
+ITEM_CACHE = 1 << 15  # (history, text) items whose log probabilities score_items keeps
 _LETTER = "a"
 _DIGIT = "0"
 
@@ -178,6 +181,9 @@ class CharLM:
             self._backoff.append(self._dequantize(arrays[f"backoff{k}"]))
         self.unigram_counts: npt.NDArray[np.int64] = arrays["uni_counts"].astype(np.int64)
         self._histories: dict[str, list[int]] = {}  # :meth:`_history` of recent left contexts
+        self._windows: dict[tuple[int, ...], float] = {}  # log probability of a window (:meth:`_window_logprobs`)
+        # (:meth:`_score_items_kept`; tuples, not lists: the garbage collector soon stops tracking them)
+        self._items: dict[tuple[str, str], tuple[float, ...]] = {}
         self.ambiguity: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in json.loads(str(arrays["ambiguity"])).items()
         }
@@ -424,8 +430,8 @@ class CharLM:
 
     def score_items(self, items: Sequence[tuple[str, str]]) -> list[float]:
         """Log probability of each ``text`` after its own ``history`` (``(history, text)`` pairs)."""
-        if len(items) < ARRAY_BATCH:
-            return self._score_seqs([self._history(h) + self.ids(t) for h, t in items])
+        if len(items) <= KEPT_ITEMS:
+            return self._score_items_kept(items)
         # Callers (the Viterbi over repair blocks) repeat histories and texts many times:
         # each distinct one is read once, and the sequences are assembled in array calls.
         history_index: dict[str, int] = {}
@@ -459,6 +465,8 @@ class CharLM:
         return self._score_flat(flat, np.flatnonzero(scored), counts, None)
 
     def _score_seqs(self, seqs: list[list[int]], cache: DocumentCache | None = None) -> list[float]:
+        if cache is None:
+            return self._score_seqs_kept(seqs)
         need = self.order - 1
         flat: list[int] = []
         targets: list[int] = []
@@ -474,6 +482,67 @@ class CharLM:
             np.asarray(counts, dtype=np.int64),
             cache,
         )
+
+    def _score_seqs_kept(self, seqs: list[list[int]]) -> list[float]:
+        """:meth:`_score_seqs` without a cache: the same totals, each window looked up once per process."""
+        return _running_totals(self._window_logprobs(seqs))
+
+    def _window_logprobs(self, seqs: Sequence[Sequence[int]]) -> list[list[float]]:
+        """The log probability of every scored symbol of each sequence (all but its ``order - 1`` first).
+
+        A symbol's probability depends only on the window of ``order`` symbols ending
+        at it, and a repair asks for the same windows again and again (a block after
+        the same history in every Viterbi pass, under every mechanism, in the strict
+        look and again when the whole text is read). A small batch costs numpy's
+        per-call overhead many times over the lookups themselves, so known windows
+        come from a dict and the others from one :meth:`_logprobs` call (the very
+        same floats: see :meth:`logprobs`).
+        """
+        need = self.order - 1
+        known = self._windows
+        keys = [[tuple(s[j - need : j + 1]) for j in range(need, len(s))] for s in seqs]
+        # This batch's own copy of what it needs: another thread sharing the model may
+        # clear the shared dict at any time (only get() and update() touch it).
+        values = {key: known.get(key) for row in keys for key in row}
+        missing = [key for key, value in values.items() if value is None]
+        if missing:
+            windows = np.array(missing, dtype=np.int64)
+            ends = np.arange(len(windows), dtype=np.int64) * (need + 1) + need
+            found = dict(zip(missing, self._logprobs(windows.ravel(), ends).tolist(), strict=True))
+            values.update(found)
+            if len(known) + len(found) > WINDOW_CACHE:
+                known.clear()
+            known.update(found)
+        return [[values[key] for key in row] for row in keys]  # type: ignore[misc]  # none is None now
+
+    def _score_items_kept(self, items: Sequence[tuple[str, str]]) -> list[float]:
+        """:meth:`score_items` for a small batch: each ``(history, text)`` item's log probabilities kept per process."""
+        kept = self._items
+        batch: dict[tuple[str, str], Sequence[float]] = {}
+        missing: list[tuple[str, str]] = []
+        for item in items:
+            if item in batch:
+                continue
+            known = kept.get(item)
+            if known is None:
+                batch[item] = ()
+                missing.append(item)
+            else:
+                batch[item] = known
+        if missing:
+            texts: dict[str, list[int]] = {}
+            seqs = []
+            for h, t in missing:
+                ids = texts.get(t)
+                if ids is None:
+                    ids = texts[t] = self.ids(t)
+                seqs.append(self._history(h) + ids)
+            computed = self._window_logprobs(seqs)
+            if len(kept) + len(missing) > ITEM_CACHE:
+                kept.clear()
+            for item, lps in zip(missing, computed, strict=True):
+                batch[item] = kept[item] = tuple(lps)
+        return _running_totals([batch[item] for item in items])
 
     def _score_flat(
         self, flat: Int64Array, targets: Int64Array, counts: Int64Array, cache: DocumentCache | None
@@ -499,6 +568,22 @@ class CharLM:
         if len(seq) <= need:
             return np.zeros(0)
         return self.logprobs(np.asarray(seq, dtype=np.int64), np.arange(need, len(seq), dtype=np.int64))
+
+
+def _running_totals(rows: Sequence[Sequence[float]]) -> list[float]:
+    """Each row's total as :meth:`CharLM._score_flat` computes it: the difference of two running totals.
+
+    A running total over the whole batch, not a sum per row: the floats are the very
+    same as the batch's ``cumsum`` (numpy accumulates in order, one addition at a time).
+    """
+    out: list[float] = []
+    total = 0.0
+    for row in rows:
+        start = total
+        for value in row:
+            total += value
+        out.append(total - start)
+    return out
 
 
 class DocumentCache:

@@ -124,6 +124,9 @@ MAX_HOLE_GROUP = 2  # adjacent lost bytes filled together at most
 MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
+VITERBI_CACHE = 1024  # batches of Viterbi scores a repairer keeps (see Repairer._viterbi_scores)
+PAIR_SPLITS = 64  # candidate lists of lost pairs a repairer keeps split (see Repairer._pair_options)
+FILL_CACHE = 4096  # filled spans a repairer keeps (see Repairer._fill_holes)
 KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
 # A guessed lost byte is weighed again in the repaired text with jieba's dictionary as
 # well (:class:`WordModel`): nats of the character model per nat of word cohesion, and
@@ -146,6 +149,9 @@ class Region:
     pieces: tuple[tuple[int, int, str], ...] = ()  # the changed blocks: (start, end, original)
     # Blocks that hold a guessed lost byte: (start, end, the guesses that explain it, best first).
     choices: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
+
+
+FillGroups = tuple[tuple[tuple[int, ...], tuple[tuple[bytes, ...], ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,6 +483,10 @@ class Repairer:
         self.mechanisms = tuple(mechanisms)
         self.simplifier = simplifier or Simplifier(lm)
         self._words: WordModel | None = None
+        # Filled spans (see :meth:`_fill_holes`): key -> (values, groups) or a hole's offset or None.
+        self._viterbi_kept: dict[tuple[object, ...], list[float]] = {}  # (see :meth:`_viterbi_scores`)
+        self._pair_splits: dict[tuple[tuple[bytes, ...], str, bool], tuple[list[bytes], list[bytes], list[str]]] = {}
+        self._fills: dict[tuple[object, ...], tuple[tuple[bytes, ...], FillGroups] | int | None] = {}
 
     @property
     def words(self) -> WordModel:
@@ -636,6 +646,52 @@ class Repairer:
             units[split_at] = None
 
     def _fill_holes(
+        self,
+        window: str,
+        units: list[Unit],
+        s: int,
+        e: int,
+        mech: Mechanism,
+        after_window: str = "",
+        before_window: str = "",
+        euro_seen: bool = False,
+    ) -> Fill | int | None:
+        """:meth:`_fill_span`, kept: the same span with the same surroundings is filled once.
+
+        A document's damage is read twice (in windows, then line by line when the text
+        is misread from end to end; a lost byte nothing explains starts the window's
+        spans over) and the same holes come back with the same neighbours. A fill
+        depends only on the span's characters and units, the character and unit just
+        after it (or what follows the window), whether a line starts just before it,
+        the mechanism and ``euro_seen``; indices are kept relative to the span start.
+        """
+        if not any(isinstance(units[k], int) for k in range(s, e)) or mech.layers > 1:
+            return self._fill_span(window, units, s, e, mech, after_window, before_window, euro_seen)
+        key = (
+            mech,
+            euro_seen,
+            window[s:e],
+            tuple(units[s : e + 1]),
+            window[e] if e < len(window) else (None, after_window),
+            window[s - 1] == "\n" if s else (None, before_window),
+        )
+        kept = self._fills.get(key)
+        if kept is None:
+            filled = self._fill_span(window, units, s, e, mech, after_window, before_window, euro_seen)
+            if isinstance(filled, Fill):
+                groups = tuple((tuple(k - s for k in group), tuple(combos)) for group, combos in filled.groups)
+                kept = (tuple(filled.values), groups)
+            else:
+                kept = filled if filled is None else filled - s
+            if len(self._fills) >= FILL_CACHE:
+                self._fills.clear()
+            self._fills[key] = kept
+        if kept is None or isinstance(kept, int):
+            return kept if kept is None else kept + s
+        values, groups = kept
+        return Fill(list(values), [(tuple(k + s for k in group), list(combos)) for group, combos in groups])
+
+    def _fill_span(
         self,
         window: str,
         units: list[Unit],
@@ -855,20 +911,36 @@ class Repairer:
             if len(values) <= limit:
                 out.append(values)
                 continue
-            table = _pair_chars(mech.original)
-            singles = [v for v in values if len(v) != 2]
-            get = table.get
-            usable = [(v, c) for v in values if (c := get(v)) is not None]
+            singles, usable, chars = self._pair_options(tuple(values), mech)
             left = context[-HISTORY:] if n == 0 else ""
             right = following[:2] if n == len(options) - 1 else ""
-            chars = [c for _, c in usable]
-            if mech.traditional:
-                chars = to_simplified_many(chars)
             scores = self.lm.score_chars(chars, left, right)
             # A stable sort, best first, ties in their given order (as sorted() would).
             best = np.argsort(-scores, kind="stable")[: max(0, limit - len(singles))]
-            out.append(singles + [usable[i][0] for i in best.tolist()])
+            out.append(singles + [usable[i] for i in best.tolist()])
         return out
+
+    def _pair_options(self, values: tuple[bytes, ...], mech: Mechanism) -> tuple[list[bytes], list[bytes], list[str]]:
+        """A hole's candidate values split for :meth:`_prune_options`: not pairs; pairs that are characters; those.
+
+        The characters are as the LM reads them (Simplified where the damage was
+        Traditional). The same few automaton states give the same few thousand
+        candidates at every hole of a document, so each split is worked out once.
+        """
+        key = (values, mech.original, mech.traditional)
+        known = self._pair_splits.get(key)
+        if known is None:
+            get = _pair_chars(mech.original).get
+            usable = [(v, c) for v in values if (c := get(v)) is not None]
+            chars = [c for _, c in usable]
+            if mech.traditional:
+                chars = to_simplified_many(chars)
+            known = ([v for v in values if len(v) != 2], [v for v, _ in usable], chars)
+            if len(self._pair_splits) >= PAIR_SPLITS:
+                self._pair_splits.clear()
+            self._pair_splits[key] = known
+        singles, usable_values, chars = known
+        return list(singles), usable_values, chars
 
     @staticmethod
     def _hole_values(
@@ -1204,21 +1276,7 @@ class Repairer:
         batch of the LM.
         """
         n = len(keep)
-        runs = {False: left[-HISTORY:], True: left[-HISTORY:]}
-        tails: dict[bool, list[str]] = {False: [], True: []}
-        for k_text, c_text in zip(keep, conv, strict=True):
-            for state in (False, True):
-                tails[state].append(runs[state][-HISTORY:])
-            # Only the last HISTORY characters are ever read: keep the runs that short.
-            runs[False] = (runs[False] + (k_text or ""))[-HISTORY:]
-            runs[True] = (runs[True] + (c_text if c_text is not None else k_text or ""))[-HISTORY:]
-        items: list[tuple[str, str]] = []
-        for i in range(n):
-            for prev in (False, True):
-                items.append((tails[prev][i], keep[i] or ""))
-                items.append((tails[prev][i], conv[i] or ""))
-        items.extend((runs[state][-HISTORY:], right) for state in (False, True))
-        scores = self.lm.score_items(items)
+        scores = self._viterbi_scores(keep, conv, left, right)
         outside = convert_first
         best: dict[bool, float] = {outside: 0.0, not outside: -SWITCH_PENALTY}
         back: list[dict[bool, bool]] = []
@@ -1246,6 +1304,37 @@ class Repairer:
             path.append(state)
             state = links.get(state, False)
         return path[::-1]
+
+    def _viterbi_scores(self, keep: list[str | None], conv: list[str | None], left: str, right: str) -> list[float]:
+        """The LM scores :meth:`_viterbi` weighs: each block kept and converted, after either path, then ``right``.
+
+        The same blocks between the same contexts come back when a text misread from
+        end to end is read again line by line (with ``convert_first``, which changes
+        the weighing, not the scores): each batch is scored once (kept per repairer).
+        """
+        key = (tuple(keep), tuple(conv), left[-HISTORY:], right)
+        known = self._viterbi_kept.get(key)
+        if known is not None:
+            return known
+        runs = {False: left[-HISTORY:], True: left[-HISTORY:]}
+        tails: dict[bool, list[str]] = {False: [], True: []}
+        for k_text, c_text in zip(keep, conv, strict=True):
+            for state in (False, True):
+                tails[state].append(runs[state][-HISTORY:])
+            # Only the last HISTORY characters are ever read: keep the runs that short.
+            runs[False] = (runs[False] + (k_text or ""))[-HISTORY:]
+            runs[True] = (runs[True] + (c_text if c_text is not None else k_text or ""))[-HISTORY:]
+        items: list[tuple[str, str]] = []
+        for i in range(len(keep)):
+            for prev in (False, True):
+                items.append((tails[prev][i], keep[i] or ""))
+                items.append((tails[prev][i], conv[i] or ""))
+        items.extend((runs[state][-HISTORY:], right) for state in (False, True))
+        scores = self.lm.score_items(items)
+        if len(self._viterbi_kept) >= VITERBI_CACHE:
+            self._viterbi_kept.clear()
+        self._viterbi_kept[key] = scores
+        return scores
 
     def _refine_edges(
         self,

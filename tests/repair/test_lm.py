@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import ModelError
-from pipeline.repair.lm import ARRAY_BATCH, CharLM, default_lm, fold_symbol
+from pipeline.repair.lm import ARRAY_BATCH, KEPT_ITEMS, CharLM, default_lm, fold_symbol
 from pipeline.training.lm import ambiguity_table, train
 
 
@@ -120,12 +120,42 @@ def test_single_characters_score_as_their_own_texts(lm: CharLM) -> None:
     assert lm._dense_get[[min(ord(c), len(lm._dense_get) - 1) for c in chars]].tolist() == ids
 
 
+def _array_totals(lm: CharLM, seqs: list[list[int]]) -> list[float]:
+    """Totals of each sequence's scored symbols, computed in one array pass (a batch ``cumsum``)."""
+    need = lm.order - 1
+    flat: list[int] = []
+    targets: list[int] = []
+    for s in seqs:
+        targets.extend(range(len(flat) + need, len(flat) + len(s)))
+        flat.extend(s)
+    counts = np.asarray([len(s) - need for s in seqs], dtype=np.int64)
+    return lm._score_flat(np.asarray(flat, dtype=np.int64), np.asarray(targets, dtype=np.int64), counts, None)
+
+
 def test_items_score_exactly_as_one_sequence_per_item(lm: CharLM) -> None:
     items = [("一家", "带着"), ("", ""), ("\n报道", "清华 大学"), ("一家", "带著"), ("x", "\t"), ("一家", "带着")] * 3
     assert len(items) >= ARRAY_BATCH  # the array-built path
-    plain = lm._score_seqs([lm._history(h) + lm.ids(t) for h, t in items])
+    plain = _array_totals(lm, [lm._history(h) + lm.ids(t) for h, t in items])
     assert lm.score_items(items) == plain
     assert lm.score_items([]) == []
+
+
+def test_kept_windows_and_items_give_the_batch_floats() -> None:
+    # Small batches are summed from kept log probabilities, one addition at a time:
+    # every total must be the very float the batch's cumsum gives, cold and warm.
+    fresh = CharLM.load()
+    rng = np.random.default_rng(3)
+    text = "董事会认为风险可控。\n苏宁易购 2019年营收增长12%，abc 锟斤拷 鎶曡祫 çš„ 哈"
+    for n_items in (1, 5, ARRAY_BATCH, 40, KEPT_ITEMS, KEPT_ITEMS + 1):
+        starts = rng.integers(0, len(text), size=(n_items, 4))
+        items = [(text[a : a + b % 9], text[c : c + d % 4]) for a, b, c, d in starts.tolist()]
+        plain = _array_totals(fresh, [fresh._history(h) + fresh.ids(t) for h, t in items])
+        assert fresh.score_items(items) == plain  # cold
+        assert fresh.score_items(items) == plain  # from what was kept
+        left, right = text[: n_items % 7], text[n_items % 5 : n_items % 5 + 3]
+        middles = [t for _, t in items[:ARRAY_BATCH - 1]]
+        seqs = [fresh._history(left) + fresh.ids(m) + fresh._right(right) for m in middles]
+        assert fresh.score_many(middles, left, right) == _array_totals(fresh, seqs)
 
 
 def test_word_model_rewards_known_words_only() -> None:

@@ -217,3 +217,61 @@ def test_kept_lone_byte_candidates_are_those_the_automaton_and_decoder_allow(ori
                 assert _lost_singles(mask, original, misread, False, next_byte, before_hole) == want
     # A decoder that reads 0x80 as the euro sign never lost it.
     assert b"\x80" not in _lost_singles(1, "utf-8", "gbk", True, b"", False)
+
+
+@pytest.mark.parametrize("kind", ["utf8_as_gbk", "utf8_as_gbk_qmark", "gbk_as_big5"])
+def test_a_kept_fill_is_the_fill_wherever_the_span_stands(kind: str) -> None:
+    # The same damaged clause with the same neighbours, at two places in a window:
+    # the kept fill is the one computed afresh, its unit indices moved with the span.
+    from pipeline.repair.codecs import unit_bytes
+    from pipeline.repair.mojibake import MECHANISMS, find_spans
+
+    repairer = Repairer(default_lm())
+    mech = next(m for m in MECHANISMS if m.name == ("gbk_as_big5" if kind == "gbk_as_big5" else "utf8_as_gbk"))
+    damaged = damage("东吴证券担任保荐机构，主承销商为中信证券。", kind, random.Random(0))  # type: ignore[arg-type]
+    checked = 0
+    # U+1F4F0 is no byte of any code page here: spans stop there, at a different place in each.
+    for window in (damaged, "\n" + damaged, "\U0001f4f0" + damaged + "\n", "据悉\U0001f4f0" + damaged + "\n"):
+        units = [unit_bytes(ch, mech.misread) for ch in window]
+        for s, e in find_spans(units, mech.original):
+            if not any(isinstance(u, int) for u in units[s:e]):
+                continue
+            fresh = repairer._fill_span(window, units, s, e, mech, "\n", "\n")
+            assert repairer._fill_holes(window, units, s, e, mech, "\n", "\n") == fresh  # computed and kept
+            assert repairer._fill_holes(window, units, s, e, mech, "\n", "\n") == fresh  # from what was kept
+            checked += 1
+    assert checked >= 4
+    assert len(repairer._fills) < checked  # the last window's spans stand elsewhere, and were kept
+
+
+def test_kept_pair_candidates_are_the_candidates(repairer: Repairer) -> None:
+    # A lost pair's candidates at every hole of a document: split once, the same lists each time.
+    from pipeline.repair.mojibake import MECHANISMS, Mechanism, _lost_pairs_after, _pair_chars
+    from pipeline.repair.t2s import to_simplified_many
+
+    big5 = next(m for m in MECHANISMS if m.name == "gbk_as_big5")
+    for mech in (big5, Mechanism("traditional", "big5", "gbk", traditional=True)):
+        values = (b"\x81", b"?", *_lost_pairs_after(1, mech.misread, mech.original))
+        table = _pair_chars(mech.original)
+        usable = [v for v in values if v in table]
+        chars = [table[v] for v in usable]
+        want = ([b"\x81", b"?"], usable, to_simplified_many(chars) if mech.traditional else chars)
+        assert len(usable) > 100
+        assert repairer._pair_options(values, mech) == want
+        singles, _, _ = repairer._pair_options(values, mech)
+        singles.append(b"x")  # the caller's own list: what is kept does not change
+        assert repairer._pair_options(values, mech) == want
+
+
+def test_kept_viterbi_scores_are_the_scores() -> None:
+    # The same blocks between the same contexts, read again (as when a text misread
+    # from end to end is read line by line, converting first): the same choices.
+    keep: list[str | None] = ["浠婂勾", "澶忔敹", "，", "鑻忕殩", "地区"]
+    conv: list[str | None] = ["今年", "夏收", None, "苏皖", "地区"]
+    first, fresh = Repairer(default_lm()), Repairer(default_lm())
+    for convert_first in (False, True, False):
+        kept = first._viterbi(keep, conv, "\n据统计，", "小麦托市", convert_first=convert_first)
+        assert kept == fresh._viterbi(keep, conv, "\n据统计，", "小麦托市", convert_first=convert_first)
+        fresh._viterbi_kept.clear()
+    assert first._viterbi(keep, conv, "\n据统计，", "小麦托市") == [True, True, False, True, False]
+    assert len(first._viterbi_kept) == 1

@@ -90,6 +90,12 @@ _NEWS_OUTLET = regex.compile(
 )
 
 
+
+def _is_news_outlet(filler: Filler) -> bool:
+    """Whether ``filler`` is a news outlet: typed ``media`` by the rules (挖贝网 on a source line) or named like one."""
+    return filler.label == "ORG" and (filler.kind == "media" or _NEWS_OUTLET.search(filler.text) is not None)
+
+
 @dataclass(slots=True)
 class Draft:
     """An event being built: its trigger, sentence, arguments and status."""
@@ -612,7 +618,7 @@ class EventExtractor:
         fillers = self.finder.find(text, mentions)
         if boilerplate:
             fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
-        return [f for f in fillers if not (f.label == "ORG" and _NEWS_OUTLET.search(f.text))], boilerplate
+        return [f for f in fillers if not _is_news_outlet(f)], boilerplate
 
     def extract(self, doc: WorkDoc) -> list[Event]:
         """Events of ``doc`` from its text and final mentions."""

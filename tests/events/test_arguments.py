@@ -47,3 +47,12 @@ def test_a_news_outlet_takes_part_in_no_event(rules_only: Pipeline) -> None:
     wire = "财华社讯：回购4.2万股\n财华社讯，据财华社报道，公司于9月4日耗资86.2万港元回购4.2万股。"
     assert _values(rules_only, wire, "股份回购", "回购方") == []
     assert _values(rules_only, "腾讯以12亿美元收购了字节跳动。", "企业收购", "收购方") == ["腾讯"]
+
+
+def test_an_organisation_the_rules_type_as_media_takes_part_in_no_event(rules_only: Pipeline) -> None:
+    # 格隆汇 (gazetteer type media) and 挖贝网 on a source line (rule:orgs.byline, media ending
+    # 网) are not named like 路透社 or 证券报, but the rules know them as outlets.
+    text = "格隆汇9月20日丨格隆汇获悉，公司以12亿美元收购了字节跳动。"
+    assert _values(rules_only, text, "企业收购", "收购方") == []
+    byline = "侨银环保中标城市环卫项目，中标金额1.2亿元。\n来源：挖贝网\n挖贝网获悉，挖贝网中标金额为1.2亿元。"
+    assert "挖贝网" not in _values(rules_only, byline, "中标", "中标公司")

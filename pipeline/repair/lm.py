@@ -49,10 +49,17 @@ WINDOW_CACHE = 1 << 17  # n-gram windows whose log probability is kept (about 20
 ITEM_CACHE = 1 << 15  # (history, text) items whose log probabilities score_items keeps
 _LETTER = "a"
 _DIGIT = "0"
+# Cyrillic letters: a word in that alphabet (Москва) reads in Chinese text like a Latin
+# one, so its spelling says no more about Chinese than ASCII's. Greek is left alone: its
+# letters stand alone in Chinese text (α粒子, 33μ), and a Greek run is what Big5 read as
+# GBK makes of common characters (有成 -> ΤΘ).
+_OTHER_ALPHABETS = frozenset(ch for code in range(0x0400, 0x0460) if (ch := chr(code)).isalpha())
 
 
 def fold_symbol(ch: str) -> str:
     """The LM symbol of ``ch`` ("" for none): ASCII letters and digits fold to one symbol each.
+
+    Cyrillic letters fold to the letter symbol too (see ``_OTHER_ALPHABETS``).
 
     ASCII spaces and tabs are no symbol at all: in Chinese text they are
     typography, and a model that had to predict them would mostly learn noise.
@@ -68,6 +75,8 @@ def fold_symbol(ch: str) -> str:
             return _LETTER
         if ch.isdigit():
             return _DIGIT
+    elif ch in _OTHER_ALPHABETS:
+        return _LETTER
     return ch
 
 
@@ -152,8 +161,7 @@ class CharLM:
             self._index[ch] = i + 2
         self._index["\n"] = BOUNDARY
         # Every character that folds to a vocabulary symbol maps straight to its id.
-        for code in range(0x20, 0x7F):
-            ch = chr(code)
+        for ch in (*map(chr, range(0x20, 0x7F)), *_OTHER_ALPHABETS):
             sym = fold_symbol(ch)
             if sym != ch and sym in self._index:
                 self._index[ch] = self._index[sym]

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from pipeline import normalize
 from pipeline.corrupt import damage
 from pipeline.offsets import TextState
 from pipeline.repair.codecs import CP1252_UNDEFINED, step_unit
@@ -275,3 +276,17 @@ def test_kept_viterbi_scores_are_the_scores() -> None:
         fresh._viterbi_kept.clear()
     assert first._viterbi(keep, conv, "\n据统计，", "小麦托市") == [True, True, False, True, False]
     assert len(first._viterbi_kept) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "签约新生代流Москва量明星王俊凯作为代言人。",
+        "加装可发声的喇Москва叭网孔。此举是为了安全。",
+        "胀和冷却東京タワー。Москва\n至此，张君表示满意。",
+    ],
+)
+def test_a_cyrillic_word_in_clean_chinese_text_is_no_damage(text: str) -> None:
+    # Москва is what GBK makes of the Big5 bytes of 妙抉扼抗志忘; read by the LM as six unknown
+    # symbols it lost to that nonsense, read as a word in a foreign alphabet it stays.
+    assert normalize(text, simplify=False).text == text

@@ -90,7 +90,6 @@ _NEWS_OUTLET = regex.compile(
 )
 
 
-
 def _is_news_outlet(filler: Filler) -> bool:
     """Whether ``filler`` is a news outlet: typed ``media`` by the rules (挖贝网 on a source line) or named like one."""
     return filler.label == "ORG" and (filler.kind == "media" or _NEWS_OUTLET.search(filler.text) is not None)

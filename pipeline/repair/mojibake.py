@@ -979,9 +979,7 @@ class Repairer:
             # rejects it whatever byte follows: a lead byte would have taken the next
             # byte (0x80 and up) with it into one U+FFFD (two holes are two pairs, 权人).
             before_hole = k + 1 in group and units[k + 1] == HOLE and mech.misread != "cp1252"
-            values = list(
-                _lost_singles(mask, mech.original, mech.misread, euro_seen, next_bytes[:1], before_hole)
-            )
+            values = list(_lost_singles(mask, mech.original, mech.misread, euro_seen, next_bytes[:1], before_hole))
             if not (next_bytes and next_bytes[0] < 0x80):
                 # A rejected pair swallows both bytes unless the second is ASCII.
                 values += _lost_pairs_after(mask, mech.misread, mech.original)

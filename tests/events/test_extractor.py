@@ -16,7 +16,6 @@ from pipeline.stages.base import WorkDoc
 _TEXT = st.text(alphabet="ab发布会", max_size=30)
 
 
-
 def test_a_tenderer_of_one_bid_is_no_winner_in_another() -> None:
     """中标公司 not_same_as 招标方: the buyer the headline's bid names (中国铁塔) wins no bid of the document."""
     spec = _type_specs()
@@ -33,6 +32,7 @@ def test_a_tenderer_of_one_bid_is_no_winner_in_another() -> None:
     assert "中标公司" not in body.args
     assert [a.text for a in headline.args["中标公司"]] == ["南都电源"]
     assert [a.text for a in headline.args["招标方"]] == ["中国铁塔"]
+
 
 @settings(max_examples=300, deadline=None)
 @given(word=st.text(alphabet="ab发", max_size=3), text=_TEXT)

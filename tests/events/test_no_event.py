@@ -101,9 +101,7 @@ class _KeywordScores:
         self.event_type, self.keyword, self.probability = event_type, keyword, probability
 
     def scores(self, sentences: list[str]) -> list[dict[str, float]]:
-        return [
-            {self.event_type: self.probability if self.keyword in s else 0.9, "企业收购": 0.9} for s in sentences
-        ]
+        return [{self.event_type: self.probability if self.keyword in s else 0.9, "企业收购": 0.9} for s in sentences]
 
 
 def _with_classifier(scores: _KeywordScores, untold_keep: float = 0.5) -> Pipeline:
@@ -180,9 +178,7 @@ def test_a_possible_or_open_bankruptcy_is_none(rules_only: Pipeline) -> None:
     # not_after 不排除, 是否: a possibility or an open question tells no bankruptcy.
     assert "企业破产" not in _types(rules_only, "海润光伏股份有限公司将迎退市，未来不排除破产重整。")
     assert "企业破产" not in _types(rules_only, "恒大集团未来不排除申请破产，负债超过2万亿元。")
-    assert "企业破产" not in _types(
-        rules_only, "截至本公告披露日，江苏院是否进入破产清算程序存在重大不确定性。"
-    )
+    assert "企业破产" not in _types(rules_only, "截至本公告披露日，江苏院是否进入破产清算程序存在重大不确定性。")
     assert "企业破产" in _types(rules_only, "恒大集团申请破产，负债超过2万亿元。")
 
 

@@ -69,9 +69,7 @@ def test_lexicon_names_fill_what_the_model_passed_over(names_pipe: Pipeline, pip
 def test_lexicon_names_yield_to_other_readings_and_need_whole_words(names_pipe: Pipeline) -> None:
     doc = names_pipe.process("令狐冲说，江山市今天很热。")
     # The speech-verb rule read 令狐冲 already; 江山 is only part of the word 江山市.
-    assert [(m.text, m.source) for m in doc.mentions if m.label == "PERSON"] == [
-        ("令狐冲", "rule:persons.speech_verb")
-    ]
+    assert [(m.text, m.source) for m in doc.mentions if m.label == "PERSON"] == [("令狐冲", "rule:persons.speech_verb")]
 
 
 def test_lexicon_names_the_dictionary_knows_as_other_words_are_not_taken(names_pipe: Pipeline) -> None:

@@ -153,7 +153,7 @@ def test_kept_windows_and_items_give_the_batch_floats() -> None:
         assert fresh.score_items(items) == plain  # cold
         assert fresh.score_items(items) == plain  # from what was kept
         left, right = text[: n_items % 7], text[n_items % 5 : n_items % 5 + 3]
-        middles = [t for _, t in items[:ARRAY_BATCH - 1]]
+        middles = [t for _, t in items[: ARRAY_BATCH - 1]]
         seqs = [fresh._history(left) + fresh.ids(m) + fresh._right(right) for m in middles]
         assert fresh.score_many(middles, left, right) == _array_totals(fresh, seqs)
 

@@ -54,6 +54,8 @@ _DIGIT = regex.compile(r"\d")
 _START, _END = itemgetter(1), itemgetter(2)  # a Token's start and end, read at C speed
 _NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
 _TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
+# Forms of address written between an appointee's name and 为 (委任萧颕洁女士为公司秘书).
+_APPOINTEE_ADDRESS = "先生|女士|小姐"
 # Confidence of a gazetteer hit on its own; agreement with the model raises it.
 _GAZETTEER_FULL = 0.95
 _GAZETTEER_SHORT = 0.85
@@ -688,8 +690,11 @@ class PersonFinder:
         self.title_alt = regex.compile(rf"^(?:{title_alt})$")
         appoint = rules.appointment_verbs if rules is not None else []
         appoint_alt = "|".join(regex.escape(v) for v in sorted(appoint, key=len, reverse=True)) or "(?!)"
-        # 聘任王强为公司总经理: the name sits between the verb and 为/担任.
-        self.appointment = regex.compile(rf"(?:{appoint_alt})(\p{{Han}}{{2,4}}?)(?=为|担任|出任|兼任)")
+        # 聘任王强为公司总经理: the name sits between the verb and 为/担任, filings often
+        # with a form of address after it (委任萧颕洁女士为公司秘书).
+        self.appointment = regex.compile(
+            rf"(?:{appoint_alt})(\p{{Han}}{{2,4}}?)(?=(?:{_APPOINTEE_ADDRESS})?(?:为|担任|出任|兼任))"
+        )
 
     def name_at(self, text: str, pos: int, index: TokenIndex) -> int | None:
         """End of a person name starting at ``pos``, or ``None`` if none starts there."""

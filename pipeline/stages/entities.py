@@ -54,8 +54,8 @@ _DIGIT = regex.compile(r"\d")
 _START, _END = itemgetter(1), itemgetter(2)  # a Token's start and end, read at C speed
 _NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
 _TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
-# Forms of address written between an appointee's name and 为 (委任萧颕洁女士为公司秘书).
-_APPOINTEE_ADDRESS = "先生|女士|小姐"
+# Forms of address written right after a full name (委任萧颕洁女士为公司秘书, 张庆华先生控股).
+ADDRESS_FORMS = ("先生", "女士", "小姐")
 # Confidence of a gazetteer hit on its own; agreement with the model raises it.
 _GAZETTEER_FULL = 0.95
 _GAZETTEER_SHORT = 0.85
@@ -693,7 +693,7 @@ class PersonFinder:
         # 聘任王强为公司总经理: the name sits between the verb and 为/担任, filings often
         # with a form of address after it (委任萧颕洁女士为公司秘书).
         self.appointment = regex.compile(
-            rf"(?:{appoint_alt})(\p{{Han}}{{2,4}}?)(?=(?:{_APPOINTEE_ADDRESS})?(?:为|担任|出任|兼任))"
+            rf"(?:{appoint_alt})(\p{{Han}}{{2,4}}?)(?=(?:{'|'.join(ADDRESS_FORMS)})?(?:为|担任|出任|兼任))"
         )
 
     def name_at(self, text: str, pos: int, index: TokenIndex) -> int | None:

@@ -50,7 +50,7 @@ from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
 from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
-from pipeline.stages.entities import NAME_TAGS, shared_word_tags
+from pipeline.stages.entities import ADDRESS_FORMS, NAME_TAGS, shared_word_tags
 from pipeline.textutil import select_non_overlapping
 
 _HAN = regex.compile(r"\p{Han}")
@@ -121,6 +121,11 @@ def merge_model(
         return rules
     model_orgs = [c for c in model if c.label == "ORG"]
     rules = [r for r in rules if not _weak_org_overruled(doc, r, model_orgs)]
+    model_persons = [c for c in model if c.label == "PERSON"]
+    sure = {doc.text[c.start : c.end] for c in model_persons if c.confidence >= SURE_PERSON}
+    if sure:
+        persons = [c for c in model_persons if doc.text[c.start : c.end] in sure]
+        rules = [r for r in rules if not _person_stem(doc, r, model_orgs, persons, org_endings)]
     by_span: dict[tuple[int, int], list[int]] = {}
     for i, cand in enumerate(rules):
         by_span.setdefault((cand.start, cand.end), []).append(i)
@@ -185,6 +190,33 @@ def _weak_org_overruled(doc: WorkDoc, rule: Candidate, model_orgs: list[Candidat
         return False  # no reading of its own, or agreement (handled by the merge)
     why = f"model reads {doc.text[backing.start : backing.end]!r}"
     doc.note("mentions", "overridden", rule.source, (rule.start, rule.end), why)
+    return True
+
+
+def _person_stem(
+    doc: WorkDoc, rule: Candidate, model_orgs: list[Candidate], persons: list[Candidate], endings: tuple[str, ...]
+) -> bool:
+    """True for a suffix-rule organisation whose stem is a person the model is sure of.
+
+    王思聪控股熊猫互娱 is "王思聪 controls 熊猫互娱", 张庆华先生控股的公司 "the company Mr 张庆华
+    controls": the suffix rule reads 王思聪控股 as a holding company, the model reads
+    王思聪 as a person (0.87, and 0.62 in the headline). ``persons`` are the model's
+    PERSON readings of names it is sure of somewhere in the document (``SURE_PERSON``),
+    so the headline's guess goes too. The guess must be the name, perhaps a form of
+    address, and an organisation ending (``endings``) and nothing more: a stem with
+    more words is a body named after someone (茅盾文学奖评奖办公室). Where the model
+    reads an organisation over the guess it stays (a firm named after its founder).
+    """
+    if rule.label != "ORG" or rule.priority >= KNOWN_PRIORITY:
+        return False
+    person = next((p for p in persons if p.start == rule.start and p.end < rule.end), None)
+    if person is None or any(_overlaps(m, rule) for m in model_orgs):
+        return False
+    rest = doc.text[person.end : rule.end]
+    rest = next((rest[len(a) :] for a in ADDRESS_FORMS if rest.startswith(a)), rest)
+    if rest not in endings:
+        return False
+    doc.note("mentions", "overridden", rule.source, (rule.start, rule.end), "its stem is a person the model is sure of")
     return True
 
 

@@ -466,3 +466,47 @@ def test_rule_names_are_copied_before_an_industry_word_as_before(full_stage: Men
     doc = _doc(text, [rule], _words(text, ("金智",)))
     full_stage(doc)
     assert [m.text for m in doc.mentions if m.source == "rule:persons.coreference"] == ["金智"]
+
+
+def _suffix_org(text: str, part: str, nth: int = 0) -> Candidate:
+    s, e = _span(text, part, nth)
+    return Candidate("ORG", s, e, OrgValue(part, "company", part), "rule:orgs.suffix.group", 1, 0.8)
+
+
+def test_suffix_guess_over_a_sure_person_gives_way(full_stage: MentionsStage) -> None:
+    # 王思聪控股熊猫互娱: "王思聪 controls 熊猫互娱", not a holding company called 王思聪控股.
+    # The headline's reading (0.62) goes too, since the model is sure of the name in the body.
+    text = "王思聪控股熊猫互娱破产\n据新京报，王思聪控股熊猫互娱进入实际破产程序。"
+    first, second = _span(text, "王思聪", 0), _span(text, "王思聪", 1)
+    candidates = [
+        _suffix_org(text, "王思聪控股", 0),
+        _suffix_org(text, "王思聪控股", 1),
+        Candidate("PERSON", *first, PersonValue("王思聪"), "model:ner", 1, 0.62),
+        Candidate("PERSON", *second, PersonValue("王思聪"), "model:ner", 1, 0.87),
+    ]
+    doc = _doc(text, candidates, _words(text, ("王思聪", "控股", "熊猫", "互娱")))
+    full_stage(doc)
+    assert [(m.start, m.label) for m in doc.mentions if "王思聪" in m.text] == [
+        (first[0], "PERSON"),
+        (second[0], "PERSON"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "guess", "person", "conf", "model_org"),
+    [
+        ("茅盾文学奖评奖办公室发布公告", "茅盾文学奖评奖办公室", "茅盾", 0.9, None),  # named after him
+        ("王思聪控股熊猫互娱", "王思聪控股", "王思聪", 0.62, None),  # the model is unsure
+        ("王思聪控股今日成立", "王思聪控股", "王思聪", 0.9, "王思聪控股"),  # the model reads the firm too
+    ],
+)
+def test_suffix_guess_over_a_person_stays(
+    full_stage: MentionsStage, text: str, guess: str, person: str, conf: float, model_org: str | None
+) -> None:
+    s, e = _span(text, person)
+    candidates = [_suffix_org(text, guess), Candidate("PERSON", s, e, PersonValue(person), "model:ner", 1, conf)]
+    if model_org is not None:
+        candidates.append(_org(text, model_org, "model:ner", priority=1, conf=0.5))
+    doc = _doc(text, candidates, _words(text, (person,)))
+    full_stage(doc)
+    assert guess in [m.text for m in doc.mentions if m.label == "ORG"]

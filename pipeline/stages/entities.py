@@ -272,9 +272,10 @@ class SuffixOrgFinder:
                     self.stops_by_first[suffix] = longer
             self.stop_chars = frozenset(rules.stop_chars)
             self.generic = frozenset(rules.generic_stems)
+            # Countries too: 美国资本, 美国科技 are capital and firms from the United States.
             self.place_only = frozenset(
                 place + ending for place in rules.place_names for ending in ("", "省", "市", "区", "县", "地区")
-            )
+            ) | frozenset(rules.countries)
             self.place_generic = frozenset(rules.place_generic_suffixes)
             self.stem_verbs = frozenset(rules.stem_verbs)
         self.company_endings = company_endings_of(rules)
@@ -346,6 +347,8 @@ class SuffixOrgFinder:
                 continue  # 资产投|资: the suffix 产投 ends inside a word
             if any(text.startswith(stop, m.start()) for stop in self.stops_by_first.get(suffix, ())):
                 continue  # 控股 of 控股股东, 控股子公司: a stop word, not a name's end
+            if rule.whole_suffix and index.starts and m.start() not in index.starts:
+                continue  # 高|科技 read as one word 高科技: an adjective, not a name
             start = self._stem_start(text, m.start(), rule, index)
             stem = text[start : m.start()]
             if len(stem) < rule.min_stem or stem in self.generic:

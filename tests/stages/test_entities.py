@@ -94,6 +94,8 @@ def test_titles_link_person_to_organisation(seed_rules: Document) -> None:
         ("美国财政部宣布新的制裁措施", "美国财政部", "美国财政部", "government"),  # not China's 财政部
         ("中国财政部发布公告", "中国财政部", "财政部", "government"),
         ("本轮由华南星河资本领投", "华南星河资本", "华南星河资本", "fund"),
+        ("公司控股股东盛洋电器及实际控制人之一叶利明", "盛洋电器", "盛洋电器", "company"),
+        ("公司近日与全志科技签署合作协议", "全志科技", "全志科技", "company"),
     ],
 )
 def test_organisations(rules_pipe: Pipeline, text: str, span: str, name: str, kind: str) -> None:
@@ -118,6 +120,10 @@ def test_organisations(rules_pipe: Pipeline, text: str, span: str, name: str, ki
         "组建大型企业集团",
         "记者致电主要银行",
         "民政部门都作出审核意见后",  # 民政部 ends inside 部门 (departments)
+        "培训以军事高科技为重点",  # 科技 inside the word 高科技
+        "据美国科技媒体报道",  # a country's firms
+        "令香港科技企业界无不欢呼雀跃",  # a place's firms
+        "当前新一轮科技革命正在重塑全球产业",
     ],
 )
 def test_not_organisations(rules_pipe: Pipeline, text: str) -> None:

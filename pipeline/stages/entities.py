@@ -54,6 +54,8 @@ _DIGIT = regex.compile(r"\d")
 _START, _END = itemgetter(1), itemgetter(2)  # a Token's start and end, read at C speed
 _NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
 _TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
+# Forms of address written right after a full name (委任萧颕洁女士为公司秘书, 张庆华先生控股).
+ADDRESS_FORMS = ("先生", "女士", "小姐")
 # Confidence of a gazetteer hit on its own; agreement with the model raises it.
 _GAZETTEER_FULL = 0.95
 _GAZETTEER_SHORT = 0.85
@@ -270,9 +272,10 @@ class SuffixOrgFinder:
                     self.stops_by_first[suffix] = longer
             self.stop_chars = frozenset(rules.stop_chars)
             self.generic = frozenset(rules.generic_stems)
+            # Countries too: 美国资本, 美国科技 are capital and firms from the United States.
             self.place_only = frozenset(
                 place + ending for place in rules.place_names for ending in ("", "省", "市", "区", "县", "地区")
-            )
+            ) | frozenset(rules.countries)
             self.place_generic = frozenset(rules.place_generic_suffixes)
             self.stem_verbs = frozenset(rules.stem_verbs)
         self.company_endings = company_endings_of(rules)
@@ -344,6 +347,8 @@ class SuffixOrgFinder:
                 continue  # 资产投|资: the suffix 产投 ends inside a word
             if any(text.startswith(stop, m.start()) for stop in self.stops_by_first.get(suffix, ())):
                 continue  # 控股 of 控股股东, 控股子公司: a stop word, not a name's end
+            if rule.whole_suffix and index.starts and m.start() not in index.starts:
+                continue  # 高|科技 read as one word 高科技: an adjective, not a name
             start = self._stem_start(text, m.start(), rule, index)
             stem = text[start : m.start()]
             if len(stem) < rule.min_stem or stem in self.generic:
@@ -688,8 +693,11 @@ class PersonFinder:
         self.title_alt = regex.compile(rf"^(?:{title_alt})$")
         appoint = rules.appointment_verbs if rules is not None else []
         appoint_alt = "|".join(regex.escape(v) for v in sorted(appoint, key=len, reverse=True)) or "(?!)"
-        # 聘任王强为公司总经理: the name sits between the verb and 为/担任.
-        self.appointment = regex.compile(rf"(?:{appoint_alt})(\p{{Han}}{{2,4}}?)(?=为|担任|出任|兼任)")
+        # 聘任王强为公司总经理: the name sits between the verb and 为/担任, filings often
+        # with a form of address after it (委任萧颕洁女士为公司秘书).
+        self.appointment = regex.compile(
+            rf"(?:{appoint_alt})(\p{{Han}}{{2,4}}?)(?=(?:{'|'.join(ADDRESS_FORMS)})?(?:为|担任|出任|兼任))"
+        )
 
     def name_at(self, text: str, pos: int, index: TokenIndex) -> int | None:
         """End of a person name starting at ``pos``, or ``None`` if none starts there."""

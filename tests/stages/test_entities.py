@@ -94,6 +94,8 @@ def test_titles_link_person_to_organisation(seed_rules: Document) -> None:
         ("美国财政部宣布新的制裁措施", "美国财政部", "美国财政部", "government"),  # not China's 财政部
         ("中国财政部发布公告", "中国财政部", "财政部", "government"),
         ("本轮由华南星河资本领投", "华南星河资本", "华南星河资本", "fund"),
+        ("公司控股股东盛洋电器及实际控制人之一叶利明", "盛洋电器", "盛洋电器", "company"),
+        ("公司近日与全志科技签署合作协议", "全志科技", "全志科技", "company"),
     ],
 )
 def test_organisations(rules_pipe: Pipeline, text: str, span: str, name: str, kind: str) -> None:
@@ -118,10 +120,33 @@ def test_organisations(rules_pipe: Pipeline, text: str, span: str, name: str, ki
         "组建大型企业集团",
         "记者致电主要银行",
         "民政部门都作出审核意见后",  # 民政部 ends inside 部门 (departments)
+        "培训以军事高科技为重点",  # 科技 inside the word 高科技
+        "据美国科技媒体报道",  # a country's firms
+        "令香港科技企业界无不欢呼雀跃",  # a place's firms
+        "当前新一轮科技革命正在重塑全球产业",
     ],
 )
 def test_not_organisations(rules_pipe: Pipeline, text: str) -> None:
     assert _found(rules_pipe.process(text), "ORG") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        # 萧, 傅, 阎, 赖: surnames the training data's names start with (傅 44 times) that the list lacked.
+        ("委任萧颕洁为公司秘书", "萧颕洁", "秘书"),
+        ("董事会同意聘任傅军民为公司副总经理", "傅军民", "副总经理"),
+        ("由副总裁阎庆民负责", "阎庆民", "副总裁"),
+        # A form of address between the appointee and 为 (filings of Hong Kong companies).
+        ("委任萧颕洁女士为公司秘书，自2020年5月11日起生效", "萧颕洁", "秘书"),
+        ("董事会同意聘任赖伟行先生为公司总经理", "赖伟行", "总经理"),
+        ("委任陈丽华女士为公司秘书", "陈丽华", "秘书"),
+    ],
+)
+def test_appointed_and_titled_persons(rules_pipe: Pipeline, text: str, name: str, title: str) -> None:
+    persons = {v.name: v for _t, v in _found(rules_pipe.process(text), "PERSON") if isinstance(v, PersonValue)}
+    assert name in persons
+    assert persons[name].title == title
 
 
 @pytest.mark.parametrize(

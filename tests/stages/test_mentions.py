@@ -25,6 +25,7 @@ from pipeline.stages.mentions import (
     propagate_persons,
     settle_overlaps,
     short_forms_from,
+    sure_names_from,
 )
 from pipeline.textutil import select_non_overlapping
 
@@ -406,3 +407,106 @@ def test_overlap_test_answers_as_any_over_the_spans(spans: list[tuple[int, int]]
     start, end = probe[0], probe[0] + probe[1]
     expected = any(s < end and start < e for s, e in spans)
     assert overlap_test(spans)(start, end) == expected
+
+
+def _words(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Tokens: every occurrence of ``names`` as one word, every other character alone."""
+    out, i = [], 0
+    while i < len(text):
+        size = next((len(n) for n in names if text.startswith(n, i)), 1)
+        out.append((i, i + size))
+        i += size
+    return out
+
+
+@pytest.fixture(scope="module")
+def full_stage() -> MentionsStage:
+    rules = load_rulebook([])
+    short_forms = short_forms_from(rules)
+    return MentionsStage(short_forms, sure_names_from(rules, short_forms))
+
+
+def _model_person(text: str, part: str, conf: float) -> Candidate:
+    s, e = _span(text, part)
+    return Candidate("PERSON", s, e, PersonValue(part), "model:ner", 1, conf)
+
+
+def test_sure_model_name_is_found_again_in_its_document(full_stage: MentionsStage) -> None:
+    # The model reads 吴国政 once and misses him where the segmenter cut 吴|国政.
+    text = "公司接到吴国政的通知。截至公告日，吴国政共持有公司股份。"
+    doc = _doc(text, [_model_person(text, "吴国政", 0.93)], _words(text, ("吴国政",)))
+    full_stage(doc)
+    found = [(m.start, m.text, m.source) for m in doc.mentions if m.label == "PERSON"]
+    second = _span(text, "吴国政", 1)[0]
+    assert (second, "吴国政", "rule:persons.coreference") in found
+    assert len(found) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "conf"),
+    [
+        ("公司接到吴国政的通知。吴国政共持有公司股份。", "吴国政", 0.6),  # the model is unsure
+        ("布伦特原油上涨。布伦特原油期货收涨。", "布伦特", 0.95),  # no Chinese name: Brent crude
+        ("公司接到金智的通知。金智信息已完成收购。", "金智", 0.95),  # 金智信息: a company's name
+        ("李明表示同意。李明华表示反对。", "李明", 0.95),  # inside another name: not a whole word
+    ],
+)
+def test_model_names_not_copied(full_stage: MentionsStage, text: str, name: str, conf: float) -> None:
+    doc = _doc(text, [_model_person(text, name, conf)], _words(text, (name + "华", name)))
+    full_stage(doc)
+    copied = [m for m in doc.mentions if m.source == "rule:persons.coreference"]
+    assert copied == []
+
+
+def test_rule_names_are_copied_before_an_industry_word_as_before(full_stage: MentionsStage) -> None:
+    # Only the model's names are held back before 信息: a title-introduced name is still found there.
+    text = "董事长金智表示同意。金智信息已完成收购。"
+    s, e = _span(text, "金智")
+    rule = Candidate("PERSON", s, e, PersonValue("金智", "董事长", None), "rule:persons.title.executive", 2, 0.9)
+    doc = _doc(text, [rule], _words(text, ("金智",)))
+    full_stage(doc)
+    assert [m.text for m in doc.mentions if m.source == "rule:persons.coreference"] == ["金智"]
+
+
+def _suffix_org(text: str, part: str, nth: int = 0) -> Candidate:
+    s, e = _span(text, part, nth)
+    return Candidate("ORG", s, e, OrgValue(part, "company", part), "rule:orgs.suffix.group", 1, 0.8)
+
+
+def test_suffix_guess_over_a_sure_person_gives_way(full_stage: MentionsStage) -> None:
+    # 王思聪控股熊猫互娱: "王思聪 controls 熊猫互娱", not a holding company called 王思聪控股.
+    # The headline's reading (0.62) goes too, since the model is sure of the name in the body.
+    text = "王思聪控股熊猫互娱破产\n据新京报，王思聪控股熊猫互娱进入实际破产程序。"
+    first, second = _span(text, "王思聪", 0), _span(text, "王思聪", 1)
+    candidates = [
+        _suffix_org(text, "王思聪控股", 0),
+        _suffix_org(text, "王思聪控股", 1),
+        Candidate("PERSON", *first, PersonValue("王思聪"), "model:ner", 1, 0.62),
+        Candidate("PERSON", *second, PersonValue("王思聪"), "model:ner", 1, 0.87),
+    ]
+    doc = _doc(text, candidates, _words(text, ("王思聪", "控股", "熊猫", "互娱")))
+    full_stage(doc)
+    assert [(m.start, m.label) for m in doc.mentions if "王思聪" in m.text] == [
+        (first[0], "PERSON"),
+        (second[0], "PERSON"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "guess", "person", "conf", "model_org"),
+    [
+        ("茅盾文学奖评奖办公室发布公告", "茅盾文学奖评奖办公室", "茅盾", 0.9, None),  # named after him
+        ("王思聪控股熊猫互娱", "王思聪控股", "王思聪", 0.62, None),  # the model is unsure
+        ("王思聪控股今日成立", "王思聪控股", "王思聪", 0.9, "王思聪控股"),  # the model reads the firm too
+    ],
+)
+def test_suffix_guess_over_a_person_stays(
+    full_stage: MentionsStage, text: str, guess: str, person: str, conf: float, model_org: str | None
+) -> None:
+    s, e = _span(text, person)
+    candidates = [_suffix_org(text, guess), Candidate("PERSON", s, e, PersonValue(person), "model:ner", 1, conf)]
+    if model_org is not None:
+        candidates.append(_org(text, model_org, "model:ner", priority=1, conf=0.5))
+    doc = _doc(text, candidates, _words(text, (person,)))
+    full_stage(doc)
+    assert guess in [m.text for m in doc.mentions if m.label == "ORG"]

@@ -44,6 +44,8 @@ class SuffixRule(Rule):
     # The stem must hold a name-like word (a place, a proper noun, or a word the
     # dictionary does not know): 智力资本, 企业集团 and 主要银行 are common nouns.
     named_stem: bool = False
+    # The suffix must start a word of its own: 科技 of 高科技 or 黑科技 ends no company's name.
+    whole_suffix: bool = False
 
 
 class OrgPatternsFile(RuleFile):

@@ -3,7 +3,7 @@
 How one document goes (the rules are ``kind: events`` files, see ``rules/events.yaml``):
 
 1. Fillers: every mention, plus the event file's filler patterns and cuts
-   (:mod:`pipeline.events.fillers`); a news outlet (路透社, 中国证券报) fills no role.
+   (:mod:`pipeline.events.fillers`); a news outlet (an organisation typed ``media``: 路透社, 中国证券报) fills no role.
 2. Triggers: each type's trigger words, minus those inside a ``not_in`` word or a
    name, after a ``not_after`` word of their sentence, before a ``not_before`` word of
    their clause, or after a ``background`` word of their clause (history, not news). With the sentence classifier
@@ -57,6 +57,7 @@ from pipeline.rulebook.schemas.events import (
     StatusCue,
 )
 from pipeline.stages.base import WorkDoc
+from pipeline.stages.ner import OrgTyper
 from pipeline.textutil import index_of_span, sentence_spans
 
 _CLAUSE = regex.compile(r"[，,；;：:]")
@@ -83,16 +84,22 @@ _SUBJECT_KINDS = {"stock", "announcer", "title"}
 # 用于质押的股份总数为) is left alone.
 _TOTAL_SHARES = regex.compile(r"总股本|(?<![购持押的])股份总数|总股数|股本总数|总股份")
 _CLAUSE_OR_SENTENCE = regex.compile(r"[，,；;：:。！？!?\n]")
-# A news outlet (路透社, 财华社讯, 每日经济新闻, 中国证券报, 新浪财经) reports events and takes part in none:
-# named as the source or in the dateline, it is often the document's most frequent organisation.
-_NEWS_OUTLET = regex.compile(
-    r"(?:新华|路透|财华|共同|美联|法新|彭博|中新|通讯|新闻)社讯?$|(?:日报|晚报|早报|商报|时报|证券报|新京报|周刊)$|(?:新闻|财经)$"
-)
 
 
-def _is_news_outlet(filler: Filler) -> bool:
-    """Whether ``filler`` is a news outlet: typed ``media`` by the rules (挖贝网 on a source line) or named like one."""
-    return filler.label == "ORG" and (filler.kind == "media" or _NEWS_OUTLET.search(filler.text) is not None)
+def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
+    """Whether ``filler`` is a news outlet: an organisation the rules type ``media``.
+
+    An outlet reports events and takes part in none; named as the source or in the dateline
+    it is often the document's most frequent organisation. Mentions carry their type: the
+    gazetteer's (路透社, 格隆汇), else the one ``type_suffixes`` in ``rules/org_patterns.yaml`` gives
+    their ending (…证券报, …社, 新华财经, …新闻; 来源：挖贝网 on a source line). A pattern-found name
+    (a headline's subject: 科技早报：…, 财华社讯：…) is no mention and is typed by ``org_type``.
+    """
+    if filler.label != "ORG":
+        return False
+    if filler.mention_id is None and org_type is not None:
+        return org_type(filler.text) == "media"
+    return filler.kind == "media"
 
 
 @dataclass(slots=True)
@@ -331,7 +338,9 @@ class EventExtractor:
         rules: EventsFile,
         type_model: EventTypeModel | None = None,
         role_model: RoleModel | None = None,
+        org_type: Callable[[str], str] | None = None,
     ) -> None:
+        """``org_type``: the organisation type of a name the mention stages did not find (a pattern's)."""
         self.types = [
             CompiledType(
                 spec,
@@ -365,6 +374,7 @@ class EventExtractor:
         self.settings: ModelSettings = rules.model
         self.type_model = type_model
         self.role_model = role_model
+        self.org_type = org_type
         self.featurizer = RoleFeaturizer({ct.spec.type: ct.trigger for ct in self.types})
 
     @classmethod
@@ -373,7 +383,13 @@ class EventExtractor:
     ) -> EventExtractor:
         """Build the extractor from the merged ``events`` rules."""
         rules = rulebook.get("events")
-        return cls(rules if isinstance(rules, EventsFile) else EventsFile(kind="events"), type_model, role_model)
+        typer = OrgTyper(rulebook)
+        return cls(
+            rules if isinstance(rules, EventsFile) else EventsFile(kind="events"),
+            type_model,
+            role_model,
+            lambda name: typer.value(name).type,
+        )
 
     # -- triggers ----------------------------------------------------------------
     @staticmethod
@@ -617,7 +633,7 @@ class EventExtractor:
         fillers = self.finder.find(text, mentions)
         if boilerplate:
             fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
-        return [f for f in fillers if not _is_news_outlet(f)], boilerplate
+        return [f for f in fillers if not _is_news_outlet(f, self.org_type)], boilerplate
 
     def extract(self, doc: WorkDoc) -> list[Event]:
         """Events of ``doc`` from its text and final mentions."""

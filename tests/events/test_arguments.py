@@ -56,3 +56,26 @@ def test_an_organisation_the_rules_type_as_media_takes_part_in_no_event(rules_on
     assert _values(rules_only, text, "企业收购", "收购方") == []
     byline = "侨银环保中标城市环卫项目，中标金额1.2亿元。\n来源：挖贝网\n挖贝网获悉，挖贝网中标金额为1.2亿元。"
     assert "挖贝网" not in _values(rules_only, byline, "中标", "中标公司")
+
+
+def test_an_outlet_named_by_its_ending_is_media_and_takes_part_in_no_event(rules_only: Pipeline) -> None:
+    # type_suffixes.media (…财经, …新闻): outlets no gazetteer lists, found by the NER model or on a
+    # source line, are typed media by their ending and so fill no role.
+    for outlet in ("新华财经", "阿思达克财经新闻"):
+        text = f"据{outlet}报道，{outlet}获悉，公司以12亿美元收购了字节跳动。"
+        record = rules_only.process(text)
+        types = {m.value.type for m in record.mentions if m.label == "ORG" and m.text == outlet}  # type: ignore[union-attr]
+        assert types == {"media"}, outlet
+        assert outlet not in _values(rules_only, text, "企业收购", "收购方")
+    byline = "中国天楹中标垃圾分类项目\n来源：云财经\n云财经讯，云财经获悉，中国天楹中标垃圾分类项目，中标金额1.2亿元。"
+    assert "云财经" not in _values(rules_only, byline, "中标", "中标公司")
+
+
+def test_a_pattern_found_name_with_an_outlets_ending_takes_part_in_no_event(rules_only: Pipeline) -> None:
+    # A pattern filler is no mention: it is typed by org_patterns.yaml's endings like a model name.
+    # 巨潮资讯网 (a disclosure site) taken by the announcer pattern is no buyer.
+    site = "公司回购股份4.2万股，耗资86.2万港元，详见巨潮资讯网公告。"
+    assert _values(rules_only, site, "股份回购", "回购方") == []
+    # A newsletter's column name before the headline's colon (科技早报：) is no buyer either.
+    column = "科技早报：字节跳动完成全资收购互动百科\n字节跳动完成全资收购互动百科，交易金额未披露。"
+    assert "科技早报" not in _values(rules_only, column, "企业收购", "收购方")

@@ -3,7 +3,7 @@
 How one document goes (the rules are ``kind: events`` files, see ``rules/events.yaml``):
 
 1. Fillers: every mention, plus the event file's filler patterns and cuts
-   (:mod:`pipeline.events.fillers`); a news outlet (路透社, 中国证券报) fills no role.
+   (:mod:`pipeline.events.fillers`); a news outlet (an organisation typed ``media``: 路透社, 中国证券报) fills no role.
 2. Triggers: each type's trigger words, minus those inside a ``not_in`` word or a
    name, after a ``not_after`` word of their sentence, before a ``not_before`` word of
    their clause, or after a ``background`` word of their clause (history, not news). With the sentence classifier
@@ -20,7 +20,8 @@ How one document goes (the rules are ``kind: events`` files, see ``rules/events.
    Roles marked ``document`` that are still empty take the document's main
    organisation (the subject is often only named in the title). A share count
    after 总股本/股份总数 in its clause is the company's share capital, no quantity
-   bought back, sold or pledged.
+   bought back, sold or pledged; a ``one_figure`` total rounded from another filler of its
+   role (the headline's 2.71万 for the body's 27,148) is dropped after merging (step 5).
 5. Status from cue words (denied, negated, reported, planned), one event per
    person for split roles, and merging: drafts of one type whose ``merge_on`` roles
    agree are one happening (title and body).
@@ -36,6 +37,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 import ahocorasick
 import regex
@@ -44,7 +46,7 @@ from pipeline.events.boilerplate import BoilerplateFinder, inside
 from pipeline.events.fillers import Filler, FillerFinder
 from pipeline.events.model import EventTypeModel
 from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
-from pipeline.records import Argument, Event, Mention, OrgValue, PersonValue, Trigger
+from pipeline.records import AmountValue, Argument, Event, Mention, OrgValue, PersonValue, Trigger
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.events import (
@@ -57,6 +59,7 @@ from pipeline.rulebook.schemas.events import (
     StatusCue,
 )
 from pipeline.stages.base import WorkDoc
+from pipeline.stages.ner import OrgTyper
 from pipeline.textutil import index_of_span, sentence_spans
 
 _CLAUSE = regex.compile(r"[，,；;：:]")
@@ -83,16 +86,24 @@ _SUBJECT_KINDS = {"stock", "announcer", "title"}
 # 用于质押的股份总数为) is left alone.
 _TOTAL_SHARES = regex.compile(r"总股本|(?<![购持押的])股份总数|总股数|股本总数|总股份")
 _CLAUSE_OR_SENTENCE = regex.compile(r"[，,；;：:。！？!?\n]")
-# A news outlet (路透社, 财华社讯, 每日经济新闻, 中国证券报, 新浪财经) reports events and takes part in none:
-# named as the source or in the dateline, it is often the document's most frequent organisation.
-_NEWS_OUTLET = regex.compile(
-    r"(?:新华|路透|财华|共同|美联|法新|彭博|中新|通讯|新闻)社讯?$|(?:日报|晚报|早报|商报|时报|证券报|新京报|周刊)$|(?:新闻|财经)$"
-)
+# A numeral in Arabic digits (1,470,378.88), as an amount argument writes it.
+_NUMERAL = regex.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
-def _is_news_outlet(filler: Filler) -> bool:
-    """Whether ``filler`` is a news outlet: typed ``media`` by the rules (挖贝网 on a source line) or named like one."""
-    return filler.label == "ORG" and (filler.kind == "media" or _NEWS_OUTLET.search(filler.text) is not None)
+def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
+    """Whether ``filler`` is a news outlet: an organisation the rules type ``media``.
+
+    An outlet reports events and takes part in none; named as the source or in the dateline
+    it is often the document's most frequent organisation. Mentions carry their type: the
+    gazetteer's (路透社, 格隆汇), else the one ``type_suffixes`` in ``rules/org_patterns.yaml`` gives
+    their ending (…证券报, …社, 新华财经, …新闻; 来源：挖贝网 on a source line). A pattern-found name
+    (a headline's subject: 科技早报：…, 财华社讯：…) is no mention and is typed by ``org_type``.
+    """
+    if filler.label != "ORG":
+        return False
+    if filler.mention_id is None and org_type is not None:
+        return org_type(filler.text) == "media"
+    return filler.kind == "media"
 
 
 @dataclass(slots=True)
@@ -331,7 +342,9 @@ class EventExtractor:
         rules: EventsFile,
         type_model: EventTypeModel | None = None,
         role_model: RoleModel | None = None,
+        org_type: Callable[[str], str] | None = None,
     ) -> None:
+        """``org_type``: the organisation type of a name the mention stages did not find (a pattern's)."""
         self.types = [
             CompiledType(
                 spec,
@@ -365,6 +378,7 @@ class EventExtractor:
         self.settings: ModelSettings = rules.model
         self.type_model = type_model
         self.role_model = role_model
+        self.org_type = org_type
         self.featurizer = RoleFeaturizer({ct.spec.type: ct.trigger for ct in self.types})
 
     @classmethod
@@ -373,7 +387,13 @@ class EventExtractor:
     ) -> EventExtractor:
         """Build the extractor from the merged ``events`` rules."""
         rules = rulebook.get("events")
-        return cls(rules if isinstance(rules, EventsFile) else EventsFile(kind="events"), type_model, role_model)
+        typer = OrgTyper(rulebook)
+        return cls(
+            rules if isinstance(rules, EventsFile) else EventsFile(kind="events"),
+            type_model,
+            role_model,
+            lambda name: typer.value(name).type,
+        )
 
     # -- triggers ----------------------------------------------------------------
     @staticmethod
@@ -617,7 +637,7 @@ class EventExtractor:
         fillers = self.finder.find(text, mentions)
         if boilerplate:
             fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
-        return [f for f in fillers if not _is_news_outlet(f)], boilerplate
+        return [f for f in fillers if not _is_news_outlet(f, self.org_type)], boilerplate
 
     def extract(self, doc: WorkDoc) -> list[Event]:
         """Events of ``doc`` from its text and final mentions."""
@@ -662,7 +682,9 @@ class EventExtractor:
             draft.status = self._status(text, sentences, draft, event_sentences)
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
+        by_id = {m.id: m for m in mentions}
         for draft in merged:
+            self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
             self._keep_single(spec_of[draft.type], draft, span_scores)
             self._one_role_per_party(doc, spec_of[draft.type], draft)
         if self.settings.requires_in_the_end and len(sentences) > 1:
@@ -704,6 +726,33 @@ class EventExtractor:
                         continue
                 kept.append(arg)
             if len(kept) != len(draft.args[role.role]):
+                draft.set_role(role.role, kept)
+
+    @staticmethod
+    def _drop_rounded_copies(doc: WorkDoc, spec: EventType, draft: Draft, mentions: Mapping[str, Mention]) -> None:
+        """Drop a quantity that is another one of its role written less precisely.
+
+        A headline rounds what the body gives in full (回购2.71万股 over 回购27,148股, 净亏损147.04万元
+        over 1,470,378.88元, 5.9万 over 5.90万); merged into one event, both fill the role, and DuEE-fin
+        writes the body's figure. An amount is such a copy when it equals another amount of the
+        role (same currency) rounded or cut to its own last written digit. Only in roles marked
+        ``one_figure`` (totals): a price or a ratio written twice is annotated as written.
+        """
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if len(args) < 2 or not role.one_figure:
+                continue
+            written = [_written_amount(arg, mentions) for arg in args]
+            kept = [
+                arg
+                for arg, mine in zip(args, written, strict=True)
+                if mine is None or not any(other is not None and _rounds_to(other, mine) for other in written)
+            ]
+            if len(kept) < len(args):
+                for arg in args:
+                    if arg not in kept:
+                        span = (arg.start or 0, arg.end or 0)
+                        doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: a rounded copy")
                 draft.set_role(role.role, kept)
 
     @staticmethod
@@ -1281,6 +1330,53 @@ class EventExtractor:
             confidence=round(draft.confidence, 4),
             status=draft.status,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """An amount as written: its exact value, the value of its last written digit, its currency."""
+
+    value: Decimal
+    step: Decimal
+    currency: str | None
+
+
+def _written_amount(arg: Argument, mentions: Mapping[str, Mention]) -> _Written | None:
+    """The value of an amount argument and the precision it is written to (2.71万: 27100, step 100).
+
+    The value is the amount mention's; the step is that of the argument's one numeral in
+    Arabic digits (its last decimal place, times the unit the value implies). None when the
+    argument has no single-valued amount mention or no single such numeral.
+    """
+    mention = mentions.get(arg.mention_id or "")
+    value = mention.value if mention is not None else None
+    if not isinstance(value, AmountValue) or value.value is None:
+        return None
+    numerals = _NUMERAL.findall(arg.text)
+    if len(numerals) != 1:
+        return None
+    try:
+        # Magnitudes: a loss's mention may be signed (-147.04万元) where its argument is not.
+        exact, written = abs(Decimal(value.value)), Decimal(numerals[0].replace(",", ""))
+    except InvalidOperation:
+        return None
+    if written == 0 or exact == 0:
+        return None
+    exponent = written.as_tuple().exponent
+    if not isinstance(exponent, int):
+        return None
+    step = (exact / written).scaleb(exponent)
+    return _Written(exact, step, value.currency)
+
+
+def _rounds_to(precise: _Written, coarse: _Written) -> bool:
+    """Whether ``coarse`` is ``precise`` rounded or cut to ``coarse``'s last written digit."""
+    if coarse.step <= precise.step or (precise.currency and coarse.currency and precise.currency != coarse.currency):
+        return False
+    units = precise.value / coarse.step
+    return any(
+        units.quantize(Decimal(1), rounding=mode) * coarse.step == coarse.value for mode in (ROUND_DOWN, ROUND_HALF_UP)
+    )
 
 
 def _keep_noting(

@@ -56,3 +56,43 @@ def test_an_organisation_the_rules_type_as_media_takes_part_in_no_event(rules_on
     assert _values(rules_only, text, "企业收购", "收购方") == []
     byline = "侨银环保中标城市环卫项目，中标金额1.2亿元。\n来源：挖贝网\n挖贝网获悉，挖贝网中标金额为1.2亿元。"
     assert "挖贝网" not in _values(rules_only, byline, "中标", "中标公司")
+
+
+def test_an_outlet_named_by_its_ending_is_media_and_takes_part_in_no_event(rules_only: Pipeline) -> None:
+    # type_suffixes.media (…财经, …新闻): outlets no gazetteer lists, found by the NER model or on a
+    # source line, are typed media by their ending and so fill no role.
+    for outlet in ("新华财经", "阿思达克财经新闻"):
+        text = f"据{outlet}报道，{outlet}获悉，公司以12亿美元收购了字节跳动。"
+        record = rules_only.process(text)
+        types = {m.value.type for m in record.mentions if m.label == "ORG" and m.text == outlet}  # type: ignore[union-attr]
+        assert types == {"media"}, outlet
+        assert outlet not in _values(rules_only, text, "企业收购", "收购方")
+    byline = "中国天楹中标垃圾分类项目\n来源：云财经\n云财经讯，云财经获悉，中国天楹中标垃圾分类项目，中标金额1.2亿元。"
+    assert "云财经" not in _values(rules_only, byline, "中标", "中标公司")
+
+
+def test_a_pattern_found_name_with_an_outlets_ending_takes_part_in_no_event(rules_only: Pipeline) -> None:
+    # A pattern filler is no mention: it is typed by org_patterns.yaml's endings like a model name.
+    # 巨潮资讯网 (a disclosure site) taken by the announcer pattern is no buyer.
+    site = "公司回购股份4.2万股，耗资86.2万港元，详见巨潮资讯网公告。"
+    assert _values(rules_only, site, "股份回购", "回购方") == []
+    # A newsletter's column name before the headline's colon (科技早报：) is no buyer either.
+    column = "科技早报：字节跳动完成全资收购互动百科\n字节跳动完成全资收购互动百科，交易金额未披露。"
+    assert "科技早报" not in _values(rules_only, column, "企业收购", "收购方")
+
+
+def test_a_headline_figure_rounded_from_the_body_is_one_quantity(rules_only: Pipeline) -> None:
+    # one_figure: the headline's 2.71万 is the body's 27,148 rounded; DuEE-fin writes the body's figure.
+    buyback = "华发股份回购2.71万股\n华发股份公告，公司于9月4日回购27,148股，耗资86.2万港元。"
+    assert _values(rules_only, buyback, "股份回购", "回购股份数量") == ["27,148股"]
+    # Cut rather than rounded (19万 of 19.8万), or only written with fewer digits (5.9万, 5.90万).
+    cut = "华发股份回购19万股\n华发股份公告，公司于9月4日回购19.8万股，耗资86.2万港元。"
+    assert _values(rules_only, cut, "股份回购", "回购股份数量") == ["19.8万股"]
+    zeros = "华发股份回购5.9万股\n华发股份公告，公司于9月4日回购5.90万股，耗资86.2万港元。"
+    assert _values(rules_only, zeros, "股份回购", "回购股份数量") == ["5.90万股"]
+    # A loss's mention may be signed (-147.04万元) where the argument is not.
+    loss = "华发股份上半年净亏损147.04万元\n华发股份公告，公司上半年净亏损1,470,378.88元。"
+    assert _values(rules_only, loss, "亏损", "净亏损") == ["1,470,378.88元"]
+    # Two different figures both stay: 2.8万 is not 27,148 rounded.
+    other = "华发股份回购2.8万股\n华发股份公告，公司于9月4日回购27,148股，耗资86.2万港元。"
+    assert sorted(_values(rules_only, other, "股份回购", "回购股份数量")) == ["2.8万股", "27,148股"]

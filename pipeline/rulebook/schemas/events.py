@@ -59,6 +59,10 @@ class RoleSpec(StrictModel):
     # Never the same name (or a variant of it) as these roles of the event: a shareholder who
     # pledges shares is not the company whose shares they are. The listed roles keep the name.
     not_same_as: list[str] = Field(default_factory=list)
+    # A total (shares, a sum of money) that the text writes twice, once rounded (a headline's
+    # 2.71万 for the body's 27,148), is one figure: only its most precise writing fills the role.
+    # Not for prices or ratios, which DuEE-fin annotates as often as they are written.
+    one_figure: bool = False
 
 
 class EventType(Rule):

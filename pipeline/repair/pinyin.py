@@ -40,7 +40,7 @@ import regex
 from pypinyin import Style, pinyin
 
 from pipeline.offsets import Edit
-from pipeline.repair.lm import CharLM
+from pipeline.repair.lm import CharLM, WordModel, default_word_model
 from pipeline.repair.t2s import Simplifier, _converter, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿê"
@@ -106,6 +106,15 @@ FOREIGN_PENALTY = 4.0  # nats per hanzi a character-by-character Simplified->Tra
 # tuning share): what a character the stretch lacks at a line end is charged.
 CHAR_NATS = 3.2
 NON_DEFAULT_PENALTY = 2.0  # nats for a straddle owner read with another than its default reading
+# Candidates are weighed with jieba's dictionary as well (:class:`WordModel`, as the
+# lost-byte guesses of the mojibake repair are): nats of the character model per nat
+# of word cohesion. The model is trained on a few million characters and hardly tells
+# 大喊大叫 from 大喊大教 (0.4 nats, less than 教's frequency prior); the dictionary
+# knows the idiom. Only the candidates within WORD_WINDOW nats of the best (at most
+# WORD_SHORTLIST of them) are weighed so: a batch can hold thousands.
+WORD_WEIGHT = 0.5
+WORD_WINDOW = 12.0
+WORD_SHORTLIST = 48
 
 
 def normalize_syllable(syllable: str) -> str:
@@ -303,6 +312,14 @@ class PinyinRepairer:
     def __init__(self, lm: CharLM, simplifier: Simplifier | None = None) -> None:
         self.lm = lm
         self.simplifier = simplifier or Simplifier(lm)
+        self._words: WordModel | None = None
+
+    @property
+    def words(self) -> WordModel:
+        """The word model of jieba's dictionary (loaded on first use: only converted text needs it)."""
+        if self._words is None:
+            self._words = default_word_model()
+        return self._words
 
     # -- deciding what counts --
 
@@ -648,7 +665,7 @@ class PinyinRepairer:
                 bonuses.append(bonus)
             if not kept:
                 return None
-            plain = [sc + b for sc, b in zip(self._scores(texts, foreign=False), bonuses, strict=True)]
+            plain = [sc + b for sc, b in zip(self._scores(texts, foreign=False, words=True), bonuses, strict=True)]
             scores = [sc - FOREIGN_PENALTY * _foreign(text) for sc, text in zip(plain, texts, strict=True)]
             order = sorted(range(len(kept)), key=lambda i: -scores[i])
             best_combo = kept[order[0]]
@@ -724,7 +741,9 @@ class PinyinRepairer:
                 return False
         return True
 
-    def _scores(self, texts: Sequence[str], foreign: bool = True, short: Sequence[int] = ()) -> list[float]:
+    def _scores(
+        self, texts: Sequence[str], foreign: bool = True, short: Sequence[int] = (), words: bool = False
+    ) -> list[float]:
         """LM scores, with a heavy price for every byte pair that is no GBK character.
 
         A hanzi the converter never writes (see :func:`_converter_alphabet`) costs
@@ -732,15 +751,28 @@ class PinyinRepairer:
         ``short[i]`` is how many bytes text ``i`` lacks of the stretch the others cover
         (it ends with the line): each two are charged as one character of
         :data:`CHAR_NATS`, so that a candidate with a pair put back is not the dearer
-        for its extra character alone.
+        for its extra character alone. With ``words``, the best candidates are weighed
+        with jieba's dictionary too (see :data:`WORD_WEIGHT`): only where the
+        candidates are the same text with other hidden bytes. Where they differ in how
+        many characters they hold (a dropped pair put back or not), rare words that
+        garbled text makes by chance (截肢 for 基地) win too often.
         """
-        scores = self.lm.score_many(self._simplified(texts))
+        simple = self._simplified(texts)
+        scores = self.lm.score_many(simple)
         out = []
         for i, (score, text) in enumerate(zip(scores, texts, strict=True)):
             score -= CHAR_NATS * (short[i] if i < len(short) else 0) / 2
             out.append(
                 score - INVALID_PENALTY * text.count("\ufffd") - (FOREIGN_PENALTY * _foreign(text) if foreign else 0.0)
             )
+        if words and WORD_WEIGHT and len(texts) > 1:
+            # The text as it is (the first, where callers compare with it) is weighed
+            # too, so that a margin over it is measured the same way.
+            top = max(out)
+            near = sorted((i for i, sc in enumerate(out) if sc >= top - WORD_WINDOW), key=lambda i: -out[i])
+            model = self.words
+            for i in {0, *near[:WORD_SHORTLIST]}:
+                out[i] += WORD_WEIGHT * model.score(simple[i])
         return out
 
     def _simplified(self, texts: Sequence[str]) -> list[str]:

@@ -218,3 +218,13 @@ def test_clean_lines_say_nothing_about_the_site_set(repairer: PinyinRepairer) ->
     damaged = clean + "\n" + _spam(converted, "共作的各種野")
     assert "?zuò)" in damaged
     assert _repair(repairer, damaged) == clean + "\n" + converted
+
+
+def test_a_straddle_owner_is_chosen_with_the_words_it_makes(repairer: PinyinRepairer) -> None:
+    # 按 straddles 喊|大 and 叫 is annotated out of step ("?jiào)" after 蠼): the hidden
+    # byte of the "?jiào)" is 叫's D0 or 教's CC. The character model hardly tells 大喊大叫
+    # from 大喊大教 (教 is the more frequent owner); jieba's dictionary knows the idiom.
+    traditional = "球迷們不是簡單的大喊大叫，而是有節奏地爲球隊加油。"
+    damaged = _spam(traditional, "按叫是單")
+    assert "大喊?àn)蠼?jiào)" in damaged
+    assert _repair(repairer, damaged) == traditional

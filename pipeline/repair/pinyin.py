@@ -32,7 +32,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,7 +40,7 @@ import regex
 from pypinyin import Style, pinyin
 
 from pipeline.offsets import Edit
-from pipeline.repair.lm import CharLM
+from pipeline.repair.lm import CharLM, WordModel, default_word_model
 from pipeline.repair.t2s import Simplifier, _converter, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿê"
@@ -106,6 +106,15 @@ FOREIGN_PENALTY = 4.0  # nats per hanzi a character-by-character Simplified->Tra
 # tuning share): what a character the stretch lacks at a line end is charged.
 CHAR_NATS = 3.2
 NON_DEFAULT_PENALTY = 2.0  # nats for a straddle owner read with another than its default reading
+# Candidates are weighed with jieba's dictionary as well (:class:`WordModel`, as the
+# lost-byte guesses of the mojibake repair are): nats of the character model per nat
+# of word cohesion. The model is trained on a few million characters and hardly tells
+# 大喊大叫 from 大喊大教 (0.4 nats, less than 教's frequency prior); the dictionary
+# knows the idiom. Only the candidates within WORD_WINDOW nats of the best (at most
+# WORD_SHORTLIST of them) are weighed so: a batch can hold thousands.
+WORD_WEIGHT = 0.5
+WORD_WINDOW = 12.0
+WORD_SHORTLIST = 48
 
 
 def normalize_syllable(syllable: str) -> str:
@@ -241,6 +250,8 @@ class _Slot:
     after: int | None = None
     allowed: dict[int, tuple[int, ...]] | None = None
     prior: dict[int, float] | None = None
+    # One of the two bytes of a "?" read out of step right after a straddle (see _stream).
+    in_pair: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +314,14 @@ class PinyinRepairer:
     def __init__(self, lm: CharLM, simplifier: Simplifier | None = None) -> None:
         self.lm = lm
         self.simplifier = simplifier or Simplifier(lm)
+        self._words: WordModel | None = None
+
+    @property
+    def words(self) -> WordModel:
+        """The word model of jieba's dictionary (loaded on first use: only converted text needs it)."""
+        if self._words is None:
+            self._words = default_word_model()
+        return self._words
 
     # -- deciding what counts --
 
@@ -363,10 +382,22 @@ class PinyinRepairer:
         return edits
 
     def _line_edits(self, line: str, offset: int, site: _Site | None = None) -> list[Edit]:
-        stream = self._stream(line, site or _Site(set(), frozenset(), self.lm))
+        site = site or _Site(set(), frozenset(), self.lm)
+        stream = self._stream(line, site)
         if stream is None:
             return self._aligned_edits(line, offset)
         restored = self._restore(line, stream)
+        if any(isinstance(x, _Slot) and x.in_pair for x in stream.items):
+            # A "?" right after a straddle is read as two bytes (see _out_of_step_pair),
+            # unless the line reads better with it as one: the pair's second byte may
+            # have been the lead of a mark whose trail went into a dropped pair with a
+            # line break (”）。\n read as ”?: A9 A1 the "?", A3 0A dropped).
+            single = self._stream(line, site, pairs=False)
+            other = self._restore(line, single) if single is not None else None
+            if restored is None or (other is not None and other != restored):
+                candidates = [c for c in (restored, other) if c is not None]
+                scores = self._scores(candidates)
+                restored = candidates[max(range(len(candidates)), key=lambda n: scores[n])]
         if restored is None or restored == line:
             return self._aligned_edits(line, offset)
         return self._diff_edits(line, restored, offset)
@@ -396,8 +427,12 @@ class PinyinRepairer:
 
     # -- the byte level --
 
-    def _stream(self, line: str, site: _Site) -> _Stream | None:
-        """The line's bytes with the annotations out; ``None`` if it is not all GBK."""
+    def _stream(self, line: str, site: _Site, pairs: bool = True) -> _Stream | None:
+        """The line's bytes with the annotations out; ``None`` if it is not all GBK.
+
+        With ``pairs``, a ``?`` right after a straddle stands for two bytes (see
+        :func:`_out_of_step_pair`); without, for one.
+        """
         items: list[int | _Slot] = []
         lead_dropped: dict[int, str] = {}
         after_drop: dict[int, tuple[str, bool]] = {}
@@ -448,6 +483,17 @@ class PinyinRepairer:
                         origin.append(i)
                         i = m.end()
                         continue
+            if pairs and ch == "?" and items and isinstance(items[-1], _Slot) and STRADDLE.match(line, i) is None:
+                two = _out_of_step_pair(items[-1], len(items) - 1, line[i + 1 : i + 2])
+                if two is not None:
+                    # Right after a straddle the decoder reads the straddled character's
+                    # trail with the next character's lead: two bytes, no GBK character,
+                    # one "?" (北?běn)?翟?yuè) is 北京５月: 京's trail A9 with ５'s lead A3).
+                    # Read as one byte, the rest of the stretch would decode one byte off.
+                    items.extend(two)
+                    origin.extend((i, i))
+                    i += 1
+                    continue
             if ch == "?":
                 m = STRADDLE.match(line, i)
                 prev = items[-1] if items else None
@@ -622,11 +668,17 @@ class PinyinRepairer:
         alternatives: dict[int, list[tuple[int, float]]] = {}
         for group in groups:
             members = [slots.index(k) for k in group]
-            combos = [
-                combo
-                for combo in itertools.islice(itertools.product(*(options[m] for m in members)), MAX_SLOT_COMBINATIONS)
-                if self._consistent(stream, group, combo)
-            ]
+            if any(isinstance(x := stream.items[k], _Slot) and x.in_pair for k in group):
+                # Hundreds of byte pairs, few of them consistent: built consistent.
+                combos = list(itertools.islice(_consistent_combos(stream, group), MAX_SLOT_COMBINATIONS))
+            else:
+                combos = [
+                    combo
+                    for combo in itertools.islice(
+                        itertools.product(*(options[m] for m in members)), MAX_SLOT_COMBINATIONS
+                    )
+                    if self._consistent(stream, group, combo)
+                ]
             lo = _char_start_before(bytes(current), max(0, group[0] - WINDOW_BYTES))
             hi = min(len(current), group[-1] + WINDOW_BYTES)
             texts: list[str] = []
@@ -648,7 +700,7 @@ class PinyinRepairer:
                 bonuses.append(bonus)
             if not kept:
                 return None
-            plain = [sc + b for sc, b in zip(self._scores(texts, foreign=False), bonuses, strict=True)]
+            plain = [sc + b for sc, b in zip(self._scores(texts, foreign=False, words=True), bonuses, strict=True)]
             scores = [sc - FOREIGN_PENALTY * _foreign(text) for sc, text in zip(plain, texts, strict=True)]
             order = sorted(range(len(kept)), key=lambda i: -scores[i])
             best_combo = kept[order[0]]
@@ -724,7 +776,9 @@ class PinyinRepairer:
                 return False
         return True
 
-    def _scores(self, texts: Sequence[str], foreign: bool = True, short: Sequence[int] = ()) -> list[float]:
+    def _scores(
+        self, texts: Sequence[str], foreign: bool = True, short: Sequence[int] = (), words: bool = False
+    ) -> list[float]:
         """LM scores, with a heavy price for every byte pair that is no GBK character.
 
         A hanzi the converter never writes (see :func:`_converter_alphabet`) costs
@@ -732,15 +786,28 @@ class PinyinRepairer:
         ``short[i]`` is how many bytes text ``i`` lacks of the stretch the others cover
         (it ends with the line): each two are charged as one character of
         :data:`CHAR_NATS`, so that a candidate with a pair put back is not the dearer
-        for its extra character alone.
+        for its extra character alone. With ``words``, the best candidates are weighed
+        with jieba's dictionary too (see :data:`WORD_WEIGHT`): only where the
+        candidates are the same text with other hidden bytes. Where they differ in how
+        many characters they hold (a dropped pair put back or not), rare words that
+        garbled text makes by chance (截肢 for 基地) win too often.
         """
-        scores = self.lm.score_many(self._simplified(texts))
+        simple = self._simplified(texts)
+        scores = self.lm.score_many(simple)
         out = []
         for i, (score, text) in enumerate(zip(scores, texts, strict=True)):
             score -= CHAR_NATS * (short[i] if i < len(short) else 0) / 2
             out.append(
                 score - INVALID_PENALTY * text.count("\ufffd") - (FOREIGN_PENALTY * _foreign(text) if foreign else 0.0)
             )
+        if words and WORD_WEIGHT and len(texts) > 1:
+            # The text as it is (the first, where callers compare with it) is weighed
+            # too, so that a margin over it is measured the same way.
+            top = max(out)
+            near = sorted((i for i, sc in enumerate(out) if sc >= top - WORD_WINDOW), key=lambda i: -out[i])
+            model = self.words
+            for i in {0, *near[:WORD_SHORTLIST]}:
+                out[i] += WORD_WEIGHT * model.score(simple[i])
         return out
 
     def _simplified(self, texts: Sequence[str]) -> list[str]:
@@ -1276,6 +1343,64 @@ class PinyinRepairer:
             if pos < end:
                 pos = end + 1
         return data[start : min(pos, len(data))].decode("gbk", errors="replace")
+
+
+def _out_of_step_pair(straddle: _Slot, at: int, following: str) -> tuple[_Slot, _Slot] | None:
+    """The two bytes a ``?`` right after a straddle (its hidden byte at ``at``) stands for, as two chained slots.
+
+    The straddle's hidden byte ``v`` leads the character after it, whose trail ``t``
+    the out-of-step decoder read with the lead ``y`` of the next character: ``t y`` is
+    no GBK character (nor a user-defined pair, which it would have dropped), ``v t``
+    and ``y`` with the first byte of ``following`` (the next character seen) are.
+    """
+    if not following or following.isascii():
+        return None
+    try:
+        nxt = following.encode("gbk")[0]
+    except UnicodeEncodeError:
+        return None
+    leads = tuple(y for y in range(0x81, 0xFF) if _gbk_char(bytes((y, nxt))) is not None)
+    after_trail: dict[int, tuple[int, ...]] = {}
+    for t in range(0x80, 0xFF):  # a trail byte (0xFF is none) the decoder took for a lead
+        ys = tuple(y for y in leads if not _is_gbk_user_defined(t, y) and _gbk_char(bytes((t, y))) is None)
+        if ys:
+            after_trail[t] = ys
+    allowed = {
+        v: trails
+        for v in straddle.values
+        if (trails := tuple(t for t in after_trail if _gbk_char(bytes((v, t))) is not None))
+    }
+    if not allowed:
+        return None
+    trails = tuple(sorted({t for ts in allowed.values() for t in ts}))
+    ys = tuple(sorted({y for t in trails for y in after_trail[t]}))
+    return (
+        _Slot(trails, at, allowed, in_pair=True),
+        _Slot(ys, at + 1, {t: after_trail[t] for t in trails}, in_pair=True),
+    )
+
+
+def _consistent_combos(stream: _Stream, group: list[int]) -> Iterator[tuple[int, ...]]:
+    """The values of the slots of ``group`` that go together (see :meth:`PinyinRepairer._consistent`), in order."""
+    chosen: dict[int, int] = {}
+
+    def extend(n: int) -> Iterator[tuple[int, ...]]:
+        if n == len(group):
+            yield tuple(chosen[k] for k in group)
+            return
+        k = group[n]
+        slot = stream.items[k]
+        assert isinstance(slot, _Slot)
+        values: Sequence[int] = slot.values
+        if slot.after is not None and slot.allowed is not None and slot.after in chosen:
+            fitting = set(slot.allowed.get(chosen[slot.after], ()))
+            values = [v for v in values if v in fitting]
+        for value in values:
+            chosen[k] = value
+            yield from extend(n + 1)
+        chosen.pop(k, None)
+
+    yield from extend(0)
 
 
 def _site_cost(trial: bytes, places: Sequence[int], site_chars: frozenset[str]) -> float:

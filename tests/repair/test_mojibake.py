@@ -10,8 +10,9 @@ from pipeline import normalize
 from pipeline.corrupt import damage
 from pipeline.offsets import TextState
 from pipeline.repair.codecs import CP1252_UNDEFINED, step_unit
-from pipeline.repair.lm import default_lm
+from pipeline.repair.lm import DocumentCache, default_lm
 from pipeline.repair.mojibake import (
+    QUESTION_BONUS,
     Detector,
     Repairer,
     _fails_alone,
@@ -130,6 +131,34 @@ def test_lost_bytes_are_guessed_by_mechanism_words_and_brackets(
 ) -> None:
     damaged = damage(clause, kind, random.Random(0))  # type: ignore[arg-type]
     assert _repair(repairer, before + damaged + after) == before + clause + after
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # ？ is EF BC 9F: before the line break its last byte is lost, and ， (EF BC 8C)
+        # reads as well four characters after 为什么, further back than the LM sees.
+        "监管层为什么迟迟不出手？\n业内人士表示需要时间。",
+    ],
+)
+def test_a_lost_question_mark_ends_a_sentence_with_a_question_word(repairer: Repairer, line: str) -> None:
+    damaged = damage(line, "utf8_as_gbk", random.Random(0))
+    assert "？" not in damaged
+    assert _repair(repairer, damaged) == line
+
+
+def test_a_question_word_out_of_the_models_sight_raises_only_the_question_mark(repairer: Repairer) -> None:
+    # The two texts differ only further back than the LM and the word model look: the
+    # question word is the whole difference, and it counts for ？ alone.
+    options = ("，", "？", "！")
+    cache = DocumentCache(default_lm(), "")
+    plain = repairer._choice_scores("这一次监管层迟迟不出手，\n", 11, options, list(options), cache)
+    asked = repairer._choice_scores("为什么监管层迟迟不出手，\n", 11, options, list(options), cache)
+    assert asked[0] == plain[0] and asked[2] == plain[2]
+    assert asked[1] == pytest.approx(plain[1] + QUESTION_BONUS)
+    # Another sentence's question word does not count.
+    closed = repairer._choice_scores("为什么？监管层迟迟不出手，\n", 12, options, list(options), cache)
+    assert closed[1] == pytest.approx(plain[1])
 
 
 def test_a_short_line_of_utf8_read_as_gbk_with_question_marks_is_found(repairer: Repairer) -> None:

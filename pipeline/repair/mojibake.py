@@ -1240,6 +1240,15 @@ class Repairer:
             sentence = _SENTENCE_END.split(current[max(0, at - QUESTION_REACH) : at])[-1]
             if _QUESTION_CUE.search(sentence):
                 scores = [sc + QUESTION_BONUS * (o == "\uff1f") for sc, o in zip(scores, simple, strict=True)]
+        after = at + width
+        ends_long_line = (after == len(current) or current[after] == "\n") and (
+            after - (current.rfind("\n", 0, at) + 1) > self.lm.long_line
+        )
+        if ends_long_line and self.lm.long_line_ends:
+            # The guess ends a long line: the LM learned line ends from every line alike,
+            # and its training text ends short lines with ， often, long ones almost never.
+            ratios = self.lm.long_line_ends
+            scores = [sc + ratios.get(o, 0.0) for sc, o in zip(scores, simple, strict=True)]
         if any(_BRACKETS.search(o) for o in options):
             line_start = current.rfind("\n", 0, at) + 1
             line_end = current.find("\n", at + width)

@@ -161,6 +161,24 @@ def test_a_question_word_out_of_the_models_sight_raises_only_the_question_mark(r
     assert closed[1] == pytest.approx(plain[1])
 
 
+def test_a_guess_that_ends_a_long_line_is_weighed_by_how_long_lines_end(repairer: Repairer) -> None:
+    # The LM learned line ends from short lines too (the sentence sets cut texts after a
+    # comma): at the end of a long line ， loses what the training text says it should.
+    lm = default_lm()
+    assert lm.long_line_ends["，"] < -3.0 < lm.long_line_ends["！"]
+    options = ("，", "！", "。")
+    cache = DocumentCache(lm, "")
+    tail = "更好地回报全体股东，感谢您的关注"
+    short = "公司表示，" + tail
+    long = "公司表示，本次交易完成后将进一步优化资产结构，提升持续盈利能力，并将继续加大研发投入，" + tail
+    assert len(short) < lm.long_line < len(long)
+    plain = repairer._choice_scores(short + "，\n特此公告。", len(short), options, list(options), cache)
+    weighed = repairer._choice_scores(long + "，\n特此公告。", len(long), options, list(options), cache)
+    for o, a, b in zip(options, plain, weighed, strict=True):
+        assert b == pytest.approx(a + lm.long_line_ends[o])
+    assert plain[0] > plain[1] and weighed[0] < weighed[1]  # ， above ！ after a short line, below after a long one
+
+
 def test_a_short_line_of_utf8_read_as_gbk_with_question_marks_is_found(repairer: Repairer) -> None:
     # 骞? is 年 (E5 B9 B4) with its last byte lost before ASCII and saved as "?": no
     # U+FFFD and only one odd character per date part, but each sits before a "?".

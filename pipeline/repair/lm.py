@@ -1,4 +1,4 @@
-"""A compact character trigram language model of Simplified Chinese news text.
+"""A compact character 5-gram language model of Simplified Chinese news text.
 
 The normaliser uses it wherever a choice needs context: which codec round trip
 undoes a damaged run, which byte a lost-byte hole held, which Simplified character a
@@ -192,6 +192,10 @@ class CharLM:
         self._windows: dict[tuple[int, ...], float] = {}  # log probability of a window (:meth:`_window_logprobs`)
         # (:meth:`_score_items_kept`; tuples, not lists: the garbage collector soon stops tracking them)
         self._items: dict[tuple[str, str], tuple[float, ...]] = {}
+        # How much likelier a punctuation mark ends a line longer than ``long_line`` than
+        # any line (log ratio; the model cannot see a line's length): see the trainer.
+        self.long_line = int(meta.get("long_line", 0))
+        self.long_line_ends: dict[str, float] = {k: float(v) for k, v in meta.get("long_line_ends", {}).items()}
         self.ambiguity: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in json.loads(str(arrays["ambiguity"])).items()
         }

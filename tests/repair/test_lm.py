@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.errors import ModelError
 from pipeline.repair.lm import ARRAY_BATCH, KEPT_ITEMS, CharLM, default_lm, fold_symbol
-from pipeline.training.lm import ambiguity_table, train
+from pipeline.training.lm import ambiguity_table, long_line_ends, train
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,15 @@ def test_trainer_builds_a_working_model(tmp_path) -> None:  # type: ignore[no-un
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
     tiny = CharLM.load(path)
     assert tiny.score("我们在北京") > tiny.score("京北在们我")
+
+
+def test_long_line_ends_say_how_long_lines_end_against_all_lines() -> None:
+    short = ["他们在上海工作，"] * 150 + ["我们在北京工作。"] * 150
+    long = ["我们在北京工作。" * 8] * 300
+    table = long_line_ends(short + long)
+    assert table["，"] < -4.0  # no long line ends with ，
+    assert table["。"] == pytest.approx(np.log((300.5 / 300) / (450.5 / 600)), abs=1e-3)
+    assert "作" not in table  # punctuation only
 
 
 def test_ambiguity_table_from_opencc() -> None:

@@ -10,8 +10,9 @@ from pipeline import normalize
 from pipeline.corrupt import damage
 from pipeline.offsets import TextState
 from pipeline.repair.codecs import CP1252_UNDEFINED, step_unit
-from pipeline.repair.lm import default_lm
+from pipeline.repair.lm import DocumentCache, default_lm
 from pipeline.repair.mojibake import (
+    QUESTION_BONUS,
     Detector,
     Repairer,
     _fails_alone,
@@ -130,6 +131,52 @@ def test_lost_bytes_are_guessed_by_mechanism_words_and_brackets(
 ) -> None:
     damaged = damage(clause, kind, random.Random(0))  # type: ignore[arg-type]
     assert _repair(repairer, before + damaged + after) == before + clause + after
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # ？ is EF BC 9F: before the line break its last byte is lost, and ， (EF BC 8C)
+        # reads as well four characters after 为什么, further back than the LM sees.
+        "监管层为什么迟迟不出手？\n业内人士表示需要时间。",
+    ],
+)
+def test_a_lost_question_mark_ends_a_sentence_with_a_question_word(repairer: Repairer, line: str) -> None:
+    damaged = damage(line, "utf8_as_gbk", random.Random(0))
+    assert "？" not in damaged
+    assert _repair(repairer, damaged) == line
+
+
+def test_a_question_word_out_of_the_models_sight_raises_only_the_question_mark(repairer: Repairer) -> None:
+    # The two texts differ only further back than the LM and the word model look: the
+    # question word is the whole difference, and it counts for ？ alone.
+    options = ("，", "？", "！")
+    cache = DocumentCache(default_lm(), "")
+    plain = repairer._choice_scores("这一次监管层迟迟不出手，\n", 11, options, list(options), cache)
+    asked = repairer._choice_scores("为什么监管层迟迟不出手，\n", 11, options, list(options), cache)
+    assert asked[0] == plain[0] and asked[2] == plain[2]
+    assert asked[1] == pytest.approx(plain[1] + QUESTION_BONUS)
+    # Another sentence's question word does not count.
+    closed = repairer._choice_scores("为什么？监管层迟迟不出手，\n", 12, options, list(options), cache)
+    assert closed[1] == pytest.approx(plain[1])
+
+
+def test_a_guess_that_ends_a_long_line_is_weighed_by_how_long_lines_end(repairer: Repairer) -> None:
+    # The LM learned line ends from short lines too (the sentence sets cut texts after a
+    # comma): at the end of a long line ， loses what the training text says it should.
+    lm = default_lm()
+    assert lm.long_line_ends["，"] < -3.0 < lm.long_line_ends["！"]
+    options = ("，", "！", "。")
+    cache = DocumentCache(lm, "")
+    tail = "更好地回报全体股东，感谢您的关注"
+    short = "公司表示，" + tail
+    long = "公司表示，本次交易完成后将进一步优化资产结构，提升持续盈利能力，并将继续加大研发投入，" + tail
+    assert len(short) < lm.long_line < len(long)
+    plain = repairer._choice_scores(short + "，\n特此公告。", len(short), options, list(options), cache)
+    weighed = repairer._choice_scores(long + "，\n特此公告。", len(long), options, list(options), cache)
+    for o, a, b in zip(options, plain, weighed, strict=True):
+        assert b == pytest.approx(a + lm.long_line_ends[o])
+    assert plain[0] > plain[1] and weighed[0] < weighed[1]  # ， above ！ after a short line, below after a long one
 
 
 def test_a_short_line_of_utf8_read_as_gbk_with_question_marks_is_found(repairer: Repairer) -> None:

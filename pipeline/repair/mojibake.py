@@ -25,7 +25,7 @@ import dataclasses
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,6 +49,7 @@ from pipeline.repair.codecs import (
     lost_pairs,
     step_unit,
     unit_bytes,
+    unit_steps,
 )
 from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model, left_context, right_context
 from pipeline.repair.t2s import Simplifier, to_simplified, to_simplified_many
@@ -125,6 +126,7 @@ MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
 VITERBI_CACHE = 1024  # batches of Viterbi scores a repairer keeps (see Repairer._viterbi_scores)
+CLASS_CACHE = 1 << 18  # characters whose class a detector keeps
 PAIR_SPLITS = 64  # candidate lists of lost pairs a repairer keeps split (see Repairer._pair_options)
 FILL_CACHE = 4096  # filled spans a repairer keeps (see Repairer._fill_holes)
 KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
@@ -177,6 +179,26 @@ def _char_ranges(chars: Sequence[str]) -> str:
     return "".join(out)
 
 
+# The class letters of :meth:`Detector.classes`: ASCII; U+FFFD; odd (see
+# :meth:`Detector.is_odd`) and a hanzi; odd and not a hanzi; a Latin-1 letter or sign
+# that is not odd (°, ×); rare (see :meth:`Detector.is_rare`) and not odd; common.
+CHAR_CLASSES = "ahOolrc"
+
+
+class _ClassMemo(dict[int, str]):
+    """Code point -> class letter, worked out on first use (``str.translate`` reads it)."""
+
+    def __init__(self, classify: Callable[[str], str]) -> None:
+        super().__init__()
+        self._classify = classify
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= CLASS_CACHE:
+            self.clear()
+        value = self[code] = self._classify(chr(code))
+        return value
+
+
 class Detector:
     """Marks characters that look like decoding damage, given what the LM knows.
 
@@ -191,6 +213,7 @@ class Detector:
         self._odd = regex.compile(f"[{_ODD_CLASSES}]")
         self._maybe_odd = self._build_scanner(min_count)
         self._maybe_rare = self._build_scanner(rare_count)
+        self._classes = _ClassMemo(self._char_class)
 
     def _build_scanner(self, min_count: int) -> re.Pattern[str]:
         """A regex that finds every character that might be odd (a superset), fast.
@@ -230,6 +253,26 @@ class Detector:
             simple = to_simplified(ch)
             return not (len(simple) == 1 and self.lm.count(simple) >= self.min_count)
         return False
+
+    def classes(self, text: str) -> str:
+        """``text`` with each character replaced by its class letter (:data:`CHAR_CLASSES`), for counting.
+
+        The judges count odd and rare characters of every candidate piece; a
+        translation through a memo of each character's class does it in one C call.
+        """
+        return text.translate(self._classes)
+
+    def _char_class(self, ch: str) -> str:
+        """The class letter of one character (see :data:`CHAR_CLASSES`)."""
+        if ch.isascii():
+            return "a"
+        if ch == "\ufffd":
+            return "h"
+        if self.is_odd(ch):
+            return "O" if _HANZI_OR_LOST.match(ch) else "o"
+        if "\u0080" <= ch <= "\u00ff":
+            return "l"
+        return "r" if self.is_rare(ch) else "c"
 
     def odd_positions(self, text: str) -> list[int]:
         """Positions of odd characters (a fast scan; most clean text has few)."""
@@ -399,6 +442,9 @@ _QMARK = re.compile(r"\?")
 def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
     """Maximal runs of units whose bytes can be valid text in ``original``."""
     spans: list[tuple[int, int]] = []
+    # Every window is walked once per mechanism: each (state, unit) step is worked out
+    # once per process (a few thousand distinct pairs) and then only looked up.
+    steps = unit_steps(original)
     n = len(units)
     i = 0
     while i < n:
@@ -412,7 +458,13 @@ def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
             unit = units[k]
             if unit is None:
                 break
-            mask = step_unit(mask, unit, original)
+            key = (mask, unit)
+            nxt = steps.get(key)
+            if nxt is None:
+                if len(steps) >= STEP_CACHE:
+                    steps.clear()
+                nxt = steps[key] = step_unit(mask, unit, original)
+            mask = nxt
             if not mask:
                 break
             k += 1
@@ -429,14 +481,32 @@ def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
 def parse_chars(data: bytes, original: str) -> list[tuple[str | None, int]]:
     """Split ``data`` into characters of ``original``: ``(char or None if invalid, byte length)``."""
     out: list[tuple[str | None, int]] = []
+    # Every span of every window and mechanism is parsed: per-byte lengths from a
+    # table and each piece decoded once per process (the same few hundred recur).
+    lengths = _CHAR_LENGTHS[original]
+    pieces = _PARSED[original]
     pos = 0
     n = len(data)
     while pos < n:
-        length = char_length(data[pos], original) or 1
+        length = lengths[data[pos]]
         piece = data[pos : pos + length]
-        out.append((decode_strict(piece, original) if len(piece) == length else None, len(piece)))
+        parsed = pieces.get(piece)
+        if parsed is None:
+            if len(pieces) >= PARSED_CACHE:
+                pieces.clear()
+            parsed = pieces[piece] = (decode_strict(piece, original) if len(piece) == length else None, len(piece))
+        out.append(parsed)
         pos += len(piece)
     return out
+
+
+STEP_CACHE = 65536  # (state, unit) steps per encoding find_spans keeps
+PARSED_CACHE = 65536  # byte pieces per original encoding whose decoding parse_chars keeps
+# Length in bytes of the character each lead byte starts (1 for a byte that starts none, as parse_chars reads it).
+_CHAR_LENGTHS: dict[str, tuple[int, ...]] = {
+    name: tuple(char_length(b, name) or 1 for b in range(256)) for name in ("utf-8", "gbk", "big5")
+}
+_PARSED: dict[str, dict[bytes, tuple[str | None, int]]] = {name: {} for name in _CHAR_LENGTHS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,8 +533,11 @@ def make_blocks(unit_lengths: Sequence[int], chars: Sequence[tuple[str | None, i
             bj += chars[j][1]
             j += 1
         if bi == bj:
-            parts = [c for c, _ in chars[start_j:j]]
-            text = None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+            if j - start_j == 1:
+                text = chars[start_j][0]  # most blocks: one unit, one character
+            else:
+                parts = [c for c, _ in chars[start_j:j]]
+                text = None if None in parts else "".join(parts)  # type: ignore[arg-type]  # no None left
             blocks.append(Block(offset + start_i, offset + i, text))
             start_i, start_j = i, j
     if start_i < n_units:
@@ -1237,12 +1310,12 @@ class Repairer:
 
     def _rare_count(self, text: str) -> int:
         """How many rare characters (see :meth:`Detector.is_rare`) ``text`` holds."""
-        return sum(1 for ch in text if not ch.isascii() and self.detector.is_rare(ch))
+        classes = self.detector.classes(text)
+        return classes.count("O") + classes.count("o") + classes.count("h") + classes.count("r")
 
     def _odd_letters(self, text: str) -> int:
         """How many odd characters (see :meth:`Detector.is_odd`) other than hanzi and lost bytes ``text`` holds."""
-        is_odd = self.detector.is_odd
-        return sum(1 for ch in text if not ch.isascii() and _HANZI_OR_LOST.match(ch) is None and is_odd(ch))
+        return self.detector.classes(text).count("o")
 
     def _score_space(self, texts: Sequence[str | None]) -> list[str | None]:
         """Texts as the LM sees them: converted to Simplified when that keeps their length."""
@@ -1276,31 +1349,41 @@ class Repairer:
         n = len(keep)
         scores = self._viterbi_scores(keep, conv, left, right)
         outside = convert_first
-        best: dict[bool, float] = {outside: 0.0, not outside: -SWITCH_PENALTY}
-        back: list[dict[bool, bool]] = []
+        # The two states in plain floats (this loop runs for every block of every span):
+        # ``kept``/``conv_best`` are the best totals ending kept/converted, and each
+        # step is the very same arithmetic as a max over (total, previous state) pairs,
+        # a tie going to the converted previous state.
+        minus_inf = -math.inf
+        kept = 0.0 if not outside else -SWITCH_PENALTY
+        conv_best = 0.0 if outside else -SWITCH_PENALTY
+        back: list[tuple[bool, bool | None]] = []  # per block: the previous state of kept, of converted
         for i in range(n):
-            new: dict[bool, float] = {}
-            links: dict[bool, bool] = {}
-            for cur in (False, True):
-                if cur and conv[i] is None:
-                    new[cur] = -math.inf
-                    continue
-                options = [
-                    (best[prev] + scores[4 * i + 2 * prev + cur] - (SWITCH_PENALTY if cur != prev else 0.0), prev)
-                    for prev in (False, True)
-                    if best[prev] > -math.inf
-                ]
-                new[cur], links[cur] = max(options)
-            best = new
-            back.append(links)
-        finals = {
-            state: best[state] + scores[4 * n + state] - (SWITCH_PENALTY if state != outside else 0.0) for state in best
-        }
-        state = max(finals, key=lambda st: finals[st])
+            base = 4 * i
+            # Kept now: from kept (no switch) or from converted (a switch).
+            from_kept = kept + scores[base] - 0.0 if kept > minus_inf else None
+            from_conv = conv_best + scores[base + 2] - SWITCH_PENALTY if conv_best > minus_inf else None
+            new_kept, link_kept = _best_of(from_kept, from_conv)
+            if conv[i] is None:
+                new_conv, link_conv = minus_inf, None
+            else:
+                from_kept = kept + scores[base + 1] - SWITCH_PENALTY if kept > minus_inf else None
+                from_conv = conv_best + scores[base + 3] - 0.0 if conv_best > minus_inf else None
+                new_conv, link_conv = _best_of(from_kept, from_conv)
+            kept, conv_best = new_kept, new_conv
+            back.append((link_kept, link_conv))
+        final_kept = kept + scores[4 * n] - (SWITCH_PENALTY if outside else 0.0)
+        final_conv = conv_best + scores[4 * n + 1] - (0.0 if outside else SWITCH_PENALTY)
+        # The first state of the finals (kept, unless there are no blocks and the
+        # text around is converted) wins a tie.
+        if n or not outside:
+            state = final_conv > final_kept
+        else:
+            state = not final_kept > final_conv
         path: list[bool] = []
-        for links in reversed(back):
+        for link_kept, link_conv in reversed(back):
             path.append(state)
-            state = links.get(state, False)
+            link = link_conv if state else link_kept
+            state = False if link is None else link
         return path[::-1]
 
     def _viterbi_scores(self, keep: list[str | None], conv: list[str | None], left: str, right: str) -> list[float]:
@@ -1314,20 +1397,22 @@ class Repairer:
         known = self._viterbi_kept.get(key)
         if known is not None:
             return known
-        runs = {False: left[-HISTORY:], True: left[-HISTORY:]}
-        tails: dict[bool, list[str]] = {False: [], True: []}
-        for k_text, c_text in zip(keep, conv, strict=True):
-            for state in (False, True):
-                tails[state].append(runs[state][-HISTORY:])
-            # Only the last HISTORY characters are ever read: keep the runs that short.
-            runs[False] = (runs[False] + (k_text or ""))[-HISTORY:]
-            runs[True] = (runs[True] + (c_text if c_text is not None else k_text or ""))[-HISTORY:]
+        run_kept = run_conv = left[-HISTORY:]
         items: list[tuple[str, str]] = []
-        for i in range(len(keep)):
-            for prev in (False, True):
-                items.append((tails[prev][i], keep[i] or ""))
-                items.append((tails[prev][i], conv[i] or ""))
-        items.extend((runs[state][-HISTORY:], right) for state in (False, True))
+        append = items.append
+        for k_text, c_text in zip(keep, conv, strict=True):
+            # Each block after the kept path's text, then after the converted path's.
+            k_item = k_text or ""
+            c_item = c_text or ""
+            append((run_kept, k_item))
+            append((run_kept, c_item))
+            append((run_conv, k_item))
+            append((run_conv, c_item))
+            # Only the last HISTORY characters are ever read: keep the runs that short.
+            run_kept = (run_kept + k_item)[-HISTORY:]
+            run_conv = (run_conv + (c_text if c_text is not None else k_item))[-HISTORY:]
+        items.append((run_kept, right))
+        items.append((run_conv, right))
         scores = self.lm.score_items(items)
         if len(self._viterbi_kept) >= VITERBI_CACHE:
             self._viterbi_kept.clear()
@@ -1422,17 +1507,12 @@ class Repairer:
         must read as gibberish. ``relaxed`` (the document shows this damage elsewhere):
         one rare character is enough.
         """
-        latin = mech.misread == "cp1252"
-        odd = rare = non_ascii = 0
-        for ch in observed:
-            if ch.isascii() or ch == "\ufffd":
-                continue
-            non_ascii += 1
-            if self.detector.is_odd(ch) or (latin and "\u0080" <= ch <= "\u00ff"):
-                odd += 1
-                rare += 1
-            elif self.detector.is_rare(ch):
-                rare += 1
+        classes = self.detector.classes(observed)
+        non_ascii = len(classes) - classes.count("a") - classes.count("h")
+        odd = classes.count("O") + classes.count("o")
+        if mech.misread == "cp1252":
+            odd += classes.count("l")  # a Latin-1 character is a misread byte here (°, ×)
+        rare = odd + classes.count("r")
         gibberish = keep_rate is not None and keep_rate < GIBBERISH_LOGPROB
         if relaxed:
             return rare >= 1 or gibberish or not ratio
@@ -1498,7 +1578,8 @@ class Repairer:
             # Lost bytes in clean text (U+FFFD, ?) are not mojibake: guessing them must
             # be backed by two odd characters, or by one and a second lost byte that the
             # same damage explains (浜�2020骞�9鏈�17鏃� is 于2020年9月17日), or by three.
-            odd = sum(1 for ch in observed if ch not in "\ufffd?" and self.detector.is_odd(ch))
+            classes = self.detector.classes(observed)
+            odd = classes.count("O") + classes.count("o")
             with_holes = sum(1 for b in blocks if any(is_hole(units[u]) for u in range(b.obs_start, b.obs_end)))
             if odd < 2 and not (odd == 1 and with_holes >= 2) and with_holes < 3:
                 return None
@@ -1594,6 +1675,21 @@ def _control(ch: str, latin: bool, utf8: bool = False) -> bool:
     if (utf8 or not latin) and "\ue000" <= ch <= "\uf8ff":
         return False
     return latin or not (ch.isspace() and ord(ch) >= 0xA0)
+
+
+def _best_of(from_kept: float | None, from_conv: float | None) -> tuple[float, bool]:
+    """The better of two ways into a Viterbi state and where it came from (converted on a tie).
+
+    ``None`` is a way that does not exist. The same choice as ``max`` over
+    ``(total, came_from_converted)`` pairs.
+    """
+    if from_conv is None:
+        if from_kept is None:
+            raise ValueError("no way into a Viterbi state")
+        return from_kept, False
+    if from_kept is None or from_conv >= from_kept:
+        return from_conv, True
+    return from_kept, False
 
 
 def _non_overlapping(found: Sequence[Region]) -> list[Region]:

@@ -127,6 +127,8 @@ MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
 VITERBI_CACHE = 1024  # batches of Viterbi scores a repairer keeps (see Repairer._viterbi_scores)
 CLASS_CACHE = 1 << 18  # characters whose class a detector keeps
+CONVERT_CACHE = 1 << 15  # texts whose Simplified form a repairer keeps (contexts, blocks)
+UNITS_CACHE = 4096  # windows whose observed units a repairer keeps, per misreading codec
 PAIR_SPLITS = 64  # candidate lists of lost pairs a repairer keeps split (see Repairer._pair_options)
 FILL_CACHE = 4096  # filled spans a repairer keeps (see Repairer._fill_holes)
 KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
@@ -349,13 +351,20 @@ class Detector:
         spots.extend(self._gibberish_clusters(text))
         # A line with an odd character that reads like gibberish as a whole (misread
         # bytes that happen to be common characters) is looked at from end to end.
-        lines: set[tuple[int, int]] = set()
-        for pos in odd:
+        # The lines with an odd character, each with how many it has (odd is in order).
+        lines: list[tuple[int, int, int]] = []
+        k = 0
+        while k < len(odd):
+            pos = odd[k]
             line_start = text.rfind("\n", 0, pos) + 1
             line_end = text.find("\n", pos)
-            lines.add((line_start, len(text) if line_end < 0 else line_end))
-        for line_start, line_end in sorted(lines):
-            if sum(1 for pos in odd if line_start <= pos < line_end) < 2:
+            if line_end < 0:
+                line_end = len(text)
+            count = bisect.bisect_left(odd, line_end, k) - k
+            lines.append((line_start, line_end, count))
+            k += count
+        for line_start, line_end, count in lines:
+            if count < 2:
                 continue  # one rare character is a name, not a reason to read the line
             line = text[line_start:line_end]
             symbols = len(self.lm.ids(line))
@@ -560,6 +569,8 @@ class Repairer:
         self._viterbi_kept: dict[tuple[object, ...], list[float]] = {}  # (see :meth:`_viterbi_scores`)
         self._pair_splits: dict[tuple[tuple[bytes, ...], str, bool], tuple[list[bytes], list[bytes], list[str]]] = {}
         self._fills: dict[tuple[object, ...], tuple[tuple[bytes, ...], FillGroups] | int | None] = {}
+        self._converted: dict[str, str] = {}  # text -> Simplified (see :meth:`_convert`)
+        self._units: dict[tuple[str, str], tuple[Unit, ...]] = {}  # (window, misread) -> units
 
     @property
     def words(self) -> WordModel:
@@ -574,8 +585,33 @@ class Repairer:
         """``text`` as the LM reads it: Simplified, one-to-many characters decided in context."""
         if not text:
             return text
-        converted = self.simplifier.convert(text)
+        converted = self._convert(text)
         return converted if len(converted) == len(text) else text
+
+    def _convert(self, text: str) -> str:
+        """``self.simplifier.convert(text)``, kept: the same contexts and blocks come back under every mechanism."""
+        known = self._converted.get(text)
+        if known is None:
+            known = self.simplifier.convert(text)
+            if len(self._converted) >= CONVERT_CACHE:
+                self._converted.clear()
+            self._converted[text] = known
+        return known
+
+    def _window_units(self, window: str, misread: str) -> tuple[Unit, ...]:
+        """The bytes each character of ``window`` was misread from (:func:`unit_bytes`), kept per codec.
+
+        Mechanisms that share a misreading codec (three read as cp1252, two as GBK or
+        Big5) walk the same window; each reads a copy.
+        """
+        key = (window, misread)
+        known = self._units.get(key)
+        if known is None:
+            known = tuple(unit_bytes(ch, misread) for ch in window)
+            if len(self._units) >= UNITS_CACHE:
+                self._units.clear()
+            self._units[key] = known
+        return known
 
     # -- public --
 
@@ -684,7 +720,7 @@ class Repairer:
         after_window = text[end : end + 2] if end < len(text) else "\n"
         # Whether the window starts a line (the LM knows how lines begin: 但 is likelier there than 使).
         before_window = "\n" if start == 0 or text[start - 1] == "\n" else ""
-        units: list[Unit] = [unit_bytes(ch, mech.misread) for ch in window]
+        units = list(self._window_units(window, mech.misread))
         for ps, pe in protected:
             for k in range(max(ps, start), min(pe, end)):
                 units[k - start] = None
@@ -1320,7 +1356,7 @@ class Repairer:
     def _score_space(self, texts: Sequence[str | None]) -> list[str | None]:
         """Texts as the LM sees them: converted to Simplified when that keeps their length."""
         joined = "".join(t or "" for t in texts)
-        converted = self.simplifier.convert(joined)
+        converted = self._convert(joined)
         if len(converted) != len(joined):
             return [None if t is None else self._simplified(t) for t in texts]
         out: list[str | None] = []
@@ -1562,7 +1598,9 @@ class Repairer:
         if not self._enough_evidence(observed, mech, keep_rate=keep_rate, relaxed=relaxed) or _foreign_word(observed):
             return None
         # Control characters are never what was meant; odd spaces (U+3000) are.
-        if any(_control(ch, mech.misread == "cp1252", mech.original == "utf-8") for ch in replacement):
+        if not replacement.isprintable() and any(
+            _control(ch, mech.misread == "cp1252", mech.original == "utf-8") for ch in replacement
+        ):
             return None
         if relaxed and self._odd_letters(replacement) > self._odd_letters(observed):
             # With less evidence, a repair must not bring in more odd letters than the

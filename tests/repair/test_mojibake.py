@@ -10,7 +10,7 @@ import pytest
 from pipeline import normalize
 from pipeline.corrupt import damage
 from pipeline.offsets import TextState
-from pipeline.repair.codecs import CP1252_UNDEFINED, Unit, step_unit
+from pipeline.repair.codecs import CP1252_UNDEFINED, Unit, step_unit, unit_bytes
 from pipeline.repair.lm import default_lm
 from pipeline.repair.mojibake import (
     _HANZI_OR_LOST,
@@ -444,3 +444,26 @@ def test_character_classes_count_what_the_predicates_say(repairer: Repairer) -> 
         1 for ch in text if not ch.isascii() and not _HANZI_OR_LOST.match(ch) and detector.is_odd(ch)
     )
     assert repairer._rare_count(text) == sum(1 for ch in text if not ch.isascii() and detector.is_rare(ch))
+
+
+def test_what_a_repairer_keeps_never_changes_its_answers() -> None:
+    # The same texts through one repairer in turn (its kept units, conversions, fills
+    # and scores shared), and each through a fresh one: the same regions. The second
+    # text is the first without the lost run (锟斤拷) that the first protects.
+    lost = "其中锟斤拷鍏徃浠婂勾鍑€鍒╂鼎"
+    texts = [
+        lost,
+        lost[3:],
+        f"据统计，{damage(CLAUSE, 'utf8_as_gbk', random.Random(1))}，麦价运行。",
+        f"据统计，{damage(CLAUSE, 'gbk_as_big5', random.Random(2))}。",
+        f"{damage(CLAUSE, 'utf8_as_cp1252', random.Random(3))}\n{damage(CLAUSE, 'double_utf8', random.Random(4))}",
+        f"据统计，{damage(CLAUSE, 'big5_as_gbk', random.Random(5))}。",
+    ]
+    shared = Repairer(default_lm())
+    for text in [*texts, *reversed(texts)]:
+        assert shared.regions(text) == Repairer(default_lm()).regions(text), text
+    assert shared._units and shared._converted
+    # What is kept is each window's own units: a protected run in one text is not
+    # protected in another with the same window.
+    for (window, misread), units in shared._units.items():
+        assert list(units) == [unit_bytes(ch, misread) for ch in window]

@@ -185,6 +185,8 @@ def _char_ranges(chars: Sequence[str]) -> str:
 # :meth:`Detector.is_odd`) and a hanzi; odd and not a hanzi; a Latin-1 letter or sign
 # that is not odd (°, ×); rare (see :meth:`Detector.is_rare`) and not odd; common.
 CHAR_CLASSES = "ahOolrc"
+_ODD_CLASS = re.compile("[hOo]")
+_RARE_CLASS = re.compile("[hOor]")
 
 
 class _ClassMemo(dict[int, str]):
@@ -278,7 +280,9 @@ class Detector:
 
     def odd_positions(self, text: str) -> list[int]:
         """Positions of odd characters (a fast scan; most clean text has few)."""
-        return [m.start() for m in self._maybe_odd.finditer(text) if self.is_odd(m.group())]
+        if self._maybe_odd.search(text) is None:
+            return []  # most text: one scan in C finds no candidate
+        return [m.start() for m in _ODD_CLASS.finditer(self.classes(text))]
 
     @lru_cache(maxsize=131072)  # noqa: B019 - one detector per pipeline, bounded cache
     def is_rare(self, ch: str) -> bool:
@@ -293,7 +297,9 @@ class Detector:
 
     def rare_positions(self, text: str) -> list[int]:
         """Positions of rare (or odd) characters."""
-        return [m.start() for m in self._maybe_rare.finditer(text) if self.is_rare(m.group())]
+        if self._maybe_rare.search(text) is None:
+            return []
+        return [m.start() for m in _RARE_CLASS.finditer(self.classes(text))]
 
     def _gibberish_clusters(self, text: str) -> list[int]:
         """Starts of runs of rare characters that read as gibberish where they stand.
@@ -607,7 +613,7 @@ class Repairer:
         key = (window, misread)
         known = self._units.get(key)
         if known is None:
-            known = tuple(unit_bytes(ch, misread) for ch in window)
+            known = tuple([unit_bytes(ch, misread) for ch in window])
             if len(self._units) >= UNITS_CACHE:
                 self._units.clear()
             self._units[key] = known

@@ -444,6 +444,9 @@ def test_character_classes_count_what_the_predicates_say(repairer: Repairer) -> 
         1 for ch in text if not ch.isascii() and not _HANZI_OR_LOST.match(ch) and detector.is_odd(ch)
     )
     assert repairer._rare_count(text) == sum(1 for ch in text if not ch.isascii() and detector.is_rare(ch))
+    assert detector.odd_positions(text) == [i for i, ch in enumerate(text) if detector.is_odd(ch)]
+    assert detector.rare_positions(text) == [i for i, ch in enumerate(text) if detector.is_rare(ch)]
+    assert detector.odd_positions("据统计，地区 A1") == detector.rare_positions("据统计，地区 A1") == []
 
 
 def test_what_a_repairer_keeps_never_changes_its_answers() -> None:

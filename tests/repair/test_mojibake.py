@@ -470,3 +470,33 @@ def test_what_a_repairer_keeps_never_changes_its_answers() -> None:
     # protected in another with the same window.
     for (window, misread), units in shared._units.items():
         assert list(units) == [unit_bytes(ch, misread) for ch in window]
+
+
+def _reference_foreign_word(observed: str) -> bool:
+    import regex
+
+    letters = [ch for ch in observed if not ch.isascii() and not ch.isspace()]
+    if len(letters) < 2:
+        return False
+    scripts = ("[\u0400-\u04ff]", "[\u0370-\u03ff]", "[\uac00-\ud7af\u1100-\u11ff]")
+    if any(all(regex.match(script, ch) for ch in letters) for script in scripts):
+        return True
+    kana = sum(1 for ch in letters if regex.match("[\u3040-\u30ff\uff66-\uff9f]", ch))
+    return kana * 2 >= len(letters) and regex.search("[\u3040-\u30ff\uff66-\uff9f]{2,}", observed) is not None
+
+
+def test_foreign_words_and_covered_odd_characters_by_their_definitions() -> None:
+    from pipeline.repair.mojibake import Region, _covered, _foreign_word
+
+    rng = random.Random(3)
+    alphabet = "Москва Ωμέγα 서울 東京タワーｱｲ 翔鹭 a1\u3000\u00a0\t-"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 9)))
+        assert _foreign_word(text) == _reference_foreign_word(text), text
+    for _ in range(500):
+        start, end = rng.randrange(0, 20), rng.randrange(20, 40)
+        odd = sorted(rng.sample(range(start, end), rng.randrange(0, end - start)))
+        bounds = sorted(rng.sample(range(start - 2, end + 3), 2 * rng.randrange(0, 4)))  # some reach outside
+        regions = [Region(a, b, "", "m", 0.0, 0) for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+        want = sum(1 for p in odd if any(r.start <= p < r.end for r in regions))
+        assert _covered([p - start for p in odd], start, end, regions) == want

@@ -366,3 +366,16 @@ def step_unit(mask: int, unit: bytes | int, original: str) -> int:
         if not mask:
             return 0
     return mask
+
+
+_UNIT_STEPS: dict[str, dict[tuple[int, bytes | int], int]] = {name: {} for name in _STEPS}
+
+
+def unit_steps(original: str) -> dict[tuple[int, bytes | int], int]:
+    """A memo of :func:`step_unit` for ``original``: ``(mask, unit)`` -> next mask, filled by its callers.
+
+    Observed units are the bytes of one character (or a hole marker), so the
+    distinct pairs number a few thousand; a caller that walks many units looks each
+    up here and computes (and stores) only the new ones.
+    """
+    return _UNIT_STEPS[original]

@@ -25,7 +25,7 @@ import dataclasses
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,6 +49,7 @@ from pipeline.repair.codecs import (
     lost_pairs,
     step_unit,
     unit_bytes,
+    unit_steps,
 )
 from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model, left_context, right_context
 from pipeline.repair.t2s import Simplifier, to_simplified, to_simplified_many
@@ -125,6 +126,9 @@ MAX_COMBINATIONS = 8192  # byte values tried for one group of lost bytes
 MAX_CHECKED = 300  # best-scoring fills checked against what we see
 MAX_OPTIONS = 300  # byte pairs tried for one lost pair (the LM's likeliest between its neighbours)
 VITERBI_CACHE = 1024  # batches of Viterbi scores a repairer keeps (see Repairer._viterbi_scores)
+CLASS_CACHE = 1 << 18  # characters whose class a detector keeps
+CONVERT_CACHE = 1 << 15  # texts whose Simplified form a repairer keeps (contexts, blocks)
+UNITS_CACHE = 4096  # windows whose observed units a repairer keeps, per misreading codec
 PAIR_SPLITS = 64  # candidate lists of lost pairs a repairer keeps split (see Repairer._pair_options)
 FILL_CACHE = 4096  # filled spans a repairer keeps (see Repairer._fill_holes)
 KEEP_FILLS = 24  # fills per group kept for the second look, in the repaired document with its cache
@@ -182,6 +186,28 @@ def _char_ranges(chars: Sequence[str]) -> str:
     return "".join(out)
 
 
+# The class letters of :meth:`Detector.classes`: ASCII; U+FFFD; odd (see
+# :meth:`Detector.is_odd`) and a hanzi; odd and not a hanzi; a Latin-1 letter or sign
+# that is not odd (°, ×); rare (see :meth:`Detector.is_rare`) and not odd; common.
+CHAR_CLASSES = "ahOolrc"
+_ODD_CLASS = re.compile("[hOo]")
+_RARE_CLASS = re.compile("[hOor]")
+
+
+class _ClassMemo(dict[int, str]):
+    """Code point -> class letter, worked out on first use (``str.translate`` reads it)."""
+
+    def __init__(self, classify: Callable[[str], str]) -> None:
+        super().__init__()
+        self._classify = classify
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= CLASS_CACHE:
+            self.clear()
+        value = self[code] = self._classify(chr(code))
+        return value
+
+
 class Detector:
     """Marks characters that look like decoding damage, given what the LM knows.
 
@@ -196,6 +222,7 @@ class Detector:
         self._odd = regex.compile(f"[{_ODD_CLASSES}]")
         self._maybe_odd = self._build_scanner(min_count)
         self._maybe_rare = self._build_scanner(rare_count)
+        self._classes = _ClassMemo(self._char_class)
 
     def _build_scanner(self, min_count: int) -> re.Pattern[str]:
         """A regex that finds every character that might be odd (a superset), fast.
@@ -236,9 +263,31 @@ class Detector:
             return not (len(simple) == 1 and self.lm.count(simple) >= self.min_count)
         return False
 
+    def classes(self, text: str) -> str:
+        """``text`` with each character replaced by its class letter (:data:`CHAR_CLASSES`), for counting.
+
+        The judges count odd and rare characters of every candidate piece; a
+        translation through a memo of each character's class does it in one C call.
+        """
+        return text.translate(self._classes)
+
+    def _char_class(self, ch: str) -> str:
+        """The class letter of one character (see :data:`CHAR_CLASSES`)."""
+        if ch.isascii():
+            return "a"
+        if ch == "\ufffd":
+            return "h"
+        if self.is_odd(ch):
+            return "O" if _HANZI_OR_LOST.match(ch) else "o"
+        if "\u0080" <= ch <= "\u00ff":
+            return "l"
+        return "r" if self.is_rare(ch) else "c"
+
     def odd_positions(self, text: str) -> list[int]:
         """Positions of odd characters (a fast scan; most clean text has few)."""
-        return [m.start() for m in self._maybe_odd.finditer(text) if self.is_odd(m.group())]
+        if self._maybe_odd.search(text) is None:
+            return []  # most text: one scan in C finds no candidate
+        return [m.start() for m in _ODD_CLASS.finditer(self.classes(text))]
 
     @lru_cache(maxsize=131072)  # noqa: B019 - one detector per pipeline, bounded cache
     def is_rare(self, ch: str) -> bool:
@@ -253,7 +302,9 @@ class Detector:
 
     def rare_positions(self, text: str) -> list[int]:
         """Positions of rare (or odd) characters."""
-        return [m.start() for m in self._maybe_rare.finditer(text) if self.is_rare(m.group())]
+        if self._maybe_rare.search(text) is None:
+            return []
+        return [m.start() for m in _RARE_CLASS.finditer(self.classes(text))]
 
     def _gibberish_clusters(self, text: str) -> list[int]:
         """Starts of runs of rare characters that read as gibberish where they stand.
@@ -311,13 +362,20 @@ class Detector:
         spots.extend(self._gibberish_clusters(text))
         # A line with an odd character that reads like gibberish as a whole (misread
         # bytes that happen to be common characters) is looked at from end to end.
-        lines: set[tuple[int, int]] = set()
-        for pos in odd:
+        # The lines with an odd character, each with how many it has (odd is in order).
+        lines: list[tuple[int, int, int]] = []
+        k = 0
+        while k < len(odd):
+            pos = odd[k]
             line_start = text.rfind("\n", 0, pos) + 1
             line_end = text.find("\n", pos)
-            lines.add((line_start, len(text) if line_end < 0 else line_end))
-        for line_start, line_end in sorted(lines):
-            if sum(1 for pos in odd if line_start <= pos < line_end) < 2:
+            if line_end < 0:
+                line_end = len(text)
+            count = bisect.bisect_left(odd, line_end, k) - k
+            lines.append((line_start, line_end, count))
+            k += count
+        for line_start, line_end, count in lines:
+            if count < 2:
                 continue  # one rare character is a name, not a reason to read the line
             line = text[line_start:line_end]
             symbols = len(self.lm.ids(line))
@@ -404,6 +462,9 @@ _QMARK = re.compile(r"\?")
 def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
     """Maximal runs of units whose bytes can be valid text in ``original``."""
     spans: list[tuple[int, int]] = []
+    # Every window is walked once per mechanism: each (state, unit) step is worked out
+    # once per process (a few thousand distinct pairs) and then only looked up.
+    steps = unit_steps(original)
     n = len(units)
     i = 0
     while i < n:
@@ -417,7 +478,13 @@ def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
             unit = units[k]
             if unit is None:
                 break
-            mask = step_unit(mask, unit, original)
+            key = (mask, unit)
+            nxt = steps.get(key)
+            if nxt is None:
+                if len(steps) >= STEP_CACHE:
+                    steps.clear()
+                nxt = steps[key] = step_unit(mask, unit, original)
+            mask = nxt
             if not mask:
                 break
             k += 1
@@ -434,14 +501,32 @@ def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
 def parse_chars(data: bytes, original: str) -> list[tuple[str | None, int]]:
     """Split ``data`` into characters of ``original``: ``(char or None if invalid, byte length)``."""
     out: list[tuple[str | None, int]] = []
+    # Every span of every window and mechanism is parsed: per-byte lengths from a
+    # table and each piece decoded once per process (the same few hundred recur).
+    lengths = _CHAR_LENGTHS[original]
+    pieces = _PARSED[original]
     pos = 0
     n = len(data)
     while pos < n:
-        length = char_length(data[pos], original) or 1
+        length = lengths[data[pos]]
         piece = data[pos : pos + length]
-        out.append((decode_strict(piece, original) if len(piece) == length else None, len(piece)))
+        parsed = pieces.get(piece)
+        if parsed is None:
+            if len(pieces) >= PARSED_CACHE:
+                pieces.clear()
+            parsed = pieces[piece] = (decode_strict(piece, original) if len(piece) == length else None, len(piece))
+        out.append(parsed)
         pos += len(piece)
     return out
+
+
+STEP_CACHE = 65536  # (state, unit) steps per encoding find_spans keeps
+PARSED_CACHE = 65536  # byte pieces per original encoding whose decoding parse_chars keeps
+# Length in bytes of the character each lead byte starts (1 for a byte that starts none, as parse_chars reads it).
+_CHAR_LENGTHS: dict[str, tuple[int, ...]] = {
+    name: tuple(char_length(b, name) or 1 for b in range(256)) for name in ("utf-8", "gbk", "big5")
+}
+_PARSED: dict[str, dict[bytes, tuple[str | None, int]]] = {name: {} for name in _CHAR_LENGTHS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,8 +553,11 @@ def make_blocks(unit_lengths: Sequence[int], chars: Sequence[tuple[str | None, i
             bj += chars[j][1]
             j += 1
         if bi == bj:
-            parts = [c for c, _ in chars[start_j:j]]
-            text = None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+            if j - start_j == 1:
+                text = chars[start_j][0]  # most blocks: one unit, one character
+            else:
+                parts = [c for c, _ in chars[start_j:j]]
+                text = None if None in parts else "".join(parts)  # type: ignore[arg-type]  # no None left
             blocks.append(Block(offset + start_i, offset + i, text))
             start_i, start_j = i, j
     if start_i < n_units:
@@ -492,6 +580,8 @@ class Repairer:
         self._viterbi_kept: dict[tuple[object, ...], list[float]] = {}  # (see :meth:`_viterbi_scores`)
         self._pair_splits: dict[tuple[tuple[bytes, ...], str, bool], tuple[list[bytes], list[bytes], list[str]]] = {}
         self._fills: dict[tuple[object, ...], tuple[tuple[bytes, ...], FillGroups] | int | None] = {}
+        self._converted: dict[str, str] = {}  # text -> Simplified (see :meth:`_convert`)
+        self._units: dict[tuple[str, str], tuple[Unit, ...]] = {}  # (window, misread) -> units
 
     @property
     def words(self) -> WordModel:
@@ -506,8 +596,33 @@ class Repairer:
         """``text`` as the LM reads it: Simplified, one-to-many characters decided in context."""
         if not text:
             return text
-        converted = self.simplifier.convert(text)
+        converted = self._convert(text)
         return converted if len(converted) == len(text) else text
+
+    def _convert(self, text: str) -> str:
+        """``self.simplifier.convert(text)``, kept: the same contexts and blocks come back under every mechanism."""
+        known = self._converted.get(text)
+        if known is None:
+            known = self.simplifier.convert(text)
+            if len(self._converted) >= CONVERT_CACHE:
+                self._converted.clear()
+            self._converted[text] = known
+        return known
+
+    def _window_units(self, window: str, misread: str) -> tuple[Unit, ...]:
+        """The bytes each character of ``window`` was misread from (:func:`unit_bytes`), kept per codec.
+
+        Mechanisms that share a misreading codec (three read as cp1252, two as GBK or
+        Big5) walk the same window; each reads a copy.
+        """
+        key = (window, misread)
+        known = self._units.get(key)
+        if known is None:
+            known = tuple([unit_bytes(ch, misread) for ch in window])
+            if len(self._units) >= UNITS_CACHE:
+                self._units.clear()
+            self._units[key] = known
+        return known
 
     # -- public --
 
@@ -525,8 +640,11 @@ class Repairer:
                 found.extend(regions)
                 # A mechanism that explains (nearly) every odd character of the window
                 # settles it; the others would only spend time finding worse stories.
-                covered = sum(1 for i in odd if any(r.start <= start + i < r.end for r in regions))
-                if odd and covered >= 0.95 * len(odd) and all(r.gain >= 3 * MIN_GAIN for r in regions):
+                if (
+                    odd
+                    and all(r.gain >= 3 * MIN_GAIN for r in regions)
+                    and _covered(odd, start, end, regions) >= 0.95 * len(odd)
+                ):
                     break
         chosen = _non_overlapping(found)
         # Damage the text shows plainly is looked for in the rest of it with less
@@ -616,7 +734,7 @@ class Repairer:
         after_window = text[end : end + 2] if end < len(text) else "\n"
         # Whether the window starts a line (the LM knows how lines begin: 但 is likelier there than 使).
         before_window = "\n" if start == 0 or text[start - 1] == "\n" else ""
-        units: list[Unit] = [unit_bytes(ch, mech.misread) for ch in window]
+        units = list(self._window_units(window, mech.misread))
         for ps, pe in protected:
             for k in range(max(ps, start), min(pe, end)):
                 units[k - start] = None
@@ -1267,17 +1385,17 @@ class Repairer:
 
     def _rare_count(self, text: str) -> int:
         """How many rare characters (see :meth:`Detector.is_rare`) ``text`` holds."""
-        return sum(1 for ch in text if not ch.isascii() and self.detector.is_rare(ch))
+        classes = self.detector.classes(text)
+        return classes.count("O") + classes.count("o") + classes.count("h") + classes.count("r")
 
     def _odd_letters(self, text: str) -> int:
         """How many odd characters (see :meth:`Detector.is_odd`) other than hanzi and lost bytes ``text`` holds."""
-        is_odd = self.detector.is_odd
-        return sum(1 for ch in text if not ch.isascii() and _HANZI_OR_LOST.match(ch) is None and is_odd(ch))
+        return self.detector.classes(text).count("o")
 
     def _score_space(self, texts: Sequence[str | None]) -> list[str | None]:
         """Texts as the LM sees them: converted to Simplified when that keeps their length."""
         joined = "".join(t or "" for t in texts)
-        converted = self.simplifier.convert(joined)
+        converted = self._convert(joined)
         if len(converted) != len(joined):
             return [None if t is None else self._simplified(t) for t in texts]
         out: list[str | None] = []
@@ -1306,31 +1424,41 @@ class Repairer:
         n = len(keep)
         scores = self._viterbi_scores(keep, conv, left, right)
         outside = convert_first
-        best: dict[bool, float] = {outside: 0.0, not outside: -SWITCH_PENALTY}
-        back: list[dict[bool, bool]] = []
+        # The two states in plain floats (this loop runs for every block of every span):
+        # ``kept``/``conv_best`` are the best totals ending kept/converted, and each
+        # step is the very same arithmetic as a max over (total, previous state) pairs,
+        # a tie going to the converted previous state.
+        minus_inf = -math.inf
+        kept = 0.0 if not outside else -SWITCH_PENALTY
+        conv_best = 0.0 if outside else -SWITCH_PENALTY
+        back: list[tuple[bool, bool | None]] = []  # per block: the previous state of kept, of converted
         for i in range(n):
-            new: dict[bool, float] = {}
-            links: dict[bool, bool] = {}
-            for cur in (False, True):
-                if cur and conv[i] is None:
-                    new[cur] = -math.inf
-                    continue
-                options = [
-                    (best[prev] + scores[4 * i + 2 * prev + cur] - (SWITCH_PENALTY if cur != prev else 0.0), prev)
-                    for prev in (False, True)
-                    if best[prev] > -math.inf
-                ]
-                new[cur], links[cur] = max(options)
-            best = new
-            back.append(links)
-        finals = {
-            state: best[state] + scores[4 * n + state] - (SWITCH_PENALTY if state != outside else 0.0) for state in best
-        }
-        state = max(finals, key=lambda st: finals[st])
+            base = 4 * i
+            # Kept now: from kept (no switch) or from converted (a switch).
+            from_kept = kept + scores[base] - 0.0 if kept > minus_inf else None
+            from_conv = conv_best + scores[base + 2] - SWITCH_PENALTY if conv_best > minus_inf else None
+            new_kept, link_kept = _best_of(from_kept, from_conv)
+            if conv[i] is None:
+                new_conv, link_conv = minus_inf, None
+            else:
+                from_kept = kept + scores[base + 1] - SWITCH_PENALTY if kept > minus_inf else None
+                from_conv = conv_best + scores[base + 3] - 0.0 if conv_best > minus_inf else None
+                new_conv, link_conv = _best_of(from_kept, from_conv)
+            kept, conv_best = new_kept, new_conv
+            back.append((link_kept, link_conv))
+        final_kept = kept + scores[4 * n] - (SWITCH_PENALTY if outside else 0.0)
+        final_conv = conv_best + scores[4 * n + 1] - (0.0 if outside else SWITCH_PENALTY)
+        # The first state of the finals (kept, unless there are no blocks and the
+        # text around is converted) wins a tie.
+        if n or not outside:
+            state = final_conv > final_kept
+        else:
+            state = not final_kept > final_conv
         path: list[bool] = []
-        for links in reversed(back):
+        for link_kept, link_conv in reversed(back):
             path.append(state)
-            state = links.get(state, False)
+            link = link_conv if state else link_kept
+            state = False if link is None else link
         return path[::-1]
 
     def _viterbi_scores(self, keep: list[str | None], conv: list[str | None], left: str, right: str) -> list[float]:
@@ -1344,20 +1472,22 @@ class Repairer:
         known = self._viterbi_kept.get(key)
         if known is not None:
             return known
-        runs = {False: left[-HISTORY:], True: left[-HISTORY:]}
-        tails: dict[bool, list[str]] = {False: [], True: []}
-        for k_text, c_text in zip(keep, conv, strict=True):
-            for state in (False, True):
-                tails[state].append(runs[state][-HISTORY:])
-            # Only the last HISTORY characters are ever read: keep the runs that short.
-            runs[False] = (runs[False] + (k_text or ""))[-HISTORY:]
-            runs[True] = (runs[True] + (c_text if c_text is not None else k_text or ""))[-HISTORY:]
+        run_kept = run_conv = left[-HISTORY:]
         items: list[tuple[str, str]] = []
-        for i in range(len(keep)):
-            for prev in (False, True):
-                items.append((tails[prev][i], keep[i] or ""))
-                items.append((tails[prev][i], conv[i] or ""))
-        items.extend((runs[state][-HISTORY:], right) for state in (False, True))
+        append = items.append
+        for k_text, c_text in zip(keep, conv, strict=True):
+            # Each block after the kept path's text, then after the converted path's.
+            k_item = k_text or ""
+            c_item = c_text or ""
+            append((run_kept, k_item))
+            append((run_kept, c_item))
+            append((run_conv, k_item))
+            append((run_conv, c_item))
+            # Only the last HISTORY characters are ever read: keep the runs that short.
+            run_kept = (run_kept + k_item)[-HISTORY:]
+            run_conv = (run_conv + (c_text if c_text is not None else k_item))[-HISTORY:]
+        items.append((run_kept, right))
+        items.append((run_conv, right))
         scores = self.lm.score_items(items)
         if len(self._viterbi_kept) >= VITERBI_CACHE:
             self._viterbi_kept.clear()
@@ -1452,17 +1582,12 @@ class Repairer:
         must read as gibberish. ``relaxed`` (the document shows this damage elsewhere):
         one rare character is enough.
         """
-        latin = mech.misread == "cp1252"
-        odd = rare = non_ascii = 0
-        for ch in observed:
-            if ch.isascii() or ch == "\ufffd":
-                continue
-            non_ascii += 1
-            if self.detector.is_odd(ch) or (latin and "\u0080" <= ch <= "\u00ff"):
-                odd += 1
-                rare += 1
-            elif self.detector.is_rare(ch):
-                rare += 1
+        classes = self.detector.classes(observed)
+        non_ascii = len(classes) - classes.count("a") - classes.count("h")
+        odd = classes.count("O") + classes.count("o")
+        if mech.misread == "cp1252":
+            odd += classes.count("l")  # a Latin-1 character is a misread byte here (°, ×)
+        rare = odd + classes.count("r")
         gibberish = keep_rate is not None and keep_rate < GIBBERISH_LOGPROB
         if relaxed:
             return rare >= 1 or gibberish or not ratio
@@ -1512,7 +1637,9 @@ class Repairer:
         if not self._enough_evidence(observed, mech, keep_rate=keep_rate, relaxed=relaxed) or _foreign_word(observed):
             return None
         # Control characters are never what was meant; odd spaces (U+3000) are.
-        if any(_control(ch, mech.misread == "cp1252", mech.original == "utf-8") for ch in replacement):
+        if not replacement.isprintable() and any(
+            _control(ch, mech.misread == "cp1252", mech.original == "utf-8") for ch in replacement
+        ):
             return None
         if relaxed and self._odd_letters(replacement) > self._odd_letters(observed):
             # With less evidence, a repair must not bring in more odd letters than the
@@ -1528,7 +1655,8 @@ class Repairer:
             # Lost bytes in clean text (U+FFFD, ?) are not mojibake: guessing them must
             # be backed by two odd characters, or by one and a second lost byte that the
             # same damage explains (浜�2020骞�9鏈�17鏃� is 于2020年9月17日), or by three.
-            odd = sum(1 for ch in observed if ch not in "\ufffd?" and self.detector.is_odd(ch))
+            classes = self.detector.classes(observed)
+            odd = classes.count("O") + classes.count("o")
             with_holes = sum(1 for b in blocks if any(is_hole(units[u]) for u in range(b.obs_start, b.obs_end)))
             if odd < 2 and not (odd == 1 and with_holes >= 2) and with_holes < 3:
                 return None
@@ -1626,6 +1754,31 @@ def _control(ch: str, latin: bool, utf8: bool = False) -> bool:
     return latin or not (ch.isspace() and ord(ch) >= 0xA0)
 
 
+def _covered(odd: Sequence[int], start: int, end: int, regions: Sequence[Region]) -> int:
+    """How many of the window's odd characters (``odd``: offsets in ``[start, end)``) fall inside a region."""
+    inside = bytearray(end - start)
+    for r in regions:
+        lo, hi = max(r.start, start) - start, min(r.end, end) - start
+        if hi > lo:
+            inside[lo:hi] = b"\x01" * (hi - lo)
+    return sum(inside[i] for i in odd)
+
+
+def _best_of(from_kept: float | None, from_conv: float | None) -> tuple[float, bool]:
+    """The better of two ways into a Viterbi state and where it came from (converted on a tie).
+
+    ``None`` is a way that does not exist. The same choice as ``max`` over
+    ``(total, came_from_converted)`` pairs.
+    """
+    if from_conv is None:
+        if from_kept is None:
+            raise ValueError("no way into a Viterbi state")
+        return from_kept, False
+    if from_kept is None or from_conv >= from_kept:
+        return from_conv, True
+    return from_kept, False
+
+
 def _non_overlapping(found: Sequence[Region]) -> list[Region]:
     """The best regions that do not overlap (highest gain first), in text order."""
     chosen: list[Region] = []
@@ -1701,11 +1854,12 @@ def _fails_before_any(byte: bytes, misread: str) -> bool:
 
 _KANA = regex.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _KANA_WORD = regex.compile(r"[\u3040-\u30ff\uff66-\uff9f]{2,}")
-_SCRIPTS = (
-    regex.compile(r"[\u0400-\u04ff]"),  # Cyrillic
-    regex.compile(r"[\u0370-\u03ff]"),  # Greek
-    regex.compile(r"[\uac00-\ud7af\u1100-\u11ff]"),  # Hangul
+_SCRIPT_WORDS = (
+    regex.compile(r"[\u0400-\u04ff]+"),  # Cyrillic
+    regex.compile(r"[\u0370-\u03ff]+"),  # Greek
+    regex.compile(r"[\uac00-\ud7af\u1100-\u11ff]+"),  # Hangul
 )
+_NOT_LETTER = re.compile(r"[\x00-\x7f\s]+")
 
 
 def _foreign_word(observed: str) -> bool:
@@ -1715,12 +1869,12 @@ def _foreign_word(observed: str) -> bool:
     as GBK is る); a run that is all Cyrillic, Greek or Hangul, or mostly kana with
     kana side by side, is more likely a word someone wrote.
     """
-    letters = [ch for ch in observed if not ch.isascii() and not ch.isspace()]
+    letters = _NOT_LETTER.sub("", observed)  # (\s is str.isspace, as the judge reads spaces)
     if len(letters) < 2:
         return False
-    if any(all(script.match(ch) for ch in letters) for script in _SCRIPTS):
+    if any(script.fullmatch(letters) for script in _SCRIPT_WORDS):
         return True
-    kana = sum(1 for ch in letters if _KANA.match(ch))
+    kana = len(_KANA.findall(letters))
     return kana * 2 >= len(letters) and _KANA_WORD.search(observed) is not None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -9,15 +10,17 @@ import pytest
 from pipeline import normalize
 from pipeline.corrupt import damage
 from pipeline.offsets import TextState
-from pipeline.repair.codecs import CP1252_UNDEFINED, step_unit
+from pipeline.repair.codecs import CP1252_UNDEFINED, Unit, step_unit, unit_bytes
 from pipeline.repair.lm import DocumentCache, default_lm
 from pipeline.repair.mojibake import (
+    _HANZI_OR_LOST,
     QUESTION_BONUS,
     Detector,
     Repairer,
     _fails_alone,
     _fails_before_any,
     _lost_singles,
+    find_spans,
     make_blocks,
     parse_chars,
 )
@@ -337,3 +340,210 @@ def test_a_cyrillic_word_in_clean_chinese_text_is_no_damage(text: str) -> None:
     # Москва is what GBK makes of the Big5 bytes of 妙抉扼抗志忘; read by the LM as six unknown
     # symbols it lost to that nonsense, read as a word in a foreign alphabet it stays.
     assert normalize(text, simplify=False).text == text
+
+
+def _reference_viterbi(scores: list[float], conv: list[str | None], convert_first: bool) -> list[bool]:
+    """The Viterbi of :meth:`Repairer._viterbi` written plainly: a max over (total, previous state) pairs."""
+    penalty = 6.0
+    n = len(conv)
+    best = {convert_first: 0.0, not convert_first: -penalty}
+    back: list[dict[bool, bool]] = []
+    for i in range(n):
+        new: dict[bool, float] = {}
+        links: dict[bool, bool] = {}
+        for cur in (False, True):
+            if cur and conv[i] is None:
+                new[cur] = float("-inf")
+                continue
+            options = [
+                (best[prev] + scores[4 * i + 2 * prev + cur] - (penalty if cur != prev else 0.0), prev)
+                for prev in (False, True)
+                if best[prev] > float("-inf")
+            ]
+            new[cur], links[cur] = max(options)
+        best = new
+        back.append(links)
+    finals = {st: best[st] + scores[4 * n + st] - (penalty if st != convert_first else 0.0) for st in best}
+    state = max(finals, key=lambda st: finals[st])
+    path: list[bool] = []
+    for links in reversed(back):
+        path.append(state)
+        state = links.get(state, False)
+    return path[::-1]
+
+
+def test_viterbi_choice_is_the_plain_max_over_both_states(repairer: Repairer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Scores drawn from a few values (ties between the two ways into a state, and
+    # between the two final states, are common) and blocks that cannot be converted.
+    from pipeline.repair import mojibake
+
+    assert mojibake.SWITCH_PENALTY == 6.0
+    rng = random.Random(8)
+    for _ in range(3000):
+        n = rng.randrange(0, 7)
+        scores = [float(rng.choice((-12, -6, -3, 0, 3))) for _ in range(4 * n + 2)]
+        conv: list[str | None] = [None if rng.random() < 0.25 else "x" for _ in range(n)]
+        keep: list[str | None] = ["y"] * n
+        monkeypatch.setattr(repairer, "_viterbi_scores", lambda *_args, s=scores: s)
+        for convert_first in (False, True):
+            want = _reference_viterbi(scores, conv, convert_first)
+            assert repairer._viterbi(keep, conv, "", "", convert_first=convert_first) == want
+
+
+def _reference_parse(data: bytes, original: str) -> list[tuple[str | None, int]]:
+    from pipeline.repair.codecs import char_length, decode_strict
+
+    out: list[tuple[str | None, int]] = []
+    pos = 0
+    while pos < len(data):
+        length = char_length(data[pos], original) or 1
+        piece = data[pos : pos + length]
+        out.append((decode_strict(piece, original) if len(piece) == length else None, len(piece)))
+        pos += len(piece)
+    return out
+
+
+def _reference_blocks(
+    unit_lengths: list[int], chars: list[tuple[str | None, int]]
+) -> list[tuple[int, int, str | None]]:
+    """Blocks by cumulative byte offsets: a cut wherever both readings end on the same byte."""
+    unit_ends = set(itertools.accumulate(unit_lengths))
+    char_ends = set(itertools.accumulate(n for _, n in chars))
+    cuts = sorted(unit_ends & char_ends)
+    units_at = list(itertools.accumulate(unit_lengths, initial=0))
+    chars_at = list(itertools.accumulate((n for _, n in chars), initial=0))
+    out: list[tuple[int, int, str | None]] = []
+    prev = 0
+    for cut in cuts:
+        a, b = units_at.index(prev), units_at.index(cut)
+        parts = [c for (c, _), at in zip(chars, chars_at, strict=False) if prev <= at < cut]
+        out.append((a, b, None if None in parts else "".join(p or "" for p in parts)))
+        prev = cut
+    if units_at.index(prev) < len(unit_lengths):
+        out.append((units_at.index(prev), len(unit_lengths), None))
+    return out
+
+
+@pytest.mark.parametrize("original", ["utf-8", "gbk", "big5"])
+def test_spans_chars_and_blocks_agree_with_plain_definitions(original: str) -> None:
+    # Random byte runs (valid characters, stray lead and trail bytes, truncated
+    # ends), parsed twice to go through the kept pieces, against the definitions.
+    rng = random.Random(original)
+    alphabet = "今年夏收苏皖地区小麦，。“”A1 €é"
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8)))
+        data = bytearray(text.encode(original, errors="ignore"))
+        for _ in range(rng.randrange(0, 3)):
+            data.insert(rng.randrange(0, len(data) + 1), rng.randrange(0x80, 0x100))
+        if data and rng.random() < 0.3:
+            data = data[: rng.randrange(0, len(data))]
+        chars = parse_chars(bytes(data), original)
+        assert chars == _reference_parse(bytes(data), original) == parse_chars(bytes(data), original)
+        cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randrange(0, 6)))) if len(data) > 1 else []
+        bounds = [0, *cuts, len(data)] if data else []
+        unit_lengths = [b - a for a, b in itertools.pairwise(bounds)]
+        blocks = make_blocks(unit_lengths, chars, 0)
+        assert [(b.obs_start, b.obs_end, b.original) for b in blocks] == _reference_blocks(unit_lengths, chars)
+        units: list[Unit] = [bytes(data[a:b]) for a, b in itertools.pairwise(bounds)]
+        assert find_spans(units, original) == find_spans(units, original) == _reference_spans(units, original)
+
+
+def _reference_spans(units: list[Unit], original: str) -> list[tuple[int, int]]:
+    """Maximal runs from each start: the longest prefix whose bytes end between characters."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(units):
+        if units[i] is None:
+            i += 1
+            continue
+        mask, last_ok, k = 1, -1, i
+        while k < len(units) and units[k] is not None:
+            unit = units[k]
+            assert unit is not None
+            mask = step_unit(mask, unit, original)
+            if not mask:
+                break
+            k += 1
+            if mask & 1:
+                last_ok = k
+        if last_ok > i:
+            spans.append((i, last_ok))
+            i = last_ok
+        else:
+            i += 1
+    return spans
+
+
+def test_character_classes_count_what_the_predicates_say(repairer: Repairer) -> None:
+    # Every class letter against is_odd / is_rare, on clean text, mojibake and signs.
+    detector = repairer.detector
+    text = "据统计，浠婂勾澶忔敹鑻忕殩地区°C×3 Müller ▒ 龘 鈥� ｱ Москва ?? 翔鹭钨业"
+    text += "".join(map(chr, range(0x80, 0x100)))
+    classes = detector.classes(text)
+    assert len(classes) == len(text)
+    for ch, cls in zip(text, classes, strict=True):
+        assert (cls == "a") == ch.isascii()
+        assert (cls in "hOo") == (not ch.isascii() and detector.is_odd(ch))
+        assert (cls in "hOor") == (not ch.isascii() and detector.is_rare(ch))
+        assert (cls == "l") == (not ch.isascii() and not detector.is_odd(ch) and "\u0080" <= ch <= "\u00ff")
+        assert (cls == "h") == (ch == "\ufffd")
+    assert repairer._odd_letters(text) == sum(
+        1 for ch in text if not ch.isascii() and not _HANZI_OR_LOST.match(ch) and detector.is_odd(ch)
+    )
+    assert repairer._rare_count(text) == sum(1 for ch in text if not ch.isascii() and detector.is_rare(ch))
+    assert detector.odd_positions(text) == [i for i, ch in enumerate(text) if detector.is_odd(ch)]
+    assert detector.rare_positions(text) == [i for i, ch in enumerate(text) if detector.is_rare(ch)]
+    assert detector.odd_positions("据统计，地区 A1") == detector.rare_positions("据统计，地区 A1") == []
+
+
+def test_what_a_repairer_keeps_never_changes_its_answers() -> None:
+    # The same texts through one repairer in turn (its kept units, conversions, fills
+    # and scores shared), and each through a fresh one: the same regions. The second
+    # text is the first without the lost run (锟斤拷) that the first protects.
+    lost = "其中锟斤拷鍏徃浠婂勾鍑€鍒╂鼎"
+    texts = [
+        lost,
+        lost[3:],
+        f"据统计，{damage(CLAUSE, 'utf8_as_gbk', random.Random(1))}，麦价运行。",
+        f"据统计，{damage(CLAUSE, 'gbk_as_big5', random.Random(2))}。",
+        f"{damage(CLAUSE, 'utf8_as_cp1252', random.Random(3))}\n{damage(CLAUSE, 'double_utf8', random.Random(4))}",
+        f"据统计，{damage(CLAUSE, 'big5_as_gbk', random.Random(5))}。",
+    ]
+    shared = Repairer(default_lm())
+    for text in [*texts, *reversed(texts)]:
+        assert shared.regions(text) == Repairer(default_lm()).regions(text), text
+    assert shared._units and shared._converted
+    # What is kept is each window's own units: a protected run in one text is not
+    # protected in another with the same window.
+    for (window, misread), units in shared._units.items():
+        assert list(units) == [unit_bytes(ch, misread) for ch in window]
+
+
+def _reference_foreign_word(observed: str) -> bool:
+    import regex
+
+    letters = [ch for ch in observed if not ch.isascii() and not ch.isspace()]
+    if len(letters) < 2:
+        return False
+    scripts = ("[\u0400-\u04ff]", "[\u0370-\u03ff]", "[\uac00-\ud7af\u1100-\u11ff]")
+    if any(all(regex.match(script, ch) for ch in letters) for script in scripts):
+        return True
+    kana = sum(1 for ch in letters if regex.match("[\u3040-\u30ff\uff66-\uff9f]", ch))
+    return kana * 2 >= len(letters) and regex.search("[\u3040-\u30ff\uff66-\uff9f]{2,}", observed) is not None
+
+
+def test_foreign_words_and_covered_odd_characters_by_their_definitions() -> None:
+    from pipeline.repair.mojibake import Region, _covered, _foreign_word
+
+    rng = random.Random(3)
+    alphabet = "Москва Ωμέγα 서울 東京タワーｱｲ 翔鹭 a1\u3000\u00a0\t-"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 9)))
+        assert _foreign_word(text) == _reference_foreign_word(text), text
+    for _ in range(500):
+        start, end = rng.randrange(0, 20), rng.randrange(20, 40)
+        odd = sorted(rng.sample(range(start, end), rng.randrange(0, end - start)))
+        bounds = sorted(rng.sample(range(start - 2, end + 3), 2 * rng.randrange(0, 4)))  # some reach outside
+        regions = [Region(a, b, "", "m", 0.0, 0) for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+        want = sum(1 for p in odd if any(r.start <= p < r.end for r in regions))
+        assert _covered([p - start for p in odd], start, end, regions) == want

@@ -190,8 +190,8 @@ def _char_ranges(chars: Sequence[str]) -> str:
 # :meth:`Detector.is_odd`) and a hanzi; odd and not a hanzi; a Latin-1 letter or sign
 # that is not odd (°, ×); rare (see :meth:`Detector.is_rare`) and not odd; common.
 CHAR_CLASSES = "ahOolrc"
-_ODD_CLASS = re.compile("[hOo]")
-_RARE_CLASS = re.compile("[hOor]")
+_ODD_LETTERS = "hOo"
+_RARE_LETTERS = "hOor"
 
 
 class _ClassMemo(dict[int, str]):
@@ -285,9 +285,10 @@ class Detector:
 
     def odd_positions(self, text: str) -> list[int]:
         """Positions of odd characters (a fast scan; most clean text has few)."""
-        if self._maybe_odd.search(text) is None:
-            return []  # most text: one scan in C finds no candidate
-        return [m.start() for m in _ODD_CLASS.finditer(self.classes(text))]
+        # Only the scanner's candidates are classed: translating a whole long clean text
+        # through the class memo (``classes``) would cost more than the scan saves.
+        classes = self._classes
+        return [m.start() for m in self._maybe_odd.finditer(text) if classes[ord(m.group())] in _ODD_LETTERS]
 
     @lru_cache(maxsize=131072)  # noqa: B019 - one detector per pipeline, bounded cache
     def is_rare(self, ch: str) -> bool:
@@ -302,9 +303,8 @@ class Detector:
 
     def rare_positions(self, text: str) -> list[int]:
         """Positions of rare (or odd) characters."""
-        if self._maybe_rare.search(text) is None:
-            return []
-        return [m.start() for m in _RARE_CLASS.finditer(self.classes(text))]
+        classes = self._classes
+        return [m.start() for m in self._maybe_rare.finditer(text) if classes[ord(m.group())] in _RARE_LETTERS]
 
     def _gibberish_clusters(self, text: str) -> list[int]:
         """Starts of runs of rare characters that read as gibberish where they stand.

@@ -12,6 +12,7 @@ import regex
 from pipeline.amounts.grammar import CompiledRule, Grammar, build_grammar
 from pipeline.amounts.resolve import NO_CONTEXT, LeftContext, Resolver, Unparsable
 from pipeline.errors import ErrorCode
+from pipeline.memo import remember
 from pipeline.records import AmountValue
 from pipeline.rulebook.patterns import DEFAULT_CALL_TIMEOUT, Deadline, PatternMatch, PatternTimeout, active_scope
 from pipeline.rulebook.schemas.amounts import AmountRule, AmountsFile
@@ -272,9 +273,7 @@ class AmountExtractor:
                     cached = self.resolver.resolve(rule, groups, left, money_cue=money_cue)
                 except (Unparsable, ArithmeticError, ValueError) as exc:
                     cached = str(exc)
-                if len(self._values) >= _VALUE_CACHE_SIZE:
-                    self._values.clear()
-                self._values[key] = cached
+                remember(self._values, key, cached, _VALUE_CACHE_SIZE)
             if isinstance(cached, AmountValue):
                 return Found(left_start, end, cached, rule.id, rule.priority)
             problem = cached

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.errors import ErrorCode, ModelError
+from pipeline.memo import remember
 
 MODEL_NAME = "charlm"
 MODEL_FILE = "charlm.npz"
@@ -361,10 +362,7 @@ class CharLM:
             cut = len(tail) - 1 - tail[::-1].index(BOUNDARY)
             tail = tail[cut:]
         history = [NO_SYMBOL] * (need - len(tail)) + tail
-        if len(self._histories) >= HISTORY_CACHE:
-            self._histories.clear()
-        self._histories[key] = history
-        return history
+        return remember(self._histories, key, history, HISTORY_CACHE)
 
     def _right(self, right: str) -> list[int]:
         ids = self.ids(right)

@@ -32,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 import regex
 
+from pipeline.memo import remember
 from pipeline.offsets import Edit
 from pipeline.repair.codecs import (
     CP1252_UNDEFINED,
@@ -202,10 +203,7 @@ class _ClassMemo(dict[int, str]):
         self._classify = classify
 
     def __missing__(self, code: int) -> str:
-        if len(self) >= CLASS_CACHE:
-            self.clear()
-        value = self[code] = self._classify(chr(code))
-        return value
+        return remember(self, code, self._classify(chr(code)), CLASS_CACHE)
 
 
 class Detector:
@@ -481,9 +479,7 @@ def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
             key = (mask, unit)
             nxt = steps.get(key)
             if nxt is None:
-                if len(steps) >= STEP_CACHE:
-                    steps.clear()
-                nxt = steps[key] = step_unit(mask, unit, original)
+                nxt = remember(steps, key, step_unit(mask, unit, original), STEP_CACHE)
             mask = nxt
             if not mask:
                 break
@@ -512,9 +508,8 @@ def parse_chars(data: bytes, original: str) -> list[tuple[str | None, int]]:
         piece = data[pos : pos + length]
         parsed = pieces.get(piece)
         if parsed is None:
-            if len(pieces) >= PARSED_CACHE:
-                pieces.clear()
-            parsed = pieces[piece] = (decode_strict(piece, original) if len(piece) == length else None, len(piece))
+            decoded = decode_strict(piece, original) if len(piece) == length else None
+            parsed = remember(pieces, piece, (decoded, len(piece)), PARSED_CACHE)
         out.append(parsed)
         pos += len(piece)
     return out
@@ -603,10 +598,7 @@ class Repairer:
         """``self.simplifier.convert(text)``, kept: the same contexts and blocks come back under every mechanism."""
         known = self._converted.get(text)
         if known is None:
-            known = self.simplifier.convert(text)
-            if len(self._converted) >= CONVERT_CACHE:
-                self._converted.clear()
-            self._converted[text] = known
+            known = remember(self._converted, text, self.simplifier.convert(text), CONVERT_CACHE)
         return known
 
     def _window_units(self, window: str, misread: str) -> tuple[Unit, ...]:
@@ -618,10 +610,7 @@ class Repairer:
         key = (window, misread)
         known = self._units.get(key)
         if known is None:
-            known = tuple([unit_bytes(ch, misread) for ch in window])
-            if len(self._units) >= UNITS_CACHE:
-                self._units.clear()
-            self._units[key] = known
+            known = remember(self._units, key, tuple([unit_bytes(ch, misread) for ch in window]), UNITS_CACHE)
         return known
 
     # -- public --
@@ -806,9 +795,7 @@ class Repairer:
                 kept = (tuple(filled.values), groups)
             else:
                 kept = filled if filled is None else filled - s
-            if len(self._fills) >= FILL_CACHE:
-                self._fills.clear()
-            self._fills[key] = kept
+            remember(self._fills, key, kept, FILL_CACHE)
         if kept is None or isinstance(kept, int):
             return kept if kept is None else kept + s
         values, groups = kept
@@ -1058,10 +1045,9 @@ class Repairer:
             chars = [c for _, c in usable]
             if mech.traditional:
                 chars = to_simplified_many(chars)
-            known = ([v for v in values if len(v) != 2], [v for v, _ in usable], chars)
-            if len(self._pair_splits) >= PAIR_SPLITS:
-                self._pair_splits.clear()
-            self._pair_splits[key] = known
+            known = remember(
+                self._pair_splits, key, ([v for v in values if len(v) != 2], [v for v, _ in usable], chars), PAIR_SPLITS
+            )
         singles, usable_values, chars = known
         return list(singles), usable_values, chars
 
@@ -1489,10 +1475,7 @@ class Repairer:
         items.append((run_kept, right))
         items.append((run_conv, right))
         scores = self.lm.score_items(items)
-        if len(self._viterbi_kept) >= VITERBI_CACHE:
-            self._viterbi_kept.clear()
-        self._viterbi_kept[key] = scores
-        return scores
+        return remember(self._viterbi_kept, key, scores, VITERBI_CACHE)
 
     def _refine_edges(
         self,

@@ -12,6 +12,13 @@ reads) and maps its spans back to raw offsets.
     python -m pipeline.ner.evaluate --data ../shared/data --mode model
     python -m pipeline.ner.evaluate --data ../shared/data --mode rules
     python -m pipeline.ner.evaluate --data ../shared/data --split holdout   # tuning
+    python -m pipeline.ner.evaluate --split holdout --errors /tmp/errors.jsonl
+
+``--errors PATH`` (pipeline and rules modes) also writes every sentence with a missed or
+spurious ORG/PERSON span as one JSON line: the gold spans it missed, the spans it made
+wrongly (with the rule or model behind them and their confidence), and every span the
+model reads there at any confidence (``LOC`` too), which tells a miss the model never saw
+from one the merge dropped or a place read instead of an organisation.
 
 ``--split holdout`` scores the part of the *train* splits the model was not trained on
 (the share and seed recorded in the model's ``training.json``): rules and merge are
@@ -49,14 +56,65 @@ def pipeline_for(mode: str, model_path: Path | None = None) -> Pipeline:
     return Pipeline.build(stages=ENTITY_STAGES, **options)
 
 
-def score_pipeline(pipe: Pipeline, sentences: Sequence[Sentence]) -> dict[str, Any]:
-    """Strict span scores of the pipeline's ORG and PERSON mentions (raw offsets)."""
+def score_pipeline(
+    pipe: Pipeline, sentences: Sequence[Sentence], errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Strict span scores of the pipeline's ORG and PERSON mentions (raw offsets).
+
+    With ``errors`` every sentence with a missed or spurious span is appended to it
+    (``error_row``).
+    """
     scorer = SpanScorer(EVALUATED_LABELS)
     for sent in sentences:
         record = pipe.process(sent.text, doc_id=sent.id)
         pred = [(m.raw_start, m.raw_end, m.label) for m in record.mentions]
         scorer.add(sent.spans, pred)
+        if errors is not None:
+            found = {(m.raw_start, m.raw_end, m.label): (m.source, round(m.confidence, 3)) for m in record.mentions}
+            row = error_row(sent, found)
+            if row is not None:
+                errors.append(row)
     return scorer.to_dict()
+
+
+def error_row(sent: Sentence, found: dict[tuple[int, int, str], tuple[str, float]]) -> dict[str, Any] | None:
+    """What one sentence got wrong, or None when its ORG and PERSON spans are all right.
+
+    Args:
+        sent: the annotated sentence.
+        found: the predicted spans (raw offsets) with the source and confidence of each.
+
+    """
+    gold = {span for span in sent.spans if span[2] in EVALUATED_LABELS}
+    pred = {span for span in found if span[2] in EVALUATED_LABELS}
+    if gold == pred:
+        return None
+    text = sent.text
+    return {
+        "id": sent.id,
+        "text": text,
+        "missed": [[s, e, label, text[s:e]] for s, e, label in sorted(gold - pred)],
+        "spurious": [[s, e, label, text[s:e], *found[(s, e, label)]] for s, e, label in sorted(pred - gold)],
+        "gold": [[s, e, label, text[s:e]] for s, e, label in sent.spans],
+    }
+
+
+def add_model_readings(pipe: Pipeline, rows: list[dict[str, Any]]) -> None:
+    """Add to each error row the spans the model reads in its sentence, at any confidence (raw offsets)."""
+    ner = pipe.stage("ner")
+    model = getattr(ner, "model", None)
+    if model is None or not rows:
+        return
+    segmenter = pipe.stage("segment").segmenter  # type: ignore[attr-defined]
+    normalizer = pipe.normalizer()
+    norms = [normalizer(row["text"]) for row in rows]
+    items = [(n.text, [(t.start, t.end) for t in segmenter.tokens(n.text)]) for n in norms]
+    for row, norm, spans in zip(rows, norms, model.spans_many(items, dictionary_word_tags(segmenter)), strict=True):
+        readings = []
+        for span in spans:
+            start, end = norm.to_raw_span(span.start, span.end)
+            readings.append([start, end, span.label, row["text"][start:end], round(span.confidence, 3)])
+        row["model"] = readings
 
 
 def score_model(
@@ -90,9 +148,20 @@ def load_sentences(data_dir: Path, name: str, split: str, model_path: Path) -> l
 
 
 def evaluate(
-    data_dir: Path, mode: str, model_path: Path | None = None, limit: int | None = None, split: str = "dev"
+    data_dir: Path,
+    mode: str,
+    model_path: Path | None = None,
+    limit: int | None = None,
+    split: str = "dev",
+    errors: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Scores of ``mode`` on each data set's ``split``, with the time taken."""
+    """Scores of ``mode`` on each data set's ``split``, with the time taken.
+
+    With ``errors`` (pipeline and rules modes) the sentences with wrong spans are
+    appended to it, each with its data set's name and the model's readings.
+    """
+    if errors is not None and mode == "model":
+        raise ValueError("error listings are for the pipeline and rules modes")
     results: dict[str, Any] = {"mode": mode, "split": split}
     pipe = pipeline_for("pipeline" if mode == "model" else mode, model_path)
     for name in DATASETS:
@@ -103,8 +172,12 @@ def evaluate(
             segmenter = pipe.stage("segment").segmenter  # type: ignore[attr-defined]
             scores = score_model(model, segmenter, sentences, pipe.normalizer())
         else:
-            scores = score_pipeline(pipe, sentences)
+            rows: list[dict[str, Any]] | None = [] if errors is not None else None
+            scores = score_pipeline(pipe, sentences, rows)
         seconds = time.perf_counter() - started
+        if errors is not None and rows is not None:
+            add_model_readings(pipe, rows)
+            errors.extend({"set": name, **row} for row in rows)
         chars = sum(len(s.text) for s in sentences)
         results[name] = {"sentences": len(sentences), "chars_per_second": round(chars / seconds), **scores}
     return results
@@ -118,8 +191,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: the committed one)")
     parser.add_argument("--limit", type=int, default=None, help="first N sentences of each set")
     parser.add_argument("--split", choices=SPLITS, default="dev", help="dev, or the held-out part of train")
+    parser.add_argument("--errors", type=Path, default=None, help="write the sentences with wrong spans here (JSONL)")
     args = parser.parse_args(argv)
-    print(json.dumps(evaluate(args.data, args.mode, args.model, args.limit, args.split), ensure_ascii=False, indent=1))
+    if args.errors is not None and args.mode == "model":
+        parser.error("--errors needs --mode pipeline or rules")
+    errors: list[dict[str, Any]] | None = [] if args.errors is not None else None
+    results = evaluate(args.data, args.mode, args.model, args.limit, args.split, errors)
+    if args.errors is not None and errors is not None:
+        with args.errors.open("w", encoding="utf-8") as fh:
+            for row in errors:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(json.dumps(results, ensure_ascii=False, indent=1))
     return 0
 
 

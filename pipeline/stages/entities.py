@@ -52,6 +52,12 @@ _VERB_TAGS = frozenset({"v", "vd", "vi"})
 NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng"})
 _DIGIT = regex.compile(r"\d")
 _START, _END = itemgetter(1), itemgetter(2)  # a Token's start and end, read at C speed
+# Dictionary tags of a word no name begins with: numerals, adverbs, adjectives and
+# distinguishers, pronouns, conjunctions, prepositions, classifiers, localisers. When the
+# segmenter reads such a word at a would-be surname (许多 of 许多人认为, 高兴 of
+# 高兴地告诉), the rest is not a given name. Of the 3,900 three- and four-character
+# names of the NER training data, 5 would be cut so in a neutral sentence (万名盈, 任一农).
+_NO_NAME_START_TAGS = frozenset({"m", "d", "a", "ad", "b", "r", "c", "p", "q", "f"})
 _NAME_STOP = frozenset("的了在和与及或对向被将由为是把从于等说称也都已就并还又再曾让给使令兼任表")
 _TITLE_PREFIX = ("原", "前", "现任", "时任", "新任", "候任")
 # Forms of address written right after a full name (委任萧颕洁女士为公司秘书, 张庆华先生控股).
@@ -726,6 +732,15 @@ class PersonFinder:
         if not choices:
             return None
         end = self._choose_end(choices, index)
+        first = index.by_start.get(pos)
+        if (
+            first is not None
+            and len(first.text) > surname_len
+            and first.end < end
+            and self.tags is not None
+            and self.tags.get(first.text) in _NO_NAME_START_TAGS
+        ):
+            return None  # 许多|人认为, 高兴|地告诉: a word of its own, not surname + given name
         if end - pos == surname_len + 2:
             end = address_cut(text, pos, end, self.surnames, self.one_char_honorifics, self.tags or {})
         if surname_len == 1 and text[pos] in self.function_surnames:
@@ -759,8 +774,8 @@ class PersonFinder:
         if name in self.not_names or name[:2] in self.not_names:
             return False
         surname_len = next((len(c) for c in self.compound if name.startswith(c)), 1)
-        if name[surname_len:] in self.honorifics:
-            return False
+        if name[surname_len:] in self.honorifics or name in self.honorifics:
+            return False  # 王总; 阿姨说着: a form of address, not a name
         if self.tags is not None and self.tags.get(name) not in (None, "nr", "nrt", "nrfg"):
             return False  # a dictionary word that is not a name: 任命, 来访, 安县
         return name[0] in self.surnames or name.startswith(self.compound)

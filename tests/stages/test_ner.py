@@ -460,3 +460,24 @@ def test_unsure_person_in_a_list_with_a_sure_one_is_kept(text: str, kept: list[s
     doc = WorkDoc(raw=text, doc_id="t", text=text)
     stage(doc)
     assert [text[c.start : c.end] for c in doc.candidates] == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "kept"),
+    [
+        ("泰国总理川·立派10日主持会议", ("川·立派", "PERSON", 0.25), ["川·立派"]),  # an interpunct-joined name
+        ("研究人员爱丽丝•克朗弗德出席", ("爱丽丝•克朗弗德", "PERSON", 0.36), ["爱丽丝•克朗弗德"]),
+        ("泰国总理川·立派10日主持会议", ("川·立派", "PERSON", 0.05), []),  # under the floor
+        ("泰国总理川立派10日主持会议", ("川立派", "PERSON", 0.25), []),  # no joiner: the threshold holds
+        ("龙湖·蔚澜香醍项目", ("龙湖·蔚澜香醍", "ORG", 0.15), []),  # persons only
+    ],
+)
+def test_unsure_interpunct_joined_person_is_kept(text: str, found: tuple[str, str, float], kept: list[str]) -> None:
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.base import WorkDoc
+    from pipeline.stages.ner import NerStage, OrgTyper
+
+    stage = NerStage(_FixedModel([found]), OrgTyper(load_rulebook([])))  # type: ignore[arg-type]
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    stage(doc)
+    assert [text[c.start : c.end] for c in doc.candidates] == kept

@@ -46,6 +46,7 @@ from pipeline.events.boilerplate import BoilerplateFinder, inside
 from pipeline.events.fillers import Filler, FillerFinder
 from pipeline.events.model import EventTypeModel
 from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
+from pipeline.memo import remember
 from pipeline.records import AmountValue, Argument, Event, Mention, OrgValue, PersonValue, Trigger
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.patterns import compile_pattern
@@ -88,6 +89,8 @@ _TOTAL_SHARES = regex.compile(r"总股本|(?<![购持押的])股份总数|总股
 _CLAUSE_OR_SENTENCE = regex.compile(r"[，,；;：:。！？!?\n]")
 # A numeral in Arabic digits (1,470,378.88), as an amount argument writes it.
 _NUMERAL = regex.compile(r"\d[\d,]*(?:\.\d+)?")
+# How many organisation types of pattern-found names are kept (then the memo starts again).
+_ORG_TYPE_MEMO = 20_000
 
 
 def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
@@ -388,11 +391,19 @@ class EventExtractor:
         """Build the extractor from the merged ``events`` rules."""
         rules = rulebook.get("events")
         typer = OrgTyper(rulebook)
+        # The type of a pattern-found name, kept by name: the same stock and announcer
+        # names recur, and typing one walks the suffix list.
+        types: dict[str, str] = {}
+
+        def org_type(name: str) -> str:
+            kind = types.get(name)
+            return kind if kind is not None else remember(types, name, typer.value(name).type, _ORG_TYPE_MEMO)
+
         return cls(
             rules if isinstance(rules, EventsFile) else EventsFile(kind="events"),
             type_model,
             role_model,
-            lambda name: typer.value(name).type,
+            org_type,
         )
 
     # -- triggers ----------------------------------------------------------------
@@ -527,7 +538,13 @@ class EventExtractor:
                     continue
                 if not cued_pass and role.cued_only:
                     continue
-                pool = [f for f in in_sentence if f.span not in used and self._kind_ok(f, role)]
+                # The label first, inline: most of the sentence's fillers have another one.
+                label = role.label
+                pool = [
+                    f
+                    for f in in_sentence
+                    if f.label == label and (f.start, f.end) not in used and self._kind_ok(f, role)
+                ]
                 if cued_pass:
                     if not role.cues:
                         continue
@@ -619,9 +636,8 @@ class EventExtractor:
             if cue.paragraph_opening:
                 paragraph = text.rfind("\n", 0, sent[0]) + 1
                 scopes.append((paragraph, paragraph + _PARAGRAPH_OPENING))
-            if (
-                any(word in text[s:e] for s, e in scopes for word in cue.words)
-                and STATUS_RANK[cue.status] > STATUS_RANK[status]
+            if STATUS_RANK[cue.status] > STATUS_RANK[status] and any(
+                word in scope for scope in [text[s:e] for s, e in scopes] for word in cue.words
             ):
                 status = cue.status
         return status

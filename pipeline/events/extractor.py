@@ -208,6 +208,16 @@ def word_before(text: str, position: int, word: str, floor: int) -> bool:
     return text.find(word, window_start, position) >= 0
 
 
+def _overlapping_finds(word: str, part: str) -> list[int]:
+    """Every offset of ``part`` in ``word``, overlapping ones included (``word.find`` from each next offset)."""
+    out: list[int] = []
+    k = word.find(part)
+    while k >= 0:
+        out.append(k)
+        k = word.find(part, k + 1)
+    return out
+
+
 def occurrences(word: str, text: str) -> list[int]:
     """Start offsets of the non-overlapping occurrences of ``word`` in ``text``, left to right.
 
@@ -383,6 +393,8 @@ class EventExtractor:
         self.role_model = role_model
         self.org_type = org_type
         self.featurizer = RoleFeaturizer({ct.spec.type: ct.trigger for ct in self.types})
+        # Where each trigger word stands inside each type's ``not_in`` words (see ``_excluded_by``).
+        self._not_in_places: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int], ...]] = {}
 
     @classmethod
     def from_rulebook(
@@ -419,6 +431,17 @@ class EventExtractor:
                     return True
                 k = word.find(trigger, k + 1)
         return False
+
+    def _excluded_by(self, text: str, start: int, end: int, not_in: Sequence[str]) -> bool:
+        """``_excluded``, with the places of the trigger inside the ``not_in`` words found once per trigger word."""
+        trigger = text[start:end]
+        key = (tuple(not_in), trigger)
+        places = self._not_in_places.get(key)
+        if places is None:
+            places = self._not_in_places[key] = tuple(
+                (word, k) for word in not_in for k in _overlapping_finds(word, trigger)
+            )
+        return any(start >= k and text.startswith(word, start - k) for word, k in places)
 
     def _sentence_gate(
         self, ctype: CompiledType, tier: str, scores: dict[str, float] | None
@@ -803,7 +826,7 @@ class EventExtractor:
         return {
             ct.spec.type
             for ct, spans in zip(self.types, triggers, strict=True)
-            if any(e <= end and not self._excluded(text, s, e, ct.not_in) for s, e in spans)
+            if any(e <= end and not self._excluded_by(text, s, e, ct.not_in) for s, e in spans)
         }
 
     def _told_or_believed(
@@ -865,7 +888,7 @@ class EventExtractor:
         confident: set[int] = set()
         vetoed: dict[int, list[tuple[tuple[int, int], float | None]]] = {}
         for start, end in spans:
-            if self._excluded(text, start, end, ctype.not_in):
+            if self._excluded_by(text, start, end, ctype.not_in):
                 doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "inside a not_in word")
                 continue
             if name_spans.overlaps(start, end):

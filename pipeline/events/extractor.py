@@ -676,7 +676,9 @@ class EventExtractor:
         fillers = self.finder.find(text, mentions)
         if boilerplate:
             fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
-        return [f for f in fillers if not _is_news_outlet(f, self.org_type)], boilerplate
+        # Only an organisation can be an outlet: the label is tested inline, without the call.
+        org_type = self.org_type
+        return [f for f in fillers if f.label != "ORG" or not _is_news_outlet(f, org_type)], boilerplate
 
     def extract(self, doc: WorkDoc) -> list[Event]:
         """Events of ``doc`` from its text and final mentions."""

@@ -153,6 +153,8 @@ class FillerFinder:
             # A variant that only adds or trims words leaves a filler with none of them
             # around it as it is (no cut): that is tested here, without the call.
             plain = not variant.join and variant.id not in self._repairing
+            # A join needs one of its words right after the filler.
+            joins = tuple(variant.join)
             left, right, trim_left, trim_right = self._word_tuples(variant)
             for filler in list(by_label.get(variant.label, ())):
                 if variant.kinds and filler.kind not in variant.kinds:
@@ -166,6 +168,8 @@ class FillerFinder:
                         or (trim_right and text.endswith(trim_right, start, end))
                     ):
                         continue
+                elif joins and not text.startswith(joins, filler.end):
+                    continue
                 cuts = self._cuts(text, filler, variant, out)
                 if variant.replace and cuts:
                     # The repaired span is the filler (and the base of its later cuts).

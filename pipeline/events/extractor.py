@@ -46,6 +46,7 @@ from pipeline.events.boilerplate import BoilerplateFinder, inside
 from pipeline.events.fillers import Filler, FillerFinder
 from pipeline.events.model import EventTypeModel
 from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
+from pipeline.memo import remember
 from pipeline.records import AmountValue, Argument, Event, Mention, OrgValue, PersonValue, Trigger
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.patterns import compile_pattern
@@ -88,6 +89,8 @@ _TOTAL_SHARES = regex.compile(r"总股本|(?<![购持押的])股份总数|总股
 _CLAUSE_OR_SENTENCE = regex.compile(r"[，,；;：:。！？!?\n]")
 # A numeral in Arabic digits (1,470,378.88), as an amount argument writes it.
 _NUMERAL = regex.compile(r"\d[\d,]*(?:\.\d+)?")
+# How many organisation types of pattern-found names are kept (then the memo starts again).
+_ORG_TYPE_MEMO = 20_000
 
 
 def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
@@ -203,6 +206,16 @@ def word_before(text: str, position: int, word: str, floor: int) -> bool:
     """True when ``word`` ends within a few characters before ``position`` (not before ``floor``)."""
     window_start = max(floor, position - len(word) - _CUE_WINDOW)
     return text.find(word, window_start, position) >= 0
+
+
+def _overlapping_finds(word: str, part: str) -> list[int]:
+    """Every offset of ``part`` in ``word``, overlapping ones included (``word.find`` from each next offset)."""
+    out: list[int] = []
+    k = word.find(part)
+    while k >= 0:
+        out.append(k)
+        k = word.find(part, k + 1)
+    return out
 
 
 def occurrences(word: str, text: str) -> list[int]:
@@ -380,6 +393,8 @@ class EventExtractor:
         self.role_model = role_model
         self.org_type = org_type
         self.featurizer = RoleFeaturizer({ct.spec.type: ct.trigger for ct in self.types})
+        # Where each trigger word stands inside each type's ``not_in`` words (see ``_excluded_by``).
+        self._not_in_places: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int], ...]] = {}
 
     @classmethod
     def from_rulebook(
@@ -388,11 +403,19 @@ class EventExtractor:
         """Build the extractor from the merged ``events`` rules."""
         rules = rulebook.get("events")
         typer = OrgTyper(rulebook)
+        # The type of a pattern-found name, kept by name: the same stock and announcer
+        # names recur, and typing one walks the suffix list.
+        types: dict[str, str] = {}
+
+        def org_type(name: str) -> str:
+            kind = types.get(name)
+            return kind if kind is not None else remember(types, name, typer.value(name).type, _ORG_TYPE_MEMO)
+
         return cls(
             rules if isinstance(rules, EventsFile) else EventsFile(kind="events"),
             type_model,
             role_model,
-            lambda name: typer.value(name).type,
+            org_type,
         )
 
     # -- triggers ----------------------------------------------------------------
@@ -408,6 +431,17 @@ class EventExtractor:
                     return True
                 k = word.find(trigger, k + 1)
         return False
+
+    def _excluded_by(self, text: str, start: int, end: int, not_in: Sequence[str]) -> bool:
+        """``_excluded``, with the places of the trigger inside the ``not_in`` words found once per trigger word."""
+        trigger = text[start:end]
+        key = (tuple(not_in), trigger)
+        places = self._not_in_places.get(key)
+        if places is None:
+            places = self._not_in_places[key] = tuple(
+                (word, k) for word in not_in for k in _overlapping_finds(word, trigger)
+            )
+        return any(start >= k and text.startswith(word, start - k) for word, k in places)
 
     def _sentence_gate(
         self, ctype: CompiledType, tier: str, scores: dict[str, float] | None
@@ -527,7 +561,13 @@ class EventExtractor:
                     continue
                 if not cued_pass and role.cued_only:
                     continue
-                pool = [f for f in in_sentence if f.span not in used and self._kind_ok(f, role)]
+                # The label first, inline: most of the sentence's fillers have another one.
+                label = role.label
+                pool = [
+                    f
+                    for f in in_sentence
+                    if f.label == label and (f.start, f.end) not in used and self._kind_ok(f, role)
+                ]
                 if cued_pass:
                     if not role.cues:
                         continue
@@ -619,9 +659,8 @@ class EventExtractor:
             if cue.paragraph_opening:
                 paragraph = text.rfind("\n", 0, sent[0]) + 1
                 scopes.append((paragraph, paragraph + _PARAGRAPH_OPENING))
-            if (
-                any(word in text[s:e] for s, e in scopes for word in cue.words)
-                and STATUS_RANK[cue.status] > STATUS_RANK[status]
+            if STATUS_RANK[cue.status] > STATUS_RANK[status] and any(
+                word in scope for scope in [text[s:e] for s, e in scopes] for word in cue.words
             ):
                 status = cue.status
         return status
@@ -637,7 +676,9 @@ class EventExtractor:
         fillers = self.finder.find(text, mentions)
         if boilerplate:
             fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
-        return [f for f in fillers if not _is_news_outlet(f, self.org_type)], boilerplate
+        # Only an organisation can be an outlet: the label is tested inline, without the call.
+        org_type = self.org_type
+        return [f for f in fillers if f.label != "ORG" or not _is_news_outlet(f, org_type)], boilerplate
 
     def extract(self, doc: WorkDoc) -> list[Event]:
         """Events of ``doc`` from its text and final mentions."""
@@ -787,7 +828,7 @@ class EventExtractor:
         return {
             ct.spec.type
             for ct, spans in zip(self.types, triggers, strict=True)
-            if any(e <= end and not self._excluded(text, s, e, ct.not_in) for s, e in spans)
+            if any(e <= end and not self._excluded_by(text, s, e, ct.not_in) for s, e in spans)
         }
 
     def _told_or_believed(
@@ -849,7 +890,7 @@ class EventExtractor:
         confident: set[int] = set()
         vetoed: dict[int, list[tuple[tuple[int, int], float | None]]] = {}
         for start, end in spans:
-            if self._excluded(text, start, end, ctype.not_in):
+            if self._excluded_by(text, start, end, ctype.not_in):
                 doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "inside a not_in word")
                 continue
             if name_spans.overlaps(start, end):

@@ -150,8 +150,25 @@ class FillerFinder:
                     continue
                 put(Filler(rule.label, rule.kind, s, e, name, name, f"rule:{rule.id}", None, (s, e)))
         for variant in self.variants:
+            # A variant that only adds or trims words leaves a filler with none of them
+            # around it as it is (no cut): that is tested here, without the call.
+            plain = not variant.join and variant.id not in self._repairing
+            # A join needs one of its words right after the filler.
+            joins = tuple(variant.join)
+            left, right, trim_left, trim_right = self._word_tuples(variant)
             for filler in list(by_label.get(variant.label, ())):
                 if variant.kinds and filler.kind not in variant.kinds:
+                    continue
+                if plain:
+                    start, end = filler.start, filler.end
+                    if not (
+                        (left and text.endswith(left, 0, start))
+                        or (right and text.startswith(right, end))
+                        or (trim_left and text.startswith(trim_left, start, end))
+                        or (trim_right and text.endswith(trim_right, start, end))
+                    ):
+                        continue
+                elif joins and not text.startswith(joins, filler.end):
                     continue
                 cuts = self._cuts(text, filler, variant, out)
                 if variant.replace and cuts:

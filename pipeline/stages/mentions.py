@@ -638,8 +638,11 @@ def resolve_org_aliases(
         if overlaps_taken(start, end):
             # The model's shorter reading inside a name the document writes in full
             # (万润 of 万润股份 once 万润股份(002643.SZ) is known) gives way to it.
+            # The cheap test first: most overlapped matches are no rule's name.
+            if form not in rule_names:
+                continue
             inner = _model_readings_inside(out, start, end)
-            if not inner or doc.text[start:end] not in rule_names:
+            if not inner:
                 continue
             full = forms[form]
             found.append(

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pipeline.events.extractor import Draft, EventExtractor, NameCover, occurrences
 from pipeline.records import Argument
 from pipeline.rulebook.loader import load_rulebook
-from pipeline.rulebook.schemas.events import EventType
+from pipeline.rulebook.schemas.events import EventsFile, EventType
 from pipeline.stages.base import WorkDoc
 
 # A small alphabet makes repeats and overlaps (aa in aaa) common.
@@ -135,3 +135,24 @@ def test_sentence_fillers_are_those_starting_in_the_sentence() -> None:
     assert [f.span for f in index.of(0)] == [(0, 2), (3, 5)]
     assert [f.span for f in index.of(1)] == [(4, 9)]
     assert [f.span for f in index.of(2)] == [(9, 10)]
+
+
+_EXTRACTOR = EventExtractor(EventsFile(kind="events"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    not_in=st.lists(st.text(alphabet="ab发", min_size=1, max_size=4), max_size=4),
+    text=_TEXT,
+    start=st.integers(0, 30),
+    size=st.integers(1, 3),
+)
+def test_the_kept_not_in_places_exclude_what_the_plain_test_excludes(
+    not_in: list[str], text: str, start: int, size: int
+) -> None:
+    """``_excluded_by`` (the trigger's places in the ``not_in`` words kept) agrees with ``_excluded``, overlaps too."""
+    end = min(start + size, len(text))
+    if start >= end:
+        return
+    words = tuple(not_in)
+    assert _EXTRACTOR._excluded_by(text, start, end, words) == EventExtractor._excluded(text, start, end, words)

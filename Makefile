@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint install install-test clean browser screenshot train-lm bench-mojibake train-ner train-events
+.PHONY: run test test-slow lint install install-test clean browser screenshot train-lm bench-mojibake train-ner train-events train-events-gate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,17 @@ bench-mojibake: $(VENV)/.installed-test
 ## train-events: retrain the event models in pipeline/models/events (a few minutes on 2 cores, no network)
 train-events: $(VENV)/.installed
 	ZHPIPE_DATA=$(DATA) nice $(BIN)/python -m pipeline.events.train --out pipeline/models/events
+
+## train-events-gate: refit the document gate (pipeline/models/events/gate.json) on 3-fold CV predictions
+## of the DuEE-fin tuning part (trains fold models in GATE_CV first, ~5 min; thresholds GATE_DOC, GATE_EVENT)
+GATE_CV ?= /tmp/zhpipe-events-gate-cv
+GATE_DOC ?= 0
+GATE_EVENT ?= 0
+train-events-gate: $(VENV)/.installed
+	ZHPIPE_DATA=$(DATA) nice $(BIN)/python benchmarks/events_cv.py --train --dir $(GATE_CV) --roles 0 \
+		--gate-record $(GATE_CV)/gate_rows.jsonl
+	ZHPIPE_DATA=$(DATA) $(BIN)/python benchmarks/events_cv.py --gate-sweep $(GATE_CV)/gate_rows.jsonl \
+		--fit-gate pipeline/models/events/gate.json --gate-threshold $(GATE_DOC) --event-threshold $(GATE_EVENT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check pipeline tests benchmarks

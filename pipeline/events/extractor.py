@@ -44,6 +44,7 @@ import regex
 
 from pipeline.events.boilerplate import BoilerplateFinder, inside
 from pipeline.events.fillers import Filler, FillerFinder
+from pipeline.events.gate import EventGate
 from pipeline.events.model import EventTypeModel
 from pipeline.events.roles import RoleFeaturizer, RoleModel, role_label
 from pipeline.memo import remember
@@ -356,8 +357,13 @@ class EventExtractor:
         type_model: EventTypeModel | None = None,
         role_model: RoleModel | None = None,
         org_type: Callable[[str], str] | None = None,
+        gate: EventGate | None = None,
     ) -> None:
-        """``org_type``: the organisation type of a name the mention stages did not find (a pattern's)."""
+        """Compile the rules.
+
+        ``org_type``: the organisation type of a name the mention stages did not find (a
+        pattern's); ``gate``: the learned document gate (:mod:`pipeline.events.gate`), the last step.
+        """
         self.types = [
             CompiledType(
                 spec,
@@ -392,13 +398,18 @@ class EventExtractor:
         self.type_model = type_model
         self.role_model = role_model
         self.org_type = org_type
+        self.gate = gate
         self.featurizer = RoleFeaturizer({ct.spec.type: ct.trigger for ct in self.types})
         # Where each trigger word stands inside each type's ``not_in`` words (see ``_excluded_by``).
         self._not_in_places: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int], ...]] = {}
 
     @classmethod
     def from_rulebook(
-        cls, rulebook: Rulebook, type_model: EventTypeModel | None = None, role_model: RoleModel | None = None
+        cls,
+        rulebook: Rulebook,
+        type_model: EventTypeModel | None = None,
+        role_model: RoleModel | None = None,
+        gate: EventGate | None = None,
     ) -> EventExtractor:
         """Build the extractor from the merged ``events`` rules."""
         rules = rulebook.get("events")
@@ -416,6 +427,7 @@ class EventExtractor:
             type_model,
             role_model,
             org_type,
+            gate,
         )
 
     # -- triggers ----------------------------------------------------------------
@@ -743,6 +755,9 @@ class EventExtractor:
             merged = self._told_or_believed(doc, merged, triggers, min(first_line, self.settings.headline_chars))
         if self.commentary and merged:
             merged = self._headline_types_only(doc, merged, triggers, first_line)
+        if self.gate is not None and sentence_scores is not None:
+            headline_chars = first_line if title_end >= 0 else 0
+            merged = self.gate.keep(self, doc, sentences, sentence_scores, merged, triggers, headline_chars)
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
 

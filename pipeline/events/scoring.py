@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from pipeline.evaluate.rates import Rates
 from pipeline.events.datasets import DUEE_FIN_TYPES, GoldDoc, GoldEvent
@@ -22,8 +22,16 @@ from pipeline.records import Event
 
 if TYPE_CHECKING:
     from pipeline.core import Pipeline
+    from pipeline.records import Document
 
 Tuple3 = tuple[str, str, str]
+
+
+class DocumentHook(Protocol):
+    """Called by :func:`evaluate_duee_fin` with each document, its record and the scored tuple sets."""
+
+    def __call__(self, doc: GoldDoc, record: Document, predicted: set[Tuple3], gold: set[Tuple3]) -> None:
+        """See each document as it is scored."""
 
 # Our role -> FewFC's role (sub-org/sub-per and obj-org/obj-per taken as sub and obj),
 # per type; roles not listed are not scored on FewFC.
@@ -182,13 +190,18 @@ class DueeFinReport:
 
 
 def evaluate_duee_fin(
-    pipe: Pipeline, docs: Iterable[GoldDoc], errors: TextIO | None = None, report: DueeFinReport | None = None
+    pipe: Pipeline,
+    docs: Iterable[GoldDoc],
+    errors: TextIO | None = None,
+    report: DueeFinReport | None = None,
+    on_document: DocumentHook | None = None,
 ) -> DueeFinReport:
     """Run ``pipe`` on DuEE-fin documents and score it (see the module docstring).
 
     Gold argument texts are normalised like the documents (our arguments are cut from
     the normalised text). With ``errors``, each document's misses and false hits are
-    written there as JSON lines.
+    written there as JSON lines; ``on_document`` sees every document (the gate's
+    cross-validation records its events' features and labels that way).
     """
     normalizer = pipe.normalizer()
     report = report or DueeFinReport()
@@ -196,6 +209,8 @@ def evaluate_duee_fin(
         record = pipe.process(doc.text, doc_id=doc.id)
         pred = predicted_tuples(record.events, DUEE_FIN_TYPES)
         gold = {(t, r, normalizer(x).text) for t, r, x in gold_tuples(doc.events)}
+        if on_document is not None:
+            on_document(doc, record, pred, gold)
         report.documents += 1
         report.tuples.add(pred, gold)
         pred_types = {e.type for e in record.events if e.type in DUEE_FIN_TYPES}

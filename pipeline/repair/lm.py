@@ -46,7 +46,7 @@ DEDUPE_MIN_TARGETS = 512  # batches this big look up each distinct n-gram window
 DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as targets
 
 HISTORY_CACHE = 65536  # left contexts whose history symbols are kept (a few MB at most)
-KEPT_ITEMS = 256  # up to this many items, score_items keeps what it computed (faster; bigger batches: arrays)
+KEPT_ITEMS = 64  # up to this many items, score_items keeps what it computed (faster; bigger batches: arrays)
 WINDOW_CACHE = 1 << 17  # n-gram windows whose log probability is kept (about 20 MB at most)
 DISTINCT_KEYS_FROM = 128  # windows from which a batch searches each distinct n-gram key once (fewer: all)
 ITEM_CACHE = 1 << 15  # (history, text) items whose log probabilities score_items keeps

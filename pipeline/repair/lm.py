@@ -378,9 +378,10 @@ class CharLM:
 
         Every gram ending at the target and every context before it is found in one
         lookup of :meth:`_window_tables`. The floats are the very same as
-        :meth:`_chain_logprobs`: the back-off weights of the contexts longer than the
-        longest stored gram are added to 0.0 one at a time, longest first, then the
-        gram's log probability (a context not used adds 0.0, which changes no sum).
+        :meth:`_chain_logprobs`: the back-off weights of the stored contexts at least
+        as long as the longest stored gram are added to 0.0 one at a time, longest
+        first, then the gram's log probability (a context not used adds 0.0, which
+        changes no sum: the total starts at +0.0 and can never be -0.0).
         """
         order = self.order
         keys = (windows + 1) @ self._window_powers

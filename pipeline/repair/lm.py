@@ -16,6 +16,7 @@ Line breaks are the boundary symbol. Tables are sorted integer keys looked up wi
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,8 +46,9 @@ DEDUPE_MIN_TARGETS = 512  # batches this big look up each distinct n-gram window
 DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as targets
 
 HISTORY_CACHE = 65536  # left contexts whose history symbols are kept (a few MB at most)
-KEPT_ITEMS = 256  # up to this many items, score_items keeps what it computed (faster; bigger batches: arrays)
+KEPT_ITEMS = 64  # up to this many items, score_items keeps what it computed (faster; bigger batches: arrays)
 WINDOW_CACHE = 1 << 17  # n-gram windows whose log probability is kept (about 20 MB at most)
+DISTINCT_KEYS_FROM = 128  # windows from which a batch searches each distinct n-gram key once (fewer: all)
 ITEM_CACHE = 1 << 15  # (history, text) items whose log probabilities score_items keeps
 _LETTER = "a"
 _DIGIT = "0"
@@ -148,7 +150,7 @@ class CharLM:
     the longer contexts that were seen.
     """
 
-    def __init__(self, arrays: dict[str, Any]) -> None:
+    def __init__(self, arrays: dict[str, Any], window_tables: bool = True) -> None:
         meta = json.loads(str(arrays["meta"]))
         if meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"model format {meta.get('format')!r}, expected {FORMAT_VERSION}")
@@ -180,6 +182,7 @@ class CharLM:
         self._window_base = self.size + 1 if (self.size + 1) ** self.order < 2**63 else 0
         # The model predicts "some rare character"; a particular one is that much less likely.
         self._unknown_penalty = float(meta["unknown_penalty"])
+        self._unknown_logp = float(self._dequantize(arrays["logp1"])[UNKNOWN])
         self._logp: list[FloatArray] = [np.zeros(0), self._dequantize(arrays["logp1"])]
         self._keys: list[Int64Array] = [np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)]
         self._backoff: list[FloatArray] = [np.zeros(0)]
@@ -188,6 +191,16 @@ class CharLM:
             self._logp.append(self._dequantize(arrays[f"logp{k}"]))
         for k in range(1, self.order):
             self._backoff.append(self._dequantize(arrays[f"backoff{k}"]))
+        self._grams = tuple(len(self._keys[k]) for k in range(2, self.order + 1))
+        # Every stored n-gram of every level under the key of its own symbols (see
+        # :meth:`_window_tables`), when windows fit in one int64 (``window_tables=False``
+        # keeps the per-level chain of lookups instead, as a reference): the per-level
+        # tables are then dropped, so that the model is held once.
+        self._windowed = bool(window_tables and self._window_base)
+        if self._windowed:
+            self._table, self._table_values, self._window_powers, self._window_lowest = self._window_tables()
+            self._searched_columns = np.array([c for c in range(2 * self.order - 1) if c not in (0, self.order)])
+            self._keys, self._logp, self._backoff = [], [], []
         self.unigram_counts: npt.NDArray[np.int64] = arrays["uni_counts"].astype(np.int64)
         self._histories: dict[str, list[int]] = {}  # :meth:`_history` of recent left contexts
         self._windows: dict[tuple[int, ...], float] = {}  # log probability of a window (:meth:`_window_logprobs`)
@@ -260,7 +273,7 @@ class CharLM:
 
     def info(self) -> ModelInfo:
         """A summary of the training run that produced the model."""
-        grams = tuple(len(self._keys[k]) for k in range(2, self.order + 1))
+        grams = self._grams
         return ModelInfo(
             sources=tuple(self.meta.get("sources", ())),
             tokens=int(self.meta.get("tokens", 0)),
@@ -272,6 +285,44 @@ class CharLM:
         )
 
     # --- scoring ---------------------------------------------------------------
+
+    def _window_tables(self) -> tuple[Int64Array, FloatArray, Int64Array, Int64Array]:
+        """The n-grams of every level keyed by their own symbols, for :meth:`_window_logprobs_of`.
+
+        A level-``k`` gram's stored key chains it to its first ``k - 1`` symbols' id
+        (so finding it takes one lookup per level, each after the one before). Keyed
+        instead by its symbols as the digits (symbol + 1) of a base ``size + 1``
+        number, every gram of a window is found in one lookup of one table: the keys
+        of different levels never meet (a ``k``-gram's first digit is not 0, so its
+        key lies in ``[base**(k-1), base**k)``). Returns the sorted keys; per key its
+        log probability and back-off weight (columns 0 and 1; 0.0 where a level has
+        none); and the powers and lowest valid keys :meth:`_window_logprobs_of` needs.
+        """
+        base, size, order = self._window_base, self.size, self.order
+        own = [np.zeros(0, dtype=np.int64), np.arange(1, size + 1, dtype=np.int64)]  # per level, in id order
+        for k in range(2, order + 1):
+            parent, last = np.divmod(self._keys[k], size)
+            own.append(own[k - 1][parent] * base + (last + 1))
+        keys = np.concatenate(own[1:])
+        values = np.zeros((len(keys), 2))
+        values[:, 0] = np.concatenate(self._logp[1:])
+        backoffs = [*self._backoff[1:], np.zeros(len(own[order]))]
+        for k in range(1, order + 1):
+            if len(backoffs[k - 1]) != len(own[k]):
+                raise ValueError(f"model has {len(backoffs[k - 1])} back-off weights for {len(own[k])} {k}-grams")
+        values[:, 1] = np.concatenate(backoffs)
+        ranked = np.argsort(keys, kind="stable")
+        # Column j of a window's keys: for j < order, its last j + 1 symbols (the grams
+        # ending at the target, longest last); from j = order on, the last
+        # j - order + 1 symbols before the target (the contexts).
+        powers = np.zeros((order, 2 * order - 1), dtype=np.int64)
+        lowest = np.zeros(2 * order - 1, dtype=np.int64)
+        for column in range(2 * order - 1):
+            length, end = (column + 1, order - 1) if column < order else (column - order + 1, order - 2)
+            for d in range(length):
+                powers[end - d, column] = base**d
+            lowest[column] = base ** (length - 1)
+        return keys[ranked], values[ranked], powers, lowest
 
     def _lookup(self, k: int, keys: Int64Array) -> Int64Array:
         """Ids of level ``k`` grams with these keys (-1 where the model has none)."""
@@ -302,13 +353,75 @@ class CharLM:
                 keys = keys * base + (column + 1)
             unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
             if len(unique) * DEDUPE_MIN_SHARE <= len(targets):
-                windows = np.stack(columns, axis=1)[first].ravel()
-                ends = np.arange(len(unique), dtype=np.int64) * order + (order - 1)
-                shared: FloatArray = self._logprobs(windows, ends)[inverse.ravel()]
+                shared: FloatArray = self._rows_logprobs(np.stack(columns, axis=1)[first])[inverse.ravel()]
                 return shared
         return self._logprobs(seq, targets)
 
     def _logprobs(self, seq: Int64Array, targets: Int64Array) -> FloatArray:
+        """:meth:`logprobs` without sharing windows: every target looked up."""
+        if not len(targets):
+            return np.zeros(0)
+        if self._windowed:
+            offsets = np.arange(1 - self.order, 1, dtype=np.int64)
+            return self._window_logprobs_of(seq[targets[:, None] + offsets])
+        return self._chain_logprobs(seq, targets)
+
+    def _rows_logprobs(self, windows: Int64Array) -> FloatArray:
+        """The log probability of the last symbol of each row of ``order`` symbols."""
+        if self._windowed and len(windows):
+            return self._window_logprobs_of(windows)
+        ends = np.arange(len(windows), dtype=np.int64) * self.order + (self.order - 1)
+        return self._chain_logprobs(windows.ravel(), ends)
+
+    def _window_logprobs_of(self, windows: Int64Array) -> FloatArray:
+        """The log probability of the last symbol of each window (rows of ``order`` symbols).
+
+        Every gram ending at the target and every context before it is found in one
+        lookup of :meth:`_window_tables`. The floats are the very same as
+        :meth:`_chain_logprobs`: the back-off weights of the stored contexts at least
+        as long as the longest stored gram are added to 0.0 one at a time, longest
+        first, then the gram's log probability (a context not used adds 0.0, which
+        changes no sum: the total starts at +0.0 and can never be -0.0).
+        """
+        order = self.order
+        keys = (windows + 1) @ self._window_powers
+        # A gram with a leading symbol NO_SYMBOL (digit 0) would read as a shorter one.
+        keys = np.where(keys >= self._window_lowest, keys, -1)
+        table = self._table
+        if len(windows) < DISTINCT_KEYS_FROM:
+            pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+        else:
+            # A big batch repeats most of its keys (the same contexts around other
+            # candidates): each distinct one is searched once, in order (which also
+            # walks the table's memory in order). Single symbols need no search: the
+            # unigram keys 1 .. size come first in the table.
+            searched = keys[:, self._searched_columns]
+            distinct, inverse = np.unique(searched, return_inverse=True)
+            pos = np.empty_like(keys)
+            pos[:, self._searched_columns] = np.minimum(np.searchsorted(table, distinct), len(table) - 1)[
+                inverse.reshape(searched.shape)
+            ]
+            pos[:, [0, order]] = keys[:, [0, order]] - 1  # a key of -1 (no symbol) finds no unigram below
+        found = table[pos] == keys
+        values = self._table_values[pos]
+        # The longest stored gram ending at the target (none: the unknown symbol's probability).
+        grams = found[:, order - 1 :: -1]
+        longest = np.argmax(grams, axis=1)  # columns from the longest gram down
+        rows = np.arange(len(windows))
+        logp = np.where(grams[rows, longest], values[rows, order - 1 - longest, 0], self._unknown_logp)
+        level = np.where(grams[rows, longest], order - longest, 1)
+        # Contexts from the longest (order - 1 symbols) down; used when at least as long as that gram.
+        context_levels = np.arange(order - 1, 0, -1)
+        used = found[:, : order - 1 : -1] & (context_levels >= level[:, None])
+        weights = np.where(used, values[:, : order - 1 : -1, 1], 0.0)
+        acc = np.zeros(len(windows))
+        for j in range(order - 1):
+            acc = acc + weights[:, j]
+        result: FloatArray = acc + logp
+        result -= np.where(windows[:, -1] == UNKNOWN, self._unknown_penalty, 0.0)
+        return result
+
+    def _chain_logprobs(self, seq: Int64Array, targets: Int64Array) -> FloatArray:
         # Whole-array steps (no boolean gathers and scatters, no emptiness tests): most
         # batches are small and numpy's per-call cost dominates them. Each element still
         # gets the very same additions, in the same order, as a per-element back-off.
@@ -357,10 +470,17 @@ class CharLM:
         known = self._histories.get(key)
         if known is not None:
             return known
-        tail = self.ids(key)[-need:] if key else []
-        if BOUNDARY in tail:
-            cut = len(tail) - 1 - tail[::-1].index(BOUNDARY)
-            tail = tail[cut:]
+        # The last ``need`` symbols, read backwards up to the line start (a boundary) if nearer.
+        get, skip = self._index.get, self._skip
+        tail: list[int] = []
+        for ch in reversed(key):
+            if ch in skip:
+                continue
+            symbol = get(ch, UNKNOWN)
+            tail.append(symbol)
+            if symbol == BOUNDARY or len(tail) == need:
+                break
+        tail.reverse()
         history = [NO_SYMBOL] * (need - len(tail)) + tail
         return remember(self._histories, key, history, HISTORY_CACHE)
 
@@ -516,9 +636,12 @@ class CharLM:
         values = {key: known.get(key) for row in keys for key in row}
         missing = [key for key, value in values.items() if value is None]
         if missing:
-            windows = np.array(missing, dtype=np.int64)
-            ends = np.arange(len(windows), dtype=np.int64) * (need + 1) + need
-            found = dict(zip(missing, self._logprobs(windows.ravel(), ends).tolist(), strict=True))
+            # (``fromiter`` over the flat symbols: ``np.array`` of a list of tuples costs a few µs per tuple)
+            count = len(missing) * (need + 1)
+            windows = np.fromiter(itertools.chain.from_iterable(missing), dtype=np.int64, count=count)
+            found = dict(
+                zip(missing, self._rows_logprobs(windows.reshape(len(missing), need + 1)).tolist(), strict=True)
+            )
             values.update(found)
             if len(known) + len(found) > WINDOW_CACHE:
                 known.clear()

@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 
 from pipeline.errors import ModelError
-from pipeline.repair.lm import ARRAY_BATCH, KEPT_ITEMS, CharLM, default_lm, fold_symbol
+from pipeline.repair.lm import (
+    ARRAY_BATCH,
+    BOUNDARY,
+    DISTINCT_KEYS_FROM,
+    KEPT_ITEMS,
+    NO_SYMBOL,
+    CharLM,
+    default_lm,
+    fold_symbol,
+)
 from pipeline.training.lm import ambiguity_table, long_line_ends, train
 
 
@@ -196,3 +205,70 @@ def test_kept_histories_are_the_histories(lm: CharLM) -> None:
     again = [lm._history(c) for c in contexts]  # now from the cache
     fresh = CharLM.load()  # an empty cache
     assert first == again == [fresh._history(c) for c in contexts]
+
+
+def _packaged_arrays() -> dict[str, np.ndarray]:
+    from importlib import resources
+
+    with np.load(str(resources.files("pipeline.repair") / "charlm.npz"), allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+@pytest.mark.parametrize("n_targets", [1, 7, DISTINCT_KEYS_FROM - 1, DISTINCT_KEYS_FROM, 3000])
+def test_window_tables_give_the_chain_floats(lm: CharLM, n_targets: int) -> None:
+    # One lookup of every gram of a window must give, bit for bit, what the per-level
+    # chain of lookups gives: unknown history (NO_SYMBOL) anywhere, unknown symbols,
+    # line starts, real text, small batches and big ones (distinct keys searched once).
+    chain = CharLM(_packaged_arrays(), window_tables=False)
+    assert lm._windowed and not chain._windowed
+    rng = np.random.default_rng(n_targets)
+    common = np.argsort(-lm.unigram_counts)[:60]  # frequent symbols: their grams are stored
+    seq = np.where(
+        rng.random(n_targets + 8) < 0.7, rng.choice(common, n_targets + 8), rng.integers(0, lm.size, n_targets + 8)
+    )
+    seq[rng.random(len(seq)) < 0.05] = -1  # NO_SYMBOL
+    seq[rng.random(len(seq)) < 0.05] = 1  # UNKNOWN
+    seq[rng.random(len(seq)) < 0.05] = 0  # BOUNDARY
+    text = lm._history("\n") + lm.ids("董事会认为风险可控。\n苏宁易购2019年营收增长12%，同比上升")
+    seq = np.concatenate((seq, np.asarray(text, dtype=np.int64)))
+    targets = np.arange(lm.order - 1, len(seq), dtype=np.int64)[: n_targets + len(text)]
+    windowed = lm._logprobs(seq, targets)
+    chained = chain._logprobs(seq, targets)
+    assert np.array_equal(windowed, chained)
+    assert np.array_equal(np.signbit(windowed), np.signbit(chained))
+    assert np.array_equal(lm.logprobs(seq, targets), chain.logprobs(seq, targets))
+
+
+def test_window_tables_of_a_trained_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = ["我们在北京工作。", "他们在上海工作。", "我们在上海生活。"] * 5
+    arrays = train(lines)
+    stats = arrays.pop("_stats")
+    arrays["ambiguity"] = np.asarray(json.dumps({}))
+    arrays["meta"] = np.asarray(json.dumps({"format": 2, "scale": 0.08, "sources": [], **stats}))
+    windowed, chained = CharLM(arrays), CharLM(arrays, window_tables=False)
+    assert windowed.info() == chained.info()
+    for text in ["我们在北京", "京北在们我", "他们在上海生活。\n我们", "未知的字"]:
+        for left in ["", "\n", "他们"]:
+            assert windowed.score(text, left, "。") == chained.score(text, left, "。")
+
+
+def test_history_reads_the_last_symbols_up_to_a_line_start(lm: CharLM) -> None:
+    need = lm.order - 1
+    contexts = [
+        "",
+        "\n",
+        "a",
+        " \t",
+        "公司 称 ，",
+        "董事会认为风险可控。\n苏宁",
+        "认为\n",
+        "x\n y z",
+        "锟斤拷" * 3,
+        "一 二 三 四 五 六 七 八 九",
+    ]
+    for left in contexts:
+        key = left[-4 * need :]
+        tail = lm.ids(key)[-need:]
+        if BOUNDARY in tail:
+            tail = tail[len(tail) - 1 - tail[::-1].index(BOUNDARY) :]
+        assert CharLM.load()._history(left) == [NO_SYMBOL] * (need - len(tail)) + tail

@@ -105,6 +105,9 @@ FOREIGN_PENALTY = 4.0  # nats per hanzi a character-by-character Simplified->Tra
 # The model's mean cost of a character of news text it never saw (3.17 nats on the
 # tuning share): what a character the stretch lacks at a line end is charged.
 CHAR_NATS = 3.2
+# Nats for a "(" or ")" a "?" swallowed that the line's nearest other parenthesis
+# closes or opens (against one that it does not): the model sees a few characters.
+PAREN_PRIOR = 4.0
 NON_DEFAULT_PENALTY = 2.0  # nats for a straddle owner read with another than its default reading
 # Candidates are weighed with jieba's dictionary as well (:class:`WordModel`, as the
 # lost-byte guesses of the mojibake repair are): nats of the character model per nat
@@ -190,13 +193,24 @@ def _converter_alphabet() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _foreign_deletions() -> dict[int, None]:
-    """A ``str.translate`` table deleting the GBK hanzi the converter never writes."""
+    """A ``str.translate`` table deleting the GBK hanzi the converter never writes, and GBK's Cyrillic letters.
+
+    The character model reads a Cyrillic letter as a Latin one (see
+    :func:`pipeline.repair.lm.fold_symbol`), which is cheap between hanzi (A股), but in
+    the Chinese text a converter works on it is as unlikely as a foreign hanzi: a
+    dropped pair put back as ``FA A7`` read 範圍Я汽車 for 範圍至汽車 (``FA D6``).
+    """
     alphabet = _converter_alphabet()
-    return {ord(ch): None for ch in _gbk_han() if ch not in alphabet}
+    table: dict[int, None] = {ord(ch): None for ch in _gbk_han() if ch not in alphabet}
+    for trail in range(0xA1, 0xF2):
+        letter = bytes((0xA7, trail)).decode("gbk", errors="ignore")
+        if letter.isalpha():
+            table[ord(letter)] = None
+    return table
 
 
 def _foreign(text: str) -> int:
-    """How many hanzi of ``text`` (decoded from GBK) the converter would never have written."""
+    """How many hanzi of ``text`` (decoded from GBK) the converter would never have written (Cyrillic letters too)."""
     return len(text) - len(text.translate(_foreign_deletions()))
 
 
@@ -938,6 +952,12 @@ class PinyinRepairer:
                 swallowed = [bytes((x,)) for x in _SWALLOWED if not (line_end and x == 0x0A)]
                 if line_end:
                     swallowed.append(b"")
+                if nxt == 0x20:
+                    # Before a space, the swallowed byte may be one of a run of spaces
+                    # (股票    來源: 票's trail B1 with the first space, read as "?").
+                    # Only there: the model reads no space, and elsewhere one would pass
+                    # for a swallowed mark the text needs.
+                    swallowed.append(b" ")
                 for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
                     if _gbk_char(bytes((lead, trail))) is None:
                         continue
@@ -974,6 +994,14 @@ class PinyinRepairer:
                     ]
                     base = self._window_text(data, start, hi)
                     scores = self._scores([base, *texts])
+                    # A swallowed parenthesis is weighed by the line's others, further
+                    # away than the model sees (建研院(11.150,-0.18)公告 read 院011.150).
+                    opened, closes = _paren_context(data, pos)
+                    for i, c in enumerate(candidates):
+                        if c[-1:] == b"(":
+                            scores[i + 1] += PAREN_PRIOR if closes else -PAREN_PRIOR
+                        elif c[-1:] == b")":
+                            scores[i + 1] += PAREN_PRIOR if opened else -PAREN_PRIOR
                     best = max(range(len(candidates)), key=lambda i: scores[i + 1])
                     if scores[best + 1] > scores[0]:
                         chosen = candidates[best]
@@ -1445,6 +1473,20 @@ _SWALLOWED = b"\n,.;:!?()-/%0"
 
 
 @lru_cache(maxsize=256)
+def _paren_context(data: bytes, pos: int) -> tuple[bool, bool]:
+    """Whether the line of ``data`` has an open ``(`` before ``pos``, and a ``)`` closing one after ``pos + 2``.
+
+    Only the nearest parenthesis on each side counts (GBK trail bytes are never
+    ``(`` or ``)``, so the bytes tell).
+    """
+    head = data[data.rfind(b"\n", 0, pos) + 1 : pos]
+    end = data.find(b"\n", pos + 2)
+    tail = data[pos + 2 : end if end >= 0 else len(data)]
+    opened = head.rfind(b"(") > head.rfind(b")")
+    close, reopen = tail.find(b")"), tail.find(b"(")
+    return opened, close >= 0 and (reopen < 0 or close < reopen)
+
+
 def _drop_trails(lead: int) -> tuple[int, ...]:
     """Bytes ``c`` that make ``c lead`` a pair the converter drops (a user-defined one)."""
     return tuple(c for c in range(0xA1, 0xFF) if _is_gbk_user_defined(c, lead))

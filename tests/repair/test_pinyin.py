@@ -193,6 +193,10 @@ def test_the_converter_alphabet() -> None:
             "確定本次項目執行方爲北京令才科技有限公司（簡稱“令才科技”）。\n此次項目合作，令才科技將爲中原農險打造契合一線財務工作特性的自動化服務。",
             "保令科技",
         ),
+        # 展 straddles 務|範; out of step, 圍's trail and 至's lead (FA D6) are dropped. The
+        # model reads a Cyrillic letter as a Latin one, and FA A7 put back read 範圍Я汽車:
+        # the converter's Chinese text holds no Cyrillic.
+        ("以擴大其業務範圍至汽車銷售的良機，以分享中國", "展車業擴"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:
@@ -246,4 +250,23 @@ def test_a_question_mark_right_after_a_straddle_is_two_bytes(
     # back to make up for it (北京５元躍).
     damaged = _spam(traditional, site)
     assert "北?běn)?" in damaged and "?yuè)" in damaged
+    assert _repair(repairer, damaged) == traditional
+
+
+@pytest.mark.parametrize(
+    ("traditional", "site"),
+    [
+        # 性 straddles 研|院; out of step, 院's trail BA and the "(" after it became one
+        # "?". The model, a few characters wide, liked 院011.150 better: the ")" further
+        # on says the "?" swallowed a "(".
+        ("證券代碼：603183    證券簡稱：建研院(11.150,-0.18,-1.59%)公告編號：2019-090", "性券"),
+        # ... and before a run of spaces, one of them (no "(" without its ")").
+        ("證券簡稱：建研院      公告編號：2019-091", "性券"),
+        # 上 straddles 股|限; out of step, 票's trail B1 went with the first of four spaces.
+        ("回購注銷的限制性股票數量爲93.66萬股限制性股票    來源：格隆匯", "上的前公司"),
+    ],
+)
+def test_a_question_mark_swallowed_what_the_line_says(repairer: PinyinRepairer, traditional: str, site: str) -> None:
+    damaged = _spam(traditional, site)
+    assert "?" in damaged
     assert _repair(repairer, damaged) == traditional

@@ -89,6 +89,10 @@ MAX_SLOT_COMBINATIONS = 4096
 # Restored pairs before a "?py)" tried with a whole character inside (8 gives the same
 # outputs on the tuning share's 333 pinyin documents, 10% slower).
 WIDEN_SHORTLIST = 2
+# Nats a whole character put back inside a "?" out of step must gain (有限公司( for
+# 有限公(: 19 nats). The model likes a line to end with a mark: 範圍。 for a title's
+# 範圍 at a line end gained 5.
+QUESTION_WIDEN_MARGIN = 8.0
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
 OUT_OF_STEP_REACH = 8  # stream bytes after a straddle within which the decoder may still be out of step
@@ -384,8 +388,14 @@ class PinyinRepairer:
         }
         # A character standing without an annotation says it is no site character only
         # where the converter went: on the lines it annotated (a damaged paragraph in
-        # clean text: 作 in the clean lines is no sign that ?zuò) is not 作).
-        converted = "".join(line for line in text.splitlines() if _PARENS.search(line))
+        # clean text: 作 in the clean lines is no sign that ?zuò) is not 作), between the
+        # first and the last annotation (a damaged clause in a clean line: 中行 after it
+        # is no sign that 中?xíng) is not 行).
+        converted = "".join(
+            line[found[0].start() : found[-1].end()]
+            for line in text.splitlines()
+            if (found := list(STRADDLE_DROPPED.finditer(line)))
+        )
         site = _Site(annotated, frozenset(_HAN.findall(converted)) - {c for c, _ in annotated}, self.lm)
         edits: list[Edit] = []
         pos = 0
@@ -801,10 +811,12 @@ class PinyinRepairer:
         (it ends with the line): each two are charged as one character of
         :data:`CHAR_NATS`, so that a candidate with a pair put back is not the dearer
         for its extra character alone. With ``words``, the best candidates are weighed
-        with jieba's dictionary too (see :data:`WORD_WEIGHT`): only where the
-        candidates are the same text with other hidden bytes. Where they differ in how
-        many characters they hold (a dropped pair put back or not), rare words that
-        garbled text makes by chance (截肢 for 基地) win too often.
+        with jieba's dictionary too (see :data:`WORD_WEIGHT`): where the candidates
+        are the same text with other hidden bytes, and where one dropped pair put back
+        is weighed against none (:meth:`_best_drop`: 是半袋面粉 for 是半存粉, with no loss
+        on the tuning share). Elsewhere, where candidates differ in how many characters
+        they hold, rare words that garbled text makes by chance (截肢 for 基地) won too
+        often.
         """
         simple = self._simplified(texts)
         scores = self.lm.score_many(simple)
@@ -988,21 +1000,39 @@ class PinyinRepairer:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)
                     start = _char_start_before(data, lo)
-                    texts = [
-                        self._window_text(data[start:pos] + c + data[pos + 2 : hi + 1], 0, hi - 2 - start + len(c))
-                        for c in candidates
-                    ]
+
+                    # Each candidate is read over the same bytes of what follows it.
+                    head, tail, span = data[start:pos], data[pos + 2 : hi + 1], hi - 2 - start
+                    texts = [self._window_text(head + c + tail, 0, span + len(c)) for c in candidates]
                     base = self._window_text(data, start, hi)
                     scores = self._scores([base, *texts])
                     # A swallowed parenthesis is weighed by the line's others, further
                     # away than the model sees (建研院(11.150,-0.18)公告 read 院011.150).
                     opened, closes = _paren_context(data, pos)
                     for i, c in enumerate(candidates):
-                        if c[-1:] == b"(":
-                            scores[i + 1] += PAREN_PRIOR if closes else -PAREN_PRIOR
-                        elif c[-1:] == b")":
-                            scores[i + 1] += PAREN_PRIOR if opened else -PAREN_PRIOR
+                        scores[i + 1] += _paren_prior(c, opened, closes)
                     best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+                    # Out of step, the "?" may hold a whole character between the trail
+                    # and the swallowed byte (有限公司( is B9 AB CB BE 28: AB CB dropped, BE
+                    # with the "(" read as "?"): the best few are tried with one inside,
+                    # over the same bytes of what follows (as in _widen_drop).
+                    narrow = sorted(
+                        (i for i, c in enumerate(candidates) if len(c) == 3 and c[2] < 0x80),
+                        key=lambda i: -scores[i + 1],
+                    )[:WIDEN_SHORTLIST]
+                    wide = [
+                        candidates[i][:2] + char + candidates[i][2:]
+                        for i in narrow
+                        for char in _question_widening(candidates[i][1])
+                    ]
+                    if wide:
+                        found = self._scores([self._window_text(head + c + tail, 0, span + len(c)) for c in wide])
+                        k = max(range(len(wide)), key=lambda k: found[k] + _paren_prior(wide[k], opened, closes))
+                        score = found[k] + _paren_prior(wide[k], opened, closes) - QUESTION_WIDEN_MARGIN
+                        if score > scores[best + 1]:
+                            candidates.append(wide[k])
+                            scores.append(score)
+                            best = len(candidates) - 1
                     if scores[best + 1] > scores[0]:
                         chosen = candidates[best]
                         extra = len(chosen) - 2  # bytes the "?" stood for besides its own
@@ -1167,7 +1197,11 @@ class PinyinRepairer:
         base_text = self._window_text(data, window_start, window_end + 2)
         lacking = max(0, window_end + 2 - len(data))
         scores = self._scores(
-            [base_text, *texts], short=[lacking, *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(texts)]
+            [base_text, *texts],
+            short=[lacking, *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(texts)],
+            # With the dictionary: the model alone rates 是半存粉和 about as high as
+            # 是半袋面粉和, one character longer; jieba knows 面粉.
+            words=True,
         )
         if not keys:
             return data, scores[0], []
@@ -1485,6 +1519,29 @@ def _paren_context(data: bytes, pos: int) -> tuple[bool, bool]:
     opened = head.rfind(b"(") > head.rfind(b")")
     close, reopen = tail.find(b")"), tail.find(b"(")
     return opened, close >= 0 and (reopen < 0 or close < reopen)
+
+
+def _paren_prior(candidate: bytes, opened: bool, closes: bool) -> float:
+    """:data:`PAREN_PRIOR` for or against a candidate of a ``?`` that ends with a swallowed parenthesis."""
+    if candidate[-1:] == b"(":
+        return PAREN_PRIOR if closes else -PAREN_PRIOR
+    if candidate[-1:] == b")":
+        return PAREN_PRIOR if opened else -PAREN_PRIOR
+    return 0.0
+
+
+@lru_cache(maxsize=256)
+def _question_widening(t: int) -> tuple[bytes, ...]:
+    """Characters ``X`` (their GBK bytes) with ``t X1`` a pair the converter drops and ``X2`` no ASCII byte.
+
+    Read out of step after the trail ``t``, such a character and the ASCII byte after
+    it make a dropped pair and a ``?``. Only characters the converter writes are taken
+    (see :func:`_writable_trails`).
+    """
+    table = _writable_trails()
+    return tuple(
+        bytes((x1, x2)) for x1 in range(0x81, 0xFF) if _is_gbk_user_defined(t, x1) for x2 in table[x1] if x2 >= 0x80
+    )
 
 
 def _drop_trails(lead: int) -> tuple[int, ...]:

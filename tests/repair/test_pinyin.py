@@ -197,6 +197,18 @@ def test_the_converter_alphabet() -> None:
         # model reads a Cyrillic letter as a Latin one, and FA A7 put back read 範圍Я汽車:
         # the converter's Chinese text holds no Cyrillic.
         ("以擴大其業務範圍至汽車銷售的良機，以分享中國", "展車業擴"),
+        # 嫌 straddles 料|有; out of step, 公's trail and 司's lead (AB CB) are dropped, and
+        # 司's trail with the "(" after it is read as "?": the "?" holds a whole 司.
+        ("南寧新光電材料有限公司(下稱“光電公司”)歸還4筆流動資金借款本金", "嫌下光電材"),
+        # ... but a line without a closing mark gets none: 展 straddles 務|範, and 圍's trail
+        # with the line break is the "?" (範圍。 reads better to the model than 範圍 there).
+        ("虎都擬收購一家電商公司 以擴大其業務範圍\n新浪財經第六屆金牌董祕評選火熱進行中", "展都擬收電商擴業浪六牌"),
+        # 前 straddles 是|半; out of step, 袋's trail and 面's lead (FC C3) are dropped. The
+        # model rates 是半存粉和 about as high as 是半袋面粉和; jieba's dictionary knows 面粉.
+        ("家裏吃的糧食就是半袋面粉和地上髒兮兮的一小堆紅薯。", "是前粉上一小堆"),
+        # 交 straddles 方|基; out of step, 基's trail and 金's lead (F9 BD) are dropped: 南方火、
+        # reads as well to the model as 南方基金、 with a character less.
+        ("公司召開電話會議調研，南方基金、工銀瑞信基金、富國基金、人保資產", "交富國話"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:
@@ -222,6 +234,17 @@ def test_clean_lines_say_nothing_about_the_site_set(repairer: PinyinRepairer) ->
     damaged = clean + "\n" + _spam(converted, "共作的各種野")
     assert "?zuò)" in damaged
     assert _repair(repairer, damaged) == clean + "\n" + converted
+
+
+def test_the_clean_rest_of_a_line_says_nothing_about_the_site_set(repairer: PinyinRepairer) -> None:
+    # A converted clause in a clean line: 行 straddles 中|行 (中行 is D6 D0 D0 D0), and the
+    # clean text after the clause has 中行 and 分行 without annotations. That is no sign
+    # that 行 is not in the site set: only the converted stretch of the line says so.
+    before, converted = "由于爆仓导致倒贴，", "中行原油寶事件今日引起軒然大波。"
+    after = "据了解，今天上午，中行长三角地区某市分行陆续有当地客户看到媒体报道，并与该分行联络协商。"
+    damaged = before + _spam(converted, "行件大") + after
+    assert "中?xíng)" in damaged
+    assert _repair(repairer, damaged) == before + converted + after
 
 
 def test_a_straddle_owner_is_chosen_with_the_words_it_makes(repairer: PinyinRepairer) -> None:

@@ -1000,7 +1000,6 @@ class PinyinRepairer:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)
                     start = _char_start_before(data, lo)
-
                     # Each candidate is read over the same bytes of what follows it.
                     head, tail, span = data[start:pos], data[pos + 2 : hi + 1], hi - 2 - start
                     texts = [self._window_text(head + c + tail, 0, span + len(c)) for c in candidates]
@@ -1506,7 +1505,6 @@ _GBK_UNITS = re.compile(rb"(?:[\x81-\xff][\x00-\xff]|[\x00-\x80])*")
 _SWALLOWED = b"\n,.;:!?()-/%0"
 
 
-@lru_cache(maxsize=256)
 def _paren_context(data: bytes, pos: int) -> tuple[bool, bool]:
     """Whether the line of ``data`` has an open ``(`` before ``pos``, and a ``)`` closing one after ``pos + 2``.
 
@@ -1544,6 +1542,7 @@ def _question_widening(t: int) -> tuple[bytes, ...]:
     )
 
 
+@lru_cache(maxsize=256)
 def _drop_trails(lead: int) -> tuple[int, ...]:
     """Bytes ``c`` that make ``c lead`` a pair the converter drops (a user-defined one)."""
     return tuple(c for c in range(0xA1, 0xFF) if _is_gbk_user_defined(c, lead))

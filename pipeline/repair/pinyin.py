@@ -55,6 +55,8 @@ STRADDLE = regex.compile(rf"\?(?P<py>{_SYLLABLE})\)")
 # into a user-defined pair that the converter dropped: no "?" at all.
 STRADDLE_DROPPED = regex.compile(rf"(?P<py>{_SYLLABLE})\)")
 _HAN = regex.compile(r"\p{Han}")
+# A line started with a run of spaces (an indent).
+_INDENT = regex.compile(r"(?m)^ {2,}\S")
 _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
@@ -285,6 +287,9 @@ class _Site:
     annotated: set[tuple[str, str]]
     plain: frozenset[str]
     lm: CharLM
+    # The text starts lines with runs of spaces: a "?" before such a run may have
+    # swallowed a line break (see _restore_question_marks).
+    indented: bool = False
 
     def prior(self, char: str, syllable: str) -> float:
         """Nats for ``char`` (read ``syllable``) owning a straddling annotation."""
@@ -396,7 +401,12 @@ class PinyinRepairer:
             for line in text.splitlines()
             if (found := list(STRADDLE_DROPPED.finditer(line)))
         )
-        site = _Site(annotated, frozenset(_HAN.findall(converted)) - {c for c, _ in annotated}, self.lm)
+        site = _Site(
+            annotated,
+            frozenset(_HAN.findall(converted)) - {c for c, _ in annotated},
+            self.lm,
+            _INDENT.search(text) is not None,
+        )
         edits: list[Edit] = []
         pos = 0
         for line in text.splitlines(keepends=True):
@@ -771,7 +781,8 @@ class PinyinRepairer:
                         values[value] = prior
                 alternatives[k] = list(values.items())
         data, origin, first, settled = self._restore_after_drops(bytes(current), list(stream.origin), stream)
-        data, origin, second = self._restore_question_marks(data, origin, line)
+        spaces = stream.site is None or not stream.site.indented
+        data, origin, second = self._restore_question_marks(data, origin, line, spaces)
         shift = [second[k] for k in first]
         slots = [k for k in slots if k not in settled and (k not in stream.after_drop or not stream.after_drop[k][1])]
         moved = {shift[k]: v for k, v in alternatives.items()}
@@ -940,7 +951,9 @@ class PinyinRepairer:
                 settled.update((pos, pos - 1) if chained else (pos,))
         return data, origin, where, settled
 
-    def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int], list[int]]:
+    def _restore_question_marks(
+        self, data: bytes, origin: list[int], line: str, spaces: bool = True
+    ) -> tuple[bytes, list[int], list[int]]:
         r"""Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
 
         Out of step, the decoder pairs a character's last byte with the ASCII byte
@@ -964,11 +977,13 @@ class PinyinRepairer:
                 swallowed = [bytes((x,)) for x in _SWALLOWED if not (line_end and x == 0x0A)]
                 if line_end:
                     swallowed.append(b"")
-                if nxt == 0x20:
+                if nxt == 0x20 and spaces:
                     # Before a space, the swallowed byte may be one of a run of spaces
                     # (股票    來源: 票's trail B1 with the first space, read as "?").
                     # Only there: the model reads no space, and elsewhere one would pass
-                    # for a swallowed mark the text needs.
+                    # for a swallowed mark the text needs. Nor where the text indents its
+                    # lines with spaces (``spaces`` false): there the run is likelier an
+                    # indent after a swallowed line break, which the model cannot tell.
                     swallowed.append(b" ")
                 for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
                     if _gbk_char(bytes((lead, trail))) is None:

@@ -295,10 +295,19 @@ def test_a_question_mark_swallowed_what_the_line_says(repairer: PinyinRepairer, 
     assert _repair(repairer, damaged) == traditional
 
 
-@pytest.mark.xfail(strict=True, reason="the model reads no space: a swallowed line break before an indent reads as one")
+def test_a_question_mark_before_an_indent_in_indented_text(repairer: PinyinRepairer) -> None:
+    # As above, but 票's trail B1 went with a line break before an indented line, in a
+    # text that indents its lines: the run of spaces is an indent, not a line's inside.
+    traditional = "    公司公告如下。\n    回購注銷的限制性股票數量爲93.66萬股限制性股票\n    來源：格隆匯"
+    damaged = _spam(traditional, "上的前公司")
+    assert "股?shàng)" in damaged and "善?    來源" in damaged
+    assert _repair(repairer, damaged) == traditional
+
+
+@pytest.mark.xfail(strict=True, reason="the model reads no space, and nothing else in the text shows an indent")
 def test_a_question_mark_before_an_indented_line(repairer: PinyinRepairer) -> None:
-    # As above, but 票's trail B1 went with a line break before an indented line: read
-    # with a space, the lines join. The tuning share holds runs of spaces inside lines
-    # (股票    來源, 建研院      公告) and no indent after such a "?".
+    # The same line break in a text with no other indent: read with a space, the lines
+    # join. The tuning share holds runs of spaces inside lines (股票    來源, 建研院
+    # 公告) and no indent after such a "?".
     traditional = "回購注銷的限制性股票數量爲93.66萬股限制性股票\n    來源：格隆匯"
     assert _repair(repairer, _spam(traditional, "上的前公司")) == traditional

@@ -55,6 +55,8 @@ STRADDLE = regex.compile(rf"\?(?P<py>{_SYLLABLE})\)")
 # into a user-defined pair that the converter dropped: no "?" at all.
 STRADDLE_DROPPED = regex.compile(rf"(?P<py>{_SYLLABLE})\)")
 _HAN = regex.compile(r"\p{Han}")
+# A line started with a run of spaces (an indent).
+_INDENT = regex.compile(r"(?m)^ {2,}\S")
 _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
 
 COMMON_COUNT = 20  # a character seen this often in training is common: nobody glosses it
@@ -89,6 +91,10 @@ MAX_SLOT_COMBINATIONS = 4096
 # Restored pairs before a "?py)" tried with a whole character inside (8 gives the same
 # outputs on the tuning share's 333 pinyin documents, 10% slower).
 WIDEN_SHORTLIST = 2
+# Nats a whole character put back inside a "?" out of step must gain (有限公司( for
+# 有限公(: 19 nats). The model likes a line to end with a mark: 範圍。 for a title's
+# 範圍 at a line end gained 5.
+QUESTION_WIDEN_MARGIN = 8.0
 GROUP_GAP = 8  # bytes: slots closer than this are chosen together
 WINDOW_BYTES = 24  # bytes of context on each side when a group of slots is scored
 OUT_OF_STEP_REACH = 8  # stream bytes after a straddle within which the decoder may still be out of step
@@ -105,6 +111,9 @@ FOREIGN_PENALTY = 4.0  # nats per hanzi a character-by-character Simplified->Tra
 # The model's mean cost of a character of news text it never saw (3.17 nats on the
 # tuning share): what a character the stretch lacks at a line end is charged.
 CHAR_NATS = 3.2
+# Nats for a "(" or ")" a "?" swallowed that the line's nearest other parenthesis
+# closes or opens (against one that it does not): the model sees a few characters.
+PAREN_PRIOR = 4.0
 NON_DEFAULT_PENALTY = 2.0  # nats for a straddle owner read with another than its default reading
 # Candidates are weighed with jieba's dictionary as well (:class:`WordModel`, as the
 # lost-byte guesses of the mojibake repair are): nats of the character model per nat
@@ -190,13 +199,24 @@ def _converter_alphabet() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _foreign_deletions() -> dict[int, None]:
-    """A ``str.translate`` table deleting the GBK hanzi the converter never writes."""
+    """A ``str.translate`` table deleting the GBK hanzi the converter never writes, and GBK's Cyrillic letters.
+
+    The character model reads a Cyrillic letter as a Latin one (see
+    :func:`pipeline.repair.lm.fold_symbol`), which is cheap between hanzi (A股), but in
+    the Chinese text a converter works on it is as unlikely as a foreign hanzi: a
+    dropped pair put back as ``FA A7`` read 範圍Я汽車 for 範圍至汽車 (``FA D6``).
+    """
     alphabet = _converter_alphabet()
-    return {ord(ch): None for ch in _gbk_han() if ch not in alphabet}
+    table: dict[int, None] = {ord(ch): None for ch in _gbk_han() if ch not in alphabet}
+    for trail in range(0xA1, 0xF2):
+        letter = bytes((0xA7, trail)).decode("gbk", errors="ignore")
+        if letter.isalpha():
+            table[ord(letter)] = None
+    return table
 
 
 def _foreign(text: str) -> int:
-    """How many hanzi of ``text`` (decoded from GBK) the converter would never have written."""
+    """How many hanzi of ``text`` (decoded from GBK) the converter would never have written (Cyrillic letters too)."""
     return len(text) - len(text.translate(_foreign_deletions()))
 
 
@@ -267,6 +287,9 @@ class _Site:
     annotated: set[tuple[str, str]]
     plain: frozenset[str]
     lm: CharLM
+    # The text starts lines with runs of spaces: a "?" before such a run may have
+    # swallowed a line break (see _restore_question_marks).
+    indented: bool = False
 
     def prior(self, char: str, syllable: str) -> float:
         """Nats for ``char`` (read ``syllable``) owning a straddling annotation."""
@@ -370,9 +393,20 @@ class PinyinRepairer:
         }
         # A character standing without an annotation says it is no site character only
         # where the converter went: on the lines it annotated (a damaged paragraph in
-        # clean text: 作 in the clean lines is no sign that ?zuò) is not 作).
-        converted = "".join(line for line in text.splitlines() if _PARENS.search(line))
-        site = _Site(annotated, frozenset(_HAN.findall(converted)) - {c for c, _ in annotated}, self.lm)
+        # clean text: 作 in the clean lines is no sign that ?zuò) is not 作), between the
+        # first and the last annotation (a damaged clause in a clean line: 中行 after it
+        # is no sign that 中?xíng) is not 行).
+        converted = "".join(
+            line[found[0].start() : found[-1].end()]
+            for line in text.splitlines()
+            if (found := list(STRADDLE_DROPPED.finditer(line)))
+        )
+        site = _Site(
+            annotated,
+            frozenset(_HAN.findall(converted)) - {c for c, _ in annotated},
+            self.lm,
+            _INDENT.search(text) is not None,
+        )
         edits: list[Edit] = []
         pos = 0
         for line in text.splitlines(keepends=True):
@@ -747,7 +781,8 @@ class PinyinRepairer:
                         values[value] = prior
                 alternatives[k] = list(values.items())
         data, origin, first, settled = self._restore_after_drops(bytes(current), list(stream.origin), stream)
-        data, origin, second = self._restore_question_marks(data, origin, line)
+        spaces = stream.site is None or not stream.site.indented
+        data, origin, second = self._restore_question_marks(data, origin, line, spaces)
         shift = [second[k] for k in first]
         slots = [k for k in slots if k not in settled and (k not in stream.after_drop or not stream.after_drop[k][1])]
         moved = {shift[k]: v for k, v in alternatives.items()}
@@ -787,10 +822,12 @@ class PinyinRepairer:
         (it ends with the line): each two are charged as one character of
         :data:`CHAR_NATS`, so that a candidate with a pair put back is not the dearer
         for its extra character alone. With ``words``, the best candidates are weighed
-        with jieba's dictionary too (see :data:`WORD_WEIGHT`): only where the
-        candidates are the same text with other hidden bytes. Where they differ in how
-        many characters they hold (a dropped pair put back or not), rare words that
-        garbled text makes by chance (截肢 for 基地) win too often.
+        with jieba's dictionary too (see :data:`WORD_WEIGHT`): where the candidates
+        are the same text with other hidden bytes, and where one dropped pair put back
+        is weighed against none (:meth:`_best_drop`: 是半袋面粉 for 是半存粉, with no loss
+        on the tuning share). Elsewhere, where candidates differ in how many characters
+        they hold, rare words that garbled text makes by chance (截肢 for 基地) won too
+        often.
         """
         simple = self._simplified(texts)
         scores = self.lm.score_many(simple)
@@ -914,7 +951,9 @@ class PinyinRepairer:
                 settled.update((pos, pos - 1) if chained else (pos,))
         return data, origin, where, settled
 
-    def _restore_question_marks(self, data: bytes, origin: list[int], line: str) -> tuple[bytes, list[int], list[int]]:
+    def _restore_question_marks(
+        self, data: bytes, origin: list[int], line: str, spaces: bool = True
+    ) -> tuple[bytes, list[int], list[int]]:
         r"""Give back the ASCII character a ``?`` swallowed where the converter's decoder was out of step.
 
         Out of step, the decoder pairs a character's last byte with the ASCII byte
@@ -938,6 +977,14 @@ class PinyinRepairer:
                 swallowed = [bytes((x,)) for x in _SWALLOWED if not (line_end and x == 0x0A)]
                 if line_end:
                     swallowed.append(b"")
+                if nxt == 0x20 and spaces:
+                    # Before a space, the swallowed byte may be one of a run of spaces
+                    # (股票    來源: 票's trail B1 with the first space, read as "?").
+                    # Only there: the model reads no space, and elsewhere one would pass
+                    # for a swallowed mark the text needs. Nor where the text indents its
+                    # lines with spaces (``spaces`` false): there the run is likelier an
+                    # indent after a swallowed line break, which the model cannot tell.
+                    swallowed.append(b" ")
                 for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
                     if _gbk_char(bytes((lead, trail))) is None:
                         continue
@@ -968,13 +1015,38 @@ class PinyinRepairer:
                     lo = max(0, pos - 12)
                     hi = min(len(data), pos + 14)
                     start = _char_start_before(data, lo)
-                    texts = [
-                        self._window_text(data[start:pos] + c + data[pos + 2 : hi + 1], 0, hi - 2 - start + len(c))
-                        for c in candidates
-                    ]
+                    # Each candidate is read over the same bytes of what follows it.
+                    head, tail, span = data[start:pos], data[pos + 2 : hi + 1], hi - 2 - start
+                    texts = [self._window_text(head + c + tail, 0, span + len(c)) for c in candidates]
                     base = self._window_text(data, start, hi)
                     scores = self._scores([base, *texts])
+                    # A swallowed parenthesis is weighed by the line's others, further
+                    # away than the model sees (建研院(11.150,-0.18)公告 read 院011.150).
+                    opened, closes = _paren_context(data, pos)
+                    for i, c in enumerate(candidates):
+                        scores[i + 1] += _paren_prior(c, opened, closes)
                     best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+                    # Out of step, the "?" may hold a whole character between the trail
+                    # and the swallowed byte (有限公司( is B9 AB CB BE 28: AB CB dropped, BE
+                    # with the "(" read as "?"): the best few are tried with one inside,
+                    # over the same bytes of what follows (as in _widen_drop).
+                    narrow = sorted(
+                        (i for i, c in enumerate(candidates) if len(c) == 3 and c[2] < 0x80),
+                        key=lambda i: -scores[i + 1],
+                    )[:WIDEN_SHORTLIST]
+                    wide = [
+                        candidates[i][:2] + char + candidates[i][2:]
+                        for i in narrow
+                        for char in _question_widening(candidates[i][1])
+                    ]
+                    if wide:
+                        found = self._scores([self._window_text(head + c + tail, 0, span + len(c)) for c in wide])
+                        k = max(range(len(wide)), key=lambda k: found[k] + _paren_prior(wide[k], opened, closes))
+                        score = found[k] + _paren_prior(wide[k], opened, closes) - QUESTION_WIDEN_MARGIN
+                        if score > scores[best + 1]:
+                            candidates.append(wide[k])
+                            scores.append(score)
+                            best = len(candidates) - 1
                     if scores[best + 1] > scores[0]:
                         chosen = candidates[best]
                         extra = len(chosen) - 2  # bytes the "?" stood for besides its own
@@ -1139,7 +1211,11 @@ class PinyinRepairer:
         base_text = self._window_text(data, window_start, window_end + 2)
         lacking = max(0, window_end + 2 - len(data))
         scores = self._scores(
-            [base_text, *texts], short=[lacking, *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(texts)]
+            [base_text, *texts],
+            short=[lacking, *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(texts)],
+            # With the dictionary: the model alone rates 是半存粉和 about as high as
+            # 是半袋面粉和, one character longer; jieba knows 面粉.
+            words=True,
         )
         if not keys:
             return data, scores[0], []
@@ -1442,6 +1518,43 @@ _GBK_UNITS = re.compile(rb"(?:[\x81-\xff][\x00-\xff]|[\x00-\x80])*")
 
 # ASCII characters a converter's out-of-step decoder swallows most often.
 _SWALLOWED = b"\n,.;:!?()-/%0"
+
+
+def _paren_context(data: bytes, pos: int) -> tuple[bool, bool]:
+    """Whether the line of ``data`` has an open ``(`` before ``pos``, and a ``)`` closing one after ``pos + 2``.
+
+    Only the nearest parenthesis on each side counts (GBK trail bytes are never
+    ``(`` or ``)``, so the bytes tell).
+    """
+    head = data[data.rfind(b"\n", 0, pos) + 1 : pos]
+    end = data.find(b"\n", pos + 2)
+    tail = data[pos + 2 : end if end >= 0 else len(data)]
+    opened = head.rfind(b"(") > head.rfind(b")")
+    close, reopen = tail.find(b")"), tail.find(b"(")
+    return opened, close >= 0 and (reopen < 0 or close < reopen)
+
+
+def _paren_prior(candidate: bytes, opened: bool, closes: bool) -> float:
+    """:data:`PAREN_PRIOR` for or against a candidate of a ``?`` that ends with a swallowed parenthesis."""
+    if candidate[-1:] == b"(":
+        return PAREN_PRIOR if closes else -PAREN_PRIOR
+    if candidate[-1:] == b")":
+        return PAREN_PRIOR if opened else -PAREN_PRIOR
+    return 0.0
+
+
+@lru_cache(maxsize=256)
+def _question_widening(t: int) -> tuple[bytes, ...]:
+    """Characters ``X`` (their GBK bytes) with ``t X1`` a pair the converter drops and ``X2`` no ASCII byte.
+
+    Read out of step after the trail ``t``, such a character and the ASCII byte after
+    it make a dropped pair and a ``?``. Only characters the converter writes are taken
+    (see :func:`_writable_trails`).
+    """
+    table = _writable_trails()
+    return tuple(
+        bytes((x1, x2)) for x1 in range(0x81, 0xFF) if _is_gbk_user_defined(t, x1) for x2 in table[x1] if x2 >= 0x80
+    )
 
 
 @lru_cache(maxsize=256)

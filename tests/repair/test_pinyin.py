@@ -193,6 +193,22 @@ def test_the_converter_alphabet() -> None:
             "確定本次項目執行方爲北京令才科技有限公司（簡稱“令才科技”）。\n此次項目合作，令才科技將爲中原農險打造契合一線財務工作特性的自動化服務。",
             "保令科技",
         ),
+        # 展 straddles 務|範; out of step, 圍's trail and 至's lead (FA D6) are dropped. The
+        # model reads a Cyrillic letter as a Latin one, and FA A7 put back read 範圍Я汽車:
+        # the converter's Chinese text holds no Cyrillic.
+        ("以擴大其業務範圍至汽車銷售的良機，以分享中國", "展車業擴"),
+        # 嫌 straddles 料|有; out of step, 公's trail and 司's lead (AB CB) are dropped, and
+        # 司's trail with the "(" after it is read as "?": the "?" holds a whole 司.
+        ("南寧新光電材料有限公司(下稱“光電公司”)歸還4筆流動資金借款本金", "嫌下光電材"),
+        # ... but a line without a closing mark gets none: 展 straddles 務|範, and 圍's trail
+        # with the line break is the "?" (範圍。 reads better to the model than 範圍 there).
+        ("虎都擬收購一家電商公司 以擴大其業務範圍\n新浪財經第六屆金牌董祕評選火熱進行中", "展都擬收電商擴業浪六牌"),
+        # 前 straddles 是|半; out of step, 袋's trail and 面's lead (FC C3) are dropped. The
+        # model rates 是半存粉和 about as high as 是半袋面粉和; jieba's dictionary knows 面粉.
+        ("家裏吃的糧食就是半袋面粉和地上髒兮兮的一小堆紅薯。", "是前粉上一小堆"),
+        # 交 straddles 方|基; out of step, 基's trail and 金's lead (F9 BD) are dropped: 南方火、
+        # reads as well to the model as 南方基金、 with a character less.
+        ("公司召開電話會議調研，南方基金、工銀瑞信基金、富國基金、人保資產", "交富國話"),
     ],
 )
 def test_straddles_with_drops_are_undone(repairer: PinyinRepairer, traditional: str, site: str) -> None:
@@ -218,6 +234,17 @@ def test_clean_lines_say_nothing_about_the_site_set(repairer: PinyinRepairer) ->
     damaged = clean + "\n" + _spam(converted, "共作的各種野")
     assert "?zuò)" in damaged
     assert _repair(repairer, damaged) == clean + "\n" + converted
+
+
+def test_the_clean_rest_of_a_line_says_nothing_about_the_site_set(repairer: PinyinRepairer) -> None:
+    # A converted clause in a clean line: 行 straddles 中|行 (中行 is D6 D0 D0 D0), and the
+    # clean text after the clause has 中行 and 分行 without annotations. That is no sign
+    # that 行 is not in the site set: only the converted stretch of the line says so.
+    before, converted = "由于爆仓导致倒贴，", "中行原油寶事件今日引起軒然大波。"
+    after = "据了解，今天上午，中行长三角地区某市分行陆续有当地客户看到媒体报道，并与该分行联络协商。"
+    damaged = before + _spam(converted, "行件大") + after
+    assert "中?xíng)" in damaged
+    assert _repair(repairer, damaged) == before + converted + after
 
 
 def test_a_straddle_owner_is_chosen_with_the_words_it_makes(repairer: PinyinRepairer) -> None:
@@ -247,3 +274,40 @@ def test_a_question_mark_right_after_a_straddle_is_two_bytes(
     damaged = _spam(traditional, site)
     assert "北?běn)?" in damaged and "?yuè)" in damaged
     assert _repair(repairer, damaged) == traditional
+
+
+@pytest.mark.parametrize(
+    ("traditional", "site"),
+    [
+        # 性 straddles 研|院; out of step, 院's trail BA and the "(" after it became one
+        # "?". The model, a few characters wide, liked 院011.150 better: the ")" further
+        # on says the "?" swallowed a "(".
+        ("證券代碼：603183    證券簡稱：建研院(11.150,-0.18,-1.59%)公告編號：2019-090", "性券"),
+        # ... and before a run of spaces, one of them (no "(" without its ")").
+        ("證券簡稱：建研院      公告編號：2019-091", "性券"),
+        # 上 straddles 股|限; out of step, 票's trail B1 went with the first of four spaces.
+        ("回購注銷的限制性股票數量爲93.66萬股限制性股票    來源：格隆匯", "上的前公司"),
+    ],
+)
+def test_a_question_mark_swallowed_what_the_line_says(repairer: PinyinRepairer, traditional: str, site: str) -> None:
+    damaged = _spam(traditional, site)
+    assert "?" in damaged
+    assert _repair(repairer, damaged) == traditional
+
+
+def test_a_question_mark_before_an_indent_in_indented_text(repairer: PinyinRepairer) -> None:
+    # As above, but 票's trail B1 went with a line break before an indented line, in a
+    # text that indents its lines: the run of spaces is an indent, not a line's inside.
+    traditional = "    公司公告如下。\n    回購注銷的限制性股票數量爲93.66萬股限制性股票\n    來源：格隆匯"
+    damaged = _spam(traditional, "上的前公司")
+    assert "股?shàng)" in damaged and "善?    來源" in damaged
+    assert _repair(repairer, damaged) == traditional
+
+
+@pytest.mark.xfail(strict=True, reason="the model reads no space, and nothing else in the text shows an indent")
+def test_a_question_mark_before_an_indented_line(repairer: PinyinRepairer) -> None:
+    # The same line break in a text with no other indent: read with a space, the lines
+    # join. The tuning share holds runs of spaces inside lines (股票    來源, 建研院
+    # 公告) and no indent after such a "?".
+    traditional = "回購注銷的限制性股票數量爲93.66萬股限制性股票\n    來源：格隆匯"
+    assert _repair(repairer, _spam(traditional, "上的前公司")) == traditional

@@ -970,11 +970,8 @@ def _anchor_offsets(compiled: regex.Pattern[str], anchors: _Words) -> tuple[int,
             if isinstance(item, core.String):  # also Literal (``_parse`` refuses caseless patterns)
                 text = "".join(map(chr, item.characters))
                 starts = [k for k in range(len(text)) if any(text.startswith(word, k) for word in words)]
-            elif isinstance(item, core.Character):
-                starts = [0] if item.positive and not item.zerowidth and chr(item.value) in words else []
-            else:
-                chars = _single_chars(item)
-                starts = [0] if chars and chars <= words else []
+            elif _opens_with_anchor(item, words):
+                starts = [0]
             for k in starts:
                 if best is None or most - least < best[1] - best[0]:
                     best = (least + k, most + k)
@@ -983,6 +980,25 @@ def _anchor_offsets(compiled: regex.Pattern[str], anchors: _Words) -> tuple[int,
     except Exception:  # any surprise from regex internals: the plain windows, same matches
         return None
     return best
+
+
+def _opens_with_anchor(node: Any, words: set[str]) -> bool:
+    """Tell whether every match of the parsed ``node`` starts with one of ``words`` (see :func:`_anchor_offsets`)."""
+    from regex import _regex_core as core
+
+    if isinstance(node, core.String):  # also Literal
+        text = "".join(map(chr, node.characters))
+        return any(text.startswith(word) for word in words)
+    if isinstance(node, core.Character):
+        return bool(node.positive and not node.zerowidth and chr(node.value) in words)
+    if isinstance(node, core.Branch):  # each alternative opens with an anchor
+        return bool(node.branches) and all(_opens_with_anchor(branch, words) for branch in node.branches)
+    if isinstance(node, core.Group | core.Atomic):
+        return _opens_with_anchor(node.subpattern, words)
+    if isinstance(node, core.Sequence):
+        return bool(node.items) and _opens_with_anchor(node.items[0], words)
+    chars = _single_chars(node)
+    return bool(chars) and chars is not None and chars <= words
 
 
 def _by_first(words: frozenset[str]) -> _Words:

@@ -481,7 +481,11 @@ def test_finditer_on_settled_patterns_finds_what_finditer_finds(
         (r"(?<![a-z])[a-z]{1,9}?\s*[（(]\d", (1, 9 + RUN_CAP)),  # after a bounded name and a run
         (r"x{0,3}融资", (0, 3)),  # a word anchor in a literal
         (r"[a-z]{2}公告[a-z]", (2, 2)),
-        (r"(?:ab|cd)q", None),  # the required character is not at a place the items bound
+        (r"x{0,3}(?:融资|融券)", (0, 3)),  # each alternative opens with the anchor
+        (r"a{1,2}(?:(?:上|下)个|今)天", (2, 4)),  # the anchor after a branch
+        (r"(?:ab|cd)q", (0, 0)),  # the required words open the match
+        (r"[a-z]{1,2}(?:x|y)?q", (1, 3)),  # after an optional part
+        (r"(?:q\d|\dq)", None),  # the anchor at different places in the alternatives
     ],
 )
 def test_where_the_anchor_sits_in_a_match(source: str, expected: tuple[int, int] | None) -> None:
@@ -514,6 +518,8 @@ OFFSET_PATTERNS = [
     r"a?b?\(\(?",
     r"(?:ab|b)x{0,2}zz[a-z]",
     r"[0-9]*\.(?![0-9])",
+    r"[a-z]{0,2}(?:\(x|\(|\(\(z)z",
+    r"(?<!a)b{1,3}(?:\(|\(x)a?",
 ]
 
 
@@ -535,7 +541,7 @@ def test_a_scan_in_narrowed_windows_finds_what_finditer_finds(text: str, source:
     assert found is None or [(m.span(), m.groups()) for m in found] == expected
 
 
-@pytest.mark.parametrize("source", OFFSET_PATTERNS[2:5])
+@pytest.mark.parametrize("source", [*OFFSET_PATTERNS[2:5], *OFFSET_PATTERNS[6:]])
 def test_a_scan_in_narrowed_windows_finds_what_finditer_finds_on_every_short_text(
     source: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

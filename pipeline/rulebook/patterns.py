@@ -46,7 +46,16 @@ from typing import Any
 import regex
 
 from pipeline.errors import ErrorCode, PipelineError
-from pipeline.rulebook.prefilter import MAX_NEAR, NO_FACTS, RUN_CAP, PatternFacts, analyse
+from pipeline.rulebook.prefilter import (
+    MAX_NEAR,
+    NO_FACTS,
+    RUN_CAP,
+    PatternFacts,
+    _extent,
+    _parse,
+    _single_chars,
+    analyse,
+)
 
 # ``{NAME}`` placeholders: upper-case names only, so ``\d{1,3}`` and ``\p{Han}`` are safe.
 _MACRO = regex.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -379,7 +388,12 @@ class SafePattern:
         self._words = _by_first(facts.words) if facts.words is not None else None
         anchors = self._words or (_by_first(facts.required) if facts.required is not None else None)
         self._windows = (
-            _Windows(anchors, *facts.reach, tuple(_long_run(cls) for cls in facts.runs))
+            _Windows(
+                anchors,
+                *facts.reach,
+                tuple(_long_run(cls) for cls in facts.runs),
+                _anchor_offsets(compiled, anchors),
+            )
             if anchors is not None and facts.reach is not None
             else None
         )
@@ -810,16 +824,29 @@ class _Windows:
     pattern, and no match can be) is dropped. The pattern cannot match the empty
     string, so each search starts where the last match ended, as ``finditer`` does:
     the matches are those of ``finditer``.
+
+    With ``offsets`` (:func:`_anchor_offsets`), every match holds an anchor that starts
+    ``lo`` to ``hi`` characters after the match start, so for an anchor at ``o`` the
+    places are narrower: ``o - hi <= p <= o - lo`` (the cut stays ``ahead`` after the
+    last place, so the searches go as before).
     """
 
     # Past this share of the text in windows, a plain scan is cheaper.
     MAX_SHARE = 0.5
-    __slots__ = ("ahead", "anchors", "behind", "runs")
+    __slots__ = ("ahead", "anchors", "behind", "offsets", "runs")
 
-    def __init__(self, anchors: _Words, ahead: int, behind: int, runs: tuple[regex.Pattern[str], ...] = ()) -> None:
+    def __init__(
+        self,
+        anchors: _Words,
+        ahead: int,
+        behind: int,
+        runs: tuple[regex.Pattern[str], ...] = (),
+        offsets: tuple[int, int] | None = None,
+    ) -> None:
         self.anchors = anchors
         self.ahead = ahead
         self.behind = behind
+        self.offsets = offsets
         # The reach counts an unbounded run of one class (``\s*``) as ``RUN_CAP``
         # characters: a text with a longer run (any of these finds one) is scanned whole.
         self.runs = runs
@@ -827,17 +854,26 @@ class _Windows:
     def spans(self, string: str, lo: int, hi: int, chars: frozenset[str]) -> list[list[int]] | None:
         """The windows ``[first, last]`` of the places in ``[lo, hi)`` to try, or ``None`` when they are too many."""
         firsts, by_first = self.anchors
-        ahead, behind = self.ahead, self.behind
-        # Each anchor adds at most ``ahead + behind + 1`` places.
-        most = int(self.MAX_SHARE * (hi - lo) / (ahead + behind + 1)) + 1
+        ahead = self.ahead
+        offsets = self.offsets
+        # A match starts ``-hi`` to ``-lo`` characters after an anchor's start, or (when
+        # only the reach is known) ``len(anchor) - ahead`` to ``behind`` characters after it.
+        if offsets is not None:
+            after = -offsets[0]
+            width = offsets[1] - offsets[0] + 1
+        else:
+            after = self.behind
+            width = ahead + after + 1
+        # Each anchor adds at most ``width`` places.
+        most = int(self.MAX_SHARE * (hi - lo) / width) + 1
         places: list[tuple[int, int]] = []
         find = string.find
         for initial in firsts & chars:
             for word in by_first[initial]:
-                size = len(word)
+                low = -offsets[1] if offsets is not None else len(word) - ahead
                 at = find(word)
                 while at >= 0:
-                    places.append((at + size - ahead, at + behind))
+                    places.append((at + low, at + after))
                     if len(places) > most:
                         return None
                     at = find(word, at + 1)
@@ -906,6 +942,63 @@ class _Windows:
 def _long_run(cls: str) -> regex.Pattern[str]:
     """A pattern that finds a run of more than ``RUN_CAP`` characters of the class ``cls`` (the inside of a set)."""
     return regex.compile(f"[{cls}]{{{RUN_CAP + 1}}}")
+
+
+def _anchor_offsets(compiled: regex.Pattern[str], anchors: _Words) -> tuple[int, int] | None:
+    """How many characters after a match's start one of its anchors starts, ``(lo, hi)``, if that is known.
+
+    Worked out from the parse of the pattern: an item of its top-level sequence that
+    only matches an anchor (a character class all of whose characters are anchors, or
+    a literal that holds an anchor word) starts as many characters in as the items
+    before it consume, at least and at most (an unbounded run of one class counting as
+    ``RUN_CAP`` characters, as in the reach the windows rely on already). The item
+    with the narrowest range is taken; ``None`` when no item only matches an anchor.
+    """
+    if not isinstance(compiled.pattern, str):
+        return None
+    from regex import _regex_core as core
+
+    words = {word for group in anchors[1].values() for word in group}
+    best: tuple[int, int] | None = None
+    try:
+        parsed = _parse(compiled.pattern, compiled.flags)
+        items = parsed.items if isinstance(parsed, core.Sequence) else [parsed]
+        least = most = 0
+        runs: set[str] = set()
+        for item in items:
+            starts: list[int] = []
+            if isinstance(item, core.String):  # also Literal (``_parse`` refuses caseless patterns)
+                text = "".join(map(chr, item.characters))
+                starts = [k for k in range(len(text)) if any(text.startswith(word, k) for word in words)]
+            elif _opens_with_anchor(item, words):
+                starts = [0]
+            for k in starts:
+                if best is None or most - least < best[1] - best[0]:
+                    best = (least + k, most + k)
+            i_least, i_most, _ahead, _behind = _extent(item, runs)
+            least, most = least + i_least, most + i_most
+    except Exception:  # any surprise from regex internals: the plain windows, same matches
+        return None
+    return best
+
+
+def _opens_with_anchor(node: Any, words: set[str]) -> bool:
+    """Tell whether every match of the parsed ``node`` starts with one of ``words`` (see :func:`_anchor_offsets`)."""
+    from regex import _regex_core as core
+
+    if isinstance(node, core.String):  # also Literal
+        text = "".join(map(chr, node.characters))
+        return any(text.startswith(word) for word in words)
+    if isinstance(node, core.Character):
+        return bool(node.positive and not node.zerowidth and chr(node.value) in words)
+    if isinstance(node, core.Branch):  # each alternative opens with an anchor
+        return bool(node.branches) and all(_opens_with_anchor(branch, words) for branch in node.branches)
+    if isinstance(node, core.Group | core.Atomic):
+        return _opens_with_anchor(node.subpattern, words)
+    if isinstance(node, core.Sequence):
+        return bool(node.items) and _opens_with_anchor(node.items[0], words)
+    chars = _single_chars(node)
+    return bool(chars) and chars is not None and chars <= words
 
 
 def _by_first(words: frozenset[str]) -> _Words:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 from pathlib import Path
 
 import pytest
@@ -470,3 +471,89 @@ def test_finditer_on_settled_patterns_finds_what_finditer_finds(
                     expected = [(m.span(), m.groups()) for m in form.compiled.finditer(text, pos, endpos)]
                     found = [(m.span(), m.groups()) for m in form.finditer(text, pos, endpos)]
                     assert found == expected, (form, text, pos, endpos)
+
+
+# -- windows narrowed by where the anchor sits in a match -------------------------------
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (r"ab[（(]\d", (0, 0)),  # the required word opens the match
+        (r"(?<![a-z])[a-z]{1,9}?\s*[（(]\d", (1, 9 + RUN_CAP)),  # after a bounded name and a run
+        (r"x{0,3}融资", (0, 3)),  # a word anchor in a literal
+        (r"[a-z]{2}公告[a-z]", (2, 2)),
+        (r"x{0,3}(?:融资|融券)", (0, 3)),  # each alternative opens with the anchor
+        (r"a{1,2}(?:(?:上|下)个|今)天", (2, 4)),  # the anchor after a branch
+        (r"(?:ab|cd)q", (0, 0)),  # the required words open the match
+        (r"[a-z]{1,2}(?:x|y)?q", (1, 3)),  # after an optional part
+        (r"(?:q\d|\dq)", None),  # the anchor at different places in the alternatives
+    ],
+)
+def test_where_the_anchor_sits_in_a_match(source: str, expected: tuple[int, int] | None) -> None:
+    pattern = compile_pattern(source, rule_id="t.offsets")
+    assert pattern.facts.reach is not None, source
+    assert pattern._windows is not None, source
+    assert pattern._windows.offsets == expected
+
+
+def test_windows_narrowed_by_the_anchor_offsets_try_fewer_places() -> None:
+    """A stock code: the tries are only the 20 or so places before each parenthesis, not the whole reach."""
+    pattern = compile_pattern(r"(?<![a-z])[a-z]{1,9}?\s*[（(]\s*\d{4,6}\s*[）)]", rule_id="t.code")
+    assert pattern.facts.reach is not None
+    windows = pattern._windows
+    assert windows is not None and windows.offsets == (1, 9 + RUN_CAP)
+    text = ("x" * 200 + "(") * 5 + "abc(002771)"
+    spans = windows.spans(text, 0, len(text), frozenset(text))
+    assert spans is not None
+    assert sum(last - first + 1 for first, last in spans) <= 6 * (9 + RUN_CAP)
+    found = windows.scan(pattern.compiled, text, None, None, None)
+    assert found is not None and [m.span() for m in found] == [m.span() for m in pattern.compiled.finditer(text)]
+
+
+# Patterns whose anchor sits after items of varying length: runs, lazy and bounded
+# repeats, optional parts, look-behinds, and anchors that also occur inside the items.
+OFFSET_PATTERNS = [
+    r"(?<![a-z])[a-z][a-z\-]{1,4}?\s*[(q]\s*-?\d+\.\d\s*[,]",
+    r"(?<![a-z])(?P<x>[a-z]{1,3}?)\s*\(\s*(?:ab)?[:]?\s*\d{2,3}(?:\s*\.\s*(?:z|q))?\s*[),]",
+    r"[a-z(]{0,3}\(z",
+    r"a?b?\(\(?",
+    r"(?:ab|b)x{0,2}zz[a-z]",
+    r"[0-9]*\.(?![0-9])",
+    r"[a-z]{0,2}(?:\(x|\(|\(\(z)z",
+    r"(?<!a)b{1,3}(?:\(|\(x)a?",
+]
+
+
+@pytest.mark.parametrize("source", OFFSET_PATTERNS)
+def test_offset_patterns_have_offsets(source: str) -> None:
+    pattern = compile_pattern(source, rule_id="t.offsets")
+    assert pattern.facts.reach is not None, source
+    assert pattern._windows is not None and pattern._windows.offsets is not None, source
+
+
+@given(st.text(alphabet="abqxz(),.:-01 \n", max_size=120), st.sampled_from(OFFSET_PATTERNS))
+@settings(max_examples=600, deadline=None)
+def test_a_scan_in_narrowed_windows_finds_what_finditer_finds(text: str, source: str) -> None:
+    pattern = compile_pattern(source, rule_id="t.offsets")
+    assert pattern.facts.reach is not None, source
+    assert pattern._windows is not None
+    expected = [(m.span(), m.groups()) for m in pattern.compiled.finditer(text)]
+    found = pattern._windows.scan(pattern.compiled, text, None, None, 5.0)
+    assert found is None or [(m.span(), m.groups()) for m in found] == expected
+
+
+@pytest.mark.parametrize("source", [*OFFSET_PATTERNS[2:5], *OFFSET_PATTERNS[6:]])
+def test_a_scan_in_narrowed_windows_finds_what_finditer_finds_on_every_short_text(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exhaustively, every text of up to 7 characters over the pattern's alphabet (windows never too many)."""
+    pattern = compile_pattern(source, rule_id="t.offsets")
+    assert pattern.facts.reach is not None, source
+    windows = pattern._windows
+    assert windows is not None and windows.offsets is not None
+    monkeypatch.setattr(type(windows), "MAX_SHARE", 1e9)  # always windowed, however many anchors
+    for n in range(8):
+        for chars in itertools.product("ab(xz", repeat=n):
+            text = "".join(chars)
+            expected = [m.span() for m in pattern.compiled.finditer(text)]
+            found = windows.scan(pattern.compiled, text, None, None, None)
+            assert found is not None and [m.span() for m in found] == expected, (source, text)

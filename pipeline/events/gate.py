@@ -112,9 +112,7 @@ def document_features(
     that the document model learns from all the documents without gold events, not
     only from the few whose events got through.
     """
-    duee = [
-        (ct, spans) for ct, spans in zip(extractor.types, triggers, strict=True) if ct.spec.type in DUEE_FIN_TYPES
-    ]
+    duee = [(ct, spans) for ct, spans in zip(extractor.types, triggers, strict=True) if ct.spec.type in DUEE_FIN_TYPES]
     counted = [[(s, e) for s, e in spans if not extractor._excluded(text, s, e, ct.not_in)] for ct, spans in duee]
     told = extractor._told_types(text, triggers, headline) & set(DUEE_FIN_TYPES) if headline > 0 else set()
     scores = [p for row in sentence_scores.values() for t, p in row.items() if t in DUEE_FIN_TYPES]

@@ -33,6 +33,7 @@ class DocumentHook(Protocol):
     def __call__(self, doc: GoldDoc, record: Document, predicted: set[Tuple3], gold: set[Tuple3]) -> None:
         """See each document as it is scored."""
 
+
 # Our role -> FewFC's role (sub-org/sub-per and obj-org/obj-per taken as sub and obj),
 # per type; roles not listed are not scored on FewFC.
 FEWFC_ROLES: dict[str, dict[str, str]] = {

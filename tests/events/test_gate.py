@@ -102,9 +102,7 @@ def test_a_document_below_the_document_threshold_loses_its_events() -> None:
     on = Pipeline.build(events_gate=EventGate(document=unsure, document_threshold=0.5))
     assert _types(on, BUYBACK) == set()
     sure = Logistic(["doc_score"], [0.0], [1.0], [0.0], 5.0)
-    assert _types(Pipeline.build(events_gate=EventGate(document=sure, document_threshold=0.5)), BUYBACK) == {
-        "股份回购"
-    }
+    assert _types(Pipeline.build(events_gate=EventGate(document=sure, document_threshold=0.5)), BUYBACK) == {"股份回购"}
 
 
 def test_a_recording_gate_records_document_and_event_features_and_drops_nothing() -> None:

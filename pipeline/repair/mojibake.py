@@ -1336,7 +1336,7 @@ class Repairer:
         scores = self.lm.score_many(simple, left, right, cache=cache)
         if WORD_WEIGHT:
             head, tail = _line_piece(current, at, at + width, WORD_CONTEXT)
-            words = self.words.score_many([head + o + tail for o in simple])
+            words = _word_scores(self.words, head, simple, tail)
             scores = [sc + WORD_WEIGHT * w for sc, w in zip(scores, words, strict=True)]
         if QUESTION_BONUS and "\uff1f" in simple:
             # A question word anywhere in the sentence (为何 … 扛跌?) asks for a question
@@ -1710,6 +1710,43 @@ def _unmatched_brackets(line: str) -> int:
         else:
             unmatched += 1
     return unmatched + len(stack)
+
+
+def _word_scores(words: WordModel, head: str, middles: Sequence[str], tail: str) -> list[float]:
+    """``words.score(head + m + tail)`` for each middle ``m``, each the very float scoring it alone gives.
+
+    Most guesses for a lost byte make no known word with their neighbours (nine in
+    ten on the benchmark's damaged text). The score's best segmentation then uses
+    words of ``head`` and of ``tail`` only, and the guess itself counts nothing (a
+    single character never does, see :meth:`WordModel.score`): every such middle
+    of one length has the same score, computed once here instead of per middle.
+    """
+    # The model's own word table and reach (lm.py keeps them private; read only here).
+    known = words._logf
+    reach = words._max_len
+    start = len(head)
+    shared: dict[int, float] = {}  # middle length -> the score of any middle that spans no known word
+    out: list[float] = []
+    for middle in middles:
+        text = head + middle + tail
+        if _spans_word(text, start, start + len(middle), known, reach):
+            out.append(words.score(text))
+            continue
+        score = shared.get(len(middle))
+        if score is None:
+            score = shared[len(middle)] = words.score(text)
+        out.append(score)
+    return out
+
+
+def _spans_word(text: str, start: int, end: int, known: dict[str, float], reach: int) -> bool:
+    """Whether a word of ``known`` (2 to ``reach`` characters) in ``text`` overlaps ``[start, end)``."""
+    n = len(text)
+    for i in range(max(0, start - reach + 1), end):
+        for j in range(max(i + 2, start + 1), min(n, i + reach) + 1):
+            if text[i:j] in known:
+                return True
+    return False
 
 
 def _line_piece(text: str, start: int, end: int, width: int) -> tuple[str, str]:

@@ -1722,31 +1722,36 @@ def _word_scores(words: WordModel, head: str, middles: Sequence[str], tail: str)
     of one length has the same score, computed once here instead of per middle.
     """
     # The model's own word table and reach (lm.py keeps them private; read only here).
-    known = words._logf
+    known = words._logf.keys()
     reach = words._max_len
     start = len(head)
     shared: dict[int, float] = {}  # middle length -> the score of any middle that spans no known word
+    spans: dict[int, list[slice]] = {}  # middle length -> the pieces that overlap it (see _overlapping)
     out: list[float] = []
     for middle in middles:
         text = head + middle + tail
-        if _spans_word(text, start, start + len(middle), known, reach):
+        width = len(middle)
+        pieces = spans.get(width)
+        if pieces is None:
+            pieces = spans[width] = _overlapping(len(text), start, start + width, reach)
+        # A known word among the pieces (looked up in C, not per piece in Python).
+        if not known.isdisjoint(map(text.__getitem__, pieces)):
             out.append(words.score(text))
             continue
-        score = shared.get(len(middle))
+        score = shared.get(width)
         if score is None:
-            score = shared[len(middle)] = words.score(text)
+            score = shared[width] = words.score(text)
         out.append(score)
     return out
 
 
-def _spans_word(text: str, start: int, end: int, known: dict[str, float], reach: int) -> bool:
-    """Whether a word of ``known`` (2 to ``reach`` characters) in ``text`` overlaps ``[start, end)``."""
-    n = len(text)
-    for i in range(max(0, start - reach + 1), end):
-        for j in range(max(i + 2, start + 1), min(n, i + reach) + 1):
-            if text[i:j] in known:
-                return True
-    return False
+def _overlapping(n: int, start: int, end: int, reach: int) -> list[slice]:
+    """The pieces of 2 to ``reach`` characters of a text of ``n`` that overlap ``[start, end)``."""
+    return [
+        slice(i, j)
+        for i in range(max(0, start - reach + 1), end)
+        for j in range(max(i + 2, start + 1), min(n, i + reach) + 1)
+    ]
 
 
 def _line_piece(text: str, start: int, end: int, width: int) -> tuple[str, str]:

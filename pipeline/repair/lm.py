@@ -848,9 +848,48 @@ class WordModel:
                         best[j] = value
         return best[n]
 
+    def score_middles(self, head: str, middles: Sequence[str], tail: str) -> list[float]:
+        """:meth:`score` of ``head + m + tail`` for each middle ``m``, each the very float scoring it alone gives.
+
+        For the guesses of a lost byte: most make no known word with their neighbours
+        (nine in ten on the benchmark's damaged text). The best segmentation then uses
+        words of ``head`` and of ``tail`` only, and the guess itself counts nothing (a
+        single character never does): every such middle of one length has the same
+        score, computed once instead of per middle.
+        """
+        known = self._logf.keys()
+        start = len(head)
+        shared: dict[int, float] = {}  # middle length -> the score of any middle that spans no known word
+        spans: dict[int, list[slice]] = {}  # middle length -> the pieces that overlap it
+        out: list[float] = []
+        for middle in middles:
+            text = head + middle + tail
+            width = len(middle)
+            pieces = spans.get(width)
+            if pieces is None:
+                pieces = spans[width] = _overlapping(len(text), start, start + width, self._max_len)
+            # A known word among the pieces (looked up in C, not per piece in Python).
+            if not known.isdisjoint(map(text.__getitem__, pieces)):
+                out.append(self.score(text))
+                continue
+            score = shared.get(width)
+            if score is None:
+                score = shared[width] = self.score(text)
+            out.append(score)
+        return out
+
     def score_many(self, texts: Sequence[str]) -> list[float]:
         """:meth:`score` of each text."""
         return [self.score(t) for t in texts]
+
+
+def _overlapping(n: int, start: int, end: int, reach: int) -> list[slice]:
+    """The pieces of 2 to ``reach`` characters of a text of ``n`` that overlap ``[start, end)``."""
+    return [
+        slice(i, j)
+        for i in range(max(0, start - reach + 1), end)
+        for j in range(max(i + 2, start + 1), min(n, i + reach) + 1)
+    ]
 
 
 @lru_cache(maxsize=1)

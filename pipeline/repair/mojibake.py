@@ -1336,7 +1336,7 @@ class Repairer:
         scores = self.lm.score_many(simple, left, right, cache=cache)
         if WORD_WEIGHT:
             head, tail = _line_piece(current, at, at + width, WORD_CONTEXT)
-            words = _word_scores(self.words, head, simple, tail)
+            words = self.words.score_middles(head, simple, tail)
             scores = [sc + WORD_WEIGHT * w for sc, w in zip(scores, words, strict=True)]
         if QUESTION_BONUS and "\uff1f" in simple:
             # A question word anywhere in the sentence (为何 … 扛跌?) asks for a question
@@ -1710,48 +1710,6 @@ def _unmatched_brackets(line: str) -> int:
         else:
             unmatched += 1
     return unmatched + len(stack)
-
-
-def _word_scores(words: WordModel, head: str, middles: Sequence[str], tail: str) -> list[float]:
-    """``words.score(head + m + tail)`` for each middle ``m``, each the very float scoring it alone gives.
-
-    Most guesses for a lost byte make no known word with their neighbours (nine in
-    ten on the benchmark's damaged text). The score's best segmentation then uses
-    words of ``head`` and of ``tail`` only, and the guess itself counts nothing (a
-    single character never does, see :meth:`WordModel.score`): every such middle
-    of one length has the same score, computed once here instead of per middle.
-    """
-    # The model's own word table and reach (lm.py keeps them private; read only here).
-    known = words._logf.keys()
-    reach = words._max_len
-    start = len(head)
-    shared: dict[int, float] = {}  # middle length -> the score of any middle that spans no known word
-    spans: dict[int, list[slice]] = {}  # middle length -> the pieces that overlap it (see _overlapping)
-    out: list[float] = []
-    for middle in middles:
-        text = head + middle + tail
-        width = len(middle)
-        pieces = spans.get(width)
-        if pieces is None:
-            pieces = spans[width] = _overlapping(len(text), start, start + width, reach)
-        # A known word among the pieces (looked up in C, not per piece in Python).
-        if not known.isdisjoint(map(text.__getitem__, pieces)):
-            out.append(words.score(text))
-            continue
-        score = shared.get(width)
-        if score is None:
-            score = shared[width] = words.score(text)
-        out.append(score)
-    return out
-
-
-def _overlapping(n: int, start: int, end: int, reach: int) -> list[slice]:
-    """The pieces of 2 to ``reach`` characters of a text of ``n`` that overlap ``[start, end)``."""
-    return [
-        slice(i, j)
-        for i in range(max(0, start - reach + 1), end)
-        for j in range(max(i + 2, start + 1), min(n, i + reach) + 1)
-    ]
 
 
 def _line_piece(text: str, start: int, end: int, width: int) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import numpy as np
 import pytest
@@ -15,7 +16,9 @@ from pipeline.repair.lm import (
     KEPT_ITEMS,
     NO_SYMBOL,
     CharLM,
+    WordModel,
     default_lm,
+    default_word_model,
     fold_symbol,
 )
 from pipeline.training.lm import ambiguity_table, long_line_ends, train
@@ -272,3 +275,25 @@ def test_history_reads_the_last_symbols_up_to_a_line_start(lm: CharLM) -> None:
         if BOUNDARY in tail:
             tail = tail[len(tail) - 1 - tail[::-1].index(BOUNDARY) :]
         assert CharLM.load()._history(left) == [NO_SYMBOL] * (need - len(tail)) + tail
+
+
+def test_word_model_score_middles_of_guesses_are_each_the_score_alone() -> None:
+    # A small model: the guess 虾 makes the word 皮皮虾, 下 makes 下跌 with the tail;
+    # the others make no word and share one score, the same float scored alone.
+    small = WordModel({"皮皮虾": 50, "下跌": 80, "标杆": 30, "皮皮": 5, "跌": 9, "虾": 7}, 1000)
+    middles = ["虾", "下", "瞎", "夏", "侠"]
+    scores = small.score_middles("看皮皮", middles, "跌标杆")
+    assert scores == [small.score("看皮皮" + m + "跌标杆") for m in middles]
+    assert len(set(scores)) == 3  # 皮皮虾, 下跌, and the three that make no word
+
+
+def test_word_model_score_middles_match_the_model_on_random_pieces() -> None:
+    words = default_word_model()
+    rng = random.Random(8)
+    alphabet = "皮虾下跌标杆的是在中国市场价格上涨公司股票投资银行一二三，。？（）ab1"
+    for _ in range(400):
+        head = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+        tail = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+        width = rng.randint(1, 3)
+        middles = ["".join(rng.choice(alphabet) for _ in range(width)) for _ in range(rng.randint(1, 30))]
+        assert words.score_middles(head, middles, tail) == [words.score(head + m + tail) for m in middles]

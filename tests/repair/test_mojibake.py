@@ -11,7 +11,7 @@ from pipeline import normalize
 from pipeline.corrupt import damage
 from pipeline.offsets import TextState
 from pipeline.repair.codecs import CP1252_UNDEFINED, Unit, step_unit, unit_bytes
-from pipeline.repair.lm import DocumentCache, WordModel, default_lm, default_word_model
+from pipeline.repair.lm import DocumentCache, default_lm
 from pipeline.repair.mojibake import (
     _HANZI_OR_LOST,
     QUESTION_BONUS,
@@ -20,7 +20,6 @@ from pipeline.repair.mojibake import (
     _fails_alone,
     _fails_before_any,
     _lost_singles,
-    _word_scores,
     find_spans,
     make_blocks,
     parse_chars,
@@ -548,25 +547,3 @@ def test_foreign_words_and_covered_odd_characters_by_their_definitions() -> None
         regions = [Region(a, b, "", "m", 0.0, 0) for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
         want = sum(1 for p in odd if any(r.start <= p < r.end for r in regions))
         assert _covered([p - start for p in odd], start, end, regions) == want
-
-
-def test_word_scores_of_guesses_are_each_the_score_alone() -> None:
-    # A small model: the guess 虾 makes the word 皮皮虾, 下 makes 下跌 with the tail;
-    # the others make no word and share one score, the same float scored alone.
-    small = WordModel({"皮皮虾": 50, "下跌": 80, "标杆": 30, "皮皮": 5, "跌": 9, "虾": 7}, 1000)
-    middles = ["虾", "下", "瞎", "夏", "侠"]
-    scores = _word_scores(small, "看皮皮", middles, "跌标杆")
-    assert scores == [small.score("看皮皮" + m + "跌标杆") for m in middles]
-    assert len(set(scores)) == 3  # 皮皮虾, 下跌, and the three that make no word
-
-
-def test_word_scores_match_the_model_on_random_pieces() -> None:
-    words = default_word_model()
-    rng = random.Random(8)
-    alphabet = "皮虾下跌标杆的是在中国市场价格上涨公司股票投资银行一二三，。？（）ab1"
-    for _ in range(400):
-        head = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
-        tail = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
-        width = rng.randint(1, 3)
-        middles = ["".join(rng.choice(alphabet) for _ in range(width)) for _ in range(rng.randint(1, 30))]
-        assert _word_scores(words, head, middles, tail) == [words.score(head + m + tail) for m in middles]

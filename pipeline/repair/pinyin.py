@@ -829,7 +829,8 @@ class PinyinRepairer:
         they hold, rare words that garbled text makes by chance (截肢 for 基地) won too
         often.
         """
-        simple = self._simplified(texts)
+        # One OpenCC call for the whole batch, line breaks and all (see to_simplified_many).
+        simple = self.simplifier.convert_many(texts)
         scores = self.lm.score_many(simple)
         out = []
         for i, (score, text) in enumerate(zip(scores, texts, strict=True)):
@@ -845,22 +846,6 @@ class PinyinRepairer:
             model = self.words
             for i in {0, *near[:WORD_SHORTLIST]}:
                 out[i] += WORD_WEIGHT * model.score(simple[i])
-        return out
-
-    def _simplified(self, texts: Sequence[str]) -> list[str]:
-        """``Simplifier.convert_many`` of ``texts``, the ones without a line break in one batch.
-
-        A candidate that put back a swallowed line break would send the whole batch
-        through OpenCC one text at a time; converted apart, the rest go in one call.
-        """
-        broken = [i for i, text in enumerate(texts) if "\n" in text]
-        if not broken or len(broken) == len(texts):
-            return self.simplifier.convert_many(texts)
-        out = list(texts)
-        whole = [i for i, text in enumerate(texts) if "\n" not in text]
-        for group in (whole, broken):
-            for i, converted in zip(group, self.simplifier.convert_many([texts[i] for i in group]), strict=True):
-                out[i] = converted
         return out
 
     def _restore_after_drops(

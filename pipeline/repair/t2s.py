@@ -49,14 +49,25 @@ def to_simplified_many(texts: Sequence[str]) -> list[str]:
     """:func:`to_simplified` of each text, in one OpenCC call where that gives the same result.
 
     OpenCC segments by its phrase dictionaries, and no phrase holds a line break, so
-    texts joined by line breaks convert piece by piece as they would alone.
+    texts joined by line breaks convert piece by piece as they would alone. A text
+    with line breaks of its own converts line by line for the same reason: its lines
+    go into the batch as pieces of their own and are joined again (repair candidates
+    that reach a line's end hold its break, and one at a time they cost a call each).
     """
-    if len(texts) < 2 or any("\n" in t for t in texts):
+    if len(texts) < 2:
         return [to_simplified(t) for t in texts]
     pieces = to_simplified("\n".join(texts)).split("\n")
-    if len(pieces) != len(texts):
+    breaks = [t.count("\n") for t in texts]
+    if len(pieces) != len(texts) + sum(breaks):
         return [to_simplified(t) for t in texts]
-    return pieces
+    if not any(breaks):
+        return pieces
+    out: list[str] = []
+    at = 0
+    for n in breaks:
+        out.append("\n".join(pieces[at : at + n + 1]))
+        at += n + 1
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ typed it meant it.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,17 +127,21 @@ class Simplifier:
             return converted
         items: list[tuple[str, str]] = []
         where: list[tuple[int, int, tuple[str, ...]]] = []
-        ambiguous = self._ambiguity_re.finditer
-        for n, (text, conv) in enumerate(zip(texts, converted, strict=True)):
+        # One regex scan over all texts joined (no one-to-many character is a line
+        # break, so no match spans two texts): most candidates hold none, and a scan
+        # per text cost more than the matches. ``next_start[n]`` is where text n + 1 begins.
+        next_start = list(itertools.accumulate(len(text) + 1 for text in texts))
+        for match in self._ambiguity_re.finditer("\n".join(texts)):
+            n = bisect.bisect_right(next_start, match.start())
+            text, conv = texts[n], converted[n]
             if len(conv) != len(text):
                 continue
-            for match in ambiguous(text):
-                i = match.start()
-                options = self.ambiguity[text[i]]
-                where.append((n, i, options))
-                left = left_context(conv, i)
-                right = right_context(conv, i + 1)
-                items.extend((left, c + right) for c in options)
+            i = match.start() - (next_start[n] - len(text) - 1)
+            options = self.ambiguity[text[i]]
+            where.append((n, i, options))
+            left = left_context(conv, i)
+            right = right_context(conv, i + 1)
+            items.extend((left, c + right) for c in options)
         if not where:
             return converted
         scores = self.lm.score_items(items)

@@ -101,3 +101,10 @@ def test_texts_with_line_breaks_take_one_opencc_call(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(t2s, "to_simplified", counted)
     assert t2s.to_simplified_many(texts) == alone
     assert len(calls) == 1
+
+
+def test_convert_many_equals_one_text_at_a_time(simplifier: Simplifier) -> None:
+    # One-to-many characters at the start and end of texts, texts with none, empty
+    # texts and line breaks: each text is read alone, whatever comes before or after.
+    texts = ["著名", "帶著", "", "乾隆皇帝", "頭髮乾了\n著", "清華", "著", "後來\n", "乾"]
+    assert simplifier.convert_many(texts) == [simplifier.convert(t) for t in texts]

@@ -152,7 +152,7 @@ class Simplifier:
         for n, i, options in where:
             block = scores[k : k + len(options)]
             k += len(options)
-            best = max(range(len(options)), key=lambda j: block[j])
+            best = block.index(max(block))  # the first of equal bests, as max(key=) picks it
             if n not in chars:
                 chars[n] = list(converted[n])
             chars[n][i] = options[best]

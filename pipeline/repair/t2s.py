@@ -15,6 +15,8 @@ typed it meant it.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,14 +51,25 @@ def to_simplified_many(texts: Sequence[str]) -> list[str]:
     """:func:`to_simplified` of each text, in one OpenCC call where that gives the same result.
 
     OpenCC segments by its phrase dictionaries, and no phrase holds a line break, so
-    texts joined by line breaks convert piece by piece as they would alone.
+    texts joined by line breaks convert piece by piece as they would alone. A text
+    with line breaks of its own converts line by line for the same reason: its lines
+    go into the batch as pieces of their own and are joined again (repair candidates
+    that reach a line's end hold its break, and one at a time they cost a call each).
     """
-    if len(texts) < 2 or any("\n" in t for t in texts):
+    if len(texts) < 2:
         return [to_simplified(t) for t in texts]
     pieces = to_simplified("\n".join(texts)).split("\n")
-    if len(pieces) != len(texts):
+    breaks = [t.count("\n") for t in texts]
+    if len(pieces) != len(texts) + sum(breaks):
         return [to_simplified(t) for t in texts]
-    return pieces
+    if not any(breaks):
+        return pieces
+    out: list[str] = []
+    at = 0
+    for n in breaks:
+        out.append("\n".join(pieces[at : at + n + 1]))
+        at += n + 1
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,17 +127,21 @@ class Simplifier:
             return converted
         items: list[tuple[str, str]] = []
         where: list[tuple[int, int, tuple[str, ...]]] = []
-        ambiguous = self._ambiguity_re.finditer
-        for n, (text, conv) in enumerate(zip(texts, converted, strict=True)):
+        # One regex scan over all texts joined (no one-to-many character is a line
+        # break, so no match spans two texts): most candidates hold none, and a scan
+        # per text cost more than the matches. ``next_start[n]`` is where text n + 1 begins.
+        next_start = list(itertools.accumulate(len(text) + 1 for text in texts))
+        for match in self._ambiguity_re.finditer("\n".join(texts)):
+            n = bisect.bisect_right(next_start, match.start())
+            text, conv = texts[n], converted[n]
             if len(conv) != len(text):
                 continue
-            for match in ambiguous(text):
-                i = match.start()
-                options = self.ambiguity[text[i]]
-                where.append((n, i, options))
-                left = left_context(conv, i)
-                right = right_context(conv, i + 1)
-                items.extend((left, c + right) for c in options)
+            i = match.start() - (next_start[n] - len(text) - 1)
+            options = self.ambiguity[text[i]]
+            where.append((n, i, options))
+            left = left_context(conv, i)
+            right = right_context(conv, i + 1)
+            items.extend((left, c + right) for c in options)
         if not where:
             return converted
         scores = self.lm.score_items(items)
@@ -135,7 +152,7 @@ class Simplifier:
         for n, i, options in where:
             block = scores[k : k + len(options)]
             k += len(options)
-            best = max(range(len(options)), key=lambda j: block[j])
+            best = block.index(max(block))  # the first of equal bests, as max(key=) picks it
             if n not in chars:
                 chars[n] = list(converted[n])
             chars[n][i] = options[best]

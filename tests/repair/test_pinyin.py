@@ -85,6 +85,23 @@ def test_the_converter_alphabet() -> None:
     assert _foreign("部分协輓回") == 2 and _foreign("部分衝回") == 0
 
 
+def test_foreign_counts_of_a_batch_equal_one_text_at_a_time() -> None:
+    import random
+
+    from pipeline.repair.pinyin import _foreign, _foreign_many
+
+    # Random GBK bytes decoded as the repair decodes its candidates: hanzi of every
+    # kind, Cyrillic letters, U+FFFD, line breaks, empty texts.
+    rng = random.Random(3)
+    texts = [
+        bytes(rng.randrange(0x0A, 0x100) for _ in range(rng.randrange(0, 40))).decode("gbk", errors="replace")
+        for _ in range(2000)
+    ]
+    texts += ["部分协輓回", "", "\n", "协\n輓", "Я", "部分衝回"]
+    assert sum(map(_foreign, texts)) > 100  # the batch holds many of them
+    assert _foreign_many(texts) == [_foreign(t) for t in texts]
+
+
 @pytest.mark.parametrize(
     ("traditional", "site"),
     [

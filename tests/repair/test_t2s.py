@@ -72,8 +72,39 @@ def test_batched_conversion_equals_one_text_at_a_time() -> None:
     assert to_simplified_many(joined_phrases) == [to_simplified(t) for t in joined_phrases]
 
 
+def test_batched_conversion_of_texts_with_line_breaks() -> None:
+    # Texts with breaks of their own go into the same batch, line by line; a phrase
+    # split by a break (頭|髮) or by the end of a text is not matched across it.
+    texts = ["頭\n髮乾了", "乾", "淨\n", "\n", "著名\n學者\n裏面", "", "頭髮", "後\n\n來"]
+    assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
+    assert to_simplified_many(["一個\n兩個", "三個"]) == ["一个\n两个", "三个"]
+
+
 def test_a_reading_the_character_is_the_traditional_form_of() -> None:
     from pipeline.repair.t2s import writes_as
 
     assert writes_as("画", "畫") and writes_as("里", "裏") and writes_as("着", "着")
     assert not writes_as("划", "畫") and not writes_as("里", "哩")
+
+
+def test_texts_with_line_breaks_take_one_opencc_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.repair import t2s
+
+    calls: list[str] = []
+
+    def counted(text: str) -> str:
+        calls.append(text)
+        return to_simplified(text)
+
+    texts = ["頭髮\n", "乾淨", "著\n名"]
+    alone = [to_simplified(t) for t in texts]
+    monkeypatch.setattr(t2s, "to_simplified", counted)
+    assert t2s.to_simplified_many(texts) == alone
+    assert len(calls) == 1
+
+
+def test_convert_many_equals_one_text_at_a_time(simplifier: Simplifier) -> None:
+    # One-to-many characters at the start and end of texts, texts with none, empty
+    # texts and line breaks: each text is read alone, whatever comes before or after.
+    texts = ["著名", "帶著", "", "乾隆皇帝", "頭髮乾了\n著", "清華", "著", "後來\n", "乾"]
+    assert simplifier.convert_many(texts) == [simplifier.convert(t) for t in texts]

@@ -65,7 +65,11 @@ def test_sigkill_mid_run_then_rerun_gives_each_input_once(tmp_path: Path, worker
     assert Counter(r["source"] for r in records) == Counter(str(p) for p in paths)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["documents"] == len(paths)
-    assert 0 < manifest["run"]["processed"] < len(paths)  # the killed run's committed work was kept
+    assert manifest["run"]["processed"] < len(paths)  # the killed run's committed work was kept
+    if kill_group:
+        # With the whole group killed nothing else commits, so the rerun has work left; an
+        # orphaned pool may instead finish every queued chunk before the rerun (a loaded machine).
+        assert manifest["run"]["processed"] > 0
     import pandas as pd
 
     doc_ids = {r["doc_id"] for r in records}

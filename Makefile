@@ -56,6 +56,7 @@ $(VENV)/.installed-train: $(VENV)/.installed pyproject.toml
 ## train-lm: retrain the character language model of the normaliser from ../shared/data
 train-lm: $(VENV)/.installed
 	nice $(BIN)/python -m pipeline.training.lm --out pipeline/repair/charlm.npz
+	nice $(BIN)/python -m pipeline.training.line_ends --out pipeline/repair/line_ends.json
 
 ## bench-mojibake: the normalisation benchmark (restoration per kind and scope, controls, speed vs ftfy)
 bench-mojibake: $(VENV)/.installed-test

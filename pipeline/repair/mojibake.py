@@ -52,6 +52,7 @@ from pipeline.repair.codecs import (
     unit_bytes,
     unit_steps,
 )
+from pipeline.repair.line_ends import article_chance, default_line_end_model
 from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model, left_context, right_context
 from pipeline.repair.t2s import Simplifier, to_simplified, to_simplified_many
 
@@ -1286,6 +1287,7 @@ class Repairer:
         repaired = list(self._simplified_document(joined))
         traditional_mechanisms = {m.name for m in self.mechanisms if m.traditional}
         cache = DocumentCache(self.lm, "".join(repaired))
+        article = self._article_chance("".join(repaired), chosen, where)
         out: list[Region] = []
         for r in chosen:
             if not r.choices:
@@ -1310,7 +1312,7 @@ class Repairer:
                     simple = [self._simplified(o) for o in options]
                 else:
                     simple = list(options)
-                scores = self._choice_scores(current, at, options, simple, cache)
+                scores = self._choice_scores(current, at, options, simple, cache, article)
                 best = max(range(len(options)), key=lambda i: scores[i])
                 cache.update(self.lm, left, simple[best], right, 1)
                 if best:
@@ -1327,9 +1329,19 @@ class Repairer:
         return out
 
     def _choice_scores(
-        self, current: str, at: int, options: tuple[str, ...], simple: list[str], cache: DocumentCache
+        self,
+        current: str,
+        at: int,
+        options: tuple[str, ...],
+        simple: list[str],
+        cache: DocumentCache,
+        article: float | None = None,
     ) -> list[float]:
-        """How well each option of the guessed block at ``at`` reads in ``current``, the repaired text."""
+        """How well each option of the guessed block at ``at`` reads in ``current``, the repaired text.
+
+        ``article`` is the chance that the text is a news article rather than lone
+        sentences, from its lines and their intact ends (:meth:`_article_chance`); ``None``: unknown.
+        """
         width = len(options[0])
         left = left_context(current, at)
         right = right_context(current, at + width)
@@ -1353,6 +1365,12 @@ class Repairer:
             # and its training text ends short lines with ， often, long ones almost never.
             ratios = self.lm.long_line_ends
             scores = [sc + ratios.get(o, 0.0) for sc, o in zip(scores, simple, strict=True)]
+        elif article is not None and (after == len(current) or current[after] == "\n"):
+            # A shorter line: how it ends depends on the kind of text (see pipeline.repair.line_ends).
+            next_end = current.find("\n", after + 1)
+            next_line = current[after + 1 : len(current) if next_end < 0 else next_end]
+            bonus = default_line_end_model().corrections(simple, article, next_line)
+            scores = [sc + b for sc, b in zip(scores, bonus, strict=True)]
         if any(_BRACKETS.search(o) for o in options):
             line_start = current.rfind("\n", 0, at) + 1
             line_end = current.find("\n", at + width)
@@ -1363,6 +1381,30 @@ class Repairer:
                 for sc, o in zip(scores, simple, strict=True)
             ]
         return scores
+
+    @staticmethod
+    def _article_chance(repaired: str, chosen: Sequence[Region], where: dict[int, int]) -> float | None:
+        """The chance that ``repaired`` (the repaired text) is a news article, from its lines and their intact ends.
+
+        ``None`` when no guess ends a line (the chance is then never asked for).
+        """
+        guessed: set[int] = set()
+        for r in chosen:
+            for start, _end, options in r.choices:
+                at = where.get(start)
+                if at is not None:
+                    guessed.update(range(at, at + len(options[0])))
+        if not any(p + 1 == len(repaired) or repaired[p + 1] == "\n" for p in guessed):
+            return None
+        lines = repaired.split("\n")
+        ends: list[str] = []
+        pos = 0
+        for line in lines:
+            stripped = line.rstrip()
+            if stripped.strip() and pos + len(stripped) - 1 not in guessed:
+                ends.append(stripped[-1])
+            pos += len(line) + 1
+        return article_chance(default_line_end_model().article_log_odds(lines, ends))
 
     def _simplified_document(self, text: str) -> str:
         """``text`` in Simplified characters where that keeps its length (OpenCC alone: fast)."""

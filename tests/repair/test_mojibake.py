@@ -11,11 +11,13 @@ from pipeline import normalize
 from pipeline.corrupt import damage
 from pipeline.offsets import TextState
 from pipeline.repair.codecs import CP1252_UNDEFINED, Unit, step_unit, unit_bytes
+from pipeline.repair.line_ends import article_chance, default_line_end_model
 from pipeline.repair.lm import DocumentCache, default_lm
 from pipeline.repair.mojibake import (
     _HANZI_OR_LOST,
     QUESTION_BONUS,
     Detector,
+    Region,
     Repairer,
     _fails_alone,
     _fails_before_any,
@@ -180,6 +182,59 @@ def test_a_guess_that_ends_a_long_line_is_weighed_by_how_long_lines_end(repairer
     for o, a, b in zip(options, plain, weighed, strict=True):
         assert b == pytest.approx(a + lm.long_line_ends[o])
     assert plain[0] > plain[1] and weighed[0] < weighed[1]  # ， above ！ after a short line, below after a long one
+
+
+ARTICLE_WITH_A_LIST = (
+    "某某科技被裁决支付2.5亿元 来源：新浪财经\n"
+    "【我要投票】\n"
+    "某某科技于11月21日收到仲裁委员会送达的《裁决书》，公司发布进展公告称：\n"
+    "1.公司向某某投资支付转让价款2.5亿元；\n"
+    "2.公司向某某投资支付自2019年1月起的违约金316.8万元；\n"
+    "3.公司向某某投资支付律师费用共计95.2万元；\n"
+    "4.张某对上述款项承担连带保证责任；\n"
+    "5.本案仲裁费用全部由公司承担。\n"
+    "公司表示将积极筹措资金，维护股东利益。"
+)
+LONE_SENTENCES = (
+    "据报道，该公司去年的营收增长了三成，\n"
+    "市场人士认为这一趋势还会延续，\n"
+    "他表示目前还没有收到任何通知，\n"
+    "记者随后联系了该公司的相关负责人，\n"
+    "双方正在进一步协商之中。"
+)
+
+
+def test_a_lost_mark_before_a_list_item_of_an_article_is_no_comma(repairer: Repairer) -> None:
+    # ； before a line break loses its last byte (EF BC 9B), and the LM, which learnt line
+    # ends mostly from lone sentences cut after a comma, read ， (EF BC 8C) there. The
+    # document's intact line ends (】, 网-like titles, 。) make it an article, whose lines
+    # before list items end with ； or 。, hardly ever with ，.
+    damaged = damage(ARTICLE_WITH_A_LIST, "utf8_as_gbk", random.Random(0))
+    assert damaged.count("\uff1b") < ARTICLE_WITH_A_LIST.count("\uff1b") - 2  # ； lost before most items
+    assert _repair(repairer, damaged) == ARTICLE_WITH_A_LIST
+
+
+def test_lone_sentences_that_end_lines_with_commas_keep_them(repairer: Repairer) -> None:
+    # The same mark lost in a text whose intact lines end with ，: sentences, not an article.
+    damaged = damage(LONE_SENTENCES, "utf8_as_gbk", random.Random(0))
+    assert damaged.count("\ufffd\n") == 2  # two of the four line-end commas lose a byte, two are intact
+    assert _repair(repairer, damaged) == LONE_SENTENCES
+
+
+def test_the_chance_of_an_article_comes_from_the_line_ends_that_are_no_guess(repairer: Repairer) -> None:
+    def region(at: int, options: tuple[str, ...]) -> Region:
+        return Region(at, at + 1, options[0], "utf8_as_gbk", 20.0, 1, (), ((at, at + 1, options),))
+
+    model = default_line_end_model()
+    text = "他说，龘\n【我要投票】\n2.他说，龘"
+    lines = text.split("\n")
+    assert repairer._article_chance(text, [region(2, ("，", "；"))], {2: 2}) is None  # no guess ends a line
+    # The intact line ends (the guessed 龘 is none of them) and every line's start are the evidence.
+    chance = repairer._article_chance(text, [region(3, ("龘", "龖"))], {3: 3})
+    assert chance == pytest.approx(article_chance(model.article_log_odds(lines, ["】", "龘"])))
+    assert chance > 0.5  # 】 ends articles' lines, and 2. starts a list item
+    chance = repairer._article_chance(text, [region(10, ("】", "＞"))], {10: 10})
+    assert chance == pytest.approx(article_chance(model.article_log_odds(lines, ["龘", "龘"])))
 
 
 def test_a_short_line_of_utf8_read_as_gbk_with_question_marks_is_found(repairer: Repairer) -> None:

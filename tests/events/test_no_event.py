@@ -159,6 +159,18 @@ def test_the_pledge_a_release_names_is_no_new_pledge(rules_only: Pipeline) -> No
     # A new pledge in another clause of the same sentence still counts.
     both = "华发集团解除质押3000万股，同日将其持有的5000万股质押给中国银行。"
     assert _types(rules_only, both) == {"解除质押", "质押"}
+    # The commas of a stock quote or of a figure end no clause: the release still follows the pledge.
+    quoted = "获悉张晓樱已将其持有并质押给长江证券(7.410,-0.03,-0.40%)的1430万股办理解除质押。"
+    assert _types(rules_only, quoted) == {"解除质押"}
+    counted = "获悉华发集团已将其质押给中国银行的12,000,000股办理解除质押。"
+    assert _types(rules_only, counted) == {"解除质押"}
+    # An extension of the pledge (质押延期手续, 股份质押展期) is no new pledge either, nor 解除了质押.
+    for text in (
+        "郑铁江先生将其质押给广发证券股份有限公司的1000万股股份办理了质押延期手续。",
+        "二、股东部分股份质押展期情况：贾春琳先生将其持有的800万股股份质押展期。",
+        "香港兴昌持有的公司部分股权8360万股解除了质押，并办理了股票解除质押登记手续。",
+    ):
+        assert "质押" not in _types(rules_only, text)
 
 
 def test_a_prospectus_cited_as_a_source_is_no_listing(rules_only: Pipeline) -> None:
@@ -213,3 +225,17 @@ def test_a_companys_profile_is_no_listing_news(rules_only: Pipeline) -> None:
     # not_after 成立于: founded in one year, listed in another: the company's history.
     assert "公司上市" not in _types(rules_only, "巴可有限公司成立于1934年，1986年在布鲁塞尔泛欧交易所上市。")
     assert "公司上市" in _types(rules_only, "巴可有限公司将于下月在布鲁塞尔泛欧交易所上市。")
+
+
+def test_a_strategic_investor_named_is_no_financing(rules_only: Pipeline) -> None:
+    # not_in 战略投资方: the role a shareholder holds, not money raised.
+    text = "作为华米科技战略投资方和业务合作伙伴，小米的持股从未发生改变，持有华米科技1000万股。"
+    assert "企业融资" not in _types(rules_only, text)
+    assert "企业融资" in _types(rules_only, "小米战略投资华米科技2亿元。")
+
+
+def test_a_business_bought_or_sold_is_no_share_trade(rules_only: Pipeline) -> None:
+    # not_before 业务: 减持资产管理业务 sells a business line, no shareholder sells shares.
+    assert "股东减持" not in _types(rules_only, "基石金融(00812.HK)以1000万元减持资产管理业务。")
+    assert "股东增持" not in _types(rules_only, "浦江中国(01417-HK)增持物业管理业务")
+    assert "股东减持" in _types(rules_only, "基石金融(00812.HK)减持华发股份1000万股。")

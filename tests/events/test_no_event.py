@@ -239,3 +239,35 @@ def test_a_business_bought_or_sold_is_no_share_trade(rules_only: Pipeline) -> No
     assert "股东减持" not in _types(rules_only, "基石金融(00812.HK)以1000万元减持资产管理业务。")
     assert "股东增持" not in _types(rules_only, "浦江中国(01417-HK)增持物业管理业务")
     assert "股东减持" in _types(rules_only, "基石金融(00812.HK)减持华发股份1000万股。")
+
+
+@pytest.mark.parametrize(
+    ("event_type", "text"),
+    [
+        ("中标", "财政部1个月期国库现金定存中标利率2.70%"),  # a bond auction's rate
+        ("中标", "他们都是市委按照要求，经过层层把关、优中选优确定的。"),
+        ("中标", "海王生物以1.2亿元低价中标江汉油田总医院改制项目是否属实，仍待核实。"),  # a question
+        ("股东增持", "大摩：重申京东评级「增持」，予目标价92美元"),  # a rating
+        ("股东增持", "高盛称回调后全球股市迎来增持契机"),  # a market's chance
+        ("股东增持", "中骏集团：2019年上半年新增持土地项目27宗 总地价240.34亿元"),  # land bought
+        ("股东减持", "摩通：中石油评级降至「减持」，目标价2.8港元"),
+        ("公司上市", "德展健康（000813.SZ）披露逾9亿股股份将于明日解除限售可上市流通。"),  # locked-up shares
+        ("企业破产", "据人民法院公告网显示，2019年宣告破产的房地产相关企业数量已经超过400家。"),  # a statistic
+        ("质押", "截至本公告披露日，凌兆蔚先生所持质押股份情况如下："),  # a table's header
+        ("质押", "2、中国证券登记结算有限责任公司深圳分公司出具的证券质押及司法冻结明细表。"),  # an attachment
+        ("企业融资", "中骏集团持有的投资物业估值达20亿元。"),  # investment property
+        ("企业融资", "全资子公司天鼎丰控股当日与西洞庭管理区签订项目投资协议。"),  # a plant to build
+        ("企业融资", "鹏华基金的产业投资规模达10亿元。"),
+        ("企业收购", "海淀国资入主后中金环境业绩变脸，亏损5亿元。"),  # dated from a past takeover
+    ],
+)
+def test_generic_statements_tell_no_event(rules_only: Pipeline, event_type: str, text: str) -> None:
+    # Statements found in tuning documents that tell no event, which the rules alone made events of.
+    assert event_type not in _types(rules_only, text)
+
+
+def test_real_events_survive_the_generic_statement_rules(rules_only: Pipeline) -> None:
+    assert "中标" in _types(rules_only, "公司中标某环卫项目，中标金额1.2亿元。")
+    assert "股东增持" in _types(rules_only, "高瓴资本增持宁德时代500万股。")
+    assert "企业破产" in _types(rules_only, "恒大集团申请破产，负债超过2万亿元。")
+    assert "公司上市" in _types(rules_only, "德展健康将于明日在深交所挂牌上市，证券代码000813。")

@@ -299,6 +299,11 @@ def test_real_events_survive_the_generic_statement_rules(rules_only: Pipeline) -
         ("高管变动", "上市公司实控人之一张婷担任执行事务合伙人的黄石慈海企业管理咨询中心。"),
         ("中标", "中国春来教育发布公告，成功中标收购苏州科技大学天平学院，初期需支付人民币4亿元。"),
         ("中标", "华为在市场竞争中赢得更大份额，订单金额10亿元。"),
+        ("股东增持", "数据显示，日本央行所持美债则增持至1.0837万亿美元。"),  # a central bank's Treasuries
+        ("股东减持", "日本央行所持美债连续两个月小幅减持至1.26万亿美元。"),
+        ("亏损", "大智慧提示了公司2019年上半年净利润亏损1.2亿元等四大风险。"),  # a risk warned of
+        ("企业收购", "中金环境的并购业务不振，商誉高达10亿元。"),  # a business segment
+        ("企业融资", "兆驰股份签署投资协议 扩大封装规模全产业链协同发展"),  # a plant to build
     ],
 )
 def test_names_jobs_spending_and_statistics_tell_no_event(rules_only: Pipeline, event_type: str, text: str) -> None:
@@ -310,3 +315,4 @@ def test_real_events_survive_the_name_and_spending_rules(rules_only: Pipeline) -
     assert "企业融资" in _types(rules_only, "月之暗面宣布完成10亿美元B轮融资，由阿里巴巴领投。")
     assert "股份回购" in _types(rules_only, "海尔电器公布，公司耗资86.2万港元回购4.2万股。")
     assert "高管变动" in _types(rules_only, "董事会同意聘任刘轶为公司总经理。")
+    assert "亏损" in _types(rules_only, "华源控股公告，公司2019年前三季度净亏损约2.1亿元。")

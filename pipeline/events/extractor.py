@@ -64,7 +64,10 @@ from pipeline.stages.base import WorkDoc
 from pipeline.stages.ner import OrgTyper
 from pipeline.textutil import index_of_span, sentence_spans
 
-_CLAUSE = regex.compile(r"[，,；;：:]")
+# An ASCII comma inside a figure (48,800,000股) or a stock quote (长江证券(7.410,-0.03,-0.40%))
+# ends no clause: a not_before word after the quote (质押给长江证券(7.410,-0.03,-0.40%)的1430万股
+# 办理解除质押) still belongs to the trigger's clause.
+_CLAUSE = regex.compile(r"[，；;：:]|,(?![-+]?\d)")
 _COORDINATION = regex.compile(r"\s*(?:、|和|及|与|以及|,|，)\s*")
 _CUE_WINDOW = 6
 _HEADLINE_MAX = 80

@@ -159,6 +159,18 @@ def test_the_pledge_a_release_names_is_no_new_pledge(rules_only: Pipeline) -> No
     # A new pledge in another clause of the same sentence still counts.
     both = "华发集团解除质押3000万股，同日将其持有的5000万股质押给中国银行。"
     assert _types(rules_only, both) == {"解除质押", "质押"}
+    # The commas of a stock quote or of a figure end no clause: the release still follows the pledge.
+    quoted = "获悉张晓樱已将其持有并质押给长江证券(7.410,-0.03,-0.40%)的1430万股办理解除质押。"
+    assert _types(rules_only, quoted) == {"解除质押"}
+    counted = "获悉华发集团已将其质押给中国银行的12,000,000股办理解除质押。"
+    assert _types(rules_only, counted) == {"解除质押"}
+    # An extension of the pledge (质押延期手续, 股份质押展期) is no new pledge either, nor 解除了质押.
+    for text in (
+        "郑铁江先生将其质押给广发证券股份有限公司的1000万股股份办理了质押延期手续。",
+        "二、股东部分股份质押展期情况：贾春琳先生将其持有的800万股股份质押展期。",
+        "香港兴昌持有的公司部分股权8360万股解除了质押，并办理了股票解除质押登记手续。",
+    ):
+        assert "质押" not in _types(rules_only, text)
 
 
 def test_a_prospectus_cited_as_a_source_is_no_listing(rules_only: Pipeline) -> None:
@@ -213,3 +225,94 @@ def test_a_companys_profile_is_no_listing_news(rules_only: Pipeline) -> None:
     # not_after 成立于: founded in one year, listed in another: the company's history.
     assert "公司上市" not in _types(rules_only, "巴可有限公司成立于1934年，1986年在布鲁塞尔泛欧交易所上市。")
     assert "公司上市" in _types(rules_only, "巴可有限公司将于下月在布鲁塞尔泛欧交易所上市。")
+
+
+def test_a_strategic_investor_named_is_no_financing(rules_only: Pipeline) -> None:
+    # not_in 战略投资方: the role a shareholder holds, not money raised.
+    text = "作为华米科技战略投资方和业务合作伙伴，小米的持股从未发生改变，持有华米科技1000万股。"
+    assert "企业融资" not in _types(rules_only, text)
+    assert "企业融资" in _types(rules_only, "小米战略投资华米科技2亿元。")
+
+
+def test_a_business_bought_or_sold_is_no_share_trade(rules_only: Pipeline) -> None:
+    # not_before 业务: 减持资产管理业务 sells a business line, no shareholder sells shares.
+    assert "股东减持" not in _types(rules_only, "基石金融(00812.HK)以1000万元减持资产管理业务。")
+    assert "股东增持" not in _types(rules_only, "浦江中国(01417-HK)增持物业管理业务")
+    assert "股东减持" in _types(rules_only, "基石金融(00812.HK)减持华发股份1000万股。")
+
+
+@pytest.mark.parametrize(
+    ("event_type", "text"),
+    [
+        ("中标", "财政部1个月期国库现金定存中标利率2.70%"),  # a bond auction's rate
+        ("中标", "他们都是市委按照要求，经过层层把关、优中选优确定的。"),
+        ("中标", "海王生物以1.2亿元低价中标江汉油田总医院改制项目是否属实，仍待核实。"),  # a question
+        ("股东增持", "大摩：重申京东评级「增持」，予目标价92美元"),  # a rating
+        ("股东增持", "高盛称回调后全球股市迎来增持契机"),  # a market's chance
+        ("股东增持", "中骏集团：2019年上半年新增持土地项目27宗 总地价240.34亿元"),  # land bought
+        ("股东减持", "摩通：中石油评级降至「减持」，目标价2.8港元"),
+        ("公司上市", "德展健康（000813.SZ）披露逾9亿股股份将于明日解除限售可上市流通。"),  # locked-up shares
+        ("企业破产", "据人民法院公告网显示，2019年宣告破产的房地产相关企业数量已经超过400家。"),  # a statistic
+        ("质押", "截至本公告披露日，凌兆蔚先生所持质押股份情况如下："),  # a table's header
+        ("质押", "2、中国证券登记结算有限责任公司深圳分公司出具的证券质押及司法冻结明细表。"),  # an attachment
+        ("企业融资", "中骏集团持有的投资物业估值达20亿元。"),  # investment property
+        ("企业融资", "全资子公司天鼎丰控股当日与西洞庭管理区签订项目投资协议。"),  # a plant to build
+        ("企业融资", "鹏华基金的产业投资规模达10亿元。"),
+        ("企业收购", "海淀国资入主后中金环境业绩变脸，亏损5亿元。"),  # dated from a past takeover
+    ],
+)
+def test_generic_statements_tell_no_event(rules_only: Pipeline, event_type: str, text: str) -> None:
+    # Statements found in tuning documents that tell no event, which the rules alone made events of.
+    assert event_type not in _types(rules_only, text)
+
+
+def test_real_events_survive_the_generic_statement_rules(rules_only: Pipeline) -> None:
+    assert "中标" in _types(rules_only, "公司中标某环卫项目，中标金额1.2亿元。")
+    assert "股东增持" in _types(rules_only, "高瓴资本增持宁德时代500万股。")
+    assert "企业破产" in _types(rules_only, "恒大集团申请破产，负债超过2万亿元。")
+    assert "公司上市" in _types(rules_only, "德展健康将于明日在深交所挂牌上市，证券代码000813。")
+
+
+@pytest.mark.parametrize(
+    ("event_type", "text"),
+    [
+        ("企业融资", "杭州中策丁酉壬寅股权投资合伙企业出资5000万元。"),  # a name
+        ("企业融资", "政府方出资代表为七台河市城市建设投资发展有限公司，出资10,731.74万元。"),
+        ("企业融资", "班克斯公司是阿尔巴尼亚最大的外商投资企业，年产值5亿美元。"),
+        ("企业融资", "祁婺高速公路是由江西省高速公路投资集团投资建设的重点项目，总投资100亿元。"),  # spending
+        ("企业融资", "百亚股份本次募集资金主要投资于百亚国际产业园升级建设项目，金额约3.05亿元。"),
+        ("企业融资", "年度重点建设项目中数字新基建项目有52个，年度计划投资286亿元。"),
+        ("企业融资", "公司使用自有资金5,000万元，用于支付公司部分并购投资款项。"),
+        ("企业融资", "世纪华通股东王佶质押1750万股 用于融资"),  # a pledge's purpose
+        ("企业融资", "阿里巴巴涨3.42% 蚂蚁集团A+H上市料成为史上融资规模最大的新股"),
+        ("企业融资", "1997年起历任厦门金圆集团投资经理、厦门市创业投资有限公司副总经理。"),  # a job
+        ("公司上市", "雅生活服务股价高见16.98港元，创上市新高。"),  # a price record
+        ("公司上市", "这只旗舰基金未能赶上市场的大反弹，规模缩水了30亿美元。"),
+        ("公司上市", "要约收购对象为金徽酒4058.08万股已上市无限售条件流通股，证券代码603919。"),
+        ("公司上市", "天风证券在去年A股IPO承销保荐市场中，市占率排名第33位。"),  # a bank's business
+        ("股份回购", "合纵科技(300477.SZ)：何昀质押的620.2万股提前购回"),  # a pledge's repurchase
+        ("股份回购", "营口其印将所持有公司的部分股份办理了股票质押式回购交易到期购回，解除质押合计4.5913亿股。"),
+        ("股份回购", "杭州中策减持隆华科技股份600万股，占隆华科技剔除已回购股份后总股本的0.6619%。"),
+        ("股份回购", "公司为北京泓钧的回购义务进行差额补足，金额不超过7.74亿元。"),
+        ("股东减持", "期间高管增减持记录涉及118家公司，增减持数量为2.19亿股。"),  # a statistic
+        ("高管变动", "国信证券现指派张昊瑜女士担任上述项目财务顾问主办人，继续履行持续督导职责。"),  # a project role
+        ("高管变动", "上市公司实控人之一张婷担任执行事务合伙人的黄石慈海企业管理咨询中心。"),
+        ("中标", "中国春来教育发布公告，成功中标收购苏州科技大学天平学院，初期需支付人民币4亿元。"),
+        ("中标", "华为在市场竞争中赢得更大份额，订单金额10亿元。"),
+        ("股东增持", "数据显示，日本央行所持美债则增持至1.0837万亿美元。"),  # a central bank's Treasuries
+        ("股东减持", "日本央行所持美债连续两个月小幅减持至1.26万亿美元。"),
+        ("亏损", "大智慧提示了公司2019年上半年净利润亏损1.2亿元等四大风险。"),  # a risk warned of
+        ("企业收购", "中金环境的并购业务不振，商誉高达10亿元。"),  # a business segment
+        ("企业融资", "兆驰股份签署投资协议 扩大封装规模全产业链协同发展"),  # a plant to build
+    ],
+)
+def test_names_jobs_spending_and_statistics_tell_no_event(rules_only: Pipeline, event_type: str, text: str) -> None:
+    # What the rules alone took for events in tuning documents whose gold lacks the type.
+    assert event_type not in _types(rules_only, text)
+
+
+def test_real_events_survive_the_name_and_spending_rules(rules_only: Pipeline) -> None:
+    assert "企业融资" in _types(rules_only, "月之暗面宣布完成10亿美元B轮融资，由阿里巴巴领投。")
+    assert "股份回购" in _types(rules_only, "海尔电器公布，公司耗资86.2万港元回购4.2万股。")
+    assert "高管变动" in _types(rules_only, "董事会同意聘任刘轶为公司总经理。")
+    assert "亏损" in _types(rules_only, "华源控股公告，公司2019年前三季度净亏损约2.1亿元。")

@@ -269,7 +269,11 @@ class NameCover:
         if start >= end:
             return any(s < end and start < e for s, e in self.spans)
         covered = self.covered
-        return any(p in covered for p in range(start, end)) or any(start < p < end for p in self.empty)
+        # A loop rather than ``any()`` over a generator: this runs for every trigger.
+        for p in range(start, end):
+            if p in covered:
+                return True
+        return any(start < p < end for p in self.empty)
 
 
 class TriggerScanner:
@@ -562,7 +566,13 @@ class EventExtractor:
             places = self._not_in_places[key] = tuple(
                 (word, k) for word in not_in for k in _overlapping_finds(word, trigger)
             )
-        return any(start >= k and text.startswith(word, start - k) for word, k in places)
+        # A loop rather than ``any()`` over a generator: this runs for every trigger.
+        for word, k in places:
+            if start >= k and text.startswith(word, start - k):
+                break
+        else:
+            return False
+        return True
 
     def _sentence_gate(
         self, ctype: CompiledType, tier: str, scores: dict[str, float] | None
@@ -709,12 +719,16 @@ class EventExtractor:
                 else:
                     # Nearest first; of two fillers at one place, the fuller name.
                     chosen = [min(pool, key=lambda f: (distance(f), -(f.end - f.start)))]
-                listed = {
-                    f.span
-                    for a, b in itertools.pairwise(chosen)
-                    if _COORDINATION.fullmatch(text[a.end : b.start])
-                    for f in (a, b)
-                }
+                listed = (
+                    {
+                        f.span
+                        for a, b in itertools.pairwise(chosen)
+                        if _COORDINATION.fullmatch(text[a.end : b.start])
+                        for f in (a, b)
+                    }
+                    if len(chosen) > 1
+                    else set()
+                )
                 for f in chosen:
                     draft.add(role.role, Argument(role.role, f.text, f.start, f.end, f.mention_id), f.key)
                     draft.local_roles.add(role.role)
@@ -849,9 +863,11 @@ class EventExtractor:
         mentions = doc.mentions
         boilerplate = self.boilerplate.spans(text)
         name_spans = NameCover([(m.start, m.end) for m in mentions if m.label in ("ORG", "PRODUCT", "PERSON")])
-        # The classifier is only asked about sentences holding a trigger word (the gate reads no other).
-        with_trigger = sorted({index_of_span(sent_starts, s) for spans in triggers for s, _e in spans})
-        sentence_scores = self._sentence_scores(text, sentences, with_trigger)
+        sentence_scores = None
+        if self.type_model is not None:
+            # The classifier is only asked about sentences holding a trigger word (the gate reads no other).
+            with_trigger = sorted({index_of_span(sent_starts, s) for spans in triggers for s, _e in spans})
+            sentence_scores = self._sentence_scores(text, sentences, with_trigger)
         headline = headline_end(text)
         questions: dict[int, bool] = {}
         checks = [

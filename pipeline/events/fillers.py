@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 import regex
 
@@ -23,6 +24,8 @@ from pipeline.rulebook.schemas.events import FillerPattern, SpanVariant
 # Fillers never cross these: a variant that would is dropped.
 _HARD_STOP = regex.compile(r"[。！？\n；;]")
 _MAX_EXTEND_STEPS = 4
+# Fillers in text order: by start, end, label (attrgetter makes the key tuple without a Python call).
+_TEXT_ORDER = attrgetter("start", "end", "label")
 # How many trimmed pieces are kept (then the memo starts again).
 _TRIM_MEMO = 20_000
 
@@ -100,6 +103,8 @@ class FillerFinder:
     def __init__(self, patterns: Sequence[FillerPattern], variants: Sequence[SpanVariant]) -> None:
         # Rule-file patterns run within the document's time budget (SafePattern).
         self.patterns = [(p, compile_pattern(p.pattern, rule_id=p.id)) for p in patterns]
+        # Whether a pattern marks its name with group ``x`` (else the whole match is the name).
+        self._has_x = {rule.id: "x" in pattern.groupindex for rule, pattern in self.patterns}
         # Repairs (``replace``) first: the other variants cut the repaired fillers.
         self.variants = sorted(variants, key=lambda v: not v.replace)
         self._tuples: dict[str, tuple[tuple[str, ...], ...]] = {}
@@ -143,7 +148,17 @@ class FillerFinder:
 
         base = [from_mention(m) for m in mentions]
         for filler in base:
-            put(filler)
+            # ``put``, inline: a document has many mentions.
+            start, end = filler.start, filler.end
+            if end > start and text[start:end].strip():
+                key = (filler.label, start, end)
+                if key not in out:
+                    out[key] = filler
+                    found = by_label.get(filler.label)
+                    if found is None:
+                        by_label[filler.label] = [filler]
+                    else:
+                        found.append(filler)
         title_end = text.find("\n")
         title_end = len(text) if title_end < 0 else title_end
         taken = {(f.start, f.end) for f in base if f.label in ("ORG", "PERSON")}
@@ -155,7 +170,7 @@ class FillerFinder:
         whole = iter(scan_each([pattern for rule, pattern in patterns if not rule.title_only], text))
         for rule, pattern in patterns:
             matches = pattern.finditer(text, 0, title_end) if rule.title_only else next(whole)
-            has_x = "x" in pattern.groupindex
+            has_x = self._has_x[rule.id]
             for m in matches:
                 s, e = m.span("x") if has_x else m.span()
                 if s < 0 or e <= s:
@@ -198,7 +213,7 @@ class FillerFinder:
                     cuts = [replace(cut, base=cut.span) for cut in cuts]
                 for cut in cuts:
                     put(cut)
-        return sorted(out.values(), key=lambda f: (f.start, f.end, f.label))
+        return sorted(out.values(), key=_TEXT_ORDER)
 
     def _cuts(
         self, text: str, filler: Filler, variant: SpanVariant, existing: dict[tuple[str, int, int], Filler]

@@ -497,6 +497,8 @@ class EventExtractor:
         self.boilerplate = BoilerplateFinder(rules.boilerplate)
         self.question_marks = tuple(rules.question_marks)
         self.background: list[Background] = list(rules.background)
+        self._background_lists = [rule.words for rule in self.background]
+        self._background_words = WordHits.automaton(self._background_lists)
         # Rule-file patterns run within the document's time budget (SafePattern).
         self.commentary = [compile_pattern(rule.pattern, rule_id=rule.id) for rule in rules.commentary]
         self.settings: ModelSettings = rules.model
@@ -821,6 +823,10 @@ class EventExtractor:
                 status = cue.status
         return status
 
+    def background_words(self, text: str) -> WordHits:
+        """Where the words of each ``background`` rule are in ``text`` (for :meth:`_background_cue`)."""
+        return WordHits(self._background_words, self._background_lists, text)
+
     def status_words(self, text: str) -> WordHits:
         """Where the words of each status cue are in ``text`` (for :meth:`_status`)."""
         return WordHits(self._status_words, self._status_lists, text)
@@ -870,6 +876,7 @@ class EventExtractor:
             sentence_scores = self._sentence_scores(text, sentences, with_trigger)
         headline = headline_end(text)
         questions: dict[int, bool] = {}
+        background_words = self.background_words(text)
         checks = [
             self._checked_triggers(
                 text,
@@ -882,6 +889,7 @@ class EventExtractor:
                 boilerplate,
                 questions,
                 headline,
+                background_words,
             )
             if spans
             else []
@@ -1099,12 +1107,13 @@ class EventExtractor:
         boilerplate: Sequence[tuple[int, int]],
         questions: dict[int, bool],
         headline: int,
+        background_words: WordHits | None = None,
     ) -> list[TriggerCheck]:
         """What the trigger rules and the classifier say of each trigger match of one type, in text order.
 
         No filler is needed for this, so that the types whose triggers count are known before
         the fillers are looked for. ``questions``: whether each sentence (by index) is a
-        question, as far as known; filled in here.
+        question, as far as known; filled in here. ``background_words``: see :meth:`background_words`.
         """
         not_after, not_before = ctype.spec.not_after, ctype.spec.not_before
         out: list[TriggerCheck] = []
@@ -1136,7 +1145,7 @@ class EventExtractor:
             if not_before and any(text.find(word, end, clause[1]) >= 0 for word in not_before):
                 out.append(TriggerCheck(span, sent_index, clause, "before a not_before word"))
                 continue
-            why = self._background_cue(text, clause, span, headline)
+            why = self._background_cue(text, clause, span, headline, background_words)
             if why is not None:
                 out.append(TriggerCheck(span, sent_index, clause, why))
                 continue
@@ -1238,12 +1247,22 @@ class EventExtractor:
         return out
 
     def _background_cue(
-        self, text: str, clause: tuple[int, int], trigger: tuple[int, int], headline: int
+        self,
+        text: str,
+        clause: tuple[int, int],
+        trigger: tuple[int, int],
+        headline: int,
+        words: WordHits | None = None,
     ) -> str | None:
-        """Why the trigger tells history rather than the document's news (``background`` rules), or None."""
+        """Why the trigger tells history rather than the document's news (``background`` rules), or None.
+
+        ``words``: where each rule's words are in ``text`` (:meth:`background_words`), when the caller has them.
+        """
         if trigger[0] < headline:
             return None
-        for rule in self.background:
+        for index, rule in enumerate(self.background):
+            if words is not None and not words.within(index, clause[0], trigger[0]):
+                continue  # none of its words before the trigger (the clause starts at or before it)
             word = next((w for w in rule.words if text.find(w, clause[0], trigger[0]) >= 0), None)
             if word is not None:
                 return f"background: {word!r} before it ({rule.id})"

@@ -288,18 +288,9 @@ class TriggerScanner:
     __slots__ = ("automaton", "count")
 
     def __init__(self, words_per_type: Sequence[Sequence[str]]) -> None:
-        types_of: dict[str, list[int]] = {}
-        for index, words in enumerate(words_per_type):
-            for word in dict.fromkeys(words):
-                if word:
-                    types_of.setdefault(word, []).append(index)
         self.count = len(words_per_type)
-        self.automaton: ahocorasick.Automaton | None = None
-        if types_of:
-            self.automaton = ahocorasick.Automaton()
-            for word, indexes in types_of.items():
-                self.automaton.add_word(word, (len(word), tuple(indexes)))
-            self.automaton.make_automaton()
+        # Each word gives its length and the types it is a trigger of.
+        self.automaton: ahocorasick.Automaton | None = WordHits.automaton(words_per_type)
 
     def scan(self, text: str) -> list[list[tuple[int, int]]]:
         """Per type (in the order given), the ``(start, end)`` of its trigger matches, left to right."""

@@ -35,9 +35,10 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 import ahocorasick
 import regex
@@ -175,6 +176,20 @@ class Draft:
         )
 
 
+class TriggerCheck(NamedTuple):
+    """What the trigger rules and the classifier say of one trigger match (see ``_checked_triggers``)."""
+
+    span: tuple[int, int]
+    sentence: int
+    clause: tuple[int, int]
+    # Why the rules exclude it (the trace's detail; empty: no note), or None when they do not.
+    excluded: str | None
+    tier: str = "normal"
+    # Whether the classifier lets it make an event, and the probability it gives (None without it).
+    ok: bool = False
+    p: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledType:
     """An event type with its compiled trigger (role patterns are fillers, see ``FillerFinder``)."""
@@ -257,7 +272,11 @@ class NameCover:
         if start >= end:
             return any(s < end and start < e for s, e in self.spans)
         covered = self.covered
-        return any(p in covered for p in range(start, end)) or any(start < p < end for p in self.empty)
+        # A loop rather than ``any()`` over a generator: this runs for every trigger.
+        for p in range(start, end):
+            if p in covered:
+                return True
+        return any(start < p < end for p in self.empty)
 
 
 class TriggerScanner:
@@ -272,18 +291,9 @@ class TriggerScanner:
     __slots__ = ("automaton", "count")
 
     def __init__(self, words_per_type: Sequence[Sequence[str]]) -> None:
-        types_of: dict[str, list[int]] = {}
-        for index, words in enumerate(words_per_type):
-            for word in dict.fromkeys(words):
-                if word:
-                    types_of.setdefault(word, []).append(index)
         self.count = len(words_per_type)
-        self.automaton: ahocorasick.Automaton | None = None
-        if types_of:
-            self.automaton = ahocorasick.Automaton()
-            for word, indexes in types_of.items():
-                self.automaton.add_word(word, (len(word), tuple(indexes)))
-            self.automaton.make_automaton()
+        # Each word gives its length and the types it is a trigger of.
+        self.automaton: ahocorasick.Automaton | None = WordHits.automaton(words_per_type)
 
     def scan(self, text: str) -> list[list[tuple[int, int]]]:
         """Per type (in the order given), the ``(start, end)`` of its trigger matches, left to right."""
@@ -308,6 +318,24 @@ class TriggerScanner:
         return found
 
 
+def sentence_candidates(fillers: Sequence[Filler], sent: tuple[int, int]) -> dict[str, list[Filler]]:
+    """The fillers that may fill a role from sentence ``sent``, by label, in text order.
+
+    Those wholly inside the sentence, each cut as its mention is (a role rule takes a
+    mention as it is; the role model weighs the other cuts).
+    """
+    sent_start, sent_end = sent
+    by_label: dict[str, list[Filler]] = {}
+    for f in fillers:
+        if sent_start <= f.start and f.end <= sent_end and (f.start, f.end) == f.base:
+            found = by_label.get(f.label)
+            if found is None:
+                by_label[f.label] = [f]
+            else:
+                found.append(f)
+    return by_label
+
+
 class SentenceFillers:
     """The document's fillers of each sentence, found by bisection (the fillers are in text order).
 
@@ -315,13 +343,21 @@ class SentenceFillers:
     there are its candidates), instead of every filler of the document per trigger.
     """
 
-    __slots__ = ("cache", "fillers", "sentences", "starts")
+    __slots__ = ("cache", "fillers", "grouped", "sentences", "starts")
 
     def __init__(self, fillers: Sequence[Filler], sentences: Sequence[tuple[int, int]]) -> None:
         self.fillers = fillers
         self.sentences = sentences
         self.starts = [f.start for f in fillers]
         self.cache: dict[int, Sequence[Filler]] = {}
+        self.grouped: dict[int, dict[str, list[Filler]]] = {}
+
+    def by_label(self, sent_index: int) -> dict[str, list[Filler]]:
+        """The candidates of sentence ``sent_index`` by label (:func:`sentence_candidates`), worked out once."""
+        found = self.grouped.get(sent_index)
+        if found is None:
+            found = self.grouped[sent_index] = sentence_candidates(self.of(sent_index), self.sentences[sent_index])
+        return found
 
     def of(self, sent_index: int) -> Sequence[Filler]:
         """The fillers starting in sentence ``sent_index``, in text order."""
@@ -333,21 +369,79 @@ class SentenceFillers:
         return found
 
 
+class WordHits:
+    """Where the words of several lists occur in one text, to test ``word in text[start:end]`` without slicing.
+
+    One Aho-Corasick automaton holds the words of every list (built once, see
+    :meth:`automaton`); a document is scanned once, and a test is a bisection among the
+    occurrences of one list's words, which are few.
+    """
+
+    __slots__ = ("anywhere", "hits")
+
+    def __init__(self, automaton: ahocorasick.Automaton | None, lists: Sequence[Sequence[str]], text: str) -> None:
+        self.hits: list[list[tuple[int, int]]] = [[] for _ in lists]
+        # An empty word is in any text.
+        self.anywhere = ["" in words for words in lists]
+        if automaton is not None:
+            for last, (length, indexes) in automaton.iter(text):
+                for index in indexes:
+                    self.hits[index].append((last + 1 - length, last + 1))
+            for found in self.hits:
+                found.sort()
+
+    @staticmethod
+    def automaton(lists: Sequence[Sequence[str]]) -> ahocorasick.Automaton | None:
+        """The automaton of the (non-empty) words of ``lists``, each word giving its length and its lists."""
+        lists_of: dict[str, list[int]] = {}
+        for index, words in enumerate(lists):
+            for word in dict.fromkeys(words):
+                if word:
+                    lists_of.setdefault(word, []).append(index)
+        if not lists_of:
+            return None
+        automaton = ahocorasick.Automaton()
+        for word, indexes in lists_of.items():
+            automaton.add_word(word, (len(word), tuple(indexes)))
+        automaton.make_automaton()
+        return automaton
+
+    def within(self, index: int, start: int, end: int) -> bool:
+        """Whether a word of list ``index`` is in ``text[start:end]`` (``0 <= start``), as ``in`` on the slice tells."""
+        if self.anywhere[index]:
+            return True
+        found = self.hits[index]
+        i = bisect_left(found, (start, -1))
+        while i < len(found) and found[i][0] < end:
+            if found[i][1] <= end:
+                return True
+            i += 1
+        return False
+
+
 class MainOrgs:
     """The document's main organisation per set of allowed organisation types, worked out once each."""
 
-    __slots__ = ("cache", "fillers", "title_end")
+    __slots__ = ("cache", "fillers", "subjects", "title_end")
 
     def __init__(self, fillers: Sequence[Filler], title_end: int) -> None:
         self.fillers = fillers
         self.title_end = title_end
         self.cache: dict[tuple[str, ...], str | None] = {}
+        self.subjects: list[Filler] | None = None
+
+    def subject_fillers(self) -> list[Filler]:
+        """``EventExtractor._subject_fillers`` of the fillers, picked out once."""
+        if self.subjects is None:
+            self.subjects = EventExtractor._subject_fillers(self.fillers)
+        return self.subjects
 
     def of(self, role: RoleSpec) -> str | None:
         """The main organisation among those ``role`` allows (any, without ``org_types``)."""
         key = tuple(sorted(role.org_types))
         if key not in self.cache:
-            self.cache[key] = EventExtractor._main_org(self.fillers, self.title_end, role)
+            # The subject fillers are their own subject fillers: ``_main_org`` picks the same ones.
+            self.cache[key] = EventExtractor._main_org(self.subject_fillers(), self.title_end, role)
         return self.cache[key]
 
 
@@ -384,6 +478,8 @@ class EventExtractor:
             [[*spec.triggers, *spec.strong_triggers, *spec.weak_triggers] for spec in rules.types]
         )
         self.status_cues: list[StatusCue] = list(rules.status)
+        self._status_lists = [cue.words for cue in self.status_cues]
+        self._status_words = WordHits.automaton(self._status_lists)
         # Role patterns are fillers too (kind = the role), so the role model can weigh them.
         role_patterns = [
             FillerPattern(id=f"{spec.id}.role{i}", label="TEXT", kind=role.role, pattern=role.pattern)
@@ -395,6 +491,8 @@ class EventExtractor:
         self.boilerplate = BoilerplateFinder(rules.boilerplate)
         self.question_marks = tuple(rules.question_marks)
         self.background: list[Background] = list(rules.background)
+        self._background_lists = [rule.words for rule in self.background]
+        self._background_words = WordHits.automaton(self._background_lists)
         # Rule-file patterns run within the document's time budget (SafePattern).
         self.commentary = [compile_pattern(rule.pattern, rule_id=rule.id) for rule in rules.commentary]
         self.settings: ModelSettings = rules.model
@@ -402,6 +500,14 @@ class EventExtractor:
         self.role_model = role_model
         self.org_type = org_type
         self.gate = gate
+        # The labels of the fillers each type's role rules take (a role pattern's are TEXT).
+        self._filled_labels: dict[str, frozenset[str]] = {
+            spec.type: frozenset(
+                {role.label for role in spec.roles if role.label is not None}
+                | ({"TEXT"} if any(role.pattern for role in spec.roles) else set())
+            )
+            for spec in rules.types
+        }
         self.featurizer = RoleFeaturizer({ct.spec.type: ct.trigger for ct in self.types})
         # Where each trigger word stands inside each type's ``not_in`` words (see ``_excluded_by``).
         self._not_in_places: dict[tuple[tuple[str, ...], str], tuple[tuple[str, int], ...]] = {}
@@ -456,7 +562,13 @@ class EventExtractor:
             places = self._not_in_places[key] = tuple(
                 (word, k) for word in not_in for k in _overlapping_finds(word, trigger)
             )
-        return any(start >= k and text.startswith(word, start - k) for word, k in places)
+        # A loop rather than ``any()`` over a generator: this runs for every trigger.
+        for word, k in places:
+            if start >= k and text.startswith(word, start - k):
+                break
+        else:
+            return False
+        return True
 
     def _sentence_gate(
         self, ctype: CompiledType, tier: str, scores: dict[str, float] | None
@@ -542,22 +654,23 @@ class EventExtractor:
         sent: tuple[int, int],
         fillers: Sequence[Filler],
         used: set[tuple[int, int]],
+        clause: tuple[int, int] | None = None,
+        by_label: Mapping[str, Sequence[Filler]] | None = None,
     ) -> None:
         """Fill the draft's roles from its sentence by the role rules.
 
         ``fillers``: the fillers that start in the sentence (:class:`SentenceFillers`), in
-        text order; any superset gives the same arguments.
+        text order; any superset gives the same arguments. ``clause``: the trigger's clause
+        (:meth:`_clause_bounds`) and ``by_label``: the sentence's candidates
+        (:func:`sentence_candidates`), when the caller has them already.
         """
         trig_start, trig_end = draft.trigger
-        in_sentence = [
-            f
-            for f in fillers
-            if sent[0] <= f.start
-            and f.end <= sent[1]
-            and f.span == f.base
-            and not (f.start < trig_end and trig_start < f.end)
-        ]
-        clause = self._clause_bounds(text, sent, draft.trigger)
+        sent_start, sent_end = sent
+        # A role looks only at the candidates of its own label (none overlapping the trigger).
+        if by_label is None:
+            by_label = sentence_candidates(fillers, sent)
+        if clause is None:
+            clause = self._clause_bounds(text, sent, draft.trigger)
 
         def on_side(f: Filler, side: str) -> bool:
             if side == "before":
@@ -574,19 +687,20 @@ class EventExtractor:
             for role in ctype.spec.roles:
                 if role.label is None or (role.role in draft.args and not role.many):
                     continue
-                if not cued_pass and role.cued_only:
+                if (role.cued_only and not cued_pass) or (cued_pass and not role.cues):
                     continue
-                # The label first, inline: most of the sentence's fillers have another one.
-                label = role.label
+                candidates = by_label.get(role.label)
+                if not candidates:
+                    continue
                 pool = [
                     f
-                    for f in in_sentence
-                    if f.label == label and (f.start, f.end) not in used and self._kind_ok(f, role)
+                    for f in candidates
+                    if (f.end <= trig_start or trig_end <= f.start)
+                    and (f.start, f.end) not in used
+                    and self._kind_ok(f, role)
                 ]
                 if cued_pass:
-                    if not role.cues:
-                        continue
-                    pool = [f for f in pool if self._cued(text, f, role.cues, sent[0])]
+                    pool = [f for f in pool if self._cued(text, f, role.cues, sent_start)]
                 else:
                     pool = [f for f in pool if on_side(f, role.side)]
                 if not pool:
@@ -601,12 +715,16 @@ class EventExtractor:
                 else:
                     # Nearest first; of two fillers at one place, the fuller name.
                     chosen = [min(pool, key=lambda f: (distance(f), -(f.end - f.start)))]
-                listed = {
-                    f.span
-                    for a, b in itertools.pairwise(chosen)
-                    if _COORDINATION.fullmatch(text[a.end : b.start])
-                    for f in (a, b)
-                }
+                listed = (
+                    {
+                        f.span
+                        for a, b in itertools.pairwise(chosen)
+                        if _COORDINATION.fullmatch(text[a.end : b.start])
+                        for f in (a, b)
+                    }
+                    if len(chosen) > 1
+                    else set()
+                )
                 for f in chosen:
                     draft.add(role.role, Argument(role.role, f.text, f.start, f.end, f.mention_id), f.key)
                     draft.local_roles.add(role.role)
@@ -623,18 +741,27 @@ class EventExtractor:
                         draft.cued.add((role.role, f.start))
                     if f.span in listed:
                         draft.listed.add((role.role, f.start))
-        sentence_text = text[sent[0] : sent[1]]
+        sentence_text: str | None = None
         for role in ctype.spec.roles:
             if role.pattern and role.role not in draft.args:
                 # The role's own pattern and any filler pattern of the same kind (a quoted project).
-                spans = [f for f in fillers if f.label == "TEXT" and f.kind == role.role and f.span == f.base]
-                in_sent = [f for f in spans if sent[0] <= f.start and f.end <= sent[1]]
+                in_sent = [
+                    f
+                    for f in fillers
+                    if f.label == "TEXT"
+                    and f.kind == role.role
+                    and (f.start, f.end) == f.base
+                    and sent_start <= f.start
+                    and f.end <= sent_end
+                ]
                 if in_sent:
                     best = min(in_sent, key=lambda f: abs(f.start - trig_start))
                     draft.add(role.role, Argument(role.role, best.text, best.start, best.end))
                     draft.local_roles.add(role.role)
             if role.enum and role.role not in draft.args:
-                value = self._enum_value(sentence_text, sent[0], role, draft.trigger)
+                if sentence_text is None:
+                    sentence_text = text[sent_start:sent_end]
+                value = self._enum_value(sentence_text, sent_start, role, draft.trigger)
                 if value is not None:
                     draft.add(role.role, Argument(role.role, value, None, None))
                     draft.local_roles.add(role.role)
@@ -653,15 +780,27 @@ class EventExtractor:
                         best = (key[0], key[1], value)
         return best[2] if best else None
 
-    def _status(self, text: str, sentences: Sequence[tuple[int, int]], draft: Draft, event_sentences: set[int]) -> str:
+    def _status(
+        self,
+        text: str,
+        sentences: Sequence[tuple[int, int]],
+        draft: Draft,
+        event_sentences: set[int],
+        cue_words: WordHits | None = None,
+    ) -> str:
         """The draft's status from cue words in its sentence and beyond.
 
         Cues that reach forward (a denial a few sentences later) look at the following
-        sentences up to the next sentence that tells another event.
+        sentences up to the next sentence that tells another event. ``cue_words``: where
+        the cues' words are in ``text`` (:meth:`status_words`), when the caller has them.
         """
+        if cue_words is None:
+            cue_words = self.status_words(text)
         status = "asserted"
         sent = sentences[draft.sentence]
-        for cue in self.status_cues:
+        for cue_index, cue in enumerate(self.status_cues):
+            if STATUS_RANK[cue.status] <= STATUS_RANK[status]:
+                continue  # it could not raise the status: no need to look for its words
             scopes = [(sent[0], draft.trigger[0] if cue.before_trigger_only else sent[1])]
             if cue.window:
                 # Only cues right before the trigger (并未减持), not one anywhere in a long sentence.
@@ -674,21 +813,37 @@ class EventExtractor:
             if cue.paragraph_opening:
                 paragraph = text.rfind("\n", 0, sent[0]) + 1
                 scopes.append((paragraph, paragraph + _PARAGRAPH_OPENING))
-            if STATUS_RANK[cue.status] > STATUS_RANK[status] and any(
-                word in scope for scope in [text[s:e] for s, e in scopes] for word in cue.words
-            ):
+            if any(cue_words.within(cue_index, s, e) for s, e in scopes):
                 status = cue.status
         return status
 
+    def background_words(self, text: str) -> WordHits:
+        """Where the words of each ``background`` rule are in ``text`` (for :meth:`_background_cue`)."""
+        return WordHits(self._background_words, self._background_lists, text)
+
+    def status_words(self, text: str) -> WordHits:
+        """Where the words of each status cue are in ``text`` (for :meth:`_status`)."""
+        return WordHits(self._status_words, self._status_lists, text)
+
     # -- the document ----------------------------------------------------------
-    def document_fillers(self, text: str, mentions: Sequence[Mention]) -> tuple[list[Filler], list[tuple[int, int]]]:
+    def document_fillers(
+        self,
+        text: str,
+        mentions: Sequence[Mention],
+        *,
+        labels: Collection[str] | None = None,
+        boilerplate: list[tuple[int, int]] | None = None,
+    ) -> tuple[list[Filler], list[tuple[int, int]]]:
         """The document's role fillers and its boilerplate spans (also what the role model is trained on).
 
         Nothing is taken from boilerplate (app promotions, related-news lists): no
         trigger (see :meth:`_type_drafts`) and no filler. A news outlet fills no role.
+        ``labels``: only the fillers of these labels are needed (see ``FillerFinder.find``);
+        ``boilerplate``: the text's boilerplate spans, when the caller has them already.
         """
-        boilerplate = self.boilerplate.spans(text)
-        fillers = self.finder.find(text, mentions)
+        if boilerplate is None:
+            boilerplate = self.boilerplate.spans(text)
+        fillers = self.finder.find(text, mentions, labels)
         if boilerplate:
             fillers = [f for f in fillers if not inside(boilerplate, f.start, f.end)]
         # Only an organisation can be an outlet: the label is tested inline, without the call.
@@ -706,21 +861,65 @@ class EventExtractor:
             return []  # no trigger word: no event (and no need for fillers or models)
         sent_starts = [s for s, _e in sentences]
         mentions = doc.mentions
-        fillers, boilerplate = self.document_fillers(text, mentions)
-        by_sentence = SentenceFillers(fillers, sentences)
+        boilerplate = self.boilerplate.spans(text)
         name_spans = NameCover([(m.start, m.end) for m in mentions if m.label in ("ORG", "PRODUCT", "PERSON")])
-        # The classifier is only asked about sentences holding a trigger word (the gate reads no other).
-        with_trigger = sorted({index_of_span(sent_starts, s) for spans in triggers for s, _e in spans})
-        sentence_scores = self._sentence_scores(text, sentences, with_trigger)
+        sentence_scores = None
+        if self.type_model is not None:
+            # The classifier is only asked about sentences holding a trigger word (the gate reads no other).
+            with_trigger = sorted({index_of_span(sent_starts, s) for spans in triggers for s, _e in spans})
+            sentence_scores = self._sentence_scores(text, sentences, with_trigger)
+        headline = headline_end(text)
+        questions: dict[int, bool] = {}
+        background_words = self.background_words(text)
+        checks = [
+            self._checked_triggers(
+                text,
+                ctype,
+                spans,
+                sentences,
+                sent_starts,
+                name_spans,
+                sentence_scores,
+                boilerplate,
+                questions,
+                headline,
+                background_words,
+            )
+            if spans
+            else []
+            for ctype, spans in zip(self.types, triggers, strict=True)
+        ]
+        labels: set[str] | None = None
+        if self.role_model is None and doc.trace is None:
+            # The rules alone use a filler only in a role of a type whose trigger counts, or as
+            # the document's subject (an organisation) of such an event: other labels need not
+            # be looked for, nor any filler when no trigger counts. (The role model weighs every
+            # filler; a trace says why vetoed triggers made nothing.)
+            counted = [ct for ct, found in zip(self.types, checks, strict=True) if any(c.ok for c in found)]
+            labels = {label for ct in counted for label in self._filled_labels[ct.spec.type]}
+            if counted:
+                labels.add("ORG")
+        fillers: list[Filler] = []
+        if labels is None or labels:
+            fillers, _boilerplate = self.document_fillers(text, mentions, labels=labels, boilerplate=boilerplate)
+        by_sentence = SentenceFillers(fillers, sentences)
         drafts: list[Draft] = []
-        for ctype, spans in zip(self.types, triggers, strict=True):
+        for ctype, spans, checked in zip(self.types, triggers, checks, strict=True):
             if spans:
                 drafts.extend(
                     self._type_drafts(
-                        doc, ctype, spans, sentences, sent_starts, by_sentence, name_spans, sentence_scores, boilerplate
+                        doc,
+                        ctype,
+                        spans,
+                        sentences,
+                        sent_starts,
+                        by_sentence,
+                        name_spans,
+                        sentence_scores,
+                        boilerplate,
+                        checked,
                     )
                 )
-        headline = headline_end(text)
         span_scores: dict[tuple[int, int], dict[str, float]] = {}
         if self.role_model is not None and drafts:
             trigger_spans = {ct.spec.type: spans for ct, spans in zip(self.types, triggers, strict=True)}
@@ -731,11 +930,12 @@ class EventExtractor:
         spec_of = {ct.spec.type: ct.spec for ct in self.types}
         finished: list[Draft] = []
         event_sentences = {d.sentence for d in drafts}
+        cue_words = self.status_words(text) if drafts else None
         for draft in drafts:
             spec = spec_of[draft.type]
             self._fallback(spec, draft, fillers, main_orgs)
             self._drop_total_shares(doc, spec, draft)
-            draft.status = self._status(text, sentences, draft, event_sentences)
+            draft.status = self._status(text, sentences, draft, event_sentences, cue_words)
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         by_id = {m.id: m for m in mentions}
@@ -889,6 +1089,65 @@ class EventExtractor:
         scores = self.type_model.scores([text[sentences[i][0] : sentences[i][1]] for i in indexes])
         return dict(zip(indexes, scores, strict=True))
 
+    def _checked_triggers(
+        self,
+        text: str,
+        ctype: CompiledType,
+        spans: Sequence[tuple[int, int]],
+        sentences: Sequence[tuple[int, int]],
+        sent_starts: Sequence[int],
+        name_spans: NameCover,
+        sentence_scores: Mapping[int, dict[str, float]] | None,
+        boilerplate: Sequence[tuple[int, int]],
+        questions: dict[int, bool],
+        headline: int,
+        background_words: WordHits | None = None,
+    ) -> list[TriggerCheck]:
+        """What the trigger rules and the classifier say of each trigger match of one type, in text order.
+
+        No filler is needed for this, so that the types whose triggers count are known before
+        the fillers are looked for. ``questions``: whether each sentence (by index) is a
+        question, as far as known; filled in here. ``background_words``: see :meth:`background_words`.
+        """
+        not_after, not_before = ctype.spec.not_after, ctype.spec.not_before
+        out: list[TriggerCheck] = []
+        for start, end in spans:
+            span = (start, end)
+            if self._excluded_by(text, start, end, ctype.not_in):
+                out.append(TriggerCheck(span, -1, span, "inside a not_in word"))
+                continue
+            if name_spans.overlaps(start, end):
+                out.append(TriggerCheck(span, -1, span, ""))
+                continue
+            if boilerplate and inside(boilerplate, start, end):
+                out.append(TriggerCheck(span, -1, span, "in boilerplate"))
+                continue
+            sent_index = index_of_span(sent_starts, start)
+            sent_start = sentences[sent_index][0]
+            if self.question_marks:
+                question = questions.get(sent_index)
+                if question is None:
+                    sentence = text[sent_start : sentences[sent_index][1]]
+                    question = questions[sent_index] = sentence.rstrip().endswith(self.question_marks)
+                if question:
+                    out.append(TriggerCheck(span, sent_index, span, "in a question"))
+                    continue
+            if not_after and any(text.find(word, sent_start, start) >= 0 for word in not_after):
+                out.append(TriggerCheck(span, sent_index, span, "after a not_after word"))
+                continue
+            clause = self._clause_bounds(text, sentences[sent_index], span)
+            if not_before and any(text.find(word, end, clause[1]) >= 0 for word in not_before):
+                out.append(TriggerCheck(span, sent_index, clause, "before a not_before word"))
+                continue
+            why = self._background_cue(text, clause, span, headline, background_words)
+            if why is not None:
+                out.append(TriggerCheck(span, sent_index, clause, why))
+                continue
+            tier = ctype.tiers.get(text[start:end], "normal")
+            ok, p = self._sentence_gate(ctype, tier, sentence_scores[sent_index] if sentence_scores else None)
+            out.append(TriggerCheck(span, sent_index, clause, None, tier, ok, p))
+        return out
+
     def _type_drafts(
         self,
         doc: WorkDoc,
@@ -900,42 +1159,36 @@ class EventExtractor:
         name_spans: NameCover,
         sentence_scores: Mapping[int, dict[str, float]] | None,
         boilerplate: Sequence[tuple[int, int]] = (),
+        checked: Sequence[TriggerCheck] | None = None,
     ) -> list[Draft]:
-        """The drafts of one type: its trigger matches ``spans`` that count, one draft per sentence."""
+        """The drafts of one type: its trigger matches ``spans`` that count, one draft per sentence.
+
+        ``checked``: what :meth:`_checked_triggers` says of ``spans``, when the caller has it already.
+        """
         text = doc.text
-        headline = headline_end(text)
+        if checked is None:
+            checked = self._checked_triggers(
+                text,
+                ctype,
+                spans,
+                sentences,
+                sent_starts,
+                name_spans,
+                sentence_scores,
+                boilerplate,
+                {},
+                headline_end(text),
+            )
         by_sentence: dict[int, Draft] = {}
         confident: set[int] = set()
         vetoed: dict[int, list[tuple[tuple[int, int], float | None]]] = {}
-        for start, end in spans:
-            if self._excluded_by(text, start, end, ctype.not_in):
-                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "inside a not_in word")
+        for check in checked:
+            (start, end), sent_index, clause = check.span, check.sentence, check.clause
+            if check.excluded is not None:
+                if check.excluded:  # a trigger inside a name goes without a note
+                    doc.note("events", "trigger excluded", ctype.spec.id, check.span, check.excluded)
                 continue
-            if name_spans.overlaps(start, end):
-                continue
-            if boilerplate and inside(boilerplate, start, end):
-                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "in boilerplate")
-                continue
-            sent_index = index_of_span(sent_starts, start)
-            sent_start = sentences[sent_index][0]
-            if self.question_marks and text[sent_start : sentences[sent_index][1]].rstrip().endswith(
-                self.question_marks
-            ):
-                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "in a question")
-                continue
-            if any(text.find(word, sent_start, start) >= 0 for word in ctype.spec.not_after):
-                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "after a not_after word")
-                continue
-            clause = self._clause_bounds(text, sentences[sent_index], (start, end))
-            if any(text.find(word, end, clause[1]) >= 0 for word in ctype.spec.not_before):
-                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), "before a not_before word")
-                continue
-            why = self._background_cue(text, clause, (start, end), headline)
-            if why is not None:
-                doc.note("events", "trigger excluded", ctype.spec.id, (start, end), why)
-                continue
-            tier = ctype.tiers.get(text[start:end], "normal")
-            ok, p = self._sentence_gate(ctype, tier, sentence_scores[sent_index] if sentence_scores else None)
+            tier, ok, p = check.tier, check.ok, check.p
             if not ok:
                 vetoed.setdefault(sent_index, []).append(((start, end), p))
                 continue
@@ -947,13 +1200,31 @@ class EventExtractor:
                 draft = Draft(ctype.spec.type, ctype.spec.id, (start, end), sent_index, source=source)
                 draft.confidence = p if p is not None else 0.8
                 by_sentence[sent_index] = draft
-                self._fill(text, ctype, draft, sentences[sent_index], fillers.of(sent_index), set())
+                self._fill(
+                    text,
+                    ctype,
+                    draft,
+                    sentences[sent_index],
+                    fillers.of(sent_index),
+                    set(),
+                    clause,
+                    fillers.by_label(sent_index),
+                )
             else:
                 # A second trigger in the same sentence: fill what is still missing.
                 saved = draft.trigger
                 draft.trigger = (start, end)
                 used = {(a.start, a.end) for v in draft.args.values() for a in v if a.start is not None}
-                self._fill(text, ctype, draft, sentences[sent_index], fillers.of(sent_index), used)  # type: ignore[arg-type]
+                self._fill(
+                    text,
+                    ctype,
+                    draft,
+                    sentences[sent_index],
+                    fillers.of(sent_index),
+                    used,  # type: ignore[arg-type]
+                    clause,
+                    fillers.by_label(sent_index),
+                )
                 draft.trigger = saved
         if doc.trace is not None:
             self._note_vetoed(doc, ctype, sentences, fillers, by_sentence, vetoed)
@@ -970,12 +1241,22 @@ class EventExtractor:
         return out
 
     def _background_cue(
-        self, text: str, clause: tuple[int, int], trigger: tuple[int, int], headline: int
+        self,
+        text: str,
+        clause: tuple[int, int],
+        trigger: tuple[int, int],
+        headline: int,
+        words: WordHits | None = None,
     ) -> str | None:
-        """Why the trigger tells history rather than the document's news (``background`` rules), or None."""
+        """Why the trigger tells history rather than the document's news (``background`` rules), or None.
+
+        ``words``: where each rule's words are in ``text`` (:meth:`background_words`), when the caller has them.
+        """
         if trigger[0] < headline:
             return None
-        for rule in self.background:
+        for index, rule in enumerate(self.background):
+            if words is not None and not words.within(index, clause[0], trigger[0]):
+                continue  # none of its words before the trigger (the clause starts at or before it)
             word = next((w for w in rule.words if text.find(w, clause[0], trigger[0]) >= 0), None)
             if word is not None:
                 return f"background: {word!r} before it ({rule.id})"
@@ -1275,7 +1556,10 @@ class EventExtractor:
                     continue  # none, or the main organisation already plays another role in this event
                 best = None
                 taken = {(a.start, a.end) for args in draft.args.values() for a in args}
-                for f in self._subject_fillers(fillers):
+                subjects = (
+                    main_orgs.subject_fillers() if fillers is main_orgs.fillers else self._subject_fillers(fillers)
+                )
+                for f in subjects:
                     if f.key == main_org and f.span not in taken and (f.start <= draft.trigger[0] or best is None):
                         best = f
                 if best is not None:

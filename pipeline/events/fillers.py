@@ -10,18 +10,24 @@ decided later by the role rules and the role model.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 import regex
 
+from pipeline.memo import remember
 from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
-from pipeline.rulebook.patterns import SafePattern, compile_pattern
+from pipeline.rulebook.patterns import SafePattern, active_scope, compile_pattern, scan_each
 from pipeline.rulebook.schemas.events import FillerPattern, SpanVariant
 
 # Fillers never cross these: a variant that would is dropped.
 _HARD_STOP = regex.compile(r"[。！？\n；;]")
 _MAX_EXTEND_STEPS = 4
+# Fillers in text order: by start, end, label (attrgetter makes the key tuple without a Python call).
+_TEXT_ORDER = attrgetter("start", "end", "label")
+# How many trimmed pieces are kept (then the memo starts again).
+_TRIM_MEMO = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +103,8 @@ class FillerFinder:
     def __init__(self, patterns: Sequence[FillerPattern], variants: Sequence[SpanVariant]) -> None:
         # Rule-file patterns run within the document's time budget (SafePattern).
         self.patterns = [(p, compile_pattern(p.pattern, rule_id=p.id)) for p in patterns]
+        # Whether a pattern marks its name with group ``x`` (else the whole match is the name).
+        self._has_x = {rule.id: "x" in pattern.groupindex for rule, pattern in self.patterns}
         # Repairs (``replace``) first: the other variants cut the repaired fillers.
         self.variants = sorted(variants, key=lambda v: not v.replace)
         self._tuples: dict[str, tuple[tuple[str, ...], ...]] = {}
@@ -112,13 +120,20 @@ class FillerFinder:
             )
             for v in variants
         }
+        # What the trim patterns make of a piece of text, by variant and piece (see ``_repair``).
+        self._trims: dict[tuple[str, str], tuple[int, int]] = {}
         # The variants with something for ``_repair`` to do (most have not).
         self._repairing = frozenset(
             v.id for v in variants if v.split_left or v.trim_left_pattern or v.trim_right_pattern
         )
 
-    def find(self, text: str, mentions: Sequence[Mention]) -> list[Filler]:
-        """All fillers of a document, deduplicated by (label, span), in text order."""
+    def find(self, text: str, mentions: Sequence[Mention], labels: Collection[str] | None = None) -> list[Filler]:
+        """All fillers of a document, deduplicated by (label, span), in text order.
+
+        ``labels``: the labels of the fillers needed; the patterns and variants of other labels
+        are skipped (the fillers of each label are made apart from those of any other, so the
+        fillers of these labels are all there and the same). Every mention is a filler still.
+        """
         out: dict[tuple[str, int, int], Filler] = {}
         # The fillers of each label in the order they were first put (what a variant
         # walks through), so that a variant does not look at every filler of the document.
@@ -133,23 +148,43 @@ class FillerFinder:
 
         base = [from_mention(m) for m in mentions]
         for filler in base:
-            put(filler)
+            # ``put``, inline: a document has many mentions.
+            start, end = filler.start, filler.end
+            if end > start and text[start:end].strip():
+                key = (filler.label, start, end)
+                if key not in out:
+                    out[key] = filler
+                    found = by_label.get(filler.label)
+                    if found is None:
+                        by_label[filler.label] = [filler]
+                    else:
+                        found.append(filler)
         title_end = text.find("\n")
         title_end = len(text) if title_end < 0 else title_end
         taken = {(f.start, f.end) for f in base if f.label in ("ORG", "PERSON")}
-        for rule, pattern in self.patterns:
-            limit = title_end if rule.title_only else len(text)
-            for m in pattern.finditer(text, 0, limit):
-                s, e = m.span("x") if "x" in pattern.groupindex else m.span()
+        # The patterns that read the whole text are scanned together (``scan_each``: the same
+        # matches as ``finditer``, with the budget and prefilter bookkeeping done once per pattern).
+        patterns = self.patterns
+        if labels is not None:
+            patterns = [(rule, pattern) for rule, pattern in patterns if rule.label in labels]
+        whole = iter(scan_each([pattern for rule, pattern in patterns if not rule.title_only], text))
+        for rule, pattern in patterns:
+            matches = pattern.finditer(text, 0, title_end) if rule.title_only else next(whole)
+            has_x = self._has_x[rule.id]
+            for m in matches:
+                s, e = m.span("x") if has_x else m.span()
                 if s < 0 or e <= s:
                     continue
-                s = _cut_left(text, s, e, rule.left_stops, rule.min_length)
-                name = text[s:e]
+                if rule.left_stops:
+                    s = _cut_left(text, s, e, rule.left_stops, rule.min_length)
                 # A pattern name that is exactly a mention is the mention (keeps its canonical key).
                 if (s, e) in taken:
                     continue
+                name = text[s:e]
                 put(Filler(rule.label, rule.kind, s, e, name, name, f"rule:{rule.id}", None, (s, e)))
         for variant in self.variants:
+            if labels is not None and variant.label not in labels:
+                continue
             # A variant that only adds or trims words leaves a filler with none of them
             # around it as it is (no cut): that is tested here, without the call.
             plain = not variant.join and variant.id not in self._repairing
@@ -178,7 +213,7 @@ class FillerFinder:
                     cuts = [replace(cut, base=cut.span) for cut in cuts]
                 for cut in cuts:
                     put(cut)
-        return sorted(out.values(), key=lambda f: (f.start, f.end, f.label))
+        return sorted(out.values(), key=_TEXT_ORDER)
 
     def _cuts(
         self, text: str, filler: Filler, variant: SpanVariant, existing: dict[tuple[str, int, int], Filler]
@@ -240,14 +275,36 @@ class FillerFinder:
                     start = start - j + len(word)
                     break
         left, right = self.trim_patterns.get(variant.id, (None, None))
+        if left is None and right is None:
+            return start, end
+        piece = text[start:end]
+        scope = active_scope()
+        if scope is not None and scope.log is not None:
+            # Tracing: the patterns run, so that their matches are in the log.
+            trim = self._trim(piece, left, right, least)
+        else:
+            # The trims depend on the piece alone, and the same names recur from one document to the next.
+            key = (variant.id, piece)
+            found = self._trims.get(key)
+            trim = (
+                found
+                if found is not None
+                else remember(self._trims, key, self._trim(piece, left, right, least), _TRIM_MEMO)
+            )
+        return start + trim[0], start + trim[1]
+
+    @staticmethod
+    def _trim(piece: str, left: SafePattern | None, right: SafePattern | None, least: int) -> tuple[int, int]:
+        """Where the trim patterns cut ``piece``: its new ``(start, end)`` in it (no cut leaves less than ``least``)."""
+        start, end = 0, len(piece)
         if left is not None:
             # The leftmost match, taken only if it starts the span: a match at the start,
             # if there is one (the leftmost place is the first tried), so ``match`` finds it.
-            m = left.match(text[start:end])
+            m = left.match(piece)
             if m is not None and end - start - m.end() >= least:
                 start += m.end()
         if right is not None:
-            m = right.search(text[start:end])
+            m = right.search(piece[start:])
             if m is not None and m.end() == end - start and m.start() >= least:
                 end = start + m.start()
         return start, end

@@ -156,3 +156,40 @@ def test_the_kept_not_in_places_exclude_what_the_plain_test_excludes(
         return
     words = tuple(not_in)
     assert _EXTRACTOR._excluded_by(text, start, end, words) == EventExtractor._excluded(text, start, end, words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lists=st.lists(st.lists(st.text(alphabet="ab发", max_size=3), max_size=4), min_size=1, max_size=3),
+    text=_TEXT,
+    start=st.integers(0, 35),
+    end=st.integers(0, 35),
+)
+def test_word_hits_tell_what_in_on_the_slice_tells(lists: list[list[str]], text: str, start: int, end: int) -> None:
+    """``WordHits.within`` (one scan, then bisection) agrees with ``word in text[start:end]``, empty words too."""
+    from pipeline.events.extractor import WordHits
+
+    hits = WordHits(WordHits.automaton(lists), lists, text)
+    for index, words in enumerate(lists):
+        assert hits.within(index, start, end) == any(word in text[start:end] for word in words)
+
+
+def test_sentence_candidates_are_the_whole_mention_cuts_inside_the_sentence() -> None:
+    from pipeline.events.extractor import sentence_candidates
+    from pipeline.events.fillers import Filler
+
+    def filler(label: str, start: int, end: int, base: tuple[int, int] | None = None) -> Filler:
+        return Filler(label, "", start, end, "x" * (end - start), "x", "t", None, base or (start, end))
+
+    fillers = [
+        filler("ORG", 2, 4),
+        filler("DATE", 3, 5),
+        filler("ORG", 3, 6, base=(3, 5)),  # another cut of a mention: no candidate
+        filler("ORG", 6, 12),  # runs past the sentence
+        filler("ORG", 8, 10),
+    ]
+    grouped = sentence_candidates(fillers, (2, 10))
+    assert {label: [f.span for f in found] for label, found in grouped.items()} == {
+        "ORG": [(2, 4), (8, 10)],
+        "DATE": [(3, 5)],
+    }

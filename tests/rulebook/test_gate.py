@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 from pipeline.core import Pipeline
 from pipeline.dates.extractor import DateExtractor
 from pipeline.rulebook.examples import collect_cases
-from pipeline.rulebook.patterns import Deadline, PatternGate, compile_pattern, pattern_scope, scan_each
+from pipeline.rulebook.patterns import (
+    Deadline,
+    PatternGate,
+    PatternTimeout,
+    compile_pattern,
+    pattern_scope,
+    scan_each,
+)
 from pipeline.rulebook.prefilter import superset
 
 ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
@@ -174,6 +181,21 @@ def test_patterns_that_cannot_be_widened_are_always_scanned() -> None:
         assert [len(m) for m in scan_each(patterns, "ABC 2025年", gate=gate)] == [1, 1]
 
 
+@pytest.mark.parametrize("memory", [1, 1 << 14])
+def test_when_re2_runs_out_of_memory_every_pattern_is_scanned(
+    extractor: DateExtractor, texts: list[str], monkeypatch: pytest.MonkeyPatch, memory: int
+) -> None:
+    monkeypatch.setattr(PatternGate, "MAX_MEM", memory)
+    starved = PatternGate(extractor._atom_patterns)
+    answers = [starved.possible(text) for text in texts[:20]]
+    assert None in answers  # the set did not compile, or its automaton ran out on a text
+    with pattern_scope(Deadline(5.0)):
+        for text in texts[:20]:
+            scans = scan_each(extractor._atom_patterns, text, gate=starved)
+            plain = scan_each(extractor._atom_patterns, text)
+            assert [[m.span() for m in s] for s in scans] == [[m.span() for m in s] for s in plain]
+
+
 def test_without_re2_every_pattern_is_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "re2", None)  # import re2 now fails
     gate = PatternGate([compile_pattern(r"\d+年", rule_id="year")])
@@ -188,3 +210,16 @@ def test_the_gate_time_is_charged_and_a_gate_pickles() -> None:
     assert "year gate" in deadline.by_rule
     copy = pickle.loads(pickle.dumps(gate))
     assert copy.possible("2025年") == frozenset({0}) and copy.possible("年") == frozenset()
+
+
+def test_a_spent_budget_stops_a_gated_scan_at_the_same_pattern(extractor: DateExtractor) -> None:
+    text = "据悉，公司计划扩大生产。"  # no pattern can match: the gate rules them all out
+    assert extractor._atom_gate.possible(text) == frozenset()
+    errors = []
+    for gate in (extractor._atom_gate, None):
+        deadline = Deadline(0.5)
+        deadline.charge("earlier", 1.0)
+        with pattern_scope(deadline), pytest.raises(PatternTimeout) as info:
+            scan_each(extractor._atom_patterns, text, gate=gate)
+        errors.append(info.value.details["rule_id"])
+    assert errors[0] == errors[1] == extractor._atom_patterns[0].rule_id

@@ -747,29 +747,29 @@ def scan_each(
     chars = scope.chars_of(string) if scope is not None else frozenset(string)
     size = len(string)
     possible = gate.possible(string, deadline) if gate is not None else None
-    out: list[list[regex.Match[str]]] = []
-    for index, pattern in enumerate(patterns):
-        if possible is not None and index not in possible:
-            # Ruled out: no scan, but a spent budget stops the document here all the same.
-            if deadline is not None and deadline.spent >= deadline.seconds:
-                raise pattern._timed_out(scope, 0.0)
-            out.append([])
-            continue
+    out: list[list[regex.Match[str]]] = [[] for _ in patterns]
+    # Only the patterns the gate left are gone through; a spent budget stops the document
+    # at the pattern it would have stopped at going through them all (the first one
+    # after the last scanned), whether the gate ruled that one out or not.
+    todo = range(len(patterns)) if possible is None else sorted(possible)
+    after_last = 0
+    for index in todo:
+        pattern = patterns[index]
         # What ``pattern._limit`` gives, without the call.
         if deadline is not None:
             remaining = deadline.seconds - deadline.spent
             if remaining <= 0:
-                raise pattern._timed_out(scope, 0.0)
+                raise patterns[after_last]._timed_out(scope, 0.0)
             limit = remaining if timeout is None else min(timeout, remaining)
         else:
             limit = DEFAULT_CALL_TIMEOUT if timeout is None else timeout
+        after_last = index + 1
         if pattern._facts is None:
             pattern._prepare()
         required, words = pattern._required, pattern._words
         if (required is not None and required.isdisjoint(chars)) or (
             words is not None and _lacks_words(words, string, chars)
         ):
-            out.append([])
             continue
         if pattern._tuner is not None:
             found = pattern._scan_all_charged(string, None, None, pattern._timeout(string, limit), scope, limit)
@@ -780,7 +780,9 @@ def scan_each(
             found = _settled_scan(pattern, string, None, None, engine_timeout, limit, scope)
         if log is not None:
             log.extend(PatternMatch(pattern._name, pattern.source, m.start(), m.end(), string) for m in found)
-        out.append(found)
+        out[index] = found
+    if after_last < len(patterns) and deadline is not None and deadline.spent >= deadline.seconds:
+        raise patterns[after_last]._timed_out(scope, 0.0)
     return out
 
 

@@ -223,3 +223,24 @@ def test_a_spent_budget_stops_a_gated_scan_at_the_same_pattern(extractor: DateEx
             scan_each(extractor._atom_patterns, text, gate=gate)
         errors.append(info.value.details["rule_id"])
     assert errors[0] == errors[1] == extractor._atom_patterns[0].rule_id
+
+
+@pytest.mark.parametrize("spend_after", ["dates.ymd", "dates.md", "dates.duration"])
+def test_a_budget_spent_by_a_gated_scan_stops_at_the_same_pattern(extractor: DateExtractor, spend_after: str) -> None:
+    # A scan that uses up the budget: the next pattern in order names the failure,
+    # whether or not the gate ruled it out.
+    text = "2025年3月6日，公司3个月内营收增长。"
+    patterns = extractor._atom_patterns
+
+    class SpentBy(Deadline):
+        def charge(self, rule: str, elapsed: float) -> None:
+            super().charge(rule, elapsed + (10.0 if rule == spend_after else 0.0))
+
+    assert {spend_after} <= {patterns[i].rule_id for i in extractor._atom_gate.possible(text) or ()}
+    errors = []
+    for gate in (extractor._atom_gate, None):
+        with pattern_scope(SpentBy(5.0)), pytest.raises(PatternTimeout) as info:
+            scan_each(patterns, text, gate=gate)
+        errors.append(info.value.details["rule_id"])
+    after = patterns[[p.rule_id for p in patterns].index(spend_after) + 1].rule_id
+    assert errors == [after, after]

@@ -31,6 +31,11 @@ matches each hold one of a few required words (or characters), and whose tries r
 a bounded stretch of text (``prefilter.reach``), is only tried within that stretch of
 each place the text holds one of them (``有限公司`` for a company name that ends with
 it, ``先生`` for a person named with it), the rest of the text skipped.
+
+A stage that runs many patterns over each text (the dates atoms) may also give
+:func:`scan_each` a :class:`PatternGate`: one RE2 set scan of the text, with each
+pattern widened into RE2 syntax (:func:`pipeline.rulebook.prefilter.superset`), tells
+which patterns cannot match in it, and those are not scanned at all.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from pipeline.dates.resolver import (
 from pipeline.errors import ErrorCode, RuleError
 from pipeline.records import DateValue
 from pipeline.rulebook.loader import Rulebook
-from pipeline.rulebook.patterns import SafePattern, scan_each
+from pipeline.rulebook.patterns import PatternGate, SafePattern, scan_each
 from pipeline.rulebook.schemas.dates import CompositionRule, DateRule, DatesFile
 from pipeline.rulebook.yamlsrc import line_of
 from pipeline.textutil import compile_with_macros, paragraph_starts, select_non_overlapping
@@ -108,6 +108,9 @@ class DateExtractor:
         ]
         self._atom_patterns = [pattern for _rule, pattern in self.atom_rules]
         self._composition_patterns = [pattern for _rule, pattern in self.composition_rules]
+        # One RE2 scan of a text rules out the patterns that cannot match in it (most of them).
+        self._atom_gate = PatternGate(self._atom_patterns, "dates.atoms (gate)")
+        self._composition_gate = PatternGate(self._composition_patterns, "dates.compositions (gate)")
         self.resolver = DateResolver(rules)
 
     @staticmethod
@@ -136,7 +139,7 @@ class DateExtractor:
     def find_atoms(self, text: str) -> list[Atom]:
         """Non-overlapping atom matches (longest first, then priority), in text order."""
         found: list[tuple[int, int, int, int, regex.Match[str]]] = []
-        for index, matches in enumerate(scan_each(self._atom_patterns, text, timeout=5.0)):
+        for index, matches in enumerate(scan_each(self._atom_patterns, text, timeout=5.0, gate=self._atom_gate)):
             if matches:
                 priority = self.atom_rules[index][0].priority
                 for m in matches:
@@ -223,7 +226,7 @@ class DateExtractor:
             return text_start(p - 1) + 1
 
         matches: list[tuple[int, int, int, CompositionRule, Any]] = []
-        scans = scan_each(self._composition_patterns, skeleton, timeout=5.0)
+        scans = scan_each(self._composition_patterns, skeleton, timeout=5.0, gate=self._composition_gate)
         for (rule, _pattern), found_here in zip(self.composition_rules, scans, strict=True):
             for m in found_here:
                 s, e = text_start(m.start()), text_end(m.end())

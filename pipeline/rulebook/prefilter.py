@@ -29,6 +29,7 @@ no first set; a required set is only kept when it is small and exact.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -854,3 +855,240 @@ def _after_of(items: list[Any], after: list[Any] | None) -> list[Any] | None:
 
 
 __all__ = ["MAX_REQUIRED", "NO_FACTS", "RUN_CAP", "PatternFacts", "analyse", "linear_work", "reach"]
+
+
+# -- a superset in RE2 syntax ---------------------------------------------------------------
+# RE2 bounds counted repeats at 1000.
+_RE2_MAX_REPEAT = 1000
+# Any character, new lines included.
+_RE2_ANY = "(?s:.)"
+# No character at all.
+_RE2_NONE = "[^\\x{0}-\\x{10ffff}]"
+
+
+def superset(pattern: str, flags: int = 0) -> str | None:
+    r"""``pattern`` in RE2 syntax, widened so that it matches wherever ``pattern`` matches; ``None`` if not known.
+
+    A text in which the result finds nothing cannot hold a match of ``pattern``, so
+    many patterns can be ruled out for a document at once by one RE2 set scan (see
+    :class:`pipeline.rulebook.patterns.PatternGate`). Widening, never narrowing:
+    lookarounds, anchors and boundaries match the empty string, atomic groups and
+    possessive repeats lose what made them so, a back reference becomes the group
+    it refers to, a conditional either branch. Character classes stay exact: one
+    with a Unicode property (``\d``, ``\p{Han}``, ``\s``) becomes the list of the
+    characters the ``regex`` module itself takes for it (RE2's tables may be of
+    another Unicode version), one that cannot be listed any character. ``None`` for
+    what this does not translate (case-insensitive matching, fuzzy matching,
+    recursion, named lists).
+    """
+    try:
+        parsed = _parse(pattern, flags)
+        groups: dict[int, Any] = {}
+        _collect_groups(parsed, groups)
+        return _re2(_core(parsed, groups), groups, frozenset())
+    except Exception:  # any surprise from regex internals: no superset, the pattern is always scanned
+        return None
+
+
+def _core(node: Any, groups: dict[int, Any]) -> Any:
+    """``node`` without the parts at its ends that may match the empty string.
+
+    A text holds a match of ``A B?`` somewhere exactly when it holds one of ``A``:
+    the set scan only asks whether there is a match, so what may be left out at
+    either end of a pattern (a lookbehind, an optional time after a date) is, and
+    RE2's automaton is the smaller for it.
+    """
+    from regex import _regex_core as core
+
+    while isinstance(node, core.Group | core.Atomic):
+        node = node.subpattern
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        return core.Branch([_core(branch, groups) for branch in node.branches])
+    if not isinstance(node, core.Sequence):
+        return node
+    items = list(node.items)
+    while items and _nullable(items[0], groups):
+        items.pop(0)
+    while items and _nullable(items[-1], groups):
+        items.pop()
+    if len(items) == 1:
+        return _core(items[0], groups)
+    return core.Sequence(items)
+
+
+def _nullable(node: Any, groups: dict[int, Any], seen: frozenset[int] = frozenset()) -> bool:
+    """Tell whether ``node`` can match the empty string (``False`` when not known)."""
+    from regex import _regex_core as core
+
+    if isinstance(node, core.LookAround | core.ZeroWidthBase | core.Keep):
+        return True
+    if isinstance(node, core.String | core.Character | core.Range | core.Property | core.SetBase | core.Any):
+        return bool(getattr(node, "zerowidth", False))
+    if isinstance(node, core.Sequence):
+        return all(_nullable(item, groups, seen) for item in node.items)
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        return any(_nullable(branch, groups, seen) for branch in node.branches)
+    if isinstance(node, core.Group | core.Atomic):
+        return _nullable(node.subpattern, groups, seen)
+    if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
+        return node.min_count == 0 or _nullable(node.subpattern, groups, seen)
+    if isinstance(node, core.RefGroup) and node.group in groups and node.group not in seen:
+        return _nullable(groups[node.group], groups, seen | {node.group})
+    return False
+
+
+def _collect_groups(node: Any, groups: dict[int, Any]) -> None:
+    """Map each capture group's number to its node (for back references)."""
+    from regex import _regex_core as core
+
+    if isinstance(node, core.Group):
+        groups[node.group] = node.subpattern
+    for child in _re2_children(node):
+        _collect_groups(child, groups)
+
+
+def _re2_children(node: Any) -> list[Any]:
+    from regex import _regex_core as core
+
+    if isinstance(node, core.Conditional | core.LookAroundConditional):
+        return [n for n in (getattr(node, "check", None), node.yes_item, node.no_item) if n is not None]
+    return _children(node)
+
+
+def _re2(node: Any, groups: dict[int, Any], referring: frozenset[int]) -> str:
+    """The RE2 superset of a parsed ``node`` (see :func:`superset`).
+
+    Raises:
+        _Unsupported: the node cannot be translated.
+
+    """
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0):
+        raise _Unsupported("case")
+    if isinstance(node, core.String):  # also Literal
+        return "".join(_re2_char(c) for c in node.characters)
+    if isinstance(node, core.Character | core.Range | core.Property | core.SetBase):
+        if getattr(node, "zerowidth", False):
+            return ""
+        return _re2_class(node)
+    if isinstance(node, core.AnyAll | core.AnyU):
+        return _RE2_ANY
+    if isinstance(node, core.Any):
+        return "."  # both exclude only the line feed
+    if isinstance(node, core.LookAround | core.ZeroWidthBase | core.Keep | core.Skip | core.Prune | core.Failure):
+        return ""
+    if isinstance(node, core.Sequence):
+        return "".join(_re2(item, groups, referring) for item in node.items)
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        return "(?:" + "|".join(_re2(b, groups, referring) for b in node.branches) + ")"
+    if isinstance(node, core.Group | core.Atomic):
+        return "(?:" + _re2(node.subpattern, groups, referring) + ")"
+    if isinstance(node, core.Conditional | core.LookAroundConditional):
+        no = _re2(node.no_item, groups, referring) if node.no_item is not None else ""
+        return "(?:" + _re2(node.yes_item, groups, referring) + "|" + no + ")"
+    if isinstance(node, core.RefGroup):
+        if node.group in referring or node.group not in groups:
+            raise _Unsupported("a reference inside its own group")
+        return "(?:" + _re2(groups[node.group], groups, referring | {node.group}) + ")"
+    if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
+        least = int(node.min_count)
+        most = node.max_count
+        inner = "(?:" + _re2(node.subpattern, groups, referring) + ")"
+        if most is None or most >= core.UNLIMITED or most > _RE2_MAX_REPEAT:
+            if least > _RE2_MAX_REPEAT:
+                raise _Unsupported("a long counted repeat")
+            return inner + ("*" if least == 0 else "+" if least == 1 else f"{{{least},}}")
+        return inner + f"{{{least},{int(most)}}}"
+    raise _Unsupported(type(node).__name__)
+
+
+def _re2_char(code: int) -> str:
+    return f"\\x{{{code:x}}}"
+
+
+def _re2_class(node: Any) -> str:
+    """A one-character matcher in RE2 syntax: the same characters, or any character when they cannot be listed."""
+    exact = _re2_items(node, top=True)
+    if exact is not None:
+        return exact
+    try:
+        return _listed(_class_source(node))
+    except Exception:  # a set operation, or a surprise from regex internals: wider, never narrower
+        return _RE2_ANY
+
+
+def _re2_items(node: Any, top: bool = False) -> str | None:
+    """An exact RE2 class for ``node`` (``[...]`` at the top, the inside of one below), or ``None``."""
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0) or getattr(node, "zerowidth", False):
+        return None
+    inside: str | None
+    if isinstance(node, core.Character):
+        inside = _re2_char(node.value)
+    elif isinstance(node, core.Range):
+        inside = f"{_re2_char(node.lower)}-{_re2_char(node.upper)}"
+    elif isinstance(node, core.SetUnion):
+        parts = [_re2_items(item) for item in node.items]
+        if any(p is None for p in parts) or any(not getattr(item, "positive", True) for item in node.items):
+            return None
+        inside = "".join(p for p in parts if p is not None)
+    else:
+        return None  # a property (listed instead: RE2 may know another Unicode version), a set operation
+    if not inside:
+        return None
+    if top:
+        return ("[" if node.positive else "[^") + inside + "]"
+    return inside if node.positive else None
+
+
+def _class_source(node: Any) -> str:
+    r"""``node`` as a ``regex`` character class (``[\p{..}x-y]``, ``[^..]``).
+
+    Raises:
+        _Unsupported: a set operation other than a union, or a negated member of a union.
+
+    """
+    from regex import _regex_core as core
+
+    if isinstance(node, core.SetUnion):
+        inside = "".join(_set_item(item) for item in node.items if item.positive or _raise_negated())
+        return ("[" if node.positive else "[^") + inside + "]"
+    if isinstance(node, core.Property | core.Character | core.Range):
+        if isinstance(node, core.Property) or node.positive:
+            return "[" + _set_item(node) + "]"
+        return "[^" + _set_item(core.Character(node.value) if isinstance(node, core.Character) else node) + "]"
+    raise _Unsupported(type(node).__name__)
+
+
+def _raise_negated() -> bool:
+    raise _Unsupported("a negated member of a union")
+
+
+# Every code point but the surrogates, in order: what a class is listed against.
+_ALL_CHARS: str | None = None
+_SURROGATES = (0xD800, 0xE000)
+
+
+@functools.lru_cache(maxsize=256)
+def _listed(source: str) -> str:
+    """The characters of the ``regex`` class ``source``, as an RE2 class of ranges."""
+    global _ALL_CHARS
+    if _ALL_CHARS is None:
+        import numpy as np
+
+        codes = np.concatenate([np.arange(0, _SURROGATES[0]), np.arange(_SURROGATES[1], 0x110000)])
+        _ALL_CHARS = codes.astype("<u4").tobytes().decode("utf-32-le")
+    ranges: list[str] = []
+    gap = _SURROGATES[1] - _SURROGATES[0]
+    for m in regex.finditer(source + "+", _ALL_CHARS):
+        first, last = m.start(), m.end() - 1
+        # Past the surrogates, a character's code is its place plus their number.
+        spans = (
+            [(first, _SURROGATES[0] - 1), (_SURROGATES[1], last + gap)]
+            if first < _SURROGATES[0] <= last
+            else [(first + gap if first >= _SURROGATES[0] else first, last + gap if last >= _SURROGATES[0] else last)]
+        )
+        ranges.extend(f"{_re2_char(lo)}-{_re2_char(hi)}" if hi > lo else _re2_char(lo) for lo, hi in spans)
+    return "[" + "".join(ranges) + "]" if ranges else _RE2_NONE

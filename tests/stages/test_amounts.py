@@ -38,6 +38,12 @@ def extractor() -> AmountExtractor:
 
 
 @pytest.fixture(scope="module")
+def by_rule(extractor: AmountExtractor) -> AmountExtractor:
+    """An extractor of its own: its retries go rule by rule (no tail scanner compiled yet)."""
+    return AmountExtractor(extractor.rules)
+
+
+@pytest.fixture(scope="module")
 def seed(pipe: Pipeline, seed_bytes: bytes) -> Document:
     return pipe.process(seed_bytes, doc_date="2025-11-01")
 
@@ -174,6 +180,48 @@ def test_any_text_gives_ordered_disjoint_amounts_that_keep_the_contract(extracto
         assert previous_end <= f.start < f.end <= len(text)
         previous_end = f.end
         check_contract(f.value)
+
+
+def tail_scanner_retry(
+    extractor: AmountExtractor, first: int, text: str, start: int
+) -> tuple[int, dict[str, str | None], int] | None:
+    """What the compiled scanner over the rules from ``first`` on finds at ``start`` (the plain path)."""
+    scanner = extractor._scanner(first)
+    m = scanner.pattern.match(text, start)
+    if m is None:
+        return None
+    index, groups = extractor._rule_of(scanner, m, text)
+    return index, groups, m.end()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=AMOUNT_ALPHABET, max_size=30), st.data())
+def test_retrying_rule_by_rule_finds_what_the_tail_scanner_finds(
+    extractor: AmountExtractor, by_rule: AmountExtractor, text: str, data: st.DataObject
+) -> None:
+    # A match its rule turns down is retried with each later rule's own pattern until
+    # the tail scanner is compiled: both must give the same rule, groups and end.
+    if not text:
+        return
+    start = data.draw(st.integers(0, len(text) - 1))
+    first = data.draw(st.integers(1, len(extractor.grammar.rules) - 1))
+    assert by_rule._retry(first, text, start, 5.0) == tail_scanner_retry(extractor, first, text, start)
+    assert first not in by_rule._scanners  # the fast path ran, not the compiled tail
+
+
+def test_retrying_rule_by_rule_on_the_case_file_matches_the_compiled_tails(
+    extractor: AmountExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same amounts whether every retry compiles its tail scanner or none does.
+    from pipeline.amounts import extractor as module
+
+    texts = [case["context"] for case in load_cases()]
+    rule_by_rule = AmountExtractor(extractor.rules)
+    found = [rule_by_rule.find(text) for text in texts]
+    monkeypatch.setattr(module, "COMPILE_TAIL_AFTER", 0)
+    compiled = AmountExtractor(extractor.rules)
+    assert [compiled.find(text) for text in texts] == found
+    assert compiled._scanners.keys() - {0}  # some retries went through compiled tails
 
 
 # -- the hand-checked sample (benchmarks/amounts_values.py) -------------------------

@@ -50,8 +50,10 @@ HISTORY_CACHE = 65536  # left contexts whose history symbols are kept (a few MB 
 KEPT_ITEMS = 64  # up to this many items, score_items keeps what it computed (faster; bigger batches: arrays)
 WINDOW_CACHE = 1 << 17  # n-gram windows whose log probability is kept (about 20 MB at most)
 DISTINCT_KEYS_FROM = 128  # windows from which a batch searches each distinct n-gram key once (fewer: all)
+ARRAY_WINDOWS = 64  # from this many windows on, _window_logprobs reads its sequences in array calls
 ITEM_CACHE = 1 << 15  # (history, text) items whose log probabilities score_items keeps
 MEMO_BITS = 18  # windows whose log probability the window memo can hold: 2**MEMO_BITS (4 MB)
+MEMO_DEDUPE_FROM = 64  # from this many windows the memo lacks, each distinct one is looked up once
 _MEMO_HASH = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: a window key times 2**64 / golden ratio
 _LETTER = "a"
 _DIGIT = "0"
@@ -399,12 +401,21 @@ class CharLM:
             rows = self._memo[slots]
         values: FloatArray = rows.view(np.float64)[:, 1].copy()
         missing = np.flatnonzero(rows[:, 0] != keys)
-        if len(missing):
-            found = self._window_logprobs_of(windows[missing])
-            values[missing] = found
-            fresh = np.stack((keys[missing], found.view(np.int64)), axis=1)
-            with self._memo_lock:
-                self._memo[slots[missing]] = fresh
+        if not len(missing):
+            return values
+        looked_up = missing  # the windows looked up in the tables ...
+        spread = None  # ... and, when some repeat, which of them each missing one is
+        if len(missing) >= MEMO_DEDUPE_FROM:
+            # A batch's new windows repeat too (a Viterbi block after the same history
+            # on both paths, a guess's context): each distinct one is looked up once.
+            _, first, inverse = np.unique(keys[missing], return_index=True, return_inverse=True)
+            if len(first) < len(missing):
+                looked_up, spread = missing[first], inverse.ravel()
+        found = self._window_logprobs_of(windows[looked_up])
+        values[missing] = found if spread is None else found[spread]
+        fresh = np.stack((keys[looked_up], found.view(np.int64)), axis=1)
+        with self._memo_lock:
+            self._memo[slots[looked_up]] = fresh
         return values
 
     def _window_logprobs_of(self, windows: Int64Array) -> FloatArray:
@@ -682,8 +693,26 @@ class CharLM:
         per-call overhead many times over the lookups themselves, so known windows
         come from a dict and the others from one :meth:`_logprobs` call (the very
         same floats: see :meth:`logprobs`).
+
+        Long texts (a judged region, a whole line) are read in array calls instead,
+        their windows served by :meth:`_memo_logprobs`: past :data:`ARRAY_WINDOWS`
+        windows a tuple and a dict lookup per window cost more than those calls.
         """
         need = self.order - 1
+        lengths = [max(0, len(s) - need) for s in seqs]
+        if sum(lengths) >= ARRAY_WINDOWS and self._windowed:
+            flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.int64, count=sum(map(len, seqs)))
+            ends = np.cumsum([len(s) for s in seqs]).tolist()
+            targets = np.concatenate(
+                [np.arange(end - n, end, dtype=np.int64) for end, n in zip(ends, lengths, strict=True)]
+            )
+            lps = self.logprobs(flat, targets).tolist()
+            rows: list[list[float]] = []
+            at = 0
+            for n in lengths:
+                rows.append(lps[at : at + n])
+                at += n
+            return rows
         known = self._windows
         keys = [[tuple(s[j - need : j + 1]) for j in range(need, len(s))] for s in seqs]
         # This batch's own copy of what it needs: another thread sharing the model may

@@ -330,3 +330,39 @@ def test_window_memo_gives_the_table_floats_through_collisions(monkeypatch: pyte
         assert np.array_equal(tiny._memo_logprobs(windows[::-1]), want[::-1])
     text = "董事会认为风险可控。\n苏宁易购2019年营收增长12%，同比上升"
     assert tiny.score_many([text, text[:9]], "公司", "。") == CharLM.load().score_many([text, text[:9]], "公司", "。")
+
+
+def test_long_texts_of_small_batches_give_the_chain_floats() -> None:
+    # Past ARRAY_WINDOWS windows a small batch is read in array calls (through the
+    # window memo), not window by window: the totals must be the very same floats.
+    from pipeline.repair.lm import ARRAY_WINDOWS
+
+    fresh, chain = CharLM.load(), CharLM(_packaged_arrays(), window_tables=False)
+    line = "董事会认为风险可控。苏宁易购2019年营收增长12%，同比上升，abc 锟斤拷 鎶曡祫 çš„ 哈"
+    long_text = line * 3 + "\n" + line
+    assert len(long_text) > ARRAY_WINDOWS
+    items = [("公司称，", long_text), ("\n", line), ("", long_text[5:90])]
+    for _ in range(2):  # cold, then from the memo and the kept items
+        assert fresh.score_items(items) == chain.score_items(items)
+        assert fresh.score_many([long_text, line], "公司", "。") == chain.score_many([long_text, line], "公司", "。")
+
+
+def test_window_memo_looks_repeated_new_windows_up_once() -> None:
+    from pipeline.repair.lm import MEMO_DEDUPE_FROM
+
+    fresh = CharLM.load()
+    rng = np.random.default_rng(13)
+    common = np.argsort(-fresh.unigram_counts)[:40]
+    distinct = rng.choice(common, size=(MEMO_DEDUPE_FROM // 2, fresh.order))
+    windows = distinct[rng.integers(0, len(distinct), size=3 * MEMO_DEDUPE_FROM)]
+    looked_up: list[int] = []
+    lookup = fresh._window_logprobs_of
+
+    def counted(rows: np.ndarray) -> np.ndarray:
+        looked_up.append(len(rows))
+        return lookup(rows)
+
+    fresh._window_logprobs_of = counted  # type: ignore[method-assign]
+    values = fresh._memo_logprobs(windows)
+    assert looked_up == [len(np.unique(windows, axis=0))]
+    assert np.array_equal(values, lookup(windows))

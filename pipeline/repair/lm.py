@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,7 +50,11 @@ HISTORY_CACHE = 65536  # left contexts whose history symbols are kept (a few MB 
 KEPT_ITEMS = 64  # up to this many items, score_items keeps what it computed (faster; bigger batches: arrays)
 WINDOW_CACHE = 1 << 17  # n-gram windows whose log probability is kept (about 20 MB at most)
 DISTINCT_KEYS_FROM = 128  # windows from which a batch searches each distinct n-gram key once (fewer: all)
+ARRAY_WINDOWS = 64  # from this many windows on, _window_logprobs reads its sequences in array calls
 ITEM_CACHE = 1 << 15  # (history, text) items whose log probabilities score_items keeps
+MEMO_BITS = 18  # windows whose log probability the window memo can hold: 2**MEMO_BITS (4 MB)
+MEMO_DEDUPE_FROM = 64  # from this many windows the memo lacks, each distinct one is looked up once
+_MEMO_HASH = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: a window key times 2**64 / golden ratio
 _LETTER = "a"
 _DIGIT = "0"
 # Cyrillic letters: a word in that alphabet (Москва) reads in Chinese text like a Latin
@@ -204,6 +209,11 @@ class CharLM:
         self.unigram_counts: npt.NDArray[np.int64] = arrays["uni_counts"].astype(np.int64)
         self._histories: dict[str, list[int]] = {}  # :meth:`_history` of recent left contexts
         self._windows: dict[tuple[int, ...], float] = {}  # log probability of a window (:meth:`_window_logprobs`)
+        if self._windowed:
+            # :meth:`_memo_logprobs`: per slot a window key (-1: none) and its log probability's bits.
+            self._memo = np.full((1 << MEMO_BITS, 2), -1, dtype=np.int64)
+            self._memo_digits = self._window_base ** np.arange(self.order - 1, -1, -1, dtype=np.int64)
+            self._memo_lock = threading.Lock()
         # (:meth:`_score_items_kept`; tuples, not lists: the garbage collector soon stops tracking them)
         self._items: dict[tuple[str, str], tuple[float, ...]] = {}
         # How much likelier a punctuation mark ends a line longer than ``long_line`` than
@@ -363,15 +373,50 @@ class CharLM:
             return np.zeros(0)
         if self._windowed:
             offsets = np.arange(1 - self.order, 1, dtype=np.int64)
-            return self._window_logprobs_of(seq[targets[:, None] + offsets])
+            return self._memo_logprobs(seq[targets[:, None] + offsets])
         return self._chain_logprobs(seq, targets)
 
     def _rows_logprobs(self, windows: Int64Array) -> FloatArray:
         """The log probability of the last symbol of each row of ``order`` symbols."""
         if self._windowed and len(windows):
-            return self._window_logprobs_of(windows)
+            return self._memo_logprobs(windows)
         ends = np.arange(len(windows), dtype=np.int64) * self.order + (self.order - 1)
         return self._chain_logprobs(windows.ravel(), ends)
+
+    def _memo_logprobs(self, windows: Int64Array) -> FloatArray:
+        """:meth:`_window_logprobs_of`, with the windows looked up lately served from a memo.
+
+        The repairs of a document ask for the same windows from one batch to the next
+        (the Viterbi over blocks, the judge, the strict look and the document-wide
+        one), and looking a window up in the tables costs about a microsecond, most
+        of it binary search. The memo is a direct-mapped array (a slot per hash of the
+        window's key, the newest window wins it): a hit costs a few array operations,
+        and a window's value is the very same float whether it came from the memo or
+        the tables. Key and value share a row, written and read under a lock, so that
+        threads sharing the model never see a key with another window's value.
+        """
+        keys = (windows + 1) @ self._memo_digits  # the window's own key: a NO_SYMBOL digit is 0
+        slots = ((keys.astype(np.uint64) * _MEMO_HASH) >> np.uint64(64 - MEMO_BITS)).astype(np.intp)
+        with self._memo_lock:
+            rows = self._memo[slots]
+        values: FloatArray = rows.view(np.float64)[:, 1].copy()
+        missing = np.flatnonzero(rows[:, 0] != keys)
+        if not len(missing):
+            return values
+        looked_up = missing  # the windows looked up in the tables ...
+        spread = None  # ... and, when some repeat, which of them each missing one is
+        if len(missing) >= MEMO_DEDUPE_FROM:
+            # A batch's new windows repeat too (a Viterbi block after the same history
+            # on both paths, a guess's context): each distinct one is looked up once.
+            _, first, inverse = np.unique(keys[missing], return_index=True, return_inverse=True)
+            if len(first) < len(missing):
+                looked_up, spread = missing[first], inverse.ravel()
+        found = self._window_logprobs_of(windows[looked_up])
+        values[missing] = found if spread is None else found[spread]
+        fresh = np.stack((keys[looked_up], found.view(np.int64)), axis=1)
+        with self._memo_lock:
+            self._memo[slots[looked_up]] = fresh
+        return values
 
     def _window_logprobs_of(self, windows: Int64Array) -> FloatArray:
         """The log probability of the last symbol of each window (rows of ``order`` symbols).
@@ -484,6 +529,27 @@ class CharLM:
         history = [NO_SYMBOL] * (need - len(tail)) + tail
         return remember(self._histories, key, history, HISTORY_CACHE)
 
+    def _history_rows(self, lefts: Sequence[str]) -> Int64Array:
+        """:meth:`_history` of each left context, one row each, worked out in array calls.
+
+        The Viterbi over repair blocks asks for hundreds of histories at once, nearly
+        all new (each is the text before another block), so a per-context loop and
+        its memo would cost more than the lookups they feed.
+        """
+        need = self.order - 1
+        ids, lengths = self._ids_batch([left[-4 * need :] for left in lefts])
+        owner = np.repeat(np.arange(len(lefts), dtype=np.int64), lengths)
+        # How many symbols of its context follow each symbol (0 for the last one).
+        rank = np.repeat(np.cumsum(lengths), lengths) - 1 - np.arange(len(ids), dtype=np.int64)
+        # The nearest line break among the last ``need`` symbols starts the history.
+        reach = np.full(len(lefts), need - 1, dtype=np.int64)
+        breaks = (ids == BOUNDARY) & (rank < need)
+        np.minimum.at(reach, owner[breaks], rank[breaks])
+        kept = rank <= reach[owner]
+        rows = np.full((len(lefts), need), NO_SYMBOL, dtype=np.int64)
+        rows[owner[kept], need - 1 - rank[kept]] = ids[kept]
+        return rows
+
     def _right(self, right: str) -> list[int]:
         ids = self.ids(right)
         if BOUNDARY in ids:
@@ -583,7 +649,7 @@ class CharLM:
         flat = np.empty(int(seq_lengths.sum()), dtype=np.int64)
         scored = np.ones(len(flat), dtype=bool)
         if need:
-            histories = np.array([self._history(h) for h in history_index], dtype=np.int64)
+            histories = self._history_rows(list(history_index))
             history_at = (starts[:, None] + np.arange(need, dtype=np.int64)).ravel()
             flat[history_at] = histories[which_history].ravel()
             scored[history_at] = False
@@ -627,8 +693,26 @@ class CharLM:
         per-call overhead many times over the lookups themselves, so known windows
         come from a dict and the others from one :meth:`_logprobs` call (the very
         same floats: see :meth:`logprobs`).
+
+        Long texts (a judged region, a whole line) are read in array calls instead,
+        their windows served by :meth:`_memo_logprobs`: past :data:`ARRAY_WINDOWS`
+        windows a tuple and a dict lookup per window cost more than those calls.
         """
         need = self.order - 1
+        lengths = [max(0, len(s) - need) for s in seqs]
+        if sum(lengths) >= ARRAY_WINDOWS and self._windowed:
+            flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.int64, count=sum(map(len, seqs)))
+            ends = np.cumsum([len(s) for s in seqs]).tolist()
+            targets = np.concatenate(
+                [np.arange(end - n, end, dtype=np.int64) for end, n in zip(ends, lengths, strict=True)]
+            )
+            lps = self.logprobs(flat, targets).tolist()
+            rows: list[list[float]] = []
+            at = 0
+            for n in lengths:
+                rows.append(lps[at : at + n])
+                at += n
+            return rows
         known = self._windows
         keys = [[tuple(s[j - need : j + 1]) for j in range(need, len(s))] for s in seqs]
         # This batch's own copy of what it needs: another thread sharing the model may

@@ -297,3 +297,72 @@ def test_word_model_score_middles_match_the_model_on_random_pieces() -> None:
         width = rng.randint(1, 3)
         middles = ["".join(rng.choice(alphabet) for _ in range(width)) for _ in range(rng.randint(1, 30))]
         assert words.score_middles(head, middles, tail) == [words.score(head + m + tail) for m in middles]
+
+
+def test_history_rows_are_the_histories_of_each_context(lm: CharLM) -> None:
+    # The array-built histories of a Viterbi batch must be :meth:`_history`'s, row by row:
+    # spaces skipped, a line break starting the history, short contexts padded.
+    rng = random.Random(5)
+    alphabet = [*"的一是在不了有人这中大为上，。abc12 \t\n\r锟斤拷ЖΣ", "\U00020000", "\ud800"]
+    for _ in range(200):
+        lefts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(rng.randint(1, 40))]
+        rows = lm._history_rows(lefts)
+        assert rows.tolist() == [lm._history(left) for left in lefts]
+
+
+def test_window_memo_gives_the_table_floats_through_collisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A memo of four slots: windows keep evicting each other, and every value must
+    # still be the very float the tables give (a stale slot must never answer).
+    import pipeline.repair.lm as lm_module
+
+    monkeypatch.setattr(lm_module, "MEMO_BITS", 2)
+    tiny = CharLM.load()
+    assert len(tiny._memo) == 4
+    rng = np.random.default_rng(11)
+    common = np.argsort(-tiny.unigram_counts)[:50]
+    for n in (1, 3, 9, 200):
+        windows = rng.choice(common, size=(n, tiny.order))
+        windows[rng.random(windows.shape) < 0.1] = NO_SYMBOL
+        windows[:, -1] = rng.choice(common, size=n)  # a target is always a symbol
+        want = tiny._window_logprobs_of(windows)
+        assert np.array_equal(tiny._memo_logprobs(windows), want)  # cold
+        assert np.array_equal(tiny._memo_logprobs(windows), want)  # what the memo kept
+        assert np.array_equal(tiny._memo_logprobs(windows[::-1]), want[::-1])
+    text = "董事会认为风险可控。\n苏宁易购2019年营收增长12%，同比上升"
+    assert tiny.score_many([text, text[:9]], "公司", "。") == CharLM.load().score_many([text, text[:9]], "公司", "。")
+
+
+def test_long_texts_of_small_batches_give_the_chain_floats() -> None:
+    # Past ARRAY_WINDOWS windows a small batch is read in array calls (through the
+    # window memo), not window by window: the totals must be the very same floats.
+    from pipeline.repair.lm import ARRAY_WINDOWS
+
+    fresh, chain = CharLM.load(), CharLM(_packaged_arrays(), window_tables=False)
+    line = "董事会认为风险可控。苏宁易购2019年营收增长12%，同比上升，abc 锟斤拷 鎶曡祫 çš„ 哈"
+    long_text = line * 3 + "\n" + line
+    assert len(long_text) > ARRAY_WINDOWS
+    items = [("公司称，", long_text), ("\n", line), ("", long_text[5:90])]
+    for _ in range(2):  # cold, then from the memo and the kept items
+        assert fresh.score_items(items) == chain.score_items(items)
+        assert fresh.score_many([long_text, line], "公司", "。") == chain.score_many([long_text, line], "公司", "。")
+
+
+def test_window_memo_looks_repeated_new_windows_up_once() -> None:
+    from pipeline.repair.lm import MEMO_DEDUPE_FROM
+
+    fresh = CharLM.load()
+    rng = np.random.default_rng(13)
+    common = np.argsort(-fresh.unigram_counts)[:40]
+    distinct = rng.choice(common, size=(MEMO_DEDUPE_FROM // 2, fresh.order))
+    windows = distinct[rng.integers(0, len(distinct), size=3 * MEMO_DEDUPE_FROM)]
+    looked_up: list[int] = []
+    lookup = fresh._window_logprobs_of
+
+    def counted(rows: np.ndarray) -> np.ndarray:
+        looked_up.append(len(rows))
+        return lookup(rows)
+
+    fresh._window_logprobs_of = counted  # type: ignore[method-assign]
+    values = fresh._memo_logprobs(windows)
+    assert looked_up == [len(np.unique(windows, axis=0))]
+    assert np.array_equal(values, lookup(windows))

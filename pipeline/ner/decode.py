@@ -135,10 +135,16 @@ class Decoder:
         emissions[rows, cols] = logp[np.repeat(starts, sizes) + cols]
         score = self.start[None, :] + emissions[:, 0]
         back = np.zeros((batch, width + 1, n_tags), dtype=np.intp)
+        # One buffer for every step's (previous tag, next tag) scores, and the ufuncs
+        # called directly: with a few dozen stretches a step is all call overhead.
+        total = np.empty((batch, n_tags, n_tags), dtype=np.float32)
+        best_previous = np.empty((batch, n_tags), dtype=np.float32)
+        transition = self.transition[None, :, :]
         for t in range(1, width + 1):
-            total = score[:, :, None] + self.transition[None, :, :]
-            back[:, t] = total.argmax(axis=1)
-            score = total.max(axis=1) + emissions[:, t]
+            np.add(score[:, :, None], transition, out=total)
+            total.argmax(axis=1, out=back[:, t])
+            np.maximum.reduce(total, axis=1, out=best_previous)
+            np.add(best_previous, emissions[:, t], out=score)
         best = np.empty((batch, width), dtype=np.intp)
         tag = np.full(batch, self.outside, dtype=np.intp)  # the forced O after the stretch
         every = np.arange(batch)

@@ -187,7 +187,10 @@ def _spread_words(
     ends = np.fromiter((e for _s, e in spans), dtype=np.intp, count=len(spans))
     sizes = ends - starts
     if word_tags is not None:
-        tags = [_tag_key(word_tags.get(text[s:e], _NO_TAG)) for s, e in spans]
+        names = [word_tags.get(text[s:e], _NO_TAG) for s, e in spans]
+        # A text has a few dozen distinct tags among hundreds of words: key each once.
+        key_of = {name: _tag_key(name) for name in set(names)}
+        tags = [key_of[name] for name in names]
         tag_keys[_covered(starts, sizes)] = np.repeat(np.array(tags, dtype=np.uint64), sizes)
     long = sizes >= 2
     if not long.any():

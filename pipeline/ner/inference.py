@@ -41,7 +41,7 @@ class _Norm:
         """Layer norm of every row of ``X``, in place (as thinc's ``LayerNorm``)."""
         # = X.mean(axis=1, keepdims=True) (the same sum, then the same division) without
         # numpy's Python-level wrapper, which costs as much as the sum on these rows.
-        mean = X.sum(axis=1, keepdims=True)
+        mean = np.add.reduce(X, axis=1, keepdims=True)  # = X.sum(...), without its wrapper
         mean /= X.shape[1]
         X -= mean
         var = np.einsum("ij,ij->i", X, X)[:, None]
@@ -151,7 +151,7 @@ class FastEncoder:
         summed = self.hashed_sum(keys)
         if self.static is not None:
             for projected, rows in zip(self.static_projected, static_rows(self.static, keys), strict=True):
-                summed += np.take(projected, rows, axis=0)
+                summed += projected.take(rows, axis=0)
         self.embed_norm.apply(summed)
         return summed
 
@@ -166,12 +166,14 @@ class FastEncoder:
         summed: Floats | None = None
         for table in self.tables:
             ids = np.ascontiguousarray(keys[:, table.column])
-            # One contiguous index array per hashed row: np.take over it is faster than
-            # fancy indexing with a column of the (n, 4) array.
-            hashed = np.ascontiguousarray((self.ops.hash(ids, table.seed) % table.vectors.shape[0]).T)
-            vectors = np.take(table.vectors, hashed[0], axis=0)
-            for k in range(1, len(hashed)):
-                vectors += np.take(table.vectors, hashed[k], axis=0)
+            # Characters, shapes, tags and most words repeat within a text: each distinct
+            # key's four rows are then added once and the sums spread to every position.
+            # A position's vector is the same sum of the same rows in the same order.
+            distinct, inverse = np.unique(ids, return_inverse=True)
+            repeated = 2 * len(distinct) <= len(ids)
+            vectors = self._key_vectors(table, distinct if repeated else ids)
+            if repeated:
+                vectors = vectors.take(inverse, axis=0)
             if summed is None:
                 summed = vectors
             else:
@@ -180,12 +182,24 @@ class FastEncoder:
             return np.zeros((len(keys), 0), dtype=np.float32)
         return summed
 
+    def _key_vectors(self, table: _Table, ids: NDArray[np.uint64]) -> Floats:
+        """The sum of the four rows of ``table`` that each key of ``ids`` reads, in thinc's order."""
+        # One contiguous index array per hashed row: np.take over it is faster than
+        # fancy indexing with a column of the (n, 4) array.
+        hashed = np.ascontiguousarray((self.ops.hash(ids, table.seed) % table.vectors.shape[0]).T)
+        # The array method: np.take's Python wrapper costs as much as a small gather.
+        vectors: Floats = table.vectors.take(hashed[0], axis=0)
+        for k in range(1, len(hashed)):
+            vectors += table.vectors.take(hashed[k], axis=0)
+        return vectors
+
     def _output(self, X: Floats) -> Floats:
         logits = X @ self.out_weights
         logits += self.out_bias
-        logits -= logits.max(axis=1, keepdims=True)
+        # The ufunc reductions themselves (what .max and .sum call, without their wrappers).
+        logits -= np.maximum.reduce(logits, axis=1, keepdims=True)
         np.exp(logits, out=logits)
-        logits /= logits.sum(axis=1, keepdims=True)
+        logits /= np.add.reduce(logits, axis=1, keepdims=True)
         return logits
 
 

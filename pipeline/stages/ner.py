@@ -17,7 +17,7 @@ as whole words (``model:ner.names``).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import regex
@@ -85,6 +85,12 @@ class OrgTyper:
             self.stop_words = frozenset(w for w in patterns.stop_words if len(w) > 1) - frozenset(patterns.stem_verbs)
         self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
         self.endings = tuple(suffix for suffix, _kind in self.suffixes)
+        # The lists above are read longest first, first match wins; these lookups give
+        # the same answer with one dictionary probe per distinct length instead of a
+        # scan of every entry (hundreds of places, per model span).
+        self._suffix_kinds = _Affixes(self.suffixes)
+        self._legal = _Affixes((suffix, suffix) for suffix in self.legal)
+        self._places = _Affixes((place, place) for place in self.places)
         self.company_endings = company_endings_of(patterns if isinstance(patterns, OrgPatternsFile) else None)
 
     def implausible(self, name: str) -> bool:
@@ -100,16 +106,14 @@ class OrgTyper:
         if name in self.not_orgs or name in self.legal:
             return True
         core = name
-        for suffix in self.legal:
-            if core.endswith(suffix) and len(core) > len(suffix):
-                core = core[: -len(suffix)]
-                break
-        if core != name and name.endswith("公司") and core in self.places:
+        suffix = self._legal.longest_suffix(core)
+        if suffix is not None:
+            core = core[: -len(suffix)]
+        if core != name and name.endswith("公司") and core in self._places.first:
             return True
-        for place in self.places:
-            if core.startswith(place) and len(core) > len(place):
-                core = core[len(place) :]
-                break
+        place = self._places.longest_prefix(core)
+        if place is not None:
+            core = core[len(place) :]
         core = _LEADING_LATIN.sub("", core)
         return core in self.generic or name in self.generic
 
@@ -118,11 +122,45 @@ class OrgTyper:
         if name in self.known:
             canonical, kind = self.known[name]
             return OrgValue(canonical, kind, name)
-        for suffix, kind in self.suffixes:
-            if name.endswith(suffix) and len(name) > len(suffix):
-                # Suffix rules file banks and brokers under fund; a model hit on 银行 is a company.
-                return OrgValue(name, "company" if kind == "fund" and name.endswith(_COMPANY_FINANCE) else kind, name)
+        guessed = self._suffix_kinds.longest_suffix(name)
+        if guessed is not None:
+            # Suffix rules file banks and brokers under fund; a model hit on 银行 is a company.
+            company = guessed == "fund" and name.endswith(_COMPANY_FINANCE)
+            return OrgValue(name, "company" if company else guessed, name)
         return OrgValue(name, "company", name)
+
+
+class _Affixes:
+    """The longest affix of a list that a word starts or ends with, and is longer than.
+
+    Answers what scanning the list longest first and taking the first match answers
+    (for a list sorted by length, longest first), by looking up the word's own prefix
+    or suffix of each length the list has.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
+        self.first: dict[str, str] = {}
+        for affix, payload in entries:
+            self.first.setdefault(affix, payload)  # an affix listed twice: its first entry counts
+        self.lengths = sorted({len(affix) for affix in self.first}, reverse=True)
+
+    def longest_suffix(self, word: str) -> str | None:
+        """The payload of the longest listed suffix of ``word`` shorter than it, or None."""
+        for size in self.lengths:
+            if size < len(word):
+                found = self.first.get(word[len(word) - size :])  # (size 0: the empty suffix)
+                if found is not None:
+                    return found
+        return None
+
+    def longest_prefix(self, word: str) -> str | None:
+        """The payload of the longest listed prefix of ``word`` shorter than it, or None."""
+        for size in self.lengths:
+            if size < len(word):
+                found = self.first.get(word[:size])
+                if found is not None:
+                    return found
+        return None
 
 
 _COMPANY_FINANCE = ("银行", "证券", "保险", "期货", "信托")

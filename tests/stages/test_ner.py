@@ -236,6 +236,32 @@ def test_jargon_and_bare_departments_are_not_organisations() -> None:
     assert not typer.implausible("北京控股") and not typer.implausible("金山公司")
 
 
+def test_org_suffix_and_place_lookups_agree_with_scanning_the_lists() -> None:
+    """The typer's lookups give what a scan of its lists, longest first, first match, gives."""
+    from pipeline.rulebook.loader import load_rulebook
+    from pipeline.stages.ner import OrgTyper
+
+    typer = OrgTyper(load_rulebook([]))
+
+    def kind_by_scan(name: str) -> str | None:
+        return next((k for s, k in typer.suffixes if name.endswith(s) and len(name) > len(s)), None)
+
+    def place_by_scan(name: str) -> str | None:
+        return next((p for p in typer.places if name.startswith(p) and len(name) > len(p)), None)
+
+    def legal_by_scan(name: str) -> str | None:
+        return next((s for s in typer.legal if name.endswith(s) and len(name) > len(s)), None)
+
+    stems = ["", "华", "中原", "安徽淮化", *typer.places[:40]]
+    endings = ["", "有", *typer.endings[:60], *typer.legal[:20], *typer.places[:10]]
+    names = {stem + ending for stem in stems for ending in endings}
+    assert len(names) > 1000
+    for name in names:
+        assert typer._suffix_kinds.longest_suffix(name) == kind_by_scan(name), name
+        assert typer._places.longest_prefix(name) == place_by_scan(name), name
+        assert typer._legal.longest_suffix(name) == legal_by_scan(name), name
+
+
 @pytest.mark.parametrize(
     ("text", "found", "expected"),
     [

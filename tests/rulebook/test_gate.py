@@ -10,7 +10,6 @@ from __future__ import annotations
 import pickle
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import re2
@@ -20,7 +19,6 @@ from hypothesis import strategies as st
 
 from pipeline.core import Pipeline
 from pipeline.dates.extractor import DateExtractor
-from pipeline.rulebook.examples import collect_cases
 from pipeline.rulebook.patterns import (
     Deadline,
     PatternGate,
@@ -31,7 +29,6 @@ from pipeline.rulebook.patterns import (
 )
 from pipeline.rulebook.prefilter import superset
 
-ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
 DATE_ALPHABET = list("0123456789年月日号至到-—/.:： 今去明上下本周星期季度半")
 DATE_ALPHABET += list("一二三四五六七八九十两前后以来近日午时点分初底旬节")
 
@@ -49,14 +46,9 @@ def extractor(pipe: Pipeline) -> DateExtractor:
 
 
 @pytest.fixture(scope="module")
-def texts(pipe: Pipeline) -> list[str]:
+def texts(article_and_example_texts: list[str]) -> list[str]:
     """Normalised articles and every rule example text."""
-    out = [pipe.normalize(p.read_bytes()).text for p in sorted(ARTICLES.glob("*.txt"))[:12]]
-    for case in collect_cases(pipe.rulebook):
-        text = getattr(case.example, "text", None)
-        if isinstance(text, str):
-            out.append(text)
-    return out
+    return article_and_example_texts
 
 
 def widened(pattern: str, flags: int = regex.V0) -> re2._Regexp:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-from pathlib import Path
 
 import pytest
 import regex
@@ -12,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.core import Pipeline
-from pipeline.rulebook.examples import collect_cases
 from pipeline.rulebook.patterns import (
     Deadline,
     PatternScope,
@@ -23,8 +21,6 @@ from pipeline.rulebook.patterns import (
     scan_each,
 )
 from pipeline.rulebook.prefilter import NO_FACTS, RUN_CAP, analyse, linear_work
-
-ARTICLES = Path(__file__).resolve().parents[2] / "corpus" / "articles"
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +41,10 @@ def rule_patterns(pipe: Pipeline) -> list[SafePattern]:
 
 
 @pytest.fixture(scope="module")
-def texts(pipe: Pipeline) -> list[str]:
+def texts(article_and_example_texts: list[str]) -> list[str]:
     """Normalised articles and every rule example text, plus some awkward strings."""
-    out = [pipe.normalize(p.read_bytes()).text for p in sorted(ARTICLES.glob("*.txt"))[:12]]
-    for case in collect_cases(pipe.rulebook):
-        text = getattr(case.example, "text", None)
-        if isinstance(text, str):
-            out.append(text)
-    out += ["", "2025", "3月", "月", "\n\n", "二〇二五年三月六日下午3点20分", "3亿-10亿元，约1.6亿元，千万美元"]
-    return out
+    awkward = ["", "2025", "3月", "月", "\n\n", "二〇二五年三月六日下午3点20分", "3亿-10亿元，约1.6亿元，千万美元"]
+    return article_and_example_texts + awkward
 
 
 def test_first_set_lookahead_and_required_characters() -> None:

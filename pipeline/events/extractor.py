@@ -906,20 +906,7 @@ class EventExtractor:
         drafts: list[Draft] = []
         for ctype, spans, checked in zip(self.types, triggers, checks, strict=True):
             if spans:
-                drafts.extend(
-                    self._type_drafts(
-                        doc,
-                        ctype,
-                        spans,
-                        sentences,
-                        sent_starts,
-                        by_sentence,
-                        name_spans,
-                        sentence_scores,
-                        boilerplate,
-                        checked,
-                    )
-                )
+                drafts.extend(self._type_drafts(doc, ctype, sentences, by_sentence, checked))
         span_scores: dict[tuple[int, int], dict[str, float]] = {}
         if self.role_model is not None and drafts:
             trigger_spans = {ct.spec.type: spans for ct, spans in zip(self.types, triggers, strict=True)}
@@ -1152,33 +1139,15 @@ class EventExtractor:
         self,
         doc: WorkDoc,
         ctype: CompiledType,
-        spans: Sequence[tuple[int, int]],
         sentences: Sequence[tuple[int, int]],
-        sent_starts: Sequence[int],
         fillers: SentenceFillers,
-        name_spans: NameCover,
-        sentence_scores: Mapping[int, dict[str, float]] | None,
-        boilerplate: Sequence[tuple[int, int]] = (),
-        checked: Sequence[TriggerCheck] | None = None,
+        checked: Sequence[TriggerCheck],
     ) -> list[Draft]:
-        """The drafts of one type: its trigger matches ``spans`` that count, one draft per sentence.
+        """The drafts of one type: its trigger matches that count, one draft per sentence.
 
-        ``checked``: what :meth:`_checked_triggers` says of ``spans``, when the caller has it already.
+        ``checked``: what :meth:`_checked_triggers` says of the type's trigger matches.
         """
         text = doc.text
-        if checked is None:
-            checked = self._checked_triggers(
-                text,
-                ctype,
-                spans,
-                sentences,
-                sent_starts,
-                name_spans,
-                sentence_scores,
-                boilerplate,
-                {},
-                headline_end(text),
-            )
         by_sentence: dict[int, Draft] = {}
         confident: set[int] = set()
         vetoed: dict[int, list[tuple[tuple[int, int], float | None]]] = {}

@@ -13,6 +13,8 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from pipeline.records import Repair
 
 
@@ -30,6 +32,18 @@ class Edit:
     kind: str
     source: str = ""
     confidence: float = 1.0
+
+
+def _positions(first: int, n: int) -> array[int]:
+    """The offsets ``first, first + 1, ...`` (``n`` of them) as an ``array("q")``.
+
+    Built by numpy and copied in as bytes: ``array("q", range(n))`` reads the range one
+    Python int at a time, which cost more than every pass over a clean document
+    (finish() builds the identity map of each one).
+    """
+    out = array("q")
+    out.frombytes(np.arange(first, first + n, dtype=np.int64).tobytes())
+    return out
 
 
 class TextState:
@@ -54,14 +68,14 @@ class TextState:
     def starts(self) -> array[int]:
         """Raw start offset of each character of the current text."""
         if self._starts is None:
-            self._starts = array("q", range(len(self.raw)))
+            self._starts = _positions(0, len(self.raw))
         return self._starts
 
     @property
     def ends(self) -> array[int]:
         """Raw end offset (exclusive) of each character of the current text."""
         if self._ends is None:
-            self._ends = array("q", range(1, len(self.raw) + 1))
+            self._ends = _positions(1, len(self.raw))
         return self._ends
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:

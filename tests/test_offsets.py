@@ -40,3 +40,12 @@ def test_any_edit_maps_inside_the_raw_text(raw: str, data: st.DataObject) -> Non
     for i in range(len(text)):
         s, e = offsets.to_raw_span(i, i + 1)
         assert 0 <= s <= e <= len(raw)
+
+
+@given(st.text(max_size=60))
+def test_a_text_left_alone_maps_each_character_to_itself(raw: str) -> None:
+    text, repairs, offsets = TextState(raw).finish()
+    assert text == raw and repairs == ()
+    assert [offsets.to_raw_span(i, i + 1) for i in range(len(raw))] == [(i, i + 1) for i in range(len(raw))]
+    assert offsets.to_raw(len(raw)) == len(raw)
+    assert offsets.from_raw_span(0, len(raw)) == (0, len(raw))

@@ -205,6 +205,9 @@ class CharLM:
         if self._windowed:
             self._table, self._table_values, self._window_powers, self._window_lowest = self._window_tables()
             self._searched_columns = np.array([c for c in range(2 * self.order - 1) if c not in (0, self.order)])
+            # The context columns of a window's keys, longest first, and their lengths.
+            self._context_columns = np.arange(2 * self.order - 2, self.order - 1, -1)
+            self._context_levels = np.arange(self.order - 1, 0, -1)
             self._keys, self._logp, self._backoff = [], [], []
         self.unigram_counts: npt.NDArray[np.int64] = arrays["uni_counts"].astype(np.int64)
         self._histories: dict[str, list[int]] = {}  # :meth:`_history` of recent left contexts
@@ -448,17 +451,20 @@ class CharLM:
             ]
             pos[:, [0, order]] = keys[:, [0, order]] - 1  # a key of -1 (no symbol) finds no unigram below
         found = table[pos] == keys
-        values = self._table_values[pos]
         # The longest stored gram ending at the target (none: the unknown symbol's probability).
-        grams = found[:, order - 1 :: -1]
-        longest = np.argmax(grams, axis=1)  # columns from the longest gram down
+        longest = np.argmax(found[:, order - 1 :: -1], axis=1)  # columns from the longest gram down
         rows = np.arange(len(windows))
-        logp = np.where(grams[rows, longest], values[rows, order - 1 - longest, 0], self._unknown_logp)
-        level = np.where(grams[rows, longest], order - longest, 1)
+        column = order - 1 - longest
+        hit = found[rows, column]
+        # Only the values used are read (one log probability and the contexts' back-off
+        # weights per window, not both columns of every key): fewer random reads of the table.
+        values = self._table_values
+        logp = np.where(hit, values[pos[rows, column], 0], self._unknown_logp)
+        level = np.where(hit, order - longest, 1)
         # Contexts from the longest (order - 1 symbols) down; used when at least as long as that gram.
-        context_levels = np.arange(order - 1, 0, -1)
-        used = found[:, : order - 1 : -1] & (context_levels >= level[:, None])
-        weights = np.where(used, values[:, : order - 1 : -1, 1], 0.0)
+        contexts = self._context_columns
+        used = found[:, contexts] & (self._context_levels >= level[:, None])
+        weights = np.where(used, values[pos[:, contexts], 1], 0.0)
         acc = np.zeros(len(windows))
         for j in range(order - 1):
             acc = acc + weights[:, j]
@@ -701,12 +707,9 @@ class CharLM:
         need = self.order - 1
         lengths = [max(0, len(s) - need) for s in seqs]
         if sum(lengths) >= ARRAY_WINDOWS and self._windowed:
-            flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.int64, count=sum(map(len, seqs)))
-            ends = np.cumsum([len(s) for s in seqs]).tolist()
-            targets = np.concatenate(
-                [np.arange(end - n, end, dtype=np.int64) for end, n in zip(ends, lengths, strict=True)]
-            )
-            lps = self.logprobs(flat, targets).tolist()
+            sizes = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+            flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.int64, count=int(sizes.sum()))
+            lps = self.logprobs(flat, _scored_positions(sizes, need)).tolist()
             rows: list[list[float]] = []
             at = 0
             for n in lengths:
@@ -785,6 +788,13 @@ class CharLM:
         if len(seq) <= need:
             return np.zeros(0)
         return self.logprobs(np.asarray(seq, dtype=np.int64), np.arange(need, len(seq), dtype=np.int64))
+
+
+def _scored_positions(lengths: Int64Array, need: int) -> Int64Array:
+    """Where the scored symbols of sequences laid end to end lie: all but each one's first ``need``."""
+    starts = np.cumsum(lengths) - lengths
+    offsets = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(starts, lengths)
+    return np.flatnonzero(offsets >= need)
 
 
 def _running_totals(rows: Sequence[Sequence[float]]) -> list[float]:

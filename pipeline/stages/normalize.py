@@ -52,6 +52,8 @@ from pipeline.rulebook.patterns import compile_pattern
 from pipeline.rulebook.schemas.normalize import NormalizeFile
 from pipeline.stages.base import StageContext, WorkDoc, stage_factory
 
+Propose = Callable[[str], list[Edit]]  # a repair pass: the edits it proposes for a text
+
 
 @dataclass(frozen=True, slots=True)
 class Normalized:
@@ -96,6 +98,9 @@ class Normalizer:
         self.simplifier = Simplifier(self.lm, self.conversions)
         self.mojibake = Repairer(self.lm, simplifier=self.simplifier)
         self.pinyin = PinyinRepairer(self.lm, self.simplifier)
+        # The passes and the ones the second look runs again, per ``simplify``: built
+        # once, not per document (a clean document's passes cost a few µs each).
+        self._steps: dict[bool, tuple[list[tuple[str, Propose]], list[Propose]]] = {}
 
     @classmethod
     def from_rulebook(cls, rulebook: Rulebook, lm: CharLM | None = None) -> Normalizer:
@@ -119,6 +124,15 @@ class Normalizer:
         steps.append(("boilerplate", self._boilerplate_pass(simplify)))
         return steps
 
+    def _steps_for(self, simplify: bool) -> tuple[list[tuple[str, Propose]], list[Propose]]:
+        """:meth:`passes`, and those that run again after a second mojibake look (see ``__call__``)."""
+        known = self._steps.get(simplify)
+        if known is None:
+            steps = self.passes(simplify)
+            later = [propose for name, propose in steps if name in ("space", "width", "t2s")]
+            known = self._steps[simplify] = (steps, later)
+        return known
+
     def _boilerplate_pass(self, simplified: bool) -> Callable[[str], list[Edit]]:
         def run(text: str) -> list[Edit]:
             if not self.boilerplate:
@@ -137,7 +151,7 @@ class Normalizer:
         else:
             raw, encoding = str(data), "str"
         state = TextState(raw)
-        steps = self.passes(simplify)
+        steps, later = self._steps_for(simplify)
         # The text the mojibake pass found nothing to change in, if it did.
         clean_for_mojibake: str | None = None
         for name, propose in steps:
@@ -150,7 +164,6 @@ class Normalizer:
         # nothing changes, so that normalising the output finds nothing to do. The
         # look is a function of the text alone: on the very text the first look
         # left alone it would find nothing again, and is skipped.
-        later = [propose for name, propose in steps if name in ("space", "width", "t2s")]
         for _round in range(2):
             if state.text == clean_for_mojibake or not state.apply(self.mojibake.edits(state.text)):
                 break

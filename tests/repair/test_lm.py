@@ -366,3 +366,20 @@ def test_window_memo_looks_repeated_new_windows_up_once() -> None:
     values = fresh._memo_logprobs(windows)
     assert looked_up == [len(np.unique(windows, axis=0))]
     assert np.array_equal(values, lookup(windows))
+
+
+def test_array_read_batches_score_every_sequence_past_its_history_only() -> None:
+    # A batch read in array calls lays its sequences end to end: each one's first
+    # order - 1 symbols are history only, however short the sequence (an empty text
+    # after its history scores 0.0, and the next sequence's history is not scored).
+    from pipeline.repair.lm import ARRAY_WINDOWS
+
+    fresh = CharLM.load()
+    need = fresh.order - 1
+    text = "董事会认为风险可控。\n苏宁易购2019年营收增长12%，同比上升" * 3
+    seqs = [fresh._history("公司") + fresh.ids(text), fresh._history("\n"), fresh._history("一家") + fresh.ids("带")]
+    assert sum(len(s) - need for s in seqs) >= ARRAY_WINDOWS  # the array-read path
+    totals = fresh._score_seqs_kept(seqs)
+    assert totals[1] == 0.0
+    assert totals == _array_totals(fresh, seqs)
+    assert totals[2] == pytest.approx(fresh.score("带", "一家"))  # a difference of running totals

@@ -216,6 +216,12 @@ def _foreign_deletions() -> dict[int, None]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _unwritable() -> frozenset[str]:
+    """What :func:`_foreign_deletions` deletes, as characters."""
+    return frozenset(chr(code) for code in _foreign_deletions())
+
+
 def _foreign(text: str) -> int:
     """How many hanzi of ``text`` (decoded from GBK) the converter would never have written (Cyrillic letters too)."""
     return len(text) - len(text.translate(_foreign_deletions()))
@@ -1189,6 +1195,7 @@ class PinyinRepairer:
         texts: list[str] = []
         site_costs: list[float] = []  # see _site_cost
         read_to = window_end + 2 + PAIR_READ_EXTRA
+        unwritable = _unwritable()
         for pos in positions:
             if pos < 1:
                 continue  # the pair must complete a character before it
@@ -1210,6 +1217,12 @@ class PinyinRepairer:
                 if lead >= 0x80 and after is None:
                     continue
                 if syllable is not None and not is_reading(after or "", syllable):
+                    continue
+                # ... and ones the converter writes: it wrote the text, so a pair that
+                # completes a character outside its alphabet was never there (支持型 read
+                # as 支持续低, 续 being Simplified, won by the model's 持续 despite
+                # FOREIGN_PENALTY; a cost is for the rest of a window, garbled by chance).
+                if before in unwritable or after in unwritable:
                     continue
                 site_costs.append(SITE_PRIOR * ((before in site_chars) + (after in site_chars)))
                 keys.append((pos, t, lead))

@@ -223,6 +223,10 @@ def test_foreign_counts_of_a_batch_equal_one_text_at_a_time() -> None:
         # 前 straddles 是|半; out of step, 袋's trail and 面's lead (FC C3) are dropped. The
         # model rates 是半存粉和 about as high as 是半袋面粉和; jieba's dictionary knows 面粉.
         ("家裏吃的糧食就是半袋面粉和地上髒兮兮的一小堆紅薯。", "是前粉上一小堆"),
+        # 中 straddles 持|型, and 型's trail and 收's lead read out of step as 褪. A pair put
+        # back after the hidden D0 reads 持续低 (D0 F8, F8 B5 dropped, B5 CD): the model
+        # likes 持续, but 续 is Simplified, and the converter wrote Traditional text.
+        ("需求持續上升。該細分市場是交易型和支持型收入的最大驅動力。", "中收續"),
         # 交 straddles 方|基; out of step, 基's trail and 金's lead (F9 BD) are dropped: 南方火、
         # reads as well to the model as 南方基金、 with a character less.
         ("公司召開電話會議調研，南方基金、工銀瑞信基金、富國基金、人保資產", "交富國話"),

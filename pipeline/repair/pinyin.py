@@ -31,6 +31,7 @@ import difflib
 import itertools
 import math
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -41,7 +42,7 @@ import regex
 from pypinyin import Style, pinyin
 
 from pipeline.offsets import Edit
-from pipeline.repair.lm import CharLM, WordModel, default_word_model
+from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model
 from pipeline.repair.t2s import Simplifier, _converter, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿê"
@@ -56,6 +57,8 @@ STRADDLE = regex.compile(rf"\?(?P<py>{_SYLLABLE})\)")
 # into a user-defined pair that the converter dropped: no "?" at all.
 STRADDLE_DROPPED = regex.compile(rf"(?P<py>{_SYLLABLE})\)")
 _HAN = regex.compile(r"\p{Han}")
+# A straddle's debris and what the decoder read out of step after it, up to an ASCII character.
+_OUT_OF_STEP_DEBRIS = regex.compile(rf"(?:\?|(?<![(（a-z{_TONED}]){_SYLLABLE}\))[^\x00-\x7f]*")
 # A line started with a run of spaces (an indent).
 _INDENT = regex.compile(r"(?m)^ {2,}\S")
 _BYTE_ANNOTATION = regex.compile(rf"\((?P<py>{_SYLLABLE})\)")
@@ -123,6 +126,11 @@ NON_DEFAULT_PENALTY = 2.0  # nats for a straddle owner read with another than it
 # knows the idiom. Only the candidates within WORD_WINDOW nats of the best (at most
 # WORD_SHORTLIST of them) are weighed so: a batch can hold thousands.
 WORD_WEIGHT = 0.5
+# The document's own text read in step (annotations out, the stretches out of step cut
+# away) is mixed into the model's probabilities with this weight (a cache model, as in
+# the mojibake repair's second look: :class:`DocumentCache`), for the same shortlist
+# as the dictionary: a document that writes 每根細鋼纜 tells 由２９０根細鋼纜 from 福寶.
+CACHE_WEIGHT = 0.2
 WORD_WINDOW = 12.0
 WORD_SHORTLIST = 48
 
@@ -214,6 +222,12 @@ def _foreign_deletions() -> dict[int, None]:
         if letter.isalpha():
             table[ord(letter)] = None
     return table
+
+
+@lru_cache(maxsize=1)
+def _unwritable() -> frozenset[str]:
+    """What :func:`_foreign_deletions` deletes, as characters."""
+    return frozenset(chr(code) for code in _foreign_deletions())
 
 
 def _foreign(text: str) -> int:
@@ -358,6 +372,9 @@ class PinyinRepairer:
         self.lm = lm
         self.simplifier = simplifier or Simplifier(lm)
         self._words: WordModel | None = None
+        # The cache of the document being repaired (see edits and _document_cache), per
+        # thread: a pipeline may share one repairer between threads.
+        self._local = threading.local()
 
     @property
     def words(self) -> WordModel:
@@ -429,11 +446,33 @@ class PinyinRepairer:
         )
         edits: list[Edit] = []
         pos = 0
-        for line in text.splitlines(keepends=True):
-            if "(" in line or ")" in line or "（" in line:
-                edits.extend(self._line_edits(line, pos, site))
-            pos += len(line)
+        self._local.cache = self._document_cache(text) if CACHE_WEIGHT else None
+        try:
+            for line in text.splitlines(keepends=True):
+                if "(" in line or ")" in line or "（" in line:
+                    edits.extend(self._line_edits(line, pos, site))
+                pos += len(line)
+        finally:
+            self._local.cache = None
         return edits
+
+    def _document_cache(self, text: str) -> DocumentCache:
+        """A cache model of what ``text`` says where the converter's decoder read it in step.
+
+        From a straddle's debris (``?`` or ``pīn)``) to the next ASCII character the
+        decoder was out of step, and that garbled stretch is cut out (it would vote for
+        the reading without a pair put back); then the annotations whose reading fits
+        the character before them are taken out.
+        """
+        pieces: list[str] = []
+        for line in text.splitlines():
+            line = _OUT_OF_STEP_DEBRIS.sub("\n", line)
+            pieces.append(
+                ANNOTATION.sub(
+                    lambda m: m.group("char") if is_reading(m.group("char"), m.group("py")) else m.group(0), line
+                )
+            )
+        return DocumentCache(self.lm, self.simplifier.convert("\n".join(pieces)), CACHE_WEIGHT)
 
     def _line_edits(self, line: str, offset: int, site: _Site | None = None) -> list[Edit]:
         site = site or _Site(set(), frozenset(), self.lm)
@@ -832,7 +871,12 @@ class PinyinRepairer:
         return True
 
     def _scores(
-        self, texts: Sequence[str], foreign: bool = True, short: Sequence[int] = (), words: bool = False
+        self,
+        texts: Sequence[str],
+        foreign: bool = True,
+        short: Sequence[int] = (),
+        words: bool = False,
+        document: bool = False,
     ) -> list[float]:
         """LM scores, with a heavy price for every byte pair that is no GBK character.
 
@@ -847,7 +891,10 @@ class PinyinRepairer:
         is weighed against none (:meth:`_best_drop`: 是半袋面粉 for 是半存粉, with no loss
         on the tuning share). Elsewhere, where candidates differ in how many characters
         they hold, rare words that garbled text makes by chance (截肢 for 基地) won too
-        often.
+        often. With ``document``, the best candidates are weighed with the document's own
+        text as well (see :data:`CACHE_WEIGHT`): where dropped pairs are put back. (Where
+        a ``?`` is read back, the marks at line ends it decides flip on a document's habits:
+        ，/！ in one document of the tuning share.)
         """
         # One OpenCC call for the whole batch, line breaks and all (see to_simplified_many).
         simple = self.simplifier.convert_many(texts)
@@ -861,6 +908,15 @@ class PinyinRepairer:
                 - INVALID_PENALTY * text.count("\ufffd")
                 - (FOREIGN_PENALTY * foreign_counts[i] if foreign else 0.0)
             )
+        cache: DocumentCache | None = getattr(self._local, "cache", None) if document else None
+        if cache is not None and len(texts) > 1:
+            # The near best (and the text as it is) with the document's own n-grams mixed in.
+            top = max(out)
+            near = sorted((i for i, sc in enumerate(out) if sc >= top - WORD_WINDOW), key=lambda i: -out[i])
+            chosen = sorted({0, *near[:WORD_SHORTLIST]})
+            mixed = self.lm.score_many([simple[i] for i in chosen], cache=cache)
+            for i, value in zip(chosen, mixed, strict=True):
+                out[i] += value - scores[i]
         if words and WORD_WEIGHT and len(texts) > 1:
             # The text as it is (the first, where callers compare with it) is weighed
             # too, so that a margin over it is measured the same way.
@@ -930,6 +986,7 @@ class PinyinRepairer:
             scores = self._scores(
                 [self._window_text(data, start, end + 2), *texts],
                 short=[lacking, *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(texts)],
+                document=True,
             )
             scores = [scores[0] + base_prior, *(sc + pr for sc, pr in zip(scores[1:], priors, strict=True))]
             if pos not in stream.after_invalid:
@@ -946,7 +1003,9 @@ class PinyinRepairer:
                         wide_priors.append(priors[i] - WIDEN_MARGIN)
                 if wide:
                     # Over the same bytes of the text after them as the others (see _widen_drop).
-                    found = self._scores([self._window_text(w, start, end + 4 + PAIR_READ_EXTRA) for w in wide])
+                    found = self._scores(
+                        [self._window_text(w, start, end + 4 + PAIR_READ_EXTRA) for w in wide], document=True
+                    )
                     scores.extend(sc + pr for sc, pr in zip(found, wide_priors, strict=True))
                     candidates.extend(wide)
             best = max(range(len(candidates)), key=lambda i: scores[i + 1])
@@ -1127,7 +1186,7 @@ class PinyinRepairer:
         # cost of the window's last character, and an inserted 但 or ， would win on that
         # alone (，但“博” for ，“博”).
         texts = [self._window_text(c, start, end + 4) for c in candidates]
-        scores = self._scores([self._window_text(data, start, end + 2), *texts])
+        scores = self._scores([self._window_text(data, start, end + 2), *texts], document=True)
         best = max(range(len(candidates)), key=lambda i: scores[i + 1])
         return candidates[best] if scores[best + 1] - scores[0] >= WIDEN_MARGIN else data
 
@@ -1189,6 +1248,7 @@ class PinyinRepairer:
         texts: list[str] = []
         site_costs: list[float] = []  # see _site_cost
         read_to = window_end + 2 + PAIR_READ_EXTRA
+        unwritable = _unwritable()
         for pos in positions:
             if pos < 1:
                 continue  # the pair must complete a character before it
@@ -1211,6 +1271,12 @@ class PinyinRepairer:
                     continue
                 if syllable is not None and not is_reading(after or "", syllable):
                     continue
+                # ... and ones the converter writes: it wrote the text, so a pair that
+                # completes a character outside its alphabet was never there (支持型 read
+                # as 支持续低, 续 being Simplified, won by the model's 持续 despite
+                # FOREIGN_PENALTY; a cost is for the rest of a window, garbled by chance).
+                if before in unwritable or after in unwritable:
+                    continue
                 site_costs.append(SITE_PRIOR * ((before in site_chars) + (after in site_chars)))
                 keys.append((pos, t, lead))
                 texts.append(self._window_text(head + bytes((t, lead)) + tail, 0, read_to - window_start))
@@ -1224,6 +1290,7 @@ class PinyinRepairer:
             # With the dictionary: the model alone rates 是半存粉和 about as high as
             # 是半袋面粉和, one character longer; jieba knows 面粉.
             words=True,
+            document=True,
         )
         if not keys:
             return data, scores[0], []
@@ -1277,6 +1344,7 @@ class PinyinRepairer:
         found = self._scores(
             texts,
             short=[max(0, lacking - 2 + PAIR_READ_EXTRA), *[max(0, lacking - 4 + 2 * PAIR_READ_EXTRA)] * len(others)],
+            document=True,
         )
         for n, (p, _, _) in enumerate(others, start=1):
             found[n] -= _site_cost(fixed[:p] + bytes(others[n - 1][1:]) + fixed[p:], (p,), site_chars)
@@ -1344,6 +1412,7 @@ class PinyinRepairer:
                 *[max(0, lacking - 2 + PAIR_READ_EXTRA)] * len(singles),
                 *[max(0, lacking - 4 + 2 * PAIR_READ_EXTRA)] * len(doubles),
             ],
+            document=True,
         )
         for n, key in enumerate(doubles):
             found[1 + len(singles) + n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
@@ -1369,7 +1438,8 @@ class PinyinRepairer:
                     [
                         self._window_text(_two_pairs(data, *o), window_start, window_end + 4 + 2 * PAIR_READ_EXTRA)
                         for o in options
-                    ]
+                    ],
+                    document=True,
                 )
                 for n, key in enumerate(options):
                     again[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
@@ -1394,7 +1464,8 @@ class PinyinRepairer:
                     [
                         self._window_text(_two_pairs(data, *key), window_start, window_end + 4 + 2 * PAIR_READ_EXTRA)
                         for key in joint
-                    ]
+                    ],
+                    document=True,
                 )
                 for n, key in enumerate(joint):
                     found_joint[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)

@@ -223,6 +223,24 @@ def test_foreign_counts_of_a_batch_equal_one_text_at_a_time() -> None:
         # 前 straddles 是|半; out of step, 袋's trail and 面's lead (FC C3) are dropped. The
         # model rates 是半存粉和 about as high as 是半袋面粉和; jieba's dictionary knows 面粉.
         ("家裏吃的糧食就是半袋面粉和地上髒兮兮的一小堆紅薯。", "是前粉上一小堆"),
+        # 中 straddles 持|型, and 型's trail and 收's lead read out of step as 褪. A pair put
+        # back after the hidden D0 reads 持续低 (D0 F8, F8 B5 dropped, B5 CD): the model
+        # likes 持续, but 续 is Simplified, and the converter wrote Traditional text.
+        ("需求持續上升。該細分市場是交易型和支持型收入的最大驅動力。", "中收續"),
+        # 保 straddles ”|，; out of step, ，'s trail and 被's lead (AC B1), 但's trail and 是's
+        # lead (AB CA) are dropped. The model rates ；打敗登沒有 as high as ，被打敗但是沒有,
+        # two characters longer; the document writes 但是 and 被打 on its other line.
+        (
+            "盡管總冠軍是猛龍，但是勇士更值得尊敬。\n他們是“站著死”，被打敗但是沒有被打倒。",
+            "不主京人來兩冠力夠天季尊對布慘扭敬普本杜比沒湯特猛的盡看碾秒站第管節結續行賴賽還間關隊隨保",
+        ),
+        # 目 straddles 的|科; out of step, 名's trail and 與's lead (FB C5) are dropped before
+        # 與's trail "c": the model rates 一名點２５萬 higher than 一名與２５萬, but the
+        # document writes 與 where it was read in step.
+        (
+            "作爲一名從事航天事業３６年的科技工作者，作爲一名與２５萬航天人一齊經受時代大潮檢驗的領導幹部，我與他們一起。",
+            "事代受國年幹弱我時有潮目眼系親部",
+        ),
         # 交 straddles 方|基; out of step, 基's trail and 金's lead (F9 BD) are dropped: 南方火、
         # reads as well to the model as 南方基金、 with a character less.
         ("公司召開電話會議調研，南方基金、工銀瑞信基金、富國基金、人保資產", "交富國話"),
@@ -328,3 +346,20 @@ def test_a_question_mark_before_an_indented_line(repairer: PinyinRepairer) -> No
     # 公告) and no indent after such a "?".
     traditional = "回購注銷的限制性股票數量爲93.66萬股限制性股票\n    來源：格隆匯"
     assert _repair(repairer, _spam(traditional, "上的前公司")) == traditional
+
+
+def test_the_document_cache_holds_only_text_read_in_step(repairer: PinyinRepairer) -> None:
+    from pipeline.repair.t2s import to_simplified
+
+    damaged = _spam("但是勇士更值得尊敬，他們是“站著死”，被打敗但是沒有被打倒。", "尊敬沒保")
+    assert "(zūn)敬(jìng)" in damaged and "淮驍" in damaged
+    cache = repairer._document_cache(damaged)
+
+    def seen(trigram: str) -> bool:
+        a, b, c = repairer.lm.ids(to_simplified(trigram))
+        return cache.prob(a, b, c) > 0
+
+    # The annotations are out, so 尊 and 敬 stand together; the stretch the decoder read
+    # out of step after the straddle (淮驍〉菦) is no evidence for anything.
+    assert seen("得尊敬") and seen("但是勇")
+    assert not seen("淮驍〉") and not seen("驍〉菦")

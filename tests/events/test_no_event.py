@@ -363,3 +363,27 @@ def test_a_bid_won_before_the_deal_told_is_no_bid_news(rules_only: Pipeline) -> 
     after = "信息显示，中标后，广东中奥于8月1日与中国重汽公司订立协议，代价总额为人民币39,666,200元。"
     assert "中标" not in _types(rules_only, after)
     assert "中标" in _types(rules_only, "广东中奥中标中国重汽公司的物业服务项目，中标金额3966万元。")
+
+
+def _counted_pledge_words(pipe: Pipeline, text: str) -> list[int]:
+    """Where 质押 stands in ``text`` without a pledge trigger there being excluded by a rule."""
+    excluded = [
+        t.span
+        for t in pipe.process_traced(text).trace
+        if t.stage == "events" and t.source == "events.pledge" and t.action == "trigger excluded" and t.span
+    ]
+    starts = [i for i in range(len(text)) if text.startswith("质押", i)]
+    return [i for i in starts if not any(s <= i < e for s, e in excluded)]
+
+
+def test_a_pledge_notices_risk_statements_pledge_nothing(rules_only: Pipeline) -> None:
+    # not_in 所质押, 质押协议, 质押到期; not_before 平仓风险: the routine statements of a pledge
+    # notice about the shares already pledged.
+    for text in (
+        "公司控股股东郑铁江先生资信状况良好，所质押的股份目前不存在平仓风险，质押风险在可控范围之内。",
+        "控股股东与质权人签订的质押协议中，未约定明确的质押到期日。",
+        "贾春琳先生资信状况良好，其质押的股份不存在平仓风险。",
+    ):
+        assert _counted_pledge_words(rules_only, text) == [], text
+    # A pledge told, with its figures: the trigger counts.
+    assert _counted_pledge_words(rules_only, "华发集团将其持有的5000万股质押给中国银行。") != []

@@ -387,3 +387,19 @@ def test_a_pledge_notices_risk_statements_pledge_nothing(rules_only: Pipeline) -
         assert _counted_pledge_words(rules_only, text) == [], text
     # A pledge told, with its figures: the trigger counts.
     assert _counted_pledge_words(rules_only, "华发集团将其持有的5000万股质押给中国银行。") != []
+
+
+def test_the_documents_for_inspection_tell_no_event(rules_only: Pipeline) -> None:
+    # boilerplate events.boilerplate.documents_for_inspection: 备查文件 and the titles listed under it.
+    body = "华发集团解除质押3000万股\n华发集团近日将其持有的公司股份3000万股办理了解除质押。\n"
+    listed = "二、备查文件\n1．股份质押登记证明。\n2．中国证券登记结算有限责任公司股份冻结明细。\n"
+    signed = "特此公告。\n华发集团董事会\n2020年6月24日"
+    text = body + listed + signed
+    trace = rules_only.process_traced(text).trace
+    listed_at = text.index("股份质押登记证明") + 2
+    assert any(
+        t.source == "events.pledge" and t.detail == "in boilerplate" and t.span and t.span[0] <= listed_at < t.span[1]
+        for t in trace
+    )
+    # The list ends before the signature: the body's release and its date are still found.
+    assert _types(rules_only, text) == {"解除质押"}

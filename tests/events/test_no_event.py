@@ -316,3 +316,90 @@ def test_real_events_survive_the_name_and_spending_rules(rules_only: Pipeline) -
     assert "股份回购" in _types(rules_only, "海尔电器公布，公司耗资86.2万港元回购4.2万股。")
     assert "高管变动" in _types(rules_only, "董事会同意聘任刘轶为公司总经理。")
     assert "亏损" in _types(rules_only, "华源控股公告，公司2019年前三季度净亏损约2.1亿元。")
+
+
+@pytest.fixture(scope="module")
+def with_models() -> Pipeline:
+    return Pipeline.build()
+
+
+def test_a_piece_that_questions_a_deal_keeps_only_what_its_headline_tells(with_models: Pipeline) -> None:
+    # commentary events.commentary.doubt: the deal in the body is what the headline doubts.
+    body = "据了解，同达创业本次拟以20亿元收购三三工业100%股权，交易构成重组上市。"
+    assert "企业收购" not in _types(with_models, "投服中心对三三工业借壳上市提出三大质疑\n" + body)
+    # Without the doubt the same body tells the acquisition.
+    assert "企业收购" in _types(with_models, "投服中心出席三三工业借壳上市说明会\n" + body)
+    # A doubting headline that tells the type itself keeps it.
+    told = "投服中心质疑同达创业收购三三工业\n" + body
+    assert "企业收购" in _types(with_models, told)
+
+
+def test_a_heading_or_a_release_document_is_no_pledge(with_models: Pipeline) -> None:
+    # not_in 质押的情况, 股份质押情况, 解除证券质押: headings, a table's lead-in, a release's documents.
+    for text in (
+        "2、股东股份累计质押的情况",
+        "本次部分股份解除质押及质押展期后，贾春琳先生及其一致行动人所持股份质押情况如下：",
+        "1、解除证券质押登记通知；",
+    ):
+        assert "质押" not in _types(with_models, text)
+    # The paragraph under the heading tells the pledge, with its figures.
+    under = (
+        "2、股东股份累计质押的情况\n截至本公告披露日，凌兆蔚先生持有公司股份5000万股，"
+        "累计质押股份3000万股，占其所持公司股份的60%。"
+    )
+    assert "质押" in _types(with_models, under)
+
+
+def test_a_pledge_released_in_its_own_clause_is_no_new_pledge(rules_only: Pipeline) -> None:
+    # not_before 解除: …质押给X的500万股股份办理了质押登记解除手续.
+    released = "2020年7月10日，国安通信将其质押给兴业银行北京朝阳支行的500万股股份办理了质押登记解除手续。"
+    assert "质押" not in _types(rules_only, released)
+    # A release in the next clause leaves the pledge of this one alone.
+    assert "质押" in _types(rules_only, "国安通信将其持有的500万股股份质押给兴业银行，解除手续另行办理。")
+
+
+def test_a_bid_won_before_the_deal_told_is_no_bid_news(rules_only: Pipeline) -> None:
+    # not_in 中标后: the sentence tells the agreement signed after the bid was won.
+    after = "信息显示，中标后，广东中奥于8月1日与中国重汽公司订立协议，代价总额为人民币39,666,200元。"
+    assert "中标" not in _types(rules_only, after)
+    assert "中标" in _types(rules_only, "广东中奥中标中国重汽公司的物业服务项目，中标金额3966万元。")
+
+
+def _counted_pledge_words(pipe: Pipeline, text: str) -> list[int]:
+    """Where 质押 stands in ``text`` without a pledge trigger there being excluded by a rule."""
+    excluded = [
+        t.span
+        for t in pipe.process_traced(text).trace
+        if t.stage == "events" and t.source == "events.pledge" and t.action == "trigger excluded" and t.span
+    ]
+    starts = [i for i in range(len(text)) if text.startswith("质押", i)]
+    return [i for i in starts if not any(s <= i < e for s, e in excluded)]
+
+
+def test_a_pledge_notices_risk_statements_pledge_nothing(rules_only: Pipeline) -> None:
+    # not_in 所质押, 质押协议, 质押到期; not_before 平仓风险: the routine statements of a pledge
+    # notice about the shares already pledged.
+    for text in (
+        "公司控股股东郑铁江先生资信状况良好，所质押的股份目前不存在平仓风险，质押风险在可控范围之内。",
+        "控股股东与质权人签订的质押协议中，未约定明确的质押到期日。",
+        "贾春琳先生资信状况良好，其质押的股份不存在平仓风险。",
+    ):
+        assert _counted_pledge_words(rules_only, text) == [], text
+    # A pledge told, with its figures: the trigger counts.
+    assert _counted_pledge_words(rules_only, "华发集团将其持有的5000万股质押给中国银行。") != []
+
+
+def test_the_documents_for_inspection_tell_no_event(rules_only: Pipeline) -> None:
+    # boilerplate events.boilerplate.documents_for_inspection: 备查文件 and the titles listed under it.
+    body = "华发集团解除质押3000万股\n华发集团近日将其持有的公司股份3000万股办理了解除质押。\n"
+    listed = "二、备查文件\n1．股份质押登记证明。\n2．中国证券登记结算有限责任公司股份冻结明细。\n"
+    signed = "特此公告。\n华发集团董事会\n2020年6月24日"
+    text = body + listed + signed
+    trace = rules_only.process_traced(text).trace
+    listed_at = text.index("股份质押登记证明") + 2
+    assert any(
+        t.source == "events.pledge" and t.detail == "in boilerplate" and t.span and t.span[0] <= listed_at < t.span[1]
+        for t in trace
+    )
+    # The list ends before the signature: the body's release and its date are still found.
+    assert _types(rules_only, text) == {"解除质押"}

@@ -303,30 +303,22 @@ _PIECE = 6  # characters at most (the featurizer's _CONTEXT; pairs have 2)
 _SIDES = ("l", "r")
 
 
-def _piece_codes(points: Ints) -> tuple[Ints, Ints]:
-    """Per ``k`` (row ``k - 1``) and text position, the codes of the ``k`` characters from there: ``(first, rest)``.
-
-    ``points``: the text's code points followed by ``_PIECE`` zeros (a piece never runs past
-    the text, the padding only keeps the rows aligned).
-    """
-    n = len(points) - _PIECE
-    one = points[: n + 3]
-    two = (one << _CHAR_BITS) | points[1 : n + 4]
-    three = (two << _CHAR_BITS) | points[2 : n + 5]
-    first = np.stack([one[:n], two[:n], three[:n], three[:n], three[:n], three[:n]])
-    zeros = np.zeros(n, dtype=np.int64)
-    rest = np.stack([zeros, zeros, zeros, one[3 : n + 3], two[3 : n + 3], three[3 : n + 3]])
+def _piece_codes(text: str, at: Ints, length: Ints) -> tuple[Ints, Ints]:
+    """The ``(first, rest)`` codes of the pieces ``text[at : at + length]`` (lengths 1 to ``_PIECE``)."""
+    # Lone surrogates are code points too; the padding keeps every gather inside the array.
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    points = np.concatenate([points, np.zeros(_PIECE, dtype=np.int64)])
+    first = points[at]
+    for i in (1, 2):
+        first = np.where(length > i, (first << _CHAR_BITS) | points[at + i], first)
+    rest = np.where(length > 3, points[at + 3], 0)
+    for i in (4, 5):
+        rest = np.where(length > i, (rest << _CHAR_BITS) | points[at + i], rest)
     return first, rest
 
 
-def _text_codes(text: str) -> tuple[Ints, Ints]:
-    """:func:`_piece_codes` of ``text`` (lone surrogates are code points too)."""
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
-    return _piece_codes(np.concatenate([points, np.zeros(_PIECE, dtype=np.int64)]))
-
-
 def _piece_code(piece: str) -> tuple[int, int]:
-    """The ``(first, rest)`` codes of one piece of text, as :func:`_piece_codes` gives them in a text."""
+    """The ``(first, rest)`` codes of one piece of text, as :func:`_piece_codes` gives them."""
     first = rest = 0
     for ch in piece[:3]:
         first = (first << _CHAR_BITS) | ord(ch)
@@ -376,12 +368,16 @@ class ContextRanks:
         self.families = families
         # Per kind: its family ids by side and length (-1: no such name is known).
         self.plain = self._family_table(None)
-        self._kinds: dict[str, Ints] = {}
+        # Kinds seen so far: each one's row of _kind_tables (a kind unknown to the model has -1s).
+        self._kinds: dict[str, int] = {}
+        self._kind_tables = np.zeros((0, len(_SIDES), _PIECE), dtype=np.int64)
         self.pairs = (families.get((None, "lw", 2), -1), families.get((None, "rw", 2), -1))
         codes = np.array([_piece_code(piece) for _f, piece, _r in entries], dtype=np.int64).reshape(-1, 2)
         first, rest = codes[:, 0], codes[:, 1]
-        self.first = _Lookup(np.unique(first))
-        self.rest = _Lookup(np.unique(rest))
+        # One table for both codes (one search per document), then one for the keys.
+        self.codes = _Lookup(np.unique(np.concatenate([first, rest])))
+        if (len(families) + 1) * (len(self.codes) + 1) ** 2 >= 2**63:
+            raise ValueError("too many context features for 64-bit keys")
         # Distinct: a family and a piece make one string, which is one name.
         self.keys = _Lookup(self._keys(np.array([f for f, _p, _r in entries], dtype=np.int64), first, rest))
         self.key_rank = np.array([r for _f, _p, r in entries], dtype=np.int64)
@@ -393,16 +389,19 @@ class ContextRanks:
             dtype=np.int64,
         )
 
-    def _kind(self, kind: str) -> Ints:
-        table = self._kinds.get(kind)
-        if table is None:
-            table = self._kinds[kind] = self._family_table(kind)
-        return table
+    def _kind_rows(self, kinds: Sequence[str]) -> Ints:
+        """Each kind's family ids ``[side, length - 1]``, stacked (tables of new kinds made once)."""
+        rows = self._kinds
+        for kind in set(kinds).difference(rows):
+            rows[kind] = len(self._kind_tables)
+            self._kind_tables = np.concatenate([self._kind_tables, self._family_table(kind)[None]])
+        return self._kind_tables[[rows[kind] for kind in kinds]]
 
     def _keys(self, family: Ints, first: Ints, rest: Ints) -> Ints:
         """One integer per ``(family, first, rest)`` (-1 where ``first`` or ``rest`` is no known name's)."""
-        i, j = self.first(first), self.rest(rest)
-        keys = (family * len(self.first) + i) * len(self.rest) + j
+        found = self.codes(np.concatenate([first, rest]))
+        i, j = found[: len(first)], found[len(first) :]
+        keys = (family * len(self.codes) + i) * len(self.codes) + j
         keys[(i < 0) | (j < 0) | (family < 0)] = -1
         return keys
 
@@ -417,16 +416,15 @@ class ContextRanks:
         m = len(fillers)
         if not m:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        first, rest = _text_codes(text)
         spans = np.array(fillers, dtype=np.int64).reshape(m, 2)
         starts, ends = spans[:, 0], spans[:, 1]
         bounds = np.array([(w[1], w[2]) for w in windows], dtype=np.int64).reshape(m, 2)
         n_left = starts - bounds[:, 0]
         n_right = np.maximum(bounds[:, 1] - ends, 0)
         lengths = np.arange(1, _PIECE + 1, dtype=np.int64)
-        kinds = np.stack([self._kind(w[0]) for w in windows])  # (m, side, length)
+        kinds = self._kind_rows([w[0] for w in windows])  # (m, side, length)
         owner = np.broadcast_to(np.arange(m, dtype=np.int64)[:, None], (m, _PIECE))
-        k_index = np.broadcast_to(lengths - 1, (m, _PIECE))
+        piece_lengths = np.broadcast_to(lengths, (m, _PIECE))
         parts_family, parts_k, parts_at, parts_owner = [], [], [], []
         for side, (count, at) in enumerate(
             ((n_left, starts[:, None] - lengths), (n_right, np.broadcast_to(ends[:, None], (m, _PIECE))))
@@ -434,7 +432,7 @@ class ContextRanks:
             inside = count[:, None] >= lengths
             for family in (np.broadcast_to(self.plain[side], (m, _PIECE)), kinds[:, side, :]):
                 parts_family.append(family[inside])
-                parts_k.append(k_index[inside])
+                parts_k.append(piece_lengths[inside])
                 parts_at.append(at[inside])
                 parts_owner.append(owner[inside])
         # Pairs: one per position of a window but its last.
@@ -446,13 +444,13 @@ class ContextRanks:
             pair_owner = np.repeat(np.arange(m, dtype=np.int64), sizes)
             offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
             parts_family.append(np.full(total, family_id, dtype=np.int64))
-            parts_k.append(np.ones(total, dtype=np.int64))
+            parts_k.append(np.full(total, 2, dtype=np.int64))
             parts_at.append(lo[pair_owner] + offsets)
             parts_owner.append(pair_owner)
         family = np.concatenate(parts_family)
         k = np.concatenate(parts_k)
         at = np.concatenate(parts_at)
-        keys = self._keys(family, first[k, at], rest[k, at])
+        keys = self._keys(family, *_piece_codes(text, at, k))
         found = self.keys(keys)
         known = found >= 0
         return self.key_rank[found[known]], np.concatenate(parts_owner)[known]

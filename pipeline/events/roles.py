@@ -117,8 +117,16 @@ class RoleFeaturizer:
         self.triggers = dict(triggers)
         # Feature strings made once per prefix (see _Bucketed).
         self._bucketeds: dict[str, _Bucketed] = {}
+        # Per type: its same-sentence, several-triggers, next-sentence and far features, and
+        # the gap features of a filler before, after and over its trigger.
         self._type_features = {
-            t: (f"TS:{t}", f"TS:{t}:many", f"TN:{t}", f"TD:{t}", f"TS:{t}:B", f"TS:{t}:A", f"TS:{t}:O")
+            t: (
+                f"TS:{t}",
+                f"TS:{t}:many",
+                f"TN:{t}",
+                f"TD:{t}",
+                tuple(self._bucketed(f"TS:{t}:{side}", _GAP_EDGES) for side in "BAO"),
+            )
             for t in self.triggers
         }
 
@@ -240,10 +248,10 @@ class RoleFeaturizer:
     ) -> list[str]:
         feats = []
         for event_type, by_sentence in hits.items():
-            same_sentence, many, next_to, far, *sides = self._type_features[event_type]
+            same_sentence, many, next_to, far, sides = self._type_features[event_type]
             same = by_sentence.get(sent_index)
             if same:
-                nearest = min(same, key=lambda h: abs(h[0] - f.start))
+                nearest = same[0] if len(same) == 1 else min(same, key=lambda h: abs(h[0] - f.start))
                 if f.end <= nearest[0]:
                     side, gap = 0, nearest[0] - f.end
                 elif f.start >= nearest[1]:
@@ -251,7 +259,7 @@ class RoleFeaturizer:
                 else:
                     side, gap = 2, 0
                 feats.append(same_sentence)
-                feats.append(self._bucketed(sides[side], _GAP_EDGES)(gap))
+                feats.append(sides[side](gap))
                 if len(same) > 1:
                     feats.append(many)
             elif sent_index - 1 in by_sentence or sent_index + 1 in by_sentence:

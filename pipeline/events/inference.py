@@ -26,6 +26,7 @@ pairwise ``reduceat``, differs in the last bits). The tests compare both with sp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -301,6 +302,8 @@ class FeatureForward:
 _CHAR_BITS = 21
 _PIECE = 6  # characters at most (the featurizer's _CONTEXT; pairs have 2)
 _SIDES = ("l", "r")
+# The end of a context feature's prefix: ``l3=`` at the start, or ``|r2=`` after a kind.
+_CONTEXT_PREFIX = re.compile(rf"(?:\A|\|)([{''.join(_SIDES)}])([1-{_PIECE}])=")
 
 
 def _piece_codes(text: str, at: Ints, length: Ints) -> tuple[Ints, Ints]:
@@ -314,16 +317,6 @@ def _piece_codes(text: str, at: Ints, length: Ints) -> tuple[Ints, Ints]:
     rest = np.where(length > 3, points[at + 3], 0)
     for i in (4, 5):
         rest = np.where(length > i, (rest << _CHAR_BITS) | points[at + i], rest)
-    return first, rest
-
-
-def _piece_code(piece: str) -> tuple[int, int]:
-    """The ``(first, rest)`` codes of one piece of text, as :func:`_piece_codes` gives them."""
-    first = rest = 0
-    for ch in piece[:3]:
-        first = (first << _CHAR_BITS) | ord(ch)
-    for ch in piece[3:]:
-        rest = (rest << _CHAR_BITS) | ord(ch)
     return first, rest
 
 
@@ -372,8 +365,9 @@ class ContextRanks:
         self._kinds: dict[str, int] = {}
         self._kind_tables = np.zeros((0, len(_SIDES), _PIECE), dtype=np.int64)
         self.pairs = (families.get((None, "lw", 2), -1), families.get((None, "rw", 2), -1))
-        codes = np.array([_piece_code(piece) for _f, piece, _r in entries], dtype=np.int64).reshape(-1, 2)
-        first, rest = codes[:, 0], codes[:, 1]
+        # The pieces' codes as a text's: all pieces one after another.
+        lengths = np.fromiter((len(piece) for _f, piece, _r in entries), dtype=np.int64, count=len(entries))
+        first, rest = _piece_codes("".join(piece for _f, piece, _r in entries), np.cumsum(lengths) - lengths, lengths)
         # One table for both codes (one search per document), then one for the keys.
         self.codes = _Lookup(np.unique(np.concatenate([first, rest])))
         if (len(families) + 1) * (len(self.codes) + 1) ** 2 >= 2**63:
@@ -465,14 +459,10 @@ def _context_parses(name: str) -> list[tuple[tuple[str | None, str, int], str]]:
     parses: list[tuple[tuple[str | None, str, int], str]] = []
     if len(name) == 5 and name[:3] in ("lw=", "rw="):
         parses.append(((None, name[:2], 2), name[3:]))
-    for k in range(1, _PIECE + 1):
-        if len(name) < k + 3:
-            break
-        piece, prefix = name[-k:], name[:-k]
-        for side in _SIDES:
-            tail = f"{side}{k}="
-            if prefix == tail:
-                parses.append(((None, side, k), piece))
-            elif prefix.endswith("|" + tail):
-                parses.append(((prefix[: -len(tail) - 1], side, k), piece))
+    # The matches cannot overlap (only their first character may be ``|``): all are found.
+    for match in _CONTEXT_PREFIX.finditer(name):
+        k = int(match[2])
+        if len(name) - match.end() == k:
+            kind = name[: match.start()] if match[0][0] == "|" else None
+            parses.append(((kind, match[1], k), name[match.end() :]))
     return parses

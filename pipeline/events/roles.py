@@ -346,7 +346,7 @@ class RoleModel:
         self._empty = FeatureBag.of(["EMPTY"])
         # Labels and columns by set of event types (see scores).
         self._type_labels: dict[frozenset[str], tuple[tuple[str, ...], numpy.ndarray[Any, Any]]] = {}
-        from pipeline.events.inference import FeatureForward, bow_layers
+        from pipeline.events.inference import ContextRanks, FeatureForward, bow_layers
 
         # The document-at-once forward pass (pipeline.events.inference) when the model is
         # the bag of known unigram features it mirrors; else each filler goes through a bag.
@@ -354,17 +354,11 @@ class RoleModel:
         layers = bow_layers(textcat) if self._hashes is not None else None
         if layers is not None and layers.ngram_size == 1 and self._hashes is not None:
             self._forward = FeatureForward(layers, self._hashes, int(self._empty.ids[0]))
-        # The context features' ranks from the text (see document_features), made on first use.
-        self._context_ranks: ContextRanks | None = None
-
-    @property
-    def _context(self) -> ContextRanks | None:
-        """The :class:`ContextRanks` of the known features (None without the forward pass)."""
-        if self._context_ranks is None and self._forward is not None:
-            from pipeline.events.inference import ContextRanks
-
-            self._context_ranks = ContextRanks(self._forward.rank)
-        return self._context_ranks
+        # The context features' ranks from the text (see document_scores); made at load, so
+        # that a batch's forked workers inherit them.
+        self._context: ContextRanks | None = None
+        if self._forward is not None:
+            self._context = ContextRanks(self._forward.rank)
 
     def scores(self, features: Sequence[Sequence[str]], types: Collection[str] | None = None) -> list[dict[str, float]]:
         """Probability of each label for each feature list, in order.

@@ -303,3 +303,26 @@ def test_context_ranks_find_exactly_the_known_context_features(role_model: RoleM
 def _window_strings(kind: str, left: str, right: str) -> list[str]:
     """The context feature strings of a filler of ``kind`` between ``left`` and ``right``."""
     return _window_chars(kind, left, right) + _window_pairs(left, right)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("l3=abc", [((None, "l", 3), "abc")]),
+        ("r1==", [((None, "r", 1), "=")]),
+        ("lw=ab", [((None, "lw", 2), "ab")]),
+        ("ORG:company|r2=ab", [(("ORG:company", "r", 2), "ab")]),
+        ("|l1=x", [(("", "l", 1), "x")]),
+        # One reading: the ``l1=`` inside is followed by 6 characters, not 1.
+        ("A|l1=B|r2=xy", [(("A|l1=B", "r", 2), "xy")]),
+        ("l1=|l1=x", [(("l1=", "l", 1), "x")]),
+        ("l2=a", []),
+        ("Al1=x", []),
+        ("LEN=3", []),
+        ("l7=abcdefg", []),
+    ],
+)
+def test_context_parses_read_every_context_feature_name(name: str, expected: list[Any]) -> None:
+    from pipeline.events.inference import _context_parses
+
+    assert _context_parses(name) == expected

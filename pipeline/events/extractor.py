@@ -1282,8 +1282,10 @@ class EventExtractor:
         Returns the model's scores by filler span (the best over fillers sharing a span).
         """
         assert self.role_model is not None
-        features = self.featurizer.document_features(doc.text, sentences, fillers, trigger_spans)
-        scores = self.role_model.scores(features)
+        # Only the labels of the drafts' types are ever read (here, _veto, _keep_single).
+        scores = self.role_model.document_scores(
+            self.featurizer, doc.text, sentences, fillers, trigger_spans, types={d.type for d in drafts}
+        )
         by_span: dict[tuple[int, int], dict[str, float]] = {}
         for filler, filler_scores in zip(fillers, scores, strict=True):
             merged = by_span.get(filler.span)

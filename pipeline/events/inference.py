@@ -26,6 +26,7 @@ pairwise ``reduceat``, differs in the last bits). The tests compare both with sp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,10 @@ from numpy.typing import NDArray
 Floats = NDArray[np.float32]
 Keys = NDArray[np.uint64]
 Ints = NDArray[np.int64]
+
+# Column sets of HashedLinear kept at once (a document asks for the labels of its event
+# types; few combinations recur).
+_SUBSETS_KEPT = 64
 
 
 @cache
@@ -128,6 +133,7 @@ class HashedLinear:
         weights = layers.linear.get_param("W").reshape(self.n_labels, self.length)
         self.rows = np.ascontiguousarray(weights.T)
         self.bias = layers.linear.get_param("b").astype(np.float32)
+        self._subsets: dict[bytes, tuple[Floats, Floats]] = {}
 
     def slots(self, keys: Keys) -> Ints:
         """The two rows each key reads, ``(len(keys), 2)``: its murmurhash with seeds 0 and 1, modulo the length."""
@@ -136,22 +142,38 @@ class HashedLinear:
         slots[:, 1] = murmurhash3_32(keys, 1) % np.uint32(self.length)
         return slots
 
-    def scores(self, slots: Ints, counts: Floats, bag: Ints, n: int) -> Floats:
+    def scores(self, slots: Ints, counts: Floats, bag: Ints, n: int, columns: Ints | None = None) -> Floats:
         """The layer's output for ``n`` bags, given each distinct key's slots, count and bag, in thinc's order.
 
         Per bag: the bias, then per key ``weight * count`` of its first slot, then of its
         second, added one after another in float32 (thinc's ``set_scoresC``); thinc's
-        ``scatter_add`` adds rows in the order given.
+        ``scatter_add`` adds rows in the order given. ``columns``: only these labels'
+        columns, in that order (each column's sums are the same additions, bit for bit).
         """
-        terms = self.rows[slots.ravel()]
+        rows, bias = (self.rows, self.bias) if columns is None else self._columns(columns)
+        terms = rows[slots.ravel()]
         repeated = np.flatnonzero(counts != 1.0)
         if len(repeated):
             by_key = terms.reshape(len(counts), 2, -1)
             by_key[repeated] *= counts[repeated, None, None]
-        scores = np.empty((n, self.n_labels), dtype=np.float32)
-        scores[:] = self.bias
+        scores = np.empty((n, len(bias)), dtype=np.float32)
+        scores[:] = bias
         _ops().scatter_add(scores, np.repeat(bag.astype(np.int32), 2), terms)
         return scores
+
+    def _columns(self, columns: Ints) -> tuple[Floats, Floats]:
+        """The weight table and bias of ``columns`` alone (kept for the last few column sets asked for).
+
+        Gathering the rows of a few labels, not all, is what makes a subset cheaper: the
+        gathered rows are the layer's largest array.
+        """
+        key = columns.tobytes()
+        cached = self._subsets.get(key)
+        if cached is None:
+            if len(self._subsets) >= _SUBSETS_KEPT:
+                self._subsets.clear()
+            cached = self._subsets[key] = (np.ascontiguousarray(self.rows[:, columns]), self.bias[columns])
+        return cached
 
 
 def murmurhash3_32(keys: Keys, seed: int) -> NDArray[np.uint32]:
@@ -243,11 +265,18 @@ class FeatureForward:
         self.linear = HashedLinear(layers)
         self.slots = self.linear.slots(unique)
 
-    def probabilities(self, features: Sequence[Sequence[str]]) -> Floats:
-        """One row per feature list; unknown features are dropped, a list left empty is the ``empty`` bag."""
+    def probabilities(
+        self, features: Sequence[Sequence[str]], columns: Ints | None = None, extra: tuple[Ints, Ints] | None = None
+    ) -> Floats:
+        """One row per feature list; unknown features are dropped, a list left empty is the ``empty`` bag.
+
+        ``columns``: only these labels' probabilities, in that order (each equal to the
+        bit to its column of the whole row). ``extra``: more known features, as their ranks
+        and the index of the list each belongs to (:class:`ContextRanks`).
+        """
         n = len(features)
         if not n:
-            return np.zeros((0, self.layers.n_labels), dtype=np.float32)
+            return np.zeros((0, self.layers.n_labels if columns is None else len(columns)), dtype=np.float32)
         sizes = np.fromiter(map(len, features), dtype=np.int64, count=n)
         flat = np.fromiter(
             map(self.rank.get, chain.from_iterable(features), repeat(-1)), dtype=np.int64, count=int(sizes.sum())
@@ -255,10 +284,185 @@ class FeatureForward:
         owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
         known = flat >= 0
         ranks, owner = flat[known], owner[known]
+        if extra is not None:
+            ranks, owner = np.concatenate([ranks, extra[0]]), np.concatenate([owner, extra[1]])
         missing = np.flatnonzero(np.bincount(owner, minlength=n) == 0)
         if len(missing):
             ranks = np.concatenate([ranks, np.full(len(missing), self.empty_rank, dtype=np.int64)])
             owner = np.concatenate([owner, missing])
         bag, key, counts = distinct_pairs(ranks, owner, self.n_keys)
-        scores = self.linear.scores(self.slots[key], counts, bag, n)
+        scores = self.linear.scores(self.slots[key], counts, bag, n, columns)
         return self.layers.output.predict(scores)  # type: ignore[no-any-return]
+
+
+# ContextRanks: the context features of RoleFeaturizer (pipeline.events.roles) are a
+# prefix naming the family (``l3=``, ``ORG:company|r2=``, ``lw=``) and 1 to 6 characters of
+# the text. A piece of text is coded as two integers: its first three characters and the
+# rest, 21 bits per code point (every code point fits), exact.
+_CHAR_BITS = 21
+_PIECE = 6  # characters at most (the featurizer's _CONTEXT; pairs have 2)
+_SIDES = ("l", "r")
+# The end of a context feature's prefix: ``l3=`` at the start, or ``|r2=`` after a kind.
+_CONTEXT_PREFIX = re.compile(rf"(?:\A|\|)([{''.join(_SIDES)}])([1-{_PIECE}])=")
+
+
+def _piece_codes(text: str, at: Ints, length: Ints) -> tuple[Ints, Ints]:
+    """The ``(first, rest)`` codes of the pieces ``text[at : at + length]`` (lengths 1 to ``_PIECE``)."""
+    # Lone surrogates are code points too; the padding keeps every gather inside the array.
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    points = np.concatenate([points, np.zeros(_PIECE, dtype=np.int64)])
+    first = points[at]
+    for i in (1, 2):
+        first = np.where(length > i, (first << _CHAR_BITS) | points[at + i], first)
+    rest = np.where(length > 3, points[at + 3], 0)
+    for i in (4, 5):
+        rest = np.where(length > i, (rest << _CHAR_BITS) | points[at + i], rest)
+    return first, rest
+
+
+class _Lookup:
+    """Positions of integers in a fixed set of distinct integers (-1 when absent), through pandas' hash table.
+
+    A sorted search would do, but misses the cache at every step on tables this size.
+    """
+
+    def __init__(self, values: Ints) -> None:
+        import pandas as pd
+
+        self.index = pd.Index(values)
+        if not self.index.is_unique:
+            raise ValueError("_Lookup needs distinct values")
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __call__(self, values: Ints) -> Ints:
+        return self.index.get_indexer(values).astype(np.int64, copy=False)  # type: ignore[arg-type]  # pandas takes any array (its stubs say Index)
+
+
+class ContextRanks:
+    """The ranks of a filler's context features (see ``RoleFeaturizer``), found without making their strings.
+
+    At load every known feature name that a context feature could be is split into its
+    family (kind or none, side ``l``/``r``/``lw``/``rw``, length) and its piece of text; at
+    run time the pieces of a document's windows are coded from one array of its code
+    points and looked up in hash tables. A name equal to the string the featurizer
+    would make is found, and no other: the family fixes the prefix and the length, the
+    codes the characters.
+    """
+
+    def __init__(self, rank: Mapping[str, int]) -> None:
+        """``rank``: each known feature name's rank (:class:`FeatureForward`)."""
+        families: dict[tuple[str | None, str, int], int] = {}
+        entries: list[tuple[int, str, int]] = []
+        for name, r in rank.items():
+            for family, piece in _context_parses(name):
+                entries.append((families.setdefault(family, len(families)), piece, r))
+        self.families = families
+        # Per kind: its family ids by side and length (-1: no such name is known).
+        self.plain = self._family_table(None)
+        # Kinds seen so far: each one's row of _kind_tables (a kind unknown to the model has -1s).
+        self._kinds: dict[str, int] = {}
+        self._kind_tables = np.zeros((0, len(_SIDES), _PIECE), dtype=np.int64)
+        self.pairs = (families.get((None, "lw", 2), -1), families.get((None, "rw", 2), -1))
+        # The pieces' codes as a text's: all pieces one after another.
+        lengths = np.fromiter((len(piece) for _f, piece, _r in entries), dtype=np.int64, count=len(entries))
+        first, rest = _piece_codes("".join(piece for _f, piece, _r in entries), np.cumsum(lengths) - lengths, lengths)
+        # One table for both codes (one search per document), then one for the keys.
+        self.codes = _Lookup(np.unique(np.concatenate([first, rest])))
+        if (len(families) + 1) * (len(self.codes) + 1) ** 2 >= 2**63:
+            raise ValueError("too many context features for 64-bit keys")
+        # Distinct: a family and a piece make one string, which is one name.
+        self.keys = _Lookup(self._keys(np.array([f for f, _p, _r in entries], dtype=np.int64), first, rest))
+        self.key_rank = np.array([r for _f, _p, r in entries], dtype=np.int64)
+
+    def _family_table(self, kind: str | None) -> Ints:
+        """Family ids of ``kind``'s context features, ``[side, length - 1]`` (-1: none known)."""
+        return np.array(
+            [[self.families.get((kind, side, k), -1) for k in range(1, _PIECE + 1)] for side in _SIDES],
+            dtype=np.int64,
+        )
+
+    def _kind_rows(self, kinds: Sequence[str]) -> Ints:
+        """Each kind's family ids ``[side, length - 1]``, stacked (tables of new kinds made once)."""
+        rows = self._kinds
+        for kind in set(kinds).difference(rows):
+            rows[kind] = len(self._kind_tables)
+            self._kind_tables = np.concatenate([self._kind_tables, self._family_table(kind)[None]])
+        return self._kind_tables[[rows[kind] for kind in kinds]]
+
+    def _keys(self, family: Ints, first: Ints, rest: Ints) -> Ints:
+        """One integer per ``(family, first, rest)`` (-1 where ``first`` or ``rest`` is no known name's)."""
+        found = self.codes(np.concatenate([first, rest]))
+        i, j = found[: len(first)], found[len(first) :]
+        keys = (family * len(self.codes) + i) * len(self.codes) + j
+        keys[(i < 0) | (j < 0) | (family < 0)] = -1
+        return keys
+
+    def ranks(
+        self, text: str, fillers: Sequence[tuple[int, int]], windows: Sequence[tuple[str, int, int]]
+    ) -> tuple[Ints, Ints]:
+        """The known context features of each filler: their ranks and the filler (its index) each belongs to.
+
+        ``fillers``: each filler's ``(start, end)``; ``windows``: its kind and window
+        ``(kind, window_start, window_end)``, as ``RoleFeaturizer.document_features`` gives them.
+        """
+        m = len(fillers)
+        if not m:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        spans = np.array(fillers, dtype=np.int64).reshape(m, 2)
+        starts, ends = spans[:, 0], spans[:, 1]
+        bounds = np.array([(w[1], w[2]) for w in windows], dtype=np.int64).reshape(m, 2)
+        n_left = starts - bounds[:, 0]
+        n_right = np.maximum(bounds[:, 1] - ends, 0)
+        lengths = np.arange(1, _PIECE + 1, dtype=np.int64)
+        kinds = self._kind_rows([w[0] for w in windows])  # (m, side, length)
+        owner = np.broadcast_to(np.arange(m, dtype=np.int64)[:, None], (m, _PIECE))
+        piece_lengths = np.broadcast_to(lengths, (m, _PIECE))
+        parts_family, parts_k, parts_at, parts_owner = [], [], [], []
+        for side, (count, at) in enumerate(
+            ((n_left, starts[:, None] - lengths), (n_right, np.broadcast_to(ends[:, None], (m, _PIECE))))
+        ):
+            inside = count[:, None] >= lengths
+            for family in (np.broadcast_to(self.plain[side], (m, _PIECE)), kinds[:, side, :]):
+                parts_family.append(family[inside])
+                parts_k.append(piece_lengths[inside])
+                parts_at.append(at[inside])
+                parts_owner.append(owner[inside])
+        # Pairs: one per position of a window but its last.
+        for family_id, lo, hi in ((self.pairs[0], bounds[:, 0], starts - 1), (self.pairs[1], ends, bounds[:, 1] - 1)):
+            sizes = np.maximum(hi - lo, 0)
+            total = int(sizes.sum())
+            if family_id < 0 or not total:
+                continue
+            pair_owner = np.repeat(np.arange(m, dtype=np.int64), sizes)
+            offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            parts_family.append(np.full(total, family_id, dtype=np.int64))
+            parts_k.append(np.full(total, 2, dtype=np.int64))
+            parts_at.append(lo[pair_owner] + offsets)
+            parts_owner.append(pair_owner)
+        family = np.concatenate(parts_family)
+        k = np.concatenate(parts_k)
+        at = np.concatenate(parts_at)
+        keys = self._keys(family, *_piece_codes(text, at, k))
+        found = self.keys(keys)
+        known = found >= 0
+        return self.key_rank[found[known]], np.concatenate(parts_owner)[known]
+
+
+def _context_parses(name: str) -> list[tuple[tuple[str | None, str, int], str]]:
+    """Every way ``name`` could be a context feature: ``((kind, side, length), piece)``.
+
+    ``l3=abc``, ``ORG:company|r2=ab``, ``lw=ab``: a prefix ending in ``=`` and a piece of
+    the length it names (one name can be read more than one way; each reading is kept).
+    """
+    parses: list[tuple[tuple[str | None, str, int], str]] = []
+    if len(name) == 5 and name[:3] in ("lw=", "rw="):
+        parses.append(((None, name[:2], 2), name[3:]))
+    # The matches cannot overlap (only their first character may be ``|``): all are found.
+    for match in _CONTEXT_PREFIX.finditer(name):
+        k = int(match[2])
+        if len(name) - match.end() == k:
+            kind = name[: match.start()] if match[0][0] == "|" else None
+            parses.append(((kind, match[1], k), name[match.end() :]))
+    return parses

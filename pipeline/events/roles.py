@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,7 @@ from pipeline.errors import ErrorCode, ModelError
 from pipeline.events.fillers import Filler
 
 if TYPE_CHECKING:
-    from pipeline.events.inference import FeatureForward
+    from pipeline.events.inference import ContextRanks, FeatureForward
 
 LABEL_SEP = "/"
 FEATURES_FILE = "features.txt"
@@ -117,8 +117,16 @@ class RoleFeaturizer:
         self.triggers = dict(triggers)
         # Feature strings made once per prefix (see _Bucketed).
         self._bucketeds: dict[str, _Bucketed] = {}
+        # Per type: its same-sentence, several-triggers, next-sentence and far features, and
+        # the gap features of a filler before, after and over its trigger.
         self._type_features = {
-            t: (f"TS:{t}", f"TS:{t}:many", f"TN:{t}", f"TD:{t}", f"TS:{t}:B", f"TS:{t}:A", f"TS:{t}:O")
+            t: (
+                f"TS:{t}",
+                f"TS:{t}:many",
+                f"TN:{t}",
+                f"TD:{t}",
+                tuple(self._bucketed(f"TS:{t}:{side}", _GAP_EDGES) for side in "BAO"),
+            )
             for t in self.triggers
         }
 
@@ -135,11 +143,16 @@ class RoleFeaturizer:
         sentences: Sequence[tuple[int, int]],
         fillers: Sequence[Filler],
         trigger_spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+        windows: list[tuple[str, int, int]] | None = None,
     ) -> list[list[str]]:
         """One feature list per filler, in the order given.
 
         ``trigger_spans``: each type's trigger matches when the caller has them already
         (the extractor's one-pass scan); else the trigger patterns are run here.
+        ``windows``: when given, the context features (the characters and pairs of
+        characters next to the filler, :meth:`_context_features`) are left out and each
+        filler's kind and context window ``(kind, window_start, window_end)`` appended to
+        it instead, for a caller that looks them up itself (:class:`~pipeline.events.inference.ContextRanks`).
         """
         starts = [s for s, _e in sentences]
         title_end = text.find("\n")
@@ -176,7 +189,9 @@ class RoleFeaturizer:
         for f in fillers:
             sent_index = max(0, bisect_right(starts, f.start) - 1)
             sent_start, sent_end = sentences[sent_index] if sentences else (0, len(text))
-            feats = self._filler_features(text, f, sent_start, sent_end)
+            feats = self._filler_features(text, f, sent_start, sent_end, windows is None)
+            if windows is not None:
+                windows.append((filler_kind(f), max(sent_start, f.start - _WINDOW), min(sent_end, f.end + _WINDOW)))
             feats.append("TITLE" if f.start < title_end else _SENT(sent_index))
             feats.append(_LINE(bisect_right(line_starts, f.start) - 1))
             feats.append(_OCC(text_counts[f.text]))
@@ -196,9 +211,10 @@ class RoleFeaturizer:
         return out
 
     @staticmethod
-    def _filler_features(text: str, f: Filler, sent_start: int, sent_end: int) -> list[str]:
+    def _filler_features(text: str, f: Filler, sent_start: int, sent_end: int, context: bool = True) -> list[str]:
+        """The features of the filler itself and of its window; ``context=False`` leaves out its context features."""
         t = f.text
-        kind = f"{f.label}:{f.kind}" if f.kind else f.label
+        kind = filler_kind(f)
         source = f.source.split(":", 1)[-1].rsplit(".", 1)[-1] if f.source.startswith("rule:events") else "mention"
         feats = [
             f"L={f.label}",
@@ -217,24 +233,14 @@ class RoleFeaturizer:
             feats.append(f"T={t}")
         left = text[max(sent_start, f.start - _WINDOW) : f.start]
         right = text[f.end : min(sent_end, f.end + _WINDOW)]
-        n_left, n_right = len(left), len(right)
-        kind_left, kind_right = f"{kind}|l", f"{kind}|r"
-        append = feats.append
-        for k in range(1, _CONTEXT + 1):
-            if n_left >= k:
-                part = left[-k:]
-                append(f"l{k}={part}")
-                append(f"{kind_left}{k}={part}")
-            if n_right >= k:
-                part = right[:k]
-                append(f"r{k}={part}")
-                append(f"{kind_right}{k}={part}")
+        if context:
+            feats += _window_chars(kind, left, right)
         if not left.strip() or _is_punct(left[-1]):
-            append("LEFT_EDGE")
+            feats.append("LEFT_EDGE")
         if not right.strip() or _is_punct(right[0]):
-            append("RIGHT_EDGE")
-        feats += ["lw=" + left[i : i + 2] for i in range(n_left - 1)]
-        feats += ["rw=" + right[i : i + 2] for i in range(n_right - 1)]
+            feats.append("RIGHT_EDGE")
+        if context:
+            feats += _window_pairs(left, right)
         return feats
 
     def _trigger_features(
@@ -242,10 +248,10 @@ class RoleFeaturizer:
     ) -> list[str]:
         feats = []
         for event_type, by_sentence in hits.items():
-            same_sentence, many, next_to, far, *sides = self._type_features[event_type]
+            same_sentence, many, next_to, far, sides = self._type_features[event_type]
             same = by_sentence.get(sent_index)
             if same:
-                nearest = min(same, key=lambda h: abs(h[0] - f.start))
+                nearest = same[0] if len(same) == 1 else min(same, key=lambda h: abs(h[0] - f.start))
                 if f.end <= nearest[0]:
                     side, gap = 0, nearest[0] - f.end
                 elif f.start >= nearest[1]:
@@ -253,7 +259,7 @@ class RoleFeaturizer:
                 else:
                     side, gap = 2, 0
                 feats.append(same_sentence)
-                feats.append(self._bucketed(sides[side], _GAP_EDGES)(gap))
+                feats.append(sides[side](gap))
                 if len(same) > 1:
                     feats.append(many)
             elif sent_index - 1 in by_sentence or sent_index + 1 in by_sentence:
@@ -261,6 +267,41 @@ class RoleFeaturizer:
             else:
                 feats.append(far)
         return feats
+
+
+def filler_kind(f: Filler) -> str:
+    """The filler's label and kind as its features name them (``AMOUNT:money``, ``ORG``)."""
+    return f"{f.label}:{f.kind}" if f.kind else f.label
+
+
+# The context features of a filler: its windows' characters next to it (_window_chars) and
+# their pairs of characters (_window_pairs). ContextRanks (pipeline.events.inference) looks
+# the same strings up without making them; a test holds the two together.
+
+
+def _window_chars(kind: str, left: str, right: str) -> list[str]:
+    """The last and first 1 to ``_CONTEXT`` characters of a filler's windows ``left`` and ``right``, also by kind."""
+    feats: list[str] = []
+    n_left, n_right = len(left), len(right)
+    kind_left, kind_right = f"{kind}|l", f"{kind}|r"
+    append = feats.append
+    for k in range(1, _CONTEXT + 1):
+        if n_left >= k:
+            part = left[-k:]
+            append(f"l{k}={part}")
+            append(f"{kind_left}{k}={part}")
+        if n_right >= k:
+            part = right[:k]
+            append(f"r{k}={part}")
+            append(f"{kind_right}{k}={part}")
+    return feats
+
+
+def _window_pairs(left: str, right: str) -> list[str]:
+    """Every pair of characters of a filler's windows ``left`` and ``right``."""
+    return ["lw=" + left[i : i + 2] for i in range(len(left) - 1)] + [
+        "rw=" + right[i : i + 2] for i in range(len(right) - 1)
+    ]
 
 
 class RoleModel:
@@ -303,7 +344,9 @@ class RoleModel:
             self.known = frozenset(names)
             self._hashes = {name: get_string_id(name) for name in names}
         self._empty = FeatureBag.of(["EMPTY"])
-        from pipeline.events.inference import FeatureForward, bow_layers
+        # Labels and columns by set of event types (see scores).
+        self._type_labels: dict[frozenset[str], tuple[tuple[str, ...], numpy.ndarray[Any, Any]]] = {}
+        from pipeline.events.inference import ContextRanks, FeatureForward, bow_layers
 
         # The document-at-once forward pass (pipeline.events.inference) when the model is
         # the bag of known unigram features it mirrors; else each filler goes through a bag.
@@ -311,19 +354,76 @@ class RoleModel:
         layers = bow_layers(textcat) if self._hashes is not None else None
         if layers is not None and layers.ngram_size == 1 and self._hashes is not None:
             self._forward = FeatureForward(layers, self._hashes, int(self._empty.ids[0]))
+        # The context features' ranks from the text (see document_scores); made at load, so
+        # that a batch's forked workers inherit them.
+        self._context: ContextRanks | None = None
+        if self._forward is not None:
+            self._context = ContextRanks(self._forward.rank)
 
-    def scores(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
+    def scores(self, features: Sequence[Sequence[str]], types: Collection[str] | None = None) -> list[dict[str, float]]:
         """Probability of each label for each feature list, in order.
+
+        ``types``: only the labels of these event types (``type/role``) are computed and
+        given, each as it is among all labels; without, every label.
 
         The feature lists go to the classifier's weights directly (:class:`FeatureForward`),
         without building a spaCy ``Doc`` per filler nor writing ``doc.cats``: both cost
-        more than the model itself, and the model only reads the features' hashes.
+        more than the model itself, and the model only reads the features' hashes. A
+        document's events are of a few types, whose labels are a tenth of the model's.
         """
+        labels, columns = self.labels, None
+        if types is not None:
+            labels, columns = self._labels_of(frozenset(types))
+        if not labels:
+            return [{} for _ in features]
         if self._forward is None or not features:
-            return self.scores_by_bags(features)
-        rows = self._forward.probabilities(features).astype(numpy.float64).tolist()
-        labels = self.labels
+            all_scores = self.scores_by_bags(features)
+            if columns is None:
+                return all_scores
+            return [{label: scores[label] for label in labels} for scores in all_scores]
+        rows = self._forward.probabilities(features, columns).astype(numpy.float64).tolist()
         return [dict(zip(labels, row, strict=True)) for row in rows]
+
+    def document_scores(
+        self,
+        featurizer: RoleFeaturizer,
+        text: str,
+        sentences: Sequence[tuple[int, int]],
+        fillers: Sequence[Filler],
+        trigger_spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+        types: Collection[str] | None = None,
+    ) -> list[dict[str, float]]:
+        """:meth:`scores` of the features ``featurizer`` gives the fillers of a document (the events stage's call).
+
+        With the document-at-once forward pass the context features (two thirds of a
+        filler's) are looked up from the text by :class:`ContextRanks`, not made as
+        strings; the scores are the same to the bit.
+        """
+        if self._context is None or self._forward is None or not fillers:
+            return self.scores(featurizer.document_features(text, sentences, fillers, trigger_spans), types)
+        labels, columns = self.labels, None
+        if types is not None:
+            labels, columns = self._labels_of(frozenset(types))
+        if not labels:
+            return [{} for _ in fillers]
+        windows: list[tuple[str, int, int]] = []
+        features = featurizer.document_features(text, sentences, fillers, trigger_spans, windows)
+        context = self._context.ranks(text, [f.span for f in fillers], windows)
+        rows = self._forward.probabilities(features, columns, context).astype(numpy.float64).tolist()
+        return [dict(zip(labels, row, strict=True)) for row in rows]
+
+    def _labels_of(self, types: frozenset[str]) -> tuple[tuple[str, ...], numpy.ndarray[Any, Any]]:
+        """The labels of ``types`` and their columns, in the model's order."""
+        found = self._type_labels.get(types)
+        if found is None:
+            if len(self._type_labels) >= 256:  # bounded: the combinations of types are many
+                self._type_labels.clear()
+            columns = [i for i, label in enumerate(self.labels) if split_label(label)[0] in types]
+            found = self._type_labels[types] = (
+                tuple(self.labels[i] for i in columns),
+                numpy.array(columns, dtype=numpy.int64),
+            )
+        return found
 
     def scores_by_bags(self, features: Sequence[Sequence[str]]) -> list[dict[str, float]]:
         """:meth:`scores` through ``textcat.predict``, one bag of hashes per feature list (the reference path)."""

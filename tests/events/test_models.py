@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+from typing import Any
+
 import pytest
+import regex
 
 from pipeline.core import Pipeline
+from pipeline.events.fillers import Filler
 from pipeline.events.model import DEFAULT_MODEL_DIR, EventTypeModel, char_tokens
-from pipeline.events.roles import RoleModel
+from pipeline.events.roles import RoleFeaturizer, RoleModel, _window_chars, _window_pairs
 
 pytest.importorskip("spacy")
 
@@ -139,28 +144,68 @@ def test_type_scores_equal_nlp_pipe_on_corpus_sentences(type_model: EventTypeMod
 
 def test_role_scores_equal_bag_by_bag_on_corpus_documents(pipe: Pipeline, role_model: RoleModel) -> None:
     # The feature lists the events stage makes of real documents (fillers of every label,
-    # unknown features, repeated ones): the fast path equals textcat.predict on bags.
+    # unknown features, repeated ones), the corpus articles and their damaged copies: the
+    # fast path equals textcat.predict on bags; the stage asks for the labels of its
+    # drafts' types alone, each the same as among all labels; and its call, which looks
+    # the context features up from the text (ContextRanks), gives what the strings give.
     from pipeline.stages.events import EventsStage
 
     stage = next(s for s in pipe.stages if isinstance(s, EventsStage))
     model = stage.extractor.role_model
     assert model is not None and model._forward is not None
-    seen: list[list[list[str]]] = []
+    calls: list[tuple[Any, ...]] = []
+    original = model.document_scores
 
-    def spy(features: list[list[str]]) -> list[dict[str, float]]:
-        seen.append([list(f) for f in features])
-        return original(features)
+    def spy(*args: Any, **kwargs: Any) -> list[dict[str, float]]:
+        calls.append((*args, kwargs.get("types")))
+        return original(*args, **kwargs)
 
-    original = model.scores
-    model.scores = spy  # type: ignore[method-assign]
+    model.document_scores = spy  # type: ignore[method-assign]
     try:
-        for text in _corpus_texts():
+        for text in _corpus_texts(damaged=True):
             pipe.process(text)
     finally:
-        del model.scores
-    assert sum(map(len, seen)) > 200
-    for features in seen:
+        del model.document_scores
+    assert sum(len(call[3]) for call in calls) > 200
+    for featurizer, text, sentences, fillers, trigger_spans, types in calls:
+        assert types
+        features = featurizer.document_features(text, sentences, fillers, trigger_spans)
         assert model.scores(features) == model.scores_by_bags(features)
+        expected = _restricted(model.scores_by_bags(features), types)
+        assert model.scores(features, types) == expected
+        got = model.document_scores(featurizer, text, sentences, fillers, trigger_spans, types)
+        assert got == expected
+        assert [list(row) for row in got] == [list(row) for row in expected]
+
+
+def _restricted(scores: list[dict[str, float]], types: set[str] | None) -> list[dict[str, float]]:
+    """``scores`` with only the labels of ``types`` (all of them when None)."""
+    from pipeline.events.roles import split_label
+
+    return [{k: v for k, v in row.items() if types is None or split_label(k)[0] in types} for row in scores]
+
+
+def test_role_scores_of_some_types_are_their_columns_of_all(role_model: RoleModel) -> None:
+    # Scores asked for a few event types are those types' labels of the full scores, to the
+    # bit and in the model's order, for every set of types (one, several, unknown, none).
+    import random
+
+    from pipeline.events.roles import split_label
+
+    assert role_model.known is not None
+    known = sorted(k for k in role_model.known if k)
+    types = sorted({split_label(label)[0] for label in role_model.labels})
+    rng = random.Random(3)
+    features = [[rng.choice(known) for _ in range(rng.choice([0, 2, 40, 90]))] for _ in range(300)]
+    full = role_model.scores(features)
+    for asked in [{types[0]}, set(types[1:4]), {types[-1], "no-such-type"}, set(types)]:
+        got = role_model.scores(features, asked)
+        assert got == _restricted(full, asked)
+        assert [list(row) for row in got] == [list(row) for row in _restricted(full, asked)]
+        assert all(row for row in got)
+    assert role_model.scores(features, set()) == [{} for _ in features]
+    assert role_model.scores(features[:3], {"no-such-type"}) == [{}, {}, {}]
+    assert role_model.scores([], {types[0]}) == []
 
 
 def test_murmurhash_is_the_sparse_linear_slot() -> None:
@@ -186,3 +231,98 @@ def test_murmurhash_is_the_sparse_linear_slot() -> None:
     squares = first.astype(np.int64) ** 2 + second.astype(np.int64) ** 2
     np.testing.assert_array_equal(got[:, 1], squares.astype(np.float32))
     assert len(set(first.tolist())) > 100
+
+
+def _reference_scores(
+    model: RoleModel,
+    featurizer: RoleFeaturizer,
+    text: str,
+    sentences: list[tuple[int, int]],
+    fillers: list[Filler],
+    types: set[str] | None,
+) -> list[dict[str, float]]:
+    """The role model's scores of the feature strings, the path training takes."""
+    return model.scores(featurizer.document_features(text, sentences, fillers), types)
+
+
+def test_document_scores_equal_scores_of_feature_strings_on_odd_texts(role_model: RoleModel) -> None:
+    # Random texts of characters the model knows and odd ones (NUL, a lone surrogate, a
+    # character beyond the BMP, spaces), fillers of known kinds anywhere (at the text's
+    # ends, across sentence ends, before the first sentence), windows cut by sentences.
+    import random
+
+    assert role_model.known is not None
+    pieces = sorted({name[3:] for name in role_model.known if name.startswith(("lw=", "l2="))})
+    rng = random.Random(5)
+    odd = ["\x00", "\ud800", "\U0001f600", " ", "\n", "。"]
+    kinds = [("ORG", "company"), ("AMOUNT", "money"), ("DATE", "point"), ("PERSON", ""), ("TEXT", "nosuch")]
+    featurizer = RoleFeaturizer({"企业收购": regex.compile("收购"), "企业融资": regex.compile("融资")})
+    types = sorted({name.partition("/")[0] for name in role_model.labels})
+    checked = 0
+    for _ in range(60):
+        parts = [rng.choice(pieces) if rng.random() < 0.8 else rng.choice(odd) for _ in range(rng.randint(1, 60))]
+        text = "".join(parts)
+        cuts = sorted({0, len(text), *(rng.randrange(len(text) + 1) for _ in range(rng.randint(0, 4)))})
+        sentences = [(a, b) for a, b in pairwise(cuts) if a < b]
+        if rng.random() < 0.2 and sentences:
+            sentences = sentences[1:] or sentences  # fillers before the first sentence
+        fillers = []
+        for _ in range(rng.randint(0, 12)):
+            start = rng.randrange(len(text) + 1)
+            end = min(len(text), start + rng.randint(0, 8))
+            label, kind = rng.choice(kinds)
+            fillers.append(
+                Filler(label, kind, start, end, text[start:end], text[start:end], "rule:x", None, (start, end))
+            )
+        asked = set(rng.sample(types, 2)) if rng.random() < 0.5 else None
+        got = role_model.document_scores(featurizer, text, sentences, fillers, None, asked)
+        assert got == _reference_scores(role_model, featurizer, text, sentences, fillers, asked)
+        checked += len(fillers)
+    assert checked > 200
+
+
+def test_context_ranks_find_exactly_the_known_context_features(role_model: RoleModel) -> None:
+    # Each context feature the featurizer makes is found when, and only when, it is a known
+    # name, with that name's rank (also for a kind no known name has).
+    from pipeline.events.inference import ContextRanks
+
+    assert role_model._forward is not None
+    rank = role_model._forward.rank
+    context = ContextRanks(rank)
+    text = "其中，智谱AI完成新一轮融资\x00，金额达10亿元。\U0001f600收购了"
+    for kind in ("ORG:company", "AMOUNT:money", "NOSUCH:kind"):
+        for start, end in [(3, 7), (0, 2), (len(text) - 2, len(text)), (10, 10)]:
+            window = (kind, max(0, start - 16), min(len(text), end + 16))
+            features = _window_strings(kind, text[window[1] : start], text[end : window[2]])
+            ranks, owner = context.ranks(text, [(start, end)], [window])
+            expected = sorted(rank[f] for f in features if f in rank)
+            assert sorted(ranks.tolist()) == expected
+            assert set(owner.tolist()) <= {0}
+
+
+def _window_strings(kind: str, left: str, right: str) -> list[str]:
+    """The context feature strings of a filler of ``kind`` between ``left`` and ``right``."""
+    return _window_chars(kind, left, right) + _window_pairs(left, right)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("l3=abc", [((None, "l", 3), "abc")]),
+        ("r1==", [((None, "r", 1), "=")]),
+        ("lw=ab", [((None, "lw", 2), "ab")]),
+        ("ORG:company|r2=ab", [(("ORG:company", "r", 2), "ab")]),
+        ("|l1=x", [(("", "l", 1), "x")]),
+        # One reading: the ``l1=`` inside is followed by 6 characters, not 1.
+        ("A|l1=B|r2=xy", [(("A|l1=B", "r", 2), "xy")]),
+        ("l1=|l1=x", [(("l1=", "l", 1), "x")]),
+        ("l2=a", []),
+        ("Al1=x", []),
+        ("LEN=3", []),
+        ("l7=abcdefg", []),
+    ],
+)
+def test_context_parses_read_every_context_feature_name(name: str, expected: list[Any]) -> None:
+    from pipeline.events.inference import _context_parses
+
+    assert _context_parses(name) == expected

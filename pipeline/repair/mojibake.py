@@ -144,6 +144,10 @@ WORD_CONTEXT = 4
 # this much (nats; the LM sees four characters back, 为何 is often further).
 QUESTION_BONUS = 3.0
 QUESTION_REACH = 40  # characters back to look for the sentence's question word
+# The script of the text around a span (see Repairer._in_simplified_text): characters
+# looked at on each side, and the hanzi needed among them to say.
+SCRIPT_REACH = 64
+SCRIPT_MIN_HANZI = 8
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 
 
@@ -1152,8 +1156,13 @@ class Repairer:
         conv_s = self._score_space(conv)
         left = self._simplified(left_context(text, offset + s))
         right = self._simplified(right_context(text, offset + e))
-        choice = self._viterbi(keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
-        choice = self._refine_edges(choice, keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
+        # Where each block's damage starts and ends: in Simplified text a Traditional
+        # character is kept as the LM reads it, not as t2s would make it (a misread
+        # clause ending in 賬 is 张姐, not 张账); whether there is damage at all is
+        # judged in the Simplified script as before (see :meth:`_judge`).
+        keep_v: list[str | None] = list(keep) if self._in_simplified_text(text, offset + s, offset + e) else keep_s
+        choice = self._viterbi(keep_v, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
+        choice = self._refine_edges(choice, keep_v, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
         regions: list[Region] = []
         i = 0
         n = len(blocks)
@@ -1405,6 +1414,17 @@ class Repairer:
                 ends.append(stripped[-1])
             pos += len(line) + 1
         return article_chance(default_line_end_model().article_log_odds(lines, ends))
+
+    def _in_simplified_text(self, text: str, start: int, end: int) -> bool:
+        """True when the hanzi around ``text[start:end]`` (not inside it) are Simplified text.
+
+        At least :data:`SCRIPT_MIN_HANZI` hanzi within :data:`SCRIPT_REACH` characters
+        on either side, none of which OpenCC's t2s changes; a text misread from end to
+        end (Big5 mojibake is full of Traditional characters) or Traditional text is not.
+        """
+        around = text[max(0, start - SCRIPT_REACH) : start] + text[end : end + SCRIPT_REACH]
+        hanzi = "".join(_HANZI.findall(around))
+        return len(hanzi) >= SCRIPT_MIN_HANZI and to_simplified(hanzi) == hanzi
 
     def _simplified_document(self, text: str) -> str:
         """``text`` in Simplified characters where that keeps its length (OpenCC alone: fast)."""
@@ -1817,6 +1837,7 @@ def _non_overlapping(found: Sequence[Region]) -> list[Region]:
 _LOST_MARK = re.compile(r"[\ufffd?]")
 _SENTENCE_END = re.compile(r"[\n\u3002\uff01\uff1f!?]")
 _QUESTION_CUE = re.compile("为何|为什么|为啥|何以|岂|是否|怎么|怎样|如何|哪|谁|多少|什么|吗|呢|难道|何时")
+_HANZI = re.compile(r"[\u4e00-\u9fff]")
 _HANZI_OR_LOST = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufffd]")
 _NON_ASCII_LINE = re.compile(r"[^\n]*[^\x00-\x7f][^\n]*")
 

@@ -602,3 +602,27 @@ def test_foreign_words_and_covered_odd_characters_by_their_definitions() -> None
         regions = [Region(a, b, "", "m", 0.0, 0) for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
         want = sum(1 for p in odd if any(r.start <= p < r.end for r in regions))
         assert _covered([p - start for p in odd], start, end, regions) == want
+
+
+@pytest.mark.parametrize(
+    ("before", "clause", "after"),
+    [
+        ("据了解，", "这件事最早是由我们的王姐", "。后来她又告诉了别人。"),
+        ("他说，", "最难忘的还是那一段运煤", "。这段经历他常常提起。"),
+    ],
+)
+def test_a_misread_clause_ending_in_a_traditional_character_is_restored_to_its_end(
+    repairer: Repairer, before: str, clause: str, after: str
+) -> None:
+    # GBK read as Big5 ends these clauses with 賬 and 繳: as t2s would make them (账, 缴)
+    # they read well enough after 王 and 运 for the repair to stop one character short.
+    # In Simplified text a Traditional character is itself a sign of the damage.
+    damaged = damage(clause, "gbk_as_big5", random.Random(0))
+    assert _repair(repairer, before + damaged + after) == before + clause + after
+
+
+def test_traditional_text_around_a_misread_clause_is_still_read_as_simplified(repairer: Repairer) -> None:
+    # The Traditional keep scoring needs Simplified text around the span: in a
+    # Traditional document nothing changes (a Taiwan-style text keeps its characters).
+    assert not repairer._in_simplified_text("據了解，這件事最早是由我們的王姐告訴別人的。", 4, 8)
+    assert repairer._in_simplified_text("据了解，这件事最早是由我们的王姐告诉别人的。", 4, 8)

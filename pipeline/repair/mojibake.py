@@ -1245,29 +1245,37 @@ class Repairer:
         return out
 
     @staticmethod
-    def _block_alternatives(blocks: list[Block], fill: Fill, s: int, mech: Mechanism) -> dict[int, tuple[str, ...]]:
-        """For each block that holds one group of guessed bytes: its text under each guess, chosen first.
+    def _block_alternatives(
+        blocks: list[Block], fill: Fill, s: int, mech: Mechanism
+    ) -> dict[int, tuple[int, tuple[str, ...]]]:
+        """For each run of blocks that holds one group of guessed bytes: where it ends, its text under each guess.
 
-        Only guesses that keep the block's length in characters are offered, so that
-        a later choice among them (:meth:`Repairer._rescore_choices`) changes no offsets.
+        The run is one block, or several when the group is adjacent lost pairs, each a
+        character of its own (人群 read by Big5 as two U+FFFD). Only guesses that keep
+        every block's length in characters are offered, so that a later choice among
+        them (:meth:`Repairer._rescore_choices`) changes no offsets; the first is the
+        chosen one. Keyed by the first block's start.
         """
-        out: dict[int, tuple[str, ...]] = {}
+        out: dict[int, tuple[int, tuple[str, ...]]] = {}
         if mech.layers > 1:
             return out
         for group, combos in fill.groups:
-            block = next((b for b in blocks if b.obs_start <= group[0] and group[-1] < b.obs_end), None)
-            if block is None or block.original is None or len(combos) < 2:
+            run = [b for b in blocks if b.obs_end > group[0] and b.obs_start <= group[-1]]
+            if not run or any(b.original is None for b in run) or len(combos) < 2:
                 continue
             texts: list[str] = []
             for combo in combos:
                 values = list(fill.values)
                 for k, value in zip(group, combo, strict=True):
                     values[k - s] = value
-                decoded = decode_strict(b"".join(values[block.obs_start - s : block.obs_end - s]), mech.original)
-                if decoded is not None and len(decoded) == len(block.original) and decoded not in texts:
+                parts = [decode_strict(b"".join(values[b.obs_start - s : b.obs_end - s]), mech.original) for b in run]
+                if any(p is None or len(p) != len(b.original or "") for p, b in zip(parts, run, strict=True)):
+                    continue
+                decoded = "".join(p or "" for p in parts)
+                if decoded not in texts:
                     texts.append(decoded)
-            if texts and texts[0] == block.original:
-                out[block.obs_start] = tuple(texts)
+            if texts and texts[0] == "".join(b.original or "" for b in run):
+                out[run[0].obs_start] = (run[-1].obs_end, tuple(texts))
         return out
 
     def _rescore_choices(self, text: str, chosen: list[Region]) -> list[Region]:
@@ -1330,7 +1338,7 @@ class Repairer:
             if not decided:
                 out.append(r)
                 continue
-            new_pieces = tuple((a, b, decided.get(a, o)) for a, b, o in r.pieces)
+            new_pieces = _split_decided(r.pieces, r.choices, decided)
             replacement = r.replacement
             if not r.pieces:
                 replacement = decided.get(r.start, r.replacement)
@@ -1657,7 +1665,7 @@ class Repairer:
         units: list[Unit],
         mech: Mechanism,
         relaxed: int = STRICT,
-        alternatives: dict[int, tuple[str, ...]] | None = None,
+        alternatives: dict[int, tuple[int, tuple[str, ...]]] | None = None,
     ) -> Region | None:
         """Accept a repaired region only with enough gain and evidence, and if it explains the text."""
         obs_start, obs_end = blocks[0].obs_start, blocks[-1].obs_end
@@ -1721,9 +1729,12 @@ class Repairer:
             if b.original is not None and b.original != window[b.obs_start : b.obs_end]
         )
         choices = tuple(
-            (offset + b.obs_start, offset + b.obs_end, alternatives[b.obs_start])
+            (offset + b.obs_start, offset + alternatives[b.obs_start][0], alternatives[b.obs_start][1])
             for b in blocks
-            if alternatives and len(alternatives.get(b.obs_start, ())) > 1
+            if alternatives
+            and b.obs_start in alternatives
+            and len(alternatives[b.obs_start][1]) > 1
+            and alternatives[b.obs_start][0] <= obs_end
         )
         return Region(
             abs_start + head,
@@ -1772,6 +1783,30 @@ def _unmatched_brackets(line: str) -> int:
         else:
             unmatched += 1
     return unmatched + len(stack)
+
+
+def _split_decided(
+    pieces: tuple[tuple[int, int, str], ...],
+    choices: tuple[tuple[int, int, tuple[str, ...]], ...],
+    decided: dict[int, str],
+) -> tuple[tuple[int, int, str], ...]:
+    """``pieces`` with the texts ``decided`` for the choices starting at their starts.
+
+    A choice may span several pieces (adjacent lost pairs): its text is cut into the
+    pieces in order, each as long as its text was (the choices keep every length).
+    """
+    ends = {start: end for start, end, _options in choices}
+    out: list[tuple[int, int, str]] = []
+    text, end = "", -1
+    for a, b, o in pieces:
+        if a in decided:
+            text, end = decided[a], ends[a]
+        if a < end and text:
+            out.append((a, b, text[: len(o)]))
+            text = text[len(o) :]
+        else:
+            out.append((a, b, o))
+    return tuple(out)
 
 
 def _line_piece(text: str, start: int, end: int, width: int) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from pipeline.repair.mojibake import (
     _fails_alone,
     _fails_before_any,
     _lost_singles,
+    _split_decided,
     find_spans,
     make_blocks,
     parse_chars,
@@ -626,3 +627,28 @@ def test_traditional_text_around_a_misread_clause_is_still_read_as_simplified(re
     # Traditional document nothing changes (a Taiwan-style text keeps its characters).
     assert not repairer._in_simplified_text("據了解，這件事最早是由我們的王姐告訴別人的。", 4, 8)
     assert repairer._in_simplified_text("据了解，这件事最早是由我们的王姐告诉别人的。", 4, 8)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["董事会授权公司管理层全权负责本次收购的具体事宜。", "公司委托律师全权处理此案，并表示将保留追究的权利。"],
+)
+def test_two_adjacent_lost_pairs_get_the_second_look(repairer: Repairer, sentence: str) -> None:
+    # Big5 rejects GBK's 全 and 权 (C8 AB, C8 A8): two U+FFFD side by side, one group of
+    # guesses spanning two characters. The first look (the LM alone) takes 人人 or 让人;
+    # the second look, with jieba's words, takes 全权, as it does for a single lost pair.
+    damaged = damage(sentence, "gbk_as_big5", random.Random(0))
+    assert "\ufffd\ufffd" in damaged
+    assert _repair(repairer, damaged) == sentence
+
+
+def test_a_choice_over_several_pieces_is_cut_into_them() -> None:
+    pieces = ((10, 11, "人"), (11, 12, "人"), (12, 14, "负"), (20, 21, "去"))
+    choices = ((10, 12, ("人人", "全权")), (20, 21, ("去", "七")))
+    assert _split_decided(pieces, choices, {10: "全权", 20: "七"}) == (
+        (10, 11, "全"),
+        (11, 12, "权"),
+        (12, 14, "负"),
+        (20, 21, "七"),
+    )
+    assert _split_decided(pieces, choices, {}) == pieces

@@ -1183,6 +1183,7 @@ class Repairer:
                 # A wrong guess for a lost byte can spoil a long region: judge the
                 # pieces between the blocks that hold lost bytes on their own.
                 start = i
+                claimed: set[int] = set()  # hole blocks a piece took in (see _with_edge_holes)
                 for k in range(i, j + 1):
                     has_hole = k < j and any(is_hole(units[u]) for u in range(blocks[k].obs_start, blocks[k].obs_end))
                     if k == j or has_hole:
@@ -1192,10 +1193,59 @@ class Repairer:
                                 filled, s, units, mech, relaxed, alternatives,
                             )  # fmt: skip
                             if piece is not None:
-                                regions.append(piece)
+                                regions.append(self._with_edge_holes(
+                                    text, offset, window, blocks, keep_s, conv_s, filled, s, units, mech, relaxed,
+                                    alternatives, piece, start, k, (i, j), claimed,
+                                ))  # fmt: skip
                         start = k + 1
             i = j
         return regions
+
+    def _with_edge_holes(
+        self,
+        text: str,
+        offset: int,
+        window: str,
+        blocks: list[Block],
+        keep_s: list[str | None],
+        conv_s: list[str | None],
+        filled: list[bytes],
+        s: int,
+        units: list[Unit],
+        mech: Mechanism,
+        relaxed: int,
+        alternatives: dict[int, tuple[int, tuple[str, ...]]],
+        piece: Region,
+        a: int,
+        b: int,
+        run: tuple[int, int],
+        claimed: set[int],
+    ) -> Region:
+        """``piece`` (blocks ``[a, b)``, accepted alone) with a lost-byte block next to it, if that reads better.
+
+        A lost byte in clean text is no evidence of mojibake (:meth:`_judge` wants odd
+        characters around it), but one right next to a run the judge accepts on its own
+        is that run's damage going on (a misread clause that starts with a lost pair:
+        ，\ufffd赽請輿乾 is ，妻子叫林爱茹). Each side is tried once, within the converted
+        run ``run``; a hole block goes to one piece only (``claimed``, updated here), so
+        that two pieces never overlap on it.
+        """
+        best = piece
+        lo, hi = a, b
+        for side in (-1, 1):
+            hole = lo - 1 if side < 0 else hi
+            if not run[0] <= hole < run[1] or hole in claimed:
+                continue
+            new_lo, new_hi = (hole, hi) if side < 0 else (lo, hole + 1)
+            extended = self._judge(
+                text, offset, window, blocks[new_lo:new_hi], keep_s[new_lo:new_hi], conv_s[new_lo:new_hi],
+                filled, s, units, mech, relaxed, alternatives, backed=True,
+            )  # fmt: skip
+            if extended is not None and extended.gain > best.gain:
+                best = extended
+                lo, hi = new_lo, new_hi
+                claimed.add(hole)
+        return best
 
     def _second_layer(self, window: str, blocks: list[Block], mech: Mechanism) -> list[Block]:
         """Undo the damage once more inside the text the first layer produced."""
@@ -1666,6 +1716,7 @@ class Repairer:
         mech: Mechanism,
         relaxed: int = STRICT,
         alternatives: dict[int, tuple[int, tuple[str, ...]]] | None = None,
+        backed: bool = False,
     ) -> Region | None:
         """Accept a repaired region only with enough gain and evidence, and if it explains the text."""
         obs_start, obs_end = blocks[0].obs_start, blocks[-1].obs_end
@@ -1704,7 +1755,7 @@ class Repairer:
             if not explains(observed, data, mech.misread):
                 return None
         holes = sum(1 for u in units[obs_start:obs_end] if is_hole(u))
-        if holes and not relaxed:
+        if holes and not relaxed and not backed:
             # Lost bytes in clean text (U+FFFD, ?) are not mojibake: guessing them must
             # be backed by two odd characters, or by one and a second lost byte that the
             # same damage explains (浜�2020骞�9鏈�17鏃� is 于2020年9月17日), or by three.

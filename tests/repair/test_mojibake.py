@@ -652,3 +652,20 @@ def test_a_choice_over_several_pieces_is_cut_into_them() -> None:
         (20, 21, "七"),
     )
     assert _split_decided(pieces, choices, {}) == pieces
+
+
+@pytest.mark.parametrize("clause", ["全都来了", "确实很难", "去年春天"])
+def test_a_lost_pair_that_starts_a_short_misread_clause_is_filled(repairer: Repairer, clause: str) -> None:
+    # Big5 rejects the first character's GBK pair: the clause starts with U+FFFD and
+    # has one or two odd characters, too few to back a lost byte on their own; the
+    # rest of the clause is accepted alone, and the lost pair next to it is its damage.
+    damaged = damage(clause, "gbk_as_big5", random.Random(0))
+    assert damaged.startswith("\ufffd")
+    text = f"她说，{damaged}。后来的事大家都知道了。"
+    assert _repair(repairer, text) == f"她说，{clause}。后来的事大家都知道了。"
+
+
+def test_a_lost_byte_in_clean_text_next_to_nothing_misread_stays(repairer: Repairer) -> None:
+    # The lost byte is taken in only next to a piece the judge accepts on its own.
+    text = "她说，\ufffd都来了。后来的事大家都知道了。"
+    assert _repair(repairer, text) == text

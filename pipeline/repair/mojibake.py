@@ -25,6 +25,7 @@ import dataclasses
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -1745,6 +1746,11 @@ class Repairer:
             _control(ch, mech.misread == "cp1252", mech.original == "utf-8") for ch in replacement
         ):
             return None
+        if _stray_mark(text[abs_start - 1] if abs_start else "", replacement):
+            # A combining mark on a hanzi or a punctuation mark is no text anyone wrote
+            # (通 is GBK CD A8, the UTF-8 of U+0368: in a text misread from end to end a
+            # clean 百事通 became 百事ͨ).
+            return None
         if relaxed and self._odd_letters(replacement) > self._odd_letters(observed):
             # With less evidence, a repair must not bring in more odd letters than the
             # text it replaces has: a rare hanzi in clean lines of a damaged document
@@ -1883,6 +1889,34 @@ def _control(ch: str, latin: bool, utf8: bool = False) -> bool:
     if (utf8 or not latin) and "\ue000" <= ch <= "\uf8ff":
         return False
     return latin or not (ch.isspace() and ord(ch) >= 0xA0)
+
+
+def _stray_mark(before: str, replacement: str) -> bool:
+    """True when ``replacement`` (after ``before``) has a combining mark on something that takes none.
+
+    Combining marks (Unicode category M) sit on letters of alphabetic scripts
+    (Müller written with U+0308, Vietnamese); on a hanzi, a digit, a punctuation mark,
+    a space or at the start of the text they are misread bytes. Variation selectors
+    (❤️, 1️⃣, a hanzi's ideographic variant) may follow anything.
+    """
+    if replacement.isascii():
+        return False
+    previous = before
+    for ch in replacement:
+        if unicodedata.category(ch).startswith("M") and not _VARIATION.match(ch) and not _takes_marks(previous):
+            return True
+        previous = ch
+    return False
+
+
+_VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def _takes_marks(ch: str) -> bool:
+    """True for a letter of an alphabetic script (below the CJK blocks) or a combining mark itself."""
+    if not ch:
+        return False
+    return (ch.isalpha() and ord(ch) < 0x2E80) or unicodedata.category(ch).startswith("M")
 
 
 def _covered(odd: Sequence[int], start: int, end: int, regions: Sequence[Region]) -> int:

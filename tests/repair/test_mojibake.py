@@ -23,6 +23,7 @@ from pipeline.repair.mojibake import (
     _fails_before_any,
     _lost_singles,
     _split_decided,
+    _stray_mark,
     find_spans,
     make_blocks,
     parse_chars,
@@ -669,3 +670,32 @@ def test_a_lost_byte_in_clean_text_next_to_nothing_misread_stays(repairer: Repai
     # The lost byte is taken in only next to a piece the judge accepts on its own.
     text = "她说，\ufffd都来了。后来的事大家都知道了。"
     assert _repair(repairer, text) == text
+
+
+def test_a_clean_line_of_a_misread_text_gets_no_combining_mark(repairer: Repairer) -> None:
+    # Most of the text is UTF-8 read as GBK, so every line is read again with little
+    # evidence; 通 is GBK CD A8, the UTF-8 of U+0368 (a combining c), and 百事通 after
+    # the rare 炅 came back as 百事ͨ. A combining mark on a hanzi is never meant.
+    paragraph = (
+        "近日，多家上市公司发布公告称，受市场环境变化影响，公司将调整未来三年的发展战略，"
+        "重点投入新能源和人工智能领域。业内人士认为，这一调整符合行业发展趋势，有望为公司带来新的增长点。"
+    )
+    clean = "何炅百事通，刘欢是大哥。"
+    text = damage(paragraph, "utf8_as_gbk", random.Random(1)) + "\n" + clean
+    assert _repair(repairer, text) == paragraph + "\n" + clean
+
+
+@pytest.mark.parametrize(
+    ("before", "replacement", "stray"),
+    [
+        ("事", "\u0368", True),  # a combining c on a hanzi
+        ("", "\u0301", True),  # a combining acute at the start
+        ("他", "\u3099", True),
+        ("e", "\u0301", False),  # é written with a combining acute
+        ("的", "\u0e01\u0e34", False),  # a Thai vowel sign on its consonant
+        ("说", "\u2764\ufe0f", False),  # ❤️: a variation selector follows anything
+        ("是", "1\ufe0f\u20e3", False),  # 1️⃣
+    ],
+)
+def test_stray_combining_marks(before: str, replacement: str, stray: bool) -> None:
+    assert _stray_mark(before, replacement) is stray

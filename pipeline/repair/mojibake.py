@@ -25,6 +25,7 @@ import dataclasses
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -144,6 +145,10 @@ WORD_CONTEXT = 4
 # this much (nats; the LM sees four characters back, 为何 is often further).
 QUESTION_BONUS = 3.0
 QUESTION_REACH = 40  # characters back to look for the sentence's question word
+# The script of the text around a span (see Repairer._in_simplified_text): characters
+# looked at on each side, and the hanzi needed among them to say.
+SCRIPT_REACH = 64
+SCRIPT_MIN_HANZI = 8
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 
 
@@ -1152,8 +1157,13 @@ class Repairer:
         conv_s = self._score_space(conv)
         left = self._simplified(left_context(text, offset + s))
         right = self._simplified(right_context(text, offset + e))
-        choice = self._viterbi(keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
-        choice = self._refine_edges(choice, keep_s, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
+        # Where each block's damage starts and ends: in Simplified text a Traditional
+        # character is kept as the LM reads it, not as t2s would make it (a misread
+        # clause ending in 賬 is 张姐, not 张账); whether there is damage at all is
+        # judged in the Simplified script as before (see :meth:`_judge`).
+        keep_v: list[str | None] = list(keep) if self._in_simplified_text(text, offset + s, offset + e) else keep_s
+        choice = self._viterbi(keep_v, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
+        choice = self._refine_edges(choice, keep_v, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
         regions: list[Region] = []
         i = 0
         n = len(blocks)
@@ -1174,6 +1184,7 @@ class Repairer:
                 # A wrong guess for a lost byte can spoil a long region: judge the
                 # pieces between the blocks that hold lost bytes on their own.
                 start = i
+                claimed: set[int] = set()  # hole blocks a piece took in (see _with_edge_holes)
                 for k in range(i, j + 1):
                     has_hole = k < j and any(is_hole(units[u]) for u in range(blocks[k].obs_start, blocks[k].obs_end))
                     if k == j or has_hole:
@@ -1183,10 +1194,59 @@ class Repairer:
                                 filled, s, units, mech, relaxed, alternatives,
                             )  # fmt: skip
                             if piece is not None:
-                                regions.append(piece)
+                                regions.append(self._with_edge_holes(
+                                    text, offset, window, blocks, keep_s, conv_s, filled, s, units, mech, relaxed,
+                                    alternatives, piece, start, k, (i, j), claimed,
+                                ))  # fmt: skip
                         start = k + 1
             i = j
         return regions
+
+    def _with_edge_holes(
+        self,
+        text: str,
+        offset: int,
+        window: str,
+        blocks: list[Block],
+        keep_s: list[str | None],
+        conv_s: list[str | None],
+        filled: list[bytes],
+        s: int,
+        units: list[Unit],
+        mech: Mechanism,
+        relaxed: int,
+        alternatives: dict[int, tuple[int, tuple[str, ...]]],
+        piece: Region,
+        a: int,
+        b: int,
+        run: tuple[int, int],
+        claimed: set[int],
+    ) -> Region:
+        """``piece`` (blocks ``[a, b)``, accepted alone) with a lost-byte block next to it, if that reads better.
+
+        A lost byte in clean text is no evidence of mojibake (:meth:`_judge` wants odd
+        characters around it), but one right next to a run the judge accepts on its own
+        is that run's damage going on (a misread clause that starts with a lost pair:
+        ，\ufffd赽請輿乾 is ，妻子叫林爱茹). Each side is tried once, within the converted
+        run ``run``; a hole block goes to one piece only (``claimed``, updated here), so
+        that two pieces never overlap on it.
+        """
+        best = piece
+        lo, hi = a, b
+        for side in (-1, 1):
+            hole = lo - 1 if side < 0 else hi
+            if not run[0] <= hole < run[1] or hole in claimed:
+                continue
+            new_lo, new_hi = (hole, hi) if side < 0 else (lo, hole + 1)
+            extended = self._judge(
+                text, offset, window, blocks[new_lo:new_hi], keep_s[new_lo:new_hi], conv_s[new_lo:new_hi],
+                filled, s, units, mech, relaxed, alternatives, backed=True,
+            )  # fmt: skip
+            if extended is not None and extended.gain > best.gain:
+                best = extended
+                lo, hi = new_lo, new_hi
+                claimed.add(hole)
+        return best
 
     def _second_layer(self, window: str, blocks: list[Block], mech: Mechanism) -> list[Block]:
         """Undo the damage once more inside the text the first layer produced."""
@@ -1236,29 +1296,37 @@ class Repairer:
         return out
 
     @staticmethod
-    def _block_alternatives(blocks: list[Block], fill: Fill, s: int, mech: Mechanism) -> dict[int, tuple[str, ...]]:
-        """For each block that holds one group of guessed bytes: its text under each guess, chosen first.
+    def _block_alternatives(
+        blocks: list[Block], fill: Fill, s: int, mech: Mechanism
+    ) -> dict[int, tuple[int, tuple[str, ...]]]:
+        """For each run of blocks that holds one group of guessed bytes: where it ends, its text under each guess.
 
-        Only guesses that keep the block's length in characters are offered, so that
-        a later choice among them (:meth:`Repairer._rescore_choices`) changes no offsets.
+        The run is one block, or several when the group is adjacent lost pairs, each a
+        character of its own (人群 read by Big5 as two U+FFFD). Only guesses that keep
+        every block's length in characters are offered, so that a later choice among
+        them (:meth:`Repairer._rescore_choices`) changes no offsets; the first is the
+        chosen one. Keyed by the first block's start.
         """
-        out: dict[int, tuple[str, ...]] = {}
+        out: dict[int, tuple[int, tuple[str, ...]]] = {}
         if mech.layers > 1:
             return out
         for group, combos in fill.groups:
-            block = next((b for b in blocks if b.obs_start <= group[0] and group[-1] < b.obs_end), None)
-            if block is None or block.original is None or len(combos) < 2:
+            run = [b for b in blocks if b.obs_end > group[0] and b.obs_start <= group[-1]]
+            if not run or any(b.original is None for b in run) or len(combos) < 2:
                 continue
             texts: list[str] = []
             for combo in combos:
                 values = list(fill.values)
                 for k, value in zip(group, combo, strict=True):
                     values[k - s] = value
-                decoded = decode_strict(b"".join(values[block.obs_start - s : block.obs_end - s]), mech.original)
-                if decoded is not None and len(decoded) == len(block.original) and decoded not in texts:
+                parts = [decode_strict(b"".join(values[b.obs_start - s : b.obs_end - s]), mech.original) for b in run]
+                if any(p is None or len(p) != len(b.original or "") for p, b in zip(parts, run, strict=True)):
+                    continue
+                decoded = "".join(p or "" for p in parts)
+                if decoded not in texts:
                     texts.append(decoded)
-            if texts and texts[0] == block.original:
-                out[block.obs_start] = tuple(texts)
+            if texts and texts[0] == "".join(b.original or "" for b in run):
+                out[run[0].obs_start] = (run[-1].obs_end, tuple(texts))
         return out
 
     def _rescore_choices(self, text: str, chosen: list[Region]) -> list[Region]:
@@ -1321,7 +1389,7 @@ class Repairer:
             if not decided:
                 out.append(r)
                 continue
-            new_pieces = tuple((a, b, decided.get(a, o)) for a, b, o in r.pieces)
+            new_pieces = _split_decided(r.pieces, r.choices, decided)
             replacement = r.replacement
             if not r.pieces:
                 replacement = decided.get(r.start, r.replacement)
@@ -1405,6 +1473,17 @@ class Repairer:
                 ends.append(stripped[-1])
             pos += len(line) + 1
         return article_chance(default_line_end_model().article_log_odds(lines, ends))
+
+    def _in_simplified_text(self, text: str, start: int, end: int) -> bool:
+        """True when the hanzi around ``text[start:end]`` (not inside it) are Simplified text.
+
+        At least :data:`SCRIPT_MIN_HANZI` hanzi within :data:`SCRIPT_REACH` characters
+        on either side, none of which OpenCC's t2s changes; a text misread from end to
+        end (Big5 mojibake is full of Traditional characters) or Traditional text is not.
+        """
+        around = text[max(0, start - SCRIPT_REACH) : start] + text[end : end + SCRIPT_REACH]
+        hanzi = "".join(_HANZI.findall(around))
+        return len(hanzi) >= SCRIPT_MIN_HANZI and to_simplified(hanzi) == hanzi
 
     def _simplified_document(self, text: str) -> str:
         """``text`` in Simplified characters where that keeps its length (OpenCC alone: fast)."""
@@ -1637,7 +1716,8 @@ class Repairer:
         units: list[Unit],
         mech: Mechanism,
         relaxed: int = STRICT,
-        alternatives: dict[int, tuple[str, ...]] | None = None,
+        alternatives: dict[int, tuple[int, tuple[str, ...]]] | None = None,
+        backed: bool = False,
     ) -> Region | None:
         """Accept a repaired region only with enough gain and evidence, and if it explains the text."""
         obs_start, obs_end = blocks[0].obs_start, blocks[-1].obs_end
@@ -1666,6 +1746,11 @@ class Repairer:
             _control(ch, mech.misread == "cp1252", mech.original == "utf-8") for ch in replacement
         ):
             return None
+        if _stray_mark(text[abs_start - 1] if abs_start else "", replacement):
+            # A combining mark on a hanzi or a punctuation mark is no text anyone wrote
+            # (通 is GBK CD A8, the UTF-8 of U+0368: in a text misread from end to end a
+            # clean 百事通 became 百事ͨ).
+            return None
         if relaxed and self._odd_letters(replacement) > self._odd_letters(observed):
             # With less evidence, a repair must not bring in more odd letters than the
             # text it replaces has: a rare hanzi in clean lines of a damaged document
@@ -1676,7 +1761,7 @@ class Repairer:
             if not explains(observed, data, mech.misread):
                 return None
         holes = sum(1 for u in units[obs_start:obs_end] if is_hole(u))
-        if holes and not relaxed:
+        if holes and not relaxed and not backed:
             # Lost bytes in clean text (U+FFFD, ?) are not mojibake: guessing them must
             # be backed by two odd characters, or by one and a second lost byte that the
             # same damage explains (浜�2020骞�9鏈�17鏃� is 于2020年9月17日), or by three.
@@ -1701,9 +1786,12 @@ class Repairer:
             if b.original is not None and b.original != window[b.obs_start : b.obs_end]
         )
         choices = tuple(
-            (offset + b.obs_start, offset + b.obs_end, alternatives[b.obs_start])
+            (offset + b.obs_start, offset + alternatives[b.obs_start][0], alternatives[b.obs_start][1])
             for b in blocks
-            if alternatives and len(alternatives.get(b.obs_start, ())) > 1
+            if alternatives
+            and b.obs_start in alternatives
+            and len(alternatives[b.obs_start][1]) > 1
+            and alternatives[b.obs_start][0] <= obs_end
         )
         return Region(
             abs_start + head,
@@ -1754,6 +1842,30 @@ def _unmatched_brackets(line: str) -> int:
     return unmatched + len(stack)
 
 
+def _split_decided(
+    pieces: tuple[tuple[int, int, str], ...],
+    choices: tuple[tuple[int, int, tuple[str, ...]], ...],
+    decided: dict[int, str],
+) -> tuple[tuple[int, int, str], ...]:
+    """``pieces`` with the texts ``decided`` for the choices starting at their starts.
+
+    A choice may span several pieces (adjacent lost pairs): its text is cut into the
+    pieces in order, each as long as its text was (the choices keep every length).
+    """
+    ends = {start: end for start, end, _options in choices}
+    out: list[tuple[int, int, str]] = []
+    text, end = "", -1
+    for a, b, o in pieces:
+        if a in decided:
+            text, end = decided[a], ends[a]
+        if a < end and text:
+            out.append((a, b, text[: len(o)]))
+            text = text[len(o) :]
+        else:
+            out.append((a, b, o))
+    return tuple(out)
+
+
 def _line_piece(text: str, start: int, end: int, width: int) -> tuple[str, str]:
     """Up to ``width`` characters of ``text`` on each side of ``[start, end)``, within its line."""
     head = text[max(0, start - width) : start]
@@ -1777,6 +1889,34 @@ def _control(ch: str, latin: bool, utf8: bool = False) -> bool:
     if (utf8 or not latin) and "\ue000" <= ch <= "\uf8ff":
         return False
     return latin or not (ch.isspace() and ord(ch) >= 0xA0)
+
+
+def _stray_mark(before: str, replacement: str) -> bool:
+    """True when ``replacement`` (after ``before``) has a combining mark on something that takes none.
+
+    Combining marks (Unicode category M) sit on letters of alphabetic scripts
+    (Müller written with U+0308, Vietnamese); on a hanzi, a digit, a punctuation mark,
+    a space or at the start of the text they are misread bytes. Variation selectors
+    (❤️, 1️⃣, a hanzi's ideographic variant) may follow anything.
+    """
+    if replacement.isascii():
+        return False
+    previous = before
+    for ch in replacement:
+        if unicodedata.category(ch).startswith("M") and not _VARIATION.match(ch) and not _takes_marks(previous):
+            return True
+        previous = ch
+    return False
+
+
+_VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def _takes_marks(ch: str) -> bool:
+    """True for a letter of an alphabetic script (below the CJK blocks) or a combining mark itself."""
+    if not ch:
+        return False
+    return (ch.isalpha() and ord(ch) < 0x2E80) or unicodedata.category(ch).startswith("M")
 
 
 def _covered(odd: Sequence[int], start: int, end: int, regions: Sequence[Region]) -> int:
@@ -1817,6 +1957,7 @@ def _non_overlapping(found: Sequence[Region]) -> list[Region]:
 _LOST_MARK = re.compile(r"[\ufffd?]")
 _SENTENCE_END = re.compile(r"[\n\u3002\uff01\uff1f!?]")
 _QUESTION_CUE = re.compile("为何|为什么|为啥|何以|岂|是否|怎么|怎样|如何|哪|谁|多少|什么|吗|呢|难道|何时")
+_HANZI = re.compile(r"[\u4e00-\u9fff]")
 _HANZI_OR_LOST = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufffd]")
 _NON_ASCII_LINE = re.compile(r"[^\n]*[^\x00-\x7f][^\n]*")
 

@@ -22,6 +22,8 @@ from pipeline.repair.mojibake import (
     _fails_alone,
     _fails_before_any,
     _lost_singles,
+    _split_decided,
+    _stray_mark,
     find_spans,
     make_blocks,
     parse_chars,
@@ -602,3 +604,98 @@ def test_foreign_words_and_covered_odd_characters_by_their_definitions() -> None
         regions = [Region(a, b, "", "m", 0.0, 0) for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
         want = sum(1 for p in odd if any(r.start <= p < r.end for r in regions))
         assert _covered([p - start for p in odd], start, end, regions) == want
+
+
+@pytest.mark.parametrize(
+    ("before", "clause", "after"),
+    [
+        ("据了解，", "这件事最早是由我们的王姐", "。后来她又告诉了别人。"),
+        ("他说，", "最难忘的还是那一段运煤", "。这段经历他常常提起。"),
+    ],
+)
+def test_a_misread_clause_ending_in_a_traditional_character_is_restored_to_its_end(
+    repairer: Repairer, before: str, clause: str, after: str
+) -> None:
+    # GBK read as Big5 ends these clauses with 賬 and 繳: as t2s would make them (账, 缴)
+    # they read well enough after 王 and 运 for the repair to stop one character short.
+    # In Simplified text a Traditional character is itself a sign of the damage.
+    damaged = damage(clause, "gbk_as_big5", random.Random(0))
+    assert _repair(repairer, before + damaged + after) == before + clause + after
+
+
+def test_traditional_text_around_a_misread_clause_is_still_read_as_simplified(repairer: Repairer) -> None:
+    # The Traditional keep scoring needs Simplified text around the span: in a
+    # Traditional document nothing changes (a Taiwan-style text keeps its characters).
+    assert not repairer._in_simplified_text("據了解，這件事最早是由我們的王姐告訴別人的。", 4, 8)
+    assert repairer._in_simplified_text("据了解，这件事最早是由我们的王姐告诉别人的。", 4, 8)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["董事会授权公司管理层全权负责本次收购的具体事宜。", "公司委托律师全权处理此案，并表示将保留追究的权利。"],
+)
+def test_two_adjacent_lost_pairs_get_the_second_look(repairer: Repairer, sentence: str) -> None:
+    # Big5 rejects GBK's 全 and 权 (C8 AB, C8 A8): two U+FFFD side by side, one group of
+    # guesses spanning two characters. The first look (the LM alone) takes 人人 or 让人;
+    # the second look, with jieba's words, takes 全权, as it does for a single lost pair.
+    damaged = damage(sentence, "gbk_as_big5", random.Random(0))
+    assert "\ufffd\ufffd" in damaged
+    assert _repair(repairer, damaged) == sentence
+
+
+def test_a_choice_over_several_pieces_is_cut_into_them() -> None:
+    pieces = ((10, 11, "人"), (11, 12, "人"), (12, 14, "负"), (20, 21, "去"))
+    choices = ((10, 12, ("人人", "全权")), (20, 21, ("去", "七")))
+    assert _split_decided(pieces, choices, {10: "全权", 20: "七"}) == (
+        (10, 11, "全"),
+        (11, 12, "权"),
+        (12, 14, "负"),
+        (20, 21, "七"),
+    )
+    assert _split_decided(pieces, choices, {}) == pieces
+
+
+@pytest.mark.parametrize("clause", ["全都来了", "确实很难", "去年春天"])
+def test_a_lost_pair_that_starts_a_short_misread_clause_is_filled(repairer: Repairer, clause: str) -> None:
+    # Big5 rejects the first character's GBK pair: the clause starts with U+FFFD and
+    # has one or two odd characters, too few to back a lost byte on their own; the
+    # rest of the clause is accepted alone, and the lost pair next to it is its damage.
+    damaged = damage(clause, "gbk_as_big5", random.Random(0))
+    assert damaged.startswith("\ufffd")
+    text = f"她说，{damaged}。后来的事大家都知道了。"
+    assert _repair(repairer, text) == f"她说，{clause}。后来的事大家都知道了。"
+
+
+def test_a_lost_byte_in_clean_text_next_to_nothing_misread_stays(repairer: Repairer) -> None:
+    # The lost byte is taken in only next to a piece the judge accepts on its own.
+    text = "她说，\ufffd都来了。后来的事大家都知道了。"
+    assert _repair(repairer, text) == text
+
+
+def test_a_clean_line_of_a_misread_text_gets_no_combining_mark(repairer: Repairer) -> None:
+    # Most of the text is UTF-8 read as GBK, so every line is read again with little
+    # evidence; 通 is GBK CD A8, the UTF-8 of U+0368 (a combining c), and 百事通 after
+    # the rare 炅 came back as 百事ͨ. A combining mark on a hanzi is never meant.
+    paragraph = (
+        "近日，多家上市公司发布公告称，受市场环境变化影响，公司将调整未来三年的发展战略，"
+        "重点投入新能源和人工智能领域。业内人士认为，这一调整符合行业发展趋势，有望为公司带来新的增长点。"
+    )
+    clean = "何炅百事通，刘欢是大哥。"
+    text = damage(paragraph, "utf8_as_gbk", random.Random(1)) + "\n" + clean
+    assert _repair(repairer, text) == paragraph + "\n" + clean
+
+
+@pytest.mark.parametrize(
+    ("before", "replacement", "stray"),
+    [
+        ("事", "\u0368", True),  # a combining c on a hanzi
+        ("", "\u0301", True),  # a combining acute at the start
+        ("他", "\u3099", True),
+        ("e", "\u0301", False),  # é written with a combining acute
+        ("的", "\u0e01\u0e34", False),  # a Thai vowel sign on its consonant
+        ("说", "\u2764\ufe0f", False),  # ❤️: a variation selector follows anything
+        ("是", "1\ufe0f\u20e3", False),  # 1️⃣
+    ],
+)
+def test_stray_combining_marks(before: str, replacement: str, stray: bool) -> None:
+    assert _stray_mark(before, replacement) is stray

@@ -30,7 +30,10 @@ _TEXT_ORDER = attrgetter("start", "end", "label")
 _TRIM_MEMO = 20_000
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through ``object.__setattr__``, which makes
+# a filler four times as slow to build, and a document has dozens. A filler is never changed
+# once made (``dataclasses.replace`` makes a new one); it hashes by its fields all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class Filler:
     """A span that may fill a role.
 

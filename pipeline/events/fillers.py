@@ -18,7 +18,7 @@ import regex
 
 from pipeline.memo import remember
 from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
-from pipeline.rulebook.patterns import SafePattern, active_scope, compile_pattern, scan_each
+from pipeline.rulebook.patterns import PatternGate, SafePattern, active_scope, compile_pattern, scan_each
 from pipeline.rulebook.schemas.events import FillerPattern, SpanVariant
 
 # Fillers never cross these: a variant that would is dropped.
@@ -30,7 +30,10 @@ _TEXT_ORDER = attrgetter("start", "end", "label")
 _TRIM_MEMO = 20_000
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through ``object.__setattr__``, which makes
+# a filler four times as slow to build, and a document has dozens. A filler is never changed
+# once made (``dataclasses.replace`` makes a new one); it hashes by its fields all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class Filler:
     """A span that may fill a role.
 
@@ -120,6 +123,12 @@ class FillerFinder:
             )
             for v in variants
         }
+        # The RE2 gate of the patterns that read the whole text: most find nothing in a document,
+        # and one scan of the gate tells which. Loose (see ``prefilter.superset``): their exact
+        # widenings make an automaton too large to be fast. ``_whole``: each one's index in it.
+        whole = [pattern for rule, pattern in self.patterns if not rule.title_only]
+        self._whole = {pattern: index for index, pattern in enumerate(whole)}
+        self._gate = PatternGate(whole, "events.fillers (gate)", loose=True)
         # What the trim patterns make of a piece of text, by variant and piece (see ``_repair``).
         self._trims: dict[tuple[str, str], tuple[int, int]] = {}
         # The variants with something for ``_repair`` to do (most have not).
@@ -167,7 +176,16 @@ class FillerFinder:
         patterns = self.patterns
         if labels is not None:
             patterns = [(rule, pattern) for rule, pattern in patterns if rule.label in labels]
-        whole = iter(scan_each([pattern for rule, pattern in patterns if not rule.title_only], text))
+        whole_patterns = [pattern for rule, pattern in patterns if not rule.title_only]
+        possible = None
+        if whole_patterns:
+            # One gate scan over every whole-text pattern, whatever labels are asked for (one
+            # automaton, warmed by every document); those it rules out find nothing: not scanned.
+            scope = active_scope()
+            gated = self._gate.possible(text, scope.deadline if scope is not None else None)
+            if gated is not None:
+                possible = [i for i, pattern in enumerate(whole_patterns) if self._whole[pattern] in gated]
+        whole = iter(scan_each(whole_patterns, text, possible=possible))
         for rule, pattern in patterns:
             matches = pattern.finditer(text, 0, title_end) if rule.title_only else next(whole)
             has_x = self._has_x[rule.id]

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -58,6 +58,7 @@ from pipeline.rulebook.prefilter import (
     PatternFacts,
     _extent,
     _parse,
+    _run_spellings,
     _single_chars,
     analyse,
     superset,
@@ -730,6 +731,7 @@ def scan_each(
     *,
     timeout: float | None = None,
     gate: PatternGate | None = None,
+    possible: Collection[int] | None = None,
 ) -> list[list[regex.Match[str]]]:
     """The matches of every pattern over ``string``, as ``list(p.finditer(string))`` would give them.
 
@@ -740,7 +742,9 @@ def scan_each(
     here, without the method calls a trial scan goes through: a document runs some
     thirty such scans, and their calls cost a third as much as the scans themselves.
     With ``gate`` (a :class:`PatternGate` over the same ``patterns``), the patterns it
-    rules out for ``string`` are not scanned: they find nothing there.
+    rules out for ``string`` are not scanned: they find nothing there. ``possible``:
+    the indices of the patterns to scan, when the caller has asked a gate already
+    (the others find nothing); without ``gate`` only.
 
     Raises:
         PatternTimeout: the document's budget ran out (E206).
@@ -751,7 +755,8 @@ def scan_each(
     deadline = scope.deadline if scope is not None else None
     chars = scope.chars_of(string) if scope is not None else frozenset(string)
     size = len(string)
-    possible = gate.possible(string, deadline) if gate is not None else None
+    if gate is not None:
+        possible = gate.possible(string, deadline)
     out: list[list[regex.Match[str]]] = [[] for _ in patterns]
     # Only the patterns the gate left are gone through; a spent budget stops the document
     # at the pattern it would have stopped at going through them all (the first one
@@ -810,11 +815,14 @@ class PatternGate:
     # Memory for RE2's automaton (RE2's default): past it a scan fails, and every
     # pattern is scanned. Four megabytes of news text need less than half of it.
     MAX_MEM = 8 << 20
-    __slots__ = ("_always", "_members", "_patterns", "_ready", "_sentinel", "_set", "name")
+    __slots__ = ("_always", "_members", "_patterns", "_ready", "_sentinel", "_set", "loose", "name")
 
-    def __init__(self, patterns: Sequence[SafePattern], name: str = "pattern gate") -> None:
+    def __init__(self, patterns: Sequence[SafePattern], name: str = "pattern gate", *, loose: bool = False) -> None:
         self._patterns = tuple(patterns)
         self.name = name
+        # Widen loosely (``superset(.., loose=True)``): for patterns whose exact widenings make
+        # too large an automaton together (names before the words that mark them).
+        self.loose = loose
         self._ready = False
         self._set: Any = None
         # The set's index of each widened pattern -> the pattern's index; the patterns always scanned.
@@ -822,9 +830,9 @@ class PatternGate:
         self._always: frozenset[int] = frozenset()
         self._sentinel = -1
 
-    def __reduce__(self) -> tuple[Callable[..., PatternGate], tuple[tuple[SafePattern, ...], str]]:
+    def __reduce__(self) -> tuple[Callable[..., PatternGate], tuple[tuple[SafePattern, ...], str, bool]]:
         # Worker processes build their own set (an RE2 object does not pickle).
-        return (PatternGate, (self._patterns, self.name))
+        return (_rebuild_gate, (self._patterns, self.name, self.loose))
 
     def _build(self) -> None:
         self._ready = True
@@ -843,7 +851,7 @@ class PatternGate:
             # Analysed now, as on a first scan without the gate: a pattern the gate rules
             # out for the first documents would otherwise be analysed in the middle of a run.
             pattern.facts  # noqa: B018
-            source = superset(pattern.pattern, pattern.flags)
+            source = superset(pattern.pattern, pattern.flags, loose=self.loose)
             if source is None:
                 always.add(index)
                 continue
@@ -891,6 +899,10 @@ class PatternGate:
         members = self._members
         sentinel = self._sentinel
         return self._always.union(members[i] for i in found if i != sentinel)
+
+
+def _rebuild_gate(patterns: tuple[SafePattern, ...], name: str, loose: bool) -> PatternGate:
+    return PatternGate(patterns, name, loose=loose)
 
 
 def _settled_scan(
@@ -1088,11 +1100,17 @@ def _anchor_offsets(compiled: regex.Pattern[str], anchors: _Words) -> tuple[int,
         items = parsed.items if isinstance(parsed, core.Sequence) else [parsed]
         least = most = 0
         runs: set[str] = set()
-        for item in items:
+        for index, item in enumerate(items):
             starts: list[int] = []
-            if isinstance(item, core.String):  # also Literal (``_parse`` refuses caseless patterns)
-                text = "".join(map(chr, item.characters))
-                starts = [k for k in range(len(text)) if any(text.startswith(word, k) for word in words)]
+            # What the literals and small sets from here on spell (``融`` then ``[资券]``: 融资, 融券):
+            # an anchor starts ``k`` characters in if one starts there in every spelling.
+            spelled = _run_spellings(items, index)
+            if spelled is not None:
+                starts = [
+                    k
+                    for k in range(min(map(len, spelled)))
+                    if all(any(text.startswith(word, k) for word in words) for text in spelled)
+                ]
             elif _opens_with_anchor(item, words):
                 starts = [0]
             for k in starts:

@@ -49,6 +49,10 @@ MAX_REQUIRED = 24
 _MAX_RANGE = 16
 # A required set of words larger than this costs more to test than it saves.
 MAX_WORDS = 64
+# A character set in a run of literals is spelled out into words only when this small.
+MAX_SPELLED = 8
+# A character class larger than this matches too much of a text for a loose superset to repeat it.
+MAX_NARROW_CLASS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,7 +488,9 @@ def _required_words(node: Any) -> list[frozenset[str]]:
     if isinstance(node, core.Character):
         return [frozenset(chr(node.value))] if node.positive and not node.zerowidth else []
     if isinstance(node, core.Sequence):
-        return [s for item in node.items for s in _required_words(item)]
+        found = [s for item in node.items for s in _required_words(item)]
+        # Spelled runs only where the items give no word of their own: they are more words to test.
+        return found if _best_words(found) is not None else found + _spelled_runs(node.items)
     if isinstance(node, core.Group | core.Atomic):
         return _required_words(node.subpattern)
     if isinstance(node, core.LookAround):
@@ -500,6 +506,61 @@ def _required_words(node: Any) -> list[frozenset[str]]:
             union |= best
         return [frozenset(union)]
     return []
+
+
+def _spellings(node: Any) -> frozenset[str] | None:
+    """The strings ``node`` matches when it is a literal or one character of a small set (``[1-4]``), else ``None``."""
+    from regex import _regex_core as core
+
+    if getattr(node, "case_flags", 0) or getattr(node, "zerowidth", False):
+        return None
+    if isinstance(node, core.String):
+        return frozenset(["".join(map(chr, node.characters))])
+    if isinstance(node, core.Character):
+        return frozenset(chr(node.value)) if node.positive else None
+    chars = _single_chars(node)
+    return chars if chars and len(chars) <= MAX_SPELLED else None
+
+
+def _spelled_runs(items: list[Any]) -> list[frozenset[str]]:
+    """For each run of consecutive literals and small sets in a sequence, every string the run can spell.
+
+    ``Q[1-4]`` gives ``Q1`` … ``Q4`` and ``第[一二三]季度`` ``第一季度`` …: a match holds one of
+    them, where the items one by one would only require ``Q`` (one character, too common
+    to test for). A run whose spellings would pass :data:`MAX_WORDS` starts over.
+    """
+    runs: list[frozenset[str]] = []
+    run: set[str] = set()
+    length = 0  # how many items the run has
+    for item in [*items, None]:
+        spelled = _spellings(item) if item is not None else None
+        if spelled is not None and run and len(run) * len(spelled) <= MAX_WORDS:
+            run = {head + tail for head in run for tail in spelled}
+            length += 1
+            continue
+        if length > 1:  # a run of one item is that item's own requirement already
+            runs.append(frozenset(run))
+        run, length = (set(spelled), 1) if spelled is not None else (set(), 0)
+    return runs
+
+
+def _run_spellings(items: list[Any], index: int) -> frozenset[str] | None:
+    """What the run of literals and small sets from ``items[index]`` on spells (see :func:`_spelled_runs`).
+
+    Every match of the sequence holds, where ``items[index]`` starts, one of these strings
+    (the run is cut short rather than spell more than :data:`MAX_WORDS` strings); ``None``
+    when ``items[index]`` is no literal or small set.
+    """
+    spelled = _spellings(items[index])
+    if spelled is None:
+        return None
+    run = set(spelled)
+    for item in items[index + 1 :]:
+        more = _spellings(item)
+        if more is None or len(run) * len(more) > MAX_WORDS:
+            break
+        run = {head + tail for head in run for tail in more}
+    return frozenset(run)
 
 
 def _best_words(options: list[frozenset[str]], min_length: int = 2) -> frozenset[str] | None:
@@ -866,7 +927,7 @@ _RE2_ANY = "(?s:.)"
 _RE2_NONE = "[^\\x{0}-\\x{10ffff}]"
 
 
-def superset(pattern: str, flags: int = 0) -> str | None:
+def superset(pattern: str, flags: int = 0, *, loose: bool = False) -> str | None:
     r"""``pattern`` in RE2 syntax, widened so that it matches wherever ``pattern`` matches; ``None`` if not known.
 
     A text in which the result finds nothing cannot hold a match of ``pattern``, so
@@ -880,14 +941,132 @@ def superset(pattern: str, flags: int = 0) -> str | None:
     another Unicode version), one that cannot be listed any character. ``None`` for
     what this does not translate (case-insensitive matching, fuzzy matching,
     recursion, named lists).
+
+    ``loose``: a cheaper superset for a set of patterns that are scanned together, or
+    ``None`` when none is known (see :func:`_loose_core`). A set of exact widenings of
+    patterns with runs of common characters (``[\p{Han}]{1,9}?`` before a name, ``[^，。]{0,20}``
+    between two words) needs an automaton too large for RE2's memory, which then scans
+    more slowly than the patterns themselves.
     """
     try:
         parsed = _parse(pattern, flags)
         groups: dict[int, Any] = {}
         _collect_groups(parsed, groups)
-        return _re2(_core(parsed, groups), groups, frozenset())
+        core = _core(parsed, groups)
+        if loose:
+            core = _loose_core(core, groups)
+            if core is None:
+                return None
+        return _re2(core, groups, frozenset(), loose)
     except Exception:  # any surprise from regex internals: no superset, the pattern is always scanned
         return None
+
+
+def _loose_core(node: Any, groups: dict[int, Any]) -> Any | None:
+    r"""A part of ``node`` every match holds a match of, with no repeat of a :func:`_common_class`; or ``None``.
+
+    A text holds a match of ``A X B`` only if it holds one of ``B`` (and one of ``A``): the
+    runs of common characters (``[\p{Han}]{1,9}?`` before ``公告``, ``[^，。]{0,20}`` between two
+    words) are cut out with what stands on one side of them: the part after the last such
+    run or the part before the first, whichever must match more characters (a text holds
+    fewer matches of it). Groups are opened for this (a match
+    of ``A (B C)`` holds one of ``A B``). What is left has a small automaton; its counted
+    repeats become unbounded (``{4,}`` for ``{4,80}``: no counting states) in :func:`_re2`.
+    """
+    from regex import _regex_core as core
+
+    while isinstance(node, core.Group | core.Atomic):
+        node = node.subpattern
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        # A match of ``A|B`` is one of ``A`` or of ``B``: each branch is cut on its own.
+        branches = [_loose_core(_core(branch, groups), groups) for branch in node.branches]
+        return None if any(b is None for b in branches) else core.Branch(branches)
+    if not isinstance(node, core.Sequence):
+        return None if _has_common_repeat(node) else node
+    items = _flat_items(node)
+    common = [i for i, item in enumerate(items) if _has_common_repeat(item)]
+    if common:
+        after, before = items[common[-1] + 1 :], items[: common[0]]
+        items = after if sum(map(_least, after)) >= sum(map(_least, before)) else before
+        if all(_nullable(item, groups) for item in items):
+            return None
+    return _core(core.Sequence(items), groups) if len(items) > 1 else _core(items[0], groups)
+
+
+def _least(node: Any) -> int:
+    """The fewest characters a match of ``node`` consumes, as far as known (0 when not)."""
+    from regex import _regex_core as core
+
+    if isinstance(node, core.String):
+        return len(node.characters)
+    if isinstance(node, core.Character | core.Range | core.Property | core.SetBase | core.Any):
+        return 0 if getattr(node, "zerowidth", False) else 1
+    if isinstance(node, core.Sequence):
+        return sum(_least(item) for item in node.items)
+    if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
+        return min((_least(branch) for branch in node.branches), default=0)
+    if isinstance(node, core.Group | core.Atomic):
+        return _least(node.subpattern)
+    if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
+        return int(node.min_count) * _least(node.subpattern)
+    return 0
+
+
+def _flat_items(node: Any) -> list[Any]:
+    """The items of a sequence, with those of the groups (and sequences) in it in their place."""
+    from regex import _regex_core as core
+
+    out: list[Any] = []
+    for item in node.items:
+        while isinstance(item, core.Group | core.Atomic):
+            item = item.subpattern
+        if isinstance(item, core.Sequence):
+            out.extend(_flat_items(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _has_common_repeat(node: Any) -> bool:
+    """Whether ``node`` holds a repeat of a :func:`_common_class` anywhere."""
+    from regex import _regex_core as core
+
+    if isinstance(node, core.GreedyRepeat):
+        inner = node.subpattern
+        while isinstance(inner, core.Group | core.Atomic):
+            inner = inner.subpattern
+        if _common_class(inner):
+            return True
+    return any(_has_common_repeat(child) for child in _re2_children(node))
+
+
+def _common_class(node: Any) -> bool:
+    r"""Whether ``node`` is a one-character matcher of more than :data:`MAX_NARROW_CLASS` characters.
+
+    Such a class (``\p{Han}``, ``[^，。]``, ``.``) matches most of a Chinese text; ``\d`` and
+    ``\s`` do not.
+    """
+    from regex import _regex_core as core
+
+    if isinstance(node, core.AnyAll | core.AnyU | core.Any):
+        return True
+    if not isinstance(node, core.Character | core.Range | core.Property | core.SetBase):
+        return False
+    if getattr(node, "zerowidth", False):
+        return False
+    source = _re2_class(node)
+    if source == _RE2_ANY:
+        return True
+    size = 0
+    for m in _RE2_RANGE.finditer(source):
+        lo = int(m.group(1), 16)
+        size += int(m.group(2), 16) - lo + 1 if m.group(2) else 1
+    negated = source.startswith("[^")
+    return (0x110000 - size if negated else size) > MAX_NARROW_CLASS
+
+
+# A character or range of an RE2 class as ``_re2_class`` writes it.
+_RE2_RANGE = regex.compile(r"\\x\{([0-9a-f]+)\}(?:-\\x\{([0-9a-f]+)\})?")
 
 
 def _core(node: Any, groups: dict[int, Any]) -> Any:
@@ -955,8 +1134,8 @@ def _re2_children(node: Any) -> list[Any]:
     return _children(node)
 
 
-def _re2(node: Any, groups: dict[int, Any], referring: frozenset[int]) -> str:
-    """The RE2 superset of a parsed ``node`` (see :func:`superset`).
+def _re2(node: Any, groups: dict[int, Any], referring: frozenset[int], loose: bool = False) -> str:
+    """The RE2 superset of a parsed ``node`` (see :func:`superset`; ``loose``: counted repeats unbounded).
 
     Raises:
         _Unsupported: the node cannot be translated.
@@ -979,23 +1158,23 @@ def _re2(node: Any, groups: dict[int, Any], referring: frozenset[int]) -> str:
     if isinstance(node, core.LookAround | core.ZeroWidthBase | core.Keep | core.Skip | core.Prune | core.Failure):
         return ""
     if isinstance(node, core.Sequence):
-        return "".join(_re2(item, groups, referring) for item in node.items)
+        return "".join(_re2(item, groups, referring, loose) for item in node.items)
     if isinstance(node, core.Branch) and not isinstance(node, core.StringSet):
-        return "(?:" + "|".join(_re2(b, groups, referring) for b in node.branches) + ")"
+        return "(?:" + "|".join(_re2(b, groups, referring, loose) for b in node.branches) + ")"
     if isinstance(node, core.Group | core.Atomic):
-        return "(?:" + _re2(node.subpattern, groups, referring) + ")"
+        return "(?:" + _re2(node.subpattern, groups, referring, loose) + ")"
     if isinstance(node, core.Conditional | core.LookAroundConditional):
-        no = _re2(node.no_item, groups, referring) if node.no_item is not None else ""
-        return "(?:" + _re2(node.yes_item, groups, referring) + "|" + no + ")"
+        no = _re2(node.no_item, groups, referring, loose) if node.no_item is not None else ""
+        return "(?:" + _re2(node.yes_item, groups, referring, loose) + "|" + no + ")"
     if isinstance(node, core.RefGroup):
         if node.group in referring or node.group not in groups:
             raise _Unsupported("a reference inside its own group")
-        return "(?:" + _re2(groups[node.group], groups, referring | {node.group}) + ")"
+        return "(?:" + _re2(groups[node.group], groups, referring | {node.group}, loose) + ")"
     if isinstance(node, core.GreedyRepeat):  # also lazy and possessive repeats
         least = int(node.min_count)
         most = node.max_count
-        inner = "(?:" + _re2(node.subpattern, groups, referring) + ")"
-        if most is None or most >= core.UNLIMITED or most > _RE2_MAX_REPEAT:
+        inner = "(?:" + _re2(node.subpattern, groups, referring, loose) + ")"
+        if loose or most is None or most >= core.UNLIMITED or most > _RE2_MAX_REPEAT:
             if least > _RE2_MAX_REPEAT:
                 raise _Unsupported("a long counted repeat")
             return inner + ("*" if least == 0 else "+" if least == 1 else f"{{{least},}}")

@@ -77,3 +77,29 @@ def test_the_rules_alone_find_what_a_traced_run_finds() -> None:
         traced = pipe.process(text, trace=True)
         assert plain.events, text
         assert [e.to_dict() for e in plain.events] == [e.to_dict() for e in traced.events]
+
+
+class _NoGate:
+    """A gate that rules nothing out (as when RE2 cannot read a text): every pattern is scanned."""
+
+    def possible(self, text: str, deadline: object = None) -> None:
+        return None
+
+
+def test_the_gate_changes_no_filler(documents: list[tuple[str, list[Mention]]]) -> None:
+    """The patterns the RE2 gate rules out for a text find nothing in it: the same fillers with it as without."""
+    finder = _extractor().finder
+    texts = [*documents, ("据悉，公司计划扩大生产。", [])]
+    ruled_out = 0
+    for text, mentions in texts:
+        possible = finder._gate.possible(text)
+        assert possible is not None
+        ruled_out += len(finder._whole) - len(possible)
+        gated = _rows(finder.find(text, mentions))
+        gate = finder._gate
+        finder._gate = _NoGate()  # type: ignore[assignment]
+        try:
+            assert _rows(finder.find(text, mentions)) == gated
+        finally:
+            finder._gate = gate
+    assert ruled_out > len(texts) * len(finder._whole) // 2

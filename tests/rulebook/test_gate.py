@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from pipeline.core import Pipeline
 from pipeline.dates.extractor import DateExtractor
+from pipeline.events.extractor import EventExtractor
 from pipeline.rulebook.patterns import (
     Deadline,
     PatternGate,
@@ -236,3 +237,42 @@ def test_a_budget_spent_by_a_gated_scan_stops_at_the_same_pattern(extractor: Dat
         errors.append(info.value.details["rule_id"])
     after = patterns[[p.rule_id for p in patterns].index(spend_after) + 1].rule_id
     assert errors == [after, after]
+
+
+def test_the_loose_widening_leaves_out_runs_of_common_characters() -> None:
+    # A name before the words that mark it, and a run between two words: what is kept must be there.
+    assert superset(r"(?<![\p{Han}])(?P<x>[\p{Han}]{1,9}?)(?:发布)?公告", loose=True) == r"\x{516c}\x{544a}"
+    between = superset(r"收购[^，。\n]{0,20}?融资", loose=True)
+    assert between is not None and re2.search(between, "融资") and not re2.search(between, "收购")
+    # The side that must match more characters is kept (here the one before the run).
+    before = superset(r"(?:中标|预中标)[“《](?P<x>[^”》\n]{4,80}?)[”》]", loose=True)
+    assert before is not None and re2.search(before, "中标《") and not re2.search(before, "》")
+    # Counted repeats become unbounded (no counting states); a run of common characters alone gives nothing.
+    counted = superset(r"\d{1,3}万", loose=True)
+    assert counted is not None and re2.fullmatch(counted, "12345万")
+    assert superset(r"\d{1,3}万") is not None and not re2.fullmatch(superset(r"\d{1,3}万") or "", "12345万")
+    assert superset(r"[\p{Han}]{2,}", loose=True) is None
+    assert superset(r"[^，。]+|公告", loose=True) is None  # a branch that is all common characters
+
+
+def test_every_events_pattern_widened_loosely_finds_every_match(texts: list[str]) -> None:
+    # The role fillers' patterns, gated loosely (``FillerFinder``).
+    finder = EventExtractor.from_rulebook(Pipeline.build(stages=["normalize"]).rulebook).finder
+    patterns = [pattern for _rule, pattern in finder.patterns]
+    sources = [superset(p.pattern, p.flags, loose=True) for p in patterns]
+    assert sum(s is not None for s in sources) > 0.8 * len(patterns)
+    for text in texts:
+        for pattern, source in zip(patterns, sources, strict=True):
+            if source is not None and pattern.compiled.search(text) is not None:
+                assert re2.search(source, text) is not None, (pattern.rule_id, text)
+
+
+def test_a_loose_gate_pickles_loose_and_possible_patterns_are_the_only_ones_scanned() -> None:
+    patterns = [compile_pattern(r"[\p{Han}]{2,4}公告", rule_id="notice"), compile_pattern(r"\d+年", rule_id="year")]
+    gate = PatternGate(patterns, "loose gate", loose=True)
+    assert gate.widened == 2 and gate.possible("华源控股公告") == frozenset({0})
+    copy = pickle.loads(pickle.dumps(gate))
+    assert copy.loose and copy.possible("2025年") == frozenset({1})
+    with pattern_scope(Deadline(5.0)):
+        assert [len(m) for m in scan_each(patterns, "华源控股公告2025年", possible={1})] == [0, 1]
+        assert [len(m) for m in scan_each(patterns, "华源控股公告2025年")] == [1, 1]

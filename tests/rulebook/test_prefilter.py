@@ -548,3 +548,18 @@ def test_a_scan_in_narrowed_windows_finds_what_finditer_finds_on_every_short_tex
             expected = [m.span() for m in pattern.compiled.finditer(text)]
             found = windows.scan(pattern.compiled, text, None, None, None)
             assert found is not None and [m.span() for m in found] == expected, (source, text)
+
+
+def test_a_run_of_literals_and_small_sets_is_spelled_out_into_words() -> None:
+    # ``Q[1-4]`` alone requires only ``Q`` (one character): spelled out, it requires Q1 … Q4.
+    assert analyse(r"(?:全年|Q[1-4])").words == frozenset({"全年", "Q1", "Q2", "Q3", "Q4"})
+    assert analyse(r"第[一二]季").words == frozenset({"第一季", "第二季"})
+    # Where the items give a word of their own, it is kept (fewer words to test).
+    assert analyse(r"免责声明[:：]").words == frozenset({"免责声明"})
+    # A large set, a negated one or case-insensitive matching is no spelling.
+    for pattern in (r"Q[0-9A-Z]", r"Q[^1-4]", r"(?i)q[1-4]"):
+        assert analyse(pattern).words is None, pattern
+    pattern = compile_pattern(r"(?:全年|Q[1-4])", rule_id="t.quarter")
+    with pattern_scope(Deadline(5.0)):
+        assert pattern.cannot_match("Q公司业绩") and list(pattern.finditer("Q公司业绩")) == []
+        assert [m.span() for m in pattern.finditer("公司Q3业绩")] == [(2, 4)]

@@ -168,6 +168,8 @@ class Region:
 
 
 FillGroups = tuple[tuple[tuple[int, ...], tuple[tuple[bytes, ...], ...]], ...]
+# Judges the blocks [lo, hi) of a span as one region (Repairer._judge); the flag: backed by a neighbour.
+JudgeBlocks = Callable[[int, int, bool], "Region | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1164,6 +1166,13 @@ class Repairer:
         keep_v: list[str | None] = list(keep) if self._in_simplified_text(text, offset + s, offset + e) else keep_s
         choice = self._viterbi(keep_v, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
         choice = self._refine_edges(choice, keep_v, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
+
+        def judge(lo: int, hi: int, backed: bool = False) -> Region | None:
+            return self._judge(
+                text, offset, window, blocks[lo:hi], keep_s[lo:hi], conv_s[lo:hi], filled, s, units, mech, relaxed,
+                alternatives, backed,
+            )  # fmt: skip
+
         regions: list[Region] = []
         i = 0
         n = len(blocks)
@@ -1174,10 +1183,7 @@ class Repairer:
             j = i
             while j < n and choice[j]:
                 j += 1
-            region = self._judge(
-                text, offset, window, blocks[i:j], keep_s[i:j], conv_s[i:j], filled, s, units, mech, relaxed,
-                alternatives,
-            )  # fmt: skip
+            region = judge(i, j)
             if region is not None:
                 regions.append(region)
             else:
@@ -1189,64 +1195,12 @@ class Repairer:
                     has_hole = k < j and any(is_hole(units[u]) for u in range(blocks[k].obs_start, blocks[k].obs_end))
                     if k == j or has_hole:
                         if k > start and (start, k) != (i, j):
-                            piece = self._judge(
-                                text, offset, window, blocks[start:k], keep_s[start:k], conv_s[start:k],
-                                filled, s, units, mech, relaxed, alternatives,
-                            )  # fmt: skip
+                            piece = judge(start, k)
                             if piece is not None:
-                                regions.append(self._with_edge_holes(
-                                    text, offset, window, blocks, keep_s, conv_s, filled, s, units, mech, relaxed,
-                                    alternatives, piece, start, k, (i, j), claimed,
-                                ))  # fmt: skip
+                                regions.append(_with_edge_holes(judge, piece, start, k, (i, j), claimed))
                         start = k + 1
             i = j
         return regions
-
-    def _with_edge_holes(
-        self,
-        text: str,
-        offset: int,
-        window: str,
-        blocks: list[Block],
-        keep_s: list[str | None],
-        conv_s: list[str | None],
-        filled: list[bytes],
-        s: int,
-        units: list[Unit],
-        mech: Mechanism,
-        relaxed: int,
-        alternatives: dict[int, tuple[int, tuple[str, ...]]],
-        piece: Region,
-        a: int,
-        b: int,
-        run: tuple[int, int],
-        claimed: set[int],
-    ) -> Region:
-        """``piece`` (blocks ``[a, b)``, accepted alone) with a lost-byte block next to it, if that reads better.
-
-        A lost byte in clean text is no evidence of mojibake (:meth:`_judge` wants odd
-        characters around it), but one right next to a run the judge accepts on its own
-        is that run's damage going on (a misread clause that starts with a lost pair:
-        ，\ufffd赽請輿乾 is ，妻子叫林爱茹). Each side is tried once, within the converted
-        run ``run``; a hole block goes to one piece only (``claimed``, updated here), so
-        that two pieces never overlap on it.
-        """
-        best = piece
-        lo, hi = a, b
-        for side in (-1, 1):
-            hole = lo - 1 if side < 0 else hi
-            if not run[0] <= hole < run[1] or hole in claimed:
-                continue
-            new_lo, new_hi = (hole, hi) if side < 0 else (lo, hole + 1)
-            extended = self._judge(
-                text, offset, window, blocks[new_lo:new_hi], keep_s[new_lo:new_hi], conv_s[new_lo:new_hi],
-                filled, s, units, mech, relaxed, alternatives, backed=True,
-            )  # fmt: skip
-            if extended is not None and extended.gain > best.gain:
-                best = extended
-                lo, hi = new_lo, new_hi
-                claimed.add(hole)
-        return best
 
     def _second_layer(self, window: str, blocks: list[Block], mech: Mechanism) -> list[Block]:
         """Undo the damage once more inside the text the first layer produced."""
@@ -1840,6 +1794,33 @@ def _unmatched_brackets(line: str) -> int:
         else:
             unmatched += 1
     return unmatched + len(stack)
+
+
+def _with_edge_holes(
+    judge: JudgeBlocks, piece: Region, a: int, b: int, run: tuple[int, int], claimed: set[int]
+) -> Region:
+    """``piece`` (blocks ``[a, b)``, accepted alone) with a lost-byte block next to it, if that reads better.
+
+    A lost byte in clean text is no evidence of mojibake (:meth:`Repairer._judge` wants odd
+    characters around it), but one right next to a run the judge accepts on its own
+    is that run's damage going on (a misread clause that starts with a lost pair:
+    ，\ufffd赽請輿乾 is ，妻子叫林爱茹). Each side is tried once, within the converted
+    run ``run``; a hole block goes to one piece only (``claimed``, updated here), so
+    that two pieces never overlap on it.
+    """
+    best = piece
+    lo, hi = a, b
+    for side in (-1, 1):
+        hole = lo - 1 if side < 0 else hi
+        if not run[0] <= hole < run[1] or hole in claimed:
+            continue
+        new_lo, new_hi = (hole, hi) if side < 0 else (lo, hole + 1)
+        extended = judge(new_lo, new_hi, True)
+        if extended is not None and extended.gain > best.gain:
+            best = extended
+            lo, hi = new_lo, new_hi
+            claimed.add(hole)
+    return best
 
 
 def _split_decided(

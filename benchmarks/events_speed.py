@@ -24,18 +24,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from throughput import damaged_inputs
 
 from pipeline.core import Pipeline
+from pipeline.rulebook.patterns import Deadline, pattern_scope
 from pipeline.stages.base import Stage, WorkDoc
 
 RULE_STAGES = ("normalize", "segment", "dates", "amounts", "entities", "mentions", "events")
 
 
-def time_stage(stage: Stage, docs: list[WorkDoc], repeat: int) -> float:
-    """Best CPU seconds of ``repeat`` passes of ``stage`` over every document."""
+def time_stage(stage: Stage, docs: list[WorkDoc], repeat: int, budget: float) -> float:
+    """Best CPU seconds of ``repeat`` passes of ``stage`` over every document.
+
+    Each call runs within its document's pattern budget, as ``Pipeline.run_stages`` runs
+    it: outside a ``pattern_scope`` every rule's required-character test scans the
+    whole text instead of reading the document's character set once, which the
+    pipeline never pays (about a sixth of the stage's time).
+    """
     best = float("inf")
     for _ in range(repeat):
         started = time.process_time()
         for doc in docs:
-            stage(doc)
+            with pattern_scope(Deadline(budget, doc.doc_id)):
+                stage(doc)
         best = min(best, time.process_time() - started)
     return best
 
@@ -61,16 +69,18 @@ def main() -> None:
     for data in inputs:
         doc = with_models.new_doc(data, doc_id=None, doc_date=None, source=None, meta={})
         started = time.process_time()
-        for stage in with_models.stages[:-1]:
-            stage(doc)
+        with pattern_scope(Deadline(with_models.pattern_budget, doc.doc_id)):
+            for stage in with_models.stages[:-1]:
+                stage(doc)
         before_seconds += time.process_time() - started
         docs.append(doc)
     chars = sum(len(doc.text) for doc in docs)
     model_stage, rules_stage = with_models.stages[-1], rules_only.stages[-1]
-    time_stage(model_stage, docs[:20], 1)  # warm up (spaCy, regex caches)
-    time_stage(rules_stage, docs[:20], 1)
-    model_seconds = time_stage(model_stage, docs, args.repeat)
-    rules_seconds = time_stage(rules_stage, docs, args.repeat)
+    budget = with_models.pattern_budget
+    time_stage(model_stage, docs[:20], 1, budget)  # warm up (spaCy, regex caches)
+    time_stage(rules_stage, docs[:20], 1, budget)
+    model_seconds = time_stage(model_stage, docs, args.repeat, budget)
+    rules_seconds = time_stage(rules_stage, docs, args.repeat, budget)
     report = {
         "documents": len(docs),
         "chars": chars,

@@ -154,6 +154,11 @@ def test_foreign_counts_of_a_batch_equal_one_text_at_a_time() -> None:
             "公司就並購重組委審核意見所提問題進行了認真討論及核查，具體內容詳見公司同日披露在上海證券交易所。",
             "就日公披",
         ),
+        # 救 (annotated in 救出) straddles 司|全, then 全's trail and 天's lead (AB CC) are
+        # dropped before "?tiān)": read without the pair, 咎 (BE CC, a character the text
+        # never shows) owns 司's trail and 天's lead, and the model reads 分公司天接報案
+        # about as well as 分公司全天接報案.
+        ("廠房被淹，員工全部救出。許多企業不同程度受災，分公司全天接報案近３０餘起，報案金額上百萬元。", "救天"),
         # 該 straddles 性|損 after 損 was annotated: "?gāi)p(sǔn)" is 損 (93 70) with its
         # lead hidden by the straddle, not a dropped pair before the "p".
         ("營業外收益（屬於非經常性損益項目），致公司本期利潤總額增加。", "損該經"),

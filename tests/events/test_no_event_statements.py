@@ -63,3 +63,15 @@ def test_a_hardship_is_no_bankruptcy(rules_only: Pipeline) -> None:
 def test_something_already_listed_is_no_listing(rules_only: Pipeline) -> None:
     assert "公司上市" not in _types(rules_only, "双成药业4个已上市多肽产品销售额为1亿元。")
     assert "公司上市" in _types(rules_only, "双成药业股份有限公司今日在深交所上市，发行价为10元。")
+
+
+def test_a_pledges_default_or_loan_is_no_pledge(rules_only: Pipeline) -> None:
+    default = "西藏金宝藏因质押股份违约，于2020年7月6日至7月14日累计被动减持公司股份500万股。"
+    assert "质押" not in _types(rules_only, default)
+    assert "质押" not in _types(rules_only, "东土科技控股股东为偿还股票质押贷款，计划减持公司股份1000万股。")
+    assert "质押" in _types(rules_only, "控股股东将1000万股质押给中信证券。")
+
+
+def test_a_rating_of_increase_is_no_purchase(rules_only: Pipeline) -> None:
+    assert "股东增持" not in _types(rules_only, "东正金融被摩根士丹利大幅下调目标价，投资评级为增持。")
+    assert "股东增持" in _types(rules_only, "高瓴资本增持东正金融500万股。")

@@ -832,8 +832,8 @@ class DocumentCache:
         unigrams: Counter[int] = Counter()
         for line in text.split("\n"):
             ids = [BOUNDARY, BOUNDARY, *lm.ids(line), BOUNDARY]
-            trigrams.update(zip(ids, ids[1:], ids[2:]))
-            bigrams.update(zip(ids[1:], ids[2:]))
+            trigrams.update(zip(ids, ids[1:], ids[2:], strict=False))
+            bigrams.update(itertools.pairwise(ids[1:]))
             unigrams.update(ids[1:-1])
         self._trigrams: dict[tuple[int, int, int], int] = trigrams
         self._bigrams: dict[tuple[int, int], int] = bigrams

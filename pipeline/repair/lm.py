@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -824,16 +825,19 @@ class DocumentCache:
 
     def __init__(self, lm: CharLM, text: str, weight: float = 0.2) -> None:
         self.weight = weight
-        self._bigrams: dict[tuple[int, int], int] = {}
-        self._trigrams: dict[tuple[int, int, int], int] = {}
-        self._unigrams: dict[int, int] = {}
-        bigrams, trigrams, unigrams = self._bigrams, self._trigrams, self._unigrams
+        # Counted in C (``Counter.update``), not per n-gram in Python: a whole document
+        # is read for every text with a guess to weigh again.
+        trigrams: Counter[tuple[int, int, int]] = Counter()
+        bigrams: Counter[tuple[int, int]] = Counter()
+        unigrams: Counter[int] = Counter()
         for line in text.split("\n"):
             ids = [BOUNDARY, BOUNDARY, *lm.ids(line), BOUNDARY]
-            for a, b, c in zip(ids, ids[1:], ids[2:], strict=False):
-                trigrams[a, b, c] = trigrams.get((a, b, c), 0) + 1
-                bigrams[b, c] = bigrams.get((b, c), 0) + 1
-                unigrams[b] = unigrams.get(b, 0) + 1
+            trigrams.update(zip(ids, ids[1:], ids[2:], strict=False))
+            bigrams.update(itertools.pairwise(ids[1:]))
+            unigrams.update(ids[1:-1])
+        self._trigrams: dict[tuple[int, int, int], int] = trigrams
+        self._bigrams: dict[tuple[int, int], int] = bigrams
+        self._unigrams: dict[int, int] = unigrams
 
     def update(self, lm: CharLM, left: str, middle: str, right: str, sign: int) -> None:
         """Add (``sign`` 1) or take out (-1) the n-grams that touch ``middle`` between ``left`` and ``right``.

@@ -312,15 +312,14 @@ class Detector:
         classes = self._classes
         return [m.start() for m in self._maybe_rare.finditer(text) if classes[ord(m.group())] in _RARE_LETTERS]
 
-    def _gibberish_clusters(self, text: str) -> list[int]:
+    def _gibberish_clusters(self, text: str, odd: Sequence[int]) -> list[int]:
         """Starts of runs of rare characters that read as gibberish where they stand.
 
         Misread bytes often make characters that are each real but never stand
         together (莉ⅲ种講湮盟崝酗 for 产品销量大幅增长); rare characters close
         together, one of them odd, are checked with the LM, all such spots of the
-        text in one batch.
+        text in one batch. ``odd`` is :meth:`odd_positions` of ``text``.
         """
-        odd = self.odd_positions(text)
         if not odd:
             return []
         rare = self.rare_positions(text)
@@ -340,14 +339,19 @@ class Detector:
         clusters = [(a, b) for a, b in clusters if any(p in odd_set for p in range(a, b + 1))]
         if not clusters:
             return []
-        items: list[tuple[str, str]] = []
+        lefts: list[str] = []
+        pieces: list[str] = []
         for a, b in clusters:
             lo, hi = max(0, a - 1), b + 2
             if "\n" in text[lo:a]:
                 lo = a
-            piece = text[lo:hi].split("\n")[0]
-            simple = to_simplified(piece)
-            items.append((left_context(text, lo), simple if len(simple) == len(piece) else piece))
+            lefts.append(left_context(text, lo))
+            pieces.append(text[lo:hi].split("\n")[0])
+        # One OpenCC call for every piece (none holds a line break: see to_simplified_many).
+        items = [
+            (left, simple if len(simple) == len(piece) else piece)
+            for left, piece, simple in zip(lefts, pieces, to_simplified_many(pieces), strict=True)
+        ]
         scores = self.lm.score_items(items)
         return [
             a
@@ -365,7 +369,7 @@ class Detector:
                 spots.extend((a, b))
         spots.extend(strong)
         spots.extend(_utf8_lead_before_qmark(text))
-        spots.extend(self._gibberish_clusters(text))
+        spots.extend(self._gibberish_clusters(text, odd))
         # A line with an odd character that reads like gibberish as a whole (misread
         # bytes that happen to be common characters) is looked at from end to end.
         # The lines with an odd character, each with how many it has (odd is in order).

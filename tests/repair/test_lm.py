@@ -16,6 +16,7 @@ from pipeline.repair.lm import (
     KEPT_ITEMS,
     NO_SYMBOL,
     CharLM,
+    DocumentCache,
     WordModel,
     default_lm,
     default_word_model,
@@ -383,3 +384,20 @@ def test_array_read_batches_score_every_sequence_past_its_history_only() -> None
     assert totals[1] == 0.0
     assert totals == _array_totals(fresh, seqs)
     assert totals[2] == pytest.approx(fresh.score("带", "一家"))  # a difference of running totals
+
+
+def test_document_cache_counts_each_line_between_boundaries(lm: CharLM) -> None:
+    cache = DocumentCache(lm, "甲乙\n甲乙丙")
+    jia, yi, bing = (lm.ids(ch)[0] for ch in "甲乙丙")
+    assert cache._trigrams == {
+        (BOUNDARY, BOUNDARY, jia): 2,
+        (BOUNDARY, jia, yi): 2,
+        (jia, yi, BOUNDARY): 1,
+        (jia, yi, bing): 1,
+        (yi, bing, BOUNDARY): 1,
+    }
+    assert cache._bigrams == {(BOUNDARY, jia): 2, (jia, yi): 2, (yi, BOUNDARY): 1, (yi, bing): 1, (bing, BOUNDARY): 1}
+    assert cache._unigrams == {BOUNDARY: 2, jia: 2, yi: 2, bing: 1}
+    assert cache.prob(jia, yi, bing) == 0.7 * 1 / 2 + 0.3 * 1 / 2
+    cache.update(lm, "\n甲", "乙", "丙", -1)
+    assert cache._trigrams[BOUNDARY, jia, yi] == 1 and cache._trigrams[jia, yi, bing] == 0

@@ -121,9 +121,9 @@ class Decoder:
         tag_list = tags.tolist()
         first = 0
         for s, size, seq in zip(starts.tolist(), (ends - starts).tolist(), seq_of[starts].tolist(), strict=True):
-            last = first + size
-            out[seq].extend(self._spans(tag_list[first:last], sure[first:last], s - int(offsets[seq])))
-            first = last
+            stop = first + size
+            out[seq].extend(self._spans(tag_list[first:stop], sure[first:stop], s - int(offsets[seq])))
+            first = stop
         return out
 
     def _viterbi(

@@ -67,10 +67,23 @@ class Decoder:
                     allowed[i, j] = p_j in (OUTSIDE, "B", "S")
                 else:  # inside an entity: continue or close it, same label
                     allowed[i, j] = p_j in ("I", "E") and l_i == l_j
-        self.transition = np.where(allowed, 0.0, _NEG).astype(np.float32)
         # Stretches are searched between two O characters.
-        self.start = self.transition[self.outside].copy()
-        self.end_ok = allowed[:, self.outside]
+        self.start = np.where(allowed[self.outside], 0.0, _NEG).astype(np.float32)
+        # The transitions allow or forbid, with no weights, and tags share their sets of
+        # allowed predecessors (O, B-X, S-X: any of O, E-Y, S-Y; I-X, E-X: B-X or I-X).
+        # A step of the search takes, for each such set, the best predecessor once
+        # (the first in tag order among equals, as an argmax over every tag would),
+        # instead of scoring all n x n transitions. A set is padded to the longest by
+        # repeating its last tag, which can never come first among equals.
+        sets: dict[tuple[int, ...], int] = {}
+        self.set_of = np.array(
+            [sets.setdefault(tuple(np.flatnonzero(allowed[:, j]).tolist()), len(sets)) for j in range(n)],
+            dtype=np.intp,
+        )
+        longest = max(len(members) for members in sets)
+        self.members = np.array(
+            [[*members, *[members[-1]] * (longest - len(members))] for members in sets], dtype=np.intp
+        )
 
     def decode(self, probs: NDArray[np.float32], lengths: Sequence[int]) -> list[list[Span]]:
         """The entity spans ``(start, end, label, confidence)`` of each sequence of a ragged batch.
@@ -100,28 +113,33 @@ class Decoder:
         last = np.concatenate((breaks[1:], [True])) | np.concatenate((flags[1:] == 0, [True]))
         ends = np.flatnonzero(unsure & last)
         ends = ends + 1
-        logp = np.log(np.maximum(probs, 1e-12))
-        for s, path in zip(starts, self._viterbi(logp, starts, ends), strict=True):
-            seq = int(seq_of[s])
-            base = int(offsets[seq])
-            sure = probs[np.arange(int(s), int(s) + len(path)), path]
-            out[seq].extend(self._spans(path, sure, int(s) - base))
+        paths = self._viterbi(probs, starts, ends)
+        # The stretches cover exactly the unsure characters, in order: every chosen
+        # tag's probability is read in one gather.
+        tags = np.concatenate(paths)
+        sure = probs[np.flatnonzero(unsure), tags].tolist()
+        tag_list = tags.tolist()
+        first = 0
+        for s, size, seq in zip(starts.tolist(), (ends - starts).tolist(), seq_of[starts].tolist(), strict=True):
+            stop = first + size
+            out[seq].extend(self._spans(tag_list[first:stop], sure[first:stop], s - int(offsets[seq])))
+            first = stop
         return out
 
     def _viterbi(
-        self, logp: NDArray[np.float32], starts: NDArray[np.intp], ends: NDArray[np.intp]
+        self, probs: NDArray[np.float32], starts: NDArray[np.intp], ends: NDArray[np.intp]
     ) -> list[NDArray[np.intp]]:
         """The best valid tag path of every stretch, searched in groups of similar length."""
         paths: list[NDArray[np.intp]] = [np.empty(0, dtype=np.intp)] * len(starts)
         order = np.argsort(ends - starts, kind="stable")
         for first in range(0, len(order), _GROUP):
             group = order[first : first + _GROUP]
-            for k, path in zip(group.tolist(), self._viterbi_group(logp, starts[group], ends[group]), strict=True):
+            for k, path in zip(group.tolist(), self._viterbi_group(probs, starts[group], ends[group]), strict=True):
                 paths[k] = path
         return paths
 
     def _viterbi_group(
-        self, logp: NDArray[np.float32], starts: NDArray[np.intp], ends: NDArray[np.intp]
+        self, probs: NDArray[np.float32], starts: NDArray[np.intp], ends: NDArray[np.intp]
     ) -> list[NDArray[np.intp]]:
         n_tags = len(self.tags)
         sizes = ends - starts
@@ -132,37 +150,38 @@ class Decoder:
         emissions[:, :, self.outside] = 0.0
         rows = np.repeat(np.arange(batch), sizes)
         cols = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        emissions[rows, cols] = logp[np.repeat(starts, sizes) + cols]
+        emissions[rows, cols] = np.log(np.maximum(probs[np.repeat(starts, sizes) + cols], 1e-12))
         score = self.start[None, :] + emissions[:, 0]
-        back = np.zeros((batch, width + 1, n_tags), dtype=np.intp)
-        # One buffer for every step's (previous tag, next tag) scores, and the ufuncs
-        # called directly: with a few dozen stretches a step is all call overhead.
-        total = np.empty((batch, n_tags, n_tags), dtype=np.float32)
-        best_previous = np.empty((batch, n_tags), dtype=np.float32)
-        transition = self.transition[None, :, :]
+        # back[:, t, s]: the position within predecessor set s of the best tag before t.
+        back = np.zeros((batch, width + 1, len(self.members)), dtype=np.intp)
+        # Each step's candidates in one buffer and the ufuncs called directly: with a
+        # few dozen stretches a step is all call overhead.
+        candidates = np.empty((batch, *self.members.shape), dtype=np.float32)
+        best_in_set = np.empty((batch, len(self.members)), dtype=np.float32)
         for t in range(1, width + 1):
-            np.add(score[:, :, None], transition, out=total)
-            total.argmax(axis=1, out=back[:, t])
-            np.maximum.reduce(total, axis=1, out=best_previous)
-            np.add(best_previous, emissions[:, t], out=score)
+            score.take(self.members, axis=1, out=candidates)
+            candidates.argmax(axis=2, out=back[:, t])
+            np.maximum.reduce(candidates, axis=2, out=best_in_set)
+            np.add(best_in_set.take(self.set_of, axis=1), emissions[:, t], out=score)
         best = np.empty((batch, width), dtype=np.intp)
         tag = np.full(batch, self.outside, dtype=np.intp)  # the forced O after the stretch
         every = np.arange(batch)
         for t in range(width, 0, -1):
-            tag = back[every, t, tag]
+            owner = self.set_of[tag]
+            tag = self.members[owner, back[every, t, owner]]
             best[:, t - 1] = tag
         return [best[k, : sizes[k]] for k in range(batch)]
 
-    def _spans(self, path: NDArray[np.intp], sure: NDArray[np.float32], offset: int) -> list[Span]:
+    def _spans(self, path: list[int], sure: list[float], offset: int) -> list[Span]:
         spans = []
         begin = -1
-        for i, tag in enumerate(path.tolist()):
+        for i, tag in enumerate(path):
             prefix = self.prefixes[tag]
             if prefix == "S":
-                spans.append((offset + i, offset + i + 1, self.labels[tag], float(sure[i])))
+                spans.append((offset + i, offset + i + 1, self.labels[tag], sure[i]))
             elif prefix == "B":
                 begin = i
             elif prefix == "E" and begin >= 0:
-                spans.append((offset + begin, offset + i + 1, self.labels[tag], float(sure[begin : i + 1].min())))
+                spans.append((offset + begin, offset + i + 1, self.labels[tag], min(sure[begin : i + 1])))
                 begin = -1
         return spans

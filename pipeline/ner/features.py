@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,6 +61,10 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+# The same folding as a code point table (every folded character is in the BMP): a
+# numpy gather over a text is several times faster than ``str.translate`` on Han text.
+_FOLD_BMP = np.arange(0x10000, dtype=np.uint32)
+_FOLD_BMP[list(_FOLD)] = [ord(ch) for ch in _FOLD.values()]
 
 
 @lru_cache(maxsize=65536)
@@ -77,6 +81,17 @@ def fold_text(text: str) -> str:
 def code_points(text: str) -> NDArray[np.uint64]:
     """The folded text's code points as an array (one per character)."""
     return np.frombuffer(fold_text(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _folded_code_points(text: str) -> tuple[str, NDArray[np.uint64]]:
+    """:func:`fold_text` of ``text`` and its code points."""
+    raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cps = _FOLD_BMP.take(np.minimum(raw, 0xFFFF))
+    beyond = raw > 0xFFFF
+    if beyond.any():
+        cps[beyond] = raw[beyond]
+    folded = cps.tobytes().decode("utf-32-le") if (cps != raw).any() else text
+    return folded, cps.astype(np.uint64)
 
 
 def _char_classes(cps: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -134,8 +149,7 @@ def char_features(
     out = np.zeros((n, N_FEATURES), dtype=np.uint64)
     if not n:
         return out
-    folded = fold_text(text)
-    cps = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    folded, cps = _folded_code_points(text)
     padded = np.full(n + 2, _PAD, dtype=np.uint64)
     padded[1:-1] = cps
     out[:, CHAR] = cps
@@ -187,7 +201,10 @@ def _spread_words(
     ends = np.fromiter((e for _s, e in spans), dtype=np.intp, count=len(spans))
     sizes = ends - starts
     if word_tags is not None:
-        names = [word_tags.get(text[s:e], _NO_TAG) for s, e in spans]
+        # map() over the slices: a comprehension's per-word bytecode costs more than the lookup.
+        names = list(
+            map(word_tags.get, map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())), repeat(_NO_TAG))
+        )
         # A text has a few dozen distinct tags among hundreds of words: key each once.
         key_of = {name: _tag_key(name) for name in set(names)}
         tags = [key_of[name] for name in names]

@@ -1287,12 +1287,19 @@ class EventExtractor:
             self.featurizer, doc.text, sentences, fillers, trigger_spans, types={d.type for d in drafts}
         )
         by_span: dict[tuple[int, int], dict[str, float]] = {}
+        # Spans whose entry is a copy (merged from several fillers): the others share their
+        # filler's scores, which nothing changes; most spans are one filler's.
+        copied: set[tuple[int, int]] = set()
         for filler, filler_scores in zip(fillers, scores, strict=True):
-            merged = by_span.get(filler.span)
+            span = filler.span
+            merged = by_span.get(span)
             if merged is None:
                 # The first filler of a span: its probabilities (never below 0) are the maxima so far.
-                by_span[filler.span] = dict(filler_scores)
+                by_span[span] = filler_scores
                 continue
+            if span not in copied:
+                merged = by_span[span] = dict(merged)
+                copied.add(span)
             for k, v in filler_scores.items():
                 merged[k] = max(v, merged.get(k, 0.0))
         labels = set(self.role_model.labels)
@@ -1320,7 +1327,8 @@ class EventExtractor:
                 for role, label in fits:
                     p = score.get(label, 0.0)
                     key = (role, filler.base)
-                    if key not in best or p > best[key][0]:
+                    current = best.get(key)
+                    if current is None or p > current[0]:
                         best[key] = (p, filler)
             # A filler below ``model.role`` neither recuts a rule's argument nor adds one.
             above = [(key, value) for key, value in best.items() if value[0] >= threshold]

@@ -187,7 +187,7 @@ class RoleFeaturizer:
         first_seen: dict[str, int] = {}
         for f in fillers:
             first_seen.setdefault(f.text, f.start)
-        org_rank = {key: rank for rank, (key, _n) in enumerate(key_counts.most_common(3))}
+        org_rank = {key: f"ORGRANK={rank}" for rank, (key, _n) in enumerate(key_counts.most_common(3))}
         title_keys = {f.key for f in fillers if f.start < title_end}
         # Order of each mention among the document's mentions of its label (the first date ...).
         label_rank: dict[tuple[int, int], int] = {}
@@ -198,6 +198,7 @@ class RoleFeaturizer:
                 seen_by_label[label] += 1
         line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
         plans: dict[int, list[_PlanEntry]] = {}
+        rank_features: dict[str, _Bucketed] = {}
         out = []
         for f in fillers:
             sent_index = max(0, bisect_right(starts, f.start) - 1)
@@ -212,11 +213,14 @@ class RoleFeaturizer:
             if first_seen.get(f.text) == f.start:
                 feats.append("FIRST")
             if f.key in org_rank:
-                feats.append(f"ORGRANK={org_rank[f.key]}")
+                feats.append(org_rank[f.key])
             if f.start >= title_end and f.key in title_keys:
                 feats.append("IN_TITLE_TOO")
             if f.base in label_rank:
-                feats.append(self._bucketed(f"LRANK={f.label}:", _RANK_EDGES)(label_rank[f.base]))
+                ranked = rank_features.get(f.label)
+                if ranked is None:
+                    ranked = rank_features[f.label] = self._bucketed(f"LRANK={f.label}:", _RANK_EDGES)
+                feats.append(ranked(label_rank[f.base]))
             plan = plans.get(sent_index)
             if plan is None:
                 plan = plans[sent_index] = self._sentence_plan(sent_index, hits)

@@ -230,7 +230,7 @@ class RoleFeaturizer:
             if labelled is None:
                 labelled = self._labelled[f.label] = {}
             for t in triggers:
-                pair = labelled.get(t, "")
+                pair = labelled.get(t, "")  # "" (no feature's pair): not worked out yet
                 if pair == "":
                     # Trigger features are finitely many (types x buckets): this memo stays small.
                     pair = labelled[t] = f"{f.label}|{t}" if t.count(":") == 2 else None

@@ -1287,12 +1287,19 @@ class EventExtractor:
             self.featurizer, doc.text, sentences, fillers, trigger_spans, types={d.type for d in drafts}
         )
         by_span: dict[tuple[int, int], dict[str, float]] = {}
+        # Spans whose entry is a copy (merged from several fillers): the others share their
+        # filler's scores, which nothing changes; most spans are one filler's.
+        copied: set[tuple[int, int]] = set()
         for filler, filler_scores in zip(fillers, scores, strict=True):
-            merged = by_span.get(filler.span)
+            span = filler.span
+            merged = by_span.get(span)
             if merged is None:
                 # The first filler of a span: its probabilities (never below 0) are the maxima so far.
-                by_span[filler.span] = dict(filler_scores)
+                by_span[span] = filler_scores
                 continue
+            if span not in copied:
+                merged = by_span[span] = dict(merged)
+                copied.add(span)
             for k, v in filler_scores.items():
                 merged[k] = max(v, merged.get(k, 0.0))
         labels = set(self.role_model.labels)
@@ -1307,18 +1314,27 @@ class EventExtractor:
             # Best cut per (role, base span): the model picks how to cut a mention.
             best: dict[tuple[str, tuple[int, int]], tuple[float, Filler]] = {}
             role_labels = [(role, role_spec, role_label(event_type, role)) for role, role_spec in role_specs.items()]
+            # The roles a filler may take depend on its label and kind alone: worked out once per pair.
+            fitting: dict[tuple[str, str], list[tuple[str, str]]] = {}
             for filler, score in zip(fillers, scores, strict=True):
-                for role, role_spec, label in role_labels:
-                    if not self._model_kind_ok(filler, role_spec):
-                        continue
+                fits = fitting.get((filler.label, filler.kind))
+                if fits is None:
+                    fits = fitting[(filler.label, filler.kind)] = [
+                        (role, label)
+                        for role, role_spec, label in role_labels
+                        if self._model_kind_ok(filler, role_spec)
+                    ]
+                for role, label in fits:
                     p = score.get(label, 0.0)
                     key = (role, filler.base)
-                    if key not in best or p > best[key][0]:
+                    current = best.get(key)
+                    if current is None or p > current[0]:
                         best[key] = (p, filler)
+            # A filler below ``model.role`` neither recuts a rule's argument nor adds one.
+            above = [(key, value) for key, value in best.items() if value[0] >= threshold]
             if self.settings.veto > 0:
-                found = {role for (role, _base), (p, _f) in best.items() if p >= threshold}
-                self._veto(doc, of_type, event_type, by_span, found, titled)
-            for (role, base), (p, filler) in sorted(best.items(), key=lambda kv: kv[1][1].start):
+                self._veto(doc, of_type, event_type, by_span, {role for (role, _base), _best in above}, titled)
+            for (role, base), (p, filler) in sorted(above, key=lambda kv: kv[1][1].start):
                 rule_args = [a for d in of_type for a in d.args.get(role, []) if a.start is not None]
                 for draft in of_type:
                     for i, arg in enumerate(draft.args.get(role, [])):
@@ -1328,7 +1344,7 @@ class EventExtractor:
                             and arg.end is not None
                             and arg.end <= base[1]
                         )
-                        if same_base and (arg.start, arg.end) != filler.span and p >= threshold:
+                        if same_base and (arg.start, arg.end) != filler.span:
                             recut = list(draft.args[role])
                             recut[i] = Argument(role, filler.text, filler.start, filler.end, filler.mention_id)
                             same = draft.keys.get(role, {}).get((arg.text, arg.start), filler.key)

@@ -27,6 +27,7 @@ import regex
 
 from pipeline.errors import ErrorCode, ModelError
 from pipeline.events.fillers import Filler
+from pipeline.memo import remember
 
 if TYPE_CHECKING:
     from pipeline.events.inference import ContextRanks, FeatureForward
@@ -82,8 +83,14 @@ _LINE = _Bucketed("LINE=", (0, 1, 2, 4))
 _OCC = _Bucketed("OCC=", (1, 2, 4))
 _SENTPOS = _Bucketed("SENTPOS=", (0, 3, 8, 20, 40))
 _LEN = _Bucketed("LEN=", (2, 3, 4, 6, 9, 14, 20))
+# A type's trigger features for the fillers of one sentence (RoleFeaturizer._sentence_plan): the
+# one feature they all get, or the type's matches in the sentence, its same-sentence and
+# several-triggers features (None: one trigger) and its gap features before, after and over.
+_PlanEntry = str | tuple[list[tuple[int, int]], str, str | None, tuple[_Bucketed, ...]]
 _GAP_EDGES = (0, 2, 5, 10, 20)
 _RANK_EDGES = (0, 1, 2)
+# How many fillers' own features are kept (then the memo starts again).
+_OWN_MEMO = 20_000
 
 
 @lru_cache(maxsize=256)
@@ -129,6 +136,11 @@ class RoleFeaturizer:
             )
             for t in self.triggers
         }
+        # A filler's kind and the features of its own text, label, kind and source, by those
+        # (see _own_features): the same names and figures recur within and across documents.
+        self._own: dict[tuple[str, str, str, str, bool], tuple[str, tuple[str, ...]]] = {}
+        # Per label: each trigger feature that pairs with a label, as ``label|feature`` (None: it does not).
+        self._labelled: dict[str, dict[str, str | None]] = {}
 
     def _bucketed(self, prefix: str, edges: Sequence[int]) -> _Bucketed:
         """The :class:`_Bucketed` of ``prefix`` (one set of edges per prefix)."""
@@ -175,7 +187,7 @@ class RoleFeaturizer:
         first_seen: dict[str, int] = {}
         for f in fillers:
             first_seen.setdefault(f.text, f.start)
-        org_rank = {key: rank for rank, (key, _n) in enumerate(key_counts.most_common(3))}
+        org_rank = {key: f"ORGRANK={rank}" for rank, (key, _n) in enumerate(key_counts.most_common(3))}
         title_keys = {f.key for f in fillers if f.start < title_end}
         # Order of each mention among the document's mentions of its label (the first date ...).
         label_rank: dict[tuple[int, int], int] = {}
@@ -185,13 +197,15 @@ class RoleFeaturizer:
                 label_rank[base] = seen_by_label[label]
                 seen_by_label[label] += 1
         line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        plans: dict[int, list[_PlanEntry]] = {}
+        rank_features: dict[str, _Bucketed] = {}
         out = []
         for f in fillers:
             sent_index = max(0, bisect_right(starts, f.start) - 1)
             sent_start, sent_end = sentences[sent_index] if sentences else (0, len(text))
-            feats = self._filler_features(text, f, sent_start, sent_end, windows is None)
+            kind, feats = self._filler_features(text, f, sent_start, sent_end, windows is None)
             if windows is not None:
-                windows.append((filler_kind(f), max(sent_start, f.start - _WINDOW), min(sent_end, f.end + _WINDOW)))
+                windows.append((kind, max(sent_start, f.start - _WINDOW), min(sent_end, f.end + _WINDOW)))
             feats.append("TITLE" if f.start < title_end else _SENT(sent_index))
             feats.append(_LINE(bisect_right(line_starts, f.start) - 1))
             feats.append(_OCC(text_counts[f.text]))
@@ -199,38 +213,47 @@ class RoleFeaturizer:
             if first_seen.get(f.text) == f.start:
                 feats.append("FIRST")
             if f.key in org_rank:
-                feats.append(f"ORGRANK={org_rank[f.key]}")
+                feats.append(org_rank[f.key])
             if f.start >= title_end and f.key in title_keys:
                 feats.append("IN_TITLE_TOO")
             if f.base in label_rank:
-                feats.append(self._bucketed(f"LRANK={f.label}:", _RANK_EDGES)(label_rank[f.base]))
-            triggers = self._trigger_features(f, sent_index, hits)
+                ranked = rank_features.get(f.label)
+                if ranked is None:
+                    ranked = rank_features[f.label] = self._bucketed(f"LRANK={f.label}:", _RANK_EDGES)
+                feats.append(ranked(label_rank[f.base]))
+            plan = plans.get(sent_index)
+            if plan is None:
+                plan = plans[sent_index] = self._sentence_plan(sent_index, hits)
+            triggers = self._trigger_features(f, plan)
             feats.extend(triggers)
-            feats.extend(f"{f.label}|{t}" for t in triggers if t.count(":") == 2)
+            labelled = self._labelled.get(f.label)
+            if labelled is None:
+                labelled = self._labelled[f.label] = {}
+            for t in triggers:
+                pair = labelled.get(t, "")  # "" (no feature's pair): not worked out yet
+                if pair == "":
+                    # Trigger features are finitely many (types x buckets): this memo stays small.
+                    pair = labelled[t] = f"{f.label}|{t}" if t.count(":") == 2 else None
+                if pair is not None:
+                    feats.append(pair)
             out.append(feats)
         return out
 
-    @staticmethod
-    def _filler_features(text: str, f: Filler, sent_start: int, sent_end: int, context: bool = True) -> list[str]:
-        """The features of the filler itself and of its window; ``context=False`` leaves out its context features."""
+    def _filler_features(
+        self, text: str, f: Filler, sent_start: int, sent_end: int, context: bool = True
+    ) -> tuple[str, list[str]]:
+        """The filler's kind (:func:`filler_kind`), and the features of the filler itself and of its window.
+
+        ``context=False`` leaves out its context features.
+        """
         t = f.text
-        kind = filler_kind(f)
-        source = f.source.split(":", 1)[-1].rsplit(".", 1)[-1] if f.source.startswith("rule:events") else "mention"
-        feats = [
-            f"L={f.label}",
-            f"K={kind}",
-            f"SRC={source}",
-            _LEN(len(t)),
-            f"SHAPE={_shape(t)}",
-            f"B1={t[:1]}",
-            f"B2={t[:2]}",
-            f"E1={t[-1:]}",
-            f"E2={t[-2:]}",
-            f"E3={t[-3:]}",
-            f"CUT={int((f.start, f.end) != f.base)}",
-        ]
-        if f.label == "TEXT" or len(t) <= 4:
-            feats.append(f"T={t}")
+        cut = (f.start, f.end) != f.base
+        key = (f.label, f.kind, f.source, t, cut)
+        own = self._own.get(key)
+        if own is None:
+            own = remember(self._own, key, _own_features(f, cut), _OWN_MEMO)
+        kind = own[0]
+        feats = list(own[1])
         left = text[max(sent_start, f.start - _WINDOW) : f.start]
         right = text[f.end : min(sent_end, f.end + _WINDOW)]
         if context:
@@ -241,16 +264,37 @@ class RoleFeaturizer:
             feats.append("RIGHT_EDGE")
         if context:
             feats += _window_pairs(left, right)
-        return feats
+        return kind, feats
 
-    def _trigger_features(
-        self, f: Filler, sent_index: int, hits: Mapping[str, Mapping[int, list[tuple[int, int]]]]
-    ) -> list[str]:
-        feats = []
+    def _sentence_plan(
+        self, sent_index: int, hits: Mapping[str, Mapping[int, list[tuple[int, int]]]]
+    ) -> list[_PlanEntry]:
+        """What each type's trigger features are for the fillers of sentence ``sent_index``, in the order of ``hits``.
+
+        A type without a trigger in the sentence gives every filler there one feature (next
+        sentence or far); one with triggers there, its matches and the features to pick from.
+        """
+        plan: list[_PlanEntry] = []
         for event_type, by_sentence in hits.items():
             same_sentence, many, next_to, far, sides = self._type_features[event_type]
             same = by_sentence.get(sent_index)
             if same:
+                plan.append((same, same_sentence, many if len(same) > 1 else None, sides))
+            elif sent_index - 1 in by_sentence or sent_index + 1 in by_sentence:
+                plan.append(next_to)
+            else:
+                plan.append(far)
+        return plan
+
+    @staticmethod
+    def _trigger_features(f: Filler, plan: Sequence[_PlanEntry]) -> list[str]:
+        """The trigger features of a filler of a sentence whose :meth:`_sentence_plan` is ``plan``."""
+        feats = []
+        for entry in plan:
+            if isinstance(entry, str):
+                feats.append(entry)
+            else:
+                same, same_sentence, many, sides = entry
                 nearest = same[0] if len(same) == 1 else min(same, key=lambda h: abs(h[0] - f.start))
                 if f.end <= nearest[0]:
                     side, gap = 0, nearest[0] - f.end
@@ -260,18 +304,37 @@ class RoleFeaturizer:
                     side, gap = 2, 0
                 feats.append(same_sentence)
                 feats.append(sides[side](gap))
-                if len(same) > 1:
+                if many is not None:
                     feats.append(many)
-            elif sent_index - 1 in by_sentence or sent_index + 1 in by_sentence:
-                feats.append(next_to)
-            else:
-                feats.append(far)
         return feats
 
 
 def filler_kind(f: Filler) -> str:
     """The filler's label and kind as its features name them (``AMOUNT:money``, ``ORG``)."""
     return f"{f.label}:{f.kind}" if f.kind else f.label
+
+
+def _own_features(f: Filler, cut: bool) -> tuple[str, tuple[str, ...]]:
+    """The filler's kind and the features of its text, label, kind and source (``cut``: not its mention's span)."""
+    t = f.text
+    kind = filler_kind(f)
+    source = f.source.split(":", 1)[-1].rsplit(".", 1)[-1] if f.source.startswith("rule:events") else "mention"
+    feats = [
+        f"L={f.label}",
+        f"K={kind}",
+        f"SRC={source}",
+        _LEN(len(t)),
+        f"SHAPE={_shape(t)}",
+        f"B1={t[:1]}",
+        f"B2={t[:2]}",
+        f"E1={t[-1:]}",
+        f"E2={t[-2:]}",
+        f"E3={t[-3:]}",
+        f"CUT={int(cut)}",
+    ]
+    if f.label == "TEXT" or len(t) <= 4:
+        feats.append(f"T={t}")
+    return kind, tuple(feats)
 
 
 # The context features of a filler: its windows' characters next to it (_window_chars) and

@@ -47,3 +47,35 @@ def test_trigger_features_by_sentence() -> None:
     # The same features whether the caller passes the trigger spans or they are found here.
     found = [m.span() for m in regex.finditer("收购", text)]
     assert featurizer.document_features(text, spans, fillers, {"企业收购": found}) == features
+
+
+def test_own_features_memo_keeps_fillers_apart() -> None:
+    # Fillers of one text that differ in their label, kind, source or cut have their own
+    # features, whichever the memo saw first; a featurizer that has seen them (in another
+    # order, in another document) gives what a fresh one gives.
+    text = "公告：万科收购万科物业。\n万科公告称，万科拟以10亿元收购。"
+    spans = [(0, 12), (12, len(text))]
+    at = [k for k in range(len(text)) if text.startswith("万科", k)]
+    fillers = [
+        Filler("ORG", "company", at[0], at[0] + 2, "万科", "万科", "mention", "m1", (at[0], at[0] + 2)),
+        Filler("ORG", "company", at[1], at[1] + 2, "万科", "万科", "mention", "m2", (at[1], at[1] + 4)),
+        Filler(
+            "ORG", "stock", at[2], at[2] + 2, "万科", "万科", "rule:events.filler.announcer", None, (at[2], at[2] + 2)
+        ),
+        Filler(
+            "TEXT", "项目", at[3], at[3] + 2, "万科", "万科", "rule:events.variant.org_prefix", None, (at[3], at[3] + 2)
+        ),
+    ]
+    warm = RoleFeaturizer({"企业收购": regex.compile("收购")})
+    warm.document_features(text[::-1], spans, fillers[::-1])
+    got = warm.document_features(text, spans, fillers)
+    assert got == RoleFeaturizer({"企业收购": regex.compile("收购")}).document_features(text, spans, fillers)
+    own = [{f for f in feats if f.startswith(("L=", "K=", "SRC=", "CUT="))} for feats in got]
+    assert own == [
+        {"L=ORG", "K=ORG:company", "SRC=mention", "CUT=0"},
+        {"L=ORG", "K=ORG:company", "SRC=mention", "CUT=1"},
+        {"L=ORG", "K=ORG:stock", "SRC=announcer", "CUT=0"},
+        {"L=TEXT", "K=TEXT:项目", "SRC=org_prefix", "CUT=0"},
+    ]
+    assert got[0].count("L=ORG") == 1 and "ORG|TS:企业收购:B0" in got[0]
+    assert "TEXT|TS:企业收购:B10" in got[3]

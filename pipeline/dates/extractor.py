@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -51,8 +50,10 @@ _DAY = GRAIN_ORDER.index("day")
 _UNRESOLVED = DateValue("point", None, None, "day", True)
 
 
-@dataclass(frozen=True, slots=True)
-class Atom:
+# Atom, Found and Resolved are named tuples rather than frozen dataclasses: a document
+# makes several of each per date, and a frozen dataclass takes three times as long to
+# build (every field set through object.__setattr__).
+class Atom(NamedTuple):
     """One settled match of an atom rule."""
 
     start: int
@@ -61,8 +62,7 @@ class Atom:
     groups: dict[str, str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """A date expression with its resolution (``None`` when it could not be resolved)."""
 
     start: int

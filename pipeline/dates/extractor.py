@@ -35,7 +35,7 @@ from pipeline.dates.resolver import (
 from pipeline.errors import ErrorCode, RuleError
 from pipeline.records import DateValue
 from pipeline.rulebook.loader import Rulebook
-from pipeline.rulebook.patterns import PatternGate, SafePattern, scan_each
+from pipeline.rulebook.patterns import PatternGate, SafePattern, active_scope, scan_each
 from pipeline.rulebook.schemas.dates import CompositionRule, DateRule, DatesFile
 from pipeline.rulebook.yamlsrc import line_of
 from pipeline.textutil import compile_with_macros, paragraph_starts, select_non_overlapping
@@ -89,6 +89,22 @@ def table_alternation(words: Sequence[str]) -> str:
     return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
 
 
+def gated_scan(patterns: Sequence[SafePattern], gate: PatternGate, text: str) -> list[list[regex.Match[str]]] | None:
+    """``scan_each`` of ``patterns`` behind ``gate``; ``None`` when the gate rules them all out.
+
+    Most short documents (a headline) hold no date: for them the work around a scan
+    (a result list per pattern, the settling of overlaps, the narrative) costs more
+    than the gate itself. With the document's budget spent, ``scan_each`` runs anyway
+    to raise the timeout (E206) where it always did.
+    """
+    scope = active_scope()
+    deadline = scope.deadline if scope is not None else None
+    possible = gate.possible(text, deadline)
+    if possible is not None and not possible and (deadline is None or deadline.remaining() > 0):
+        return None
+    return scan_each(patterns, text, timeout=5.0, possible=possible)
+
+
 class DateExtractor:
     """Finds, composes and resolves date expressions with the merged ``dates`` rules."""
 
@@ -138,8 +154,11 @@ class DateExtractor:
     # -- pass 1: atoms ----------------------------------------------------------
     def find_atoms(self, text: str) -> list[Atom]:
         """Non-overlapping atom matches (longest first, then priority), in text order."""
+        scans = gated_scan(self._atom_patterns, self._atom_gate, text)
+        if scans is None:
+            return []
         found: list[tuple[int, int, int, int, regex.Match[str]]] = []
-        for index, matches in enumerate(scan_each(self._atom_patterns, text, timeout=5.0, gate=self._atom_gate)):
+        for index, matches in enumerate(scans):
             if matches:
                 priority = self.atom_rules[index][0].priority
                 for m in matches:
@@ -154,6 +173,8 @@ class DateExtractor:
 
     def resolve_atoms(self, text: str, atoms: Sequence[Atom], ref: datetime | None) -> list[Found]:
         """Resolve atoms in text order, keeping the narrative up to date."""
+        if not atoms:
+            return []
         paragraphs = paragraph_starts(text)
         sentence_ends = [m.end() for m in _SENTENCE_END.finditer(text)]
         story = Narrative()
@@ -225,8 +246,10 @@ class DateExtractor:
                 return found[k].end
             return text_start(p - 1) + 1
 
+        scans = gated_scan(self._composition_patterns, self._composition_gate, skeleton)
+        if scans is None:
+            return list(found)
         matches: list[tuple[int, int, int, CompositionRule, Any]] = []
-        scans = scan_each(self._composition_patterns, skeleton, timeout=5.0, gate=self._composition_gate)
         for (rule, _pattern), found_here in zip(self.composition_rules, scans, strict=True):
             for m in found_here:
                 s, e = text_start(m.start()), text_end(m.end())

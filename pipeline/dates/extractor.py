@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -36,7 +35,7 @@ from pipeline.dates.resolver import (
 from pipeline.errors import ErrorCode, RuleError
 from pipeline.records import DateValue
 from pipeline.rulebook.loader import Rulebook
-from pipeline.rulebook.patterns import PatternGate, SafePattern, scan_each
+from pipeline.rulebook.patterns import PatternGate, SafePattern, active_scope, scan_each
 from pipeline.rulebook.schemas.dates import CompositionRule, DateRule, DatesFile
 from pipeline.rulebook.yamlsrc import line_of
 from pipeline.textutil import compile_with_macros, paragraph_starts, select_non_overlapping
@@ -51,8 +50,10 @@ _DAY = GRAIN_ORDER.index("day")
 _UNRESOLVED = DateValue("point", None, None, "day", True)
 
 
-@dataclass(frozen=True, slots=True)
-class Atom:
+# Atom, Found and Resolved are named tuples rather than frozen dataclasses: a document
+# makes several of each per date, and a frozen dataclass takes three times as long to
+# build (every field set through object.__setattr__).
+class Atom(NamedTuple):
     """One settled match of an atom rule."""
 
     start: int
@@ -61,8 +62,7 @@ class Atom:
     groups: dict[str, str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """A date expression with its resolution (``None`` when it could not be resolved)."""
 
     start: int
@@ -87,6 +87,26 @@ def holiday_alternation(rules: DatesFile, weak: bool = False) -> str:
 def table_alternation(words: Sequence[str]) -> str:
     """A pattern matching any of ``words``, longest first."""
     return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
+
+
+def gated_scan(
+    patterns: Sequence[SafePattern], gate: PatternGate | None, text: str
+) -> list[list[regex.Match[str]]] | None:
+    """``scan_each`` of ``patterns`` behind ``gate`` (if any); ``None`` when the gate rules them all out.
+
+    Most short documents (a headline) hold no date: for them the work around a scan
+    (a result list per pattern, the settling of overlaps, the narrative) costs more
+    than the gate itself. With the document's budget spent, ``scan_each`` runs anyway
+    to raise the timeout (E206) where it always did.
+    """
+    if gate is None:
+        return scan_each(patterns, text, timeout=5.0)
+    scope = active_scope()
+    deadline = scope.deadline if scope is not None else None
+    possible = gate.possible(text, deadline)
+    if possible is not None and not possible and (deadline is None or deadline.remaining() > 0):
+        return None
+    return scan_each(patterns, text, timeout=5.0, possible=possible)
 
 
 class DateExtractor:
@@ -138,8 +158,11 @@ class DateExtractor:
     # -- pass 1: atoms ----------------------------------------------------------
     def find_atoms(self, text: str) -> list[Atom]:
         """Non-overlapping atom matches (longest first, then priority), in text order."""
+        scans = gated_scan(self._atom_patterns, self._atom_gate, text)
+        if scans is None:
+            return []
         found: list[tuple[int, int, int, int, regex.Match[str]]] = []
-        for index, matches in enumerate(scan_each(self._atom_patterns, text, timeout=5.0, gate=self._atom_gate)):
+        for index, matches in enumerate(scans):
             if matches:
                 priority = self.atom_rules[index][0].priority
                 for m in matches:
@@ -154,6 +177,8 @@ class DateExtractor:
 
     def resolve_atoms(self, text: str, atoms: Sequence[Atom], ref: datetime | None) -> list[Found]:
         """Resolve atoms in text order, keeping the narrative up to date."""
+        if not atoms:
+            return []
         paragraphs = paragraph_starts(text)
         sentence_ends = [m.end() for m in _SENTENCE_END.finditer(text)]
         story = Narrative()
@@ -225,8 +250,10 @@ class DateExtractor:
                 return found[k].end
             return text_start(p - 1) + 1
 
+        scans = gated_scan(self._composition_patterns, self._composition_gate, skeleton)
+        if scans is None:
+            return list(found)
         matches: list[tuple[int, int, int, CompositionRule, Any]] = []
-        scans = scan_each(self._composition_patterns, skeleton, timeout=5.0, gate=self._composition_gate)
         for (rule, _pattern), found_here in zip(self.composition_rules, scans, strict=True):
             for m in found_here:
                 s, e = text_start(m.start()), text_end(m.end())

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.dates import holidays
 from pipeline.dates.calendar import (
@@ -50,9 +51,8 @@ class Unresolvable(ValueError):
     """The expression cannot be pinned down (no anchor, impossible date)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """A resolved atom or composition: the record value plus what compositions need."""
+class Resolved(NamedTuple):
+    """A resolved atom or composition: the record value plus what compositions need (a named tuple: see ``Atom``)."""
 
     value: DateValue
     interval: Interval | None = None

@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from pipeline.core import Pipeline
 from pipeline.dates import holidays
-from pipeline.dates.extractor import DateExtractor
+from pipeline.dates.extractor import DateExtractor, gated_scan
 from pipeline.dates.metadata import date_from_fields, date_from_html_meta, dateline, parse_loose
 from pipeline.errors import RuleError
 from pipeline.rulebook.examples import collect_cases, run_case
 from pipeline.rulebook.loader import load_rulebook
+from pipeline.rulebook.patterns import Deadline, PatternTimeout, pattern_scope
 from pipeline.rulebook.schemas.dates import HolidaySpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -299,3 +300,24 @@ def test_iso_formats_as_strftime(dt: datetime) -> None:
 
     assert iso(dt) == dt.strftime("%Y-%m-%dT%H:%M:%S")
     assert iso(None) is None
+
+
+# -- the gate in front of the scans ------------------------------------------------------
+def test_gated_scan_skips_a_text_the_gate_rules_out() -> None:
+    extractor = DateExtractor.from_rulebook(load_rulebook())
+    patterns, gate = extractor._atom_patterns, extractor._atom_gate
+    with pattern_scope(Deadline(5.0)):
+        assert gated_scan(patterns, gate, "公司发布新品") is None
+        assert extractor.find_atoms("公司发布新品") == []
+        scans = gated_scan(patterns, gate, "公司于3月6日发布新品")
+    assert scans is not None and any(scans)
+
+
+def test_gated_scan_still_times_out_on_a_spent_budget() -> None:
+    # With the budget spent the scan runs (and fails with E206) even when the gate rules
+    # every pattern out, as it did before the gate could skip it.
+    extractor = DateExtractor.from_rulebook(load_rulebook())
+    spent = Deadline(1.0)
+    spent.charge("earlier stage", 2.0)
+    with pattern_scope(spent), pytest.raises(PatternTimeout):
+        gated_scan(extractor._atom_patterns, extractor._atom_gate, "公司发布新品")

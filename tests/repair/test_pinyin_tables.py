@@ -53,12 +53,15 @@ def test_writable_trails_equal_a_decode_per_pair() -> None:
 
 def test_prepare_builds_the_tables() -> None:
     tables = (
+        pinyin._gbk_pairs,
         _gbk_by_lead,
         _gbk_han,
-        _writable_trails,
+        pinyin._converter_alphabet,
+        pinyin._foreign_deletions,
         pinyin._foreign_pattern,
         pinyin._unwritable,
         pinyin._dropped_pairs,
+        _writable_trails,
     )
     for table in tables:
         table.cache_clear()

@@ -40,6 +40,7 @@ from functools import lru_cache
 
 import regex
 from pypinyin import Style, pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
 from pipeline.offsets import Edit
 from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model
@@ -167,30 +168,65 @@ def is_reading(char: str, syllable: str) -> bool:
     return normalize_syllable(syllable) in readings(char)
 
 
+# The trail bytes a two-byte GBK character may have.
+_GBK_TRAILS = (*range(0x40, 0x7F), *range(0x80, 0xFF))
+
+
+@lru_cache(maxsize=1)
+def _gbk_pairs() -> tuple[tuple[int, ...], str]:
+    """Every two-byte pair GBK decodes, in byte order: the pairs (``lead << 8 | trail``) and their characters."""
+    codes = [lead << 8 | trail for lead in range(0x81, 0xFF) for trail in _GBK_TRAILS]
+    # One decode of all the pairs joined by line breaks, not 32k small ones: a line
+    # break is never a trail byte, so the pieces stay one per pair, and a pair that
+    # is no character leaves a U+FFFD in its piece (GBK decodes nothing to one).
+    # Ints and strings, not a tuple per pair: tens of thousands of new containers
+    # would wake the garbage collector over every object loaded so far (3x the time).
+    joined = b"\n".join(code.to_bytes(2, "big") for code in codes)
+    pieces = joined.decode("gbk", errors="replace").split("\n")
+    valid = [(len(piece) == 1 and piece != "\ufffd") for piece in pieces]
+    return (
+        tuple(itertools.compress(codes, valid)),
+        "".join(itertools.compress(pieces, valid)),
+    )
+
+
+def _table_readings(char: str) -> frozenset[str]:
+    """:func:`readings` of one character read straight off pypinyin's code point table.
+
+    That table is what :func:`pypinyin.pinyin` looks a single character up in, without
+    the cost of its segmentation and style conversion per call (a test checks that the
+    two agree on every GBK character).
+    """
+    listed = pinyin_dict.get(ord(char))
+    return _listed_readings(listed) if listed else frozenset()
+
+
+@lru_cache(maxsize=8192)
+def _listed_readings(listed: str) -> frozenset[str]:
+    """The readings of one entry of pypinyin's table (``"zhōng,zhòng"``), normalised (a few thousand differ)."""
+    return frozenset(normalize_syllable(p) for p in listed.split(","))
+
+
 @lru_cache(maxsize=1)
 def _gbk_by_lead() -> dict[int, dict[str, tuple[int, ...]]]:
     """For each GBK lead byte: reading -> trail bytes of the characters with that reading."""
-    table: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for lead in range(0x81, 0xFF):
-        for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
-            try:
-                ch = bytes((lead, trail)).decode("gbk")
-            except UnicodeDecodeError:
-                continue
-            for reading in readings(ch):
-                table[lead][reading].append(trail)
-    return {lead: {r: tuple(t) for r, t in by.items()} for lead, by in table.items()}
+    by_reading: dict[str, list[int]] = defaultdict(list)
+    for code, ch in zip(*_gbk_pairs(), strict=True):
+        for reading in _table_readings(ch):
+            by_reading[reading].append(code)
+    # Grouped per reading first (pairs in byte order, so each lead's trails in a row):
+    # a list per lead and reading would be twice the containers for the collector.
+    table: dict[int, dict[str, tuple[int, ...]]] = {lead: {} for lead in range(0x81, 0xFF)}
+    for reading, codes in by_reading.items():
+        for lead, group in itertools.groupby(codes, key=lambda code: code >> 8):
+            table[lead][reading] = tuple(code & 0xFF for code in group)
+    return {lead: by for lead, by in table.items() if by}
 
 
 @lru_cache(maxsize=1)
 def _gbk_han() -> tuple[str, ...]:
     """Every hanzi GBK has."""
-    return tuple(
-        ch
-        for lead in range(0x81, 0xFF)
-        for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]
-        if (ch := bytes((lead, trail)).decode("gbk", errors="ignore")) and _HAN.match(ch)
-    )
+    return tuple(ch for ch in _gbk_pairs()[1] if _HAN.match(ch))
 
 
 @lru_cache(maxsize=1)
@@ -296,6 +332,20 @@ def _gbk_char(pair: bytes) -> str | None:
         return pair.decode("gbk")
     except UnicodeDecodeError:
         return None
+
+
+def prepare_tables() -> None:
+    """Build the repair's one-off tables now rather than in the first damaged document's run.
+
+    They cost a few tenths of a second together. Called when the normalise stage is
+    built, so that the worker processes a batch forks afterwards inherit them, as they
+    do the models, instead of each paying for them again.
+    """
+    _gbk_by_lead()
+    _foreign_pattern()  # _foreign_deletions, _converter_alphabet and _gbk_han with it
+    _unwritable()
+    _dropped_pairs()
+    _writable_trails()
 
 
 @dataclass(slots=True)
@@ -1656,15 +1706,12 @@ def _writable_trails() -> dict[int, tuple[int, ...]]:
     GBK symbol (punctuation: ``，`` is ``A3 AC``); user-defined pairs are none.
     """
     alphabet = _converter_alphabet()
-    table: dict[int, tuple[int, ...]] = {}
-    for x1 in range(0x81, 0xFF):
-        trails = []
-        for x2 in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
-            ch = _gbk_char(bytes((x1, x2)))
-            if ch is not None and (ch in alphabet or not _HAN.match(ch)):
-                trails.append(x2)
-        table[x1] = tuple(trails)
-    return table
+    table: dict[int, list[int]] = {x1: [] for x1 in range(0x81, 0xFF)}
+    for code, ch in zip(*_gbk_pairs(), strict=True):
+        x1, x2 = code >> 8, code & 0xFF
+        if not _is_gbk_user_defined(x1, x2) and (ch in alphabet or not _HAN.match(ch)):
+            table[x1].append(x2)
+    return {x1: tuple(trails) for x1, trails in table.items()}
 
 
 @lru_cache(maxsize=1024)

@@ -43,7 +43,7 @@ from pipeline.repair.lm import CharLM
 from pipeline.repair.lost import lost_spans
 from pipeline.repair.markup import entity_edits, tag_edits
 from pipeline.repair.mojibake import Repairer
-from pipeline.repair.pinyin import PinyinRepairer
+from pipeline.repair.pinyin import PinyinRepairer, prepare_tables
 from pipeline.repair.replay import replay
 from pipeline.repair.t2s import ContextRule, Simplifier, to_simplified
 from pipeline.repair.width import invisible_edits, space_edits, width_edits
@@ -179,6 +179,8 @@ class Normalizer:
 def make_normalize_stage(context: StageContext) -> NormalizeStage:
     """Build the normalise stage (``simplify`` option: convert to Simplified, default on)."""
     lm = context.shared("charlm", CharLM.load)
+    # The pinyin repair's tables, like the model, before a batch forks its workers.
+    prepare_tables()
     return NormalizeStage(Normalizer.from_rulebook(context.rulebook, lm), bool(context.options.get("simplify", True)))
 
 

@@ -27,7 +27,10 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
    经侦支队, 西城工商分局 + 经检科) becomes the unit's name (``extend_to_sub_units``).
 5. In-document resolution: an organisation named in full (北京智谱华章科技有限公司,
    智谱AI) lends its canonical name to its short forms (智谱华章, 智谱) -- both to
-   mentions already found and to further occurrences of the short form; a person's
+   mentions already found and to further occurrences of the short form. A short name
+   the document declares in parentheses right after a full one (锦源投资 in
+   江苏锦源投资有限公司（以下简称“锦源投资”）) is an alias of it the same way, unless it
+   is a generic word (``generic_aliases``: 公司, 甲方). A person's
    later mentions (bare name) are found and carry the title and organisation given
    at the first mention that had them.
 6. A product without a known maker takes the organisation written right before it
@@ -460,6 +463,19 @@ def propagate_persons(
     return sorted(out + extra, key=lambda c: (c.start, c.end))
 
 
+# One name declared in a parenthesis: optional quotes around anything but punctuation
+# (or 或, which joins two names).
+_DECLARED_NAME = r"[“\"「‘]?(?P<name>[^“”\"「」‘’（）()，,、；;：:。\s或]{2,16})[”\"」’]?"
+# A parenthesis declaring short names right after a name: （以下简称“锦源投资”）,
+# (简称：中集车辆), （下称"蚂蚁集团"）, (以下简称"公司"或"本公司").
+_DECLARATION = regex.compile(
+    r"[ \u3000]?[（(]\s*(?:以下简称|以下称|下称|简称)\s*[:：]?\s*"
+    + _DECLARED_NAME
+    + r"(?:\s*(?:或|、|，|,)\s*"
+    + _DECLARED_NAME
+    + r")*\s*[）)]"
+)
+
 # Endings of a company's parts (智谱子公司, 招行深圳分行): written after a short name they
 # name a part of that company, not another one.
 _PART_ENDINGS = frozenset({"分行", "支行", "分公司", "子公司", "营业部"})
@@ -508,6 +524,7 @@ class ShortForms:
                 | {s for words in patterns.type_suffixes.values() for s in words}
             )
             self.company_endings = tuple(e for e in patterns.type_suffixes.get("company", ()) if e not in _PART_ENDINGS)
+        self.generic_aliases: frozenset[str] = frozenset(patterns.generic_aliases if patterns is not None else ())
         self.known: set[str] = set()
         if gazetteer is not None:
             for entry in gazetteer.entries:
@@ -525,6 +542,13 @@ class ShortForms:
         if text.startswith(self.industry, end) or text.startswith(self.company_endings, end):
             return None
         return end
+
+    def declared(self, text: str, end: int) -> list[tuple[int, int]]:
+        """Spans of the short names declared in a parenthesis at ``text[end:]``, generic words left out."""
+        found = _DECLARATION.match(text, end)
+        if found is None:
+            return []
+        return [span for span in found.spans("name") if text[span[0] : span[1]] not in self.generic_aliases]
 
     def of(self, name: str) -> list[str]:
         """The short forms of ``name`` (at least two characters, none generic or known)."""
@@ -590,14 +614,24 @@ def overlap_test(spans: list[tuple[int, int]]) -> Callable[[int, int], bool]:
 def resolve_org_aliases(
     doc: WorkDoc, kept: list[Candidate], short_forms: ShortForms, index: TokenIndex | None = None
 ) -> list[Candidate]:
-    """Give short forms of a name seen in full that name's canonical form (step 4).
+    """Give short forms of a name seen in full that name's canonical form (step 5).
 
+    Short forms are derived (``ShortForms.of``) or declared after the name (以下简称“锦源投资”);
+    a declared name is an alias wherever it is written, like a rule's name, and is
+    found inside its declaration even where the segmenter split it.
     ``index`` is the document's token index (built here when needed and not given).
     """
     forms: dict[str, OrgValue] = {}
     rule_names: set[str] = set()
+    declared: dict[str, OrgValue] = {}
+    declarations: set[tuple[int, int]] = set()
     for cand in kept:
-        if cand.label != "ORG" or not isinstance(cand.value, OrgValue) or cand.source == GAZETTEER_SOURCE:
+        if cand.label != "ORG" or not isinstance(cand.value, OrgValue):
+            continue
+        for s, e in short_forms.declared(doc.text, cand.end):
+            declared.setdefault(doc.text[s:e], cand.value)
+            declarations.add((s, e))
+        if cand.source == GAZETTEER_SOURCE:
             continue
         full = cand.value
         text = doc.text[cand.start : cand.end]
@@ -608,6 +642,9 @@ def resolve_org_aliases(
             # it is written bare; a model's name is not copied (one error would spread).
             forms.setdefault(text, full)
             rule_names.add(text)
+    # The document's own word beats a derived guess (and a copied rule's name).
+    forms.update(declared)
+    rule_names.update(declared)
     if not forms:
         return kept
     out: list[Candidate] = []
@@ -650,7 +687,12 @@ def resolve_org_aliases(
             )
             replacing[(start, end)] = inner
             continue
-        if doc.tokens and len(form) <= 3 and not (index.starts_at(start) and index.ends_at(end)):
+        if (
+            doc.tokens
+            and len(form) <= 3
+            and (start, end) not in declarations
+            and not (index.starts_at(start) and index.ends_at(end))
+        ):
             continue
         # 淮化 of 安徽淮化股份有限公司 written 淮化股份 takes its legal form along; 盛洋 of
         # 盛洋科技 followed by another industry word (盛洋电器) is another company's name.

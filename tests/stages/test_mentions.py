@@ -510,3 +510,51 @@ def test_suffix_guess_over_a_person_stays(
     doc = _doc(text, candidates, _words(text, (person,)))
     full_stage(doc)
     assert guess in [m.text for m in doc.mentions if m.label == "ORG"]
+
+
+def test_declared_short_name_is_an_alias_in_the_whole_document(stage: MentionsStage) -> None:
+    text = "江苏锦源投资有限公司（以下简称“锦源投资”）持有5%股份。锦源投资计划减持。"
+    full = _org(text, "江苏锦源投资有限公司", "rule:orgs.suffix.company_legal", priority=1, conf=0.8)
+    # The segmenter splits 锦源投资 and the model reads only 锦源 in it: the declared name stands.
+    inside = Candidate("ORG", *_span(text, "锦源", 2), OrgValue("锦源", "company", "锦源"), "model:ner", 1, 0.7)
+    tokens = [_span(text, "锦源", 1), _span(text, "投资", 1), _span(text, "锦源", 2), _span(text, "投资", 2)]
+    doc = _doc(text, [full, inside], tokens=tokens)
+    stage(doc)
+    found = [(m.text, m.start, m.value.name, m.source) for m in doc.mentions]  # type: ignore[union-attr]
+    assert found == [
+        ("江苏锦源投资有限公司", 0, "江苏锦源投资有限公司", "rule:orgs.suffix.company_legal"),
+        ("锦源投资", _span(text, "锦源投资", 1)[0], "江苏锦源投资有限公司", ALIAS_SOURCE),
+        ("锦源投资", _span(text, "锦源投资", 2)[0], "江苏锦源投资有限公司", ALIAS_SOURCE),
+    ]
+
+
+def test_several_declared_short_names_and_a_short_one_inside_its_declaration(stage: MentionsStage) -> None:
+    text = '万科企业股份有限公司 (以下简称"万科"或"万科A")公告，万科A涨停。'
+    full = _org(text, "万科企业股份有限公司", "model:ner", priority=1, conf=0.9)
+    doc = _doc(text, [full], tokens=[_span(text, "万科A", 1)])  # 万科 in quotes is no token
+    stage(doc)
+    found = [(m.text, m.value.name) for m in doc.mentions]  # type: ignore[union-attr]
+    assert (
+        found
+        == [("万科企业股份有限公司", "万科企业股份有限公司")]
+        + [("万科", "万科企业股份有限公司")]
+        + [("万科A", "万科企业股份有限公司")] * 2
+    )
+
+
+@pytest.mark.parametrize("declaration", ["（以下简称‘公司’）", '(以下简称"公司"或"本公司")', "（简称：甲方）"])
+def test_generic_declared_names_are_no_aliases(stage: MentionsStage, declaration: str) -> None:
+    text = f"江苏锦源投资有限公司{declaration}持股5%。公司计划减持，甲方同意，本公司回应。"
+    full = _org(text, "江苏锦源投资有限公司", "rule:orgs.suffix.company_legal", priority=1, conf=0.8)
+    doc = _doc(text, [full], tokens=[_span(text, w, n) for w, n in (("公司", 2), ("甲方", 0))])
+    stage(doc)
+    assert [m.text for m in doc.mentions] == ["江苏锦源投资有限公司"]
+
+
+def test_only_a_declaring_parenthesis_makes_an_underived_alias(stage: MentionsStage) -> None:
+    for aside, found in (("（以下简称“上汽集团”）", ["上汽集团"] * 2), ("（持股5%）", [])):
+        text = f"上海汽车集团股份有限公司{aside}公告，上汽集团将增持。"
+        full = _org(text, "上海汽车集团股份有限公司", "rule:orgs.suffix.company_legal", priority=1, conf=0.8)
+        doc = _doc(text, [full], tokens=[_span(text, "上汽集团", text.count("上汽集团") - 1)])
+        stage(doc)
+        assert [m.text for m in doc.mentions] == ["上海汽车集团股份有限公司", *found]

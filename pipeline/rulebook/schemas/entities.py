@@ -80,6 +80,9 @@ class OrgPatternsFile(RuleFile):
     # document (北京智谱华章科技有限公司 -> 智谱华章科技 -> 智谱华章).
     legal_suffixes: list[str] = Field(default_factory=list)
     industry_words: list[str] = Field(default_factory=list)
+    # Words a document may declare as a short name (以下简称“公司”) that name no one
+    # organisation: never made an in-document alias.
+    generic_aliases: list[str] = Field(default_factory=list)
 
 
 class TitleRule(Rule):

@@ -35,9 +35,9 @@ screenshot: $(VENV)/.installed browser
 	@fc-list :lang=zh 2>/dev/null | grep -q . || apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || true
 	$(BIN)/zhpipe show corpus/articles/000_18f992a553737757.txt --doc-date 2025-11-01 --html outputs/show-seed.html --screenshot docs/show-seed.png
 
-## test: the test suite (slow corpus-scale tests excluded)
+## test: the test suite (slow corpus-scale tests excluded), on up to two processes (each loads the models, ~2.5 GB)
 test: $(VENV)/.installed-test browser
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q -n auto --maxprocesses 2
 
 ## test-slow: the corpus-scale tests
 test-slow: $(VENV)/.installed-test

@@ -106,7 +106,7 @@ def gated_scan(
     possible = gate.possible(text, deadline)
     if possible is not None and not possible and (deadline is None or deadline.remaining() > 0):
         return None
-    return scan_each(patterns, text, timeout=5.0, possible=possible)
+    return scan_each(patterns, text, timeout=5.0, possible=possible, screened=not gate.loose)
 
 
 class DateExtractor:

@@ -732,6 +732,7 @@ def scan_each(
     timeout: float | None = None,
     gate: PatternGate | None = None,
     possible: Collection[int] | None = None,
+    screened: bool = False,
 ) -> list[list[regex.Match[str]]]:
     """The matches of every pattern over ``string``, as ``list(p.finditer(string))`` would give them.
 
@@ -744,7 +745,10 @@ def scan_each(
     With ``gate`` (a :class:`PatternGate` over the same ``patterns``), the patterns it
     rules out for ``string`` are not scanned: they find nothing there. ``possible``:
     the indices of the patterns to scan, when the caller has asked a gate already
-    (the others find nothing); without ``gate`` only.
+    (the others find nothing); without ``gate`` only. ``screened``: ``possible`` comes
+    from an exact gate (not ``loose``), whose widenings keep the characters and words
+    each pattern needs: a pattern it left holds them, so their test, and the set of the
+    text's characters it needs (a tenth of the dates stage), are skipped.
 
     Raises:
         PatternTimeout: the document's budget ran out (E206).
@@ -753,7 +757,9 @@ def scan_each(
     scope = _SCOPE.get()
     log = scope.log if scope is not None else None
     deadline = scope.deadline if scope is not None else None
-    chars = scope.chars_of(string) if scope is not None else frozenset(string)
+    chars = None
+    if not (screened and possible is not None):
+        chars = scope.chars_of(string) if scope is not None else frozenset(string)
     size = len(string)
     if gate is not None:
         possible = gate.possible(string, deadline)
@@ -777,8 +783,9 @@ def scan_each(
         if pattern._facts is None:
             pattern._prepare()
         required, words = pattern._required, pattern._words
-        if (required is not None and required.isdisjoint(chars)) or (
-            words is not None and _lacks_words(words, string, chars)
+        if chars is not None and (
+            (required is not None and required.isdisjoint(chars))
+            or (words is not None and _lacks_words(words, string, chars))
         ):
             continue
         if pattern._tuner is not None:

@@ -23,6 +23,7 @@ from pipeline.events.extractor import EventExtractor
 from pipeline.rulebook.patterns import (
     Deadline,
     PatternGate,
+    PatternScope,
     PatternTimeout,
     compile_pattern,
     pattern_scope,
@@ -133,6 +134,29 @@ def test_the_gate_rules_out_most_patterns_and_changes_no_atom(extractor: DateExt
         ruled_out += len(extractor._atom_patterns) - len(possible)
         assert gated_atoms(extractor, text) == plain_atoms(extractor, text)
     assert ruled_out > len(texts) * len(extractor._atom_patterns) // 2
+
+
+def test_an_exact_gate_leaves_only_patterns_whose_characters_the_text_holds(
+    extractor: DateExtractor, texts: list[str]
+) -> None:
+    # Why a screened scan_each skips the character tests: they would rule out none of these.
+    gate = extractor._atom_gate
+    assert not gate.loose
+    for text in [*texts, "3月", "去年", "2025年三季度"]:
+        possible = gate.possible(text)
+        assert possible is not None
+        for index in possible:
+            assert not extractor._atom_patterns[index].cannot_match(text, PatternScope(None)), (index, text)
+
+
+def test_a_screened_scan_finds_what_a_checked_one_finds(extractor: DateExtractor, texts: list[str]) -> None:
+    patterns = extractor._atom_patterns
+    everything = set(range(len(patterns)))
+    with pattern_scope(Deadline(60.0)):
+        for text in texts[:50]:
+            screened = scan_each(patterns, text, possible=everything, screened=True)
+            checked = scan_each(patterns, text, possible=everything)
+            assert [[m.span() for m in ms] for ms in screened] == [[m.span() for m in ms] for ms in checked]
 
 
 @settings(max_examples=300, deadline=None)

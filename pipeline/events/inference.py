@@ -121,6 +121,24 @@ def distinct_pairs(keys: Ints, owner: Ints, n_keys: int) -> tuple[Ints, Ints, Fl
     return bag, pairs - bag * n_keys, counts
 
 
+def _distinct_keys(keys: Keys, owner: Ints, n: int) -> tuple[Keys, Ints, Floats]:
+    """The sorted distinct keys of each of ``n`` bags, the bag of each and how often it occurs there.
+
+    ``keys[i]`` belongs to bag ``owner[i]``. Per bag, the keys come out as ``numpy.unique``
+    gives them (thinc's ``extract_ngrams``): sorted, with their counts. The keys are sorted
+    once, then stably by bag: a bag number of 16 bits sorts in one linear radix pass.
+    """
+    order = np.argsort(keys)
+    bags = owner[order]
+    order = order[np.argsort(bags.astype(np.uint16) if n <= 1 << 16 else bags, kind="stable")]
+    keys, owner = keys[order], owner[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(keys))).astype(np.float32)
+    return keys[starts], owner[starts], counts
+
+
 class HashedLinear:
     """thinc's ``sparse_linear`` (v2 indexing) with its weight table transposed: a key's weights side by side.
 
@@ -227,13 +245,11 @@ class SentenceForward:
             inside = owner[: len(grams)] == owner[size - 1 :]
             parts.append(grams[inside])
             owners.append(owner[: len(grams)][inside])
-        # The document's distinct keys, each then named by its rank (sorting ranks sorts keys).
-        keys, ranks = np.unique(np.concatenate(parts), return_inverse=True)
-        bag, key, counts = distinct_pairs(ranks, np.concatenate(owners), len(keys))
+        keys, bag, counts = _distinct_keys(np.concatenate(parts), np.concatenate(owners), n)
         # thinc's own sparse linear layer: with few labels its strided reads cost less
         # than hashing every key here for HashedLinear.
         lengths = np.bincount(bag, minlength=n).astype(np.int32)
-        rows: Floats = self.layers.output.predict(self.layers.linear.predict((keys[key], counts, lengths)))
+        rows: Floats = self.layers.output.predict(self.layers.linear.predict((keys, counts, lengths)))
         for start in range(0, n, batch_size):
             if not sizes[start : start + batch_size].any():
                 rows[start : start + batch_size] = 0.0

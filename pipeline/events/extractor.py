@@ -1324,9 +1324,12 @@ class EventExtractor:
                         for role, role_spec, label in role_labels
                         if self._model_kind_ok(filler, role_spec)
                     ]
+                if not fits:
+                    continue
+                base = filler.base
                 for role, label in fits:
                     p = score.get(label, 0.0)
-                    key = (role, filler.base)
+                    key = (role, base)
                     current = best.get(key)
                     if current is None or p > current[0]:
                         best[key] = (p, filler)

@@ -121,6 +121,24 @@ def distinct_pairs(keys: Ints, owner: Ints, n_keys: int) -> tuple[Ints, Ints, Fl
     return bag, pairs - bag * n_keys, counts
 
 
+def _distinct_keys(keys: Keys, owner: Ints, n: int) -> tuple[Keys, Ints, Floats]:
+    """The sorted distinct keys of each of ``n`` bags, the bag of each and how often it occurs there.
+
+    ``keys[i]`` belongs to bag ``owner[i]``. Per bag, the keys come out as ``numpy.unique``
+    gives them (thinc's ``extract_ngrams``): sorted, with their counts. The keys are sorted
+    once, then stably by bag: a bag number of 16 bits sorts in one linear radix pass.
+    """
+    order = np.argsort(keys)
+    bags = owner[order]
+    order = order[np.argsort(bags.astype(np.uint16) if n <= 1 << 16 else bags, kind="stable")]
+    keys, owner = keys[order], owner[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(keys))).astype(np.float32)
+    return keys[starts], owner[starts], counts
+
+
 class HashedLinear:
     """thinc's ``sparse_linear`` (v2 indexing) with its weight table transposed: a key's weights side by side.
 
@@ -227,13 +245,11 @@ class SentenceForward:
             inside = owner[: len(grams)] == owner[size - 1 :]
             parts.append(grams[inside])
             owners.append(owner[: len(grams)][inside])
-        # The document's distinct keys, each then named by its rank (sorting ranks sorts keys).
-        keys, ranks = np.unique(np.concatenate(parts), return_inverse=True)
-        bag, key, counts = distinct_pairs(ranks, np.concatenate(owners), len(keys))
+        keys, bag, counts = _distinct_keys(np.concatenate(parts), np.concatenate(owners), n)
         # thinc's own sparse linear layer: with few labels its strided reads cost less
         # than hashing every key here for HashedLinear.
         lengths = np.bincount(bag, minlength=n).astype(np.int32)
-        rows: Floats = self.layers.output.predict(self.layers.linear.predict((keys[key], counts, lengths)))
+        rows: Floats = self.layers.output.predict(self.layers.linear.predict((keys, counts, lengths)))
         for start in range(0, n, batch_size):
             if not sizes[start : start + batch_size].any():
                 rows[start : start + batch_size] = 0.0
@@ -323,21 +339,27 @@ def _piece_codes(text: str, at: Ints, length: Ints) -> tuple[Ints, Ints]:
 class _Lookup:
     """Positions of integers in a fixed set of distinct integers (-1 when absent), through pandas' hash table.
 
-    A sorted search would do, but misses the cache at every step on tables this size.
+    A sorted search would do, but misses the cache at every step on tables this size. The
+    table itself (what ``pandas.Index.get_indexer`` looks up in) is asked directly: the
+    index's checks and conversions cost more than the lookup, twice per document.
     """
 
     def __init__(self, values: Ints) -> None:
-        import pandas as pd
+        from pandas._libs.hashtable import Int64HashTable
 
-        self.index = pd.Index(values)
-        if not self.index.is_unique:
+        values = np.ascontiguousarray(values, dtype=np.int64)
+        if len(np.unique(values)) != len(values):
             raise ValueError("_Lookup needs distinct values")
+        self.size = len(values)
+        self.table = Int64HashTable(len(values))
+        self.table.map_locations(values)
 
     def __len__(self) -> int:
-        return len(self.index)
+        return self.size
 
     def __call__(self, values: Ints) -> Ints:
-        return self.index.get_indexer(values).astype(np.int64, copy=False)  # type: ignore[arg-type]  # pandas takes any array (its stubs say Index)
+        found: Ints = self.table.lookup(np.ascontiguousarray(values, dtype=np.int64))
+        return found
 
 
 class ContextRanks:
@@ -383,18 +405,21 @@ class ContextRanks:
             dtype=np.int64,
         )
 
-    def _kind_rows(self, kinds: Sequence[str]) -> Ints:
-        """Each kind's family ids ``[side, length - 1]``, stacked (tables of new kinds made once)."""
+    def _kind_indexes(self, kinds: Sequence[str]) -> Ints:
+        """Each kind's row of the family tables ``[row, side, length - 1]`` (tables of new kinds made once)."""
         rows = self._kinds
         for kind in set(kinds).difference(rows):
             rows[kind] = len(self._kind_tables)
             self._kind_tables = np.concatenate([self._kind_tables, self._family_table(kind)[None]])
-        return self._kind_tables[[rows[kind] for kind in kinds]]
+        return np.fromiter(map(rows.__getitem__, kinds), dtype=np.int64, count=len(kinds))
 
     def _keys(self, family: Ints, first: Ints, rest: Ints) -> Ints:
         """One integer per ``(family, first, rest)`` (-1 where ``first`` or ``rest`` is no known name's)."""
         found = self.codes(np.concatenate([first, rest]))
-        i, j = found[: len(first)], found[len(first) :]
+        return self._combine(family, found[: len(first)], found[len(first) :])
+
+    def _combine(self, family: Ints, i: Ints, j: Ints) -> Ints:
+        """One integer per ``(family, i, j)``, ``i`` and ``j`` the codes' places in ``self.codes`` (-1: none)."""
         keys = (family * len(self.codes) + i) * len(self.codes) + j
         keys[(i < 0) | (j < 0) | (family < 0)] = -1
         return keys
@@ -406,6 +431,7 @@ class ContextRanks:
 
         ``fillers``: each filler's ``(start, end)``; ``windows``: its kind and window
         ``(kind, window_start, window_end)``, as ``RoleFeaturizer.document_features`` gives them.
+        The features come in no particular order (a bag's order does not change its scores).
         """
         m = len(fillers)
         if not m:
@@ -413,41 +439,31 @@ class ContextRanks:
         spans = np.array(fillers, dtype=np.int64).reshape(m, 2)
         starts, ends = spans[:, 0], spans[:, 1]
         bounds = np.array([(w[1], w[2]) for w in windows], dtype=np.int64).reshape(m, 2)
-        n_left = starts - bounds[:, 0]
-        n_right = np.maximum(bounds[:, 1] - ends, 0)
-        lengths = np.arange(1, _PIECE + 1, dtype=np.int64)
-        kinds = self._kind_rows([w[0] for w in windows])  # (m, side, length)
-        owner = np.broadcast_to(np.arange(m, dtype=np.int64)[:, None], (m, _PIECE))
-        piece_lengths = np.broadcast_to(lengths, (m, _PIECE))
-        parts_family, parts_k, parts_at, parts_owner = [], [], [], []
-        for side, (count, at) in enumerate(
-            ((n_left, starts[:, None] - lengths), (n_right, np.broadcast_to(ends[:, None], (m, _PIECE))))
-        ):
-            inside = count[:, None] >= lengths
-            for family in (np.broadcast_to(self.plain[side], (m, _PIECE)), kinds[:, side, :]):
-                parts_family.append(family[inside])
-                parts_k.append(piece_lengths[inside])
-                parts_at.append(at[inside])
-                parts_owner.append(owner[inside])
-        # Pairs: one per position of a window but its last.
-        for family_id, lo, hi in ((self.pairs[0], bounds[:, 0], starts - 1), (self.pairs[1], ends, bounds[:, 1] - 1)):
-            sizes = np.maximum(hi - lo, 0)
-            total = int(sizes.sum())
-            if family_id < 0 or not total:
-                continue
-            pair_owner = np.repeat(np.arange(m, dtype=np.int64), sizes)
-            offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-            parts_family.append(np.full(total, family_id, dtype=np.int64))
-            parts_k.append(np.full(total, 2, dtype=np.int64))
-            parts_at.append(lo[pair_owner] + offsets)
-            parts_owner.append(pair_owner)
-        family = np.concatenate(parts_family)
-        k = np.concatenate(parts_k)
-        at = np.concatenate(parts_at)
-        keys = self._keys(family, *_piece_codes(text, at, k))
-        found = self.keys(keys)
+        # Single pieces, one per filler, side and length the window on that side holds: each
+        # piece is a feature of the plain family and one of the filler's kind, with one code.
+        room = np.stack([starts - bounds[:, 0], bounds[:, 1] - ends], axis=1)
+        owner, side, k = np.nonzero(room[:, :, None] > np.arange(_PIECE))
+        length = k + 1
+        at = np.where(side == 0, starts[owner] - length, ends[owner])
+        kind_rows = self._kind_indexes([w[0] for w in windows])
+        kind_family = self._kind_tables[kind_rows[owner], side, k]
+        # Pairs: one per position of a window but its last (left windows, then right ones).
+        lo = np.concatenate([bounds[:, 0], ends])
+        sizes = np.maximum(np.concatenate([starts - 1, bounds[:, 1] - 1]) - lo, 0)
+        pair_family = np.repeat(np.array(self.pairs, dtype=np.int64), m)
+        sizes[pair_family < 0] = 0
+        total = int(sizes.sum())
+        pair_of = np.repeat(np.arange(2 * m, dtype=np.int64), sizes)
+        pair_at = lo[pair_of] + np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        first, rest = _piece_codes(text, np.concatenate([at, pair_at]), np.concatenate([length, np.full(total, 2)]))
+        found = self.codes(np.concatenate([first, rest]))
+        i, j = found[: len(first)], found[len(first) :]
+        n = len(at)
+        places = np.concatenate([np.arange(n), np.arange(n), np.arange(n, n + total)])
+        family = np.concatenate([self.plain[side, k], kind_family, pair_family[pair_of]])
+        found = self.keys(self._combine(family, i[places], j[places]))
         known = found >= 0
-        return self.key_rank[found[known]], np.concatenate(parts_owner)[known]
+        return self.key_rank[found[known]], np.concatenate([owner, owner, pair_of % m])[known]
 
 
 def _context_parses(name: str) -> list[tuple[tuple[str | None, str, int], str]]:

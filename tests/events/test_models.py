@@ -233,6 +233,31 @@ def test_murmurhash_is_the_sparse_linear_slot() -> None:
     assert len(set(first.tolist())) > 100
 
 
+@pytest.mark.parametrize("n", [5, 70_000])
+def test_distinct_keys_are_each_bags_unique_keys(n: int) -> None:
+    # Per bag, the keys and counts numpy.unique gives (thinc's extract_ngrams), bags in
+    # order; with more bags than 16 bits number, the bag sort takes the wide integers.
+    import numpy as np
+
+    from pipeline.events.inference import _distinct_keys
+
+    rng = np.random.default_rng(7)
+    pool = np.concatenate([rng.integers(0, 2**64, size=40, dtype=np.uint64), np.uint64([2**63, 2**64 - 1, 0])])
+    keys = rng.choice(pool, size=2000)
+    owner = rng.choice(np.array([0, 1, 3, n - 1], dtype=np.int64), size=2000)
+    got_keys, got_bags, got_counts = _distinct_keys(keys, owner, n)
+    want_keys, want_bags, want_counts = [], [], []
+    for bag in sorted(set(owner.tolist())):
+        unique, counts = np.unique(keys[owner == bag], return_counts=True)
+        want_keys += unique.tolist()
+        want_bags += [bag] * len(unique)
+        want_counts += counts.tolist()
+    assert got_keys.tolist() == want_keys
+    assert got_bags.tolist() == want_bags
+    assert got_counts.tolist() == want_counts
+    assert got_counts.dtype == np.float32
+
+
 def _reference_scores(
     model: RoleModel,
     featurizer: RoleFeaturizer,

@@ -75,10 +75,12 @@ DROP_MARGIN = 2.0
 # for ；). Used out of step (_best_drop), before a "?py)" (_restore_after_drops), and
 # once per pair for two pairs in one stretch (_best_two_drops).
 PAIR_READ_EXTRA = 2
-# Nats a whole character put back inside a restored pair must gain: the pair is known
-# to be there, and only characters with both bytes in the dropped ranges are tried.
-# (Read over the same bytes as the text without it; the tuning share is the same
-# anywhere from 0 to 2.)
+# Nats a whole character put back inside a pair restored before a "?py)" must gain: the
+# pair is known to be there, and only characters with both bytes in the dropped ranges
+# are tried. (Read over the same bytes as the text without it; the tuning share is the
+# same anywhere from 0 to 2.) Inside a pair put back after a straddle (_widen_drop) the
+# candidates are weighed with the dictionary as well and need only read better: with a
+# margin of 1.0 there, ，但是今天 and ，精明的 lost to ，是今天 and ，明的 by 0.6 and 0.1 nats.
 WIDEN_MARGIN = 1.0
 # Nats a dropped pair between two straddles in a row (司?jiù)?rì)披) must gain. The
 # reading without it needs the second character replaced before the first, whose
@@ -380,6 +382,11 @@ class _Site:
     # The text starts lines with runs of spaces: a "?" before such a run may have
     # swallowed a line break (see _restore_question_marks).
     indented: bool = False
+
+    @property
+    def chars(self) -> frozenset[str]:
+        """The characters the text annotates: the converter annotates every occurrence of each."""
+        return frozenset(c for c, _ in self.annotated)
 
     def prior(self, char: str, syllable: str) -> float:
         """Nats for ``char`` (read ``syllable``) owning a straddling annotation."""
@@ -1200,7 +1207,7 @@ class PinyinRepairer:
             if not stretch:
                 continue
             choices = (alternatives or {}).get(slot) or [(data[slot], 0.0)]
-            site_chars = frozenset(c for c, _ in stream.site.annotated) if stream.site else frozenset()
+            site_chars = stream.site.chars if stream.site else frozenset()
             best: tuple[float, bytes] | None = None
             # Away from the slot, the likeliest pairs hardly depend on the hidden byte:
             # the runner-up values are tried there with the best pairs of the first
@@ -1210,7 +1217,7 @@ class PinyinRepairer:
             for value, prior in choices:
                 trial = data[:slot] + bytes((value,)) + data[slot + 1 :]
                 fixed, score, ranked = self._best_drop(
-                    trial, stretch, stream.lead_dropped, shortlist, slot + NEAR_SLOT, site_chars
+                    trial, stretch, stream.lead_dropped, shortlist, slot + NEAR_SLOT, site_chars, slot
                 )
                 if shortlist is None:
                     shortlist = set(ranked[:DROP_SHORTLIST])
@@ -1220,19 +1227,22 @@ class PinyinRepairer:
             if best is not None:
                 data = best[1]
                 if put_back is not None:
-                    data = self._widen_drop(data, put_back)
+                    data = self._widen_drop(data, put_back, site_chars)
         return data
 
-    def _widen_drop(self, data: bytes, key: tuple[int, int, int]) -> bytes:
+    def _widen_drop(self, data: bytes, key: tuple[int, int, int], site_chars: frozenset[str] = frozenset()) -> bytes:
         """Put back a whole character inside a restored dropped pair, where the converter dropped two pairs in a row.
 
         Out of step, the decoder drops ``t X1`` and ``X2 L`` when both are
         user-defined pairs: a character ``X1 X2`` whose lead follows a dropped trail
         and whose trail is itself one (先生全資 is ``C9 FA C8 AB D9 59``: ``FA C8`` and
         ``AB D9`` both dropped). ``key`` is the pair already put back, ``(position, t, L)``.
+        A character annotated elsewhere (``site_chars``) costs :data:`SITE_PRIOR`: its
+        bytes stood together, so the converter would have annotated it here too.
         """
         pos, t, lead = key
-        candidates = [data[: pos + 1] + pair + data[pos + 1 :] for pair in _widening_chars(t, lead)]
+        pairs = _widening_chars(t, lead)
+        candidates = [data[: pos + 1] + pair + data[pos + 1 :] for pair in pairs]
         if not candidates:
             return data
         start = _char_start_before(data, max(0, pos - 12))
@@ -1242,9 +1252,13 @@ class PinyinRepairer:
         # cost of the window's last character, and an inserted 但 or ， would win on that
         # alone (，但“博” for ，“博”).
         texts = [self._window_text(c, start, end + 4) for c in candidates]
-        scores = self._scores([self._window_text(data, start, end + 2), *texts], document=True)
+        # With the dictionary, as where one pair is weighed against none (see _best_drop):
+        # the model alone rates ，是今天 above ，但是今天 and ，明的 above ，精明的.
+        scores = self._scores([self._window_text(data, start, end + 2), *texts], words=True, document=True)
+        for i, pair in enumerate(pairs, start=1):
+            scores[i] -= SITE_PRIOR * (_gbk_char(pair) in site_chars)
         best = max(range(len(candidates)), key=lambda i: scores[i + 1])
-        return candidates[best] if scores[best + 1] - scores[0] >= WIDEN_MARGIN else data
+        return candidates[best] if scores[best + 1] > scores[0] else data
 
     @staticmethod
     def _out_of_step(data: bytes, stream: _Stream, slot: int) -> list[int]:
@@ -1283,6 +1297,7 @@ class PinyinRepairer:
         only: set[tuple[int, int, int]] | None = None,
         all_until: int = -1,
         site_chars: frozenset[str] = frozenset(),
+        split: int = -1,
     ) -> tuple[bytes, float, list[tuple[int, int, int]]]:
         """``data`` with the likeliest dropped pair put back (or none), its score, and the pairs tried, best first.
 
@@ -1291,7 +1306,9 @@ class PinyinRepairer:
         annotation showed that a character's lead went with a dropped pair
         (``lead_dropped``), only pairs ending in such a lead are tried there, and one
         must be put back. ``only`` limits the pairs tried (``(position, trail, lead)``)
-        at positions after ``all_until``.
+        at positions after ``all_until``. A pair that completes a character annotated
+        elsewhere (``site_chars``) costs :data:`SITE_PRIOR`, unless the character starts
+        at ``split`` (see :func:`_site_cost`).
         """
         required = {p: syllable for p, syllable in (lead_dropped or {}).items() if p in positions}
         window_start = 0
@@ -1333,7 +1350,7 @@ class PinyinRepairer:
                 # FOREIGN_PENALTY; a cost is for the rest of a window, garbled by chance).
                 if before in unwritable or after in unwritable:
                     continue
-                site_costs.append(SITE_PRIOR * ((before in site_chars) + (after in site_chars)))
+                site_costs.append(SITE_PRIOR * ((pos - 1 != split and before in site_chars) + (after in site_chars)))
                 keys.append((pos, t, lead))
                 texts.append(self._window_text(head + bytes((t, lead)) + tail, 0, read_to - window_start))
         # Without a pair the stretch is two bytes shorter: it is scored with the two
@@ -1355,7 +1372,7 @@ class PinyinRepairer:
         ranked = [keys[i] for i in order]
         best = order[0]
         if not required:
-            two = self._best_two_drops(data, keys, scores[1:], order, window_start, window_end, site_chars)
+            two = self._best_two_drops(data, keys, scores[1:], order, window_start, window_end, site_chars, split)
             if two is not None:
                 fixed, gain = two
                 return fixed, scores[0] + gain - 2 * DROP_MARGIN, ranked
@@ -1363,7 +1380,7 @@ class PinyinRepairer:
             pos, t, lead = keys[best]
             fixed = data[:pos] + bytes((t, lead)) + data[pos:]
             if pos in required:
-                second = self._drop_beside(fixed, keys, pos, set(required), window_start, window_end, site_chars)
+                second = self._drop_beside(fixed, keys, pos, set(required), window_start, window_end, site_chars, split)
                 if second is not None:
                     return second[0], scores[best + 1] + second[1] - 2 * DROP_MARGIN, ranked
             return fixed, scores[best + 1] - DROP_MARGIN, ranked
@@ -1378,6 +1395,7 @@ class PinyinRepairer:
         window_start: int,
         window_end: int,
         site_chars: frozenset[str],
+        split: int = -1,
     ) -> tuple[bytes, float] | None:
         """A second dropped pair elsewhere in the stretch, with the pair required at ``at`` in place (``fixed``).
 
@@ -1403,7 +1421,7 @@ class PinyinRepairer:
             document=True,
         )
         for n, (p, _, _) in enumerate(others, start=1):
-            found[n] -= _site_cost(fixed[:p] + bytes(others[n - 1][1:]) + fixed[p:], (p,), site_chars)
+            found[n] -= _site_cost(fixed[:p] + bytes(others[n - 1][1:]) + fixed[p:], (p,), site_chars, split)
         n = max(range(1, len(found)), key=lambda n: found[n])
         if found[n] - found[0] < DROP_MARGIN:
             return None
@@ -1419,6 +1437,7 @@ class PinyinRepairer:
         window_start: int,
         window_end: int,
         site_chars: frozenset[str] = frozenset(),
+        split: int = -1,
     ) -> tuple[bytes, float] | None:
         """Two dropped pairs at different places of one out-of-step stretch, if they read clearly better.
 
@@ -1471,7 +1490,7 @@ class PinyinRepairer:
             document=True,
         )
         for n, key in enumerate(doubles):
-            found[1 + len(singles) + n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
+            found[1 + len(singles) + n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars, split)
         base, best_single = found[0], max(found[1 : 1 + len(singles)])
         k = max(range(len(doubles)), key=lambda n: found[1 + len(singles) + n])
         best, score = doubles[k], found[1 + len(singles) + k]
@@ -1498,7 +1517,7 @@ class PinyinRepairer:
                     document=True,
                 )
                 for n, key in enumerate(options):
-                    again[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
+                    again[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars, split)
                 ranked = sorted(range(len(options)), key=lambda n: -again[n])
                 runners_up.append(
                     [options[n][1:3] if side == 0 else options[n][4:6] for n in ranked[:RECHECK_SHORTLIST]]
@@ -1524,7 +1543,7 @@ class PinyinRepairer:
                     document=True,
                 )
                 for n, key in enumerate(joint):
-                    found_joint[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars)
+                    found_joint[n] -= _site_cost(_two_pairs(data, *key), (key[0], key[3] + 2), site_chars, split)
                 n = max(range(len(joint)), key=lambda n: found_joint[n])
                 if found_joint[n] > score:
                     best, score = joint[n], found_joint[n]
@@ -1614,20 +1633,23 @@ def _consistent_combos(stream: _Stream, group: list[int]) -> Iterator[tuple[int,
     yield from extend(0)
 
 
-def _site_cost(trial: bytes, places: Sequence[int], site_chars: frozenset[str]) -> float:
+def _site_cost(trial: bytes, places: Sequence[int], site_chars: frozenset[str], split: int = -1) -> float:
     """Nats for the characters that pairs put back at ``places`` complete being ones the converter annotates.
 
     It annotates every occurrence of a character of its site set (those annotated
     elsewhere in the text); one completed by a dropped pair had no annotation after
     it, so it is no such character (然 read into 的行爲；而 as 的行爲，然而, with 然
-    annotated all over the text).
+    annotated all over the text). Except the character that starts at ``split``, the
+    byte a straddle hid: the straddle's annotation cut it in two, so the converter
+    could not annotate it there (人?sī)徺I is 人均購買, with 均 annotated elsewhere: 司
+    took 人's trail and 均's lead).
     """
     if not site_chars:
         return 0.0
     cost = 0.0
     for at in places:
-        for pair in (trial[at - 1 : at + 1], trial[at + 1 : at + 3]):
-            if _gbk_char(pair) in site_chars:
+        for start in (at - 1, at + 1):
+            if start != split and _gbk_char(trial[start : start + 2]) in site_chars:
                 cost += SITE_PRIOR
     return cost
 

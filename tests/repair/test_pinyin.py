@@ -9,7 +9,7 @@ import pytest
 from pipeline.corrupt import decode_gbk_lossy, spam_convert
 from pipeline.offsets import TextState
 from pipeline.repair.lm import default_lm
-from pipeline.repair.pinyin import PinyinRepairer, is_reading
+from pipeline.repair.pinyin import SITE_PRIOR, PinyinRepairer, _site_cost, is_reading
 
 
 @pytest.fixture(scope="module")
@@ -109,15 +109,12 @@ def test_foreign_counts_of_a_batch_equal_one_text_at_a_time() -> None:
         # pair there it makes 协輓, which the converter never writes.
         ("報告期內，公司應收賬款清收取得成效，部分衝回以前年度已計提壞賬準備，但與上年同期相比有所增加。", "中成以"),
         # 模 straddles 的|， and the decoder, out of step, drops two pairs in a row
-        # (AC B5, AB CA): the whole character 但 between them would come back, but
-        # read over the same bytes as the text without it, the model rates ，是今天 as
-        # high as ，但是今天 (it won only while the longer reading was spared the last
-        # character of its window; on the tuning share that put back 但 and ， where
-        # they never were, in four documents of 333 and in none where they were).
-        pytest.param(
+        # (AC B5, AB CA): the whole character 但 between them comes back. Read over the
+        # same bytes as the text without it, the model alone rates ，是今天 higher than
+        # ，但是今天; jieba's dictionary knows 但是.
+        (
             "這是三年前連想都不敢想的，但是今天發生了。這是第一次，科技大公司在紐約以外的地方定價。",
             "模今天了",
-            marks=pytest.mark.xfail(strict=True, reason="the model cannot tell ，但是今天 from ，是今天"),
         ),
         # 保 straddles ”|， (the "(" dropped with "，"'s lead A3); out of step, "，"'s
         # trail and "“"'s lead are dropped: no 但 comes back between them.
@@ -368,3 +365,12 @@ def test_the_document_cache_holds_only_text_read_in_step(repairer: PinyinRepaire
     # out of step after the straddle (淮驍〉菦) is no evidence for anything.
     assert seen("得尊敬") and seen("但是勇")
     assert not seen("淮驍〉") and not seen("驍〉菦")
+
+
+def test_the_character_a_straddle_cut_in_two_costs_nothing_for_being_a_site_character() -> None:
+    # 司 straddles 人|均 (its "(" went between 均's bytes BE and F9), so the converter could
+    # not annotate 均 there even where it annotates 均 elsewhere; 購 it could have.
+    trial = "人均購".encode("gbk")  # C8 CB | BE F9 | D9 8F: the pair F9 D9 put back at 3
+    assert _site_cost(trial, (3,), frozenset("均"), split=2) == 0.0
+    assert _site_cost(trial, (3,), frozenset("均")) == SITE_PRIOR
+    assert _site_cost(trial, (3,), frozenset("購"), split=2) == SITE_PRIOR

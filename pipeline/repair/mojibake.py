@@ -53,6 +53,7 @@ from pipeline.repair.codecs import (
     unit_bytes,
     unit_steps,
 )
+from pipeline.repair.digit_marks import default_digit_mark_model
 from pipeline.repair.line_ends import article_chance, default_line_end_model
 from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model, left_context, right_context
 from pipeline.repair.t2s import Simplifier, to_simplified, to_simplified_many
@@ -1397,6 +1398,11 @@ class Repairer:
             next_line = current[after + 1 : len(current) if next_end < 0 else next_end]
             bonus = default_line_end_model().corrections(simple, article, next_line)
             scores = [sc + b for sc, b in zip(scores, bonus, strict=True)]
+        if width == 1:
+            # A mark between two numbers: the LM has seen few full-width ones there (see
+            # pipeline.repair.digit_marks); 1，990 is a thousands separator, 11：30 a time.
+            shaped = default_digit_mark_model().corrections(simple, current, at, after)
+            scores = [sc + g for sc, g in zip(scores, shaped, strict=True)]
         if any(_BRACKETS.search(o) for o in options):
             line_start = current.rfind("\n", 0, at) + 1
             line_end = current.find("\n", at + width)

@@ -1372,7 +1372,15 @@ class Repairer:
         width = len(options[0])
         left = left_context(current, at)
         right = right_context(current, at + width)
-        scores = self.lm.score_many(simple, left, right, cache=cache)
+        # A mark between two numbers is weighed by the numbers' shape (see
+        # pipeline.repair.digit_marks): 1，990 is a thousands separator, 11：30 a time. The
+        # document cache is blind to that shape (digits fold to one LM symbol), so its
+        # 1，990 would vote for 9，30: there the LM reads without it.
+        shaped = default_digit_mark_model().corrections(simple, current, at, at + width) if width == 1 else None
+        between_numbers = shaped is not None and any(shaped)
+        scores = self.lm.score_many(simple, left, right, cache=None if between_numbers else cache)
+        if between_numbers:
+            scores = [sc + g for sc, g in zip(scores, shaped or (), strict=True)]
         if WORD_WEIGHT:
             head, tail = _line_piece(current, at, at + width, WORD_CONTEXT)
             words = self.words.score_middles(head, simple, tail)
@@ -1398,11 +1406,6 @@ class Repairer:
             next_line = current[after + 1 : len(current) if next_end < 0 else next_end]
             bonus = default_line_end_model().corrections(simple, article, next_line)
             scores = [sc + b for sc, b in zip(scores, bonus, strict=True)]
-        if width == 1:
-            # A mark between two numbers: the LM has seen few full-width ones there (see
-            # pipeline.repair.digit_marks); 1，990 is a thousands separator, 11：30 a time.
-            shaped = default_digit_mark_model().corrections(simple, current, at, after)
-            scores = [sc + g for sc, g in zip(scores, shaped, strict=True)]
         if any(_BRACKETS.search(o) for o in options):
             line_start = current.rfind("\n", 0, at) + 1
             line_end = current.find("\n", at + width)

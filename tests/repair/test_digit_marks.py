@@ -94,3 +94,20 @@ def test_a_lost_mark_between_numbers_comes_back_as_their_shape_says(line: str) -
     state = TextState(damaged)
     state.apply(Repairer(default_lm()).edits(damaged))
     assert state.text == line
+
+
+def test_between_numbers_the_document_cache_does_not_vote() -> None:
+    # The cache folds digits as the LM does: its thousands separators would vote for 9，30.
+    repairer = Repairer(default_lm())
+    empty = DocumentCache(default_lm(), "")
+    separators = DocumentCache(default_lm(), "申购总量为1，990万股，其中为1，244万股，另为2，500万股")
+    options = tuple(MARKS)
+    time = "申购时间为9：30"
+    assert repairer._choice_scores(time, 6, options, MARKS, separators) == repairer._choice_scores(
+        time, 6, options, MARKS, empty
+    )
+    # Elsewhere the document's own n-grams count as before.
+    plain = "申购总量为，990"
+    assert repairer._choice_scores(plain, 5, options, MARKS, separators) != repairer._choice_scores(
+        plain, 5, options, MARKS, empty
+    )

@@ -57,6 +57,7 @@ $(VENV)/.installed-train: $(VENV)/.installed pyproject.toml
 train-lm: $(VENV)/.installed
 	nice $(BIN)/python -m pipeline.training.lm --out pipeline/repair/charlm.npz
 	nice $(BIN)/python -m pipeline.training.line_ends --out pipeline/repair/line_ends.json
+	nice $(BIN)/python -m pipeline.training.digit_marks --out pipeline/repair/digit_marks.json
 
 ## bench-mojibake: the normalisation benchmark (restoration per kind and scope, controls, speed vs ftfy)
 bench-mojibake: $(VENV)/.installed-test

@@ -53,6 +53,7 @@ from pipeline.repair.codecs import (
     unit_bytes,
     unit_steps,
 )
+from pipeline.repair.digit_marks import default_digit_mark_model
 from pipeline.repair.line_ends import article_chance, default_line_end_model
 from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model, left_context, right_context
 from pipeline.repair.t2s import Simplifier, to_simplified, to_simplified_many
@@ -1371,7 +1372,15 @@ class Repairer:
         width = len(options[0])
         left = left_context(current, at)
         right = right_context(current, at + width)
-        scores = self.lm.score_many(simple, left, right, cache=cache)
+        # A mark between two numbers is weighed by the numbers' shape (see
+        # pipeline.repair.digit_marks): 1，990 is a thousands separator, 11：30 a time. The
+        # document cache is blind to that shape (digits fold to one LM symbol), so its
+        # 1，990 would vote for 9，30: there the LM reads without it.
+        shaped = default_digit_mark_model().corrections(simple, current, at, at + width) if width == 1 else None
+        between_numbers = shaped is not None and any(shaped)
+        scores = self.lm.score_many(simple, left, right, cache=None if between_numbers else cache)
+        if between_numbers:
+            scores = [sc + g for sc, g in zip(scores, shaped or (), strict=True)]
         if WORD_WEIGHT:
             head, tail = _line_piece(current, at, at + width, WORD_CONTEXT)
             words = self.words.score_middles(head, simple, tail)

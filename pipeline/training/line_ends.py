@@ -34,7 +34,7 @@ from pipeline.training.lm import TRAIN_SOURCES, data_dir
 ARTICLE_SETS = frozenset({"duee_fin"})  # the sets whose records are whole documents
 
 
-def _documents(root: Path) -> Iterator[tuple[str, list[str]]]:
+def training_documents(root: Path) -> Iterator[tuple[str, list[str]]]:
     """(kind, non-empty lines) of every training record, as the LM's trainer reads them."""
     for name, split, which in TRAIN_SOURCES:
         path = root / name / split
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "repair" / TABLE_FILE)
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default ../shared/data)")
     args = parser.parse_args(argv)
-    counts, item_lines = count_line_ends(_documents(args.data or data_dir()))
+    counts, item_lines = count_line_ends(training_documents(args.data or data_dir()))
     data = {
         "item_lines": dict(item_lines),
         "sources": [f"{name}/{split}:{which}" for name, split, which in TRAIN_SOURCES],

@@ -25,6 +25,8 @@ Merge policy (rules vs the ``model:ner`` candidates of the ``ner`` stage):
    LOC label; LOC is learnt so the model knows where a place ends).
 4b. Units: an organisation followed by a unit of it in whole tokens (福州市公安局 +
    经侦支队, 西城工商分局 + 经检科) becomes the unit's name (``extend_to_sub_units``).
+4c. Lists: an item of a 、 list that nothing read, between two organisations (or two
+   persons), is one of them (中远、中集、万科: 中集; ``complete_lists``).
 5. In-document resolution: an organisation named in full (北京智谱华章科技有限公司,
    智谱AI) lends its canonical name to its short forms (智谱华章, 智谱) -- both to
    mentions already found and to further occurrences of the short form. A short name
@@ -49,7 +51,7 @@ from operator import attrgetter, itemgetter
 import ahocorasick
 import regex
 
-from pipeline.records import Mention, OrgValue, PersonValue, ProductValue
+from pipeline.records import Mention, MentionValue, OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
 from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
@@ -60,6 +62,8 @@ _HAN = regex.compile(r"\p{Han}")
 MODEL_PREFIX = "model:"
 GAZETTEER_SOURCE = "rule:orgs.gazetteer"
 ALIAS_SOURCE = "rule:orgs.alias"
+# Names read from their place between two of their kind in a 、 list (``complete_lists``).
+LIST_SOURCE = "rule:mentions.list"
 # Rule candidates with at least this priority are known names (gazetteer, product list).
 KNOWN_PRIORITY = 3
 # Rule candidates from this priority up (title-introduced persons, model codes) are firm:
@@ -358,6 +362,61 @@ def extend_to_sub_units(
     if not extended:
         return kept
     return [extended.get(i, c) for i, c in enumerate(kept) if i not in absorbed]
+
+
+# The longest unnamed item of a 、 list that ``complete_lists`` reads as a name.
+LIST_ITEM_MAX = 6
+_LIST_ITEM = regex.compile(r"[\p{Han}A-Za-z0-9&]+")
+# The labels whose lists are completed.
+LIST_LABELS = ("ORG", "PERSON")
+# A name read from its place in a list only: less sure than a name read in context.
+LIST_CONFIDENCE = 0.6
+
+
+def complete_lists(
+    doc: WorkDoc, kept: list[Candidate], blocked: frozenset[str] = frozenset(), index: TokenIndex | None = None
+) -> list[Candidate]:
+    """Read an unlabelled item of a 、 list as a name of the kind of both its neighbours.
+
+    The items of an enumeration are of one kind: in 以及中远、中集、万科 the model reads
+    中远 and 万科 but passes over 中集, and in 海尔、轻骑、春兰 over 轻骑. The item must sit
+    between two mentions of one label of ``LIST_LABELS``, each right against the 、 on
+    its side, be whole tokens of at most ``LIST_ITEM_MAX`` letters, Han characters or
+    digits, overlap no candidate of any label (a place the model read stays a place) and
+    not be a generic word, a place or an industry word (``blocked``). An organisation
+    takes its left neighbour's type.
+    """
+    if doc.text.count("、") < 2:
+        return kept
+    if doc.tokens and index is None:
+        index = TokenIndex(doc.tokens)
+    by_end = {c.end: c for c in kept if c.label in LIST_LABELS}
+    starts = {(c.start, c.label) for c in kept if c.label in LIST_LABELS}
+    taken = [(c.start, c.end) for c in (*kept, *doc.candidates)]
+    text = doc.text
+    found = []
+    for left_end, left in by_end.items():
+        start = left_end + 1
+        if text[left_end:start] != "、":
+            continue
+        end = text.find("、", start)
+        if end < 0 or (end + 1, left.label) not in starts or not 0 < end - start <= LIST_ITEM_MAX:
+            continue
+        item = text[start:end]
+        if not _LIST_ITEM.fullmatch(item) or item in blocked or any(s < end and start < e for s, e in taken):
+            continue
+        if index is not None and not (index.starts_at(start) and index.ends_at(end)):
+            continue
+        value: MentionValue
+        if left.label == "ORG":
+            value = OrgValue(item, left.value.type if isinstance(left.value, OrgValue) else "company", item)
+        else:
+            value = PersonValue(item)
+        doc.note("mentions", "listed", LIST_SOURCE, (start, end), f"an item between two {left.label} mentions")
+        found.append(Candidate(left.label, start, end, value, LIST_SOURCE, 0, LIST_CONFIDENCE))
+    if not found:
+        return kept
+    return sorted(kept + found, key=lambda c: (c.start, c.end))
 
 
 def find_all(text: str, word: str) -> Iterator[tuple[int, int]]:
@@ -786,6 +845,7 @@ class MentionsStage:
         kept = settle_overlaps(doc, merged)
         index = TokenIndex(doc.tokens)  # one per document: its lookups are built on first use
         kept = extend_to_sub_units(doc, kept, self.short_forms.word_tags, index)
+        kept = complete_lists(doc, kept, self.short_forms.blocked, index)
         kept = resolve_org_aliases(doc, kept, self.short_forms, index)
         kept = propagate_persons(doc, kept, index, self.sure_names)
         kept = attach_makers(doc, kept)

@@ -15,6 +15,7 @@ from pipeline.stages.base import Candidate, Token, WorkDoc
 from pipeline.stages.entities import NAME_TAGS
 from pipeline.stages.mentions import (
     ALIAS_SOURCE,
+    LIST_SOURCE,
     MentionsStage,
     ShortForms,
     TokenIndex,
@@ -558,3 +559,45 @@ def test_only_a_declaring_parenthesis_makes_an_underived_alias(stage: MentionsSt
         doc = _doc(text, [full], tokens=[_span(text, "上汽集团", text.count("上汽集团") - 1)])
         stage(doc)
         assert [m.text for m in doc.mentions] == ["上海汽车集团股份有限公司", *found]
+
+
+def _model_org(text: str, part: str, nth: int = 0) -> Candidate:
+    s, e = _span(text, part, nth)
+    return Candidate("ORG", s, e, OrgValue(part, "company", part), "model:ner", 1, 0.9)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "orgs", "expected"),
+    [
+        # The model reads 中远 and 万科 but passes over 中集 between them.
+        ("客户包括中远、中集、万科等", "客户 包括 中远 、 中集 、 万科 等", ("中远", "万科"), ["中远", "中集", "万科"]),
+        # Only one organisation beside the item: nothing is read (交通 is the list's last item).
+        ("兴业、广发、交通可实现到账", "兴业 、 广发 、 交通 可 实现 到账", ("兴业", "广发"), ["兴业", "广发"]),
+        # A generic word, a place of org_patterns.yaml and an item a word runs out of stay unread.
+        ("中远、企业、万科", "中远 、 企业 、 万科", ("中远", "万科"), ["中远", "万科"]),
+        ("中远、杭州、万科", "中远 、 杭州 、 万科", ("中远", "万科"), ["中远", "万科"]),
+        ("中远、中集、万科", "中远 、 中 集、 万科", ("中远", "万科"), ["中远", "万科"]),
+        # Longer than LIST_ITEM_MAX: a clause, not a name.
+        ("中远、中集今年收入大增、万科", "中远 、 中集 今年 收入 大增 、 万科", ("中远", "万科"), ["中远", "万科"]),
+    ],
+)
+def test_item_between_two_organisations_of_a_list_is_one(
+    full_stage: MentionsStage, text: str, words: str, orgs: tuple[str, ...], expected: list[str]
+) -> None:
+    doc = _doc(text, [_model_org(text, org) for org in orgs], tokens=_tokens(text, words))
+    full_stage(doc)
+    assert [m.text for m in doc.mentions if m.label == "ORG"] == expected
+    assert all(m.source == LIST_SOURCE for m in doc.mentions if m.text not in orgs)
+
+
+def test_list_item_takes_its_neighbours_label_and_a_place_stays_a_place(full_stage: MentionsStage) -> None:
+    text = "古天乐、宣萱、卓灵主演；美国、澳大利亚、斯洛伐克等"
+    words = _tokens(text, "古天乐 、 宣萱 、 卓灵 主演 ； 美国 、 澳大利亚 、 斯洛伐克 等")
+    persons = [_model_person(text, "古天乐", 0.99), _model_person(text, "卓灵", 0.9)]
+    # The model misread the countries around 澳大利亚 as organisations and read it as a place.
+    countries = [_model_org(text, "美国"), _model_org(text, "斯洛伐克")]
+    place = Candidate("LOC", *_span(text, "澳大利亚"), None, "model:ner", 1, 0.9)
+    doc = _doc(text, [*persons, *countries, place], tokens=words)
+    full_stage(doc)
+    listed = [(m.label, m.text, m.value) for m in doc.mentions if m.source == LIST_SOURCE]
+    assert listed == [("PERSON", "宣萱", PersonValue("宣萱"))]

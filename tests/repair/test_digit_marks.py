@@ -15,6 +15,7 @@ from pipeline.repair.digit_marks import DigitMarkModel, default_digit_mark_model
 from pipeline.repair.lm import DocumentCache, default_lm
 from pipeline.repair.mojibake import Repairer
 from pipeline.training.digit_marks import count_digit_marks, main
+from tests.repair.conftest import SharedData
 
 MARKS = ["，", "：", "；", "、"]
 
@@ -54,13 +55,9 @@ def test_the_packaged_table_knows_thousands_separators_and_times() -> None:
     assert model.gain("：", 2, 2) > model.gain("，", 2, 2) + 3.0
 
 
-def test_the_trainer_writes_the_table_file(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    (data / "duee_fin").mkdir(parents=True)
-    (data / "cluener2020").mkdir()
-    docs = [{"text": "不算1,000"}, {"text": "发行1，990万股\n时间9:30"}]  # the even documents are left out
-    (data / "duee_fin" / "dev.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
-    (data / "cluener2020" / "train.jsonl").write_text(json.dumps({"text": "共2,500元"}) + "\n", encoding="utf-8")
+def test_the_trainer_writes_the_table_file(tmp_path: Path, shared_data: SharedData) -> None:
+    # The even DuEE-fin documents are left out.
+    data = shared_data(["不算1,000", "发行1，990万股\n时间9:30"], ["共2,500元"])
     out = tmp_path / "digit_marks.json"
     main(["--data", str(data), "--out", str(out)])
     table = json.loads(out.read_text(encoding="utf-8"))

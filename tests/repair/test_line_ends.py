@@ -18,6 +18,7 @@ from pipeline.repair.line_ends import (
     default_line_end_model,
 )
 from pipeline.training.line_ends import count_line_ends, main
+from tests.repair.conftest import SharedData
 
 
 def _model() -> LineEndModel:
@@ -82,13 +83,9 @@ def test_the_packaged_tables_say_articles_hardly_end_a_line_with_a_comma() -> No
     assert model.article_log_odds([], ["，", "，", "。"]) < prior - 3.0
 
 
-def test_the_trainer_writes_the_table_file(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    (data / "duee_fin").mkdir(parents=True)
-    (data / "cluener2020").mkdir()
-    docs = [{"text": "不算"}, {"text": "公告称：\n1.价款；\n2.违约金。"}]  # the even documents are left out
-    (data / "duee_fin" / "dev.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
-    (data / "cluener2020" / "train.jsonl").write_text(json.dumps({"text": "他说，"}) + "\n", encoding="utf-8")
+def test_the_trainer_writes_the_table_file(tmp_path: Path, shared_data: SharedData) -> None:
+    # The even DuEE-fin documents are left out.
+    data = shared_data(["不算", "公告称：\n1.价款；\n2.违约金。"], ["他说，"])
     out = tmp_path / "line_ends.json"
     main(["--data", str(data), "--out", str(out)])
     table = json.loads(out.read_text(encoding="utf-8"))

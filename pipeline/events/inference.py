@@ -112,10 +112,7 @@ def distinct_pairs(keys: Ints, owner: Ints, n_keys: int) -> tuple[Ints, Ints, Fl
     """
     pairs = owner * n_keys + keys
     pairs.sort()
-    first = np.ones(len(pairs), dtype=bool)
-    first[1:] = pairs[1:] != pairs[:-1]
-    starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(pairs))).astype(np.float32)
+    starts, counts = _runs(len(pairs), pairs[1:] != pairs[:-1])
     pairs = pairs[starts]
     bag = pairs // n_keys
     return bag, pairs - bag * n_keys, counts
@@ -132,11 +129,20 @@ def _distinct_keys(keys: Keys, owner: Ints, n: int) -> tuple[Keys, Ints, Floats]
     bags = owner[order]
     order = order[np.argsort(bags.astype(np.uint16) if n <= 1 << 16 else bags, kind="stable")]
     keys, owner = keys[order], owner[order]
-    first = np.ones(len(keys), dtype=bool)
-    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
-    starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(keys))).astype(np.float32)
+    starts, counts = _runs(len(keys), (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1]))
     return keys[starts], owner[starts], counts
+
+
+def _runs(size: int, changed: NDArray[np.bool_]) -> tuple[Ints, Floats]:
+    """Where each run of equal items of a sorted array of ``size`` items starts, and its length.
+
+    ``changed[i]`` tells whether item ``i + 1`` differs from item ``i``.
+    """
+    first = np.ones(size, dtype=bool)
+    first[1:] = changed
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, size)).astype(np.float32)
+    return starts, counts
 
 
 class HashedLinear:

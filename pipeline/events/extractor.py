@@ -890,14 +890,17 @@ class EventExtractor:
             for ctype, spans in zip(self.types, triggers, strict=True)
         ]
         labels: set[str] | None = None
-        if self.role_model is None and doc.trace is None:
-            # The rules alone use a filler only in a role of a type whose trigger counts, or as
-            # the document's subject (an organisation) of such an event: other labels need not
-            # be looked for, nor any filler when no trigger counts. (The role model weighs every
-            # filler; a trace says why vetoed triggers made nothing.)
+        if doc.trace is None:
+            # Only a trigger that counts makes a draft, and only a draft uses fillers: none are
+            # looked for when no trigger counts, models or not. The rules alone use a filler only
+            # in a role of a type whose trigger counts, or as the document's subject (an
+            # organisation) of such an event: other labels need not be looked for. (The role
+            # model weighs every filler; a trace says why vetoed triggers made nothing.)
             counted = [ct for ct, found in zip(self.types, checks, strict=True) if any(c.ok for c in found)]
-            labels = {label for ct in counted for label in self._filled_labels[ct.spec.type]}
-            if counted:
+            if not counted:
+                labels = set()
+            elif self.role_model is None:
+                labels = {label for ct in counted for label in self._filled_labels[ct.spec.type]}
                 labels.add("ORG")
         fillers: list[Filler] = []
         if labels is None or labels:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.core import Pipeline
 from pipeline.events.extractor import Draft, EventExtractor, NameCover, occurrences
 from pipeline.records import Argument
 from pipeline.rulebook.loader import load_rulebook
@@ -193,3 +196,26 @@ def test_sentence_candidates_are_the_whole_mention_cuts_inside_the_sentence() ->
         "ORG": [(2, 4), (8, 10)],
         "DATE": [(3, 5)],
     }
+
+
+def test_fillers_are_looked_for_only_when_a_trigger_counts(pipe: Pipeline) -> None:
+    """With the models too: a document whose triggers all fail (a question) makes no draft, so needs no filler."""
+    from pipeline.stages.events import EventsStage
+
+    extractor = next(s for s in pipe.stages if isinstance(s, EventsStage)).extractor
+    assert extractor.role_model is not None
+    calls: list[str] = []
+    original = extractor.document_fillers
+
+    def spy(text: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(text)
+        return original(text, *args, **kwargs)
+
+    extractor.document_fillers = spy  # type: ignore[method-assign]
+    try:
+        asked = pipe.process("微软会以1亿美元收购BlueTalon吗？")
+        assert not asked.events and not calls
+        told = pipe.process("微软宣布以1亿美元收购BlueTalon，增强云计算数据类服务。")
+        assert told.events and len(calls) == 1
+    finally:
+        del extractor.document_fillers

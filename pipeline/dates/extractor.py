@@ -43,7 +43,7 @@ from pipeline.textutil import compile_with_macros, paragraph_starts, select_non_
 POINT, DURATION, NOW = "\ue000", "\ue001", "\ue002"
 SKELETON_MACROS = {"D": f"[{POINT}{NOW}]", "DUR": DURATION, "NOW": NOW}
 # Sentence ends; an ASCII "?" is left out: in damaged Chinese text it marks lost bytes.
-_SENTENCE_END = regex.compile(r"[。！？!；;\n]")
+_SENTENCE_ENDS = "。！？!；;\n"
 _COMPOSITION_PRIORITY = 10
 _MONTH = GRAIN_ORDER.index("month")
 _DAY = GRAIN_ORDER.index("day")
@@ -180,14 +180,21 @@ class DateExtractor:
         if not atoms:
             return []
         paragraphs = paragraph_starts(text)
-        sentence_ends = [m.end() for m in _SENTENCE_END.finditer(text)]
         story = Narrative()
         out: list[Found] = []
+        # The sentence of an atom is the number of sentence ends before it, counted on from
+        # the atom before (a few counts per atom, not a match object per end of the text).
+        sentence = counted = 0
         for atom in atoms:
             para = bisect_right(paragraphs, atom.start) - 1
             if para != story.paragraph:
                 story.new_paragraph(para)
-            story.sentence = bisect_right(sentence_ends, atom.start)
+            if atom.start < counted:
+                sentence = counted = 0
+            for end in _SENTENCE_ENDS:
+                sentence += text.count(end, counted, atom.start)
+            counted = atom.start
+            story.sentence = sentence
             try:
                 resolved: Resolved | None = self.resolver.resolve(atom.rule, atom.groups, ref, story)
                 reason = ""

@@ -12,13 +12,14 @@ mention stage settles overlaps between all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
 import ahocorasick
 import regex
 
+from pipeline.memo import remember
 from pipeline.records import OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.patterns import compile_pattern
@@ -38,6 +39,8 @@ _LATIN = regex.compile(r"[A-Za-z0-9]")
 # particles, pronouns, adverbs, time words.
 _STOP_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "d", "y", "e", "o", "t", "f", "q"})
 _STEM_ALLOWED = frozenset({"某"})
+# How many words the stem walk's character test is kept for (then it starts again).
+_PLAIN_WORDS_KEPT = 50_000
 # Tags of single characters that never start or sit inside a name: prepositions,
 # conjunctions, particles, pronouns, interjections.
 _FUNCTION_TAGS = frozenset({"p", "c", "u", "ul", "uj", "uz", "ud", "ug", "uv", "r", "y", "e", "o"})
@@ -82,19 +85,18 @@ def _latin_boundary_ok(text: str, start: int, end: int) -> bool:
 class TokenIndex:
     """Token boundaries of a document, for checking that a span is made of whole words."""
 
-    starts: frozenset[int]
-    ends: frozenset[int]
+    # The offsets are the keys of the dictionaries below (no sets of their own to build).
+    starts: KeysView[int]
+    ends: KeysView[int]
     by_start: dict[int, Token]
     by_end: dict[int, Token]
 
     @classmethod
     def build(cls, tokens: Sequence[Token]) -> TokenIndex:
         """Index ``tokens`` by their start and end offsets."""
-        starts = list(map(_START, tokens))
-        ends = list(map(_END, tokens))
-        by_start = dict(zip(starts, tokens, strict=True))
-        by_end = dict(zip(ends, tokens, strict=True))
-        return cls(frozenset(starts), frozenset(ends), by_start, by_end)
+        by_start = dict(zip(map(_START, tokens), tokens, strict=True))
+        by_end = dict(zip(map(_END, tokens), tokens, strict=True))
+        return cls(by_start.keys(), by_end.keys(), by_start, by_end)
 
     def aligned(self, start: int, end: int) -> bool:
         """True when ``[start, end)`` starts and ends on token boundaries."""
@@ -256,21 +258,25 @@ class SuffixOrgFinder:
         self.stop_words: tuple[str, ...] = ()
         # Stop words of two characters or more by their last character: the stem walk
         # asks whether the text before a position ends with one of them.
-        self.long_stops_by_last: dict[str, list[str]] = {}
+        self.long_stops_by_last: dict[str, tuple[str, ...]] = {}
         self.stops_by_first: dict[str, list[str]] = {}
         self.stop_chars: frozenset[str] = frozenset()
         self.generic: frozenset[str] = frozenset()
         self.place_only: frozenset[str] = frozenset()
         self.place_generic: frozenset[str] = frozenset()
         self.stem_verbs: frozenset[str] = frozenset()
+        # Whether each word met in a stem walk is made of characters a stem may hold (words recur).
+        self._plain_words: dict[str, bool] = {}
         if rules is not None:
             for rule in rules.suffixes:
                 self.suffixes.extend((suffix, rule) for suffix in rule.suffixes)
             self.suffixes.sort(key=lambda item: len(item[0]), reverse=True)
             self.stop_words = tuple(sorted(rules.stop_words, key=len, reverse=True))
+            by_last: dict[str, list[str]] = {}
             for stop in self.stop_words:
                 if len(stop) > 1:
-                    self.long_stops_by_last.setdefault(stop[-1], []).append(stop)
+                    by_last.setdefault(stop[-1], []).append(stop)
+            self.long_stops_by_last = {last: tuple(stops) for last, stops in by_last.items()}
             # Stop words that begin with a suffix (控股股东 with 控股), by that suffix.
             for suffix, _rule in self.suffixes:
                 longer = [stop for stop in self.stop_words if stop.startswith(suffix) and len(stop) > len(suffix)]
@@ -312,7 +318,10 @@ class SuffixOrgFinder:
             if word in _STEM_ALLOWED:
                 pos = token.start
                 continue
-            if any(ch in self.stop_chars for ch in word) or not all(_HAN.match(ch) or _LATIN.match(ch) for ch in word):
+            plain = self._plain_words.get(word)
+            if plain is None:
+                plain = remember(self._plain_words, word, self._plain(word), _PLAIN_WORDS_KEPT)
+            if not plain:
                 break
             if word in self.stop_words or self.tags.get(word) in _STOP_TAGS:
                 break
@@ -320,10 +329,14 @@ class SuffixOrgFinder:
                 break
             if rule.strict_stem and self.tags.get(word) in _VERB_TAGS and word not in self.stem_verbs:
                 break
-            if pos > 0 and any(text.endswith(stop, 0, pos) for stop in self.long_stops_by_last.get(text[pos - 1], ())):
+            if pos > 0 and text.endswith(self.long_stops_by_last.get(text[pos - 1], ()), 0, pos):
                 break
             pos = token.start
         return pos
+
+    def _plain(self, word: str) -> bool:
+        """Tell whether a stem may take ``word`` whole: Han and Latin characters only, none a stop character."""
+        return not any(ch in self.stop_chars for ch in word) and all(_HAN.match(ch) or _LATIN.match(ch) for ch in word)
 
     def _has_name_word(self, start: int, end: int, index: TokenIndex) -> bool:
         """True when ``[start, end)`` holds a word that is not a common dictionary word."""
@@ -696,6 +709,8 @@ class PersonFinder:
         self.name_list = regex.compile(r"(?:(?<!\p{Han})|\G)((?:\p{Han}++\s*、\s*)+\p{Han}{2,4})\s*等")
         verb_alt = "|".join(regex.escape(v) for v in sorted(verbs, key=len, reverse=True)) or "(?!)"
         self.before_verb = regex.compile(rf"(?<![\p{{Han}}A-Za-z0-9])(\p{{Han}}{{2,4}}?)(?={verb_alt})")
+        # The verbs alone: a name before one starts two to four characters before it (see ``_before_verb``).
+        self.speech_verbs = regex.compile(verb_alt)
         self.title_alt = regex.compile(rf"^(?:{title_alt})$")
         appoint = rules.appointment_verbs if rules is not None else []
         appoint_alt = "|".join(regex.escape(v) for v in sorted(appoint, key=len, reverse=True)) or "(?!)"
@@ -838,7 +853,7 @@ class PersonFinder:
             out.append(
                 Candidate("PERSON", start, end, PersonValue(text[start:end], post), "rule:persons.appointment", 1, 0.8)
             )
-        for m in self.before_verb.finditer(text):
+        for m in self._before_verb(text):
             start = m.start(1)
             end = self.name_at(text, start, index)
             if end is None or end != m.end(1):
@@ -847,6 +862,25 @@ class PersonFinder:
             if self.valid_name(name) and start in index.starts:
                 out.append(Candidate("PERSON", start, end, PersonValue(name), "rule:persons.speech_verb", 0, 0.6))
         return out
+
+    def _before_verb(self, text: str) -> Iterator[regex.Match[str]]:
+        """The matches of ``before_verb`` in ``text``, as ``finditer`` gives them, tried only before the verbs.
+
+        A match is two to four Han characters right before a speech verb, after a
+        character that is neither Han nor a letter or digit; so no match starts inside
+        another, each start is tried on its own, and only the places two to four
+        characters before a verb need trying: a scan for the verbs alone (a few per
+        text) is much cheaper than trying the pattern at every character.
+        """
+        places: set[int] = set()
+        for verb in self.speech_verbs.finditer(text, overlapped=True):
+            at = verb.start()
+            places.update(range(max(0, at - 4), at - 1))
+        match = self.before_verb.match
+        for place in sorted(places):
+            m = match(text, place)
+            if m is not None:
+                yield m
 
     @staticmethod
     def _clean_title(chain: str) -> str:

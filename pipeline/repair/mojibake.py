@@ -662,7 +662,7 @@ class Repairer:
         for start, end in windows:
             odd = [i for i in self.detector.odd_positions(text[start:end])]
             for mech in self.mechanisms:
-                regions = self._window_regions(text, start, end, mech, protected)
+                regions = self._windows_regions(text, [(start, end)], mech, protected)
                 found.extend(regions)
                 # A mechanism that explains (nearly) every odd character of the window
                 # settles it; the others would only spend time finding worse stories.
@@ -683,14 +683,11 @@ class Repairer:
                 # keeping a piece as it is now needs the evidence (杨 misread is 法,
                 # and 法律师表示 reads well, but not in a text misread from end to end).
                 lines = [(m.start(), m.end()) for m in _NON_ASCII_LINE.finditer(text)]
-                again: list[Region] = []
-                for start, end in lines:
-                    again.extend(self._window_regions(text, start, end, mech, protected, relaxed=EVERYWHERE))
+                again = self._windows_regions(text, lines, mech, protected, relaxed=EVERYWHERE)
                 # The second reading is the better one where they overlap.
                 found = [*again, *(r for r in chosen if all(r.end <= a.start or r.start >= a.end for a in again))]
             else:
-                for start, end in self._suspect_lines(text, chosen):
-                    found.extend(self._window_regions(text, start, end, mech, protected, relaxed=DOCUMENT))
+                found.extend(self._windows_regions(text, self._suspect_lines(text, chosen), mech, protected, DOCUMENT))
             chosen = _non_overlapping(found)
         return self._rescore_choices(text, chosen)
 
@@ -746,7 +743,30 @@ class Repairer:
 
     # -- one window, one mechanism --
 
-    def _window_regions(
+    def _windows_regions(
+        self,
+        text: str,
+        windows: Sequence[tuple[int, int]],
+        mech: Mechanism,
+        protected: list[tuple[int, int]],
+        relaxed: int = STRICT,
+    ) -> list[Region]:
+        """The regions ``mech`` explains in each window ``text[start:end]`` of ``windows``, in order.
+
+        Windows (and their spans) are independent: every span of every window is
+        planned first and their Viterbi passes scored in one LM call (the lines of a
+        text read again are many, most with a span or two).
+        """
+        planned = [self._window_plans(text, start, end, mech, protected, relaxed) for start, end in windows]
+        all_scores = iter(self._viterbi_scores_many([plan.viterbi for _, plans in planned for plan in plans]))
+        out: list[Region] = []
+        for (start, end), (units, plans) in zip(windows, planned, strict=True):
+            window = text[start:end]
+            for plan in plans:
+                out.extend(self._span_regions(text, start, window, plan, next(all_scores), mech, units, relaxed))
+        return out
+
+    def _window_plans(
         self,
         text: str,
         start: int,
@@ -754,7 +774,8 @@ class Repairer:
         mech: Mechanism,
         protected: list[tuple[int, int]],
         relaxed: int = STRICT,
-    ) -> list[Region]:
+    ) -> tuple[list[Unit], list[SpanPlan]]:
+        """The units of the window ``text[start:end]`` as ``mech`` reads them and the plans of its spans."""
         window = text[start:end]
         # What follows the window (a line break is the end of a sentence to the LM).
         after_window = text[end : end + 2] if end < len(text) else "\n"
@@ -793,14 +814,8 @@ class Repairer:
                 if plan is not None:
                     plans.append(plan)
             if split_at is None:
-                break
+                return units, plans
             units[split_at] = None
-        # Every span's Viterbi pass in one LM call (a span's regions do not depend on another's).
-        all_scores = self._viterbi_scores_many([plan.viterbi for plan in plans])
-        out: list[Region] = []
-        for plan, scores in zip(plans, all_scores, strict=True):
-            out.extend(self._span_regions(text, start, window, plan, scores, mech, units, relaxed))
-        return out
 
     def _fill_holes(
         self,

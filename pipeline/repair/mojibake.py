@@ -658,20 +658,31 @@ class Repairer:
         if not windows:
             return []
         protected = [m.span() for m in LOST_RUN.finditer(text)]
-        found: list[Region] = []
-        for start, end in windows:
-            odd = [i for i in self.detector.odd_positions(text[start:end])]
-            for mech in self.mechanisms:
-                regions = self._windows_regions(text, [(start, end)], mech, protected)
-                found.extend(regions)
+        # Each window is read by one mechanism after another, all windows still open at
+        # once (their Viterbi passes in one LM call); the regions are kept per window,
+        # in the order a window-by-window reading finds them.
+        per_window: list[list[Region]] = [[] for _ in windows]
+        odds = [self.detector.odd_positions(text[start:end]) for start, end in windows]
+        open_windows = list(range(len(windows)))
+        for mech in self.mechanisms:
+            if not open_windows:
+                break
+            results = self._windows_regions(text, [windows[w] for w in open_windows], mech, protected)
+            still_open: list[int] = []
+            for w, regions in zip(open_windows, results, strict=True):
+                per_window[w].extend(regions)
+                start, end = windows[w]
+                odd = odds[w]
                 # A mechanism that explains (nearly) every odd character of the window
                 # settles it; the others would only spend time finding worse stories.
-                if (
+                if not (
                     odd
                     and all(r.gain >= 3 * MIN_GAIN for r in regions)
                     and _covered(odd, start, end, regions) >= 0.95 * len(odd)
                 ):
-                    break
+                    still_open.append(w)
+            open_windows = still_open
+        found = [region for regions in per_window for region in regions]
         chosen = _non_overlapping(found)
         # Damage the text shows plainly is looked for in the rest of it with less
         # evidence: a short line (щ戈 for 投资) or a lost byte next to common
@@ -683,11 +694,12 @@ class Repairer:
                 # keeping a piece as it is now needs the evidence (杨 misread is 法,
                 # and 法律师表示 reads well, but not in a text misread from end to end).
                 lines = [(m.start(), m.end()) for m in _NON_ASCII_LINE.finditer(text)]
-                again = self._windows_regions(text, lines, mech, protected, relaxed=EVERYWHERE)
+                again = [r for rs in self._windows_regions(text, lines, mech, protected, EVERYWHERE) for r in rs]
                 # The second reading is the better one where they overlap.
                 found = [*again, *(r for r in chosen if all(r.end <= a.start or r.start >= a.end for a in again))]
             else:
-                found.extend(self._windows_regions(text, self._suspect_lines(text, chosen), mech, protected, DOCUMENT))
+                suspect = self._windows_regions(text, self._suspect_lines(text, chosen), mech, protected, DOCUMENT)
+                found.extend(r for rs in suspect for r in rs)
             chosen = _non_overlapping(found)
         return self._rescore_choices(text, chosen)
 
@@ -750,8 +762,8 @@ class Repairer:
         mech: Mechanism,
         protected: list[tuple[int, int]],
         relaxed: int = STRICT,
-    ) -> list[Region]:
-        """The regions ``mech`` explains in each window ``text[start:end]`` of ``windows``, in order.
+    ) -> list[list[Region]]:
+        """The regions ``mech`` explains in each window ``text[start:end]`` of ``windows``, per window.
 
         Windows (and their spans) are independent: every span of every window is
         planned first and their Viterbi passes scored in one LM call (the lines of a
@@ -759,11 +771,13 @@ class Repairer:
         """
         planned = [self._window_plans(text, start, end, mech, protected, relaxed) for start, end in windows]
         all_scores = iter(self._viterbi_scores_many([plan.viterbi for _, plans in planned for plan in plans]))
-        out: list[Region] = []
+        out: list[list[Region]] = []
         for (start, end), (units, plans) in zip(windows, planned, strict=True):
             window = text[start:end]
+            regions: list[Region] = []
             for plan in plans:
-                out.extend(self._span_regions(text, start, window, plan, next(all_scores), mech, units, relaxed))
+                regions.extend(self._span_regions(text, start, window, plan, next(all_scores), mech, units, relaxed))
+            out.append(regions)
         return out
 
     def _window_plans(

@@ -645,27 +645,56 @@ class CharLM:
         which_text = np.fromiter(
             (text_index.setdefault(t, len(text_index)) for _, t in items), dtype=np.int64, count=len(items)
         )
+        return self.score_indexed(list(history_index), list(text_index), which_history, which_text)
+
+    def score_indexed(
+        self,
+        histories: Sequence[str],
+        texts: Sequence[str],
+        which_history: Int64Array,
+        which_text: Int64Array,
+        batch_starts: Sequence[int] = (0,),
+    ) -> list[float]:
+        """:meth:`score_items` of the items ``(histories[which_history[i]], texts[which_text[i]])``, in array calls.
+
+        For callers that know their items' structure (the Viterbi over repair blocks
+        pairs every block with two histories): no item is built or looked up in
+        Python. ``batch_starts`` (ascending, from 0) cuts the items into batches, each
+        totalled as :meth:`score_items` totals it alone: several windows' Viterbi
+        passes are scored in one call, every float the very one a call of their own gives.
+        """
         need = self.order - 1
-        text_ids, text_lengths = self._ids_batch(list(text_index))
+        text_ids, text_lengths = self._ids_batch(texts)
         text_starts = np.zeros(len(text_lengths), dtype=np.int64)
         np.cumsum(text_lengths[:-1], out=text_starts[1:])
         counts = text_lengths[which_text]
         seq_lengths = counts + need
-        starts = np.zeros(len(items), dtype=np.int64)
+        starts = np.zeros(len(which_text), dtype=np.int64)
         np.cumsum(seq_lengths[:-1], out=starts[1:])
         flat = np.empty(int(seq_lengths.sum()), dtype=np.int64)
         scored = np.ones(len(flat), dtype=bool)
         if need:
-            histories = self._history_rows(list(history_index))
+            history_rows = self._history_rows(histories)
             history_at = (starts[:, None] + np.arange(need, dtype=np.int64)).ravel()
-            flat[history_at] = histories[which_history].ravel()
+            flat[history_at] = history_rows[which_history].ravel()
             scored[history_at] = False
-        item_of_symbol = np.repeat(np.arange(len(items), dtype=np.int64), counts)
+        item_of_symbol = np.repeat(np.arange(len(which_text), dtype=np.int64), counts)
         offset_in_text = np.arange(len(item_of_symbol), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
         flat[starts[item_of_symbol] + need + offset_in_text] = text_ids[
             text_starts[which_text[item_of_symbol]] + offset_in_text
         ]
-        return self._score_flat(flat, np.flatnonzero(scored), counts, None)
+        targets = np.flatnonzero(scored)
+        if len(batch_starts) == 1:
+            return self._score_flat(flat, targets, counts, None)
+        lp = self.logprobs(flat, targets) if len(targets) else np.zeros(0)
+        bounds = np.concatenate(([0], np.cumsum(counts)))
+        out: list[float] = []
+        for first, last in itertools.pairwise([*batch_starts, len(counts)]):
+            # A running total per batch from 0.0, as a batch of its own is summed (see _score_flat).
+            totals = np.concatenate(([0.0], np.cumsum(lp[bounds[first] : bounds[last]])))
+            ends = bounds[first : last + 1] - bounds[first]
+            out.extend(float(x) for x in totals[ends[1:]] - totals[ends[:-1]])
+        return out
 
     def _score_seqs(self, seqs: list[list[int]], cache: DocumentCache | None = None) -> list[float]:
         if cache is None:

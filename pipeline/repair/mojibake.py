@@ -168,7 +168,31 @@ class Region:
     choices: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
 
 
+# What the Viterbi over a span's blocks scores: the blocks kept, converted (None: cannot be), the contexts around.
+ViterbiRequest = tuple[Sequence[str | None], Sequence[str | None], str, str]
 FillGroups = tuple[tuple[tuple[int, ...], tuple[tuple[bytes, ...], ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SpanPlan:
+    """A filled span cut into blocks, ready for its Viterbi pass (see :meth:`Repairer._span_plan`)."""
+
+    s: int  # the span's first unit, in the window
+    blocks: list[Block]
+    filled: list[bytes]  # the bytes of each unit of the span, lost bytes guessed
+    alternatives: dict[int, tuple[int, tuple[str, ...]]]  # (see :meth:`Repairer._block_alternatives`)
+    keep_s: list[str | None]  # each block kept, as the LM reads it
+    conv_s: list[str | None]  # each block converted (None: cannot be), as the LM reads it
+    keep_v: list[str | None]  # each block kept, as the Viterbi pass reads it
+    left: str  # the contexts around the span, as the LM reads them
+    right: str
+
+    @property
+    def viterbi(self) -> ViterbiRequest:
+        """What the span's Viterbi pass scores (see :meth:`Repairer._viterbi_scores_many`)."""
+        return (self.keep_v, self.conv_s, self.left, self.right)
+
+
 # Judges the blocks [lo, hi) of a span as one region (Repairer._judge); the flag: backed by a neighbour.
 JudgeBlocks = Callable[[int, int, bool], "Region | None"]
 
@@ -634,20 +658,31 @@ class Repairer:
         if not windows:
             return []
         protected = [m.span() for m in LOST_RUN.finditer(text)]
-        found: list[Region] = []
-        for start, end in windows:
-            odd = [i for i in self.detector.odd_positions(text[start:end])]
-            for mech in self.mechanisms:
-                regions = self._window_regions(text, start, end, mech, protected)
-                found.extend(regions)
+        # Each window is read by one mechanism after another, all windows still open at
+        # once (their Viterbi passes in one LM call); the regions are kept per window,
+        # in the order a window-by-window reading finds them.
+        per_window: list[list[Region]] = [[] for _ in windows]
+        odds = [self.detector.odd_positions(text[start:end]) for start, end in windows]
+        open_windows = list(range(len(windows)))
+        for mech in self.mechanisms:
+            if not open_windows:
+                break
+            results = self._windows_regions(text, [windows[w] for w in open_windows], mech, protected)
+            still_open: list[int] = []
+            for w, regions in zip(open_windows, results, strict=True):
+                per_window[w].extend(regions)
+                start, end = windows[w]
+                odd = odds[w]
                 # A mechanism that explains (nearly) every odd character of the window
                 # settles it; the others would only spend time finding worse stories.
-                if (
+                if not (
                     odd
                     and all(r.gain >= 3 * MIN_GAIN for r in regions)
                     and _covered(odd, start, end, regions) >= 0.95 * len(odd)
                 ):
-                    break
+                    still_open.append(w)
+            open_windows = still_open
+        found = [region for regions in per_window for region in regions]
         chosen = _non_overlapping(found)
         # Damage the text shows plainly is looked for in the rest of it with less
         # evidence: a short line (щ戈 for 投资) or a lost byte next to common
@@ -659,14 +694,12 @@ class Repairer:
                 # keeping a piece as it is now needs the evidence (杨 misread is 法,
                 # and 法律师表示 reads well, but not in a text misread from end to end).
                 lines = [(m.start(), m.end()) for m in _NON_ASCII_LINE.finditer(text)]
-                again: list[Region] = []
-                for start, end in lines:
-                    again.extend(self._window_regions(text, start, end, mech, protected, relaxed=EVERYWHERE))
+                again = [r for rs in self._windows_regions(text, lines, mech, protected, EVERYWHERE) for r in rs]
                 # The second reading is the better one where they overlap.
                 found = [*again, *(r for r in chosen if all(r.end <= a.start or r.start >= a.end for a in again))]
             else:
-                for start, end in self._suspect_lines(text, chosen):
-                    found.extend(self._window_regions(text, start, end, mech, protected, relaxed=DOCUMENT))
+                suspect = self._windows_regions(text, self._suspect_lines(text, chosen), mech, protected, DOCUMENT)
+                found.extend(r for rs in suspect for r in rs)
             chosen = _non_overlapping(found)
         return self._rescore_choices(text, chosen)
 
@@ -722,7 +755,32 @@ class Repairer:
 
     # -- one window, one mechanism --
 
-    def _window_regions(
+    def _windows_regions(
+        self,
+        text: str,
+        windows: Sequence[tuple[int, int]],
+        mech: Mechanism,
+        protected: list[tuple[int, int]],
+        relaxed: int = STRICT,
+    ) -> list[list[Region]]:
+        """The regions ``mech`` explains in each window ``text[start:end]`` of ``windows``, per window.
+
+        Windows (and their spans) are independent: every span of every window is
+        planned first and their Viterbi passes scored in one LM call (the lines of a
+        text read again are many, most with a span or two).
+        """
+        planned = [self._window_plans(text, start, end, mech, protected, relaxed) for start, end in windows]
+        all_scores = iter(self._viterbi_scores_many([plan.viterbi for _, plans in planned for plan in plans]))
+        out: list[list[Region]] = []
+        for (start, end), (units, plans) in zip(windows, planned, strict=True):
+            window = text[start:end]
+            regions: list[Region] = []
+            for plan in plans:
+                regions.extend(self._span_regions(text, start, window, plan, next(all_scores), mech, units, relaxed))
+            out.append(regions)
+        return out
+
+    def _window_plans(
         self,
         text: str,
         start: int,
@@ -730,7 +788,8 @@ class Repairer:
         mech: Mechanism,
         protected: list[tuple[int, int]],
         relaxed: int = STRICT,
-    ) -> list[Region]:
+    ) -> tuple[list[Unit], list[SpanPlan]]:
+        """The units of the window ``text[start:end]`` as ``mech`` reads them and the plans of its spans."""
         window = text[start:end]
         # What follows the window (a line break is the end of a sentence to the LM).
         after_window = text[end : end + 2] if end < len(text) else "\n"
@@ -746,7 +805,7 @@ class Repairer:
         euro_seen = mech.misread == "gbk" and EURO_SIGN in text
         tried: set[int] = set()
         while True:
-            out: list[Region] = []
+            plans: list[SpanPlan] = []
             split_at = None
             for s, e in find_spans(units, mech.original):
                 if not any(isinstance(u, bytes) and not u.isascii() for u in units[s:e]):
@@ -765,9 +824,11 @@ class Repairer:
                     else:
                         split_at = filled
                     break
-                out.extend(self._span_regions(text, start, window, filled, s, e, mech, units, relaxed))
+                plan = self._span_plan(text, start, window, filled, s, e, mech, relaxed)
+                if plan is not None:
+                    plans.append(plan)
             if split_at is None:
-                return out
+                return units, plans
             units[split_at] = None
 
     def _fill_holes(
@@ -1131,7 +1192,7 @@ class Repairer:
             offset += len(piece)
         return best
 
-    def _span_regions(
+    def _span_plan(
         self,
         text: str,
         offset: int,
@@ -1140,9 +1201,9 @@ class Repairer:
         s: int,
         e: int,
         mech: Mechanism,
-        units: list[Unit],
         relaxed: int = STRICT,
-    ) -> list[Region]:
+    ) -> SpanPlan | None:
+        """The blocks of a filled span and what its Viterbi pass needs; None when no region can come of it."""
         filled = fill.values
         data = b"".join(filled)
         chars = parse_chars(data, mech.original)
@@ -1150,7 +1211,7 @@ class Repairer:
         if mech.layers > 1:
             blocks = self._second_layer(window, blocks, mech)
         if not any(b.original is not None and b.original != window[b.obs_start : b.obs_end] for b in blocks):
-            return []
+            return None
         keep = [window[b.obs_start : b.obs_end] for b in blocks]
         conv = [b.original for b in blocks]
         if not relaxed and not any(
@@ -1158,7 +1219,7 @@ class Repairer:
         ):
             # Undoing damage that is not there never turns a rare character into a
             # common one; no region of this span can pass the judge (a quick exit).
-            return []
+            return None
         alternatives = self._block_alternatives(blocks, fill, s, mech) if fill.groups else {}
         keep_s = self._score_space(keep)
         conv_s = self._score_space(conv)
@@ -1169,13 +1230,30 @@ class Repairer:
         # clause ending in 賬 is 张姐, not 张账); whether there is damage at all is
         # judged in the Simplified script as before (see :meth:`_judge`).
         keep_v: list[str | None] = list(keep) if self._in_simplified_text(text, offset + s, offset + e) else keep_s
-        choice = self._viterbi(keep_v, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
-        choice = self._refine_edges(choice, keep_v, conv_s, left, right, convert_first=relaxed == EVERYWHERE)
+        return SpanPlan(s, blocks, filled, alternatives, keep_s, conv_s, keep_v, left, right)
+
+    def _span_regions(
+        self,
+        text: str,
+        offset: int,
+        window: str,
+        plan: SpanPlan,
+        scores: list[float],
+        mech: Mechanism,
+        units: list[Unit],
+        relaxed: int = STRICT,
+    ) -> list[Region]:
+        """The regions of a planned span, given its Viterbi scores (:meth:`_viterbi_scores_many`)."""
+        blocks, keep_s, conv_s = plan.blocks, plan.keep_s, plan.conv_s
+        choice = _viterbi_path(scores, conv_s, relaxed == EVERYWHERE)
+        choice = self._refine_edges(
+            choice, plan.keep_v, conv_s, plan.left, plan.right, convert_first=relaxed == EVERYWHERE
+        )
 
         def judge(lo: int, hi: int, backed: bool = False) -> Region | None:
             return self._judge(
-                text, offset, window, blocks[lo:hi], keep_s[lo:hi], conv_s[lo:hi], filled, s, units, mech, relaxed,
-                alternatives, backed,
+                text, offset, window, blocks[lo:hi], keep_s[lo:hi], conv_s[lo:hi], plan.filled, plan.s, units, mech,
+                relaxed, plan.alternatives, backed,
             )  # fmt: skip
 
         regions: list[Region] = []
@@ -1495,75 +1573,76 @@ class Repairer:
         history of the other path hardly matters); that puts every score in one
         batch of the LM.
         """
-        n = len(keep)
-        scores = self._viterbi_scores(keep, conv, left, right)
-        outside = convert_first
-        # The two states in plain floats (this loop runs for every block of every span):
-        # ``kept``/``conv_best`` are the best totals ending kept/converted, and each
-        # step is the very same arithmetic as a max over (total, previous state) pairs,
-        # a tie going to the converted previous state.
-        minus_inf = -math.inf
-        kept = 0.0 if not outside else -SWITCH_PENALTY
-        conv_best = 0.0 if outside else -SWITCH_PENALTY
-        back: list[tuple[bool, bool | None]] = []  # per block: the previous state of kept, of converted
-        for i in range(n):
-            base = 4 * i
-            # Kept now: from kept (no switch) or from converted (a switch).
-            from_kept = kept + scores[base] - 0.0 if kept > minus_inf else None
-            from_conv = conv_best + scores[base + 2] - SWITCH_PENALTY if conv_best > minus_inf else None
-            new_kept, link_kept = _best_of(from_kept, from_conv)
-            if conv[i] is None:
-                new_conv, link_conv = minus_inf, None
-            else:
-                from_kept = kept + scores[base + 1] - SWITCH_PENALTY if kept > minus_inf else None
-                from_conv = conv_best + scores[base + 3] - 0.0 if conv_best > minus_inf else None
-                new_conv, link_conv = _best_of(from_kept, from_conv)
-            kept, conv_best = new_kept, new_conv
-            back.append((link_kept, link_conv))
-        final_kept = kept + scores[4 * n] - (SWITCH_PENALTY if outside else 0.0)
-        final_conv = conv_best + scores[4 * n + 1] - (0.0 if outside else SWITCH_PENALTY)
-        # The first state of the finals (kept, unless there are no blocks and the
-        # text around is converted) wins a tie.
-        if n or not outside:
-            state = final_conv > final_kept
-        else:
-            state = not final_kept > final_conv
-        path: list[bool] = []
-        for link_kept, link_conv in reversed(back):
-            path.append(state)
-            link = link_conv if state else link_kept
-            state = False if link is None else link
-        return path[::-1]
+        return _viterbi_path(self._viterbi_scores(keep, conv, left, right), conv, convert_first)
 
     def _viterbi_scores(self, keep: list[str | None], conv: list[str | None], left: str, right: str) -> list[float]:
-        """The LM scores :meth:`_viterbi` weighs: each block kept and converted, after either path, then ``right``.
+        """The LM scores :meth:`_viterbi` weighs (see :meth:`_viterbi_scores_many`)."""
+        return self._viterbi_scores_many([(keep, conv, left, right)])[0]
+
+    def _viterbi_scores_many(self, requests: Sequence[ViterbiRequest]) -> list[list[float]]:
+        """The LM scores :meth:`_viterbi` weighs, for each ``(keep, conv, left, right)``, in one LM call.
+
+        Per request: each block kept and converted, after either path, then ``right``
+        (:func:`_viterbi_path` reads them four per block). The spans of a window are
+        scored together (a call per span cost more than its lookups), each total the
+        very float a call of its own gives (see :meth:`CharLM.score_indexed`).
 
         The same blocks between the same contexts come back when a text misread from
         end to end is read again line by line (with ``convert_first``, which changes
-        the weighing, not the scores): each batch is scored once (kept per repairer).
+        the weighing, not the scores): each request is scored once (kept per repairer).
         """
-        key = (tuple(keep), tuple(conv), left[-HISTORY:], right)
-        known = self._viterbi_kept.get(key)
-        if known is not None:
-            return known
-        run_kept = run_conv = left[-HISTORY:]
-        items: list[tuple[str, str]] = []
-        append = items.append
-        for k_text, c_text in zip(keep, conv, strict=True):
-            # Each block after the kept path's text, then after the converted path's.
-            k_item = k_text or ""
-            c_item = c_text or ""
-            append((run_kept, k_item))
-            append((run_kept, c_item))
-            append((run_conv, k_item))
-            append((run_conv, c_item))
-            # Only the last HISTORY characters are ever read: keep the runs that short.
-            run_kept = (run_kept + k_item)[-HISTORY:]
-            run_conv = (run_conv + (c_text if c_text is not None else k_item))[-HISTORY:]
-        items.append((run_kept, right))
-        items.append((run_conv, right))
-        scores = self.lm.score_items(items)
-        return remember(self._viterbi_kept, key, scores, VITERBI_CACHE)
+        out: list[list[float] | None] = [None] * len(requests)
+        pending: dict[tuple[object, ...], list[int]] = {}
+        for i, (keep, conv, left, right) in enumerate(requests):
+            key = (tuple(keep), tuple(conv), left[-HISTORY:], right)
+            known = self._viterbi_kept.get(key)
+            if known is not None:
+                out[i] = known
+            else:
+                pending.setdefault(key, []).append(i)
+        if pending:
+            histories: list[str] = []
+            texts: list[str] = []
+            which_history: list[int] = []
+            which_text: list[int] = []
+            batch_starts: list[int] = []
+            for places in pending.values():
+                keep, conv, left, right = requests[places[0]]
+                batch_starts.append(len(which_text))
+                n = len(keep)
+                h, t = len(histories), len(texts)
+                run_kept = run_conv = left[-HISTORY:]
+                for i, (k_text, c_text) in enumerate(zip(keep, conv, strict=True)):
+                    # Each block after the kept path's text, then after the converted path's.
+                    histories.append(run_kept)
+                    histories.append(run_conv)
+                    which_history.extend((h + 2 * i, h + 2 * i, h + 2 * i + 1, h + 2 * i + 1))
+                    which_text.extend((t + i, t + n + i, t + i, t + n + i))
+                    # Only the last HISTORY characters are ever read: keep the runs that short.
+                    k_item = k_text or ""
+                    run_kept = (run_kept + k_item)[-HISTORY:]
+                    run_conv = (run_conv + (c_text if c_text is not None else k_item))[-HISTORY:]
+                histories.append(run_kept)
+                histories.append(run_conv)
+                texts.extend(k or "" for k in keep)
+                texts.extend(c or "" for c in conv)
+                texts.append(right)
+                which_history.extend((h + 2 * n, h + 2 * n + 1))
+                which_text.extend((t + 2 * n, t + 2 * n))
+            scores = self.lm.score_indexed(
+                histories,
+                texts,
+                np.asarray(which_history, dtype=np.int64),
+                np.asarray(which_text, dtype=np.int64),
+                batch_starts,
+            )
+            for (request_key, places), first, last in zip(
+                pending.items(), batch_starts, [*batch_starts[1:], len(scores)], strict=True
+            ):
+                batch = remember(self._viterbi_kept, request_key, scores[first:last], VITERBI_CACHE)
+                for i in places:
+                    out[i] = batch
+        return out  # type: ignore[return-value]  # every request has its scores now
 
     def _refine_edges(
         self,
@@ -1921,6 +2000,51 @@ def _covered(odd: Sequence[int], start: int, end: int, regions: Sequence[Region]
         if hi > lo:
             inside[lo:hi] = b"\x01" * (hi - lo)
     return sum(inside[i] for i in odd)
+
+
+def _viterbi_path(scores: Sequence[float], conv: Sequence[str | None], convert_first: bool) -> list[bool]:
+    """The best keep (False) / convert (True) path over the blocks, given :meth:`Repairer._viterbi_scores`.
+
+    ``conv[i]`` None: block ``i`` cannot be converted. See :meth:`Repairer._viterbi`.
+    """
+    n = len(conv)
+    outside = convert_first
+    # The two states in plain floats (this loop runs for every block of every span):
+    # ``kept``/``conv_best`` are the best totals ending kept/converted, and each
+    # step is the very same arithmetic as a max over (total, previous state) pairs,
+    # a tie going to the converted previous state.
+    minus_inf = -math.inf
+    kept = 0.0 if not outside else -SWITCH_PENALTY
+    conv_best = 0.0 if outside else -SWITCH_PENALTY
+    back: list[tuple[bool, bool | None]] = []  # per block: the previous state of kept, of converted
+    for i in range(n):
+        base = 4 * i
+        # Kept now: from kept (no switch) or from converted (a switch).
+        from_kept = kept + scores[base] - 0.0 if kept > minus_inf else None
+        from_conv = conv_best + scores[base + 2] - SWITCH_PENALTY if conv_best > minus_inf else None
+        new_kept, link_kept = _best_of(from_kept, from_conv)
+        if conv[i] is None:
+            new_conv, link_conv = minus_inf, None
+        else:
+            from_kept = kept + scores[base + 1] - SWITCH_PENALTY if kept > minus_inf else None
+            from_conv = conv_best + scores[base + 3] - 0.0 if conv_best > minus_inf else None
+            new_conv, link_conv = _best_of(from_kept, from_conv)
+        kept, conv_best = new_kept, new_conv
+        back.append((link_kept, link_conv))
+    final_kept = kept + scores[4 * n] - (SWITCH_PENALTY if outside else 0.0)
+    final_conv = conv_best + scores[4 * n + 1] - (0.0 if outside else SWITCH_PENALTY)
+    # The first state of the finals (kept, unless there are no blocks and the
+    # text around is converted) wins a tie.
+    if n or not outside:
+        state = final_conv > final_kept
+    else:
+        state = not final_kept > final_conv
+    path: list[bool] = []
+    for link_kept, link_conv in reversed(back):
+        path.append(state)
+        link = link_conv if state else link_kept
+        state = False if link is None else link
+    return path[::-1]
 
 
 def _best_of(from_kept: float | None, from_conv: float | None) -> tuple[float, bool]:

@@ -401,3 +401,29 @@ def test_document_cache_counts_each_line_between_boundaries(lm: CharLM) -> None:
     assert cache.prob(jia, yi, bing) == 0.7 * 1 / 2 + 0.3 * 1 / 2
     cache.update(lm, "\n甲", "乙", "丙", -1)
     assert cache._trigrams[BOUNDARY, jia, yi] == 1 and cache._trigrams[jia, yi, bing] == 0
+
+
+def test_indexed_batches_score_as_calls_of_their_own() -> None:
+    # Several batches in one call (the Viterbi passes of a window's spans): each total
+    # the very float score_items gives the batch alone, small (kept) or big (arrays).
+    fresh = CharLM.load()
+    rng = np.random.default_rng(5)
+    text = "董事会认为风险可控。\n苏宁易购 2019年营收增长12%，abc 锟斤拷 鎶曡祫 çš„ 哈"
+    histories = [text[a : a + b % 9] for a, b in rng.integers(0, len(text), size=(30, 2)).tolist()]
+    texts = [text[a : a + b % 5] for a, b in rng.integers(0, len(text), size=(40, 2)).tolist()]
+    sizes = [3, 0, KEPT_ITEMS + 7, 1, 20]
+    which_history = rng.integers(0, len(histories), size=sum(sizes))
+    which_text = rng.integers(0, len(texts), size=sum(sizes))
+    starts = np.cumsum([0, *sizes[:-1]]).tolist()
+    got = fresh.score_indexed(histories, texts, which_history, which_text, starts)
+    want: list[float] = []
+    for first, size in zip(starts, sizes, strict=True):
+        items = [
+            (histories[h], texts[t])
+            for h, t in zip(which_history[first : first + size], which_text[first : first + size], strict=True)
+        ]
+        want.extend(CharLM.load().score_items(items))
+    assert got == want
+    assert fresh.score_indexed(histories, texts, which_history, which_text) == CharLM.load().score_items(
+        [(histories[h], texts[t]) for h, t in zip(which_history, which_text, strict=True)]
+    )

@@ -699,3 +699,27 @@ def test_a_clean_line_of_a_misread_text_gets_no_combining_mark(repairer: Repaire
 )
 def test_stray_combining_marks(before: str, replacement: str, stray: bool) -> None:
     assert _stray_mark(before, replacement) is stray
+
+
+def test_viterbi_scores_of_several_spans_are_each_spans_own() -> None:
+    # A window's spans are scored in one LM call: each gets the floats of a call of its own.
+    requests = [
+        (
+            ["浠婂勾", "澶忔敹", "，", "鑻忕殩", "地区"],
+            ["今年", "夏收", None, "苏皖", "地区"],
+            "\n据统计，",
+            "小麦托市",
+        ),
+        (["涓"], ["中"], "", "\n"),
+        ([], [], "前文", "后文"),
+        (
+            ["浠婂勾", "澶忔敹", "，", "鑻忕殩", "地区"],
+            ["今年", "夏收", None, "苏皖", "地区"],
+            "\n据统计，",
+            "小麦托市",
+        ),
+    ]
+    together = Repairer(default_lm())._viterbi_scores_many(requests)
+    alone = [Repairer(default_lm())._viterbi_scores_many([r])[0] for r in requests]
+    assert together == alone
+    assert [len(s) for s in together] == [22, 6, 2, 22]

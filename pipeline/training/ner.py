@@ -543,9 +543,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--patience", type=int, default=3, help="stop after this many epochs without progress")
     parser.add_argument("--width", type=int, default=MODEL_CONFIG["width"])
     parser.add_argument("--dilations", default=",".join(map(str, MODEL_CONFIG["dilations"])))
-    parser.add_argument(
-        "--rows", default=",".join(map(str, MODEL_CONFIG["rows"])), help="hashed table rows, one per feature column"
-    )
     parser.add_argument("--raw-text", action="store_true", help="train on the raw text, not the normalised")
     parser.add_argument("--train-limit", type=int, default=None, help="first N sentences of each train split (trials)")
     parser.add_argument(
@@ -571,12 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         training.write_text(json.dumps(previous, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         log(f"names: {json.dumps(previous['names'], ensure_ascii=False)}")
         return 0
-    config = {
-        **MODEL_CONFIG,
-        "width": args.width,
-        "dilations": [int(d) for d in args.dilations.split(",")],
-        "rows": [int(r) for r in args.rows.split(",")],
-    }
+    config = {**MODEL_CONFIG, "width": args.width, "dilations": [int(d) for d in args.dilations.split(",")]}
     if not args.vectors:
         config["vectors"], config["vector_widths"] = [], []
     report = train(

@@ -449,7 +449,7 @@ class PinyinRepairer:
         # The cache of the document being repaired (see edits and _document_cache), per
         # thread: a pipeline may share one repairer between threads.
         self._local = threading.local()
-        self._symbols: dict[str, int] = {}  # see _estimate_symbol
+        self._symbols: dict[str, int] | None = None  # see _estimate_symbols
 
     @property
     def words(self) -> WordModel:
@@ -1392,19 +1392,24 @@ class PinyinRepairer:
             return fixed, scores[best + 1] - DROP_MARGIN, ranked
         return data, scores[0], ranked
 
-    def _estimate_symbol(self, char: str) -> int:
-        """The model's symbol of ``char``'s Simplified form alone, or -1 where :meth:`_scores` may read another.
+    def _estimate_symbols(self) -> dict[str, int]:
+        """For every GBK character and ASCII byte: the model's symbol of its Simplified form alone, or -1.
 
-        That is where the character has several Simplified forms (the model decides
-        those in context), or becomes no one symbol.
+        -1 where :meth:`_scores` may read another: a character with several Simplified
+        forms (the model decides those in context), or one that becomes no one symbol.
+        Built on first use, in one OpenCC call (no phrase holds a line break, which
+        stands for itself).
         """
-        known = self._symbols.get(char)
-        if known is None:
-            simple = _simple_char(char)
-            ids = self.lm.ids(simple)
-            usable = char not in self.simplifier.ambiguity and len(simple) == 1 and len(ids) == 1
-            known = self._symbols[char] = ids[0] if usable else -1
-        return known
+        if self._symbols is None:
+            chars = [*_gbk_pairs()[1], *(chr(code) for code in range(0x80) if code != 0x0A)]
+            simple = str(_converter("t2s").convert("\n".join(chars))).split("\n")
+            table: dict[str, int] = {"\n": self.lm.ids("\n")[0]}
+            for char, form in zip(chars, simple, strict=True):
+                ids = self.lm.ids(form)
+                usable = char not in self.simplifier.ambiguity and len(form) == 1 and len(ids) == 1
+                table[char] = ids[0] if usable else -1
+            self._symbols = table
+        return self._symbols
 
     def _likely_drops(
         self,
@@ -1456,7 +1461,7 @@ class PinyinRepairer:
         # Per place: the candidates', each a row of its history's symbols, its two
         # characters' and those of the few characters after them; and the score of the rest.
         grids: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], float]] = []
-        symbol = self._estimate_symbol
+        symbol = self._estimate_symbols().get
         for (pos, wide), members in groups.items():
             _, t, lead, before, after = found[members[0]]
             full = self._window_text(
@@ -1476,11 +1481,11 @@ class PinyinRepairer:
             )
             if rest:
                 constant += self.lm.score(rest, left=right)
-            firsts = np.fromiter((symbol(found[i][3]) for i in members), dtype=np.int64, count=len(members))
+            firsts = np.fromiter((symbol(found[i][3], -1) for i in members), dtype=np.int64, count=len(members))
             if wide:
-                seconds = (symbol(found[i][4] or "") for i in members)
+                seconds = (symbol(found[i][4] or "", -1) for i in members)
             else:
-                seconds = (symbol(chr(found[i][2])) for i in members)
+                seconds = (symbol(chr(found[i][2]), -1) for i in members)
             middle = np.stack((firsts, np.fromiter(seconds, dtype=np.int64, count=len(members))), axis=1)
             usable = (middle >= 0).all(axis=1)
             if not usable.any():
@@ -1757,12 +1762,6 @@ def _pair_options(previous: int, following: int | None) -> tuple[tuple[int, int,
             continue
         out.append((t, lead, before, after))
     return tuple(out)
-
-
-@lru_cache(maxsize=65536)
-def _simple_char(char: str) -> str:
-    """OpenCC's Simplified form of one character on its own (see :func:`to_simplified`)."""
-    return to_simplified(char)
 
 
 def _best_of(scores: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.bool_]:

@@ -38,12 +38,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 import regex
 from pypinyin import Style, pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
 from pipeline.offsets import Edit
-from pipeline.repair.lm import CharLM, DocumentCache, WordModel, default_word_model
+from pipeline.repair.lm import NO_SYMBOL, CharLM, DocumentCache, WordModel, default_word_model
 from pipeline.repair.t2s import Simplifier, _converter, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿê"
@@ -115,6 +117,15 @@ SLOT_ALTERNATIVES = 6  # hidden-byte values weighed again with the dropped pairs
 FOREIGN_ALTERNATIVES = 2  # ... and values that read best before FOREIGN_PENALTY, besides those
 DROP_SHORTLIST = 64  # dropped pairs tried again with a straddle's runner-up hidden bytes ...
 NEAR_SLOT = 4  # ... besides every pair this close to it
+# Candidates of one out-of-step stretch read in full once there are more than
+# DROP_PRUNE_FROM: the DROP_PRUNE_KEEP best by an estimate (see _drop_estimates), the
+# DROP_PRUNE_PER_PLACE best of each place, and every other within DROP_PRUNE_MARGIN
+# nats of the last of those. Read in full, hardly one in ten of the thousands tried.
+DROP_PRUNE_FROM = 256
+DROP_PRUNE_KEEP = 128
+DROP_PRUNE_PER_PLACE = 12
+DROP_PRUNE_MARGIN = 4.0
+ESTIMATE_CONTEXT = 6  # characters on each side of a candidate's two that the estimate converts with them
 DOUBLE_SHORTLIST = 4  # pairs per place (the best alone there) combined when two pairs were dropped
 RECHECK_SHORTLIST = 8  # ... and pairs per place (the best with the other in place) combined again
 FREQUENCY_PRIOR = 0.5  # nats per unit of log frequency of a straddle owner not seen in the text
@@ -438,6 +449,7 @@ class PinyinRepairer:
         # The cache of the document being repaired (see edits and _document_cache), per
         # thread: a pipeline may share one repairer between threads.
         self._local = threading.local()
+        self._symbols: dict[str, int] | None = None  # see _estimate_symbols
 
     @property
     def words(self) -> WordModel:
@@ -1317,42 +1329,36 @@ class PinyinRepairer:
             window_start = pos
             pos += 2 if data[pos] >= 0x81 else 1
         window_end = min(len(data), positions[-1] + 12)
-        keys: list[tuple[int, int, int]] = []
-        texts: list[str] = []
-        site_costs: list[float] = []  # see _site_cost
         read_to = window_end + 2 + PAIR_READ_EXTRA
-        unwritable = _unwritable()
+        # (position, trail, lead, the characters the pair completes) of every candidate.
+        found: list[tuple[int, int, int, str, str | None]] = []
         for pos in positions:
             if pos < 1:
                 continue  # the pair must complete a character before it
             syllable = required.get(pos)
-            previous = data[pos - 1]
-            following = data[pos] if pos < len(data) else None
-            # A candidate is ``data`` with the pair at ``pos``; only its window is built
-            # (the bytes the window can reach, one past its end for a cut pair).
-            head = data[window_start:pos]
-            tail = data[pos : read_to + 1]
-            for t, lead in _dropped_pairs():
+            for t, lead, before, after in _pair_options(data[pos - 1], data[pos] if pos < len(data) else None):
                 if only is not None and pos > all_until and (pos, t, lead) not in only:
-                    continue
-                # Both characters the pair completes must be real ones.
-                before = _gbk_char(bytes((previous, t)))
-                if before is None:
-                    continue
-                after = _gbk_char(bytes((lead, following))) if following is not None else None
-                if lead >= 0x80 and after is None:
                     continue
                 if syllable is not None and not is_reading(after or "", syllable):
                     continue
-                # ... and ones the converter writes: it wrote the text, so a pair that
-                # completes a character outside its alphabet was never there (支持型 read
-                # as 支持续低, 续 being Simplified, won by the model's 持续 despite
-                # FOREIGN_PENALTY; a cost is for the rest of a window, garbled by chance).
-                if before in unwritable or after in unwritable:
-                    continue
-                site_costs.append(SITE_PRIOR * ((pos - 1 != split and before in site_chars) + (after in site_chars)))
-                keys.append((pos, t, lead))
-                texts.append(self._window_text(head + bytes((t, lead)) + tail, 0, read_to - window_start))
+                found.append((pos, t, lead, before, after))
+        site_costs = [  # see _site_cost
+            SITE_PRIOR * ((pos - 1 != split and before in site_chars) + (after in site_chars))
+            for pos, _, _, before, after in found
+        ]
+        if not required and len(found) > DROP_PRUNE_FROM:
+            # Only the likeliest are read in full (see _likely_drops): a required pair's
+            # neighbours are all read again (see _drop_beside), so all are kept there.
+            kept = self._likely_drops(data, window_start, read_to, found, site_costs)
+            found = [found[i] for i in kept]
+            site_costs = [site_costs[i] for i in kept]
+        keys = [(pos, t, lead) for pos, t, lead, _, _ in found]
+        texts = [
+            self._window_text(
+                data[window_start:pos] + bytes((t, lead)) + data[pos : read_to + 1], 0, read_to - window_start
+            )
+            for pos, t, lead in keys
+        ]
         # Without a pair the stretch is two bytes shorter: it is scored with the two
         # bytes that follow it instead, so that every candidate covers the same text.
         base_text = self._window_text(data, window_start, window_end + 2)
@@ -1385,6 +1391,129 @@ class PinyinRepairer:
                     return second[0], scores[best + 1] + second[1] - 2 * DROP_MARGIN, ranked
             return fixed, scores[best + 1] - DROP_MARGIN, ranked
         return data, scores[0], ranked
+
+    def _estimate_symbols(self) -> dict[str, int]:
+        """For every GBK character and ASCII byte: the model's symbol of its Simplified form alone, or -1.
+
+        -1 where :meth:`_scores` may read another: a character with several Simplified
+        forms (the model decides those in context), or one that becomes no one symbol.
+        Built on first use, in one OpenCC call (no phrase holds a line break, which
+        stands for itself).
+        """
+        if self._symbols is None:
+            chars = [*_gbk_pairs()[1], *(chr(code) for code in range(0x80) if code != 0x0A)]
+            simple = str(_converter("t2s").convert("\n".join(chars))).split("\n")
+            table: dict[str, int] = {"\n": self.lm.ids("\n")[0]}
+            for char, form in zip(chars, simple, strict=True):
+                ids = self.lm.ids(form)
+                usable = char not in self.simplifier.ambiguity and len(form) == 1 and len(ids) == 1
+                table[char] = ids[0] if usable else -1
+            self._symbols = table
+        return self._symbols
+
+    def _likely_drops(
+        self,
+        data: bytes,
+        window_start: int,
+        read_to: int,
+        found: list[tuple[int, int, int, str, str | None]],
+        site_costs: list[float],
+    ) -> list[int]:
+        """Which candidate pairs of :meth:`_best_drop` are worth reading in full, in order.
+
+        Of the thousands tried, :meth:`_best_drop` uses only the best few: the best
+        :data:`DROP_SHORTLIST` (and the dozens near the best that the dictionary and
+        the document's cache weigh again), the best :data:`DOUBLE_SHORTLIST` of each
+        place. Those are found by an estimate of each candidate's score (see
+        :meth:`_drop_estimates`), with room to spare in rank and in nats; a candidate
+        without an estimate is always kept.
+        """
+        plain = self._drop_estimates(data, window_start, read_to, found)
+        charged = plain - np.asarray(site_costs)
+        keep = np.isnan(plain) | _best_of(plain, DROP_PRUNE_KEEP) | _best_of(charged, DROP_PRUNE_KEEP)
+        places = np.fromiter((pos for pos, *_ in found), dtype=np.int64, count=len(found))
+        for place in np.unique(places):
+            at = np.flatnonzero(places == place)
+            keep[at] |= _best_of(charged[at], DROP_PRUNE_PER_PLACE)
+        return np.flatnonzero(keep).tolist()
+
+    def _drop_estimates(
+        self, data: bytes, window_start: int, read_to: int, found: list[tuple[int, int, int, str, str | None]]
+    ) -> npt.NDArray[np.float64]:
+        """The score :meth:`_scores` gives each candidate of :meth:`_best_drop` (no dictionary, no cache), estimated.
+
+        A candidate's text is the text before its place, the two characters its pair
+        completes (or the character before and a swallowed ASCII byte) and the text
+        after: the same before and after for every candidate of one place, decoded and
+        converted to Simplified once. The two characters are converted one by one, and
+        all candidates are read by the model in one call, each between the text before
+        and a few characters after it; the rest of the text is read once a place. The
+        estimate misses what OpenCC's phrases make of the two characters with their
+        neighbours. NaN for a character with several Simplified forms (the model
+        decides those in context), and where the decoder reads the text before the
+        place out of step with the candidates.
+        """
+        out = np.full(len(found), np.nan)
+        groups: dict[tuple[int, bool], list[int]] = defaultdict(list)
+        for i, (pos, _, lead, _, _) in enumerate(found):
+            groups[pos, lead >= 0x80].append(i)
+        need = self.lm.order - 1
+        # Per place: the candidates', each a row of its history's symbols, its two
+        # characters' and those of the few characters after them; and the score of the rest.
+        grids: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], float]] = []
+        symbol = self._estimate_symbols().get
+        for (pos, wide), members in groups.items():
+            _, t, lead, before, after = found[members[0]]
+            full = self._window_text(
+                data[window_start:pos] + bytes((t, lead)) + data[pos : read_to + 1], 0, read_to - window_start
+            )
+            head = data[window_start : pos - 1].decode("gbk", errors="replace")
+            if not full.startswith(head + before + (after or "" if wide else chr(lead))):
+                continue
+            tail = full[len(head) + 2 :]
+            simple_head, simple_tail = self.simplifier.convert_many([head, tail])
+            right, rest = simple_tail[:ESTIMATE_CONTEXT], simple_tail[ESTIMATE_CONTEXT:]
+            if rest and len(self.lm.ids(right)) < need:
+                right, rest = simple_tail, ""
+            constant = (self.lm.score(simple_head) if simple_head else 0.0) - (
+                INVALID_PENALTY * (head.count("\ufffd") + tail.count("\ufffd"))
+                + FOREIGN_PENALTY * _foreign(head + tail)
+            )
+            if rest:
+                constant += self.lm.score(rest, left=right)
+            firsts = np.fromiter((symbol(found[i][3], -1) for i in members), dtype=np.int64, count=len(members))
+            if wide:
+                seconds = (symbol(found[i][4] or "", -1) for i in members)
+            else:
+                seconds = (symbol(chr(found[i][2]), -1) for i in members)
+            middle = np.stack((firsts, np.fromiter(seconds, dtype=np.int64, count=len(members))), axis=1)
+            usable = (middle >= 0).all(axis=1)
+            if not usable.any():
+                continue
+            # (The text before holds no line break: it is part of one line.)
+            history = self.lm.ids(simple_head)[-need:] if need else []
+            right_ids = self.lm.ids(right)
+            grid = np.empty((int(usable.sum()), need + 2 + len(right_ids)), dtype=np.int64)
+            grid[:, :need] = [NO_SYMBOL] * (need - len(history)) + history
+            grid[:, need : need + 2] = middle[usable]
+            grid[:, need + 2 :] = right_ids
+            grids.append((np.asarray(members, dtype=np.int64)[usable], grid, constant))
+        if not grids:
+            return out
+        # One look-up for every candidate of every place.
+        targets: list[npt.NDArray[np.int64]] = []
+        start = 0
+        for _, grid, _ in grids:
+            n, width = grid.shape
+            targets.append((start + np.arange(n)[:, None] * width + np.arange(need, width)[None, :]).ravel())
+            start += n * width
+        logprobs = self.lm.logprobs(np.concatenate([g.ravel() for _, g, _ in grids]), np.concatenate(targets))
+        start = 0
+        for owners, grid, constant in grids:
+            n, width = grid.shape
+            out[owners] = logprobs[start : start + n * (width - need)].reshape(n, width - need).sum(axis=1) + constant
+            start += n * (width - need)
+        return out
 
     def _drop_beside(
         self,
@@ -1608,6 +1737,41 @@ def _out_of_step_pair(straddle: _Slot, at: int, following: str) -> tuple[_Slot, 
         _Slot(trails, at, allowed, in_pair=True),
         _Slot(ys, at + 1, {t: after_trail[t] for t in trails}, in_pair=True),
     )
+
+
+@lru_cache(maxsize=4096)
+def _pair_options(previous: int, following: int | None) -> tuple[tuple[int, int, str, str | None], ...]:
+    """The dropped pairs ``(t, lead)`` between the bytes ``previous`` and ``following``, and the characters they make.
+
+    Both characters must be real ones, and ones the converter writes: it wrote the
+    text, so a pair that completes a character outside its alphabet was never there
+    (支持型 read as 支持续低, 续 being Simplified, won by the model's 持续 despite
+    FOREIGN_PENALTY; a cost is for the rest of a window, garbled by chance). A swallowed
+    ASCII byte (a lead below 0x80) completes no character after it.
+    """
+    unwritable = _unwritable()
+    out = []
+    for t, lead in _dropped_pairs():
+        before = _gbk_char(bytes((previous, t)))
+        if before is None:
+            continue
+        after = _gbk_char(bytes((lead, following))) if following is not None else None
+        if lead >= 0x80 and after is None:
+            continue
+        if before in unwritable or after in unwritable:
+            continue
+        out.append((t, lead, before, after))
+    return tuple(out)
+
+
+def _best_of(scores: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.bool_]:
+    """Which of ``scores`` are the ``n`` best, or within :data:`DROP_PRUNE_MARGIN` of the ``n``-th (NaN: none)."""
+    known = ~np.isnan(scores)
+    if known.sum() <= n:
+        return known
+    floor = -np.partition(-scores[known], n - 1)[n - 1] - DROP_PRUNE_MARGIN
+    best: npt.NDArray[np.bool_] = known & (np.nan_to_num(scores, nan=-np.inf) >= floor)
+    return best
 
 
 def _consistent_combos(stream: _Stream, group: list[int]) -> Iterator[tuple[int, ...]]:

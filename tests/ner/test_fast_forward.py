@@ -70,3 +70,19 @@ def test_embedding_with_the_static_input_is_the_plain_computation_to_the_bit(enc
     assert hits > 0
     encoder.embed_norm.apply(expected)
     np.testing.assert_array_equal(encoder._embed(keys), expected)
+
+
+def test_a_sequence_gets_the_same_probabilities_alone_or_in_a_batch(encoder: FastEncoder) -> None:
+    # The batch layout (zero rows between sequences, none around them) must not leak
+    # between sequences, whatever their lengths (empty ones included). Not to the bit:
+    # BLAS may round a one-row product differently from the same row in a larger one.
+    rng = np.random.default_rng(11)
+    lengths = [37, 0, 1, 120, 0, 9]
+    keys = _random_keys(rng, sum(lengths))
+    together = encoder(keys, lengths)
+    first = 0
+    for length in lengths:
+        alone = encoder(keys[first : first + length], [length])
+        np.testing.assert_allclose(together[first : first + length], alone, atol=1e-6)
+        first += length
+    assert together.shape == (sum(lengths), encoder.out_weights.shape[1])

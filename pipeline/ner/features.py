@@ -47,6 +47,8 @@ _POSITIONS = {"B": 0, "M": 1, "E": 2, "S": 3}
 _PAD = 0x10FFFF + 1
 _HAN, _LATIN, _DIGIT, _PUNCT, _SPACE, _OTHER = range(6)
 _NO_TAG = "?"
+# Every SHAPE key (class << 8 | position << 4 | length) is below this.
+SHAPE_KEYS = (_OTHER + 1) << 8
 
 
 def _fold_table() -> dict[int, str]:

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from thinc.api import Model, NumpyOps
 
-from pipeline.ner.features import BIGRAM, TRIGRAM
+from pipeline.ner.features import BIGRAM, SHAPE, SHAPE_KEYS, TRIGRAM
 from pipeline.ner.layers import STATIC_REF, _openblas_threads, static_rows, static_tables
 
 Floats = NDArray[np.float32]
@@ -95,6 +95,13 @@ class FastEncoder:
                 part = W[:, first : first + table.shape[1]]
                 self.static_projected.append(np.ascontiguousarray(table @ part.T, dtype=np.float32))
                 first += table.shape[1]
+        # The shape column has few possible keys: the sum of each one's rows is read
+        # from a table made here, instead of being hashed and added per text.
+        self.key_sums = {
+            table.column: self._key_vectors(table, np.arange(SHAPE_KEYS, dtype=np.uint64))
+            for table in self.tables
+            if table.column == SHAPE
+        }
         self.embed_norm = _norm(encoder.get_ref("embed_norm"))
         dilations = [int(d) for d in encoder.attrs["dilations"]]
         self.blocks = []
@@ -178,19 +185,7 @@ class FastEncoder:
         """
         summed: Floats | None = None
         for table in self.tables:
-            ids = np.ascontiguousarray(keys[:, table.column])
-            # Characters, shapes, tags and most words repeat within a text: each distinct
-            # key's four rows are then added once and the sums spread to every position.
-            # A position's vector is the same sum of the same rows in the same order.
-            # Bigrams and trigrams hardly repeat (in one text of 20 in the benchmark
-            # news): they are not sorted for it.
-            repeated = False
-            if table.column not in _NGRAMS:
-                distinct, inverse = np.unique(ids, return_inverse=True)
-                repeated = 2 * len(distinct) <= len(ids)
-            vectors = self._key_vectors(table, distinct if repeated else ids)
-            if repeated:
-                vectors = vectors.take(inverse, axis=0)
+            vectors = self._column_vectors(table, np.ascontiguousarray(keys[:, table.column]))
             if summed is None:
                 summed = vectors
             else:
@@ -198,6 +193,23 @@ class FastEncoder:
         if summed is None:
             return np.zeros((len(keys), 0), dtype=np.float32)
         return summed
+
+    def _column_vectors(self, table: _Table, ids: NDArray[np.uint64]) -> Floats:
+        """The sum of the four rows of ``table`` that each key of ``ids`` reads, per position."""
+        sums = self.key_sums.get(table.column)
+        if sums is not None and len(ids) and ids.max() < len(sums):
+            vectors: Floats = sums.take(ids, axis=0)
+            return vectors
+        # Characters, shapes, tags and most words repeat within a text: each distinct
+        # key's four rows are then added once and the sums spread to every position.
+        # A position's vector is the same sum of the same rows in the same order.
+        # Bigrams and trigrams hardly repeat (in one text of 20 in the benchmark
+        # news): they are not sorted for it.
+        if table.column not in _NGRAMS:
+            distinct, inverse = np.unique(ids, return_inverse=True)
+            if 2 * len(distinct) <= len(ids):
+                return self._key_vectors(table, distinct).take(inverse, axis=0)
+        return self._key_vectors(table, ids)
 
     def _key_vectors(self, table: _Table, ids: NDArray[np.uint64]) -> Floats:
         """The sum of the four rows of ``table`` that each key of ``ids`` reads, in thinc's order."""

@@ -7,7 +7,7 @@ from typing import cast
 import numpy as np
 import pytest
 
-from pipeline.ner.features import N_FEATURES
+from pipeline.ner.features import N_FEATURES, SHAPE, SHAPE_KEYS
 from pipeline.ner.inference import FastEncoder, Floats
 from pipeline.ner.model import NerModel
 
@@ -26,8 +26,11 @@ def _random_keys(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def test_hashed_sum_is_thincs_gather_add_to_the_bit(encoder: FastEncoder) -> None:
     rng = np.random.default_rng(3)
-    for n in (1, 7, 500, 1300):
+    for n, real_shapes in ((1, False), (7, True), (500, False), (1300, True), (1300, False)):
         keys = _random_keys(rng, n)
+        if real_shapes:
+            # Shape keys as the features make them: their sums are read from a table.
+            keys[:, SHAPE] %= np.uint64(SHAPE_KEYS)
         expected: Floats | None = None
         for table in encoder.tables:
             hashed = encoder.ops.hash(np.ascontiguousarray(keys[:, table.column]), table.seed)

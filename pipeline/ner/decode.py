@@ -24,6 +24,9 @@ PREFIXES = ("B", "I", "E", "S")
 # Above this probability of O a character is taken as outside without search.
 OUTSIDE_SURE = 0.995
 _NEG = -1e9
+# Probabilities are floored here before their logs are taken.
+_FLOOR = 1e-12
+_LOG_FLOOR = float(np.log(np.float32(_FLOOR)))
 # Stretches searched together (sorted by length, so padding stays small).
 _GROUP = 256
 
@@ -67,6 +70,7 @@ class Decoder:
                     allowed[i, j] = p_j in (OUTSIDE, "B", "S")
                 else:  # inside an entity: continue or close it, same label
                     allowed[i, j] = p_j in ("I", "E") and l_i == l_j
+        self.allowed = allowed
         # Stretches are searched between two O characters.
         self.start = np.where(allowed[self.outside], 0.0, _NEG).astype(np.float32)
         # The transitions allow or forbid, with no weights, and tags share their sets of
@@ -113,11 +117,11 @@ class Decoder:
         last = np.concatenate((breaks[1:], [True])) | np.concatenate((flags[1:] == 0, [True]))
         ends = np.flatnonzero(unsure & last)
         ends = ends + 1
-        paths = self._viterbi(probs, starts, ends)
-        # The stretches cover exactly the unsure characters, in order: every chosen
-        # tag's probability is read in one gather.
-        tags = np.concatenate(paths)
-        sure = probs[np.flatnonzero(unsure), tags].tolist()
+        # The stretches cover exactly the unsure characters, in order.
+        rows = np.flatnonzero(unsure)
+        tags = self._paths(probs, rows, starts, ends)
+        # Every chosen tag's probability is read in one gather.
+        sure = probs[rows, tags].tolist()
         tag_list = tags.tolist()
         first = 0
         for s, size, seq in zip(starts.tolist(), (ends - starts).tolist(), seq_of[starts].tolist(), strict=True):
@@ -125,6 +129,48 @@ class Decoder:
             out[seq].extend(self._spans(tag_list[first:stop], sure[first:stop], s - int(offsets[seq])))
             first = stop
         return out
+
+    def _paths(
+        self, probs: NDArray[np.float32], rows: NDArray[np.intp], starts: NDArray[np.intp], ends: NDArray[np.intp]
+    ) -> NDArray[np.intp]:
+        """The tags of the best valid path of every stretch, one stretch after another.
+
+        Where the most probable tag of every character of a stretch makes a valid
+        sequence (from O and back to O), no other sequence scores higher, and the search
+        would choose it too when each character's best tag leads its second by more
+        than the rounding of the search's running sums can blur (so no tie can arise
+        among its scores): such stretches take each character's best tag, unsearched.
+
+        Args:
+            probs: the tag probabilities of every character.
+            rows: the characters of the stretches, one stretch after another.
+            starts: where each stretch starts.
+            ends: where each stretch ends.
+
+        """
+        emissions = np.log(np.maximum(probs[rows], _FLOOR))
+        best: NDArray[np.intp] = emissions.argmax(axis=1)
+        top = np.partition(emissions, -2, axis=1)
+        lead = top[:, -1] - top[:, -2]
+        sizes = ends - starts
+        first = np.cumsum(sizes) - sizes
+        last = first + sizes - 1
+        valid = np.ones(len(best), dtype=bool)
+        valid[1:] = self.allowed[best[:-1], best[1:]]
+        valid[first] = self.start[best[first]] == 0.0
+        closes = self.allowed[best[last], self.outside]
+        # Every running sum of the search that competes with the best path's is at most
+        # the stretch's summed |log p| plus one emission in size; a lead of eight of its
+        # float32 ulps cannot be rounded away.
+        magnitude = np.add.reduceat(np.abs(top[:, -1]), first) - _LOG_FLOOR
+        margin = magnitude * np.float32(2.0**-20)
+        clear = np.minimum.reduceat(valid & (lead > np.repeat(margin, sizes)), first) & closes
+        searched = np.flatnonzero(~clear)
+        if len(searched):
+            paths = self._viterbi(probs, starts[searched], ends[searched])
+            for f, path in zip(first[searched].tolist(), paths, strict=True):
+                best[f : f + len(path)] = path
+        return best
 
     def _viterbi(
         self, probs: NDArray[np.float32], starts: NDArray[np.intp], ends: NDArray[np.intp]
@@ -150,7 +196,7 @@ class Decoder:
         emissions[:, :, self.outside] = 0.0
         rows = np.repeat(np.arange(batch), sizes)
         cols = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        emissions[rows, cols] = np.log(np.maximum(probs[np.repeat(starts, sizes) + cols], 1e-12))
+        emissions[rows, cols] = np.log(np.maximum(probs[np.repeat(starts, sizes) + cols], _FLOOR))
         score = self.start[None, :] + emissions[:, 0]
         # back[:, t, s]: the position within predecessor set s of the best tag before t.
         back = np.zeros((batch, width + 1, len(self.members)), dtype=np.intp)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from itertools import pairwise, repeat
+from itertools import chain, repeat
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,6 +47,8 @@ _POSITIONS = {"B": 0, "M": 1, "E": 2, "S": 3}
 _PAD = 0x10FFFF + 1
 _HAN, _LATIN, _DIGIT, _PUNCT, _SPACE, _OTHER = range(6)
 _NO_TAG = "?"
+# Every SHAPE key (class << 8 | position << 4 | length) is below this.
+SHAPE_KEYS = (_OTHER + 1) << 8
 
 
 def _fold_table() -> dict[int, str]:
@@ -161,13 +163,15 @@ def char_features(
     length = np.ones(n, dtype=np.uint64)
     word_keys = cps << np.uint64(2)  # S:<char>, distinct from any hashed word key below
     tag_keys = np.full(n, _tag_key(_NO_TAG), dtype=np.uint64)
-    spans = [(start, end) for start, end in words or () if end - start >= 1 and start >= 0 and end <= n]
-    if all(a[1] <= b[0] for a, b in pairwise(spans)):
+    bounds = np.fromiter(chain.from_iterable(words or ()), dtype=np.intp).reshape(-1, 2)
+    bounds = bounds[(bounds[:, 1] > bounds[:, 0]) & (bounds[:, 0] >= 0) & (bounds[:, 1] <= n)]
+    starts, ends = bounds[:, 0], bounds[:, 1]
+    if (ends[:-1] <= starts[1:]).all():
         # Sorted words that do not overlap (what the segmenter gives): every word's
         # keys are written at once, which is what the loop below does one word at a time.
-        _spread_words(folded, text, spans, word_tags, word_keys, position, length, tag_keys)
+        _spread_words(folded, text, starts, ends, word_tags, word_keys, position, length, tag_keys)
     else:
-        for start, end in spans:
+        for start, end in bounds.tolist():
             size = end - start
             if word_tags is not None:
                 tag_keys[start:end] = _tag_key(word_tags.get(text[start:end], _NO_TAG))
@@ -187,38 +191,37 @@ def char_features(
 def _spread_words(
     folded: str,
     text: str,
-    spans: Sequence[tuple[int, int]],
+    starts: NDArray[np.intp],
+    ends: NDArray[np.intp],
     word_tags: Mapping[str, str] | None,
     word_keys: NDArray[np.uint64],
     position: NDArray[np.uint64],
     length: NDArray[np.uint64],
     tag_keys: NDArray[np.uint64],
 ) -> None:
-    """Write the keys of sorted, non-overlapping word ``spans`` over their characters, in place."""
-    if not spans:
+    """Write the keys of the sorted, non-overlapping words ``starts[k]:ends[k]`` over their characters, in place."""
+    if not len(starts):
         return
-    starts = np.fromiter((s for s, _e in spans), dtype=np.intp, count=len(spans))
-    ends = np.fromiter((e for _s, e in spans), dtype=np.intp, count=len(spans))
     sizes = ends - starts
+    # map() over the slices: a comprehension's per-word bytecode costs more than the lookups.
     if word_tags is not None:
-        # map() over the slices: a comprehension's per-word bytecode costs more than the lookup.
         names = list(
             map(word_tags.get, map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())), repeat(_NO_TAG))
         )
         # A text has a few dozen distinct tags among hundreds of words: key each once.
         key_of = {name: _tag_key(name) for name in set(names)}
-        tags = [key_of[name] for name in names]
-        tag_keys[_covered(starts, sizes)] = np.repeat(np.array(tags, dtype=np.uint64), sizes)
+        tags = np.fromiter(map(key_of.__getitem__, names), dtype=np.uint64, count=len(names))
+        tag_keys[_covered(starts, sizes)] = np.repeat(tags, sizes)
     long = sizes >= 2
     if not long.any():
         return
     starts, ends, sizes = starts[long], ends[long], sizes[long]
-    keys = [
-        _word_key(folded[s:e] if e - s <= _MAX_WORD_KEY else f"#{min(e - s, 16)}")
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
-    ]
+    idents = list(map(folded.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+    for k in np.flatnonzero(sizes > _MAX_WORD_KEY).tolist():
+        idents[k] = f"#{min(int(sizes[k]), 16)}"
+    keys = np.fromiter(map(_word_key, idents), dtype=np.uint64, count=len(idents))
     covered = _covered(starts, sizes)
-    word_keys[covered] = np.repeat(np.array(keys, dtype=np.uint64), sizes)
+    word_keys[covered] = np.repeat(keys, sizes)
     position[covered] = _POSITIONS["M"]
     position[starts] = _POSITIONS["B"]
     position[ends - 1] = _POSITIONS["E"]

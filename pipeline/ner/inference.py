@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from thinc.api import Model, NumpyOps
 
-from pipeline.ner.features import BIGRAM, TRIGRAM
+from pipeline.ner.features import BIGRAM, SHAPE, SHAPE_KEYS, TRIGRAM
 from pipeline.ner.layers import STATIC_REF, _openblas_threads, static_rows, static_tables
 
 Floats = NDArray[np.float32]
@@ -65,7 +65,7 @@ class _Table:
 @dataclass(frozen=True, slots=True)
 class _Block:
     dilation: int
-    weights: Floats  # (width, 3 * width): the left, centre and right parts of W, transposed
+    weights: Floats  # (3, width, width): the left, centre and right parts of W, transposed
     bias: Floats
     norm: _Norm
 
@@ -95,6 +95,13 @@ class FastEncoder:
                 part = W[:, first : first + table.shape[1]]
                 self.static_projected.append(np.ascontiguousarray(table @ part.T, dtype=np.float32))
                 first += table.shape[1]
+        # The shape column has few possible keys: the sum of each one's rows is read
+        # from a table made here, instead of being hashed and added per text.
+        self.key_sums = {
+            table.column: self._key_vectors(table, np.arange(SHAPE_KEYS, dtype=np.uint64))
+            for table in self.tables
+            if table.column == SHAPE
+        }
         self.embed_norm = _norm(encoder.get_ref("embed_norm"))
         dilations = [int(d) for d in encoder.attrs["dilations"]]
         self.blocks = []
@@ -102,8 +109,10 @@ class FastEncoder:
             linear = encoder.get_ref(f"block{k}_linear")
             W = cast(Floats, linear.get_param("W"))  # (width, 3 * width)
             width = W.shape[0]
-            # X @ stacked gives the three partial products (left, centre, right) side by side.
-            stacked = np.ascontiguousarray(np.concatenate([W[:, i * width : (i + 1) * width] for i in range(3)]).T)
+            # np.matmul(X, stacked) gives the three partial products (left, centre, right)
+            # as three contiguous matrices: the adds that combine them run faster than
+            # over the column slices of one product, and each product is the same.
+            stacked = np.ascontiguousarray(np.stack([W[:, i * width : (i + 1) * width].T for i in range(3)]))
             self.blocks.append(
                 _Block(dilation, stacked, cast(Floats, linear.get_param("b")), _norm(encoder.get_ref(f"block{k}_norm")))
             )
@@ -123,31 +132,40 @@ class FastEncoder:
     def _forward(self, keys: NDArray[np.uint64], lengths: Sequence[int]) -> Floats:
         n = len(keys)
         embedded = self._embed(keys)
-        if not self.blocks:
+        if not self.blocks or not n:
             return self._output(embedded)
-        # Real rows of the padded layout: sequence k starts after k + 1 gaps.
-        lengths_array = np.asarray(lengths, dtype=np.intp)
-        starts = np.cumsum(lengths_array) - lengths_array + self.gap * (np.arange(len(lengths_array)) + 1)
-        rows = np.repeat(starts - np.cumsum(lengths_array) + lengths_array, lengths_array) + np.arange(n)
-        total = n + self.gap * (len(lengths_array) + 1)
-        X = np.zeros((total, embedded.shape[1]), dtype=np.float32)
-        X[rows] = embedded
-        is_real = np.zeros(total, dtype=bool)
-        is_real[rows] = True
-        padding = np.flatnonzero(~is_real)
-        width = X.shape[1]
+        gap, width = self.gap, embedded.shape[1]
+        # The sequences one after another with ``gap`` zero rows between them (the rows
+        # before the first and after the last are never computed: the products the
+        # edge rows read there are the zero rows of ``parts``).
+        padding: NDArray[np.intp] | None = None
+        if np.count_nonzero(lengths) > 1:
+            rows = np.arange(n) + np.repeat(np.arange(len(lengths)) * gap, lengths)
+            rows -= rows[0]
+            X = np.zeros((int(rows[-1]) + 1, width), dtype=np.float32)
+            X[rows] = embedded
+            is_real = np.zeros(len(X), dtype=bool)
+            is_real[rows] = True
+            padding = np.flatnonzero(~is_real)
+        else:
+            X = embedded
+        inner = len(X)
+        parts = np.zeros((3, inner + 2 * gap, width), dtype=np.float32)
+        products = parts[:, gap : gap + inner]
+        H = np.empty_like(X)
         for block in self.blocks:
-            parts = X @ block.weights
+            np.matmul(X, block.weights, out=products)
             d = block.dilation
-            H = parts[:, width : 2 * width].copy()  # centre
-            H[d:] += parts[:-d, :width]  # the row d before
-            H[:-d] += parts[d:, 2 * width :]  # the row d after
+            # The centre part plus the row d before, then the row d after (thinc's order).
+            np.add(products[1], parts[0, gap - d : gap - d + inner], out=H)
+            H += parts[2, gap + d : gap + d + inner]
             H += block.bias
             np.maximum(H, 0, out=H)
             block.norm.apply(H)
             X += H
-            X[padding] = 0.0
-        return self._output(X[rows])
+            if padding is not None:
+                X[padding] = 0.0
+        return self._output(X if padding is None else X[rows])
 
     def _embed(self, keys: NDArray[np.uint64]) -> Floats:
         summed = self.hashed_sum(keys)
@@ -167,19 +185,7 @@ class FastEncoder:
         """
         summed: Floats | None = None
         for table in self.tables:
-            ids = np.ascontiguousarray(keys[:, table.column])
-            # Characters, shapes, tags and most words repeat within a text: each distinct
-            # key's four rows are then added once and the sums spread to every position.
-            # A position's vector is the same sum of the same rows in the same order.
-            # Bigrams and trigrams hardly repeat (in one text of 20 in the benchmark
-            # news): they are not sorted for it.
-            repeated = False
-            if table.column not in _NGRAMS:
-                distinct, inverse = np.unique(ids, return_inverse=True)
-                repeated = 2 * len(distinct) <= len(ids)
-            vectors = self._key_vectors(table, distinct if repeated else ids)
-            if repeated:
-                vectors = vectors.take(inverse, axis=0)
+            vectors = self._column_vectors(table, np.ascontiguousarray(keys[:, table.column]))
             if summed is None:
                 summed = vectors
             else:
@@ -187,6 +193,23 @@ class FastEncoder:
         if summed is None:
             return np.zeros((len(keys), 0), dtype=np.float32)
         return summed
+
+    def _column_vectors(self, table: _Table, ids: NDArray[np.uint64]) -> Floats:
+        """The sum of the four rows of ``table`` that each key of ``ids`` reads, per position."""
+        sums = self.key_sums.get(table.column)
+        if sums is not None and len(ids) and ids.max() < len(sums):
+            vectors: Floats = sums.take(ids, axis=0)
+            return vectors
+        # Characters, shapes, tags and most words repeat within a text: each distinct
+        # key's four rows are then added once and the sums spread to every position.
+        # A position's vector is the same sum of the same rows in the same order.
+        # Bigrams and trigrams hardly repeat (in one text of 20 in the benchmark
+        # news): they are not sorted for it.
+        if table.column not in _NGRAMS:
+            distinct, inverse = np.unique(ids, return_inverse=True)
+            if 2 * len(distinct) <= len(ids):
+                return self._key_vectors(table, distinct).take(inverse, axis=0)
+        return self._key_vectors(table, ids)
 
     def _key_vectors(self, table: _Table, ids: NDArray[np.uint64]) -> Floats:
         """The sum of the four rows of ``table`` that each key of ``ids`` reads, in thinc's order."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.ner.decode import OUTSIDE, Decoder, tag_names
+from pipeline.ner.decode import OUTSIDE, Decoder, spans_to_tags, tag_names
 
 LABELS = ("LOC", "ORG", "PERSON")
 
@@ -65,3 +65,39 @@ def test_decode_matches_a_plain_viterbi_on_unsure_sequences() -> None:
         found += len(spans)
         first += length
     assert found > 50
+
+
+class _SearchEverything(Decoder):
+    """The decoder without its shortcut: every unsure stretch is searched."""
+
+    def _paths(
+        self, probs: NDArray[np.float32], rows: NDArray[np.intp], starts: NDArray[np.intp], ends: NDArray[np.intp]
+    ) -> NDArray[np.intp]:
+        return np.concatenate(self._viterbi(probs, starts, ends))
+
+
+def test_stretches_whose_best_tags_are_valid_are_decoded_as_the_search_would() -> None:
+    decoder = Decoder(tag_names(LABELS))
+    searched = _SearchEverything(decoder.tags)
+    rng = np.random.default_rng(5)
+    n_tags = len(decoder.tags)
+    # Sequences peaked on valid paths (the shortcut's case), on paths cut inside an
+    # entity at either end (searched), on random tags (mostly invalid: searched), and
+    # with the best tag tied or nearly tied with another.
+    lengths = [int(k) for k in rng.integers(1, 30, size=90)]
+    probs = rng.dirichlet(np.ones(n_tags) * 0.3, size=sum(lengths))
+    first = 0
+    for k, length in enumerate(lengths):
+        if k % 4 < 3:
+            spans = [(s, s + 3, LABELS[s % 3]) for s in range(0, length + 3, 5)]
+            tags = [decoder.tags.index(t) for t in spans_to_tags(length + 6, spans)[k % 4 : k % 4 + length]]
+            probs[first + np.arange(length), tags] += 5.0
+        first += length
+    probs = (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+    near = rng.choice(len(probs), size=40, replace=False)
+    order = np.argsort(probs[near], axis=1)
+    probs[near, order[:, -2]] = probs[near, order[:, -1]]
+    probs[near[::2], order[::2, -2]] = np.nextafter(probs[near[::2], order[::2, -1]], np.float32(0))
+    got = decoder.decode(probs, lengths)
+    assert got == searched.decode(probs, lengths)
+    assert sum(len(spans) for spans in got) > 50

@@ -7,7 +7,7 @@ from typing import cast
 import numpy as np
 import pytest
 
-from pipeline.ner.features import N_FEATURES
+from pipeline.ner.features import N_FEATURES, SHAPE, SHAPE_KEYS
 from pipeline.ner.inference import FastEncoder, Floats
 from pipeline.ner.model import NerModel
 
@@ -26,8 +26,11 @@ def _random_keys(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def test_hashed_sum_is_thincs_gather_add_to_the_bit(encoder: FastEncoder) -> None:
     rng = np.random.default_rng(3)
-    for n in (1, 7, 500, 1300):
+    for n, real_shapes in ((1, False), (7, True), (500, False), (1300, True), (1300, False)):
         keys = _random_keys(rng, n)
+        if real_shapes:
+            # Shape keys as the features make them: their sums are read from a table.
+            keys[:, SHAPE] %= np.uint64(SHAPE_KEYS)
         expected: Floats | None = None
         for table in encoder.tables:
             hashed = encoder.ops.hash(np.ascontiguousarray(keys[:, table.column]), table.seed)
@@ -70,3 +73,19 @@ def test_embedding_with_the_static_input_is_the_plain_computation_to_the_bit(enc
     assert hits > 0
     encoder.embed_norm.apply(expected)
     np.testing.assert_array_equal(encoder._embed(keys), expected)
+
+
+def test_a_sequence_gets_the_same_probabilities_alone_or_in_a_batch(encoder: FastEncoder) -> None:
+    # The batch layout (zero rows between sequences, none around them) must not leak
+    # between sequences, whatever their lengths (empty ones included). Not to the bit:
+    # BLAS may round a one-row product differently from the same row in a larger one.
+    rng = np.random.default_rng(11)
+    lengths = [37, 0, 1, 120, 0, 9]
+    keys = _random_keys(rng, sum(lengths))
+    together = encoder(keys, lengths)
+    first = 0
+    for length in lengths:
+        alone = encoder(keys[first : first + length], [length])
+        np.testing.assert_allclose(together[first : first + length], alone, atol=1e-6)
+        first += length
+    assert together.shape == (sum(lengths), encoder.out_weights.shape[1])

@@ -690,10 +690,8 @@ class CharLM:
         bounds = np.concatenate(([0], np.cumsum(counts)))
         out: list[float] = []
         for first, last in itertools.pairwise([*batch_starts, len(counts)]):
-            # A running total per batch from 0.0, as a batch of its own is summed (see _score_flat).
-            totals = np.concatenate(([0.0], np.cumsum(lp[bounds[first] : bounds[last]])))
-            ends = bounds[first : last + 1] - bounds[first]
-            out.extend(float(x) for x in totals[ends[1:]] - totals[ends[:-1]])
+            # A running total per batch from 0.0, as a batch of its own is summed.
+            out.extend(_sequence_totals(lp[bounds[first] : bounds[last]], counts[first:last]))
         return out
 
     def _score_seqs(self, seqs: list[list[int]], cache: DocumentCache | None = None) -> list[float]:
@@ -803,9 +801,7 @@ class CharLM:
         lp = self.logprobs(flat, targets)
         if cache is not None:
             lp = cache.mix(lp, flat.tolist(), targets.tolist())
-        bounds = np.concatenate(([0], np.cumsum(counts)))
-        totals = np.concatenate(([0.0], np.cumsum(lp)))
-        return [float(x) for x in totals[bounds[1:]] - totals[bounds[:-1]]]
+        return _sequence_totals(lp, counts)
 
     def score(self, text: str, left: str = "", right: str = "") -> float:
         """Log probability of ``text + right`` after ``left``."""
@@ -818,6 +814,18 @@ class CharLM:
         if len(seq) <= need:
             return np.zeros(0)
         return self.logprobs(np.asarray(seq, dtype=np.int64), np.arange(need, len(seq), dtype=np.int64))
+
+
+def _sequence_totals(lp: FloatArray, counts: Int64Array) -> list[float]:
+    """Each sequence's total of the log probabilities ``lp``, ``counts[i]`` of them per sequence in turn.
+
+    The differences of one running total over the whole batch, from 0.0: the floats
+    every scoring path of :class:`CharLM` gives, so a batch scored with others or alone
+    totals the same.
+    """
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    totals = np.concatenate(([0.0], np.cumsum(lp)))
+    return [float(x) for x in totals[bounds[1:]] - totals[bounds[:-1]]]
 
 
 def _scored_positions(lengths: Int64Array, need: int) -> Int64Array:

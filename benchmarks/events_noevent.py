@@ -55,7 +55,7 @@ COMPANY_WORDS = ("公司", "集团", "银行", "股份", "证券", "基金", "�
 # Endings of an MSRA ORG that is a business (MSRA does not type its organisations).
 BUSINESS_ENDINGS = ("公司", "集团", "厂", "银行", "企业", "商场", "商店", "酒店", "宾馆", "证券", "基金", "控股")
 CLUENER_COMPANY = "company"
-ENDINGS = "。！？!?…"
+ENDINGS = ("。", "！", "？", "!", "?", "…", "”", "」")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,17 +121,23 @@ class PseudoDoc:
     @property
     def text(self) -> str:
         """The sentences, each ending with a full stop."""
-        return "".join(s.text if s.text.endswith(tuple(ENDINGS)) else s.text + "。" for s in self.sentences)
+        return "".join(closed(s.text) for s in self.sentences)
 
     def sentence_at(self, offset: int) -> str:
         """The sentence that holds character ``offset`` of :attr:`text`."""
         start = 0
         for s in self.sentences:
-            end = start + len(s.text) + (0 if s.text.endswith(tuple(ENDINGS)) else 1)
-            if offset < end:
+            start += len(closed(s.text))
+            if offset < start:
                 return s.text
-            start = end
         return self.sentences[-1].text
+
+
+def closed(sentence: str) -> str:
+    """A sentence ending with a full stop (CLUENER's often stop at a comma: the comma is replaced)."""
+    if sentence.endswith(ENDINGS):
+        return sentence
+    return sentence.rstrip("，,；;、：: ") + "。"
 
 
 def build_documents(

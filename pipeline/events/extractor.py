@@ -1063,8 +1063,8 @@ class EventExtractor:
 
     @staticmethod
     def _has_all_required(doc: WorkDoc, spec: EventType, draft: Draft) -> bool:
-        """Whether a finished event has every one of its type's ``requires_all`` roles."""
-        missing = [role for role in spec.requires_all if role not in draft.args]
+        """Whether a finished event has every one of its type's ``requires_all`` roles (``A|B``: either)."""
+        missing = [need for need in spec.requires_all if not any(role in draft.args for role in need.split("|"))]
         if missing:
             doc.note("events", "dropped", draft.rule_id, draft.trigger, f"no {'/'.join(missing)} in the end")
             return False

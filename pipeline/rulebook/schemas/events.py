@@ -87,7 +87,8 @@ class EventType(Rule):
     # The event needs at least one of these roles filled from its own sentence.
     requires_any: list[str] = Field(default_factory=list)
     # Every finished event needs all of these roles (from anywhere in the document): a loss
-    # without the reporting period it was made in is no reported loss (两年巨亏40亿).
+    # without the reporting period it was made in is no reported loss (两年巨亏40亿). An entry
+    # ``A|B`` needs either (an executive change needs a company or a company post).
     requires_all: list[str] = Field(default_factory=list)
     # Two events of this type in one document are one happening when these roles agree.
     merge_on: list[str] = Field(default_factory=list)

@@ -26,6 +26,7 @@ it, and, outside a converted text, only on common characters: ``智能體(Agent)
 from __future__ import annotations
 
 import bisect
+import codecs
 import dataclasses
 import difflib
 import itertools
@@ -525,7 +526,14 @@ class PinyinRepairer:
         try:
             for line in text.splitlines(keepends=True):
                 if "(" in line or ")" in line or "（" in line:
-                    edits.extend(self._line_edits(line, pos, site))
+                    if line.endswith(("\n", "\r")):
+                        edits.extend(self._line_edits(line, pos, site))
+                    else:
+                        # The text's end is a line's end as well: read with a line break
+                        # after it, the model weighs how a candidate ends the text (高中。,
+                        # not 高中、, for a "?" that hid the last byte); without one it
+                        # sees no end at all. Nothing is ever put in place of that break.
+                        edits.extend(e for e in self._line_edits(line + "\n", pos, site) if e.end <= pos + len(line))
                 pos += len(line)
         finally:
             self._local.cache = None
@@ -758,6 +766,30 @@ class PinyinRepairer:
                         origin.append(i)
                         i = m.end()
                         continue
+                if (
+                    m is not None
+                    and isinstance(prev, int)
+                    and prev >= 0x81
+                    and not before.isascii()
+                    and any(isinstance(x, _Slot) for x in items[in_step_from:])
+                ):
+                    # "py)" further on in a stretch read out of step since a straddle
+                    # (質押?hé)猓渌鼡bǎo)條 is 質押外，其它擔保條: 擔's trail FA went with
+                    # 保's lead B1, 保's trail A3 with the "(", both pairs dropped). The
+                    # byte before is a lead whose trail went with the dropped pair: the
+                    # pair and the annotated character are put back together (see
+                    # _restore_after_drops), its trail one that pairs with "(" so.
+                    by_lead = by_lead or _gbk_by_lead()
+                    syllable = normalize_syllable(m.group("py"))
+                    trails = tuple(
+                        sorted({t for by in by_lead.values() for t in by.get(syllable, ()) if 0xA1 <= t <= 0xA7})
+                    )
+                    if trails:
+                        after_drop[len(items)] = (syllable, True)
+                        items.append(_Slot(trails))
+                        origin.append(i)
+                        i = m.end()
+                        continue
             if ch in "(（":
                 byte_m = _BYTE_ANNOTATION.match(line.replace("（", "(").replace("）", ")"), i)
                 if byte_m is not None and len(items) >= 2 and all(isinstance(x, int) for x in items[-2:]):
@@ -834,6 +866,8 @@ class PinyinRepairer:
                 groups.append([k])
         current = bytearray(x if isinstance(x, int) else x.values[0] for x in stream.items)
         alternatives: dict[int, list[tuple[int, float]]] = {}
+        # Groups whose window held a "?" still to read back: (group, combos, their priors).
+        unread: list[tuple[list[int], list[tuple[int, ...]], list[float]]] = []
         for group in groups:
             members = [slots.index(k) for k in group]
             if any(isinstance(x := stream.items[k], _Slot) and x.in_pair for k in group):
@@ -868,6 +902,11 @@ class PinyinRepairer:
                 bonuses.append(bonus)
             if not kept:
                 return None
+            if any(current[p] == 0x3F and line[stream.origin[p]] == "?" for p in range(lo, hi)):
+                # A "?" in the window may stand for two bytes (see _restore_question_marks):
+                # read with one, what follows it is decoded a byte off. Chosen again once
+                # the "?" is read back (see _rechoose).
+                unread.append((group, kept, bonuses))
             plain = [sc + b for sc, b in zip(self._scores(texts, foreign=False, words=True), bonuses, strict=True)]
             scores = [sc - FOREIGN_PENALTY * _foreign(text) for sc, text in zip(plain, texts, strict=True)]
             order = sorted(range(len(kept)), key=lambda i: -scores[i])
@@ -920,6 +959,9 @@ class PinyinRepairer:
         shift = [second[k] for k in first]
         slots = [k for k in slots if k not in settled and (k not in stream.after_drop or not stream.after_drop[k][1])]
         moved = {shift[k]: v for k, v in alternatives.items()}
+        for group, kept, bonuses in unread:
+            if not any(k in settled for k in group):
+                data = self._rechoose(data, [shift[k] for k in group], kept, bonuses, moved)
         # A trail whose lead went into a "?" rather than a dropped pair has it back now
         # (北?r(shí)間 is 北京時間: 京's trail A9 and 時's lead 95 are no pair, one "?"):
         # no pair has to be put back before it.
@@ -928,6 +970,58 @@ class PinyinRepairer:
             data, _Stream(list(data), origin, lead_dropped, site=stream.site), [shift[k] for k in slots], moved
         )
         return self._decode(data)
+
+    def _rechoose(
+        self,
+        data: bytes,
+        group: list[int],
+        combos: list[tuple[int, ...]],
+        bonuses: list[float],
+        alternatives: dict[int, list[tuple[int, float]]],
+    ) -> bytes:
+        """Choose a group of hidden bytes again, now that the ``?`` near it is read back.
+
+        The group was chosen on a window decoded with the ``?`` as one byte; where it
+        stood for two (a trail and the next lead, ``個月`` out of step after a ``保``
+        straddle: ``82 ? C2``), all the window after it read a byte off, and the hidden
+        byte was chosen on garbage (成年壬 for 成年人, the site's own 人 outweighed).
+        ``group`` is the slots' positions in ``data`` now; ``combos`` and ``bonuses``
+        the values tried and their priors, as first weighed. A value chosen here is
+        tried first among the slot's ``alternatives`` when dropped pairs are searched.
+        """
+        if any(k >= len(data) for k in group):
+            return data
+        lo = _char_start_before(data, max(0, group[0] - WINDOW_BYTES))
+        hi = min(len(data), group[-1] + WINDOW_BYTES)
+        texts: list[str] = []
+        priors: list[float] = []
+        tried: list[tuple[int, ...]] = []
+        for combo, bonus in zip(combos, bonuses, strict=True):
+            trial = bytearray(data)
+            for k, value in zip(group, combo, strict=True):
+                trial[k] = value
+            if any(trial[k] < 0x80 and _starts_char(bytes(trial), k) for k in group):
+                continue
+            tried.append(combo)
+            texts.append(self._decode(bytes(trial[lo:hi])))
+            priors.append(bonus)
+        if len(tried) < 2:
+            return data
+        scores = [
+            sc + prior - FOREIGN_PENALTY * _foreign(text)
+            for sc, prior, text in zip(self._scores(texts, foreign=False, words=True), priors, texts, strict=True)
+        ]
+        best = tried[max(range(len(tried)), key=lambda i: scores[i])]
+        out = bytearray(data)
+        for k, value in zip(group, best, strict=True):
+            out[k] = value
+            choices = alternatives.get(k)
+            if choices is not None and choices and choices[0][0] != value:
+                prior = next((pr for v, pr in choices if v == value), None)
+                if prior is None:
+                    prior = bonuses[combos.index(best)] if len(group) == 1 else 0.0
+                alternatives[k] = [(value, prior), *((v, pr) for v, pr in choices if v != value)]
+        return bytes(out)
 
     @staticmethod
     def _consistent(stream: _Stream, group: list[int], combo: tuple[int, ...]) -> bool:
@@ -1683,7 +1777,7 @@ class PinyinRepairer:
 
     @staticmethod
     def _decode(data: bytes) -> str:
-        return data.decode("gbk", errors="replace")
+        return data.decode("gbk", errors=_PAIRWISE)
 
     @staticmethod
     def _window_text(data: bytes, start: int, end: int) -> str:
@@ -1701,7 +1795,30 @@ class PinyinRepairer:
             pos = _GBK_UNITS.match(data, start, end).end()  # type: ignore[union-attr]
             if pos < end:
                 pos = end + 1
-        return data[start : min(pos, len(data))].decode("gbk", errors="replace")
+        return data[start : min(pos, len(data))].decode("gbk", errors=_PAIRWISE)
+
+
+def _replace_pair(error: UnicodeError) -> tuple[str, int]:
+    """Read a byte pair that is no GBK character as one U+FFFD, as the converter's decoder reads it.
+
+    Python's decoder gives up only the lead and reads on from the trail, so what
+    follows an invalid pair (a dropped pair not yet put back: 率、強大的 read as 率 A1 8A
+    大的) was decoded a byte off, 姶蟮 for 大的, and candidates were weighed on that
+    garbage (強大跌她的: a pair put back that only realigned it). The repair's streams
+    take a byte from 0x81 on with the next one, as the converter did (see ``_GBK_UNITS``),
+    but not one below 0x40, which no GBK character ends with: a line break or a
+    parenthesis after a lone lead stays in the text.
+    """
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    start = error.start
+    data = error.object
+    pair = data[start] >= 0x81 and start + 1 < len(data) and data[start + 1] >= 0x40
+    return "\ufffd", start + 2 if pair else start + 1
+
+
+_PAIRWISE = "pinyin-gbk-pairwise"
+codecs.register_error(_PAIRWISE, _replace_pair)
 
 
 def _out_of_step_pair(straddle: _Slot, at: int, following: str) -> tuple[_Slot, _Slot] | None:

@@ -374,3 +374,41 @@ def test_the_character_a_straddle_cut_in_two_costs_nothing_for_being_a_site_char
     assert _site_cost(trial, (3,), frozenset("均"), split=2) == 0.0
     assert _site_cost(trial, (3,), frozenset("均")) == SITE_PRIOR
     assert _site_cost(trial, (3,), frozenset("購"), split=2) == SITE_PRIOR
+
+
+def test_the_text_end_is_a_line_end(repairer: PinyinRepairer) -> None:
+    # 小 straddles 中|。 ("A1 28" dropped) and 。's last byte, alone at the end of the text,
+    # became "?". Read with no end after it, the model took 、 (A1 A2) for it.
+    damaged = _spam("公司的產品矩陣覆蓋了幼兒園到高中。", "小了覆產")
+    assert damaged.endswith("高中xiǎo)?")
+    assert _repair(repairer, damaged) == "公司的產品矩陣覆蓋了幼兒園到高中。"
+
+
+def test_what_follows_an_invalid_pair_is_read_in_step(repairer: PinyinRepairer) -> None:
+    # 子 straddles 佔|有; out of step, 、's trail and 強's lead (A2 8F) are dropped, and 的's
+    # trail went with its own "(" into a "?". Until the pair is put back, the in-step bytes
+    # hold A1 8A, no GBK character: decoded a byte off after it (姶蟮), the text made a
+    # pair put back before 的 look good (強大跌她的).
+    damaged = _spam("較高的市場佔有率、強大的品牌影響力，深度布局海外。", "子的力響度有")
+    assert "佔?zi)新省姶蟮?de)品牌" in damaged
+    assert _repair(repairer, damaged) == "較高的市場佔有率、強大的品牌影響力，深度布局海外。"
+
+
+def test_hidden_bytes_are_chosen_again_once_a_question_mark_is_read_back(repairer: PinyinRepairer) -> None:
+    # 保 straddles １|２; out of step, 個's trail and 月's lead (80 D4) read as "?", and 那
+    # straddles 的|青. 人's own annotation, read out of step, hides its trail C8 CB: chosen
+    # with the "?" as one byte, the window after it read a byte off, and 壬 won.
+    traditional = "向５０％以上失業６個月或１２個月的青年和成年人提出計劃，人數不多。"
+    damaged = _spam(traditional, "保那人")
+    assert "１bǎo)矀?碌那(nà)嗄旰统赡耆?rén)提出" in damaged
+    assert _repair(repairer, damaged) == traditional
+
+
+def test_an_annotation_read_out_of_step_further_on_with_its_lead_dropped(repairer: PinyinRepairer) -> None:
+    # 和 straddles 押|外; out of step, ，'s trail and 其's lead (AC C6) are dropped, then
+    # 擔's trail with 保's lead (FA B1) and 保's trail with the "(" (A3 28): "bǎo)" after
+    # 鼡, a lead whose trail went with the pair.
+    traditional = "除此追加股權質押外，其它擔保條件不變。"
+    damaged = _spam(traditional, "和保件追")
+    assert "質押?hé)猓渌鼡bǎo)條件" in damaged
+    assert _repair(repairer, damaged) == traditional

@@ -235,3 +235,17 @@ def test_the_same_folders_unchanged_load_once(tmp_path: Path) -> None:
     (overlay / "more.yaml").write_text("kind: dates\nrules:\n  - id: my.b\n    pattern: '丙'\n", encoding="utf-8")
     with pytest.raises(RuleError):
         load_rulebook([overlay])
+
+
+def test_event_type_naming_a_role_it_does_not_have_is_an_error() -> None:
+    from pydantic import ValidationError
+
+    from pipeline.rulebook.schemas.events import EventType
+
+    roles = [{"role": "任职公司", "label": "ORG"}, {"role": "高管职位", "label": "TEXT"}]
+    fields = {"id": "my.events.change", "type": "高管变动", "triggers": ["离职"], "roles": roles}
+    EventType.model_validate({**fields, "requires_all": ["任职公司|高管职位"]})
+    with pytest.raises(ValidationError, match="does not have: 变动后职务"):
+        EventType.model_validate({**fields, "requires_all": ["任职公司|变动后职务"]})
+    with pytest.raises(ValidationError, match="does not have: 公司"):
+        EventType.model_validate({**fields, "requires_any": ["公司"]})

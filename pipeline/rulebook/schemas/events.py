@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipeline.rulebook.schemas.base import Negative, Rule, RuleFile, StrictModel
 
@@ -96,6 +96,16 @@ class EventType(Rule):
     person_title_role: str | None = None
     person_org_role: str | None = None
     examples: list[EventExample] = Field(default_factory=list)  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _required_roles_exist(self) -> EventType:
+        # A misspelt required role would silently drop every event of the type.
+        known = {spec.role for spec in self.roles}
+        named = [*self.requires_any, *(role for need in self.requires_all for role in need.split("|"))]
+        unknown = [role for role in named if role not in known]
+        if unknown:
+            raise ValueError(f"requires_any/requires_all name roles this type does not have: {', '.join(unknown)}")
+        return self
 
 
 class StatusCue(Rule):

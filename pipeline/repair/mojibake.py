@@ -150,6 +150,11 @@ QUESTION_REACH = 40  # characters back to look for the sentence's question word
 # looked at on each side, and the hanzi needed among them to say.
 SCRIPT_REACH = 64
 SCRIPT_MIN_HANZI = 8
+# A guess's twins (the same options after the same characters, see _twin_guesses) do
+# not vote for it in the document cache: characters of left context that make twins,
+# and how far apart (characters) two guesses must be for their cache n-grams not to meet.
+TWIN_CONTEXT = 2
+TWIN_APART = 16
 ENDS_HERE_PRIOR = 4.0  # nats: a damaged run that ends right at a lost byte is less likely
 
 
@@ -1372,7 +1377,8 @@ class Repairer:
         The first guesses were made one window at a time, in damaged surroundings; now
         the whole text is repaired, each guess is weighed with both neighbours whole
         and with what the document says elsewhere (:class:`DocumentCache`; the guess
-        being weighed is taken out of it first, so that it does not vote for itself).
+        being weighed is taken out of it first, so that it does not vote for itself, and
+        so are its twins, see :func:`_twin_guesses`).
         """
         if not any(r.choices for r in chosen):
             return chosen
@@ -1393,6 +1399,7 @@ class Repairer:
         traditional_mechanisms = {m.name for m in self.mechanisms if m.traditional}
         cache = DocumentCache(self.lm, "".join(repaired))
         article = self._article_chance("".join(repaired), chosen, where)
+        twins = _twin_guesses(joined, chosen, where)
         out: list[Region] = []
         for r in chosen:
             if not r.choices:
@@ -1409,6 +1416,16 @@ class Repairer:
                 right = right_context(current, at + width)
                 now = current[at : at + width]
                 cache.update(self.lm, left, now, right, -1)
+                # A guess made among the same options after the same characters was made by
+                # the same model from the same evidence: its vote would only repeat the
+                # first look's opinion (为何扛跌！ twice, each voting for the other's ！), so
+                # it is taken out too while this one is weighed.
+                others = [
+                    (left_context(current, o), current[o : o + width], right_context(current, o + width))
+                    for o in twins.get(at, ())
+                ]
+                for o_left, o_now, o_right in others:
+                    cache.update(self.lm, o_left, o_now, o_right, -1)
                 # In the script of the surroundings, as the first guesses were scored: in
                 # Simplified text a Traditional-only option (號 for the lost byte of 虾) is
                 # unlikely, however common its Simplified form (号).
@@ -1418,6 +1435,8 @@ class Repairer:
                 else:
                     simple = list(options)
                 scores = self._choice_scores(current, at, options, simple, cache, article)
+                for o_left, o_now, o_right in others:
+                    cache.update(self.lm, o_left, o_now, o_right, 1)
                 best = max(range(len(options)), key=lambda i: scores[i])
                 cache.update(self.lm, left, simple[best], right, 1)
                 if best:
@@ -2078,6 +2097,32 @@ _QUESTION_CUE = re.compile("为何|为什么|为啥|何以|岂|是否|怎么|怎
 _HANZI = re.compile(r"[\u4e00-\u9fff]")
 _HANZI_OR_LOST = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufffd]")
 _NON_ASCII_LINE = re.compile(r"[^\n]*[^\x00-\x7f][^\n]*")
+
+
+def _twin_guesses(joined: str, chosen: Sequence[Region], where: dict[int, int]) -> dict[int, list[int]]:
+    """For each guessed block (by its start in ``joined``, the repaired text), the other guesses that are its twins.
+
+    Twins are guesses among the same options after the same :data:`TWIN_CONTEXT`
+    characters, far enough apart that their n-grams in a :class:`DocumentCache` do not
+    overlap: the first look guessed them alike from the same evidence.
+    """
+    groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for r in chosen:
+        for start, _end, options in r.choices:
+            at = where.get(start)
+            if at is None or at < TWIN_CONTEXT:
+                continue
+            key = (joined[at - TWIN_CONTEXT : at], tuple(sorted(options)))
+            groups.setdefault(key, []).append(at)
+    twins: dict[int, list[int]] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for at in members:
+            far = [o for o in members if abs(o - at) > TWIN_APART]
+            if far:
+                twins[at] = far
+    return twins
 
 
 @lru_cache(maxsize=4096)

@@ -24,6 +24,7 @@ from pipeline.repair.mojibake import (
     _lost_singles,
     _split_decided,
     _stray_mark,
+    _twin_guesses,
     find_spans,
     make_blocks,
     parse_chars,
@@ -723,3 +724,30 @@ def test_viterbi_scores_of_several_spans_are_each_spans_own() -> None:
     alone = [Repairer(default_lm())._viterbi_scores_many([r])[0] for r in requests]
     assert together == alone
     assert [len(s) for s in together] == [22, 6, 2, 22]
+
+
+def test_twin_guesses_do_not_vote_for_each_other(repairer: Repairer) -> None:
+    # 喜力 (E5 96 9C E5 8A 9B) loses its last byte before the line break both times; the
+    # model alone prefers 喜功 (好大喜功). Each first guess voted for the other in the
+    # document cache, so the word model's 喜力 never won.
+    text = "喜力啤酒业绩增长 得益于收购喜力\n来源：财经\n华润啤酒利润增长部分得益于收购喜力\n"
+    damaged = damage(text, "utf8_as_gbk", random.Random(0))
+    assert damaged.count("\ufffd") >= 2
+    assert _repair(repairer, damaged) == text
+
+
+def test_twins_are_guesses_among_the_same_options_after_the_same_characters() -> None:
+    joined = "收购喜力，" + "甲" * 30 + "收购喜力。" + "收购喜功"
+    at = [joined.index("喜力") + 1, joined.rindex("喜力") + 1, joined.rindex("喜功") + 1]
+    chosen = [
+        Region(a, a + 1, "x", "utf8_as_gbk", 20.0, 1, choices=((a, a + 1, options),))
+        for a, options in zip(at, [("功", "力"), ("力", "功"), ("力", "加")], strict=True)
+    ]
+    where = {a: a for a in at}
+    # The third has other options; the first two, 30 characters apart, are each other's twins.
+    assert _twin_guesses(joined, chosen, where) == {at[0]: [at[1]], at[1]: [at[0]]}
+    # Too close for their n-grams in the cache to stay apart: no twins.
+    near = "收购喜力收购喜力"
+    close = [near.index("力"), near.rindex("力")]
+    regions = [Region(a, a + 1, "x", "utf8_as_gbk", 20.0, 1, choices=((a, a + 1, ("力", "功")),)) for a in close]
+    assert _twin_guesses(near, regions, {a: a for a in close}) == {}

@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections import Counter
+from collections import Counter, deque
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,55 +67,101 @@ def _value_counts(column: pa.ChunkedArray) -> tuple[list[Any], list[int]]:
     return counts.field("values").to_pylist(), counts.field("counts").to_pylist()
 
 
+class _OutputWriter:
+    """The outputs of a folder being written part by part under temporary names.
+
+    Shared by the end compaction and the streaming one, so both write the same bytes
+    from the same parts in the same order.
+    """
+
+    def __init__(self, out_dir: Path, formats: list[str]) -> None:
+        self.out_dir = out_dir
+        self.parts_dir = out_dir / "parts"
+        self.docs_tmp = out_dir / f".{DOCUMENTS}.tmp"
+        self.sinks: dict[str, TableSink] = {}
+        self.docs: TextIO | None = None
+        try:
+            for name, columns in TABLE_COLUMNS.items():
+                self.sinks[name] = TableSink(out_dir, name, columns, formats)
+            self.docs = self.docs_tmp.open("w", encoding="utf-8")
+        except BaseException:
+            self.abort()
+            raise
+        self.documents = 0
+        self.labels: Counter[str] = Counter()
+        self.events: Counter[str] = Counter()
+
+    def append(self, part: str, keys: set[str]) -> None:
+        """Append the records and table rows of ``part`` whose key is in ``keys``."""
+        assert self.docs is not None
+        for line in part_record_lines(self.parts_dir / part, keys):
+            self.docs.write(line)
+            self.documents += 1
+        for name, sink in self.sinks.items():
+            table = part_table(self.parts_dir / part, name, keys)
+            sink.write(table)
+            if name == "mentions" and table.num_rows:
+                self.labels.update(dict(zip(*_value_counts(table["label"]), strict=True)))
+            elif name == "events":
+                self.events.update(_event_counts(table))
+
+    def commit(self) -> list[str]:
+        """Move the records and tables into place; return their file names."""
+        assert self.docs is not None
+        self.docs.flush()
+        os.fsync(self.docs.fileno())
+        self.docs.close()
+        self.docs = None
+        os.replace(self.docs_tmp, self.out_dir / DOCUMENTS)
+        files = [DOCUMENTS]
+        for sink in self.sinks.values():
+            files += sink.commit()
+        return files
+
+    def abort(self) -> None:
+        """Drop the temporary files (the outputs in place are left as they were)."""
+        for sink in self.sinks.values():
+            sink.abort()
+        if self.docs is not None:
+            self.docs.close()
+            self.docs = None
+        self.docs_tmp.unlink(missing_ok=True)
+
+
 def compact(out_dir: Path, db: StateDB, formats: list[str], extra: dict[str, Any]) -> dict[str, Any]:
     """Rewrite ``documents.jsonl``, the tables, ``failures.jsonl`` and the manifest; return the manifest."""
-    parts_dir = out_dir / "parts"
     with contextlib.suppress(FileNotFoundError):
         (out_dir / MANIFEST).unlink()
-    sinks = {name: TableSink(out_dir, name, columns, formats) for name, columns in TABLE_COLUMNS.items()}
-    docs_tmp = out_dir / f".{DOCUMENTS}.tmp"
-    documents = 0
-    labels: Counter[str] = Counter()
-    events: Counter[str] = Counter()
     referenced = db.referenced_parts()
+    writer = _OutputWriter(out_dir, formats)
     try:
-        with docs_tmp.open("w", encoding="utf-8") as docs:
-            for part in referenced:
-                keys = db.keys_in_part(part)
-                for line in part_record_lines(parts_dir / part, keys):
-                    docs.write(line)
-                    documents += 1
-                for name, sink in sinks.items():
-                    table = part_table(parts_dir / part, name, keys)
-                    sink.write(table)
-                    if name == "mentions" and table.num_rows:
-                        labels.update(dict(zip(*_value_counts(table["label"]), strict=True)))
-                    elif name == "events":
-                        events.update(_event_counts(table))
-            docs.flush()
-            os.fsync(docs.fileno())
+        for part in referenced:
+            writer.append(part, db.keys_in_part(part))
     except BaseException:
-        for sink in sinks.values():
-            sink.abort()
-        docs_tmp.unlink(missing_ok=True)
+        writer.abort()
         raise
-    os.replace(docs_tmp, out_dir / DOCUMENTS)
-    files = [DOCUMENTS]
-    for sink in sinks.values():
-        files += sink.commit()
+    return _finish(out_dir, db, formats, extra, writer, referenced)
+
+
+def _finish(
+    out_dir: Path, db: StateDB, formats: list[str], extra: dict[str, Any], writer: _OutputWriter, referenced: list[str]
+) -> dict[str, Any]:
+    """Commit the written outputs, write ``failures.jsonl``, drop dead parts, write the manifest."""
+    files = writer.commit()
     failures, by_code, failure_count = _write_failures(out_dir, db)
     files.append(FAILURES)
     # Parts with no current record are garbage now that the outputs no longer need them.
+    parts_dir = out_dir / "parts"
     remove_parts(parts_dir, list_parts(parts_dir) - set(referenced))
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "schema_version": SCHEMA_VERSION,
         "versions": versions(),
         "counts": {
-            "documents": documents,
+            "documents": writer.documents,
             "failures": failure_count,
-            "mentions": dict(sorted(labels.items())),
-            "events": dict(sorted(events.items())),
+            "mentions": dict(sorted(writer.labels.items())),
+            "events": dict(sorted(writer.events.items())),
             "failures_by_code": dict(sorted(by_code.items())),
         },
         "failures": failures,
@@ -126,6 +172,90 @@ def compact(out_dir: Path, db: StateDB, formats: list[str], extra: dict[str, Any
     }
     write_manifest(out_dir, manifest)
     return manifest
+
+
+class StreamingCompaction:
+    """Compaction done while a run is still processing: each part is appended once committed.
+
+    Parts are appended in the order they were planned (a part that finishes early
+    waits for the ones before it), so the outputs are the same, byte for byte, as an
+    end compaction's. They replace the folder's outputs only if, at the end, the
+    state database's current records are exactly the ones appended (a fresh folder,
+    or ``--force`` over the same inputs); otherwise (older parts still hold current
+    records, an input was retried after a worker died) the temporary files are dropped
+    and :func:`compact` runs as before. The outputs in place are not touched until
+    :meth:`finish`, so a run killed meanwhile leaves them and their (now stale)
+    manifest, which the next run compacts again.
+    """
+
+    def __init__(self, out_dir: Path, formats: list[str]) -> None:
+        self.out_dir = out_dir
+        self.formats = formats
+        self._writer: _OutputWriter | None = None
+        self._active = True
+        self._planned: deque[str] = deque()
+        self._finished: dict[str, tuple[str | None, set[str]]] = {}
+        # The parts appended, in order, and how many records each one gave.
+        self.appended: dict[str, int] = {}
+
+    @property
+    def active(self) -> bool:
+        """Whether the outputs are still being streamed (no reason to fall back yet)."""
+        return self._active
+
+    def planned(self, chunk: str) -> None:
+        """Note that chunk ``chunk`` was handed to the engine (chunks are handed out in order)."""
+        if self._active:
+            self._planned.append(chunk)
+
+    def committed(self, chunk: str, part: str | None, keys: set[str]) -> None:
+        """Note that ``chunk`` committed ``part`` (``None``: no record) with ``keys``; append what is due."""
+        if not self._active:
+            return
+        if chunk not in self._planned:
+            # A piece of a chunk retried after a worker died: the order is no longer known here.
+            self.cancel()
+            return
+        self._finished[chunk] = (part, keys)
+        while self._planned and self._planned[0] in self._finished:
+            done_part, done_keys = self._finished.pop(self._planned.popleft())
+            if done_part is None:
+                continue
+            if self._writer is None:
+                self._writer = _OutputWriter(self.out_dir, self.formats)
+            try:
+                self._writer.append(done_part, done_keys)
+            except BaseException:
+                self.cancel()
+                raise
+            self.appended[done_part] = len(done_keys)
+
+    def cancel(self) -> None:
+        """Stop streaming and drop the temporary files (the end compaction will run)."""
+        self._active = False
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+
+    def finish(self, db: StateDB, extra: dict[str, Any]) -> dict[str, Any] | None:
+        """Commit the streamed outputs and return the manifest, or ``None`` if they do not match the database.
+
+        Every appended part was appended whole, and an input only ever leaves a part;
+        so equal counts per part mean equal sets of records.
+        """
+        writer = self._writer
+        if not self._active or writer is None or self._planned or db.part_counts() != self.appended:
+            self.cancel()
+            return None
+        self._writer = None
+        self._active = False
+        with contextlib.suppress(FileNotFoundError):
+            (self.out_dir / MANIFEST).unlink()
+        try:
+            return _finish(self.out_dir, db, self.formats, extra, writer, list(self.appended))
+        except BaseException:
+            writer.abort()
+            raise
 
 
 def _write_failures(out_dir: Path, db: StateDB) -> tuple[list[dict[str, str]], Counter[str], int]:

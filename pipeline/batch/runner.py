@@ -10,7 +10,11 @@ A run:
 3. walks the inputs lazily, skipping what is unchanged, and hands chunks to the
    engine; each finished chunk is one committed part plus one database transaction;
 4. compacts the parts into ``documents.jsonl``, the tables, ``failures.jsonl`` and
-   ``manifest.json`` (skipped when nothing changed).
+   ``manifest.json`` (skipped when nothing changed). The records and tables are
+   streamed into temporary files as parts are committed, in the planned order, while
+   later chunks still run (:class:`~pipeline.batch.compact.StreamingCompaction`); when
+   the database's current records turn out not to be exactly those (older parts still
+   hold some, a crash was recovered), they are compacted again from the parts at the end.
 
 Killing a run at any point and running it again gives every input exactly once.
 """
@@ -29,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from pipeline.batch.compact import compact, read_manifest, up_to_date, write_manifest
+from pipeline.batch.compact import StreamingCompaction, compact, read_manifest, up_to_date, write_manifest
 from pipeline.batch.parts import list_parts, remove_parts, remove_temporaries
 from pipeline.batch.plan import PlanCounts, PlanPolicy, plan_chunks
 from pipeline.batch.state import StateDB
@@ -106,6 +110,8 @@ class RunStats:
     # starting the workers, building their pipelines), and the time spent compacting.
     startup_seconds: float = 0.0
     compact_seconds: float = 0.0
+    # Whether the outputs were streamed while chunks ran (else compacted from the parts at the end).
+    compact_streamed: bool = False
     # CPU spent processing chunks (in whichever process ran them), and by the driver in all.
     chunk_cpu_seconds: float = 0.0
     driver_cpu_seconds: float = 0.0
@@ -256,11 +262,15 @@ def run_batch(options: RunOptions) -> RunReport:
             counts = PlanCounts()
             sources = iter_sources(options.inputs, options.max_bytes, exclude=[out_dir])
             chunks = plan_chunks(sources, db, stats.run_id, policy, counts)
+            stream = StreamingCompaction(out_dir, options.formats)
             status = "failed"
             try:
-                _execute(engine, chunks, config, out_dir, fingerprint, db, stats, counts, options, started)
+                _execute(engine, chunks, config, out_dir, fingerprint, db, stats, counts, options, started, stream)
                 db.commit()
                 status = "done"
+            except BaseException:
+                stream.cancel()
+                raise
             finally:
                 stats.seen = counts.seen
                 stats.unchanged += counts.unchanged
@@ -286,7 +296,11 @@ def run_batch(options: RunOptions) -> RunReport:
                 "state": {"database": STATE_DB, "parts": PARTS},
             }
             compact_started = time.perf_counter()
-            if up_to_date(out_dir, db, options.formats):
+            streamed = stream.finish(db, extra)
+            if streamed is not None:
+                manifest = streamed
+                stats.compact_streamed = True
+            elif up_to_date(out_dir, db, options.formats):
                 manifest = read_manifest(out_dir) or {}
                 manifest.update({k: v for k, v in extra.items() if k != "state"})
                 write_manifest(out_dir, manifest)
@@ -311,8 +325,13 @@ def _execute(
     counts: PlanCounts,
     options: RunOptions,
     run_started: float,
+    stream: StreamingCompaction,
 ) -> None:
-    """Run the chunks and commit each result as it arrives (``run_started``: when the run began)."""
+    """Run the chunks and commit each result as it arrives (``run_started``: when the run began).
+
+    Each committed part is handed to ``stream``, which appends it to the outputs in the
+    planned order.
+    """
     from tqdm import tqdm
 
     class Bar(tqdm):  # type: ignore[misc]  # tqdm is untyped here
@@ -330,7 +349,7 @@ def _execute(
     started = time.perf_counter()
     first: float | None = None
     with Bar(total=total, disable=not options.progress, unit="doc", file=sys.stderr, dynamic_ncols=True) as bar:
-        for result in engine.run(chunks, config, parts_dir, fingerprint):
+        for result in engine.run(_planned(chunks, stream), config, parts_dir, fingerprint):
             if result.fingerprint != fingerprint:
                 raise OutputError(ErrorCode.E505, worker=result.worker, got=result.fingerprint, expected=fingerprint)
             db.commit_part(result.part, result.done, result.failed, fingerprint)
@@ -352,3 +371,12 @@ def _execute(
                 stats.steady_seconds = now - first
                 stats.steady_inputs += result.size
             bar.update(finished + counts.unchanged + counts.duplicates + counts.failed_listing - bar.n)
+            # After the bar: the figures above time the chunks, not the appending.
+            stream.committed(result.chunk, result.part, {d.key for d in result.done})
+
+
+def _planned(chunks: Iterator[Chunk], stream: StreamingCompaction) -> Iterator[Chunk]:
+    """``chunks``, each noted by ``stream`` as the engine takes it (so in the planned order)."""
+    for chunk in chunks:
+        stream.planned(chunk.part)
+        yield chunk

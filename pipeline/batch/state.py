@@ -280,6 +280,13 @@ class StateDB:
         rows = self.conn.execute("SELECT DISTINCT part FROM inputs WHERE status = 'done' AND part IS NOT NULL")
         return sorted(p for (p,) in rows)
 
+    def part_counts(self) -> dict[str, int]:
+        """How many current records each part holds (parts holding none are left out)."""
+        rows = self.conn.execute(
+            "SELECT part, COUNT(*) FROM inputs WHERE status = 'done' AND part IS NOT NULL GROUP BY part"
+        )
+        return {str(part): int(n) for part, n in rows}
+
     def keys_in_part(self, part: str) -> set[str]:
         """Keys whose current record is in ``part``."""
         rows = self.conn.execute("SELECT key FROM inputs WHERE status = 'done' AND part = ?", (part,))

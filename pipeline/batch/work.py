@@ -103,7 +103,7 @@ class Chunk:
 
     def lost(self, fingerprint: str, detail: str) -> ChunkResult:
         """The result of a chunk whose worker died every time: each input becomes a failure row."""
-        result = ChunkResult(None, len(self.tasks), fingerprint)
+        result = ChunkResult(None, len(self.tasks), fingerprint, self.part)
         for task in self.tasks:
             source = task.source
             size, mtime_ns = _stat_of(source)
@@ -114,11 +114,16 @@ class Chunk:
 
 @dataclass(slots=True)
 class ChunkResult:
-    """What the driver records after a chunk: the part, its inputs, failures, counts."""
+    """What the driver records after a chunk: the part, its inputs, failures, counts.
+
+    ``chunk`` names the chunk it is the result of (the part it was to commit);
+    ``part`` is that name too, or ``None`` when no input of the chunk gave a record.
+    """
 
     part: str | None
     size: int
     fingerprint: str
+    chunk: str = ""
     done: list[Done] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
     unchanged: list[tuple[str, int, int]] = field(default_factory=list)
@@ -175,7 +180,9 @@ def process_chunk(chunk: Chunk, config: PipelineSpec, parts_dir: str) -> ChunkRe
     """Process every input of ``chunk`` and commit their records as part ``chunk.part``."""
     started, cpu_started = time.perf_counter(), time.process_time()
     pipe = pipeline_for(config)
-    result = ChunkResult(None, len(chunk.tasks), fingerprint_for(config), worker=f"{os.uname().nodename}:{os.getpid()}")
+    result = ChunkResult(
+        None, len(chunk.tasks), fingerprint_for(config), chunk.part, worker=f"{os.uname().nodename}:{os.getpid()}"
+    )
     entries: list[tuple[str, dict[str, Any]]] = []
     for task in chunk.tasks:
         source = task.source

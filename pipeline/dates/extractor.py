@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import regex
@@ -109,6 +110,27 @@ def gated_scan(
     return scan_each(patterns, text, timeout=5.0, possible=possible, screened=not gate.loose)
 
 
+class _RuleLines(Mapping[str, str]):
+    """``path:line`` of each date rule by id, for error messages.
+
+    A line is found by parsing the rule file again, a second per file for the
+    built-in one: so only when a rule fails to compile, never while building.
+    """
+
+    def __init__(self, places: Mapping[str, tuple[Path, tuple[str, int]]]) -> None:
+        self._places = places
+
+    def __getitem__(self, rule_id: str) -> str:
+        path, location = self._places[rule_id]
+        return f"{path}:{line_of(path, location) or 1}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+
 class DateExtractor:
     """Finds, composes and resolves date expressions with the merged ``dates`` rules."""
 
@@ -145,15 +167,15 @@ class DateExtractor:
     def from_rulebook(cls, rulebook: Rulebook) -> DateExtractor:
         """Build the extractor from the merged ``dates`` rules (errors name the file and line)."""
         rules = rulebook.get("dates")
-        where: dict[str, str] = {}
+        places: dict[str, tuple[Path, tuple[str, int]]] = {}
         for loaded in rulebook.files:
             model = loaded.model
             if not isinstance(model, DatesFile):
                 continue
             for field_name in ("rules", "compositions"):
                 for i, item in enumerate(getattr(model, field_name)):
-                    where[item.id] = f"{loaded.path}:{line_of(loaded.path, (field_name, i)) or 1}"
-        return cls(rules if isinstance(rules, DatesFile) else DatesFile(kind="dates"), where)
+                    places[item.id] = (loaded.path, (field_name, i))
+        return cls(rules if isinstance(rules, DatesFile) else DatesFile(kind="dates"), _RuleLines(places))
 
     # -- pass 1: atoms ----------------------------------------------------------
     def find_atoms(self, text: str) -> list[Atom]:

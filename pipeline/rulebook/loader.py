@@ -238,17 +238,41 @@ def rules_with_ids(model: BaseModel) -> Iterator[tuple[str, Any, Location]]:
 
 
 def _merge_lists(base: list[Any], extra: list[Any]) -> list[Any]:
-    """Concatenate two rule lists, letting ``replaces`` (or a repeated key) drop the old item."""
+    """Concatenate two rule lists, letting ``replaces`` (or a repeated key) drop the old item.
+
+    An item of ``extra`` drops every item before it (of ``base`` or of ``extra``) with
+    the id it replaces or, without ``replaces``, with its overlay key. The positions of
+    each id and key are indexed, so a gazetteer of many thousand entries merges in one
+    pass instead of one pass over the list per entry.
+    """
     out = list(base)
+    alive = [True] * len(out)
+    by_id: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
+
+    def index(position: int, item: Any) -> None:
+        item_id = getattr(item, "id", None)
+        if isinstance(item_id, str):
+            by_id.setdefault(item_id, []).append(position)
+        key = overlay_key(item)
+        if key is not None:
+            by_key.setdefault(key, []).append(position)
+
+    for position, item in enumerate(out):
+        index(position, item)
     for item in extra:
         replaced = getattr(item, "replaces", None)
         key = overlay_key(item)
         if replaced is not None:
-            out = [old for old in out if getattr(old, "id", None) != replaced]
+            for position in by_id.pop(replaced, ()):
+                alive[position] = False
         elif key is not None:
-            out = [old for old in out if overlay_key(old) != key]
+            for position in by_key.pop(key, ()):
+                alive[position] = False
+        index(len(out), item)
         out.append(item)
-    return out
+        alive.append(True)
+    return [item for item, keep in zip(out, alive, strict=True) if keep]
 
 
 def overlay_key(item: Any) -> str | None:

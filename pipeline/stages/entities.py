@@ -971,12 +971,30 @@ def shared_word_tags(context: StageContext) -> Callable[[], dict[str, str]]:
 
 
 def dictionary_word_tags(segmenter: Segmenter | None) -> dict[str, str]:
-    """Part-of-speech tags of jieba's dictionary words (never jieba's global tokenizer)."""
-    import jieba
-    import jieba.posseg
+    """Part-of-speech tags of jieba's dictionary words (never jieba's global tokenizer).
 
-    tokenizer = segmenter.tokenizer if segmenter is not None else jieba.Tokenizer()
-    return dict(jieba.posseg.POSTokenizer(tokenizer).word_tag_tab)
+    The table is what ``jieba.posseg.POSTokenizer(tokenizer).word_tag_tab`` holds (the
+    ``word freq tag`` lines of the dictionary file, the last line of a word winning),
+    read here without initialising a tokenizer or importing ``jieba.posseg`` (its
+    models): the segmenter's backend may never need jieba's own tokenizer, and a worker
+    would build one only for this table. ``segmenter`` is accepted for the callers; every
+    segmenter reads jieba's default dictionary (the lexicon's words have no tags here,
+    as with ``POSTokenizer``, which leaves the tokenizer's user tags aside until it cuts).
+    """
+    import jieba
+
+    del segmenter  # the same dictionary file for every segmenter
+    tags: dict[str, str] = {}
+    with jieba.Tokenizer().get_dict_file() as fh:  # an uninitialised tokenizer only names the file
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.strip().decode("utf-8")
+            if not line:
+                continue
+            parts = line.split(" ")
+            if len(parts) != 3:
+                raise ValueError(f"invalid POS dictionary entry in jieba's dictionary at line {lineno}: {line}")
+            tags[parts[0]] = parts[2]
+    return tags
 
 
 @stage_factory("entities")

@@ -249,3 +249,40 @@ def test_event_type_naming_a_role_it_does_not_have_is_an_error() -> None:
         EventType.model_validate({**fields, "requires_all": ["任职公司|变动后职务"]})
     with pytest.raises(ValidationError, match="does not have: 公司"):
         EventType.model_validate({**fields, "requires_any": ["公司"]})
+
+
+def test_merging_lists_drops_what_each_later_item_replaces_or_repeats() -> None:
+    import random
+
+    from pydantic import BaseModel
+
+    from pipeline.rulebook.loader import _merge_lists, overlay_key
+
+    class Rule(BaseModel):
+        id: str | None = None
+        replaces: str | None = None
+        name: str | None = None
+
+    def reference(base: list[Rule], extra: list[Rule]) -> list[Rule]:
+        """The rule as written: each later item filters the whole list again."""
+        out = list(base)
+        for item in extra:
+            if item.replaces is not None:
+                out = [old for old in out if old.id != item.replaces]
+            elif overlay_key(item) is not None:
+                out = [old for old in out if overlay_key(old) != overlay_key(item)]
+            out.append(item)
+        return out
+
+    rng = random.Random(8)
+
+    def rule() -> Rule:
+        if rng.random() < 0.5:
+            return Rule(name=rng.choice("abcdef"))  # a gazetteer entry: keyed by its name
+        return Rule(id=rng.choice("pqrs"), replaces=rng.choice([None, "p", "q", "x"]))
+
+    for _ in range(200):
+        base = [rule() for _ in range(rng.randrange(8))]
+        extra = [rule() for _ in range(rng.randrange(8))]
+        merged = _merge_lists(base, extra)
+        assert [id(r) for r in merged] == [id(r) for r in reference(base, extra)]

@@ -64,8 +64,15 @@ def test_a_one_line_notice_with_a_company_post_keeps_its_event(rules_only: Pipel
 
 
 def test_a_requires_all_entry_with_alternatives_needs_one_of_them() -> None:
+    roles = [{"role": role} for role in ("任职公司", "高管职位", "高管姓名")]
     spec = EventType.model_validate(
-        {"id": "events.t", "type": "高管变动", "triggers": ["离职"], "requires_all": ["任职公司|高管职位", "高管姓名"]}
+        {
+            "id": "events.t",
+            "type": "高管变动",
+            "triggers": ["离职"],
+            "roles": roles,
+            "requires_all": ["任职公司|高管职位", "高管姓名"],
+        }
     )
 
     class Draft:

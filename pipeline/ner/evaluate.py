@@ -109,7 +109,7 @@ def add_model_readings(pipe: Pipeline, rows: list[dict[str, Any]]) -> None:
     normalizer = pipe.normalizer()
     norms = [normalizer(row["text"]) for row in rows]
     items = [(n.text, [(t.start, t.end) for t in segmenter.tokens(n.text)]) for n in norms]
-    for row, norm, spans in zip(rows, norms, model.spans_many(items, dictionary_word_tags(segmenter)), strict=True):
+    for row, norm, spans in zip(rows, norms, model.spans_many(items, dictionary_word_tags()), strict=True):
         readings = []
         for span in spans:
             start, end = norm.to_raw_span(span.start, span.end)
@@ -129,7 +129,7 @@ def score_model(
     norms = [normalizer(s.text) if normalizer is not None else None for s in sentences]
     texts = [n.text if n is not None else s.text for s, n in zip(sentences, norms, strict=True)]
     items = [(text, [(t.start, t.end) for t in segmenter.tokens(text)]) for text in texts]
-    found_all = model.spans_many(items, dictionary_word_tags(segmenter))
+    found_all = model.spans_many(items, dictionary_word_tags())
     for sent, norm, found in zip(sentences, norms, found_all, strict=True):
         spans = [(s.start, s.end, s.label) for s in found]
         if norm is not None:

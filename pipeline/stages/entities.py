@@ -926,7 +926,7 @@ class EntityExtractor:
         if self._suffix is None:
             if self._tags is None:
                 getter = self._tags_getter
-                self._tags = getter() if getter is not None else dictionary_word_tags(self.segmenter)
+                self._tags = getter() if getter is not None else dictionary_word_tags()
             self._suffix = SuffixOrgFinder(self._patterns, self.gazetteer, self._tags)
             self._ticker = TickerOrgFinder(self._patterns, self._tags)
             self._byline = BylineOrgFinder(self._patterns, self._tags)
@@ -960,30 +960,28 @@ class EntityExtractor:
 
 def shared_word_tags(context: StageContext) -> Callable[[], dict[str, str]]:
     """A getter of the pipeline's one table of dictionary word tags (loaded on first call)."""
-    segmenter = shared_segmenter(context)
 
     def get() -> dict[str, str]:
-        tags = context.shared("word_tags", lambda: dictionary_word_tags(segmenter))
+        tags = context.shared("word_tags", dictionary_word_tags)
         assert isinstance(tags, dict)
         return tags
 
     return get
 
 
-def dictionary_word_tags(segmenter: Segmenter | None) -> dict[str, str]:
+def dictionary_word_tags() -> dict[str, str]:
     """Part-of-speech tags of jieba's dictionary words (never jieba's global tokenizer).
 
     The table is what ``jieba.posseg.POSTokenizer(tokenizer).word_tag_tab`` holds (the
     ``word freq tag`` lines of the dictionary file, the last line of a word winning),
     read here without initialising a tokenizer or importing ``jieba.posseg`` (its
     models): the segmenter's backend may never need jieba's own tokenizer, and a worker
-    would build one only for this table. ``segmenter`` is accepted for the callers; every
-    segmenter reads jieba's default dictionary (the lexicon's words have no tags here,
+    would build one only for this table. Every segmenter reads jieba's default
+    dictionary, so the table is the same for all (the lexicon's words have no tags here,
     as with ``POSTokenizer``, which leaves the tokenizer's user tags aside until it cuts).
     """
     import jieba
 
-    del segmenter  # the same dictionary file for every segmenter
     tags: dict[str, str] = {}
     with jieba.Tokenizer().get_dict_file() as fh:  # an uninitialised tokenizer only names the file
         for lineno, raw in enumerate(fh, 1):

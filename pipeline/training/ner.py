@@ -333,7 +333,7 @@ def train(
     drop_rates = np.array([feature_dropout if i in (BIGRAM, TRIGRAM, WORD) else 0.0 for i in range(N_FEATURES)])
     rulebook = load_rulebook([])
     segmenter = Segmenter(lexicon_words(rulebook), split_words(rulebook))
-    word_tags = dictionary_word_tags(segmenter)
+    word_tags = dictionary_word_tags()
     normalizer = Pipeline.build(stages=["normalize"]).normalizer()
 
     def prepared(sentences: list[Sentence]) -> list[Sentence]:

@@ -263,3 +263,12 @@ def test_the_outlet_of_a_source_line_is_an_organisation(
     doc = rules_pipe.process(text)
     bylines = [(m.text, m.value.type) for m in doc.mentions if m.source == "rule:orgs.byline"]  # type: ignore[union-attr]
     assert bylines == ([found] if found else [])
+
+
+def test_dictionary_word_tags_are_the_table_jieba_posseg_reads() -> None:
+    import jieba
+    import jieba.posseg
+
+    from pipeline.stages.entities import dictionary_word_tags
+
+    assert dictionary_word_tags() == dict(jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab)

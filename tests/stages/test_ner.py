@@ -283,7 +283,7 @@ def test_model_org_starts_after_a_common_word_it_cut_into_and_a_function_word(
 
     rulebook = load_rulebook([])
     segmenter = Segmenter(lexicon_words(rulebook), split_words(rulebook))
-    tags = dictionary_word_tags(segmenter)
+    tags = dictionary_word_tags()
     model = _FixedModel([(found, "ORG", 0.9)])
     stage = NerStage(model, OrgTyper(rulebook), word_tags=lambda: tags)  # type: ignore[arg-type]
     doc = WorkDoc(raw=text, doc_id="t", text=text)

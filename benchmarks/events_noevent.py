@@ -49,6 +49,7 @@ from pathlib import Path
 
 from pipeline.core import Pipeline
 from pipeline.events.datasets import DUEE_FIN_TYPES, data_dir, duee_fin_part
+from pipeline.ner.data import read_split
 from pipeline.records import Event
 
 SOURCES = (("msra_ner", "dev.jsonl"), ("cluener2020", "dev.jsonl"))
@@ -71,18 +72,14 @@ class Sentence:
 
 def read_sentences(name: str, split: str) -> Iterator[Sentence]:
     """Sentences of one NER data set in file order, with their annotated companies."""
-    with (data_dir() / name / split).open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            text = row["text"].strip()
-            if not text:
-                continue
-            companies = tuple(
-                e["text"]
-                for e in row.get("entities", [])
-                if e["label"] == CLUENER_COMPANY or (e["label"] == "ORG" and e["text"].endswith(BUSINESS_ENDINGS))
-            )
-            yield Sentence(str(row["id"]), text, companies)
+    label_map = {CLUENER_COMPANY: CLUENER_COMPANY, "ORG": "ORG"}
+    for sentence in read_split(data_dir() / name / split, label_map):
+        text = sentence.text.strip()
+        if not text:
+            continue
+        names = ((sentence.text[start:end], label) for start, end, label in sentence.spans)
+        companies = tuple(name for name, label in names if label == CLUENER_COMPANY or name.endswith(BUSINESS_ENDINGS))
+        yield Sentence(sentence.id, text, companies)
 
 
 def event_words(pipe: Pipeline) -> list[str]:

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.core import Pipeline
-
-
-@pytest.fixture(scope="module")
-def rules_only() -> Pipeline:
-    return Pipeline.build(events_model=False)
 
 
 def _values(pipe: Pipeline, text: str, event_type: str, role: str) -> list[str]:

@@ -94,11 +94,6 @@ def test_a_person_repair_cuts_a_swallowed_character() -> None:
     assert [f.text for f in fillers] == ["邹鹏", "王其"]
 
 
-@pytest.fixture(scope="module")
-def rules_only() -> Pipeline:
-    return Pipeline.build(events_model=False)
-
-
 def test_no_event_from_boilerplate(rules_only: Pipeline) -> None:
     text = "公司公告\n来源：新浪财经\n华发集团解除质押3000万股。\n" + FOOTER + "\n马云前脚刚退休，腾讯就开始动手！"
     types = {e.type for e in rules_only.process(text).events}

@@ -10,11 +10,6 @@ from pipeline.events.fillers import Filler
 from pipeline.rulebook.schemas.events import RoleSpec
 
 
-@pytest.fixture(scope="module")
-def rules_only() -> Pipeline:
-    return Pipeline.build(events_model=False)
-
-
 def _types(pipe: Pipeline, text: str) -> set[str]:
     return {e.type for e in pipe.process(text).events}
 

@@ -16,11 +16,6 @@ from pipeline.events.extractor import EventExtractor
 from pipeline.rulebook.schemas.events import EventType
 
 
-@pytest.fixture(scope="module")
-def rules_only() -> Pipeline:
-    return Pipeline.build(events_model=False)
-
-
 def _types(pipe: Pipeline, text: str) -> set[str]:
     return {e.type for e in pipe.process(text).events}
 

@@ -7,14 +7,7 @@ telling a real event, so that the rule is seen to remove only the statement.
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.core import Pipeline
-
-
-@pytest.fixture(scope="module")
-def rules_only() -> Pipeline:
-    return Pipeline.build(events_model=False)
 
 
 def _types(pipe: Pipeline, text: str) -> set[str]:

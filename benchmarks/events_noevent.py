@@ -28,7 +28,13 @@ a company that has nothing to do with it. With seed 15 the filter drops 73 of 5,
 keeps 225 with an event word; all 225 were read by hand, and about three tell something DuEE-fin
 might annotate (docs/events.md, twelfth round).
 
+``--source duee1.0`` builds the documents from DuEE 1.0 dev sentences instead, those whose
+every event is of a type none of ours maps (a game won, a death, an arrest, a limit-up,
+a price cut …; ``read_out_of_scope``), through the same filter: events told in words our
+triggers share (赢得冠军, 新车上市, 担任顾问), which the NER sentences seldom hold.
+
     nice .venv/bin/python benchmarks/events_noevent.py                  # rules + models
+    nice .venv/bin/python benchmarks/events_noevent.py --source duee1.0 --no-model
     nice .venv/bin/python benchmarks/events_noevent.py --no-model       # rules alone
     nice .venv/bin/python benchmarks/events_noevent.py --out /tmp/ne.jsonl --sample /tmp/ne_sample.txt
 
@@ -48,11 +54,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core import Pipeline
-from pipeline.events.datasets import DUEE_FIN_TYPES, data_dir, duee_fin_part
+from pipeline.events.datasets import DUEE1_AMBIGUOUS, DUEE1_TYPES, DUEE_FIN_TYPES, data_dir, duee_fin_part, read_jsonl
 from pipeline.ner.data import read_split
 from pipeline.records import Event
 
-SOURCES = (("msra_ner", "dev.jsonl"), ("cluener2020", "dev.jsonl"))
+NEWS_SOURCES = (("msra_ner", "dev.jsonl"), ("cluener2020", "dev.jsonl"))
+DUEE1_SOURCE = ("duee1.0", "dev.jsonl")
 # Words that name or stand for a company in a sentence.
 COMPANY_WORDS = ("公司", "集团", "银行", "股份", "证券", "基金", "控股", "有限")
 # Endings of an MSRA ORG that is a business (MSRA does not type its organisations).
@@ -80,6 +87,30 @@ def read_sentences(name: str, split: str) -> Iterator[Sentence]:
         names = ((sentence.text[start:end], label) for start, end, label in sentence.spans)
         companies = tuple(name for name, label in names if label == CLUENER_COMPANY or name.endswith(BUSINESS_ENDINGS))
         yield Sentence(sentence.id, text, companies)
+
+
+def read_out_of_scope(split: str) -> Iterator[Sentence]:
+    """DuEE 1.0 sentences whose every event is of a type that is none of ours, in file order.
+
+    A sentence with an event of a mapped type (上市, 融资, 辞/离职, 约谈 …) or of a type
+    close to ours (退出, 停职 …) is left out. The rest tell a game won, a death, an arrest,
+    a limit-up …: events, but of no DuEE-fin type. DuEE 1.0 annotates no organisations,
+    so the company test of :class:`EventFilter` rests on the company words alone.
+    """
+    for doc in read_jsonl(data_dir() / DUEE1_SOURCE[0] / split):
+        types = {event.type for event in doc.events}
+        if types & (DUEE1_TYPES.keys() | DUEE1_AMBIGUOUS):
+            continue
+        text = doc.text.strip()
+        if text:
+            yield Sentence(doc.id, text, ())
+
+
+def source_sentences(name: str, split: str) -> Iterator[Sentence]:
+    """The sentences of one source: an NER set's, or DuEE 1.0's out-of-scope ones."""
+    if name == DUEE1_SOURCE[0]:
+        return read_out_of_scope(split)
+    return read_sentences(name, split)
 
 
 def event_words(pipe: Pipeline) -> list[str]:
@@ -178,7 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write every document with its events here (JSON lines)")
     parser.add_argument("--sample", type=Path, help="write the kept sentences that have an event word here")
     parser.add_argument("--dropped", type=Path, help="write the dropped sentences here")
+    parser.add_argument(
+        "--source",
+        choices=("news", "duee1.0"),
+        default="news",
+        help="news: MSRA and CLUENER dev (default); duee1.0: DuEE 1.0 dev sentences of types none of ours",
+    )
     args = parser.parse_args(argv)
+    sources = NEWS_SOURCES if args.source == "news" else (DUEE1_SOURCE,)
 
     model: object = False if args.no_model else (args.model_dir or True)
     pipe = Pipeline.build(args.rules, events_model=model)
@@ -188,9 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     counts: Counter[str] = Counter()
     probes: list[tuple[str, list[str]]] = []
     dropped: list[str] = []
-    for name, split in SOURCES:
+    for name, split in sources:
         kept = []
-        for sentence in read_sentences(name, split):
+        for sentence in source_sentences(name, split):
             counts[f"{name} sentences"] += 1
             if event_filter.tells_event(sentence):
                 counts[f"{name} dropped"] += 1
@@ -203,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
                 probes.append((sentence.id, words))
         docs += build_documents(kept, name, rng, args.min, args.max)
     if args.sample is not None:
-        text_of = {s.id: s.text for name, split in SOURCES for s in read_sentences(name, split) if s.id in dict(probes)}
+        probed = dict(probes)
+        text_of = {s.id: s.text for name, split in sources for s in source_sentences(name, split) if s.id in probed}
         args.sample.write_text(
             "".join(f"{sid}\t{'/'.join(w)}\t{text_of[sid]}\n" for sid, w in probes), encoding="utf-8"
         )
@@ -236,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     n = len(docs)
     chars = sum(len(d.text) for d in docs)
     mode = "rules alone" if args.no_model else "rules + models"
-    print(f"No-event pseudo-documents from {', '.join(name for name, _ in SOURCES)} dev ({mode})")
+    print(f"No-event pseudo-documents from {', '.join(name for name, _ in sources)} dev ({mode})")
     for key in sorted(counts):
         print(f"  {key}: {counts[key]}")
     shape = f"{chars} characters, {args.min}-{args.max} per document, seed {args.seed}"

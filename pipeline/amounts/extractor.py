@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from operator import itemgetter
+from operator import is_not, itemgetter
 from typing import NamedTuple
 
 import regex
@@ -45,6 +45,11 @@ class Scanner(NamedTuple):
     rule_groups: tuple[int, ...]
     named_groups: tuple[tuple[tuple[str, int], ...], ...]
     rule_spans: Callable[[tuple[tuple[int, int], ...]], tuple[tuple[int, int], ...]]  # regs -> the rules' spans
+    # Each rule's named groups apart: their names, and their numbers in the scanner.
+    group_names: tuple[tuple[str, ...], ...]
+    group_numbers: tuple[tuple[int, ...], ...]
+    # A ``None`` for each rule group (what ``map(is_not, ...)`` compares their texts with).
+    absent: tuple[None, ...]
 
 
 class Found(NamedTuple):
@@ -109,12 +114,16 @@ class AmountExtractor:
             index_of = pattern.groupindex
             rules = self.grammar.rules[first:]
             rule_groups = tuple(index_of[c.group] for c in rules)
+            named_groups = tuple(tuple((name, index_of[name]) for name in c.groups) for c in rules)
             scanner = Scanner(
                 pattern,
                 first,
                 rule_groups,
-                tuple(tuple((name, index_of[name]) for name in c.groups) for c in rules),
+                named_groups,
                 _picker(rule_groups),
+                tuple(tuple(name for name, _ in named) for named in named_groups),
+                tuple(tuple(number for _, number in named) for named in named_groups),
+                (None,) * len(rule_groups),
             )
             self._scanners[first] = scanner
         return scanner
@@ -122,6 +131,20 @@ class AmountExtractor:
     @staticmethod
     def _rule_of(scanner: Scanner, m: regex.Match[str], text: str) -> tuple[int, dict[str, str | None]]:
         """Index of the rule whose branch matched, and that rule's named groups."""
+        # The rule groups' texts (``None`` for a group that took no part) and the test of
+        # which one did are two C calls; ``m.regs`` would first build a span for each of
+        # the scanner's groups, which costs twice what the rest of this does together.
+        took_part = list(map(is_not, _group_texts(m, scanner.rule_groups), scanner.absent))
+        if took_part.count(True) == 1:
+            offset = took_part.index(True)
+            return scanner.first + offset, dict(
+                zip(scanner.group_names[offset], _group_texts(m, scanner.group_numbers[offset]), strict=True)
+            )
+        return AmountExtractor._rule_of_by_spans(scanner, m, text)
+
+    @staticmethod
+    def _rule_of_by_spans(scanner: Scanner, m: regex.Match[str], text: str) -> tuple[int, dict[str, str | None]]:
+        """:meth:`_rule_of` from the spans of every group (for a match whose rule groups that test cannot tell)."""
         regs = m.regs
         # The branches are alternatives: exactly one rule's group took part, and its
         # span is the largest of them (the others are (-1, -1)); found without a Python loop.
@@ -459,6 +482,13 @@ def _picker(groups: tuple[int, ...]) -> Callable[[tuple[tuple[int, int], ...]], 
         return (pick(regs),)
 
     return single
+
+
+def _group_texts(m: regex.Match[str], numbers: tuple[int, ...]) -> tuple[str | None, ...]:
+    """The texts of the groups ``numbers`` of ``m`` (``None`` for those that took no part), always as a tuple."""
+    if len(numbers) > 1:
+        return tuple(m.group(*numbers))
+    return (m.group(numbers[0]),) if numbers else ()
 
 
 def _after_alnum(text: str, pos: int) -> bool:

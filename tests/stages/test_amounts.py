@@ -224,6 +224,37 @@ def test_retrying_rule_by_rule_on_the_case_file_matches_the_compiled_tails(
     assert compiled._scanners.keys() - {0}  # some retries went through compiled tails
 
 
+def rule_and_groups_both_ways(extractor: AmountExtractor, first: int, text: str) -> int:
+    """Check that each scanner match from rule ``first`` on gets the same rule and groups both ways; count them."""
+    scanner = extractor._scanner(first)
+    checked = 0
+    for m in scanner.pattern.finditer(text):
+        assert extractor._rule_of(scanner, m, text) == extractor._rule_of_by_spans(scanner, m, text), m
+        checked += 1
+    return checked
+
+
+def test_the_rule_of_a_match_from_its_groups_texts_is_the_one_from_their_spans(extractor: AmountExtractor) -> None:
+    # _rule_of tells the rule by which rule group has a text, not from every group's
+    # span: on the case file, for the full scanner and for tails, the same rule and groups.
+    rules = len(extractor.grammar.rules)
+    texts = [case["context"] for case in load_cases()]
+    checked = {
+        first: sum(rule_and_groups_both_ways(extractor, first, text) for text in texts)
+        for first in (0, 1, rules // 2, rules - 1)
+    }
+    assert checked[0] > 100 and checked[rules // 2] > 0  # (the last rule alone may find nothing there)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=AMOUNT_ALPHABET + list("元股倍个亿万美港币每"), max_size=40), st.data())
+def test_the_rule_of_a_match_is_the_same_both_ways_on_any_text(
+    extractor: AmountExtractor, text: str, data: st.DataObject
+) -> None:
+    first = data.draw(st.integers(0, len(extractor.grammar.rules) - 1))
+    rule_and_groups_both_ways(extractor, first, text)
+
+
 # -- the hand-checked sample (benchmarks/amounts_values.py) -------------------------
 
 NUMERAL = set("0123456789０１２３４５６７８９〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")

@@ -412,3 +412,18 @@ def test_an_annotation_read_out_of_step_further_on_with_its_lead_dropped(repaire
     damaged = _spam(traditional, "和保件追")
     assert "質押?hé)猓渌鼡bǎo)條件" in damaged
     assert _repair(repairer, damaged) == traditional
+
+
+@pytest.mark.parametrize("company", ["中核工程", "中國電力科技"])
+def test_a_long_stretch_out_of_step_gets_back_every_dropped_pair(repairer: PinyinRepairer, company: str) -> None:
+    # 保 straddles ”|） ("A3 28" dropped); the decoder stays out of step until the "_" of
+    # 確 (B4 5F), forty characters on, and drops every pair of a user-defined area it
+    # meets on the way: five (FC C8 of 近日, AB CB of 公司, F8 A1 of 書》, AC CD of ，通,
+    # AA B4 of 知確). Two at most were put back (秸收到 for 近日收到, （謃定 for ，通知確定).
+    text = (
+        f"公司（以下簡稱“華都公司”）近日收到{company}有限公司的《中標通知書》，"
+        "通知確定華都公司爲示範快堆LOT566A的中標單位。"
+    )
+    damaged = _spam(text, "稱華都保")
+    assert "公司”bǎo)┙帐盏" in damaged
+    assert _repair(repairer, damaged) == text

@@ -1026,6 +1026,16 @@ class Repairer:
         before = b"".join(filled[k - s] or b"" for k in range(a, group[0]))
         between = [b"".join(filled[k - s] or b"" for k in range(x + 1, y)) for x, y in itertools.pairwise(group)]
         after = b"".join(filled[k - s] or b"" for k in range(group[-1] + 1, b))
+        # An ASCII character right after the span is a byte of the original text too
+        # (every misreading decoder keeps ASCII): a fill must go on validly into it. A
+        # lone lead byte before a line break would leave a character unfinished, and
+        # reads as one character less, which the LM prefers (股权\n came out 股\n).
+        # What follows the window stands for the text's end too.
+        closing = b""
+        if b == e:
+            next_char = window[e] if e < len(window) else after_window[:1]
+            if next_char.isascii():
+                closing = next_char.encode("ascii")
         # As if the damage went on after the hole, and as if it ended there (a damaged
         # clause pasted into clean text ends with its lost byte); the second explains
         # less, so it pays a prior. Damage that ends at the hole is followed by clean
@@ -1055,6 +1065,8 @@ class Repairer:
                     decoded = decode_strict(core, mech.original)
                 else:
                     decoded = decode_prefix(core + after, mech.original)
+                    if closing and decoded is not None and decode_prefix(core + after + closing, mech.original) is None:
+                        decoded = None
                 if decoded is None:
                     continue
                 seen.add(combo)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
+from typing import NamedTuple
 
 import regex
 
@@ -88,6 +89,25 @@ def from_mention(mention: Mention) -> Filler:
     )
 
 
+class _VariantPlan(NamedTuple):
+    """What ``FillerFinder.find`` reads of a variant: the rule, its label and kinds, and its word tuples.
+
+    ``plain``: it only adds or trims words (no join, nothing for ``_repair``); ``joins``,
+    ``left``, ``right``, ``trim_left``, ``trim_right``: its ``join``, ``extend_left``,
+    ``extend_right``, ``trim_left`` and ``trim_right`` words.
+    """
+
+    variant: SpanVariant
+    label: str
+    kinds: frozenset[str]
+    plain: bool
+    joins: tuple[str, ...]
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    trim_left: tuple[str, ...]
+    trim_right: tuple[str, ...]
+
+
 def _cut_left(text: str, start: int, end: int, stops: Sequence[str], min_length: int) -> int:
     """The start after the last stop word inside ``text[start:end]`` that leaves ``min_length`` characters."""
     best = start
@@ -135,6 +155,18 @@ class FillerFinder:
         self._repairing = frozenset(
             v.id for v in variants if v.split_left or v.trim_left_pattern or v.trim_right_pattern
         )
+        # What ``find`` reads of each variant, in order, read off the rule once (see ``_VariantPlan``).
+        self._plans = [
+            _VariantPlan(
+                v,
+                v.label,
+                frozenset(v.kinds),
+                not v.join and v.id not in self._repairing,
+                tuple(v.join),
+                *self._word_tuples(v),
+            )
+            for v in self.variants
+        ]
 
     def find(self, text: str, mentions: Sequence[Mention], labels: Collection[str] | None = None) -> list[Filler]:
         """All fillers of a document, deduplicated by (label, span), in text order.
@@ -155,7 +187,11 @@ class FillerFinder:
                     out[key] = filler
                     by_label.setdefault(filler.label, []).append(filler)
 
-        base = [from_mention(m) for m in mentions]
+        base = [
+            # ``from_mention``, inline: a document has many mentions.
+            Filler(m.label, _kind_of(m), m.start, m.end, m.text, _key_of(m), m.source, m.id, (m.start, m.end))
+            for m in mentions
+        ]
         for filler in base:
             # ``put``, inline: a document has many mentions.
             start, end = filler.start, filler.end
@@ -200,17 +236,14 @@ class FillerFinder:
                     continue
                 name = text[s:e]
                 put(Filler(rule.label, rule.kind, s, e, name, name, f"rule:{rule.id}", None, (s, e)))
-        for variant in self.variants:
-            if labels is not None and variant.label not in labels:
+        for variant, label, kinds, plain, joins, left, right, trim_left, trim_right in self._plans:
+            if labels is not None and label not in labels:
                 continue
-            # A variant that only adds or trims words leaves a filler with none of them
-            # around it as it is (no cut): that is tested here, without the call.
-            plain = not variant.join and variant.id not in self._repairing
-            # A join needs one of its words right after the filler.
-            joins = tuple(variant.join)
-            left, right, trim_left, trim_right = self._word_tuples(variant)
-            for filler in list(by_label.get(variant.label, ())):
-                if variant.kinds and filler.kind not in variant.kinds:
+            # A variant that only adds or trims words (``plain``) leaves a filler with none of
+            # them around it as it is (no cut): that is tested here, without the call. A join
+            # needs one of its words (``joins``) right after the filler.
+            for filler in list(by_label.get(label, ())):
+                if kinds and filler.kind not in kinds:
                     continue
                 if plain:
                     start, end = filler.start, filler.end

@@ -91,3 +91,46 @@ def test_to_frames() -> None:
     assert {"doc_id", "mention_id", "value_currency", "value_start"} <= set(mentions.columns)
     assert {"doc_id", "event_id", "type", "role", "arg_text"} <= set(events.columns)
     assert (events["type"] == "企业融资").any()
+
+
+def test_new_mention_is_the_dataclass_mention() -> None:
+    # The mention stage's fast constructor must make the very object Mention(...) makes.
+    import random
+
+    from pipeline.records import Mention, OrgValue, new_mention
+
+    rng = random.Random(8)
+    for i in range(200):
+        start = rng.randrange(100)
+        args = (
+            f"m{i}",
+            rng.choice(("ORG", "DATE")),
+            "智谱" * rng.randrange(3),
+            start,
+            start + rng.randrange(5),
+            rng.randrange(100),
+            rng.randrange(100),
+            rng.choice((None, OrgValue("智谱", "company", "智谱"))),
+            "rule:x",
+            rng.random(),
+        )
+        made, reference = new_mention(*args), Mention(*args)
+        assert made == reference
+        assert made.to_dict() == reference.to_dict()
+        assert hash(made) == hash(reference)
+
+
+def test_rounded_confidence_is_round_to_four_digits() -> None:
+    import json
+    import math
+    import random
+
+    from pipeline.records import rounded_confidence
+
+    rng = random.Random(4)
+    values: list[float] = [rng.random() for _ in range(500)] + [0.8, 0.9, 0.95, 0.12345, 1.0, 0.0, -0.0, 1, 0, 2.5e-5]
+    for value in values * 2:  # the second time from the memo
+        got = rounded_confidence(value)
+        assert json.dumps(got) == json.dumps(round(value, 4)), value
+        assert type(got) is type(round(value, 4))
+    assert math.isnan(rounded_confidence(math.nan))

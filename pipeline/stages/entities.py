@@ -292,8 +292,34 @@ class SuffixOrgFinder:
             self.stem_verbs = frozenset(rules.stem_verbs)
         self.company_endings = company_endings_of(rules)
         pattern = "|".join(regex.escape(s) for s, _r in self.suffixes) or "(?!)"
+        # The suffixes' matches are those of this pattern (``suffix_matches``), found by
+        # an automaton: the regex module tries the alternation at every character.
         self.pattern = regex.compile(pattern)
+        self.suffix_automaton = ahocorasick.Automaton()
+        for suffix, _rule in self.suffixes:
+            self.suffix_automaton.add_word(suffix, suffix)
+        if len(self.suffix_automaton):
+            self.suffix_automaton.make_automaton()
         self.rule_of = {s: r for s, r in self.suffixes}
+
+    def suffix_matches(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, suffix)`` of what ``self.pattern.finditer(text)`` matches, in order.
+
+        That is, left to right and not overlapping, at each place the longest suffix (the
+        alternation lists them longest first): the automaton's hits, every occurrence
+        of every suffix, sorted by start and then length, and the first of each place
+        taken when it does not overlap the last one taken.
+        """
+        if not len(self.suffix_automaton):
+            return []
+        hits = sorted((end + 1 - len(suffix), -len(suffix), suffix) for end, suffix in self.suffix_automaton.iter(text))
+        out: list[tuple[int, int, str]] = []
+        last_end = 0
+        for start, minus_size, suffix in hits:
+            if start >= last_end:
+                last_end = start - minus_size
+                out.append((start, last_end, suffix))
+        return out
 
     def _stem_start(self, text: str, suffix_start: int, rule: SuffixRule, index: TokenIndex) -> int:
         """Walk left from the suffix over name-like tokens; return where the name starts."""
@@ -359,26 +385,25 @@ class SuffixOrgFinder:
     def find(self, text: str, index: TokenIndex) -> list[Candidate]:
         """ORG candidates for every suffix with an acceptable stem."""
         out: list[Candidate] = []
-        for m in self.pattern.finditer(text, overlapped=False):
-            suffix = m.group()
+        for suffix_start, suffix_end, suffix in self.suffix_matches(text):
             rule = self.rule_of[suffix]
-            if index.starts and m.end() not in index.ends and _inside_token(index, m.end()):
+            if index.starts and suffix_end not in index.ends and _inside_token(index, suffix_end):
                 continue  # 资产投|资: the suffix 产投 ends inside a word
-            if any(text.startswith(stop, m.start()) for stop in self.stops_by_first.get(suffix, ())):
+            if any(text.startswith(stop, suffix_start) for stop in self.stops_by_first.get(suffix, ())):
                 continue  # 控股 of 控股股东, 控股子公司: a stop word, not a name's end
-            if rule.whole_suffix and index.starts and m.start() not in index.starts:
+            if rule.whole_suffix and index.starts and suffix_start not in index.starts:
                 continue  # 高|科技 read as one word 高科技: an adjective, not a name
-            start = self._stem_start(text, m.start(), rule, index)
-            stem = text[start : m.start()]
+            start = self._stem_start(text, suffix_start, rule, index)
+            stem = text[start:suffix_start]
             if len(stem) < rule.min_stem or stem in self.generic:
                 continue
             if suffix in self.place_generic and stem in self.place_only:
                 continue  # 香港资本 = capital from Hong Kong, not a firm
-            if rule.named_stem and not self._has_name_word(start, m.start(), index):
+            if rule.named_stem and not self._has_name_word(start, suffix_start, index):
                 continue  # 智力资本, 企业集团: common nouns only
             if stem.startswith("某") or stem.endswith(("的", "和")):
                 continue
-            name = text[start : m.end()]
+            name = text[start:suffix_end]
             if self._ends_with_known(name):
                 continue  # the gazetteer has the name already, with its own boundary
             if department_cut(name, *self.company_endings) is not None:
@@ -392,7 +417,7 @@ class SuffixOrgFinder:
             if org_type == "fund" and suffix in ("银行", "证券", "保险", "期货", "信托"):
                 org_type = "company"
             value = OrgValue(canonical, org_type, name)
-            out.append(Candidate("ORG", start, m.end(), value, f"rule:{rule.id}", priority=1, confidence=0.8))
+            out.append(Candidate("ORG", start, suffix_end, value, f"rule:{rule.id}", priority=1, confidence=0.8))
         return out
 
 
@@ -667,6 +692,9 @@ def address_cut(
     return end - 1
 
 
+_LIST_COMMA = regex.compile(r"\s*、\s*")
+
+
 class PersonFinder:
     """Names after titles, in 等-closed lists, and before speech verbs."""
 
@@ -702,6 +730,12 @@ class PersonFinder:
         self.title_chain = regex.compile(
             rf"(?:(?:{prefix_alt})\s*)?(?:{title_alt})(?:\s*(?:兼|、|及|和|/)\s*(?:(?:{prefix_alt})\s*)?(?:{title_alt}))*\s*"
         )
+        # A chain starts with a prefix or a title: the automaton finds those places, and
+        # the pattern is tried there only (``title_chains``).
+        self.chain_starts = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+        for word in {*titles, *_TITLE_PREFIX}:
+            self.chain_starts.add_word(word)
+        self.chain_starts.make_automaton()
         # A list starts where a run of Han characters does (or where the last match
         # ended, \G): a start inside a run would also match one character earlier, which
         # the scan tries first. The guard spares a scan from every character of a run,
@@ -799,7 +833,7 @@ class PersonFinder:
         """PERSON candidates with title and organisation where the text gives them."""
         out: list[Candidate] = []
         org_by_end = {c.end: c for c in orgs}
-        for m in self.title_chain.finditer(text):
+        for m in self.title_chains(text):
             end = self.name_at(text, m.end(), index)
             if end is None:
                 continue
@@ -816,7 +850,7 @@ class PersonFinder:
             out.append(Candidate("PERSON", m.end(), end, PersonValue(name, title, org), f"rule:{rule_id}", 2, 0.9))
         # A name list needs both 、 and 等: most texts lack one, and then need no scan.
         for m in self.name_list.finditer(text) if "、" in text and "等" in text else ():
-            items = regex.split(r"\s*、\s*", m.group(1))
+            items = _LIST_COMMA.split(m.group(1))
             # The run before the first 、 may start with other words (直接导致戴宗宏):
             # keep its last two or three characters that start a word and form a name.
             first = items[0]
@@ -862,6 +896,24 @@ class PersonFinder:
             if self.valid_name(name) and start in index.starts:
                 out.append(Candidate("PERSON", start, end, PersonValue(name), "rule:persons.speech_verb", 0, 0.6))
         return out
+
+    def title_chains(self, text: str) -> Iterator[regex.Match[str]]:
+        """The matches of ``title_chain`` in ``text``, as ``finditer`` gives them, tried only where one can start.
+
+        A match starts with a title or a prefix (原, 现任 ...), so the first place a
+        search from an offset would find is the first such place from there where the
+        pattern matches; the next search starts where that match ends.
+        """
+        places = sorted({end + 1 - size for end, size in self.chain_starts.iter(text)})
+        match = self.title_chain.match
+        resume = 0
+        for place in places:
+            if place < resume:
+                continue
+            m = match(text, place)
+            if m is not None:
+                resume = m.end()
+                yield m
 
     def _before_verb(self, text: str) -> Iterator[regex.Match[str]]:
         """The matches of ``before_verb`` in ``text``, as ``finditer`` gives them, tried only before the verbs.

@@ -51,7 +51,7 @@ from operator import attrgetter, itemgetter
 import ahocorasick
 import regex
 
-from pipeline.records import Mention, MentionValue, OrgValue, PersonValue, ProductValue
+from pipeline.records import Mention, MentionValue, OrgValue, PersonValue, ProductValue, new_mention
 from pipeline.rulebook.loader import Rulebook
 from pipeline.rulebook.schemas.entities import GazetteerFile, OrgPatternsFile, PersonsFile
 from pipeline.stages.base import Candidate, StageContext, Token, WorkDoc, stage_factory
@@ -806,25 +806,25 @@ def attach_makers(doc: WorkDoc, kept: list[Candidate]) -> list[Candidate]:
 def to_mentions(doc: WorkDoc, kept: list[Candidate]) -> list[Mention]:
     """Number the candidates and map their offsets to the raw text."""
     mentions = []
+    text = doc.text
+    to_raw_span = doc.offset_map.to_raw_span if doc.offset_map is not None else None
     for i, cand in enumerate(kept, start=1):
-        if doc.offset_map is not None:
-            raw_start, raw_end = doc.offset_map.to_raw_span(cand.start, cand.end)
-        else:
-            raw_start, raw_end = cand.start, cand.end
-        mentions.append(
-            Mention(
-                id=f"m{i}",
-                label=cand.label,
-                text=doc.text[cand.start : cand.end],
-                start=cand.start,
-                end=cand.end,
-                raw_start=raw_start,
-                raw_end=raw_end,
-                value=cand.value,
-                source=cand.source,
-                confidence=cand.confidence,
-            )
+        start, end = cand.start, cand.end
+        raw_start, raw_end = to_raw_span(start, end) if to_raw_span is not None else (start, end)
+        # new_mention: Mention(...) without the frozen __init__'s cost (a document has dozens).
+        mention = new_mention(
+            f"m{i}",
+            cand.label,
+            text[start:end],
+            start,
+            end,
+            raw_start,
+            raw_end,
+            cand.value,
+            cand.source,
+            cand.confidence,
         )
+        mentions.append(mention)
     return mentions
 
 

@@ -12,8 +12,14 @@ from hypothesis import strategies as st
 from pipeline.core import Pipeline
 from pipeline.records import Document, OrgValue, PersonValue, ProductValue
 from pipeline.rulebook.loader import load_rulebook
-from pipeline.rulebook.schemas.entities import GazetteerEntry, GazetteerFile, ProductsFile
-from pipeline.stages.entities import Gazetteer, TokenIndex
+from pipeline.rulebook.schemas.entities import (
+    GazetteerEntry,
+    GazetteerFile,
+    OrgPatternsFile,
+    PersonsFile,
+    ProductsFile,
+)
+from pipeline.stages.entities import Gazetteer, PersonFinder, SuffixOrgFinder, TokenIndex
 from pipeline.stages.segment import Segmenter, lexicon_words, split_words
 
 # Every organisation and person the issue names in the seed article (canonical names).
@@ -272,3 +278,37 @@ def test_dictionary_word_tags_are_the_table_jieba_posseg_reads() -> None:
     from pipeline.stages.entities import dictionary_word_tags
 
     assert dictionary_word_tags() == dict(jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab)
+
+
+def _suffix_finder() -> SuffixOrgFinder:
+    patterns = load_rulebook([]).get("org_patterns")
+    assert isinstance(patterns, OrgPatternsFile)
+    return SuffixOrgFinder(patterns, Gazetteer(None), {})
+
+
+def _person_finder() -> PersonFinder:
+    persons = load_rulebook([]).get("persons")
+    assert isinstance(persons, PersonsFile)
+    return PersonFinder(persons)
+
+
+SUFFIX_FINDER = _suffix_finder()
+PERSON_FINDER = _person_finder()
+SUFFIX_CHARS = "".join(sorted({ch for suffix, _rule in SUFFIX_FINDER.suffixes for ch in suffix}))
+TITLE_CHARS = "".join(sorted({ch for title in PERSON_FINDER.title_rule for ch in title}))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=SUFFIX_CHARS + "中国的 a", max_size=60))
+def test_suffix_matches_are_the_pattern_matches(text: str) -> None:
+    # The automaton stands in for the alternation of every suffix: same spans, same order.
+    expected = [(m.start(), m.end(), m.group()) for m in SUFFIX_FINDER.pattern.finditer(text)]
+    assert SUFFIX_FINDER.suffix_matches(text) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=TITLE_CHARS + "原前现任时新候兼、及和/ 张伟a", max_size=60))
+def test_title_chains_are_the_pattern_matches(text: str) -> None:
+    # The chain pattern is tried only where a title or prefix starts: the matches finditer gives.
+    expected = [m.span() for m in PERSON_FINDER.title_chain.finditer(text)]
+    assert [m.span() for m in PERSON_FINDER.title_chains(text)] == expected

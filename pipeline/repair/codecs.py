@@ -17,6 +17,8 @@ import codecs
 from functools import lru_cache
 from typing import Any
 
+from pipeline.memo import remember
+
 HOLE = -1  # U+FFFD: one byte the misreading decoder could not decode
 QMARK = -2  # "?": a literal question mark, or a lost byte written as "?"
 # "€" read by a GBK decoder: the single byte 0x80, or the pair A2 E3 (GB18030 put the
@@ -127,8 +129,25 @@ _DECODERS: dict[str, tuple[str, ...]] = {
 # areas, the second may swallow ASCII after a broken four-byte sequence).
 
 
+# What each byte pair decodes to (None: the codec rejects it), per codec: the browser
+# decoders below read every candidate of every repair, pair by pair, and a pair's
+# decoding (an exception when it fails) cost more than a look-up.
+_PAIR_CACHE = 1 << 16  # more than there are byte pairs with a lead byte from 0x81
+_PAIRS: dict[str, dict[bytes, str | None]] = {"gb18030": {}, "big5hkscs": {}}
+
+
+def _decode_pair(pairs: dict[bytes, str | None], pair: bytes, codec: str) -> str | None:
+    """``pair`` decoded strictly with ``codec`` (None if it cannot be), kept in ``pairs``."""
+    try:
+        decoded: str | None = pair.decode(codec)
+    except UnicodeDecodeError:
+        decoded = None
+    return remember(pairs, pair, decoded, _PAIR_CACHE)
+
+
 def decode_whatwg_gbk(data: bytes) -> str:
     """Decode ``data`` as the WHATWG ``gbk``/``gb18030`` decoder does (never fails)."""
+    pairs = _PAIRS["gb18030"]
     out: list[str] = []
     i = 0
     n = len(data)
@@ -159,12 +178,14 @@ def decode_whatwg_gbk(data: bytes) -> str:
                 i += 1  # the lead only: what follows is read again
             continue
         if 0x40 <= second <= 0x7E or 0x80 <= second <= 0xFE:
-            try:
-                out.append(data[i : i + 2].decode("gb18030"))
+            pair = data[i : i + 2]
+            ch = pairs.get(pair, "")  # ("": not seen yet; no pair decodes to nothing)
+            if ch == "":
+                ch = _decode_pair(pairs, pair, "gb18030")
+            if ch is not None:
+                out.append(ch)
                 i += 2
                 continue
-            except UnicodeDecodeError:
-                pass
         out.append("\ufffd")
         i += 1 if second < 0x80 else 2
     return "".join(out)
@@ -172,6 +193,7 @@ def decode_whatwg_gbk(data: bytes) -> str:
 
 def decode_whatwg_big5(data: bytes) -> str:
     """Decode ``data`` as the WHATWG ``big5`` decoder (Big5-HKSCS) does (never fails)."""
+    pairs = _PAIRS["big5hkscs"]
     out: list[str] = []
     i = 0
     n = len(data)
@@ -187,12 +209,14 @@ def decode_whatwg_big5(data: bytes) -> str:
             continue
         second = data[i + 1]
         if 0x40 <= second <= 0x7E or 0xA1 <= second <= 0xFE:
-            try:
-                out.append(data[i : i + 2].decode("big5hkscs"))
+            pair = data[i : i + 2]
+            ch = pairs.get(pair, "")  # ("": not seen yet; no pair decodes to nothing)
+            if ch == "":
+                ch = _decode_pair(pairs, pair, "big5hkscs")
+            if ch is not None:
+                out.append(ch)
                 i += 2
                 continue
-            except UnicodeDecodeError:
-                pass
         out.append("\ufffd")
         i += 1 if second < 0x80 else 2
     return "".join(out)

@@ -10,8 +10,8 @@ downloaded at run time.
 The model is interpolated Kneser-Ney over symbols: every Chinese character and
 punctuation mark is its own symbol, while ASCII and full-width letters fold to ``a`` and
 digits to ``0`` (their spelling says nothing about Chinese), and spaces are skipped.
-Line breaks are the boundary symbol. Tables are sorted integer keys looked up with
-:func:`numpy.searchsorted`, so a batch of candidates is scored in a few array calls.
+Line breaks are the boundary symbol. Tables are sorted integer keys, found through hash
+buckets (or :func:`numpy.searchsorted`), so a batch of candidates is scored in a few array calls.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ UNKNOWN = 1
 NO_SYMBOL = -1  # history the caller does not know: contexts that reach it are not used
 _SKIPPED = -2  # a character that is no symbol (spaces), in the code-point table only
 _NO_PREVIOUS = np.full(1, -1, dtype=np.int64)
+ARRAY_IDS = 64  # from this many characters on, CharLM.ids reads a text in array calls (faster past ~50)
 ARRAY_BATCH = 12  # from this many candidates on, their sequences are built in array calls (faster past ~10)
 DEDUPE_MIN_TARGETS = 512  # batches this big look up each distinct n-gram window once ...
 DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as targets
@@ -50,7 +51,6 @@ DEDUPE_MIN_SHARE = 3  # ... when there are at most a third as many windows as ta
 HISTORY_CACHE = 65536  # left contexts whose history symbols are kept (a few MB at most)
 KEPT_ITEMS = 64  # up to this many items, score_items keeps what it computed (faster; bigger batches: arrays)
 WINDOW_CACHE = 1 << 17  # n-gram windows whose log probability is kept (about 20 MB at most)
-DISTINCT_KEYS_FROM = 128  # windows from which a batch searches each distinct n-gram key once (fewer: all)
 ARRAY_WINDOWS = 64  # from this many windows on, _window_logprobs reads its sequences in array calls
 ITEM_CACHE = 1 << 15  # (history, text) items whose log probabilities score_items keeps
 MEMO_BITS = 18  # windows whose log probability the window memo can hold: 2**MEMO_BITS (4 MB)
@@ -205,6 +205,7 @@ class CharLM:
         self._windowed = bool(window_tables and self._window_base)
         if self._windowed:
             self._table, self._table_values, self._window_powers, self._window_lowest = self._window_tables()
+            self._bucket_rows, self._bucket_starts, self._bucket_shift = _hash_buckets(self._table, self.size)
             self._searched_columns = np.array([c for c in range(2 * self.order - 1) if c not in (0, self.order)])
             # The context columns of a window's keys, longest first, and their lengths.
             self._context_columns = np.arange(2 * self.order - 2, self.order - 1, -1)
@@ -258,6 +259,12 @@ class CharLM:
 
     def ids(self, text: str) -> list[int]:
         """The symbol ids of ``text`` (unknown characters get :data:`UNKNOWN`; spaces none)."""
+        if len(text) >= ARRAY_IDS:
+            # A long text (a line a document cache counts, a region judged) in array calls.
+            points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            ids = self._dense[np.minimum(points, len(self._dense) - 1)]
+            symbols: list[int] = ids[ids != _SKIPPED].tolist()
+            return symbols
         get = self._index.get
         skip = self._skip
         return [get(ch, UNKNOWN) for ch in text if ch not in skip]
@@ -436,22 +443,13 @@ class CharLM:
         keys = (windows + 1) @ self._window_powers
         # A gram with a leading symbol NO_SYMBOL (digit 0) would read as a shorter one.
         keys = np.where(keys >= self._window_lowest, keys, -1)
-        table = self._table
-        if len(windows) < DISTINCT_KEYS_FROM:
-            pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-        else:
-            # A big batch repeats most of its keys (the same contexts around other
-            # candidates): each distinct one is searched once, in order (which also
-            # walks the table's memory in order). Single symbols need no search: the
-            # unigram keys 1 .. size come first in the table.
-            searched = keys[:, self._searched_columns]
-            distinct, inverse = np.unique(searched, return_inverse=True)
-            pos = np.empty_like(keys)
-            pos[:, self._searched_columns] = np.minimum(np.searchsorted(table, distinct), len(table) - 1)[
-                inverse.reshape(searched.shape)
-            ]
-            pos[:, [0, order]] = keys[:, [0, order]] - 1  # a key of -1 (no symbol) finds no unigram below
-        found = table[pos] == keys
+        pos = np.empty_like(keys)
+        searched = self._searched_columns
+        pos[:, searched] = self._find(keys[:, searched].ravel()).reshape(len(keys), len(searched))
+        # Single symbols need no search: the unigram keys 1 .. size come first in the table.
+        single = keys[:, [0, order]]
+        pos[:, [0, order]] = np.where(single > 0, single - 1, -1)
+        found = pos >= 0
         # The longest stored gram ending at the target (none: the unknown symbol's probability).
         longest = np.argmax(found[:, order - 1 :: -1], axis=1)  # columns from the longest gram down
         rows = np.arange(len(windows))
@@ -472,6 +470,25 @@ class CharLM:
         result: FloatArray = acc + logp
         result -= np.where(windows[:, -1] == UNKNOWN, self._unknown_penalty, 0.0)
         return result
+
+    def _find(self, keys: Int64Array) -> Int64Array:
+        """The table row of each key of two symbols or more; -1 where none is stored (and for key -1).
+
+        Each key is compared with the few rows of its hash bucket (see
+        :func:`_hash_buckets`), all keys in a handful of array calls: a binary search
+        of the 1.3 million sorted keys took twenty steps, most of them a cache miss.
+        """
+        bucket = ((keys.astype(np.uint64) * _MEMO_HASH) >> self._bucket_shift).astype(np.intp)
+        first = self._bucket_starts[bucket]
+        count = np.where(keys >= 0, self._bucket_starts[bucket + 1] - first, 0)
+        # Every (key, candidate) pair, key by key: ``owner`` is the key, ``row`` the table row.
+        owner = np.repeat(np.arange(len(keys), dtype=np.int64), count)
+        slot = first[owner] + (np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count))
+        row = self._bucket_rows[slot]
+        hit = self._table[row] == keys[owner]
+        pos = np.full(len(keys), -1, dtype=np.int64)
+        pos[owner[hit]] = row[hit]
+        return pos
 
     def _chain_logprobs(self, seq: Int64Array, targets: Int64Array) -> FloatArray:
         # Whole-array steps (no boolean gathers and scatters, no emptiness tests): most
@@ -816,6 +833,23 @@ class CharLM:
         return self.logprobs(np.asarray(seq, dtype=np.int64), np.arange(need, len(seq), dtype=np.int64))
 
 
+def _hash_buckets(table: Int64Array, size: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], np.uint64]:
+    """The rows of the sorted window ``table`` past its ``size`` unigrams by hash bucket (for :meth:`CharLM._find`).
+
+    A key's bucket is the top bits of the key times :data:`_MEMO_HASH` (about one key
+    per bucket). Returns the rows in bucket order, where each bucket's rows start
+    (one more entry than buckets: the end), and the shift that gives a key's bucket.
+    """
+    multi = table[size:]
+    bits = max(1, (len(multi) - 1).bit_length())
+    shift = np.uint64(64 - bits)
+    bucket = ((multi.astype(np.uint64) * _MEMO_HASH) >> shift).astype(np.int64)
+    rows = (np.argsort(bucket) + size).astype(np.int32)  # (the order within a bucket does not matter)
+    starts = np.zeros((1 << bits) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(bucket, minlength=1 << bits), out=starts[1:])
+    return rows, starts.astype(np.int32), shift
+
+
 def _sequence_totals(lp: FloatArray, counts: Int64Array) -> list[float]:
     """Each sequence's total of the log probabilities ``lp``, ``counts[i]`` of them per sequence in turn.
 
@@ -825,7 +859,8 @@ def _sequence_totals(lp: FloatArray, counts: Int64Array) -> list[float]:
     """
     bounds = np.concatenate(([0], np.cumsum(counts)))
     totals = np.concatenate(([0.0], np.cumsum(lp)))
-    return [float(x) for x in totals[bounds[1:]] - totals[bounds[:-1]]]
+    sums: list[float] = (totals[bounds[1:]] - totals[bounds[:-1]]).tolist()
+    return sums
 
 
 def _scored_positions(lengths: Int64Array, need: int) -> Int64Array:

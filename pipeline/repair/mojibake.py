@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import regex
@@ -244,6 +245,21 @@ class _ClassMemo(dict[int, str]):
         return remember(self, code, self._classify(chr(code)), CLASS_CACHE)
 
 
+class _UnitMemo(dict[str, Unit]):
+    """Character -> :func:`unit_bytes` for one misreading codec, worked out on first use.
+
+    A window's units are read through ``map(memo.__getitem__, window)``, in C but for
+    the characters first seen.
+    """
+
+    def __init__(self, misread: str) -> None:
+        super().__init__()
+        self._misread = misread
+
+    def __missing__(self, ch: str) -> Unit:
+        return remember(self, ch, unit_bytes(ch, self._misread), CLASS_CACHE)
+
+
 class Detector:
     """Marks characters that look like decoding damage, given what the LM knows.
 
@@ -391,8 +407,16 @@ class Detector:
 
     def windows(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` worth a closer look, each within one line."""
-        spots: list[int] = []
+        return self.windows_and_odd(text)[0]
+
+    def windows_and_odd(self, text: str) -> tuple[list[tuple[int, int]], list[int]]:
+        """:meth:`windows`, and :meth:`odd_positions` of ``text``, which it finds on the way."""
         odd = self.odd_positions(text)
+        return self._windows(text, odd), odd
+
+    def _windows(self, text: str, odd: list[int]) -> list[tuple[int, int]]:
+        """:meth:`windows`, given ``odd``, the :meth:`odd_positions` of ``text``."""
+        spots: list[int] = []
         strong = {m.start() for m in _STRONG.finditer(text)}
         for a, b in itertools.pairwise(odd):
             if b - a <= 3 and "\n" not in text[a:b]:
@@ -536,6 +560,25 @@ def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _walk(pieces: Sequence[bytes | None], original: str) -> int:
+    """The automaton state of ``original`` after the known ``pieces`` (up to the first unknown one).
+
+    The lost bytes of a span are filled one group after another, each from the span
+    start: every step is looked up in the memo :func:`find_spans` fills.
+    """
+    steps = unit_steps(original)
+    mask = 1
+    for piece in pieces:
+        if piece is None:
+            break
+        key = (mask, piece)
+        nxt = steps.get(key)
+        if nxt is None:
+            nxt = remember(steps, key, step_unit(mask, piece, original), STEP_CACHE)
+        mask = nxt
+    return mask
+
+
 def parse_chars(data: bytes, original: str) -> list[tuple[str | None, int]]:
     """Split ``data`` into characters of ``original``: ``(char or None if invalid, byte length)``."""
     out: list[tuple[str | None, int]] = []
@@ -566,9 +609,12 @@ _CHAR_LENGTHS: dict[str, tuple[int, ...]] = {
 _PARSED: dict[str, dict[bytes, tuple[str | None, int]]] = {name: {} for name in _CHAR_LENGTHS}
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
-    """Observed characters ``[obs_start, obs_end)`` that stand for ``original`` (None: cannot)."""
+class Block(NamedTuple):
+    """Observed characters ``[obs_start, obs_end)`` that stand for ``original`` (None: cannot).
+
+    A named tuple (immutable, and made several times faster than a frozen dataclass):
+    every span of every window and mechanism is cut into blocks.
+    """
 
     obs_start: int
     obs_end: int
@@ -619,6 +665,7 @@ class Repairer:
         self._fills: dict[tuple[object, ...], tuple[tuple[bytes, ...], FillGroups] | int | None] = {}
         self._converted: dict[str, str] = {}  # text -> Simplified (see :meth:`_convert`)
         self._units: dict[tuple[str, str], tuple[Unit, ...]] = {}  # (window, misread) -> units
+        self._unit_memos: dict[str, _UnitMemo] = {}  # misread -> character -> unit
 
     @property
     def words(self) -> WordModel:
@@ -652,14 +699,17 @@ class Repairer:
         key = (window, misread)
         known = self._units.get(key)
         if known is None:
-            known = remember(self._units, key, tuple([unit_bytes(ch, misread) for ch in window]), UNITS_CACHE)
+            memo = self._unit_memos.get(misread)
+            if memo is None:
+                memo = self._unit_memos[misread] = _UnitMemo(misread)
+            known = remember(self._units, key, tuple(map(memo.__getitem__, window)), UNITS_CACHE)
         return known
 
     # -- public --
 
     def regions(self, text: str) -> list[Region]:
         """Non-overlapping repairs for ``text``, best first resolved."""
-        windows = self.detector.windows(text)
+        windows, text_odd = self.detector.windows_and_odd(text)
         if not windows:
             return []
         protected = [m.span() for m in LOST_RUN.finditer(text)]
@@ -667,7 +717,12 @@ class Repairer:
         # once (their Viterbi passes in one LM call); the regions are kept per window,
         # in the order a window-by-window reading finds them.
         per_window: list[list[Region]] = [[] for _ in windows]
-        odds = [self.detector.odd_positions(text[start:end]) for start, end in windows]
+        # The odd characters of each window, relative to its start: a character's class
+        # does not depend on its neighbours, so they are the text's that fall inside.
+        odds = [
+            [p - start for p in text_odd[bisect.bisect_left(text_odd, start) : bisect.bisect_left(text_odd, end)]]
+            for start, end in windows
+        ]
         open_windows = list(range(len(windows)))
         for mech in self.mechanisms:
             if not open_windows:
@@ -1161,12 +1216,7 @@ class Repairer:
         rejects as a whole. With ``euro_seen`` the decoder is one that reads 0x80 as
         the euro sign: a lost byte is never 0x80.
         """
-        mask = 1
-        for k in range(s, group[0]):
-            piece = filled[k - s]
-            if piece is None:
-                break
-            mask = step_unit(mask, piece, mech.original)
+        mask = _walk(filled[: group[0] - s], mech.original)
         options: list[list[bytes]] = []
         for k in group:
             if units[k] == EURO:
@@ -1196,17 +1246,22 @@ class Repairer:
         best = s
         offset = 0
         boundary = 0  # the next original character boundary at or after ``offset``
-        known = b""
-        for k in range(s, lowest + 1):
-            while boundary < offset:
-                boundary += char_length(known[boundary], original) or 1
-            if boundary == offset:
-                best = k
-            piece = filled[k - s]
+        # The known bytes up to ``lowest`` (or the first unknown unit), read one boundary at a time.
+        pieces: list[bytes] = []
+        for piece in filled[: lowest + 1 - s]:
             if piece is None:
                 break
-            known += piece
-            offset += len(piece)
+            pieces.append(piece)
+        known = b"".join(pieces)
+        lengths = _CHAR_LENGTHS[original]
+        for k in range(s, lowest + 1):
+            while boundary < offset:
+                boundary += lengths[known[boundary]]
+            if boundary == offset:
+                best = k
+            if k - s >= len(pieces):
+                break
+            offset += len(pieces[k - s])
         return best
 
     def _span_plan(
@@ -1227,13 +1282,13 @@ class Repairer:
         blocks = make_blocks([len(p) for p in filled], chars, s)
         if mech.layers > 1:
             blocks = self._second_layer(window, blocks, mech)
-        if not any(b.original is not None and b.original != window[b.obs_start : b.obs_end] for b in blocks):
-            return None
         keep = [window[b.obs_start : b.obs_end] for b in blocks]
         conv = [b.original for b in blocks]
-        if not relaxed and not any(
-            c is not None and self._rare_count(c) < self._rare_count(k) for k, c in zip(keep, conv, strict=True)
-        ):
+        changed = [(k, c) for k, c in zip(keep, conv, strict=True) if c is not None and c != k]
+        if not changed:
+            return None
+        # (A block that reads the same both ways has as many rare characters both ways.)
+        if not relaxed and not any(self._rare_count(c) < self._rare_count(k) for k, c in changed):
             # Undoing damage that is not there never turns a rare character into a
             # common one; no region of this span can pass the judge (a quick exit).
             return None

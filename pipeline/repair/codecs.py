@@ -136,8 +136,11 @@ _PAIR_CACHE = 1 << 16  # more than there are byte pairs with a lead byte from 0x
 _PAIRS: dict[str, dict[bytes, str | None]] = {"gb18030": {}, "big5hkscs": {}}
 
 
-def _decode_pair(pairs: dict[bytes, str | None], pair: bytes, codec: str) -> str | None:
-    """``pair`` decoded strictly with ``codec`` (None if it cannot be), kept in ``pairs``."""
+def _pair_char(pairs: dict[bytes, str | None], pair: bytes, codec: str) -> str | None:
+    """``pair`` decoded strictly with ``codec`` (None if it cannot be), looked up in and kept in ``pairs``."""
+    known = pairs.get(pair, "")  # "": not seen yet (no pair decodes to nothing)
+    if known != "":
+        return known
     try:
         decoded: str | None = pair.decode(codec)
     except UnicodeDecodeError:
@@ -178,10 +181,7 @@ def decode_whatwg_gbk(data: bytes) -> str:
                 i += 1  # the lead only: what follows is read again
             continue
         if 0x40 <= second <= 0x7E or 0x80 <= second <= 0xFE:
-            pair = data[i : i + 2]
-            ch = pairs.get(pair, "")  # ("": not seen yet; no pair decodes to nothing)
-            if ch == "":
-                ch = _decode_pair(pairs, pair, "gb18030")
+            ch = _pair_char(pairs, data[i : i + 2], "gb18030")
             if ch is not None:
                 out.append(ch)
                 i += 2
@@ -209,10 +209,7 @@ def decode_whatwg_big5(data: bytes) -> str:
             continue
         second = data[i + 1]
         if 0x40 <= second <= 0x7E or 0xA1 <= second <= 0xFE:
-            pair = data[i : i + 2]
-            ch = pairs.get(pair, "")  # ("": not seen yet; no pair decodes to nothing)
-            if ch == "":
-                ch = _decode_pair(pairs, pair, "big5hkscs")
+            ch = _pair_char(pairs, data[i : i + 2], "big5hkscs")
             if ch is not None:
                 out.append(ch)
                 i += 2

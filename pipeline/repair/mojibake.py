@@ -542,11 +542,7 @@ def find_spans(units: Sequence[Unit], original: str) -> list[tuple[int, int]]:
             unit = units[k]
             if unit is None:
                 break
-            key = (mask, unit)
-            nxt = steps.get(key)
-            if nxt is None:
-                nxt = remember(steps, key, step_unit(mask, unit, original), STEP_CACHE)
-            mask = nxt
+            mask = _memo_step(steps, mask, unit, original)
             if not mask:
                 break
             k += 1
@@ -571,12 +567,17 @@ def _walk(pieces: Sequence[bytes | None], original: str) -> int:
     for piece in pieces:
         if piece is None:
             break
-        key = (mask, piece)
-        nxt = steps.get(key)
-        if nxt is None:
-            nxt = remember(steps, key, step_unit(mask, piece, original), STEP_CACHE)
-        mask = nxt
+        mask = _memo_step(steps, mask, piece, original)
     return mask
+
+
+def _memo_step(steps: dict[tuple[int, bytes | int], int], mask: int, unit: bytes | int, original: str) -> int:
+    """:func:`step_unit`, looked up in and kept in the memo ``steps`` of ``original``."""
+    key = (mask, unit)
+    nxt = steps.get(key)
+    if nxt is None:
+        nxt = remember(steps, key, step_unit(mask, unit, original), STEP_CACHE)
+    return nxt
 
 
 def parse_chars(data: bytes, original: str) -> list[tuple[str | None, int]]:

@@ -34,14 +34,19 @@ def _random_piece(rng: random.Random) -> str:
     return "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 3)))
 
 
+def _random_units(rng: random.Random, longest: int, unknown_share: float, count: int) -> list[bytes | None]:
+    """``count`` random byte strings of 1 to ``longest`` bytes, about ``unknown_share`` of them unknown (None)."""
+    return [
+        bytes(rng.randrange(256) for _ in range(rng.randint(1, longest))) if rng.random() > unknown_share else None
+        for _ in range(count)
+    ]
+
+
 @pytest.mark.parametrize("original", ["utf-8", "gbk", "big5"])
 def test_walk_is_the_automaton_stepped_unit_by_unit(original: str) -> None:
     rng = random.Random(original)
     for _ in range(300):
-        pieces: list[bytes | None] = [
-            bytes(rng.randrange(256) for _ in range(rng.randint(1, 3))) if rng.random() > 0.05 else None
-            for _ in range(rng.randint(0, 8))
-        ]
+        pieces = _random_units(rng, longest=3, unknown_share=0.05, count=rng.randint(0, 8))
         mask = 1
         for piece in pieces:
             if piece is None:
@@ -72,10 +77,7 @@ def _boundary_by_concatenation(filled: list[bytes | None], s: int, lowest: int, 
 def test_boundary_before_is_the_concatenating_search(original: str) -> None:
     rng = random.Random(original)
     for _ in range(300):
-        filled: list[bytes | None] = [
-            bytes(rng.randrange(256) for _ in range(rng.randint(1, 2))) if rng.random() > 0.1 else None
-            for _ in range(rng.randint(1, 14))
-        ]
+        filled = _random_units(rng, longest=2, unknown_share=0.1, count=rng.randint(1, 14))
         s = rng.randrange(4)
         lowest = s + rng.randrange(len(filled))
         expected = _boundary_by_concatenation(filled, s, lowest, original)

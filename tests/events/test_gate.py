@@ -12,6 +12,7 @@ from pipeline.core import Pipeline
 from pipeline.events.gate import EventGate, Logistic, fit
 from pipeline.events.model import DEFAULT_MODEL_DIR
 from pipeline.stages.events import EventsStage
+from tests.events.conftest import event_types
 
 pytest.importorskip("spacy")
 
@@ -81,34 +82,32 @@ def _never_believes() -> Logistic:
     return Logistic(["score"], [0.0], [1.0], [0.0], -5.0)
 
 
-def _types(pipe: Pipeline, text: str) -> set[str]:
-    return {e.type for e in pipe.process(text).events}
-
-
 def test_an_event_below_the_event_threshold_is_dropped_only_when_the_gate_is_on() -> None:
-    assert _types(Pipeline.build(), BUYBACK) == {"股份回购"}
+    assert event_types(Pipeline.build(), BUYBACK) == {"股份回购"}
     off = Pipeline.build(events_gate=EventGate(event=_never_believes(), event_threshold=0.0))
-    assert _types(off, BUYBACK) == {"股份回购"}
+    assert event_types(off, BUYBACK) == {"股份回购"}
     on = Pipeline.build(events_gate=EventGate(event=_never_believes(), event_threshold=0.5))
-    assert _types(on, BUYBACK) == set()
+    assert event_types(on, BUYBACK) == set()
     run = on.process_traced(BUYBACK)
     assert any(t.action == "dropped" and "gate" in t.detail for t in run.trace)
     # Types DuEE-fin does not annotate have no labels to learn from: never gated.
-    assert "裁员" in _types(on, LAYOFF)
+    assert "裁员" in event_types(on, LAYOFF)
 
 
 def test_a_document_below_the_document_threshold_loses_its_events() -> None:
     unsure = Logistic(["doc_score"], [0.0], [1.0], [0.0], -5.0)
     on = Pipeline.build(events_gate=EventGate(document=unsure, document_threshold=0.5))
-    assert _types(on, BUYBACK) == set()
+    assert event_types(on, BUYBACK) == set()
     sure = Logistic(["doc_score"], [0.0], [1.0], [0.0], 5.0)
-    assert _types(Pipeline.build(events_gate=EventGate(document=sure, document_threshold=0.5)), BUYBACK) == {"股份回购"}
+    assert event_types(Pipeline.build(events_gate=EventGate(document=sure, document_threshold=0.5)), BUYBACK) == {
+        "股份回购"
+    }
 
 
 def test_a_recording_gate_records_document_and_event_features_and_drops_nothing() -> None:
     recorder = EventGate(record=[])
     pipe = Pipeline.build(events_gate=recorder)
-    assert _types(pipe, BUYBACK) == {"股份回购"}
+    assert event_types(pipe, BUYBACK) == {"股份回购"}
     assert recorder.record is not None and len(recorder.record) == 1
     row = recorder.record[0]
     assert row["document"]["doc_told"] == 1.0 and row["document"]["doc_score"] > 0.5

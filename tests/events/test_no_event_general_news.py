@@ -14,10 +14,7 @@ import pytest
 from pipeline.core import Pipeline
 from pipeline.events.extractor import EventExtractor
 from pipeline.rulebook.schemas.events import EventType
-
-
-def _types(pipe: Pipeline, text: str) -> set[str]:
-    return {e.type for e in pipe.process(text).events}
+from tests.events.conftest import event_types
 
 
 # Public offices are no executive posts (not_before 大使, 总理, 县委 ...); people with no company
@@ -39,21 +36,21 @@ def _types(pipe: Pipeline, text: str) -> set[str]:
     ],
 )
 def test_no_executive_change_without_a_company_or_its_post(rules_only: Pipeline, text: str) -> None:
-    assert "高管变动" not in _types(rules_only, text)
+    assert "高管变动" not in event_types(rules_only, text)
 
 
 def test_company_posts_stay_executive_changes(rules_only: Pipeline) -> None:
     # The same verbs with a company's post (党委书记 and 董事长 are company posts too).
-    assert "高管变动" in _types(rules_only, "中国太保集团宣布，原上海国际集团总裁傅帆担任中国太保集团党委副书记。")
-    assert "高管变动" in _types(rules_only, "美图公司发布公告，任命王秀娟为新任美图COO。")
+    assert "高管变动" in event_types(rules_only, "中国太保集团宣布，原上海国际集团总裁傅帆担任中国太保集团党委副书记。")
+    assert "高管变动" in event_types(rules_only, "美图公司发布公告，任命王秀娟为新任美图COO。")
 
 
 def test_a_one_line_notice_with_a_company_post_keeps_its_event(rules_only: Pipeline) -> None:
     # No company is named, but the post is a company's (requires_all 任职公司|高管职位|变动后职位).
-    assert "高管变动" in _types(rules_only, "董事会同意聘任刘轶为公司总经理。")
-    assert "高管变动" in _types(rules_only, "公司副总经理袁健芳因个人原因辞去副总经理职务。")
+    assert "高管变动" in event_types(rules_only, "董事会同意聘任刘轶为公司总经理。")
+    assert "高管变动" in event_types(rules_only, "公司副总经理袁健芳因个人原因辞去副总经理职务。")
     # A company named is enough without a post.
-    assert "高管变动" in _types(rules_only, "美图公司创始人蔡文胜退休。")
+    assert "高管变动" in event_types(rules_only, "美图公司创始人蔡文胜退休。")
 
 
 def test_a_requires_all_entry_with_alternatives_needs_one_of_them() -> None:
@@ -93,11 +90,11 @@ def test_a_bankruptcy_needs_a_company(rules_only: Pipeline) -> None:
         "他说，29日，加强财政、税收纪律临时紧急委员会将开会研究落实这些措施的具体办法，"
         "其中包括加速破产和查封欠税企业财产问题。"
     )
-    assert "企业破产" not in _types(rules_only, committee)
-    assert "企业破产" in _types(rules_only, "恒大集团申请破产，负债超过2万亿元。")
+    assert "企业破产" not in event_types(rules_only, committee)
+    assert "企业破产" in event_types(rules_only, "恒大集团申请破产，负债超过2万亿元。")
 
 
 def test_chosen_from_among_is_no_bid_won(rules_only: Pipeline) -> None:
     council = "根据北爱和平协议的规定，北爱地方议会将由从北爱18个选区中选出的108名议员组成。"
-    assert "中标" not in _types(rules_only, council)
-    assert "中标" in _types(rules_only, "中科恒运中选中国移动IC卡采购项目，中标金额约3000万元。")
+    assert "中标" not in event_types(rules_only, council)
+    assert "中标" in event_types(rules_only, "中科恒运中选中国移动IC卡采购项目，中标金额约3000万元。")

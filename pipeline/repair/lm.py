@@ -261,9 +261,7 @@ class CharLM:
         """The symbol ids of ``text`` (unknown characters get :data:`UNKNOWN`; spaces none)."""
         if len(text) >= ARRAY_IDS:
             # A long text (a line a document cache counts, a region judged) in array calls.
-            points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            ids = self._dense[np.minimum(points, len(self._dense) - 1)]
-            symbols: list[int] = ids[ids != _SKIPPED].tolist()
+            symbols: list[int] = self._ids_batch((text,))[0].tolist()
             return symbols
         get = self._index.get
         skip = self._skip

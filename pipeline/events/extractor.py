@@ -96,6 +96,10 @@ _CLAUSE_OR_SENTENCE = regex.compile(r"[，,；;：:。！？!?\n]")
 _NUMERAL = regex.compile(r"\d[\d,]*(?:\.\d+)?")
 # How many organisation types of pattern-found names are kept (then the memo starts again).
 _ORG_TYPE_MEMO = 20_000
+# A date written with its year (2019年10月14日, 2019 年 09月04日): the year, and what follows it
+# starting with a month, as a headline writes the same date without the year (10月14日).
+_YEAR_THEN_MONTH = regex.compile(r"^\s*\d{4}\s*年\s*(?P<rest>\d{1,2}\s*月.*)$", regex.DOTALL)
+_STARTS_WITH_MONTH = regex.compile(r"^\s*\d{1,2}\s*月")
 
 
 def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
@@ -931,6 +935,7 @@ class EventExtractor:
         by_id = {m.id: m for m in mentions}
         for draft in merged:
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
+            self._drop_yearless_copies(doc, spec_of[draft.type], draft)
             self._keep_single(spec_of[draft.type], draft, span_scores)
             self._one_role_per_party(doc, spec_of[draft.type], draft)
         if self.settings.requires_in_the_end and len(sentences) > 1:
@@ -1002,6 +1007,36 @@ class EventExtractor:
                     if arg not in kept:
                         span = (arg.start or 0, arg.end or 0)
                         doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: a rounded copy")
+                draft.set_role(role.role, kept)
+
+    @staticmethod
+    def _drop_yearless_copies(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Drop a date that is another date of its role written without the year.
+
+        A headline leaves out the year the body writes (阳光100中国10月14日斥22.65万港元回购 over
+        于2019年10月14日该公司斥资…); merged into one event, both fill the role, and DuEE-fin
+        writes the body's date. The same month and day (zero-padded or not) after a year is the
+        same date; another day, or a date with no dated twin in the role, stays.
+        """
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if len(args) < 2 or role.label != "DATE":
+                continue
+            dated: set[str] = set()
+            for arg in args:
+                m = _YEAR_THEN_MONTH.match(arg.text)
+                if m is not None:
+                    dated.add(_month_day_key(m.group("rest")))
+            if not dated:
+                continue
+            kept = [
+                arg for arg in args if not (_STARTS_WITH_MONTH.match(arg.text) and _month_day_key(arg.text) in dated)
+            ]
+            if len(kept) < len(args):
+                for arg in args:
+                    if arg not in kept:
+                        span = (arg.start or 0, arg.end or 0)
+                        doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: the date without its year")
                 draft.set_role(role.role, kept)
 
     @staticmethod
@@ -1703,6 +1738,12 @@ def _written_amount(arg: Argument, mentions: Mapping[str, Mention]) -> _Written 
         return None
     step = (exact / written).scaleb(exponent)
     return _Written(exact, step, value.currency)
+
+
+def _month_day_key(text: str) -> str:
+    """A date's text without spaces and leading zeros (09月04日 and 9月4日 alike), for comparing writings."""
+    key: str = regex.sub(r"(?<!\d)0+(?=\d)", "", regex.sub(r"\s+", "", text))
+    return key
 
 
 def _rounds_to(precise: _Written, coarse: _Written) -> bool:

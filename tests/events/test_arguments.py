@@ -89,3 +89,15 @@ def test_a_headline_figure_rounded_from_the_body_is_one_quantity(rules_only: Pip
     # Two different figures both stay: 2.8万 is not 27,148 rounded.
     other = "华发股份回购2.8万股\n华发股份公告，公司于9月4日回购27,148股，耗资86.2万港元。"
     assert sorted(_values(rules_only, other, "股份回购", "回购股份数量")) == ["2.8万股", "27,148股"]
+
+
+def test_a_headline_date_without_its_year_is_the_bodys_dated_one(rules_only: Pipeline) -> None:
+    # The headline's 10月14日 and the body's 2019年10月14日 are one date; DuEE-fin writes the body's.
+    buyback = "阳光控股10月14日斥22.65万港元回购16.1万股\n阳光控股公布，于2019年10月14日斥资22.65万港元回购16.1万股。"
+    assert _values(rules_only, buyback, "股份回购", "回购完成时间") == ["2019年10月14日"]
+    # Zero-padded in the body (2019年09月04日) it is still the headline's 9月4日.
+    padded = "海尔电器9月4日耗资86.2万港元回购4.2万股\n海尔电器公布，2019年09月04日，公司耗资86.2万港元回购4.2万股。"
+    assert _values(rules_only, padded, "股份回购", "回购完成时间") == ["2019年09月04日"]
+    # Another day stays: 9月5日 is not 2019年9月4日 written without its year.
+    other = "海尔电器9月5日耗资86.2万港元回购4.2万股\n海尔电器公布，2019年9月4日，公司耗资86.2万港元回购4.2万股。"
+    assert sorted(_values(rules_only, other, "股份回购", "回购完成时间")) == ["2019年9月4日", "9月5日"]

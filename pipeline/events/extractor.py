@@ -100,6 +100,10 @@ _ORG_TYPE_MEMO = 20_000
 # starting with a month, as a headline writes the same date without the year (10月14日).
 _YEAR_THEN_MONTH = regex.compile(r"^\s*\d{4}\s*年\s*(?P<rest>\d{1,2}\s*月.*)$", regex.DOTALL)
 _STARTS_WITH_MONTH = regex.compile(r"^\s*\d{1,2}\s*月")
+# A figure per share: 每股 before it with no other figure in between (每股亏损0.21元, 基本每股收益亏损约
+# 0.04元, 每股基本亏损0.02港元), or /股 after it (0.0792元/股): a price, no total.
+_PER_SHARE_BEFORE = regex.compile(r"每股[^\d，。；,;：:\n]{0,6}$")
+_PER_SHARE_AFTER = regex.compile(r"\s*(?:/|／|\\/)股")
 
 
 def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
@@ -929,6 +933,7 @@ class EventExtractor:
             spec = spec_of[draft.type]
             self._fallback(spec, draft, fillers, main_orgs)
             self._drop_total_shares(doc, spec, draft)
+            self._drop_per_share(doc, spec, draft)
             draft.status = self._status(text, sentences, draft, event_sentences, cue_words)
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
@@ -977,6 +982,28 @@ class EventExtractor:
                     if total is not None and not regex.search(r"[)）%％]", before[total.end() :]):
                         span = (arg.start, arg.end or arg.start)
                         doc.note("events", "role", spec.id, span, "the whole share capital")
+                        continue
+                kept.append(arg)
+            if len(kept) != len(draft.args[role.role]):
+                draft.set_role(role.role, kept)
+
+    @staticmethod
+    def _drop_per_share(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Drop figures per share from ``one_figure`` roles (totals): a loss per share is no net loss.
+
+        每股亏损0.16美元 beside 净亏损1200万美元 (the role model takes both for the loss), 基本每股收益亏损
+        0.0792元/股~0.1元/股: DuEE-fin's totals never are. Prices have roles of their own (每股交易价格).
+        """
+        text = doc.text
+        for role in spec.roles:
+            if not role.one_figure or role.role not in draft.args:
+                continue
+            kept = []
+            for arg in draft.args[role.role]:
+                if arg.start is not None and arg.end is not None:
+                    before = text[max(0, arg.start - 10) : arg.start]
+                    if _PER_SHARE_BEFORE.search(before) or _PER_SHARE_AFTER.match(text, arg.end) or "/股" in arg.text:
+                        doc.note("events", "role", spec.id, (arg.start, arg.end), "a figure per share, no total")
                         continue
                 kept.append(arg)
             if len(kept) != len(draft.args[role.role]):

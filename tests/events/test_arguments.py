@@ -101,3 +101,15 @@ def test_a_headline_date_without_its_year_is_the_bodys_dated_one(rules_only: Pip
     # Another day stays: 9月5日 is not 2019年9月4日 written without its year.
     other = "海尔电器9月5日耗资86.2万港元回购4.2万股\n海尔电器公布，2019年9月4日，公司耗资86.2万港元回购4.2万股。"
     assert sorted(_values(rules_only, other, "股份回购", "回购完成时间")) == ["2019年9月4日", "9月5日"]
+
+
+def test_a_figure_per_share_is_no_total(rules_only: Pipeline) -> None:
+    # one_figure roles are totals: a loss per share (每股亏损0.16美元, 基本每股收益亏损0.0792元/股) is no net loss.
+    text = "德斯维尔下半年每股亏损0.16美元\n德斯维尔公布2020财年下半年业绩，净亏损1200万美元，每股亏损0.16美元。"
+    assert _values(rules_only, text, "亏损", "净亏损") == ["1200万美元"]
+    per_share = "华发股份公告，预计2020年上半年亏损1900万元~2400万元；基本每股收益亏损0.0792元/股~0.1元/股。"
+    assert _values(rules_only, per_share, "亏损", "净亏损") == ["1900万元~2400万元"]
+    # A price is left to the price role (每股交易价格 is no total), the total stays.
+    price = "华发股份公告，公司回购股份100万股，每股价格20.45港元，耗资2045万港元。"
+    assert _values(rules_only, price, "股份回购", "交易金额") == ["2045万港元"]
+    assert _values(rules_only, price, "股份回购", "每股交易价格") == ["20.45港元"]

@@ -100,6 +100,21 @@ _ORG_TYPE_MEMO = 20_000
 # starting with a month, as a headline writes the same date without the year (10月14日).
 _YEAR_THEN_MONTH = regex.compile(r"^\s*\d{4}\s*年\s*(?P<rest>\d{1,2}\s*月.*)$", regex.DOTALL)
 _STARTS_WITH_MONTH = regex.compile(r"^\s*\d{1,2}\s*月")
+# A reporting period as a role writes it: an optional year, then one writing of a period.
+_PERIOD = regex.compile(r"\s*(?:(?P<year>\d{4})\s*年\s*)?(?P<writing>\S+?)\s*")
+# The writings of each period, the one DuEE-fin prefers first: the report's name (2020年半年度 over
+# the headline's 2020年上半年, 13 to 1 in the tuning part), the full quarter (第二季度 over 二季度).
+_PERIOD_WRITINGS = (
+    ("H1", ("半年度", "中期", "半年报", "中报", "上半年", "半年")),
+    ("9M", ("前三季度", "前三季", "前三财季")),
+    ("Q1", ("第一季度", "一季度", "一季")),
+    ("Q2", ("第二季度", "二季度", "二季")),
+    ("Q3", ("第三季度", "三季度", "三季")),
+    ("Q4", ("第四季度", "四季度", "四季")),
+    ("H2", ("下半年",)),
+    ("FY", ("年度", "全年", "年报")),
+)
+_WRITINGS = {writing: (period, rank) for period, writings in _PERIOD_WRITINGS for rank, writing in enumerate(writings)}
 # A figure per share: 每股 before it with no other figure in between (每股亏损0.21元, 基本每股收益亏损约
 # 0.04元, 每股基本亏损0.02港元), or /股 after it (0.0792元/股): a price, no total.
 _PER_SHARE_BEFORE = regex.compile(r"每股[^\d，。；,;：:\n]{0,6}$")
@@ -941,6 +956,7 @@ class EventExtractor:
         for draft in merged:
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
             self._drop_yearless_copies(doc, spec_of[draft.type], draft)
+            self._one_writing_per_period(doc, spec_of[draft.type], draft)
             self._keep_single(spec_of[draft.type], draft, span_scores)
             self._one_role_per_party(doc, spec_of[draft.type], draft)
         if self.settings.requires_in_the_end and len(sentences) > 1:
@@ -1064,6 +1080,34 @@ class EventExtractor:
                     if arg not in kept:
                         span = (arg.start or 0, arg.end or 0)
                         doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: the date without its year")
+                draft.set_role(role.role, kept)
+
+    @staticmethod
+    def _one_writing_per_period(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Keep one writing of each reporting period in a date role: the one DuEE-fin writes.
+
+        挖贝网's headline says 2020年上半年亏损, its body 发布2020年半年度报告: one period, and DuEE-fin
+        writes the report's name; 前三季度 beside 2020年前三季度 is that period without its year. Of
+        the writings of one period (``_PERIOD_WRITINGS``) in one year, or with no year, the preferred
+        one stays, dated over undated; another year's period (上年同期 aside) is another period.
+        """
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if len(args) < 2 or role.label != "DATE":
+                continue
+            periods = [_period_of(arg.text) for arg in args]
+            kept = [
+                arg
+                for arg, mine in zip(args, periods, strict=True)
+                if mine is None or not any(other is not None and _better_writing(other, mine) for other in periods)
+            ]
+            if len(kept) < len(args):
+                for arg in args:
+                    if arg not in kept:
+                        span = (arg.start or 0, arg.end or 0)
+                        doc.note(
+                            "events", "dropped", draft.rule_id, span, f"{role.role}: another writing of its period"
+                        )
                 draft.set_role(role.role, kept)
 
     @staticmethod
@@ -1682,7 +1726,8 @@ class EventExtractor:
         merge_on = {ct.spec.type: ct.spec.merge_on for ct in self.types}
 
         def keys(draft: Draft, role: str) -> set[str]:
-            return set(draft.keys.get(role, {}).values())
+            # A reporting period by what it is, not how it is written (2020年上半年 and 2020年半年度 agree).
+            return {_period_key(key) for key in draft.keys.get(role, {}).values()}
 
         def same_happening(draft: Draft, other: Draft) -> bool:
             roles = merge_on.get(draft.type) or []
@@ -1765,6 +1810,38 @@ def _written_amount(arg: Argument, mentions: Mapping[str, Mention]) -> _Written 
         return None
     step = (exact / written).scaleb(exponent)
     return _Written(exact, step, value.currency)
+
+
+class _Period(NamedTuple):
+    """A reporting period as written: its year (None when not written), the period, the writing's rank."""
+
+    year: str | None
+    period: str
+    rank: int
+
+
+def _period_of(text: str) -> _Period | None:
+    """The reporting period ``text`` writes (2020年半年度: 2020, H1, 0), None for any other text."""
+    m = _PERIOD.fullmatch(text)
+    if m is None:
+        return None
+    writing = m.group("writing")
+    # 2020年度: the year's 年 is the writing's first character.
+    found = _WRITINGS.get("年" + writing if writing == "度" else writing)
+    return None if found is None else _Period(m.group("year"), *found)
+
+
+def _period_key(key: str) -> str:
+    """A merge key that is the same for every writing of one period (a yearless one is inside the dated)."""
+    period = _period_of(key)
+    return key if period is None else f"{period.year or ''}|{period.period}"
+
+
+def _better_writing(other: _Period, mine: _Period) -> bool:
+    """Whether ``other`` writes ``mine``'s period (same year, or one without) in a way DuEE-fin prefers."""
+    if other.period != mine.period or (other.year and mine.year and other.year != mine.year):
+        return False
+    return (other.rank, other.year is None) < (mine.rank, mine.year is None)
 
 
 def _month_day_key(text: str) -> str:

@@ -113,3 +113,18 @@ def test_a_figure_per_share_is_no_total(rules_only: Pipeline) -> None:
     price = "华发股份公告，公司回购股份100万股，每股价格20.45港元，耗资2045万港元。"
     assert _values(rules_only, price, "股份回购", "交易金额") == ["2045万港元"]
     assert _values(rules_only, price, "股份回购", "每股交易价格") == ["20.45港元"]
+
+
+def test_one_reporting_period_is_written_once(rules_only: Pipeline) -> None:
+    # 挖贝网's headline writes 2020年上半年, its body the report's 2020年半年度: one period (the two
+    # drafts merge), and DuEE-fin writes the report's name (半年度 over 中期, 半年报 and 上半年).
+    loss = "宏达矿业2020年上半年亏损480.33万\n宏达矿业近日发布2020年半年度报告，2020年半年度净亏损480.33万元。"
+    events = [e for e in rules_only.process(loss).events if e.type == "亏损"]
+    assert len(events) == 1
+    assert _values(rules_only, loss, "亏损", "财报周期") == ["2020年半年度"]
+    # A period without its year beside the same period with it is that one (前三季度, 2020年前三季度).
+    nine = "华发股份2020年前三季度亏损2.1亿元\n华发股份公告，公司前三季度净亏损2.1亿元。"
+    assert _values(rules_only, nine, "亏损", "财报周期") == ["2020年前三季度"]
+    # Another year's half-year is another period: both stay.
+    two = "宏达矿业2019年上半年亏损480.33万\n宏达矿业近日发布2020年半年度报告，2020年半年度净亏损480.33万元。"
+    assert sorted(_values(rules_only, two, "亏损", "财报周期")) == ["2019年上半年", "2020年半年度"]

@@ -36,7 +36,7 @@ import itertools
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -115,6 +115,15 @@ _PERIOD_WRITINGS = (
     ("FY", ("年度", "全年", "年报")),
 )
 _WRITINGS = {writing: (period, rank) for period, writings in _PERIOD_WRITINGS for rank, writing in enumerate(writings)}
+# A ratio role of the holder's shares and its twin of the company's whole share capital, by the
+# ending of their names (质押物占持股比 and 质押物占总股比, 增持部分占所持比例 and 增持部分占总股本比例).
+_HELD_RATIO_ENDINGS = ("占持股比", "占所持比例")
+_WHOLE_RATIO_ENDINGS = ("占总股比", "占总股本比例")
+# What a ratio of the whole share capital follows (占公司股份总数的9.27%, 占总股本的1.2%); a holder's
+# ratio names the holder (占其直接持有公司股份总数的93.30%, 占两人合计持有公司股份总数的).
+_OF_THE_WHOLE = regex.compile(
+    r"占(?:本|该)?公司(?:已发行)?(?:股份总数|总股本|总股份|股本总额)(?:的)?(?:比例)?(?:为|约)?$|占总股本(?:的)?(?:比例)?(?:为|约)?$"
+)
 # A figure per share: 每股 before it with no other figure in between (每股亏损0.21元, 基本每股收益亏损约
 # 0.04元, 每股基本亏损0.02港元), or /股 after it (0.0792元/股): a price, no total.
 _PER_SHARE_BEFORE = regex.compile(r"每股[^\d，。；,;：:\n]{0,6}$")
@@ -955,6 +964,7 @@ class EventExtractor:
         by_id = {m.id: m for m in mentions}
         for draft in merged:
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
+            self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
             self._drop_yearless_copies(doc, spec_of[draft.type], draft)
             self._one_writing_per_period(doc, spec_of[draft.type], draft)
             self._keep_single(spec_of[draft.type], draft, span_scores)
@@ -1051,6 +1061,36 @@ class EventExtractor:
                         span = (arg.start or 0, arg.end or 0)
                         doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: a rounded copy")
                 draft.set_role(role.role, kept)
+
+    @staticmethod
+    def _ratio_of_the_whole(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Move a ratio of the company's whole share capital from the holder's ratio role to its twin.
+
+        累计质押股数183,945,998股，占公司股份总数的9.27%: the role model takes the ratio for the
+        pledger's (质押物占持股比), but what it is a ratio of is written before it, and DuEE-fin files
+        it as 质押物占总股比 (the ten such ratios of the tuning part's pledges all are).
+        """
+        names = {role.role for role in spec.roles}
+        text = doc.text
+        for held in names:
+            ending = next((e for e in _HELD_RATIO_ENDINGS if held.endswith(e)), None)
+            if ending is None or held not in draft.args:
+                continue
+            prefix = held[: -len(ending)]
+            whole = next((prefix + e for e in _WHOLE_RATIO_ENDINGS if prefix + e in names), None)
+            if whole is None:
+                continue
+            kept = []
+            for arg in draft.args[held]:
+                if arg.start is not None and _OF_THE_WHOLE.search(text, max(0, arg.start - 16), arg.start):
+                    doc.note(
+                        "events", "role", spec.id, (arg.start, arg.end or arg.start), f"a ratio of the whole: {whole}"
+                    )
+                    draft.add(whole, replace(arg, role=whole))
+                    continue
+                kept.append(arg)
+            if len(kept) != len(draft.args[held]):
+                draft.set_role(held, kept)
 
     @staticmethod
     def _drop_yearless_copies(doc: WorkDoc, spec: EventType, draft: Draft) -> None:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.core import Pipeline
+
+
+@pytest.fixture(scope="module")
+def with_models() -> Pipeline:
+    """The default pipeline, models included: for choices the role model makes."""
+    return Pipeline.build()
 
 
 def _values(pipe: Pipeline, text: str, event_type: str, role: str) -> list[str]:
@@ -128,3 +136,18 @@ def test_one_reporting_period_is_written_once(rules_only: Pipeline) -> None:
     # Another year's half-year is another period: both stay.
     two = "宏达矿业2019年上半年亏损480.33万\n宏达矿业近日发布2020年半年度报告，2020年半年度净亏损480.33万元。"
     assert sorted(_values(rules_only, two, "亏损", "财报周期")) == ["2019年上半年", "2020年半年度"]
+
+
+def test_a_ratio_of_the_whole_share_capital_is_no_ratio_of_the_holders_shares(with_models: Pipeline) -> None:
+    # 占公司股份总数的9.27%: the ratio says what it is a ratio of. The role model takes it for the
+    # pledger's (质押物占持股比); DuEE-fin files it as 质押物占总股比.
+    text = (
+        "银泰资源股份有限公司关于股东股权质押的公告\n"
+        "2019年9月20日，公司接到股东王水通知，获悉王水所持有本公司的部分股份被质押。\n"
+        "截至目前，王水持有公司312,138,102股，占公司股份总数的15.74%，累计质押股数183,945,998股，占公司股份总数的9.27%。"
+    )
+    assert _values(with_models, text, "质押", "质押物占持股比") == []
+    assert "9.27%" in _values(with_models, text, "质押", "质押物占总股比")
+    # A holder's ratio names the holder (占其直接持有公司股份总数的): it stays the holder's.
+    held = "公司股东王水将其持有的1000万股质押给中信证券，占其所持股份的93.30%。"
+    assert _values(with_models, held, "质押", "质押物占持股比") == ["93.30%"]

@@ -979,6 +979,9 @@ class EventExtractor:
         elsewhere = self._role_names(merged)
         for draft in merged:
             self._one_role_per_party(doc, spec_of[draft.type], draft, elsewhere)
+        if len({d.type for d in merged}) > 1:
+            words = {ct.spec.type: _trigger_words(found) for ct, found in zip(self.types, checks, strict=True)}
+            self._figures_to_their_own_type(doc, sentences, merged, spec_of, words)
         first_line = len(text) if title_end < 0 else title_end
         if self.settings.untold_keep > 0 and self.type_model is not None and len(sentences) > 1 and merged:
             merged = self._told_or_believed(doc, merged, triggers, min(first_line, self.settings.headline_chars))
@@ -1149,6 +1152,59 @@ class EventExtractor:
                             "events", "dropped", draft.rule_id, span, f"{role.role}: another writing of its period"
                         )
                 draft.set_role(role.role, kept)
+
+    @staticmethod
+    def _figures_to_their_own_type(
+        doc: WorkDoc,
+        sentences: Sequence[tuple[int, int]],
+        drafts: Sequence[Draft],
+        spec_of: Mapping[str, EventType],
+        words: Mapping[str, Sequence[int]],
+    ) -> None:
+        """Give a figure that events of two types both hold to the type its sentence tells it of.
+
+        A release notice tells the release (本次解除质押28,000,000股，占其所持股份的12.37%) and then
+        the pledges left (其所持股份累计被质押198,220,000股，占公司总股本的15.38%); the role model
+        puts each figure in both the 解除质押 and the 质押 event, where DuEE-fin files it in one.
+        A figure (an amount in a role both types have) belongs to the type whose trigger word is
+        the nearest before it in its sentence; with none of either there, it stays in both.
+        ``words``: where each type's trigger words stand (see ``_trigger_words``).
+        """
+        sent_starts = [s for s, _e in sentences]
+        holders: dict[tuple[str, str, int], list[Draft]] = {}
+        for draft in drafts:
+            spec = spec_of[draft.type]
+            for role in spec.roles:
+                if role.label != "AMOUNT":
+                    continue
+                for arg in draft.args.get(role.role, []):
+                    if arg.start is not None:
+                        holders.setdefault((role.role, arg.text, arg.start), []).append(draft)
+        for (role_name, figure, start), held_by in holders.items():
+            types = {d.type for d in held_by}
+            if len(types) < 2:
+                continue
+            sent_start = sent_starts[index_of_span(sent_starts, start)]
+            nearest = {t: max((w for w in words.get(t, ()) if sent_start <= w < start), default=-1) for t in types}
+            owner = max(types, key=lambda t: nearest[t])
+            if nearest[owner] < 0:
+                continue
+            # A word of another type after the figure in its clause tells of it too (质押给X的1554万股解除质押).
+            clause_end = _CLAUSE_OR_SENTENCE.search(doc.text, start)
+            end = clause_end.start() if clause_end is not None else len(doc.text)
+            if any(start < w < end for t in types if t != owner for w in words.get(t, ())):
+                continue
+            for draft in held_by:
+                if draft.type != owner:
+                    kept = [a for a in draft.args[role_name] if (a.text, a.start) != (figure, start)]
+                    doc.note(
+                        "events",
+                        "dropped",
+                        draft.rule_id,
+                        (start, start + len(figure)),
+                        f"{role_name}: {owner}'s figure",
+                    )
+                    draft.set_role(role_name, kept)
 
     @staticmethod
     def _has_required(doc: WorkDoc, spec: EventType, draft: Draft) -> bool:
@@ -1850,6 +1906,14 @@ def _written_amount(arg: Argument, mentions: Mapping[str, Mention]) -> _Written 
         return None
     step = (exact / written).scaleb(exponent)
     return _Written(exact, step, value.currency)
+
+
+def _trigger_words(found: Sequence[TriggerCheck]) -> list[int]:
+    """Where a type's trigger words stand, whatever the classifier says.
+
+    Not those inside a ``not_in`` word (质押 in 解除质押), a name or boilerplate: no word of the type.
+    """
+    return [c.span[0] for c in found if c.excluded not in ("inside a not_in word", "", "in boilerplate")]
 
 
 class _Period(NamedTuple):

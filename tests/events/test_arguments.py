@@ -151,3 +151,21 @@ def test_a_ratio_of_the_whole_share_capital_is_no_ratio_of_the_holders_shares(wi
     # A holder's ratio names the holder (占其直接持有公司股份总数的): it stays the holder's.
     held = "公司股东王水将其持有的1000万股质押给中信证券，占其所持股份的93.30%。"
     assert _values(with_models, held, "质押", "质押物占持股比") == ["93.30%"]
+
+
+def test_a_release_notices_figures_go_to_the_type_their_sentence_tells(with_models: Pipeline) -> None:
+    # The release (本次解除质押28,000,000股) and the pledges left (累计被质押198,220,000股): the role
+    # model puts each figure in both events; each belongs to the type whose word precedes it.
+    text = (
+        "莱茵达体育发展股份有限公司关于公司股东部分股份解除质押的公告\n"
+        "公司近日收到股东莱茵达控股集团有限公司的通知，获悉其所持有公司的部分股份已办理解除质押的手续。\n"
+        "截至本公告披露日，莱茵达集团持有公司226,270,000股股份。本次解除质押28,000,000股，占其所持有公司股份的12.37%。"
+        "其所持有公司股份累计被质押198,220,000股，占其所持公司股份总数的87.60%，占公司总股本的15.38%。"
+    )
+    pledged = _values(with_models, text, "质押", "质押股票/股份数量")
+    assert "198,220,000" in pledged and "28,000,000" not in pledged
+    assert "12.37%" not in _values(with_models, text, "质押", "质押物占持股比")
+    assert _values(with_models, text, "解除质押", "质押股票/股份数量") == ["28,000,000"]
+    # A word of the other type after the figure in its clause tells of it too: the figure stays in both.
+    both = "东宝实业将质押给吉林银行的1554万股股份解除质押，并再质押给中信银行。"
+    assert _values(with_models, both, "解除质押", "质押股票/股份数量") == ["1554万"]

@@ -27,7 +27,11 @@ How one document goes (the rules are ``kind: events`` files, see ``rules/events.
    agree are one happening (title and body).
 6. Last checks: a finished event needs one of its ``requires_any`` roles and all of
    its ``requires_all`` roles; in an opinion piece (a ``commentary`` headline, such as
-   an analyst's rating note) only the types its headline tells are kept.
+   an analyst's rating note) only the types its headline tells are kept. After merging,
+   a date or a reporting period written twice in a role keeps DuEE-fin's writing (the
+   body's 2019年10月14日, the report's 2020年半年度), a figure per share fills no total, a
+   ratio of the whole share capital goes to its own role, and a figure two types' events
+   both hold goes to the type whose trigger word precedes it in its sentence.
 """
 
 from __future__ import annotations
@@ -103,7 +107,7 @@ _STARTS_WITH_MONTH = regex.compile(r"^\s*\d{1,2}\s*月")
 # A reporting period as a role writes it: an optional year, then one writing of a period.
 _PERIOD = regex.compile(r"\s*(?:(?P<year>\d{4})\s*年\s*)?(?P<writing>\S+?)\s*")
 # The writings of each period, the one DuEE-fin prefers first: the report's name (2020年半年度 over
-# the headline's 2020年上半年, 13 to 1 in the tuning part), the full quarter (第二季度 over 二季度).
+# the headline's 2020年上半年: the gold one in 16 of the 17 CV documents with two), the full quarter.
 _PERIOD_WRITINGS = (
     ("H1", ("半年度", "中期", "半年报", "中报", "上半年", "半年")),
     ("9M", ("前三季度", "前三季", "前三财季")),

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.core import Pipeline
+
+
+@pytest.fixture(scope="module")
+def with_models() -> Pipeline:
+    """The default pipeline, models included: for choices the role model makes."""
+    return Pipeline.build()
 
 
 def _values(pipe: Pipeline, text: str, event_type: str, role: str) -> list[str]:
@@ -89,3 +97,75 @@ def test_a_headline_figure_rounded_from_the_body_is_one_quantity(rules_only: Pip
     # Two different figures both stay: 2.8万 is not 27,148 rounded.
     other = "华发股份回购2.8万股\n华发股份公告，公司于9月4日回购27,148股，耗资86.2万港元。"
     assert sorted(_values(rules_only, other, "股份回购", "回购股份数量")) == ["2.8万股", "27,148股"]
+
+
+def test_a_headline_date_without_its_year_is_the_bodys_dated_one(rules_only: Pipeline) -> None:
+    # The headline's 10月14日 and the body's 2019年10月14日 are one date; DuEE-fin writes the body's.
+    buyback = "阳光控股10月14日斥22.65万港元回购16.1万股\n阳光控股公布，于2019年10月14日斥资22.65万港元回购16.1万股。"
+    assert _values(rules_only, buyback, "股份回购", "回购完成时间") == ["2019年10月14日"]
+    # Zero-padded in the body (2019年09月04日) it is still the headline's 9月4日.
+    padded = "海尔电器9月4日耗资86.2万港元回购4.2万股\n海尔电器公布，2019年09月04日，公司耗资86.2万港元回购4.2万股。"
+    assert _values(rules_only, padded, "股份回购", "回购完成时间") == ["2019年09月04日"]
+    # Another day stays: 9月5日 is not 2019年9月4日 written without its year.
+    other = "海尔电器9月5日耗资86.2万港元回购4.2万股\n海尔电器公布，2019年9月4日，公司耗资86.2万港元回购4.2万股。"
+    assert sorted(_values(rules_only, other, "股份回购", "回购完成时间")) == ["2019年9月4日", "9月5日"]
+
+
+def test_a_figure_per_share_is_no_total(rules_only: Pipeline) -> None:
+    # one_figure roles are totals: a loss per share (每股亏损0.16美元, 基本每股收益亏损0.0792元/股) is no net loss.
+    text = "德斯维尔下半年每股亏损0.16美元\n德斯维尔公布2020财年下半年业绩，净亏损1200万美元，每股亏损0.16美元。"
+    assert _values(rules_only, text, "亏损", "净亏损") == ["1200万美元"]
+    per_share = "华发股份公告，预计2020年上半年亏损1900万元~2400万元；基本每股收益亏损0.0792元/股~0.1元/股。"
+    assert _values(rules_only, per_share, "亏损", "净亏损") == ["1900万元~2400万元"]
+    # A price is left to the price role (每股交易价格 is no total), the total stays.
+    price = "华发股份公告，公司回购股份100万股，每股价格20.45港元，耗资2045万港元。"
+    assert _values(rules_only, price, "股份回购", "交易金额") == ["2045万港元"]
+    assert _values(rules_only, price, "股份回购", "每股交易价格") == ["20.45港元"]
+
+
+def test_one_reporting_period_is_written_once(rules_only: Pipeline) -> None:
+    # 挖贝网's headline writes 2020年上半年, its body the report's 2020年半年度: one period (the two
+    # drafts merge), and DuEE-fin writes the report's name (半年度 over 中期, 半年报 and 上半年).
+    loss = "宏达矿业2020年上半年亏损480.33万\n宏达矿业近日发布2020年半年度报告，2020年半年度净亏损480.33万元。"
+    events = [e for e in rules_only.process(loss).events if e.type == "亏损"]
+    assert len(events) == 1
+    assert _values(rules_only, loss, "亏损", "财报周期") == ["2020年半年度"]
+    # A period without its year beside the same period with it is that one (前三季度, 2020年前三季度).
+    nine = "华发股份2020年前三季度亏损2.1亿元\n华发股份公告，公司前三季度净亏损2.1亿元。"
+    assert _values(rules_only, nine, "亏损", "财报周期") == ["2020年前三季度"]
+    # Another year's half-year is another period: both stay.
+    two = "宏达矿业2019年上半年亏损480.33万\n宏达矿业近日发布2020年半年度报告，2020年半年度净亏损480.33万元。"
+    assert sorted(_values(rules_only, two, "亏损", "财报周期")) == ["2019年上半年", "2020年半年度"]
+
+
+def test_a_ratio_of_the_whole_share_capital_is_no_ratio_of_the_holders_shares(with_models: Pipeline) -> None:
+    # 占公司股份总数的9.27%: the ratio says what it is a ratio of. The role model takes it for the
+    # pledger's (质押物占持股比); DuEE-fin files it as 质押物占总股比.
+    text = (
+        "银泰资源股份有限公司关于股东股权质押的公告\n"
+        "2019年9月20日，公司接到股东王水通知，获悉王水所持有本公司的部分股份被质押。\n"
+        "截至目前，王水持有公司312,138,102股，占公司股份总数的15.74%，累计质押股数183,945,998股，占公司股份总数的9.27%。"
+    )
+    assert _values(with_models, text, "质押", "质押物占持股比") == []
+    assert "9.27%" in _values(with_models, text, "质押", "质押物占总股比")
+    # A holder's ratio names the holder (占其直接持有公司股份总数的): it stays the holder's.
+    held = "公司股东王水将其持有的1000万股质押给中信证券，占其所持股份的93.30%。"
+    assert _values(with_models, held, "质押", "质押物占持股比") == ["93.30%"]
+
+
+def test_a_release_notices_figures_go_to_the_type_their_sentence_tells(with_models: Pipeline) -> None:
+    # The release (本次解除质押28,000,000股) and the pledges left (累计被质押198,220,000股): the role
+    # model puts each figure in both events; each belongs to the type whose word precedes it.
+    text = (
+        "莱茵达体育发展股份有限公司关于公司股东部分股份解除质押的公告\n"
+        "公司近日收到股东莱茵达控股集团有限公司的通知，获悉其所持有公司的部分股份已办理解除质押的手续。\n"
+        "截至本公告披露日，莱茵达集团持有公司226,270,000股股份。本次解除质押28,000,000股，占其所持有公司股份的12.37%。"
+        "其所持有公司股份累计被质押198,220,000股，占其所持公司股份总数的87.60%，占公司总股本的15.38%。"
+    )
+    pledged = _values(with_models, text, "质押", "质押股票/股份数量")
+    assert "198,220,000" in pledged and "28,000,000" not in pledged
+    assert "12.37%" not in _values(with_models, text, "质押", "质押物占持股比")
+    assert _values(with_models, text, "解除质押", "质押股票/股份数量") == ["28,000,000"]
+    # A word of the other type after the figure in its clause tells of it too: the figure stays in both.
+    both = "东宝实业将质押给吉林银行的1554万股股份解除质押，并再质押给中信银行。"
+    assert _values(with_models, both, "解除质押", "质押股票/股份数量") == ["1554万"]

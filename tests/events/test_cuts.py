@@ -1,0 +1,80 @@
+"""Argument cuts the DuEE-fin way (issue 7, fourteenth round): what the fillers offer the roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.core import Pipeline
+from pipeline.events.extractor import EventExtractor
+
+
+@pytest.fixture(scope="module")
+def extractor(rules_only: Pipeline) -> EventExtractor:
+    return EventExtractor.from_rulebook(rules_only.rulebook)
+
+
+def _fillers(pipe: Pipeline, extractor: EventExtractor, text: str, label: str) -> list[str]:
+    record = pipe.process(text)
+    fillers, _boilerplate = extractor.document_fillers(record.text, record.mentions)
+    return [f.text for f in fillers if f.label == label]
+
+
+def _values(pipe: Pipeline, text: str, event_type: str, role: str) -> list[str]:
+    return [a.text for e in pipe.process(text).events if e.type == event_type for a in e.arguments if a.role == role]
+
+
+def test_a_price_per_share_with_an_escaped_slash_is_cut_without_it(
+    rules_only: Pipeline, extractor: EventExtractor
+) -> None:
+    # The source escapes the slash (10.00元\/股): the unit goes with its backslash.
+    text = "公司本次回购股份100万股，最高成交价为10.00元\\/股，最低成交价为9.50元\\/股，支付总金额1000万元。"
+    amounts = _fillers(rules_only, extractor, text, "AMOUNT")
+    assert "最高成交价为10.00元" in amounts and "最低成交价为9.50元" in amounts
+    assert not [a for a in amounts if a.endswith("\\")]
+
+
+def test_a_price_takes_its_label_with_its_verb_and_never_a_bare_one(
+    rules_only: Pipeline, extractor: EventExtractor
+) -> None:
+    # 最高成交价为6.35元 keeps its label; 每股为0.026-0.027港元 has none: DuEE-fin writes the bare range.
+    labelled = "公司本次回购股份100万股，最高成交价为人民币6.35元，支付总金额635万元。"
+    assert "最高成交价为人民币6.35元" in _fillers(rules_only, extractor, labelled, "AMOUNT")
+    bare = "中国智能健康公布，公司回购股份3885万股，每股价格为0.026-0.027港元，付出总额186.7万港元。"
+    amounts = _fillers(rules_only, extractor, bare, "AMOUNT")
+    assert "0.026-0.027港元" in amounts
+    assert not [a for a in amounts if a.startswith("为")]
+
+
+def test_a_special_treatment_name_keeps_its_star(rules_only: Pipeline, extractor: EventExtractor) -> None:
+    text = "*ST利源公告，公司2019年度净亏损93.92亿元，较上年同期亏损增加。"
+    orgs = _fillers(rules_only, extractor, text, "ORG")
+    assert "*ST利源" in orgs and "ST利源" not in orgs
+    assert _values(rules_only, text, "亏损", "公司名称") == ["*ST利源"]
+
+
+def test_a_hong_kong_code_written_with_a_hyphen_ends_the_stock_name(
+    rules_only: Pipeline, extractor: EventExtractor
+) -> None:
+    # 纵横游控股(08069-HK): the NER took 游控股; the name before the code is the stock name.
+    text = "纵横游控股(08069-HK)公布，2019年第一季度净亏损约319.8万港元。"
+    assert "纵横游控股" in _fillers(rules_only, extractor, text, "ORG")
+    assert _values(rules_only, text, "亏损", "公司名称") == ["纵横游控股"]
+
+
+def test_a_report_period_is_cut_without_the_word_report(rules_only: Pipeline, extractor: EventExtractor) -> None:
+    # DuEE-fin writes 2020年半年度 for 发布2020年半年度报告.
+    text = "宏达矿业近日发布2020年半年度报告，公司2020年半年度净亏损480.33万元。"
+    dates = _fillers(rules_only, extractor, text, "DATE")
+    assert "2020年半年度" in dates and "2020年半年度报告" not in dates
+
+
+def test_a_loss_change_is_the_word_after_the_loss(rules_only: Pipeline) -> None:
+    # 亏损减少 / 亏损程度有所增加 / 亏损大幅增加: DuEE-fin writes 减少, 增加, 大幅增加.
+    cases = {
+        "宏达矿业2020年上半年亏损480.33万亏损减少 营业成本下降": "减少",
+        "嘉翔股份公告，公司2020年上半年净亏损79.18万元，较上年同期亏损程度有所增加。": "增加",
+        "华发股份公告，公司2020年上半年净亏损55.9万美元，亏损大幅增加。": "大幅增加",
+        "希慎兴业公告，公司2020年中期盈转亏，股东应占亏损26.26亿港元。": "盈转亏",
+    }
+    for text, change in cases.items():
+        assert _values(rules_only, text, "亏损", "亏损变化") == [change], text

@@ -8,6 +8,11 @@ ones are left to ``benchmarks/mojibake`` so that the benchmark never scores text
 model was trained on). The result is interpolated Kneser-Ney with rare n-grams
 pruned and log probabilities quantised to one byte, a few MB compressed.
 
+Other orders, pruning and quantisation were measured against this one
+(``benchmarks/mojibake/README.md``, "The language model"; the flags of :func:`main`):
+none ranks the damaged text's guesses clearly better. The dev splits of the sentence
+sets are NOT training text: the benchmark's pseudo-documents are made of them.
+
 The model also carries the table of one-to-many Traditional -> Simplified
 characters (著 -> 着/著, 乾 -> 干/乾 ...), made from OpenCC's own character
 dictionaries (``opencc_dict``, shipped with the opencc wheel) and from what a
@@ -46,6 +51,10 @@ MIN_CHAR_COUNT = 2
 # A gram of each level is kept when seen this often (or when a kept longer gram needs
 # it as its context); the rest fall back to shorter contexts.
 MIN_COUNTS = {2: 2, 3: 2, 4: 2, 5: 2}
+# With grams seen once kept (``--min-count 3=1``), how many nats such a gram may stand
+# above what backing off would give it (inf: no cap, the shipped model keeps none).
+# Uncapped they win guesses among thousands of candidates by a fluke (README).
+ONCE_CAP = float("inf")
 SCALE = 0.08  # one quantisation step, in nats: log probabilities down to -20.4 fit a byte
 # Lines longer than this are "long": the sentence sets cut their texts at about 50
 # characters (CLUENER after a comma as often as after a full stop), so a line end after
@@ -83,8 +92,8 @@ def iter_training_text(root: Path) -> Iterator[str]:
                 yield from (part for part in text.split("\n") if part.strip())
 
 
-def _quantize(logp: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8]:
-    q = np.rint(-logp / SCALE)
+def _quantize(logp: npt.NDArray[np.float64], scale: float = SCALE) -> npt.NDArray[np.uint8]:
+    q = np.rint(-logp / scale)
     return np.clip(q, 0, 255).astype(np.uint8)
 
 
@@ -99,13 +108,21 @@ def _discounts(counts: Int64Array) -> tuple[float, float, float]:
     return low, mid, high
 
 
-def train(lines: list[str], order: int = ORDER, min_counts: dict[int, int] | None = None) -> dict[str, object]:
+def train(
+    lines: list[str],
+    order: int = ORDER,
+    min_counts: dict[int, int] | None = None,
+    scale: float = SCALE,
+    once_cap: float = ONCE_CAP,
+) -> dict[str, object]:
     """Count and smooth (interpolated modified Kneser-Ney); return the arrays of the model file.
 
     Each line is padded with ``order - 1`` boundary symbols in front and ends with
     one: the model learns how lines start and end. Lower orders use continuation
     counts (how many different symbols precede a gram), except for grams that
-    start at the line start, which keep their raw counts.
+    start at the line start, which keep their raw counts. Grams seen fewer times
+    than ``min_counts`` asks are pruned (they back off); a gram seen once that is
+    kept stands at most ``once_cap`` nats above its back-off estimate.
     """
     min_counts = dict(MIN_COUNTS if min_counts is None else min_counts)
     folded = ["".join(fold_symbol(c) for c in line) for line in lines]
@@ -183,6 +200,7 @@ def train(lines: list[str], order: int = ORDER, min_counts: dict[int, int] | Non
     logp: dict[int, npt.NDArray[np.float64]] = {1: np.log(p1)}
     backoff: dict[int, npt.NDArray[np.float64]] = {}
     prob_lower = p1  # per gram of level k-1: its interpolated probability
+    estimate: dict[int, npt.NDArray[np.float64]] = {}
     discounts = {}
     for k in range(2, order + 1):
         a = adj[k]
@@ -203,6 +221,8 @@ def train(lines: list[str], order: int = ORDER, min_counts: dict[int, int] | Non
             p = np.where(total[parent] > 0, np.maximum(a - dk, 0) / total[parent], 0.0) + gamma[parent] * p_low
         backoff[k - 1] = np.log(gamma)
         logp[k] = np.log(np.maximum(p, 1e-300))
+        # What the gram would get if it were not stored (for the cap on grams seen once).
+        estimate[k] = np.log(np.maximum(gamma[parent] * p_low, 1e-300))
         prob_lower = p
     # Prune from the top: a gram stays if seen often enough or if a kept longer gram extends it.
     keep: dict[int, npt.NDArray[np.bool_]] = {}
@@ -216,7 +236,7 @@ def train(lines: list[str], order: int = ORDER, min_counts: dict[int, int] | Non
     arrays: dict[str, object] = {
         "vocab": np.asarray("".join(vocab_chars)),
         "uni_counts": raw[1].astype(np.int32),
-        "logp1": _quantize(logp[1]),
+        "logp1": _quantize(logp[1], scale),
     }
     for k in range(2, order + 1):
         new_id[k] = np.where(keep[k], np.cumsum(keep[k]) - 1, -1)
@@ -224,9 +244,14 @@ def train(lines: list[str], order: int = ORDER, min_counts: dict[int, int] | Non
         last = keys[k][keep[k]] % size
         # Parents were kept (pruning is from the top) and renumbering keeps their order.
         arrays[f"keys{k}"] = encode_keys(new_id[k - 1][parent] * size + last)
-        arrays[f"logp{k}"] = _quantize(logp[k][keep[k]])
+        # A gram seen once after a rare context gets (1 - D1) / count(context) of its
+        # own: enough to outweigh everything else among thousands of candidates (a
+        # measured model made 全权 人去 after one 有人去负的). It may stand at most
+        # once_cap above its back-off.
+        once = np.where(raw[k] == 1, np.minimum(logp[k], estimate[k] + once_cap), logp[k])
+        arrays[f"logp{k}"] = _quantize(once[keep[k]], scale)
     for k in range(1, order):
-        arrays[f"backoff{k}"] = _quantize(backoff[k][keep[k]])
+        arrays[f"backoff{k}"] = _quantize(backoff[k][keep[k]], scale)
     arrays["_stats"] = {
         "order": order,
         "tokens": int(scored.sum()),
@@ -353,16 +378,50 @@ def ambiguity_table(char_counts: Counter[str]) -> dict[str, list[str]]:
     return table
 
 
+def _min_count(text: str) -> tuple[int, int]:
+    """Parse ``K=N`` (``--min-count``): keep the K-grams seen at least N times."""
+    level, sep, count = text.partition("=")
+    if not sep or not level.strip().isdigit() or not count.strip().isdigit() or int(level) < 2:
+        raise argparse.ArgumentTypeError(f"expected K=N with K >= 2, got {text!r}")
+    return int(level), int(count)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Train and write the model file."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "repair" / "charlm.npz")
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default ../shared/data)")
+    # The settings below are for measuring other models (benchmarks/mojibake/README.md, "The language
+    # model"); ``make train-lm`` keeps the defaults, the model that ships.
+    parser.add_argument("--order", type=int, default=ORDER, help=f"n-gram order (default {ORDER})")
+    parser.add_argument(
+        "--min-count",
+        type=_min_count,
+        action="append",
+        default=[],
+        metavar="K=N",
+        help="keep a K-gram seen at least N times (repeatable; default 2 at every level)",
+    )
+    parser.add_argument(
+        "--once-cap",
+        type=float,
+        default=ONCE_CAP,
+        help=f"most nats a gram seen once may add to its back-off estimate (default {ONCE_CAP}; inf: no cap)",
+    )
+    parser.add_argument("--scale", type=float, default=SCALE, help=f"quantisation step in nats (default {SCALE})")
     args = parser.parse_args(argv)
     root = args.data or data_dir()
+    min_counts = {k: MIN_COUNTS.get(k, 2) for k in range(2, args.order + 1)}
+    min_counts.update(dict(args.min_count))
     lines = list(iter_training_text(root))
     print(f"training on {len(lines)} lines, {sum(map(len, lines))} characters", file=sys.stderr)
-    arrays = train(lines)
+    arrays = train(
+        lines,
+        order=args.order,
+        min_counts=min_counts,
+        scale=args.scale,
+        once_cap=args.once_cap,
+    )
     stats = arrays.pop("_stats")
     assert isinstance(stats, dict)
     counts: Counter[str] = Counter()
@@ -371,13 +430,15 @@ def main(argv: list[str] | None = None) -> None:
     table = ambiguity_table(counts)
     meta = {
         "format": FORMAT_VERSION,
-        "scale": SCALE,
+        "scale": args.scale,
         "sources": [f"{name}/{split}:{which}" for name, split, which in TRAIN_SOURCES],
-        "min_counts": {"char": MIN_CHAR_COUNT, **{str(k): v for k, v in MIN_COUNTS.items()}},
+        "min_counts": {"char": MIN_CHAR_COUNT, **{str(k): v for k, v in min_counts.items()}},
         "long_line": LONG_LINE,
         "long_line_ends": long_line_ends(lines),
         **stats,
     }
+    if np.isfinite(args.once_cap):
+        meta["once_cap"] = args.once_cap
     arrays["ambiguity"] = np.asarray(json.dumps(table, ensure_ascii=False, sort_keys=True))
     arrays["meta"] = np.asarray(json.dumps(meta, ensure_ascii=False, sort_keys=True))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -132,6 +132,16 @@ _OF_THE_WHOLE = regex.compile(
 # 0.04元, 每股基本亏损0.02港元), or /股 after it (0.0792元/股): a price, no total.
 _PER_SHARE_BEFORE = regex.compile(r"每股[^\d，。；,;：:\n]{0,6}$")
 _PER_SHARE_AFTER = regex.compile(r"\s*(?:/|／|\\/)股")
+# A name the mention stages took together with what was said of it: a word of the sentence
+# before it (据领益智造, 除上海豫园…, 了明亚保险…) or the kind of business it is (直播电商平台生活有鱼,
+# 印度智能可穿戴品牌GOQii, 知名企业河北腾盛纸业有限公司). The descriptor is short and ends with a kind
+# noun; what follows it must be a name of its own (not 有限公司 or a branch of a legal name before it).
+_DESCRIBED_NAME = regex.compile(
+    r"^(?P<lead>据|除|了|这意味着|(?:中止)?审查|[^\s（(“\"]{0,10}?(?:品牌|平台|服务商|厂商|企业|巨头|机构|生产公司))"
+    r"(?P<name>[^\s，,].+)$"
+)
+_NOT_A_NAME_OF_ITS_OWN = regex.compile(r"^(?:有限|股份|控股|集团|管理|公司|分|支|[（(）)])")
+_LEGAL_NAME_IN_LEAD = regex.compile(r"公司|集团|银行")
 
 
 def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
@@ -967,6 +977,7 @@ class EventExtractor:
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         by_id = {m.id: m for m in mentions}
         for draft in merged:
+            self._name_without_its_description(doc, spec_of[draft.type], draft)
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
             self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
             self._drop_yearless_copies(doc, spec_of[draft.type], draft)
@@ -1098,6 +1109,44 @@ class EventExtractor:
                 kept.append(arg)
             if len(kept) != len(draft.args[held]):
                 draft.set_role(held, kept)
+
+    @staticmethod
+    def _name_without_its_description(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Cut an organisation argument to the name when it starts with words said of the name.
+
+        The mention stages sometimes take the word before a name (据领益智造, 除上海豫园…) or the
+        kind of business it is (直播电商平台生活有鱼, 自动化生产公司Compass Automation) into it;
+        DuEE-fin writes the name alone. The cut is made only when the document also writes the
+        name without those words (the article names 生活有鱼 on its own too), so a name that
+        merely contains such a word (深圳市中小企业信用融资担保集团有限公司) stays whole.
+        """
+        text = doc.text
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if role.label != "ORG" or not args:
+                continue
+            cut: list[Argument] = []
+            changed = False
+            for arg in args:
+                m = _DESCRIBED_NAME.match(arg.text)
+                if (
+                    m is None
+                    or arg.start is None
+                    or len(m.group("name")) < 2
+                    or _NOT_A_NAME_OF_ITS_OWN.match(m.group("name"))
+                    or _LEGAL_NAME_IN_LEAD.search(m.group("lead"))
+                    or text.count(m.group("name")) <= text.count(arg.text)
+                ):
+                    cut.append(arg)
+                    continue
+                name = m.group("name")
+                start = arg.start + m.start("name")
+                doc.note("events", "role", draft.rule_id, (start, start + len(name)), f"{role.role}: the name alone")
+                changed = True
+                if not any(a.text == name for a in cut):
+                    cut.append(replace(arg, text=name, start=start, end=start + len(name)))
+            if changed:
+                draft.set_role(role.role, [a for i, a in enumerate(cut) if all(b.text != a.text for b in cut[:i])])
 
     @staticmethod
     def _drop_yearless_copies(doc: WorkDoc, spec: EventType, draft: Draft) -> None:

@@ -169,3 +169,18 @@ def test_a_release_notices_figures_go_to_the_type_their_sentence_tells(with_mode
     # A word of the other type after the figure in its clause tells of it too: the figure stays in both.
     both = "东宝实业将质押给吉林银行的1554万股股份解除质押，并再质押给中信银行。"
     assert _values(with_models, both, "解除质押", "质押股票/股份数量") == ["1554万"]
+
+
+def test_a_name_is_cut_from_what_is_said_of_it(rules_only: Pipeline) -> None:
+    # The NER took the kind of business (直播电商平台) or the word before (据) into the name; the
+    # article also writes the name alone, and DuEE-fin writes it alone.
+    platform = (
+        "直播电商平台生活有鱼完成数千万元A轮融资\n"
+        "近日，直播电商平台生活有鱼完成数千万元A轮融资，由真格基金领投。生活有鱼成立于2019年。"
+    )
+    assert _values(rules_only, platform, "企业融资", "被投资方") == ["生活有鱼"]
+    said = "据领益智造公告，公司拟以1亿元收购东莞盛翔精密金属有限公司100%股权。领益智造表示，此次收购有助于拓展业务。"
+    assert _values(rules_only, said, "企业收购", "收购方") == ["领益智造"]
+    # A name that only contains such a word, never written without it, stays whole.
+    whole = "深圳市中小企业信用融资担保集团有限公司投资了云玖科技，完成A轮融资。"
+    assert _values(rules_only, whole, "企业融资", "投资方") == ["深圳市中小企业信用融资担保集团有限公司"]

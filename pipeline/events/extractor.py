@@ -142,6 +142,9 @@ _DESCRIBED_NAME = regex.compile(
 )
 _NOT_A_NAME_OF_ITS_OWN = regex.compile(r"^(?:有限|股份|控股|集团|管理|公司|分|支|[（(）)])")
 _LEGAL_NAME_IN_LEAD = regex.compile(r"公司|集团|银行")
+# A sentence of a career history (曾任上投实业公司副总经理, 此前…总裁, 资料显示…): the titles it
+# lists are posts held before, not the title the executive holds when the change happens.
+_CAREER_HISTORY = regex.compile(r"曾任|曾担任|曾先后|先后任|先后担任|历任|此前|资料显示|简历")
 
 
 def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
@@ -978,6 +981,7 @@ class EventExtractor:
         by_id = {m.id: m for m in mentions}
         for draft in merged:
             self._name_without_its_description(doc, spec_of[draft.type], draft)
+            self._no_title_from_a_career_history(doc, sentences, spec_of[draft.type], draft)
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
             self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
             self._drop_yearless_copies(doc, spec_of[draft.type], draft)
@@ -1147,6 +1151,35 @@ class EventExtractor:
                     cut.append(replace(arg, text=name, start=start, end=start + len(name)))
             if changed:
                 draft.set_role(role.role, [a for i, a in enumerate(cut) if all(b.text != a.text for b in cut[:i])])
+
+    @staticmethod
+    def _no_title_from_a_career_history(
+        doc: WorkDoc, sentences: Sequence[tuple[int, int]], spec: EventType, draft: Draft
+    ) -> None:
+        """Drop a title of the person's title role that a career history lists.
+
+        傅帆…此前，他曾先后任…副总经理…总经理: the posts of a résumé fill the title role
+        (高管职位) through the role model, but DuEE-fin's title is the post held when the change
+        happens (none of the 10 such titles in cross-validation is gold). A title after a history
+        word in its sentence (曾任, 此前, 资料显示) is dropped.
+        """
+        role = spec.person_title_role
+        args = draft.args.get(role or "", [])
+        if role is None or not args:
+            return
+        text = doc.text
+        starts = [s for s, _e in sentences]
+        kept = []
+        for arg in args:
+            if arg.start is not None:
+                sent_start = sentences[index_of_span(starts, arg.start)][0]
+                if _CAREER_HISTORY.search(text, sent_start, arg.start):
+                    span = (arg.start, arg.end or arg.start)
+                    doc.note("events", "dropped", draft.rule_id, span, f"{role}: a past post")
+                    continue
+            kept.append(arg)
+        if len(kept) < len(args):
+            draft.set_role(role, kept)
 
     @staticmethod
     def _drop_yearless_copies(doc: WorkDoc, spec: EventType, draft: Draft) -> None:

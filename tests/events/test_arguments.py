@@ -184,3 +184,18 @@ def test_a_name_is_cut_from_what_is_said_of_it(rules_only: Pipeline) -> None:
     # A name that only contains such a word, never written without it, stays whole.
     whole = "深圳市中小企业信用融资担保集团有限公司投资了云玖科技，完成A轮融资。"
     assert _values(rules_only, whole, "企业融资", "投资方") == ["深圳市中小企业信用融资担保集团有限公司"]
+
+
+def test_a_post_of_a_career_history_is_not_the_executives_title(rules_only: Pipeline) -> None:
+    # 此前，张伟相继卸任…执行董事: a post held before, told after a history word in its sentence;
+    # DuEE-fin's 高管职位 is the post held when the change happens (监事 here).
+    text = (
+        "沃芽科技人员变更：张伟从监事中退出\n"
+        "7月24日，沃芽科技发生主要人员变更，张伟从监事中退出，李娜接任。"
+        "此前，张伟相继卸任华发科技有限公司法定代表人和执行董事。"
+    )
+    titles = _values(rules_only, text, "高管变动", "高管职位")
+    assert "执行董事" not in titles and "监事" in titles
+    # Without a history word the post is the event's own.
+    plain = "华发科技公告，张伟卸任公司执行董事。"
+    assert _values(rules_only, plain, "高管变动", "高管职位") == ["执行董事"]

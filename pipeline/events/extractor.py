@@ -142,6 +142,9 @@ _DESCRIBED_NAME = regex.compile(
 )
 _NOT_A_NAME_OF_ITS_OWN = regex.compile(r"^(?:有限|股份|控股|集团|管理|公司|分|支|[（(）)])")
 _LEGAL_NAME_IN_LEAD = regex.compile(r"公司|集团|银行")
+# A consortium named as such (联合体, 该联合体) is no company: its members are the parties
+# (DuEE-fin never writes it; the tuning part's bids won by one list their members).
+_CONSORTIUM = regex.compile(r"^(?:该|本|上述|此)?联合体$")
 # A sentence of a career history (曾任上投实业公司副总经理, 此前…总裁, 资料显示…): the titles it
 # lists are posts held before, not the title the executive holds when the change happens.
 _CAREER_HISTORY = regex.compile(r"曾任|曾担任|曾先后|先后任|先后担任|历任|此前|资料显示|简历")
@@ -972,6 +975,8 @@ class EventExtractor:
         cue_words = self.status_words(text) if drafts else None
         for draft in drafts:
             spec = spec_of[draft.type]
+            # Before the fallback: a role left empty by the consortium takes the document's subject.
+            self._no_consortium(doc, spec, draft)
             self._fallback(spec, draft, fillers, main_orgs)
             self._drop_total_shares(doc, spec, draft)
             self._drop_per_share(doc, spec, draft)
@@ -1113,6 +1118,23 @@ class EventExtractor:
                 kept.append(arg)
             if len(kept) != len(draft.args[held]):
                 draft.set_role(held, kept)
+
+    @staticmethod
+    def _no_consortium(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Drop an organisation argument that is a consortium named by the word (联合体中标…).
+
+        公司组成的联合体成为…第一中标候选人: the NER tags 联合体 as an organisation and it fills
+        中标公司, but it names none; DuEE-fin writes the members (or the company that announces).
+        """
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if role.label != "ORG" or not args:
+                continue
+            kept = [a for a in args if not _CONSORTIUM.match(a.text)]
+            if len(kept) < len(args):
+                note = f"{role.role}: a consortium names no company"
+                doc.note("events", "dropped", draft.rule_id, draft.trigger, note)
+                draft.set_role(role.role, kept)
 
     @staticmethod
     def _name_without_its_description(doc: WorkDoc, spec: EventType, draft: Draft) -> None:

@@ -199,3 +199,15 @@ def test_a_post_of_a_career_history_is_not_the_executives_title(rules_only: Pipe
     # Without a history word the post is the event's own.
     plain = "华发科技公告，张伟卸任公司执行董事。"
     assert _values(rules_only, plain, "高管变动", "高管职位") == ["执行董事"]
+
+
+def test_a_consortium_is_no_company_that_wins_a_bid(rules_only: Pipeline) -> None:
+    # 公司组成的联合体成为…中标候选人: the NER tags 联合体 as an organisation; it names no company,
+    # and the role left empty takes the document's subject (the company that announces).
+    text = (
+        "城发环境：联合体预中标城市环卫项目，投标报价约1000万元\n"
+        "城发环境10月18日晚间发布公告称，公司组成的联合体成为郑州市上街区生活垃圾分拣中心建设运营项目的"
+        "第一中标候选人。联合体投标总报价为1000.2096万元。"
+    )
+    winners = _values(rules_only, text, "中标", "中标公司")
+    assert "联合体" not in winners and "城发环境" in winners

@@ -94,6 +94,9 @@ def test_the_investors_of_a_financings_list_are_fillers(rules_only: Pipeline, ex
     follow = "本轮投资由招银国际领投，盛宇投资等跟投。"
     orgs = _fillers(rules_only, extractor, follow, "ORG")
     assert "盛宇投资" in orgs and "盛宇" not in orgs
+    # 战略投资方为主，资金为辅 (strategic investors first, money second) lists no investor: no financing.
+    remark = "网易云音乐CEO：IPO和盈利已有内部时间表\n他表示，融资的话，战略投资方为主，资金为辅。"
+    assert "资金为辅" not in _fillers(rules_only, extractor, remark, "ORG")
 
 
 def test_a_board_is_no_title_and_a_financed_name_stops_before_its_adverb(

@@ -132,6 +132,22 @@ _OF_THE_WHOLE = regex.compile(
 # 0.04元, 每股基本亏损0.02港元), or /股 after it (0.0792元/股): a price, no total.
 _PER_SHARE_BEFORE = regex.compile(r"每股[^\d，。；,;：:\n]{0,6}$")
 _PER_SHARE_AFTER = regex.compile(r"\s*(?:/|／|\\/)股")
+# A name the mention stages took together with what was said of it: a word of the sentence
+# before it (据领益智造, 除上海豫园…, 了明亚保险…) or the kind of business it is (直播电商平台生活有鱼,
+# 印度智能可穿戴品牌GOQii, 知名企业河北腾盛纸业有限公司). The descriptor is short and ends with a kind
+# noun; what follows it must be a name of its own (not 有限公司 or a branch of a legal name before it).
+_DESCRIBED_NAME = regex.compile(
+    r"^(?P<lead>据|除|了|这意味着|(?:中止)?审查|[^\s（(“\"]{0,10}?(?:品牌|平台|服务商|厂商|企业|巨头|机构|生产公司))"
+    r"(?P<name>[^\s，,].+)$"
+)
+_NOT_A_NAME_OF_ITS_OWN = regex.compile(r"^(?:有限|股份|控股|集团|管理|公司|分|支|[（(）)])")
+_LEGAL_NAME_IN_LEAD = regex.compile(r"公司|集团|银行")
+# A consortium named as such (联合体, 该联合体) is no company: its members are the parties
+# (DuEE-fin never writes it; the tuning part's bids won by one list their members).
+_CONSORTIUM = regex.compile(r"^(?:该|本|上述|此)?联合体$")
+# A sentence of a career history (曾任上投实业公司副总经理, 此前…总裁, 资料显示…): the titles it
+# lists are posts held before, not the title the executive holds when the change happens.
+_CAREER_HISTORY = regex.compile(r"曾任|曾担任|曾先后|先后任|先后担任|历任|此前|资料显示|简历")
 
 
 def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
@@ -959,6 +975,8 @@ class EventExtractor:
         cue_words = self.status_words(text) if drafts else None
         for draft in drafts:
             spec = spec_of[draft.type]
+            # Before the fallback: a role left empty by the consortium takes the document's subject.
+            self._no_consortium(doc, spec, draft)
             self._fallback(spec, draft, fillers, main_orgs)
             self._drop_total_shares(doc, spec, draft)
             self._drop_per_share(doc, spec, draft)
@@ -967,6 +985,8 @@ class EventExtractor:
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         by_id = {m.id: m for m in mentions}
         for draft in merged:
+            self._name_without_its_description(doc, spec_of[draft.type], draft)
+            self._no_title_from_a_career_history(doc, sentences, spec_of[draft.type], draft)
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
             self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
             self._drop_yearless_copies(doc, spec_of[draft.type], draft)
@@ -1098,6 +1118,90 @@ class EventExtractor:
                 kept.append(arg)
             if len(kept) != len(draft.args[held]):
                 draft.set_role(held, kept)
+
+    @staticmethod
+    def _no_consortium(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Drop an organisation argument that is a consortium named by the word (联合体中标…).
+
+        公司组成的联合体成为…第一中标候选人: the NER tags 联合体 as an organisation and it fills
+        中标公司, but it names none; DuEE-fin writes the members (or the company that announces).
+        """
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if role.label != "ORG" or not args:
+                continue
+            kept = [a for a in args if not _CONSORTIUM.match(a.text)]
+            if len(kept) < len(args):
+                note = f"{role.role}: a consortium names no company"
+                doc.note("events", "dropped", draft.rule_id, draft.trigger, note)
+                draft.set_role(role.role, kept)
+
+    @staticmethod
+    def _name_without_its_description(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Cut an organisation argument to the name when it starts with words said of the name.
+
+        The mention stages sometimes take the word before a name (据领益智造, 除上海豫园…) or the
+        kind of business it is (直播电商平台生活有鱼, 自动化生产公司Compass Automation) into it;
+        DuEE-fin writes the name alone. The cut is made only when the document also writes the
+        name without those words (the article names 生活有鱼 on its own too), so a name that
+        merely contains such a word (深圳市中小企业信用融资担保集团有限公司) stays whole.
+        """
+        text = doc.text
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if role.label != "ORG" or not args:
+                continue
+            cut: list[Argument] = []
+            changed = False
+            for arg in args:
+                m = _DESCRIBED_NAME.match(arg.text)
+                if (
+                    m is None
+                    or arg.start is None
+                    or len(m.group("name")) < 2
+                    or _NOT_A_NAME_OF_ITS_OWN.match(m.group("name"))
+                    or _LEGAL_NAME_IN_LEAD.search(m.group("lead"))
+                    or text.count(m.group("name")) <= text.count(arg.text)
+                ):
+                    cut.append(arg)
+                    continue
+                name = m.group("name")
+                start = arg.start + m.start("name")
+                doc.note("events", "role", draft.rule_id, (start, start + len(name)), f"{role.role}: the name alone")
+                changed = True
+                if not any(a.text == name for a in cut):
+                    cut.append(replace(arg, text=name, start=start, end=start + len(name)))
+            if changed:
+                draft.set_role(role.role, [a for i, a in enumerate(cut) if all(b.text != a.text for b in cut[:i])])
+
+    @staticmethod
+    def _no_title_from_a_career_history(
+        doc: WorkDoc, sentences: Sequence[tuple[int, int]], spec: EventType, draft: Draft
+    ) -> None:
+        """Drop a title of the person's title role that a career history lists.
+
+        傅帆…此前，他曾先后任…副总经理…总经理: the posts of a résumé fill the title role
+        (高管职位) through the role model, but DuEE-fin's title is the post held when the change
+        happens (none of the 10 such titles in cross-validation is gold). A title after a history
+        word in its sentence (曾任, 此前, 资料显示) is dropped.
+        """
+        role = spec.person_title_role
+        args = draft.args.get(role or "", [])
+        if role is None or not args:
+            return
+        text = doc.text
+        starts = [s for s, _e in sentences]
+        kept = []
+        for arg in args:
+            if arg.start is not None:
+                sent_start = sentences[index_of_span(starts, arg.start)][0]
+                if _CAREER_HISTORY.search(text, sent_start, arg.start):
+                    span = (arg.start, arg.end or arg.start)
+                    doc.note("events", "dropped", draft.rule_id, span, f"{role}: a past post")
+                    continue
+            kept.append(arg)
+        if len(kept) < len(args):
+            draft.set_role(role, kept)
 
     @staticmethod
     def _drop_yearless_copies(doc: WorkDoc, spec: EventType, draft: Draft) -> None:

@@ -169,3 +169,45 @@ def test_a_release_notices_figures_go_to_the_type_their_sentence_tells(with_mode
     # A word of the other type after the figure in its clause tells of it too: the figure stays in both.
     both = "东宝实业将质押给吉林银行的1554万股股份解除质押，并再质押给中信银行。"
     assert _values(with_models, both, "解除质押", "质押股票/股份数量") == ["1554万"]
+
+
+def test_a_name_is_cut_from_what_is_said_of_it(rules_only: Pipeline) -> None:
+    # The NER took the kind of business (直播电商平台) or the word before (据) into the name; the
+    # article also writes the name alone, and DuEE-fin writes it alone.
+    platform = (
+        "直播电商平台生活有鱼完成数千万元A轮融资\n"
+        "近日，直播电商平台生活有鱼完成数千万元A轮融资，由真格基金领投。生活有鱼成立于2019年。"
+    )
+    assert _values(rules_only, platform, "企业融资", "被投资方") == ["生活有鱼"]
+    said = "据领益智造公告，公司拟以1亿元收购东莞盛翔精密金属有限公司100%股权。领益智造表示，此次收购有助于拓展业务。"
+    assert _values(rules_only, said, "企业收购", "收购方") == ["领益智造"]
+    # A name that only contains such a word, never written without it, stays whole.
+    whole = "深圳市中小企业信用融资担保集团有限公司投资了云玖科技，完成A轮融资。"
+    assert _values(rules_only, whole, "企业融资", "投资方") == ["深圳市中小企业信用融资担保集团有限公司"]
+
+
+def test_a_post_of_a_career_history_is_not_the_executives_title(rules_only: Pipeline) -> None:
+    # 此前，张伟相继卸任…执行董事: a post held before, told after a history word in its sentence;
+    # DuEE-fin's 高管职位 is the post held when the change happens (监事 here).
+    text = (
+        "沃芽科技人员变更：张伟从监事中退出\n"
+        "7月24日，沃芽科技发生主要人员变更，张伟从监事中退出，李娜接任。"
+        "此前，张伟相继卸任华发科技有限公司法定代表人和执行董事。"
+    )
+    titles = _values(rules_only, text, "高管变动", "高管职位")
+    assert "执行董事" not in titles and "监事" in titles
+    # Without a history word the post is the event's own.
+    plain = "华发科技公告，张伟卸任公司执行董事。"
+    assert _values(rules_only, plain, "高管变动", "高管职位") == ["执行董事"]
+
+
+def test_a_consortium_is_no_company_that_wins_a_bid(rules_only: Pipeline) -> None:
+    # 公司组成的联合体成为…中标候选人: the NER tags 联合体 as an organisation; it names no company,
+    # and the role left empty takes the document's subject (the company that announces).
+    text = (
+        "城发环境：联合体预中标城市环卫项目，投标报价约1000万元\n"
+        "城发环境10月18日晚间发布公告称，公司组成的联合体成为郑州市上街区生活垃圾分拣中心建设运营项目的"
+        "第一中标候选人。联合体投标总报价为1000.2096万元。"
+    )
+    winners = _values(rules_only, text, "中标", "中标公司")
+    assert "联合体" not in winners and "城发环境" in winners

@@ -78,3 +78,34 @@ def test_a_loss_change_is_the_word_after_the_loss(rules_only: Pipeline) -> None:
     }
     for text, change in cases.items():
         assert _values(rules_only, text, "亏损", "亏损变化") == [change], text
+
+
+def test_the_investors_of_a_financings_list_are_fillers(rules_only: Pipeline, extractor: EventExtractor) -> None:
+    # Funds and foreign investors the NER misses or cuts at a space (Artesian Capital Management gave Management).
+    listed = "Coffee Exchange获投51万美元种子轮融资，该轮融资由SOSV（领投）、Artesian Capital Management（领投）投资。"
+    orgs = _fillers(rules_only, extractor, listed, "ORG")
+    assert "SOSV" in orgs and "Artesian Capital Management" in orgs
+    named = "丰疆智能完成战略融资，投资方为腾讯投资、深创投。"
+    assert {"腾讯投资", "深创投"} <= set(_fillers(rules_only, extractor, named, "ORG"))
+    # 获X投资 (亿邦动力's notes): the investor, not 获投 (a round's sum follows that).
+    got = "10月21日消息，EBANX获FTV Capital投资。"
+    assert _values(rules_only, got, "企业融资", "投资方") == ["FTV Capital"]
+    # A name ending in 投资 is cut whole: 盛宇投资等跟投 names 盛宇投资, not 盛宇.
+    follow = "本轮投资由招银国际领投，盛宇投资等跟投。"
+    orgs = _fillers(rules_only, extractor, follow, "ORG")
+    assert "盛宇投资" in orgs and "盛宇" not in orgs
+    # 战略投资方为主，资金为辅 (strategic investors first, money second) lists no investor: no financing.
+    remark = "网易云音乐CEO：IPO和盈利已有内部时间表\n他表示，融资的话，战略投资方为主，资金为辅。"
+    assert "资金为辅" not in _fillers(rules_only, extractor, remark, "ORG")
+
+
+def test_a_board_is_no_title_and_a_financed_name_stops_before_its_adverb(
+    rules_only: Pipeline, extractor: EventExtractor
+) -> None:
+    # 董事会同意…: the board, not a 董事 (the title pattern took 董事 out of 董事会).
+    board = "华发科技公告，董事会同意聘任张伟为公司总经理。"
+    assert "董事" not in _values(rules_only, board, "高管变动", "高管职位")
+    # 十荟团已累计完成过亿美元融资: the company is 十荟团.
+    total = "十荟团获阿里巴巴投资。此前，十荟团已累计完成过亿美元融资。"
+    orgs = _fillers(rules_only, extractor, total, "ORG")
+    assert "十荟团" in orgs and "十荟团已累计" not in orgs

@@ -1082,12 +1082,7 @@ class EventExtractor:
                 for arg, mine in zip(args, written, strict=True)
                 if mine is None or not any(other is not None and _rounds_to(other, mine) for other in written)
             ]
-            if len(kept) < len(args):
-                for arg in args:
-                    if arg not in kept:
-                        span = (arg.start or 0, arg.end or 0)
-                        doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: a rounded copy")
-                draft.set_role(role.role, kept)
+            _keep_arguments(doc, draft, role.role, kept, f"{role.role}: a rounded copy")
 
     @staticmethod
     def _ratio_of_the_whole(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
@@ -1226,12 +1221,7 @@ class EventExtractor:
             kept = [
                 arg for arg in args if not (_STARTS_WITH_MONTH.match(arg.text) and _month_day_key(arg.text) in dated)
             ]
-            if len(kept) < len(args):
-                for arg in args:
-                    if arg not in kept:
-                        span = (arg.start or 0, arg.end or 0)
-                        doc.note("events", "dropped", draft.rule_id, span, f"{role.role}: the date without its year")
-                draft.set_role(role.role, kept)
+            _keep_arguments(doc, draft, role.role, kept, f"{role.role}: the date without its year")
 
     @staticmethod
     def _one_writing_per_period(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
@@ -1252,14 +1242,7 @@ class EventExtractor:
                 for arg, mine in zip(args, periods, strict=True)
                 if mine is None or not any(other is not None and _better_writing(other, mine) for other in periods)
             ]
-            if len(kept) < len(args):
-                for arg in args:
-                    if arg not in kept:
-                        span = (arg.start or 0, arg.end or 0)
-                        doc.note(
-                            "events", "dropped", draft.rule_id, span, f"{role.role}: another writing of its period"
-                        )
-                draft.set_role(role.role, kept)
+            _keep_arguments(doc, draft, role.role, kept, f"{role.role}: another writing of its period")
 
     @staticmethod
     def _figures_to_their_own_type(
@@ -2014,6 +1997,20 @@ def _written_amount(arg: Argument, mentions: Mapping[str, Mention]) -> _Written 
         return None
     step = (exact / written).scaleb(exponent)
     return _Written(exact, step, value.currency)
+
+
+def _keep_arguments(doc: WorkDoc, draft: Draft, role: str, kept: list[Argument], why: str) -> None:
+    """Leave ``role`` with the ``kept`` of its arguments, noting each one dropped and why (the document's log).
+
+    Nothing changes when every argument is kept.
+    """
+    args = draft.args.get(role, [])
+    if len(kept) == len(args):
+        return
+    for arg in args:
+        if arg not in kept:
+            doc.note("events", "dropped", draft.rule_id, (arg.start or 0, arg.end or 0), why)
+    draft.set_role(role, kept)
 
 
 def _trigger_words(found: Sequence[TriggerCheck]) -> list[int]:

@@ -42,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import ahocorasick
 import regex
@@ -148,6 +148,9 @@ _CONSORTIUM = regex.compile(r"^(?:该|本|上述|此)?联合体$")
 # A sentence of a career history (曾任上投实业公司副总经理, 此前…总裁, 资料显示…): the titles it
 # lists are posts held before, not the title the executive holds when the change happens.
 _CAREER_HISTORY = regex.compile(r"曾任|曾担任|曾先后|先后任|先后担任|历任|此前|资料显示|简历")
+
+# What an argument of a role written twice reads as (see _undominated).
+_Reading = TypeVar("_Reading")
 
 
 def _is_news_outlet(filler: Filler, org_type: Callable[[str], str] | None = None) -> bool:
@@ -1076,12 +1079,7 @@ class EventExtractor:
             args = draft.args.get(role.role, [])
             if len(args) < 2 or not role.one_figure:
                 continue
-            written = [_written_amount(arg, mentions) for arg in args]
-            kept = [
-                arg
-                for arg, mine in zip(args, written, strict=True)
-                if mine is None or not any(other is not None and _rounds_to(other, mine) for other in written)
-            ]
+            kept = _undominated(args, [_written_amount(arg, mentions) for arg in args], _rounds_to)
             _keep_arguments(doc, draft, role.role, kept, f"{role.role}: a rounded copy")
 
     @staticmethod
@@ -1236,12 +1234,7 @@ class EventExtractor:
             args = draft.args.get(role.role, [])
             if len(args) < 2 or role.label != "DATE":
                 continue
-            periods = [_period_of(arg.text) for arg in args]
-            kept = [
-                arg
-                for arg, mine in zip(args, periods, strict=True)
-                if mine is None or not any(other is not None and _better_writing(other, mine) for other in periods)
-            ]
+            kept = _undominated(args, [_period_of(arg.text) for arg in args], _better_writing)
             _keep_arguments(doc, draft, role.role, kept, f"{role.role}: another writing of its period")
 
     @staticmethod
@@ -1997,6 +1990,21 @@ def _written_amount(arg: Argument, mentions: Mapping[str, Mention]) -> _Written 
         return None
     step = (exact / written).scaleb(exponent)
     return _Written(exact, step, value.currency)
+
+
+def _undominated(
+    args: Sequence[Argument], readings: Sequence[_Reading | None], better: Callable[[_Reading, _Reading], bool]
+) -> list[Argument]:
+    """The arguments no other argument's reading is ``better`` than (one with no reading always stays).
+
+    For a role written twice: ``better(other, mine)`` says that ``other`` is the writing
+    DuEE-fin keeps of what ``mine`` writes too (a more precise figure, a preferred period name).
+    """
+    return [
+        arg
+        for arg, mine in zip(args, readings, strict=True)
+        if mine is None or not any(other is not None and better(other, mine) for other in readings)
+    ]
 
 
 def _keep_arguments(doc: WorkDoc, draft: Draft, role: str, kept: list[Argument], why: str) -> None:

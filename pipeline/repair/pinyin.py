@@ -133,6 +133,7 @@ DOUBLE_SHORTLIST = 4  # pairs per place (the best alone there) combined when two
 RECHECK_SHORTLIST = 8  # ... and pairs per place (the best with the other in place) combined again
 FREQUENCY_PRIOR = 0.5  # nats per unit of log frequency of a straddle owner not seen in the text
 SITE_PRIOR = 8.0  # nats for a straddle owner that the text annotates elsewhere
+UNWRITTEN_OWNER_PENALTY = 2 * SITE_PRIOR  # ... and against one the converter never writes (see _Site.prior)
 INVALID_PENALTY = 15.0  # nats per byte pair that decodes to no character
 FOREIGN_PENALTY = 4.0  # nats per hanzi a character-by-character Simplified->Traditional table never writes
 # The model's mean cost of a character of news text it never saw (3.17 nats on the
@@ -414,6 +415,11 @@ class _Site:
         # an owner read another way (撕 read xī, not sī) is unlikely.
         if syllable != default_reading(char):
             prior -= NON_DEFAULT_PENALTY
+        if char not in _converter_alphabet():
+            # The site set is drawn from the converter's own Traditional output, which
+            # holds no Simplified-only form: 赵 (D5 D4) owning a "?zhào)" is as unlikely
+            # as a 赵 in a candidate's text (where it costs as much), while 照 (D5 D5) can.
+            prior -= UNWRITTEN_OWNER_PENALTY
         return prior
 
 

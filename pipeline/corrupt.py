@@ -33,6 +33,7 @@ from __future__ import annotations
 import html
 import random
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, get_args
@@ -158,10 +159,23 @@ def _default_reading(ch: str) -> str:
 
 def spam_convert(text: str, rng: random.Random, share: float = 0.35) -> str:
     """The pinyin-annotating spam converter, byte for byte (see the module docstring)."""
+    return annotate_sites(text, spam_sites(text, rng, share))
+
+
+def spam_sites(text: str, rng: random.Random, share: float = 0.35) -> list[str]:
+    """The characters the spam converter annotates in ``text``: each Traditional one with chance ``share``.
+
+    One draw per distinct character, in code point order: the same ``rng`` state gives
+    the same site set for the same characters (see :func:`explains_damage`).
+    """
+    chars = sorted({ch for ch in to_traditional_by_char(text) if _HAN.match(ch)})
+    return [ch for ch in chars if rng.random() < share]
+
+
+def annotate_sites(text: str, site_set: Sequence[str]) -> str:
+    """What the spam converter makes of ``text`` when it annotates the characters of ``site_set``."""
     traditional = to_traditional_by_char(text)
     data = traditional.encode("gbk", errors="replace")
-    chars = sorted({ch for ch in traditional if _HAN.match(ch)})
-    site_set = [ch for ch in chars if rng.random() < share]
     for ch in site_set:
         reading = _default_reading(ch)
         if not reading:
@@ -382,4 +396,17 @@ def explains_damage(clean: str, repaired: str, kind: Kind, scope: Scope = "docum
             was if now != was and unicodedata.normalize("NFKC", was) == now else now
             for was, now in zip(clean, repaired, strict=True)
         )
-    return corrupt(repaired, kind, scope, seed).text == damaged
+    if corrupt(repaired, kind, scope, seed).text == damaged:
+        return True
+    if kind != "pinyin_traditional":
+        return False
+    # The converter draws its site set once per distinct character, so a repaired text
+    # with one character more or less (陈先生资 for 陈先生全资) draws another set from the
+    # same seed; the damage it must explain is that of the clean text's own site set.
+    rng = random.Random(f"{kind}:{scope}:{seed}")  # noqa: S311 - the damage's own draws
+    start, end = _pick_span(clean, scope, rng)
+    sites = spam_sites(clean[start:end], rng)
+    shift = len(repaired) - len(clean)
+    if end + shift < start or repaired[:start] != clean[:start] or repaired[end + shift :] != clean[end:]:
+        return False
+    return repaired[:start] + annotate_sites(repaired[start : end + shift], sites) + repaired[end + shift :] == damaged

@@ -102,3 +102,19 @@ def test_a_folded_full_width_letter_is_judged_in_its_written_form() -> None:
     text = "公司发行人民币普通股（Ａ股）。"
     assert explains_damage(text, text.replace("Ａ", "A"), "gbk_as_big5")
     assert not explains_damage(text, text.replace("Ａ", "B"), "gbk_as_big5")
+
+
+def test_a_pinyin_repair_one_character_short_is_judged_with_the_clean_texts_site_set() -> None:
+    # 陳先生全資 = EA 90 CF C8 C9 FA C8 AB D9 59: after a 申 (C9 EA) straddle the decoder drops
+    # FA C8 and AB D9, and 陳先生資 (… C9 FA D9 59, FA D9 dropped) arrives the same. The converter
+    # draws its site set per distinct character, so the shorter text, damaged from the same
+    # seed, gets another set; the clean text's own set is the one that must explain it.
+    clean = "公司申请上市。一间由陈先生全资拥有之公司。"
+    damaged = corrupt(clean, "pinyin_traditional", seed=4).text
+    assert "由?shēn)愊壬Y" in damaged
+    short = clean.replace("全资", "资")
+    assert corrupt(short, "pinyin_traditional", seed=4).text != damaged
+    assert explains_damage(clean, short, "pinyin_traditional", seed=4)
+    # So does 集資 (C9 FA BC AF D9 59: FA BC and AF D9 dropped too); 合資 (… FA BA CF D9 …) does not.
+    assert explains_damage(clean, clean.replace("全资", "集资"), "pinyin_traditional", seed=4)
+    assert not explains_damage(clean, clean.replace("全资", "合资"), "pinyin_traditional", seed=4)

@@ -83,6 +83,7 @@ _DISCLOSURE_ROLES = ("披露时间", "披露日期")
 _DAY = regex.compile(r"(?:\d{1,2}|[一二三四五六七八九十]+)\s*日")
 _DATELINE_LEAD = 30  # 中证网讯（记者 张兴旺）怒喵科技: an outlet, a byline, a name
 _DATELINE_REACH = 40
+_DATELINE_OPENING = 300  # a dateline opens the report (after a source line, an editor's note)
 _LEAD_BREAK = regex.compile(r"[。，,；;]")
 _SENTENCE_END = regex.compile(r"[。\n]")
 _TELLING = regex.compile(r"发布|公告|披露|宣布|公布|消息|讯")
@@ -2130,8 +2131,8 @@ def _keep_noting(
 def _dateline(text: str, mentions: Sequence[Mention], title_end: int) -> Mention | None:
     """The report's dateline: its body's first date of a day, when it opens its paragraph and tells a report.
 
-    None when that date sits further into its paragraph than an outlet's lead, follows 于 or a
-    repeated headline, or its sentence tells no report within reach.
+    None when that date is not near the body's opening, sits further into its paragraph than an
+    outlet's lead, follows 于 or a repeated headline, or its sentence tells no report within reach.
     """
     first = next(
         (
@@ -2141,7 +2142,7 @@ def _dateline(text: str, mentions: Sequence[Mention], title_end: int) -> Mention
         ),
         None,
     )
-    if first is None:
+    if first is None or first.start - title_end > _DATELINE_OPENING:
         return None
     lead = text[text.rfind("\n", 0, first.start) + 1 : first.start]
     if len(lead) > _DATELINE_LEAD or _LEAD_BREAK.search(lead) or lead.rstrip().endswith("于") or "原标题" in lead:

@@ -130,3 +130,9 @@ def test_the_dateline_is_the_disclosure_date_of_an_event_without_one(rules_only:
         "市场人士认为，盐湖股份6月29日发布说明，控股股东青海国投将其持有的8400万股质押给中信银行。"
     )
     assert _values(rules_only, inside, "质押", "披露时间") == []
+    # Nor a paragraph's date far into a long report: a dateline opens it.
+    background = "市场人士认为，控股股东的股权质押比例仍处于行业较低水平，公司经营情况稳定。" * 9
+    telling = "盐湖股份6月29日发布说明，控股股东青海国投将其持有的8400万股质押给中信银行。"
+    deep = f"盐湖股份控股股东质押8400万股\n{background}\n{telling}"
+    assert len(background) > 300
+    assert _values(rules_only, deep, "质押", "披露时间") == []

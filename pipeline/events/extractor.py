@@ -78,6 +78,15 @@ _CUE_WINDOW = 6
 _HEADLINE_MAX = 80
 # How far into a paragraph a paragraph-opening status cue may start (据媒体报道，...).
 _PARAGRAPH_OPENING = 8
+# The disclosure-date roles, and what makes a date the dateline that gives them (see _dateline).
+_DISCLOSURE_ROLES = ("披露时间", "披露日期")
+_DAY = regex.compile(r"(?:\d{1,2}|[一二三四五六七八九十]+)\s*日")
+_DATELINE_LEAD = 30  # 中证网讯（记者 张兴旺）怒喵科技: an outlet, a byline, a name
+_DATELINE_REACH = 40
+_DATELINE_OPENING = 300  # a dateline opens the report (after a source line, an editor's note)
+_LEAD_BREAK = regex.compile(r"[。，,；;]")
+_SENTENCE_END = regex.compile(r"[。\n]")
+_TELLING = regex.compile(r"发布|公告|披露|宣布|公布|消息|讯")
 STATUS_RANK = {"denied": 4, "negated": 3, "reported": 2, "planned": 1, "asserted": 0}
 # When drafts of one happening merge: a denial anywhere wins; otherwise a plain statement
 # of the happening (the title, the announcement) outweighs a hedge or a negation found in
@@ -1017,8 +1026,37 @@ class EventExtractor:
         if self.gate is not None and sentence_scores is not None:
             headline_chars = first_line if title_end >= 0 else 0
             merged = self.gate.keep(self, doc, sentences, sentence_scores, merged, triggers, headline_chars)
+        # After the gate: the gate was fitted on events as the roles left them (its "dated" feature).
+        self._dateline_disclosure(doc, merged, spec_of, first_line)
         merged.sort(key=lambda d: d.trigger)
         return [self._to_event(text, i, d) for i, d in enumerate(merged, start=1)]
+
+    @staticmethod
+    def _dateline_disclosure(
+        doc: WorkDoc, drafts: Sequence[Draft], spec_of: Mapping[str, EventType], title_end: int
+    ) -> None:
+        """Give the document's dateline date to the events of a type none of whose events has a disclosure date.
+
+        DuEE-fin takes a report's dateline as the 披露时间 (披露日期) of the events it reports
+        (格隆汇 6 月 29日丨…公布, 8月14日晚，铁流股份发布…, 挖贝网 6月15日消息): the first dated day of
+        the body, opening its paragraph (after at most the outlet's lead) and followed in its
+        sentence by the telling (发布, 公告, 披露, 消息, 讯…). Not a date after 于 (公司于5月21日披露了…
+        tells an earlier notice) nor one in a repeated headline (原标题：). A type that has a
+        disclosure date from its own sentence keeps it alone.
+        """
+        dateline = _dateline(doc.text, doc.mentions, title_end)
+        if dateline is None:
+            return
+        dated_types = {d.type for d in drafts if any(d.args.get(r) for r in _DISCLOSURE_ROLES)}
+        for draft in drafts:
+            if draft.type in dated_types:
+                continue
+            role = next((r.role for r in spec_of[draft.type].roles if r.role in _DISCLOSURE_ROLES), None)
+            if role is None:
+                continue
+            argument = Argument(role, dateline.text, dateline.start, dateline.end, dateline.id)
+            if draft.add(role, argument):
+                doc.note("events", "filled", draft.rule_id, (dateline.start, dateline.end), f"{role}: the dateline")
 
     @staticmethod
     def _drop_total_shares(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
@@ -2088,3 +2126,26 @@ def _keep_noting(
         else:
             doc.note("events", "dropped", draft.rule_id, draft.trigger, reason(draft))
     return kept
+
+
+def _dateline(text: str, mentions: Sequence[Mention], title_end: int) -> Mention | None:
+    """The report's dateline: its body's first date of a day, when it opens its paragraph and tells a report.
+
+    None when that date is not near the body's opening, sits further into its paragraph than an
+    outlet's lead, follows 于 or a repeated headline, or its sentence tells no report within reach.
+    """
+    first = next(
+        (
+            m
+            for m in sorted(mentions, key=lambda m: m.start)
+            if m.label in ("DATE", "TIME") and m.start > title_end and _DAY.search(m.text)
+        ),
+        None,
+    )
+    if first is None or first.start - title_end > _DATELINE_OPENING:
+        return None
+    lead = text[text.rfind("\n", 0, first.start) + 1 : first.start]
+    if len(lead) > _DATELINE_LEAD or _LEAD_BREAK.search(lead) or lead.rstrip().endswith("于") or "原标题" in lead:
+        return None
+    told = _SENTENCE_END.split(text[first.end : first.end + _DATELINE_REACH], maxsplit=1)[0]
+    return first if _TELLING.search(told) else None

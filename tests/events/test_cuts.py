@@ -109,3 +109,30 @@ def test_a_board_is_no_title_and_a_financed_name_stops_before_its_adverb(
     total = "十荟团获阿里巴巴投资。此前，十荟团已累计完成过亿美元融资。"
     orgs = _fillers(rules_only, extractor, total, "ORG")
     assert "十荟团" in orgs and "十荟团已累计" not in orgs
+
+
+def test_the_dateline_is_the_disclosure_date_of_an_event_without_one(rules_only: Pipeline) -> None:
+    # 格隆汇 6月29日丨…公布: DuEE-fin takes the report's dateline as the pledge's 披露时间.
+    dateline = (
+        "盐湖股份控股股东质押8400万股\n格隆汇 6月29日丨盐湖股份公布，控股股东青海国投将其持有的8400万股质押给中信银行。"
+    )
+    assert set(_values(rules_only, dateline, "质押", "披露时间")) == {"6月29日"}
+    # With 晚 attached, in a 披露日期 type (高管变动), after an outlet's lead.
+    evening = "华发科技总经理变更\n新浪财经讯 8月14日晚，华发科技发布公告，董事会同意聘任张伟为公司总经理。"
+    assert set(_values(rules_only, evening, "高管变动", "披露日期")) == {"8月14日晚"}
+    # Not a date that tells an earlier notice (于…发布), nor one deep in its paragraph.
+    earlier = (
+        "盐湖股份控股股东质押8400万股\n盐湖股份于6月29日发布说明，控股股东青海国投将其持有的8400万股质押给中信银行。"
+    )
+    assert _values(rules_only, earlier, "质押", "披露时间") == []
+    inside = (
+        "盐湖股份控股股东质押8400万股\n"
+        "市场人士认为，盐湖股份6月29日发布说明，控股股东青海国投将其持有的8400万股质押给中信银行。"
+    )
+    assert _values(rules_only, inside, "质押", "披露时间") == []
+    # Nor a paragraph's date far into a long report: a dateline opens it.
+    background = "市场人士认为，控股股东的股权质押比例仍处于行业较低水平，公司经营情况稳定。" * 9
+    telling = "盐湖股份6月29日发布说明，控股股东青海国投将其持有的8400万股质押给中信银行。"
+    deep = f"盐湖股份控股股东质押8400万股\n{background}\n{telling}"
+    assert len(background) > 300
+    assert _values(rules_only, deep, "质押", "披露时间") == []

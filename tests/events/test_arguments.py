@@ -211,3 +211,18 @@ def test_a_consortium_is_no_company_that_wins_a_bid(rules_only: Pipeline) -> Non
     )
     winners = _values(rules_only, text, "中标", "中标公司")
     assert "联合体" not in winners and "城发环境" in winners
+
+
+def test_a_comparison_period_is_a_period_only_when_its_clause_tells_the_event(with_models: Pipeline) -> None:
+    # 上年同期净盈利302.88万元: last year's period is compared with, no loss was made in it.
+    profit = (
+        "中国金属利用：2019年半年度净亏损1319.48万元\n"
+        "公司公告，2019年半年度归属于上市公司股东的净亏损为1319.48万元，上年同期净盈利302.88万元。"
+    )
+    assert set(_values(with_models, profit, "亏损", "财报周期")) == {"2019年半年度"}
+    # 上年同期亏损486.03万元: a loss in that period too, which DuEE-fin writes.
+    both = (
+        "华发股份2020年第三季度亏损\n"
+        "华发股份公告，2020年第三季度归属于上市公司股东的净亏损506万元–610万元，上年同期亏损486.03万元。"
+    )
+    assert set(_values(with_models, both, "亏损", "财报周期")) == {"2020年第三季度", "上年同期"}

@@ -117,6 +117,8 @@ _STARTS_WITH_MONTH = regex.compile(r"^\s*\d{1,2}\s*月")
 _PERIOD = regex.compile(r"\s*(?:(?P<year>\d{4})\s*年\s*)?(?P<writing>\S+?)\s*")
 # The writings of each period, the one DuEE-fin prefers first: the report's name (2020年半年度 over
 # the headline's 2020年上半年: the gold one in 16 of the 17 CV documents with two), the full quarter.
+_YEAR_WRITINGS = ("年度", "全年", "年报")
+_YEAR_ONLY = regex.compile(r"\s*(?P<year>\d{4})\s*年\s*")
 _PERIOD_WRITINGS = (
     ("H1", ("半年度", "中期", "半年报", "中报", "上半年", "半年")),
     ("9M", ("前三季度", "前三季", "前三财季")),
@@ -125,7 +127,7 @@ _PERIOD_WRITINGS = (
     ("Q3", ("第三季度", "三季度", "三季")),
     ("Q4", ("第四季度", "四季度", "四季")),
     ("H2", ("下半年",)),
-    ("FY", ("年度", "全年", "年报")),
+    ("FY", _YEAR_WRITINGS),
 )
 _WRITINGS = {writing: (period, rank) for period, writings in _PERIOD_WRITINGS for rank, writing in enumerate(writings)}
 # A ratio role of the holder's shares and its twin of the company's whole share capital, by the
@@ -2119,6 +2121,10 @@ class _Period(NamedTuple):
 
 def _period_of(text: str) -> _Period | None:
     """The reporting period ``text`` writes (2020年半年度: 2020, H1, 0), None for any other text."""
+    year_only = _YEAR_ONLY.fullmatch(text)
+    if year_only is not None:
+        # 2019年 beside the 2019年年度 its report names: the year's period, written least as DuEE-fin does.
+        return _Period(year_only.group("year"), "FY", len(_YEAR_WRITINGS))
     m = _PERIOD.fullmatch(text)
     if m is None:
         return None

@@ -117,6 +117,8 @@ _STARTS_WITH_MONTH = regex.compile(r"^\s*\d{1,2}\s*月")
 _PERIOD = regex.compile(r"\s*(?:(?P<year>\d{4})\s*年\s*)?(?P<writing>\S+?)\s*")
 # The writings of each period, the one DuEE-fin prefers first: the report's name (2020年半年度 over
 # the headline's 2020年上半年: the gold one in 16 of the 17 CV documents with two), the full quarter.
+_YEAR_WRITINGS = ("年度", "全年", "年报")
+_YEAR_ONLY = regex.compile(r"\s*(?P<year>\d{4})\s*年\s*")
 _PERIOD_WRITINGS = (
     ("H1", ("半年度", "中期", "半年报", "中报", "上半年", "半年")),
     ("9M", ("前三季度", "前三季", "前三财季")),
@@ -125,7 +127,7 @@ _PERIOD_WRITINGS = (
     ("Q3", ("第三季度", "三季度", "三季")),
     ("Q4", ("第四季度", "四季度", "四季")),
     ("H2", ("下半年",)),
-    ("FY", ("年度", "全年", "年报")),
+    ("FY", _YEAR_WRITINGS),
 )
 _WRITINGS = {writing: (period, rank) for period, writings in _PERIOD_WRITINGS for rank, writing in enumerate(writings)}
 # A ratio role of the holder's shares and its twin of the company's whole share capital, by the
@@ -141,6 +143,9 @@ _OF_THE_WHOLE = regex.compile(
 # 0.04元, 每股基本亏损0.02港元), or /股 after it (0.0792元/股): a price, no total.
 _PER_SHARE_BEFORE = regex.compile(r"每股[^\d，。；,;：:\n]{0,6}$")
 _PER_SHARE_AFTER = regex.compile(r"\s*(?:/|／|\\/)股")
+# The same period a year before, as a report compares with it: 上年同期, 去年同期, 2018年同期.
+_COMPARISON_PERIOD = regex.compile(r"(?:上年|去年|上一年|\d{4}\s*年)同期")
+_CLAUSE_MARKS = ("，", "。", "；", "！", "？", "\n", ",", ";")
 # A name the mention stages took together with what was said of it: a word of the sentence
 # before it (据领益智造, 除上海豫园…, 了明亚保险…) or the kind of business it is (直播电商平台生活有鱼,
 # 印度智能可穿戴品牌GOQii, 知名企业河北腾盛纸业有限公司). The descriptor is short and ends with a kind
@@ -1003,6 +1008,7 @@ class EventExtractor:
             self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
             self._drop_yearless_copies(doc, spec_of[draft.type], draft)
             self._one_writing_per_period(doc, spec_of[draft.type], draft)
+            self._comparison_period_told_of(doc, spec_of[draft.type], draft)
             self._keep_single(spec_of[draft.type], draft, span_scores)
             self._one_role_per_party(doc, spec_of[draft.type], draft)
         if self.settings.requires_in_the_end and len(sentences) > 1:
@@ -1274,6 +1280,28 @@ class EventExtractor:
                 continue
             kept = _undominated(args, [_period_of(arg.text) for arg in args], _better_writing)
             _keep_arguments(doc, draft, role.role, kept, f"{role.role}: another writing of its period")
+
+    @staticmethod
+    def _comparison_period_told_of(doc: WorkDoc, spec: EventType, draft: Draft) -> None:
+        """Drop a comparison period (上年同期, 去年同期, 2018年同期) its event's text says nothing of.
+
+        A report compares its period with the same one a year before (净亏损1319.48万元，上年同期净盈利
+        302.88万元; 较上年同期由盈转亏); DuEE-fin writes such a period only when the text tells the event
+        of it too (上年同期亏损486.03万元): a clause of the period with one of the type's trigger words,
+        the period not after 较 or 比 (a comparison itself). It goes only beside another period of its
+        role, so the event keeps a period of its own (a loss needs one).
+        """
+        text = doc.text
+        words = [*spec.strong_triggers, *spec.triggers]
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if len(args) < 2 or role.label != "DATE":
+                continue
+            kept = [arg for arg in args if not _COMPARISON_PERIOD.fullmatch(arg.text)]
+            if not kept:
+                continue
+            kept = [arg for arg in args if arg in kept or _period_told_of(text, arg.text, words)]
+            _keep_arguments(doc, draft, role.role, kept, f"{role.role}: a comparison period its event does not tell of")
 
     @staticmethod
     def _figures_to_their_own_type(
@@ -2045,6 +2073,22 @@ def _undominated(
     ]
 
 
+def _period_told_of(text: str, period: str, words: Sequence[str]) -> bool:
+    """Whether a writing of ``period`` stands in a clause with one of ``words``, not after 较 or 比.
+
+    The clause runs between punctuation that ends one (，。；！？ and the line's end).
+    """
+    for found in regex.finditer(regex.escape(period), text):
+        if text[max(0, found.start() - 2) : found.start()].endswith(("较", "比")):
+            continue
+        start = max(text.rfind(mark, 0, found.start()) for mark in _CLAUSE_MARKS) + 1
+        ends = [e for e in (text.find(mark, found.end()) for mark in _CLAUSE_MARKS) if e >= 0]
+        clause = text[start : min(ends, default=len(text))]
+        if any(word in clause for word in words):
+            return True
+    return False
+
+
 def _keep_arguments(doc: WorkDoc, draft: Draft, role: str, kept: list[Argument], why: str) -> None:
     """Leave ``role`` with the ``kept`` of its arguments, noting each one dropped and why (the document's log).
 
@@ -2077,6 +2121,10 @@ class _Period(NamedTuple):
 
 def _period_of(text: str) -> _Period | None:
     """The reporting period ``text`` writes (2020年半年度: 2020, H1, 0), None for any other text."""
+    year_only = _YEAR_ONLY.fullmatch(text)
+    if year_only is not None:
+        # 2019年 beside the 2019年年度 its report names: the year's period, written least as DuEE-fin does.
+        return _Period(year_only.group("year"), "FY", len(_YEAR_WRITINGS))
     m = _PERIOD.fullmatch(text)
     if m is None:
         return None

@@ -211,3 +211,30 @@ def test_a_consortium_is_no_company_that_wins_a_bid(rules_only: Pipeline) -> Non
     )
     winners = _values(rules_only, text, "中标", "中标公司")
     assert "联合体" not in winners and "城发环境" in winners
+
+
+def test_a_comparison_period_is_a_period_only_when_its_clause_tells_the_event(with_models: Pipeline) -> None:
+    # 上年同期净盈利302.88万元: last year's period is compared with, no loss was made in it.
+    profit = (
+        "中国金属利用：2019年半年度净亏损1319.48万元\n"
+        "公司公告，2019年半年度归属于上市公司股东的净亏损为1319.48万元，上年同期净盈利302.88万元。"
+    )
+    assert set(_values(with_models, profit, "亏损", "财报周期")) == {"2019年半年度"}
+    # 上年同期亏损486.03万元: a loss in that period too, which DuEE-fin writes.
+    both = (
+        "华发股份2020年第三季度亏损\n"
+        "华发股份公告，2020年第三季度归属于上市公司股东的净亏损506万元–610万元，上年同期亏损486.03万元。"
+    )
+    assert set(_values(with_models, both, "亏损", "财报周期")) == {"2020年第三季度", "上年同期"}
+
+
+def test_a_bare_year_is_its_annual_reports_period(rules_only: Pipeline) -> None:
+    # The headline's 2019年 beside the body's 2019年年度: one period (the drafts merge), written as the
+    # report names it, never the bare year.
+    loss = "斯太尔2019年净亏损432.85万元\n斯太尔公告，2019年年度归属于上市公司股东的净亏损为432.85万元。"
+    events = [e for e in rules_only.process(loss).events if e.type == "亏损"]
+    assert len(events) == 1
+    assert set(_values(rules_only, loss, "亏损", "财报周期")) == {"2019年年度"}
+    # Another year stays another period.
+    two = "斯太尔2018年净亏损432.85万元\n斯太尔公告，2019年年度归属于上市公司股东的净亏损为432.85万元。"
+    assert set(_values(rules_only, two, "亏损", "财报周期")) == {"2018年", "2019年年度"}

@@ -59,7 +59,7 @@ class PipelineSpec:
         return options
 
     def fingerprint(self, rulebook: Rulebook) -> str:
-        """One hash over what decides a record: code version, rules, stages and options.
+        """One hash over what decides a record: code version and files, models, rules, stages and options.
 
         An input processed under another fingerprint counts as changed.
         """
@@ -71,6 +71,7 @@ class PipelineSpec:
             zhpipe_version = "unknown"
         parts = [
             zhpipe_version,
+            installed_code_digest(),
             rulebook.fingerprint(),
             ",".join(self.stages or ()),
             str(self.simplify),
@@ -79,6 +80,29 @@ class PipelineSpec:
             self.options_json,
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def installed_code_digest() -> str:
+    """A hash of the installed package's code and shipped models (``pipeline/``: sources, models, tables).
+
+    The version number alone does not change when a checkout is edited or a model is
+    retrained in place (``make train-events``), and a rerun would then keep records the
+    new code or model would write otherwise. Read once per process (about 40 MB, well
+    under a second).
+    """
+    return tree_digest(Path(__file__).resolve().parents[1])
+
+
+def tree_digest(root: Path) -> str:
+    """A hash of every file under ``root`` (names and contents), byte-code caches left out."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

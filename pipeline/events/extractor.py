@@ -1050,16 +1050,18 @@ class EventExtractor:
         tells an earlier notice) nor one in a repeated headline (原标题：). A type that has a
         disclosure date from its own sentence keeps it alone.
         """
-        dateline = _dateline(doc.text, doc.mentions, title_end)
+        dated_types = {d.type for d in drafts if any(d.args.get(r) for r in _DISCLOSURE_ROLES)}
+        wanting = [
+            (draft, role)
+            for draft in drafts
+            if draft.type not in dated_types
+            and (role := next((r.role for r in spec_of[draft.type].roles if r.role in _DISCLOSURE_ROLES), None))
+        ]
+        # Only then is the dateline looked for: most documents of a batch have no such event.
+        dateline = _dateline(doc.text, doc.mentions, title_end) if wanting else None
         if dateline is None:
             return
-        dated_types = {d.type for d in drafts if any(d.args.get(r) for r in _DISCLOSURE_ROLES)}
-        for draft in drafts:
-            if draft.type in dated_types:
-                continue
-            role = next((r.role for r in spec_of[draft.type].roles if r.role in _DISCLOSURE_ROLES), None)
-            if role is None:
-                continue
+        for draft, role in wanting:
             argument = Argument(role, dateline.text, dateline.start, dateline.end, dateline.id)
             if draft.add(role, argument):
                 doc.note("events", "filled", draft.rule_id, (dateline.start, dateline.end), f"{role}: the dateline")

@@ -21,11 +21,10 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
 
 from pipeline.core import Pipeline
 from pipeline.events.datasets import FEWFC_INVEST_TRIGGERS, FEWFC_TYPES, GoldEvent, data_dir, read_jsonl
-from pipeline.events.scoring import PRF, fewfc_tuples_gold, fewfc_tuples_predicted
+from pipeline.events.scoring import SentenceReport, fewfc_tuples_gold, fewfc_tuples_predicted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,15 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     pipe = Pipeline.build(events_model=not args.no_model)
     normalizer = pipe.normalizer()
     ours = set(FEWFC_TYPES.values())
-    types, tuples = PRF(), PRF()
-    by_type: dict[str, PRF] = defaultdict(PRF)
-    by_type_args: dict[str, PRF] = defaultdict(PRF)
-    sentences = 0
+    report = SentenceReport(tuple(sorted(ours)))
     started = time.perf_counter()
     for doc in read_jsonl(data_dir() / "fewfc" / f"{args.split}.jsonl"):
-        if args.limit and sentences >= args.limit:
+        if args.limit and report.sentences >= args.limit:
             break
-        sentences += 1
         gold_events = []
         for e in doc.events:
             mapped = FEWFC_TYPES.get(e.type)
@@ -62,34 +57,17 @@ def main(argv: list[str] | None = None) -> int:
                 gold_events.append(GoldEvent(mapped, e.trigger, e.arguments))
         record = pipe.process(doc.text, doc_id=doc.id)
         predicted = [e for e in record.events if e.type in ours]
-        pred_types = {e.type for e in predicted}
-        gold_types = {e.type for e in gold_events}
-        types.add(pred_types, gold_types)
-        pred = fewfc_tuples_predicted(predicted)
         gold = {(t, r, normalizer(x).text) for t, r, x in fewfc_tuples_gold(gold_events)}
-        tuples.add(pred, gold)
-        for t in ours:
-            by_type[t].add({t} & pred_types, {t} & gold_types)
-            by_type_args[t].add({x for x in pred if x[0] == t}, {x for x in gold if x[0] == t})
+        report.add({e.type for e in predicted}, {e.type for e in gold_events}, fewfc_tuples_predicted(predicted), gold)
     elapsed = time.perf_counter() - started
     if args.json:
-        out = {
-            "sentences": sentences,
-            "event_type": types.to_dict(),
-            "arguments": tuples.to_dict(),
-            "by_type": {
-                t: {"type": by_type[t].to_dict(), "arguments": by_type_args[t].to_dict()} for t in sorted(ours)
-            },
-        }
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
         print()
         return 0
-    print(f"FewFC {args.split}: {sentences} sentences, {elapsed:.1f}s")
-    print(f"event type per sentence (5 mapped types): {types.line()}")
-    print(f"arguments (type, FewFC role, text):       {tuples.line()}")
-    for t in sorted(ours, key=lambda t: -(by_type[t].tp + by_type[t].fn)):
-        print(f"  {t:5s} type {by_type[t].line()}")
-        print(f"  {'':5s} args {by_type_args[t].line()}")
+    print(f"FewFC {args.split}: {report.sentences} sentences, {elapsed:.1f}s")
+    print(f"event type per sentence (5 mapped types): {report.event_type.line()}")
+    print(f"arguments (type, FewFC role, text):       {report.arguments.line()}")
+    print("\n".join(report.type_lines()))
     return 0
 
 

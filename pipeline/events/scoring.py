@@ -1,4 +1,4 @@
-"""Scoring events against gold: the DuEE-fin tuple metric, document types, FewFC roles.
+"""Scoring events against gold: the DuEE-fin tuple metric, document types, FewFC and DuEE 1.0 roles.
 
 The DuEE-fin metric compares, per document, the *set* of ``(event type, role,
 argument text)`` tuples and micro-averages precision/recall/F1 over documents.
@@ -10,14 +10,14 @@ the event's trigger, so :func:`duee_fin_view` writes it back for scoring.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from pipeline.evaluate.rates import Rates
-from pipeline.events.datasets import DUEE_FIN_TYPES, GoldDoc, GoldEvent
+from pipeline.events.datasets import DUEE1_ROLES, DUEE1_TYPES, DUEE_FIN_TYPES, GoldDoc, GoldEvent
 from pipeline.records import Event
 
 if TYPE_CHECKING:
@@ -153,6 +153,82 @@ def fewfc_tuples_gold(
             if role in set(wanted.get(e.type, ())):
                 out.add((e.type, role, a.text))
     return out
+
+
+def duee1_scored_roles() -> dict[str, frozenset[str]]:
+    """Our roles that some DuEE 1.0 role maps onto, per our type (what DuEE 1.0 can score)."""
+    roles: dict[str, set[str]] = defaultdict(set)
+    for theirs, mapping in DUEE1_ROLES.items():
+        roles[DUEE1_TYPES[theirs]].update(mapping.values())
+    return {t: frozenset(r) for t, r in roles.items()}
+
+
+def duee1_tuples_gold(events: Iterable[GoldEvent]) -> set[Tuple3]:
+    """Gold DuEE 1.0 events (their own types) as ``(our type, our role, text)`` tuples.
+
+    Events of types with no counterpart of ours and roles :data:`DUEE1_ROLES` leaves out
+    (DuEE 1.0 writes 融资轮次 "A轮" where DuEE-fin writes "A") are not scored.
+    """
+    out: set[Tuple3] = set()
+    for e in events:
+        ours = DUEE1_TYPES.get(e.type)
+        if ours is None:
+            continue
+        roles = DUEE1_ROLES.get(e.type, {})
+        out.update((ours, roles[a.role], a.text) for a in e.arguments if a.role in roles)
+    return out
+
+
+def scored_tuples(events: Iterable[Event], roles: Mapping[str, AbstractSet[str]]) -> set[Tuple3]:
+    """Our events' ``(type, role, text)`` tuples, only for the roles a sentence set can score."""
+    return {
+        (e.type, role, text)
+        for e in events
+        if e.type in roles
+        for role, text in duee_fin_view(e)
+        if role in roles[e.type]
+    }
+
+
+@dataclass(slots=True)
+class SentenceReport:
+    """What a sentence-level set (FewFC, DuEE 1.0) measures for the types mapped onto ours."""
+
+    types: tuple[str, ...]
+    sentences: int = 0
+    event_type: PRF = field(default_factory=PRF)
+    arguments: PRF = field(default_factory=PRF)
+    by_type: dict[str, PRF] = field(default_factory=lambda: defaultdict(PRF))
+    by_type_arguments: dict[str, PRF] = field(default_factory=lambda: defaultdict(PRF))
+
+    def add(self, predicted_types: set[str], gold_types: set[str], predicted: set[Tuple3], gold: set[Tuple3]) -> None:
+        """Count one sentence: its predicted and gold types and argument tuples."""
+        self.sentences += 1
+        self.event_type.add(predicted_types, gold_types)
+        self.arguments.add(predicted, gold)
+        for t in self.types:
+            self.by_type[t].add({t} & predicted_types, {t} & gold_types)
+            self.by_type_arguments[t].add({x for x in predicted if x[0] == t}, {x for x in gold if x[0] == t})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as JSON-ready data."""
+        return {
+            "sentences": self.sentences,
+            "event_type": self.event_type.to_dict(),
+            "arguments": self.arguments.to_dict(),
+            "by_type": {
+                t: {"type": self.by_type[t].to_dict(), "arguments": self.by_type_arguments[t].to_dict()}
+                for t in sorted(self.types)
+            },
+        }
+
+    def type_lines(self) -> list[str]:
+        """One type line and one argument line per type, the most frequent gold type first."""
+        lines = []
+        for t in sorted(self.types, key=lambda t: -(self.by_type[t].tp + self.by_type[t].fn)):
+            lines.append(f"  {t:5s} type {self.by_type[t].line()}")
+            lines.append(f"  {'':5s} args {self.by_type_arguments[t].line()}")
+        return lines
 
 
 @dataclass(slots=True)

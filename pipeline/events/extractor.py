@@ -1972,6 +1972,11 @@ class EventExtractor:
         or one of them is the title's (a headline announces the body's event).
         """
         merge_on = {ct.spec.type: ct.spec.merge_on for ct in self.types}
+        # A product's name inside another's is another product (GLM-4, GLM-4-Voice, GLM-4.1V-9B-Base:
+        # three launches), where an organisation's is its short name (东瑞, 东瑞制药).
+        exact_roles = {
+            (ct.spec.type, role.role) for ct in self.types for role in ct.spec.roles if role.label == "PRODUCT"
+        }
 
         def keys(draft: Draft, role: str) -> set[str]:
             # A reporting period by what it is, not how it is written (2020年上半年 and 2020年半年度 agree).
@@ -1983,7 +1988,7 @@ class EventExtractor:
             for role in roles:
                 a, b = keys(draft, role), keys(other, role)
                 if a and b:
-                    if not _overlapping_names(a, b):
+                    if not (a & b if (draft.type, role) in exact_roles else _overlapping_names(a, b)):
                         return False
                     shared = True
             if shared or (has_title and 0 in (draft.sentence, other.sentence)):

@@ -160,6 +160,15 @@ def test_title_and_body_merge_into_one_event(rules_only: Pipeline) -> None:
     assert _args(acquisitions[0])["被收购方"] == {"字节跳动"}
 
 
+def test_launches_of_versions_of_one_name_stay_apart(rules_only: Pipeline) -> None:
+    # GLM-4 inside GLM-4-Voice is another product, where 东瑞 inside 东瑞制药 is one company's short name.
+    text = "2024年1月，智谱推出新一代基座大模型GLM-4。10月，智谱发布端到端情感语音模型GLM-4-Voice。"
+    doc = rules_only.process(text, doc_date="2025-11-20")
+    launches = _events(doc, "产品发布")
+    assert [_args(e)["产品"] for e in launches] == [{"GLM-4"}, {"GLM-4-Voice"}]
+    assert [_args(e)["时间"] for e in launches] == [{"2024年1月"}, {"10月"}]
+
+
 def test_subject_company_from_the_title(rules_only: Pipeline) -> None:
     text = "智谱AI启动上市辅导\n据悉，公司已向北京证监局提交上市辅导备案。公司此前已完成多轮融资。"
     doc = rules_only.process(text, doc_date="2025-11-20")

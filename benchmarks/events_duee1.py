@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -72,13 +71,17 @@ def main(argv: list[str] | None = None) -> int:
             errors.close()
     elapsed = time.perf_counter() - started
     if args.json:
-        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
-        print()
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print(f"DuEE 1.0 {args.split}: {report.sentences} sentences, {elapsed:.1f}s")
-    print(f"event type per sentence ({len(roles)} mapped types): {report.event_type.line()}")
-    print(f"arguments (type, role, text):             {report.arguments.line()}")
-    print("\n".join(report.type_lines()))
+    print(
+        "\n".join(
+            report.lines(
+                f"DuEE 1.0 {args.split}: {report.sentences} sentences, {elapsed:.1f}s",
+                f"event type per sentence ({len(roles)} mapped types)",
+                "arguments (type, role, text)",
+            )
+        )
+    )
     return 0
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 
 from pipeline.core import Pipeline
@@ -61,13 +60,17 @@ def main(argv: list[str] | None = None) -> int:
         report.add({e.type for e in predicted}, {e.type for e in gold_events}, fewfc_tuples_predicted(predicted), gold)
     elapsed = time.perf_counter() - started
     if args.json:
-        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
-        print()
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print(f"FewFC {args.split}: {report.sentences} sentences, {elapsed:.1f}s")
-    print(f"event type per sentence (5 mapped types): {report.event_type.line()}")
-    print(f"arguments (type, FewFC role, text):       {report.arguments.line()}")
-    print("\n".join(report.type_lines()))
+    print(
+        "\n".join(
+            report.lines(
+                f"FewFC {args.split}: {report.sentences} sentences, {elapsed:.1f}s",
+                "event type per sentence (5 mapped types)",
+                "arguments (type, FewFC role, text)",
+            )
+        )
+    )
     return 0
 
 

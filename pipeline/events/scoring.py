@@ -222,6 +222,16 @@ class SentenceReport:
             },
         }
 
+    def lines(self, title: str, types_label: str, arguments_label: str) -> list[str]:
+        """The report as text: a title, the pooled type and argument lines, then :meth:`type_lines`."""
+        width = max(len(types_label), len(arguments_label)) + 1
+        return [
+            title,
+            f"{types_label + ':':{width}s} {self.event_type.line()}",
+            f"{arguments_label + ':':{width}s} {self.arguments.line()}",
+            *self.type_lines(),
+        ]
+
     def type_lines(self) -> list[str]:
         """One type line and one argument line per type, the most frequent gold type first."""
         lines = []

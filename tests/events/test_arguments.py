@@ -238,3 +238,25 @@ def test_a_bare_year_is_its_annual_reports_period(rules_only: Pipeline) -> None:
     # Another year stays another period.
     two = "斯太尔2018年净亏损432.85万元\n斯太尔公告，2019年年度归属于上市公司股东的净亏损为432.85万元。"
     assert set(_values(rules_only, two, "亏损", "财报周期")) == {"2018年", "2019年年度"}
+
+
+def test_a_short_company_name_is_written_by_its_registered_name(rules_only: Pipeline) -> None:
+    # The headline names the target short, the body writes its registered name (or defines the
+    # short name after it): DuEE-fin writes the registered name.
+    contained = (
+        "科创新源拟6亿元收购东创精密\n"
+        "科创新源公告，公司拟以6亿元收购东创精密，即购买深圳市东创精密技术有限公司100%股权。"
+    )
+    assert _values(rules_only, contained, "企业收购", "被收购方") == ["深圳市东创精密技术有限公司"]
+    defined = (
+        "铁流股份拟收购湖北三环\n"
+        "铁流股份公告，公司拟以现金1.89亿元收购湖北三环离合器有限公司（下称“湖北三环”）100%股权。"
+        "湖北三环2019年上半年营收3.3亿元。"
+    )
+    assert _values(rules_only, defined, "企业收购", "被收购方") == ["湖北三环离合器有限公司"]
+    # Investors keep their brand (深创投), as DuEE-fin writes them.
+    brand = (
+        "云玖科技完成1亿元A轮融资\n"
+        "本轮投资方深圳市创新投资集团有限公司（简称“深创投”）看好公司前景。云玖科技完成1亿元A轮融资，深创投领投。"
+    )
+    assert _values(rules_only, brand, "企业融资", "领投方") == ["深创投"]

@@ -260,3 +260,22 @@ def test_a_short_company_name_is_written_by_its_registered_name(rules_only: Pipe
         "本轮投资方深圳市创新投资集团有限公司（简称“深创投”）看好公司前景。云玖科技完成1亿元A轮融资，深创投领投。"
     )
     assert _values(rules_only, brand, "企业融资", "领投方") == ["深创投"]
+
+
+def test_a_creditor_is_named_as_such(rules_only: Pipeline) -> None:
+    # The parent company announcing its subsidiary's liquidation is no creditor of it.
+    text = "安徽省皖北煤电集团有限责任公司公告，二级子公司安徽淮化股份有限公司破产清算。"
+    assert _values(rules_only, text, "企业破产", "破产公司") == ["安徽淮化股份有限公司"]
+    assert _values(rules_only, text, "企业破产", "债权人") == []
+    cued = "法院裁定受理债权人铜陵市国发创业投资有限公司对安徽铜峰电子集团有限公司的破产清算申请。"
+    assert _values(rules_only, cued, "企业破产", "债权人") == ["铜陵市国发创业投资有限公司"]
+
+
+def test_a_bankruptcy_procedure_named_is_not_second_guessed(with_models: Pipeline) -> None:
+    # 申请破产 and its kin are strong triggers: the sentence classifier (which reads this one as no
+    # bankruptcy) does not veto them.
+    text = (
+        "比速科技：汽车发动机业务客户北汽银翔的破产申请已被提交\n"
+        "比速科技公告，北汽银翔企业有限公司已于2019年9月10日申请破产。"
+    )
+    assert "企业破产" in {e.type for e in with_models.process(text).events}

@@ -279,3 +279,16 @@ def test_a_bankruptcy_procedure_named_is_not_second_guessed(with_models: Pipelin
         "比速科技公告，北汽银翔企业有限公司已于2019年9月10日申请破产。"
     )
     assert "企业破产" in {e.type for e in with_models.process(text).events}
+
+
+def test_a_person_named_in_latin_script_is_taken_whole(rules_only: Pipeline) -> None:
+    # events.filler.person_latin: the NER misses such names or cuts them at the first space.
+    cases = {
+        "华润啤酒公告，董事会委任Richard Raymond Weissend为非执行董事。": "Richard Raymond Weissend",
+        "智利农业巨头爱阁食品宣布任命新的首席商务官Facundo Porolli。": "Facundo Porolli",
+        "华润啤酒宣布，Rudolf Gijsbert Servaas van den Brink辞任公司非执行董事。": (
+            "Rudolf Gijsbert Servaas van den Brink"
+        ),
+    }
+    for text, name in cases.items():
+        assert name in _values(rules_only, text, "高管变动", "高管姓名")

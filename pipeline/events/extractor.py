@@ -163,6 +163,19 @@ _CONSORTIUM = regex.compile(r"^(?:该|本|上述|此)?联合体$")
 # lists are posts held before, not the title the executive holds when the change happens.
 _CAREER_HISTORY = regex.compile(r"曾任|曾担任|曾先后|先后任|先后担任|历任|此前|资料显示|简历")
 
+# A company's registered name (深圳市东创精密技术有限公司) and the short name a text defines for it
+# right after it (（以下简称“湖北三环”）, (简称：中设集团)).
+_REGISTERED_NAME = regex.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团公司|股份公司)$")
+_ALIAS_DEFINED = regex.compile(
+    r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*[:：]?\s*[“\"「]?\s*(?P<alias>[^”\"」（）()，,；;\s]{2,12})"
+)
+# The types whose organisations DuEE-fin writes by their registered name when the text gives it
+# (the tuning part's 中标公司 48 to 1, 被收购方 22 to 1, 上市公司 21 to 1): measured on these.
+_REGISTERED_NAME_TYPES = frozenset({"中标", "企业收购", "高管变动", "公司上市", "企业融资", "企业破产", "被约谈"})
+# Investors are funds DuEE-fin writes by the brand the text gives them (本轮投资方深圳市创新投资集团有限公司
+# （简称“深创投”） gives 深创投; both such gold investors of the tuning part).
+_BRAND_NAMED_ROLES = frozenset({"投资方", "领投方"})
+
 # What an argument of a role written twice reads as (see _undominated).
 _Reading = TypeVar("_Reading")
 
@@ -1001,8 +1014,10 @@ class EventExtractor:
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         by_id = {m.id: m for m in mentions}
+        registered = self._registered_names(text, fillers) if merged else {}
         for draft in merged:
             self._name_without_its_description(doc, spec_of[draft.type], draft)
+            self._registered_name_for_a_short_one(doc, spec_of[draft.type], draft, registered, span_scores)
             self._no_title_from_a_career_history(doc, sentences, spec_of[draft.type], draft)
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
             self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
@@ -1212,6 +1227,84 @@ class EventExtractor:
                     cut.append(replace(arg, text=name, start=start, end=start + len(name)))
             if changed:
                 draft.set_role(role.role, [a for i, a in enumerate(cut) if all(b.text != a.text for b in cut[:i])])
+
+    @staticmethod
+    def _registered_names(text: str, fillers: Sequence[Filler]) -> dict[str, str]:
+        """The registered company names of a document, by the short names that stand for them.
+
+        Each registered name (an organisation filler ending in 有限公司, 股份公司…; of those
+        ending at one place the shortest, cut after the stop words before it) stands for the
+        short name the text defines right after it (湖北三环离合器有限公司（下称“湖北三环”）) and
+        for each of the document's other names it contains (东创精密 in 深圳市东创精密技术有限公司).
+        Here only the definitions are collected (key ``=alias``) and the registered names
+        themselves (key the name): the containment is checked per argument.
+        """
+        shortest: dict[int, Filler] = {}
+        for filler in fillers:
+            if filler.label != "ORG" or not _REGISTERED_NAME.search(filler.text) or len(filler.text) < 6:
+                continue
+            known = shortest.get(filler.end)
+            if known is None or len(filler.text) < len(known.text):
+                shortest[filler.end] = filler
+        names: dict[str, str] = {}
+        for end, filler in shortest.items():
+            names[filler.text] = filler.text
+            m = _ALIAS_DEFINED.match(text, end)
+            if m is not None:
+                names.setdefault("=" + m.group("alias"), filler.text)
+        return names
+
+    @staticmethod
+    def _registered_name_for_a_short_one(
+        doc: WorkDoc,
+        spec: EventType,
+        draft: Draft,
+        registered: Mapping[str, str],
+        span_scores: dict[tuple[int, int], dict[str, float]],
+    ) -> None:
+        """Write an organisation argument by its registered name when the document gives it.
+
+        A headline and a notice's first lines name a company short (科创新源拟收购东创精密,
+        （下称“湖北三环”）) where the body writes the registered name once (购买深圳市东创精密技术
+        有限公司100%股权); DuEE-fin writes the registered name (of the tuning part's gold
+        organisations of these types whose registered name the text also gives, about 160
+        are written by it, about 25 by the short name). A short name
+        the text defines for a registered name, or one that exactly one of its registered
+        names contains, is replaced by it. The name written keeps what the short one had for
+        choosing a single role's argument (``_keep_single``: the role model's score, a cue, a list).
+        """
+        if spec.type not in _REGISTERED_NAME_TYPES or not registered:
+            return
+        full = [name for key, name in registered.items() if not key.startswith("=")]
+        for role in spec.roles:
+            args = draft.args.get(role.role, [])
+            if role.label != "ORG" or not args or role.role in _BRAND_NAMED_ROLES:
+                continue
+            changed = False
+            written: list[Argument] = []
+            for arg in args:
+                name = registered.get("=" + arg.text)
+                if name is None and not _REGISTERED_NAME.search(arg.text) and len(arg.text) >= 2:
+                    holders = {n for n in full if arg.text in n}
+                    name = holders.pop() if len(holders) == 1 else None
+                if name is None or name == arg.text:
+                    written.append(arg)
+                    continue
+                start = doc.text.find(name)
+                span = (start, start + len(name))
+                doc.note("events", "role", draft.rule_id, span, f"{role.role}: the registered name")
+                changed = True
+                if arg.start is not None and arg.end is not None:
+                    scores = span_scores.setdefault(span, {})
+                    for label, p in span_scores.get((arg.start, arg.end), {}).items():
+                        scores[label] = max(p, scores.get(label, 0.0))
+                for marks in (draft.cued, draft.listed):
+                    if (role.role, arg.start) in marks:
+                        marks.add((role.role, start))
+                written.append(replace(arg, text=name, start=start, end=start + len(name), mention_id=None))
+            if changed:
+                once = [a for i, a in enumerate(written) if all(b.text != a.text for b in written[:i])]
+                draft.set_role(role.role, once)
 
     @staticmethod
     def _no_title_from_a_career_history(

@@ -238,3 +238,57 @@ def test_a_bare_year_is_its_annual_reports_period(rules_only: Pipeline) -> None:
     # Another year stays another period.
     two = "斯太尔2018年净亏损432.85万元\n斯太尔公告，2019年年度归属于上市公司股东的净亏损为432.85万元。"
     assert set(_values(rules_only, two, "亏损", "财报周期")) == {"2018年", "2019年年度"}
+
+
+def test_a_short_company_name_is_written_by_its_registered_name(rules_only: Pipeline) -> None:
+    # The headline names the target short, the body writes its registered name (or defines the
+    # short name after it): DuEE-fin writes the registered name.
+    contained = (
+        "科创新源拟6亿元收购东创精密\n"
+        "科创新源公告，公司拟以6亿元收购东创精密，即购买深圳市东创精密技术有限公司100%股权。"
+    )
+    assert _values(rules_only, contained, "企业收购", "被收购方") == ["深圳市东创精密技术有限公司"]
+    defined = (
+        "铁流股份拟收购湖北三环\n"
+        "铁流股份公告，公司拟以现金1.89亿元收购湖北三环离合器有限公司（下称“湖北三环”）100%股权。"
+        "湖北三环2019年上半年营收3.3亿元。"
+    )
+    assert _values(rules_only, defined, "企业收购", "被收购方") == ["湖北三环离合器有限公司"]
+    # Investors keep their brand (深创投), as DuEE-fin writes them.
+    brand = (
+        "云玖科技完成1亿元A轮融资\n"
+        "本轮投资方深圳市创新投资集团有限公司（简称“深创投”）看好公司前景。云玖科技完成1亿元A轮融资，深创投领投。"
+    )
+    assert _values(rules_only, brand, "企业融资", "领投方") == ["深创投"]
+
+
+def test_a_creditor_is_named_as_such(rules_only: Pipeline) -> None:
+    # The parent company announcing its subsidiary's liquidation is no creditor of it.
+    text = "安徽省皖北煤电集团有限责任公司公告，二级子公司安徽淮化股份有限公司破产清算。"
+    assert _values(rules_only, text, "企业破产", "破产公司") == ["安徽淮化股份有限公司"]
+    assert _values(rules_only, text, "企业破产", "债权人") == []
+    cued = "法院裁定受理债权人铜陵市国发创业投资有限公司对安徽铜峰电子集团有限公司的破产清算申请。"
+    assert _values(rules_only, cued, "企业破产", "债权人") == ["铜陵市国发创业投资有限公司"]
+
+
+def test_a_bankruptcy_procedure_named_is_not_second_guessed(with_models: Pipeline) -> None:
+    # 申请破产 and its kin are strong triggers: the sentence classifier (which reads this one as no
+    # bankruptcy) does not veto them.
+    text = (
+        "比速科技：汽车发动机业务客户北汽银翔的破产申请已被提交\n"
+        "比速科技公告，北汽银翔企业有限公司已于2019年9月10日申请破产。"
+    )
+    assert "企业破产" in {e.type for e in with_models.process(text).events}
+
+
+def test_a_person_named_in_latin_script_is_taken_whole(rules_only: Pipeline) -> None:
+    # events.filler.person_latin: the NER misses such names or cuts them at the first space.
+    cases = {
+        "华润啤酒公告，董事会委任Richard Raymond Weissend为非执行董事。": "Richard Raymond Weissend",
+        "智利农业巨头爱阁食品宣布任命新的首席商务官Facundo Porolli。": "Facundo Porolli",
+        "华润啤酒宣布，Rudolf Gijsbert Servaas van den Brink辞任公司非执行董事。": (
+            "Rudolf Gijsbert Servaas van den Brink"
+        ),
+    }
+    for text, name in cases.items():
+        assert name in _values(rules_only, text, "高管变动", "高管姓名")

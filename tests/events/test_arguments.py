@@ -238,3 +238,23 @@ def test_a_bare_year_is_its_annual_reports_period(rules_only: Pipeline) -> None:
     # Another year stays another period.
     two = "斯太尔2018年净亏损432.85万元\n斯太尔公告，2019年年度归属于上市公司股东的净亏损为432.85万元。"
     assert set(_values(rules_only, two, "亏损", "财报周期")) == {"2018年", "2019年年度"}
+
+
+def test_a_shareholder_is_written_by_the_full_name_its_short_one_stands_for(rules_only: Pipeline) -> None:
+    # A notice defines a short name (以下简称"北明控股") and tells the pledge with it: DuEE-fin writes the full one.
+    defined = (
+        "常山北明近日接到公司第二大股东北京北明伟业控股有限公司（以下简称“北明控股”）的通知。"
+        "北明控股将其持有的5000万股股份质押给中信证券股份有限公司。"
+    )
+    assert _values(rules_only, defined, "质押", "质押方") == ["北京北明伟业控股有限公司"]
+    sold = (
+        "华发股份近日收到股东珠海华发投资控股集团有限公司（以下简称“华发控股”）的通知。"
+        "华发控股于2019年6月3日减持公司股份100万股。"
+    )
+    assert _values(rules_only, sold, "股东减持", "减持方") == ["珠海华发投资控股集团有限公司"]
+    # A pledge notice that shortens the holder's registered name without defining the short one.
+    undefined = (
+        "通化东宝公告，公司第一大股东东宝实业集团有限公司将1554万股股份解除质押。"
+        "东宝集团将其持有的1412万股股份质押给吉林银行股份有限公司。"
+    )
+    assert _values(rules_only, undefined, "质押", "质押方") == ["东宝实业集团有限公司"]

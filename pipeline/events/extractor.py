@@ -105,6 +105,11 @@ _HOLDER_ROLES = {("质押", "质押方"), ("解除质押", "质押方"), ("股�
 _SHORT_NAME_DEFINED = regex.compile(
     r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*(?:[:：为])?\s*[“\"「]?(?P<short>[^”\"」）)，,、；;\s]{2,12})[”\"」]?\s*[）)，,、；;]"
 )
+# Period roles DuEE-fin writes as the annual report's name when the text names that report
+# (发布2019年年度报告…亏损: 2019年年度报告, 6 of 6 in the tuning part), unlike a half year's
+# (2020年半年度 for 2020年半年度报告, see events.filler.report_period).
+_ANNUAL_REPORT_ROLES = {("亏损", "财报周期")}
+_ANNUAL_PERIOD = regex.compile(r"\d{4}\s*年年度")
 # The types whose holder a short name never defined is written in full for (see
 # _undefined_full_name): 5 tuples gained in CV; for purchases (中国人寿 for 中国人寿保险股份有限公司)
 # DuEE-fin keeps the report's short name (2 lost).
@@ -1027,6 +1032,7 @@ class EventExtractor:
             self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
             self._drop_yearless_copies(doc, spec_of[draft.type], draft)
             self._one_writing_per_period(doc, spec_of[draft.type], draft)
+            _annual_report_named(doc, draft)
             self._comparison_period_told_of(doc, spec_of[draft.type], draft)
             self._keep_single(spec_of[draft.type], draft, span_scores)
             self._one_role_per_party(doc, spec_of[draft.type], draft)
@@ -2122,6 +2128,29 @@ def _keep_arguments(doc: WorkDoc, draft: Draft, role: str, kept: list[Argument],
         if arg not in kept:
             doc.note("events", "dropped", draft.rule_id, (arg.start or 0, arg.end or 0), why)
     draft.set_role(role, kept)
+
+
+def _annual_report_named(doc: WorkDoc, draft: Draft) -> None:
+    """Write an annual period (2019年年度) as its report's name (2019年年度报告) when the text names the report.
+
+    挖贝网's loss reports open with 发布2019年年度报告 and DuEE-fin's period is the report's name
+    (see ``_ANNUAL_REPORT_ROLES``); a period written another way, or a report the text does not
+    name, stays.
+    """
+    text = doc.text
+    for role, args in list(draft.args.items()):
+        if (draft.type, role) not in _ANNUAL_REPORT_ROLES:
+            continue
+        written: list[Argument] = []
+        for arg in args:
+            if _ANNUAL_PERIOD.fullmatch(arg.text) and (at := text.find(arg.text + "报告")) >= 0:
+                named = arg.text + "报告"
+                doc.note("events", "role", draft.rule_id, (at, at + len(named)), f"{role}: the annual report's name")
+                arg = Argument(role, named, at, at + len(named), None)
+            if all(a.text != arg.text for a in written):
+                written.append(arg)
+        if written != args:
+            draft.set_role(role, written)
 
 
 def _in_order(short: str, full: str) -> bool:

@@ -258,3 +258,12 @@ def test_a_shareholder_is_written_by_the_full_name_its_short_one_stands_for(rule
         "东宝集团将其持有的1412万股股份质押给吉林银行股份有限公司。"
     )
     assert _values(rules_only, undefined, "质押", "质押方") == ["东宝实业集团有限公司"]
+
+
+def test_an_annual_period_is_written_as_the_report_the_text_names(rules_only: Pipeline) -> None:
+    # 发布2019年年度报告: DuEE-fin's period of the loss is the report's name.
+    named = "挖贝网 5月7日，穿越科技近日发布2019年年度报告，2019年年度公司实现归属于上市公司股东的净亏损792.34万元。"
+    assert _values(rules_only, named, "亏损", "财报周期") == ["2019年年度报告"]
+    # No report named: the period as written.
+    plain = "斯太尔公告，2019年年度归属于上市公司股东的净亏损为432.85万元。"
+    assert _values(rules_only, plain, "亏损", "财报周期") == ["2019年年度"]

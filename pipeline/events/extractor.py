@@ -105,6 +105,8 @@ _HOLDER_ROLES = {("质押", "质押方"), ("解除质押", "质押方"), ("股�
 _SHORT_NAME_DEFINED = regex.compile(
     r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*(?:[:：为])?\s*[“\"「]?(?P<short>[^”\"」）)，,、；;\s]{2,12})[”\"」]?\s*[）)，,、；;]"
 )
+# Characters a figure's writing continues with: a figure's text next to one is part of another figure.
+_FIGURE_CHARS = frozenset("0123456789.,，")
 # Period roles DuEE-fin writes as the annual report's name when the text names that report
 # (发布2019年年度报告…亏损: 2019年年度报告, 6 of 6 in the tuning part), unlike a half year's
 # (2020年半年度 for 2020年半年度报告, see events.filler.report_period).
@@ -1048,6 +1050,7 @@ class EventExtractor:
             self._one_role_per_party(doc, spec_of[draft.type], draft, elsewhere)
         if len({d.type for d in merged}) > 1:
             words = {ct.spec.type: _trigger_words(found) for ct, found in zip(self.types, checks, strict=True)}
+            _figures_to_the_verb_after_them(doc, sentences, merged, spec_of, words)
             self._figures_to_their_own_type(doc, sentences, merged, spec_of, words)
         first_line = len(text) if title_end < 0 else title_end
         if self.settings.untold_keep > 0 and self.type_model is not None and len(sentences) > 1 and merged:
@@ -2128,6 +2131,80 @@ def _keep_arguments(doc: WorkDoc, draft: Draft, role: str, kept: list[Argument],
         if arg not in kept:
             doc.note("events", "dropped", draft.rule_id, (arg.start or 0, arg.end or 0), why)
     draft.set_role(role, kept)
+
+
+def _figures_to_the_verb_after_them(
+    doc: WorkDoc,
+    sentences: Sequence[tuple[int, int]],
+    drafts: Sequence[Draft],
+    spec_of: Mapping[str, EventType],
+    words: Mapping[str, Sequence[int]],
+) -> None:
+    """Take a figure from the events of a type none of its writings tells it of, when they all tell another.
+
+    A release notice writes its figure in the headline and again in the body (解除质押400万股 …
+    将原质押给X的400万股公司股份办理了解除质押手续), and the role model may put one writing in the
+    解除质押 event and the other in the 质押 one: ``_figures_to_their_own_type`` compares writings
+    at one place only. Here each writing of the figure's text is read: a figure right after a
+    trigger word in its clause (解除质押677万股) belongs to that word's type; one written before its
+    verb (将所持公司472万股股份办理了解除质押手续), or after a word that only describes the shares
+    (将原质押给X的400万股…解除质押), to the type of the first trigger word after it in its clause;
+    else to that of the nearest one before it in its sentence. When
+    the writings that tell a type all tell the same one, and the document has an event of that type
+    with the role, the other types' events lose the figure (本次解除质押800万股，占其所持公司股份的比例为
+    37.43% is no pledge's ratio, whether or not the release event took it).
+    ``words``: where each type's trigger words stand (see ``_trigger_words``).
+    """
+    text = doc.text
+    sent_starts = [s for s, _e in sentences]
+    holders: dict[tuple[str, str], list[Draft]] = {}
+    for draft in drafts:
+        for role in spec_of[draft.type].roles:
+            if role.label == "AMOUNT":
+                for arg in draft.args.get(role.role, []):
+                    if arg.start is not None:
+                        holders.setdefault((role.role, arg.text), []).append(draft)
+    for (role_name, figure), held_by in holders.items():
+        # The types of the document's events that have the role, whether or not they hold the figure.
+        types = {d.type for d in drafts if any(r.role == role_name for r in spec_of[d.type].roles)}
+        if len(types) < 2:
+            continue
+        owners: set[str] = set()
+        for start in occurrences(figure, text):
+            end = start + len(figure)
+            if (start > 0 and text[start - 1] in _FIGURE_CHARS) or (end < len(text) and text[end] in _FIGURE_CHARS):
+                continue  # inside a longer figure (1,400万 in 11,400万)
+            sent_start = sent_starts[index_of_span(sent_starts, start)]
+            clause_start = max(
+                (m.end() for m in _CLAUSE_OR_SENTENCE.finditer(text, sent_start, start)), default=sent_start
+            )
+            # The verb right before the figure (解除质押677万股 新增质押905万股): its type, unless a 的 between
+            # makes the word a description of the shares (质押给X的1554万股…解除质押).
+            near = max(((w, t) for t in types for w in words.get(t, ()) if clause_start <= w < start), default=None)
+            if near is not None and "的" not in text[near[0] : start]:
+                owners.add(near[1])
+                continue
+            clause_end = _CLAUSE_OR_SENTENCE.search(text, end)
+            stop = clause_end.start() if clause_end is not None else len(text)
+            after = {t: min((w for w in words.get(t, ()) if end <= w < stop), default=stop) for t in types}
+            first = min(after.values())
+            if first < stop:
+                owners.update(t for t in types if after[t] == first)
+                continue
+            before = {t: max((w for w in words.get(t, ()) if sent_start <= w < start), default=-1) for t in types}
+            last = max(before.values())
+            if last >= 0:
+                owners.update(t for t in types if before[t] == last)
+        if len(owners) != 1:
+            continue
+        owner = next(iter(owners))
+        for draft in held_by:
+            if draft.type != owner:
+                dropped = [a for a in draft.args[role_name] if a.text == figure]
+                for arg in dropped:
+                    span = (arg.start or 0, arg.end or 0)
+                    doc.note("events", "dropped", draft.rule_id, span, f"{role_name}: {owner}'s figure")
+                draft.set_role(role_name, [a for a in draft.args[role_name] if a.text != figure])
 
 
 def _annual_report_named(doc: WorkDoc, draft: Draft) -> None:

@@ -267,3 +267,10 @@ def test_an_annual_period_is_written_as_the_report_the_text_names(rules_only: Pi
     # No report named: the period as written.
     plain = "斯太尔公告，2019年年度归属于上市公司股东的净亏损为432.85万元。"
     assert _values(rules_only, plain, "亏损", "财报周期") == ["2019年年度"]
+
+
+def test_a_release_of_all_its_holders_pledges_is_no_pledge(rules_only: Pipeline) -> None:
+    # 解除其全部质押: the holder's 其 inside the release verb; the 质押 in it pledges nothing.
+    text = "塞力斯公告，实际控制人温伟先生本次解除其全部质押的有限售条件流通股6,000,000股，占公司总股本的2.92%。"
+    types = {e.type for e in rules_only.process(text).events}
+    assert "解除质押" in types and "质押" not in types

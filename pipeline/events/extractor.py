@@ -105,6 +105,9 @@ _HOLDER_ROLES = {("质押", "质押方"), ("解除质押", "质押方"), ("股�
 _SHORT_NAME_DEFINED = regex.compile(
     r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*(?:[:：为])?\s*[“\"「]?(?P<short>[^”\"」）)，,、；;\s]{2,12})[”\"」]?\s*[）)，,、；;]"
 )
+# The types whose figures _figures_to_the_verb_after_them gives to one type (measured on these; a
+# shareholding notice tells a release and the pledges left, a sale and a purchase, in one text).
+_SHAREHOLDING_TYPES = {"质押", "解除质押", "股东减持", "股东增持", "股份回购"}
 # Characters a figure's writing continues with: a figure's text next to one is part of another figure.
 _FIGURE_CHARS = frozenset("0123456789.,，")
 # Period roles DuEE-fin writes as the annual report's name when the text names that report
@@ -2153,6 +2156,7 @@ def _figures_to_the_verb_after_them(
     the writings that tell a type all tell the same one, and the document has an event of that type
     with the role, the other types' events lose the figure (本次解除质押800万股，占其所持公司股份的比例为
     37.43% is no pledge's ratio, whether or not the release event took it).
+    Only the types of ``_SHAREHOLDING_TYPES`` take part.
     ``words``: where each type's trigger words stand (see ``_trigger_words``).
     """
     text = doc.text
@@ -2166,7 +2170,11 @@ def _figures_to_the_verb_after_them(
                         holders.setdefault((role.role, arg.text), []).append(draft)
     for (role_name, figure), held_by in holders.items():
         # The types of the document's events that have the role, whether or not they hold the figure.
-        types = {d.type for d in drafts if any(r.role == role_name for r in spec_of[d.type].roles)}
+        types = {
+            d.type
+            for d in drafts
+            if d.type in _SHAREHOLDING_TYPES and any(r.role == role_name for r in spec_of[d.type].roles)
+        }
         if len(types) < 2:
             continue
         owners: set[str] = set()

@@ -115,6 +115,8 @@ _FIGURE_CHARS = frozenset("0123456789.,，")
 # (2020年半年度 for 2020年半年度报告, see events.filler.report_period).
 _ANNUAL_REPORT_ROLES = {("亏损", "财报周期")}
 _ANNUAL_PERIOD = regex.compile(r"\d{4}\s*年年度")
+# What follows a comparison period that only gives the other year's figure (上年同期为0.38元, 上年同期17.88%).
+_FIGURE_AFTER = regex.compile(r"\s*(?:为|是)?\s*[-－+]?\d")
 # The types whose holder a short name never defined is written in full for (see
 # _undefined_full_name): 5 tuples gained in CV; for purchases (中国人寿 for 中国人寿保险股份有限公司)
 # DuEE-fin keeps the report's short name (2 lost).
@@ -1024,6 +1026,7 @@ class EventExtractor:
                 if full_names is None:
                     full_names = _full_names_of_short_ones(doc.text, fillers)
                 _holder_by_full_name(doc, draft, full_names, fillers)
+            _no_comparison_period_alone(doc, draft)
             self._drop_total_shares(doc, spec, draft)
             self._drop_per_share(doc, spec, draft)
             draft.status = self._status(text, sentences, draft, event_sentences, cue_words)
@@ -2213,6 +2216,37 @@ def _figures_to_the_verb_after_them(
                     span = (arg.start or 0, arg.end or 0)
                     doc.note("events", "dropped", draft.rule_id, span, f"{role_name}: {owner}'s figure")
                 draft.set_role(role_name, [a for a in draft.args[role_name] if a.text != figure])
+
+
+def _only_compared(text: str, period: str) -> bool:
+    """Whether every writing of ``period`` in ``text`` only sets a figure beside the report's: a comparison.
+
+    Right after 较 or 比 (较上年同期由盈转亏), or followed by the other year's figure (上年同期为0.38元,
+    上年同期17.88%); not 上年同期蚀992.4万元 or 上年同期亏损486.03万元, a loss told in it.
+    """
+    found = list(regex.finditer(regex.escape(period), text))
+    return bool(found) and all(
+        text[max(0, m.start() - 2) : m.start()].endswith(("较", "比")) or _FIGURE_AFTER.match(text, m.end())
+        for m in found
+    )
+
+
+def _no_comparison_period_alone(doc: WorkDoc, draft: Draft) -> None:
+    """Drop a loss draft's periods when all are comparison periods the text writes only as one.
+
+    挖贝网's headline 斯尔克2019年亏损432.85万元 较上年同期由盈转亏: the trigger 由盈转亏 makes a draft whose
+    only period is the comparison's 上年同期 (after 较), a period of no loss; kept, the draft stays an
+    event of its own beside the report's (merge_on 财报周期 disagrees) with a false period. Without it
+    the draft merges with the event of the company's own period, or, with none, is dropped
+    (``requires_all``). A comparison period written once without 较 or 比 (上年同期蚀992.4万元: a loss in
+    it, DuEE-fin's period) stays. Only the roles of ``_ANNUAL_REPORT_ROLES`` (a loss's period).
+    """
+    text = doc.text
+    for role, args in list(draft.args.items()):
+        if (draft.type, role) not in _ANNUAL_REPORT_ROLES or not args:
+            continue
+        if all(_COMPARISON_PERIOD.fullmatch(a.text) and _only_compared(text, a.text) for a in args):
+            _keep_arguments(doc, draft, role, [], f"{role}: only a comparison period")
 
 
 def _annual_report_named(doc: WorkDoc, draft: Draft) -> None:

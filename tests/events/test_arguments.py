@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.core import Pipeline
+from pipeline.events.extractor import _only_compared
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +275,19 @@ def test_a_release_of_all_its_holders_pledges_is_no_pledge(rules_only: Pipeline)
     text = "塞力斯公告，实际控制人温伟先生本次解除其全部质押的有限售条件流通股6,000,000股，占公司总股本的2.92%。"
     types = {e.type for e in rules_only.process(text).events}
     assert "解除质押" in types and "质押" not in types
+
+
+def test_a_loss_whose_only_period_is_a_comparison_is_the_reports_loss(rules_only: Pipeline) -> None:
+    # 较上年同期由盈转亏: the trigger's draft has only the comparison period (and 上年同期为0.38元 gives the
+    # other year's figure); it is no loss of its own but the report's.
+    text = (
+        "斯尔克2019年亏损432.85万元 较上年同期由盈转亏\n"
+        "挖贝网 4月16日消息，斯尔克近日公布的2019年年度报告显示，归属于挂牌公司股东的净利润为-4,328,469.23元，"
+        "较上年同期由盈转亏；基本每股收益为-0.04元，上年同期为0.38元。"
+    )
+    events = [e for e in rules_only.process(text).events if e.type == "亏损"]
+    assert len(events) == 1
+    assert "上年同期" not in _values(rules_only, text, "亏损", "财报周期")
+    # A loss told in the comparison period (上年同期蚀992.4万元) is no mere comparison.
+    assert _only_compared(text, "上年同期")
+    assert not _only_compared("亏损扩大至1,411.1万元，上年同期蚀992.4万元。", "上年同期")

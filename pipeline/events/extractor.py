@@ -97,6 +97,32 @@ _PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
 # Roles that name the company whose shares are concerned: it may also be a party (a company
 # buying back or pledging its own shares), unlike a buyer and its target.
 _SHARES_OF_ROLES = {"质押物所属公司", "股票简称"}
+# Roles of the shareholder who pledges, releases, sells or buys: DuEE-fin writes the full name a
+# notice gives when it defines a short one (控股股东北京北明伟业控股有限公司（以下简称"北明控股"）…
+# 北明控股本次解除质押: 质押方 北京北明伟业控股有限公司), 50 times against 11 in the tuning part.
+_HOLDER_ROLES = {("质押", "质押方"), ("解除质押", "质押方"), ("股东减持", "减持方"), ("股东增持", "增持方")}
+# A short name's definition right after the name it stands for: （以下简称"北明控股"）, (简称：宋都控股).
+_SHORT_NAME_DEFINED = regex.compile(
+    r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*(?:[:：为])?\s*[“\"「]?(?P<short>[^”\"」）)，,、；;\s]{2,12})[”\"」]?\s*[）)，,、；;]"
+)
+# The types whose figures _figures_to_the_verb_after_them gives to one type (measured on these; a
+# shareholding notice tells a release and the pledges left, a sale and a purchase, in one text).
+_SHAREHOLDING_TYPES = {"质押", "解除质押", "股东减持", "股东增持", "股份回购"}
+# Characters a figure's writing continues with: a figure's text next to one is part of another figure.
+_FIGURE_CHARS = frozenset("0123456789.,，")
+# Period roles DuEE-fin writes as the annual report's name when the text names that report
+# (发布2019年年度报告…亏损: 2019年年度报告, 6 of 6 in the tuning part), unlike a half year's
+# (2020年半年度 for 2020年半年度报告, see events.filler.report_period).
+_ANNUAL_REPORT_ROLES = {("亏损", "财报周期")}
+_ANNUAL_PERIOD = regex.compile(r"\d{4}\s*年年度")
+# What follows a comparison period that only gives the other year's figure (上年同期为0.38元, 上年同期17.88%).
+_FIGURE_AFTER = regex.compile(r"\s*(?:为|是)?\s*[-－+]?\d")
+# The types whose holder a short name never defined is written in full for (see
+# _undefined_full_name): 5 tuples gained in CV; for purchases (中国人寿 for 中国人寿保险股份有限公司)
+# DuEE-fin keeps the report's short name (2 lost).
+_PLEDGE_TYPES = {"质押", "解除质押"}
+# A registered company name's ending (see _undefined_full_name).
+_REGISTERED_NAME = regex.compile(r"(?:有限公司|有限责任公司|集团公司|有限合伙[）)])$")
 # Pattern-found organisations that may be the document's subject.
 _SUBJECT_KINDS = {"stock", "announcer", "title"}
 # A share count after these words in its clause is the company's whole share capital
@@ -1003,11 +1029,17 @@ class EventExtractor:
         finished: list[Draft] = []
         event_sentences = {d.sentence for d in drafts}
         cue_words = self.status_words(text) if drafts else None
+        full_names: dict[str, tuple[str, int]] | None = None  # looked for once, when a holder role is filled
         for draft in drafts:
             spec = spec_of[draft.type]
             # Before the fallback: a role left empty by the consortium takes the document's subject.
             self._no_consortium(doc, spec, draft)
             self._fallback(spec, draft, fillers, main_orgs)
+            if any((draft.type, role) in _HOLDER_ROLES for role in draft.args):
+                if full_names is None:
+                    full_names = _full_names_of_short_ones(doc.text, fillers)
+                _holder_by_full_name(doc, draft, full_names, fillers)
+            _no_comparison_period_alone(doc, draft)
             self._drop_total_shares(doc, spec, draft)
             self._drop_per_share(doc, spec, draft)
             draft.status = self._status(text, sentences, draft, event_sentences, cue_words)
@@ -1023,6 +1055,7 @@ class EventExtractor:
             self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
             self._drop_yearless_copies(doc, spec_of[draft.type], draft)
             self._one_writing_per_period(doc, spec_of[draft.type], draft)
+            _annual_report_named(doc, draft)
             self._comparison_period_told_of(doc, spec_of[draft.type], draft)
             self._keep_single(spec_of[draft.type], draft, span_scores)
             self._one_role_per_party(doc, spec_of[draft.type], draft)
@@ -1038,6 +1071,7 @@ class EventExtractor:
             self._one_role_per_party(doc, spec_of[draft.type], draft, elsewhere)
         if len({d.type for d in merged}) > 1:
             words = {ct.spec.type: _trigger_words(found) for ct, found in zip(self.types, checks, strict=True)}
+            _figures_to_the_verb_after_them(doc, sentences, merged, spec_of, words)
             self._figures_to_their_own_type(doc, sentences, merged, spec_of, words)
         first_line = len(text) if title_end < 0 else title_end
         if self.settings.untold_keep > 0 and self.type_model is not None and len(sentences) > 1 and merged:
@@ -2201,6 +2235,222 @@ def _keep_arguments(doc: WorkDoc, draft: Draft, role: str, kept: list[Argument],
         if arg not in kept:
             doc.note("events", "dropped", draft.rule_id, (arg.start or 0, arg.end or 0), why)
     draft.set_role(role, kept)
+
+
+def _figures_to_the_verb_after_them(
+    doc: WorkDoc,
+    sentences: Sequence[tuple[int, int]],
+    drafts: Sequence[Draft],
+    spec_of: Mapping[str, EventType],
+    words: Mapping[str, Sequence[int]],
+) -> None:
+    """Take a figure from the events of a type none of its writings tells it of, when they all tell another.
+
+    A release notice writes its figure in the headline and again in the body (解除质押400万股 …
+    将原质押给X的400万股公司股份办理了解除质押手续), and the role model may put one writing in the
+    解除质押 event and the other in the 质押 one: ``_figures_to_their_own_type`` compares writings
+    at one place only. Here each writing of the figure's text is read: a figure right after a
+    trigger word in its clause (解除质押677万股) belongs to that word's type; one written before its
+    verb (将所持公司472万股股份办理了解除质押手续), or after a word that only describes the shares
+    (将原质押给X的400万股…解除质押), to the type of the first trigger word after it in its clause;
+    else to that of the nearest one before it in its sentence. When
+    the writings that tell a type all tell the same one, and the document has an event of that type
+    with the role, the other types' events lose the figure (本次解除质押800万股，占其所持公司股份的比例为
+    37.43% is no pledge's ratio, whether or not the release event took it).
+    Only the types of ``_SHAREHOLDING_TYPES`` take part.
+    ``words``: where each type's trigger words stand (see ``_trigger_words``).
+    """
+    text = doc.text
+    sent_starts = [s for s, _e in sentences]
+    holders: dict[tuple[str, str], list[Draft]] = {}
+    for draft in drafts:
+        for role in spec_of[draft.type].roles:
+            if role.label == "AMOUNT":
+                for arg in draft.args.get(role.role, []):
+                    if arg.start is not None:
+                        holders.setdefault((role.role, arg.text), []).append(draft)
+    for (role_name, figure), held_by in holders.items():
+        # The types of the document's events that have the role, whether or not they hold the figure.
+        types = {
+            d.type
+            for d in drafts
+            if d.type in _SHAREHOLDING_TYPES and any(r.role == role_name for r in spec_of[d.type].roles)
+        }
+        if len(types) < 2:
+            continue
+        owners: set[str] = set()
+        for start in occurrences(figure, text):
+            end = start + len(figure)
+            if (start > 0 and text[start - 1] in _FIGURE_CHARS) or (end < len(text) and text[end] in _FIGURE_CHARS):
+                continue  # inside a longer figure (1,400万 in 11,400万)
+            sent_start = sent_starts[index_of_span(sent_starts, start)]
+            clause_start = max(
+                (m.end() for m in _CLAUSE_OR_SENTENCE.finditer(text, sent_start, start)), default=sent_start
+            )
+            # The verb right before the figure (解除质押677万股 新增质押905万股): its type, unless a 的 between
+            # makes the word a description of the shares (质押给X的1554万股…解除质押).
+            near = max(((w, t) for t in types for w in words.get(t, ()) if clause_start <= w < start), default=None)
+            if near is not None and "的" not in text[near[0] : start]:
+                owners.add(near[1])
+                continue
+            clause_end = _CLAUSE_OR_SENTENCE.search(text, end)
+            stop = clause_end.start() if clause_end is not None else len(text)
+            after = {t: min((w for w in words.get(t, ()) if end <= w < stop), default=stop) for t in types}
+            first = min(after.values())
+            if first < stop:
+                owners.update(t for t in types if after[t] == first)
+                continue
+            before = {t: max((w for w in words.get(t, ()) if sent_start <= w < start), default=-1) for t in types}
+            last = max(before.values())
+            if last >= 0:
+                owners.update(t for t in types if before[t] == last)
+        if len(owners) != 1:
+            continue
+        owner = next(iter(owners))
+        for draft in held_by:
+            if draft.type != owner:
+                dropped = [a for a in draft.args[role_name] if a.text == figure]
+                for arg in dropped:
+                    span = (arg.start or 0, arg.end or 0)
+                    doc.note("events", "dropped", draft.rule_id, span, f"{role_name}: {owner}'s figure")
+                draft.set_role(role_name, [a for a in draft.args[role_name] if a.text != figure])
+
+
+def _only_compared(text: str, period: str) -> bool:
+    """Whether every writing of ``period`` in ``text`` only sets a figure beside the report's: a comparison.
+
+    Right after 较 or 比 (较上年同期由盈转亏), or followed by the other year's figure (上年同期为0.38元,
+    上年同期17.88%); not 上年同期蚀992.4万元 or 上年同期亏损486.03万元, a loss told in it.
+    """
+    found = list(regex.finditer(regex.escape(period), text))
+    return bool(found) and all(
+        text[max(0, m.start() - 2) : m.start()].endswith(("较", "比")) or _FIGURE_AFTER.match(text, m.end())
+        for m in found
+    )
+
+
+def _no_comparison_period_alone(doc: WorkDoc, draft: Draft) -> None:
+    """Drop a loss draft's periods when all are comparison periods the text writes only as one.
+
+    挖贝网's headline 斯尔克2019年亏损432.85万元 较上年同期由盈转亏: the trigger 由盈转亏 makes a draft whose
+    only period is the comparison's 上年同期 (after 较), a period of no loss; kept, the draft stays an
+    event of its own beside the report's (merge_on 财报周期 disagrees) with a false period. Without it
+    the draft merges with the event of the company's own period, or, with none, is dropped
+    (``requires_all``). A comparison period written once without 较 or 比 (上年同期蚀992.4万元: a loss in
+    it, DuEE-fin's period) stays. Only the roles of ``_ANNUAL_REPORT_ROLES`` (a loss's period).
+    """
+    text = doc.text
+    for role, args in list(draft.args.items()):
+        if (draft.type, role) not in _ANNUAL_REPORT_ROLES or not args:
+            continue
+        if all(_COMPARISON_PERIOD.fullmatch(a.text) and _only_compared(text, a.text) for a in args):
+            _keep_arguments(doc, draft, role, [], f"{role}: only a comparison period")
+
+
+def _annual_report_named(doc: WorkDoc, draft: Draft) -> None:
+    """Write an annual period (2019年年度) as its report's name (2019年年度报告) when the text names the report.
+
+    挖贝网's loss reports open with 发布2019年年度报告 and DuEE-fin's period is the report's name
+    (see ``_ANNUAL_REPORT_ROLES``); a period written another way, or a report the text does not
+    name, stays.
+    """
+    text = doc.text
+    for role, args in list(draft.args.items()):
+        if (draft.type, role) not in _ANNUAL_REPORT_ROLES:
+            continue
+        written: list[Argument] = []
+        for arg in args:
+            if _ANNUAL_PERIOD.fullmatch(arg.text) and (at := text.find(arg.text + "报告")) >= 0:
+                named = arg.text + "报告"
+                doc.note("events", "role", draft.rule_id, (at, at + len(named)), f"{role}: the annual report's name")
+                arg = Argument(role, named, at, at + len(named), None)
+            if all(a.text != arg.text for a in written):
+                written.append(arg)
+        if written != args:
+            draft.set_role(role, written)
+
+
+def _in_order(short: str, full: str) -> bool:
+    """Whether the characters of ``short`` appear in ``full`` in their order.
+
+    海垦控股集团 in 海南省农垦投资控股集团有限公司: a short name keeps some characters of the full one.
+    """
+    rest = iter(full)
+    return all(ch in rest for ch in short)
+
+
+def _full_names_of_short_ones(text: str, fillers: Sequence[Filler]) -> dict[str, tuple[str, int]]:
+    """The full name (and where it starts) of each short name the text defines, by the short name.
+
+    A notice names a party in full once and defines the short name it uses from then on
+    (控股股东北京北明伟业控股有限公司（以下简称"北明控股"）). The full name is the shortest
+    organisation filler that ends right before the definition and holds the short name's
+    characters in order, so neither a definition of 公司 nor words before the name count.
+    The first definition of a short name wins.
+    """
+    ends: dict[int, list[Filler]] = {}
+    for filler in fillers:
+        if filler.label == "ORG":
+            ends.setdefault(filler.end, []).append(filler)
+    found: dict[str, tuple[str, int]] = {}
+    for m in _SHORT_NAME_DEFINED.finditer(text):
+        short = m.group("short")
+        if short in found:
+            continue
+        named = [f for f in ends.get(m.start(), []) if len(f.text) > len(short) and _in_order(short, f.text)]
+        if named:
+            best = min(named, key=lambda f: len(f.text))
+            found[short] = (best.text, best.start)
+    return found
+
+
+def _undefined_full_name(short: str, fillers: Sequence[Filler]) -> tuple[str, int] | None:
+    """The one registered name (…有限公司) a short name never defined is written for, if any.
+
+    A report names a shareholder in full once and then shortens it without saying so
+    (公司第一大股东东宝实业集团有限公司…东宝集团持有公司股份; 亚厦控股有限公司…亚厦控股累计质押):
+    a registered name that starts with the short name's first character and holds all its
+    characters in order. Two such names (a group and its subsidiary) leave the short name as it is.
+    """
+    names = {
+        f.text: f.start
+        for f in fillers
+        if f.label == "ORG"
+        and _REGISTERED_NAME.search(f.text)
+        and len(f.text) > len(short)
+        and f.text[0] == short[0]
+        and _in_order(short, f.text)
+    }
+    if len(names) != 1:
+        return None
+    return next(iter(names.items()))
+
+
+def _holder_by_full_name(
+    doc: WorkDoc, draft: Draft, full_names: Mapping[str, tuple[str, int]], fillers: Sequence[Filler]
+) -> None:
+    """Write a shareholder role's short name as the full name the text defined it for.
+
+    DuEE-fin's 质押方, 减持方 and 增持方 are the full name when a notice defines a short one
+    (see ``_HOLDER_ROLES``), though the event's sentence uses the short one; so too when the
+    short name of a pledge's holder is used without being defined (``_undefined_full_name``). A name the role
+    already has in full is not written twice.
+    """
+    for role, args in list(draft.args.items()):
+        if (draft.type, role) not in _HOLDER_ROLES:
+            continue
+        written: list[Argument] = []
+        for arg in args:
+            found = full_names.get(arg.text)
+            if found is None and draft.type in _PLEDGE_TYPES:
+                found = _undefined_full_name(arg.text, fillers)
+            if found is not None:
+                full, start = found
+                doc.note("events", "role", draft.rule_id, (start, start + len(full)), f"{role}: the full name")
+                arg = Argument(role, full, start, start + len(full), None)
+            if all(a.text != arg.text for a in written):
+                written.append(arg)
+        draft.set_role(role, written)
 
 
 def _trigger_words(found: Sequence[TriggerCheck]) -> list[int]:

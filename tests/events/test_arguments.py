@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.core import Pipeline
+from pipeline.events.extractor import _only_compared
 
 
 @pytest.fixture(scope="module")
@@ -292,3 +293,55 @@ def test_a_person_named_in_latin_script_is_taken_whole(rules_only: Pipeline) -> 
     }
     for text, name in cases.items():
         assert name in _values(rules_only, text, "高管变动", "高管姓名")
+
+
+def test_a_shareholder_is_written_by_the_full_name_its_short_one_stands_for(rules_only: Pipeline) -> None:
+    # A notice defines a short name (以下简称"北明控股") and tells the pledge with it: DuEE-fin writes the full one.
+    defined = (
+        "常山北明近日接到公司第二大股东北京北明伟业控股有限公司（以下简称“北明控股”）的通知。"
+        "北明控股将其持有的5000万股股份质押给中信证券股份有限公司。"
+    )
+    assert _values(rules_only, defined, "质押", "质押方") == ["北京北明伟业控股有限公司"]
+    sold = (
+        "华发股份近日收到股东珠海华发投资控股集团有限公司（以下简称“华发控股”）的通知。"
+        "华发控股于2019年6月3日减持公司股份100万股。"
+    )
+    assert _values(rules_only, sold, "股东减持", "减持方") == ["珠海华发投资控股集团有限公司"]
+    # A pledge notice that shortens the holder's registered name without defining the short one.
+    undefined = (
+        "通化东宝公告，公司第一大股东东宝实业集团有限公司将1554万股股份解除质押。"
+        "东宝集团将其持有的1412万股股份质押给吉林银行股份有限公司。"
+    )
+    assert _values(rules_only, undefined, "质押", "质押方") == ["东宝实业集团有限公司"]
+
+
+def test_an_annual_period_is_written_as_the_report_the_text_names(rules_only: Pipeline) -> None:
+    # 发布2019年年度报告: DuEE-fin's period of the loss is the report's name.
+    named = "挖贝网 5月7日，穿越科技近日发布2019年年度报告，2019年年度公司实现归属于上市公司股东的净亏损792.34万元。"
+    assert _values(rules_only, named, "亏损", "财报周期") == ["2019年年度报告"]
+    # No report named: the period as written.
+    plain = "斯太尔公告，2019年年度归属于上市公司股东的净亏损为432.85万元。"
+    assert _values(rules_only, plain, "亏损", "财报周期") == ["2019年年度"]
+
+
+def test_a_release_of_all_its_holders_pledges_is_no_pledge(rules_only: Pipeline) -> None:
+    # 解除其全部质押: the holder's 其 inside the release verb; the 质押 in it pledges nothing.
+    text = "塞力斯公告，实际控制人温伟先生本次解除其全部质押的有限售条件流通股6,000,000股，占公司总股本的2.92%。"
+    types = {e.type for e in rules_only.process(text).events}
+    assert "解除质押" in types and "质押" not in types
+
+
+def test_a_loss_whose_only_period_is_a_comparison_is_the_reports_loss(rules_only: Pipeline) -> None:
+    # 较上年同期由盈转亏: the trigger's draft has only the comparison period (and 上年同期为0.38元 gives the
+    # other year's figure); it is no loss of its own but the report's.
+    text = (
+        "斯尔克2019年亏损432.85万元 较上年同期由盈转亏\n"
+        "挖贝网 4月16日消息，斯尔克近日公布的2019年年度报告显示，归属于挂牌公司股东的净利润为-4,328,469.23元，"
+        "较上年同期由盈转亏；基本每股收益为-0.04元，上年同期为0.38元。"
+    )
+    events = [e for e in rules_only.process(text).events if e.type == "亏损"]
+    assert len(events) == 1
+    assert "上年同期" not in _values(rules_only, text, "亏损", "财报周期")
+    # A loss told in the comparison period (上年同期蚀992.4万元) is no mere comparison.
+    assert _only_compared(text, "上年同期")
+    assert not _only_compared("亏损扩大至1,411.1万元，上年同期蚀992.4万元。", "上年同期")

@@ -9,11 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.core import Pipeline
-from pipeline.events.extractor import Draft, EventExtractor, NameCover, occurrences
+from pipeline.events.extractor import Draft, EventExtractor, NameCover, _figures_to_the_verb_after_them, occurrences
 from pipeline.records import Argument
 from pipeline.rulebook.loader import load_rulebook
 from pipeline.rulebook.schemas.events import EventsFile, EventType
 from pipeline.stages.base import WorkDoc
+from pipeline.textutil import sentence_spans
 
 # A small alphabet makes repeats and overlaps (aa in aaa) common.
 _TEXT = st.text(alphabet="ab发布会", max_size=30)
@@ -219,3 +220,30 @@ def test_fillers_are_looked_for_only_when_a_trigger_counts(pipe: Pipeline) -> No
         assert told.events and len(calls) == 1
     finally:
         del extractor.document_fillers
+
+
+def test_a_figure_goes_to_the_type_every_writing_of_it_tells() -> None:
+    """A release's figure, in the headline after its verb and in the body before it, leaves the pledge event."""
+    spec = _type_specs()
+    text = (
+        "万里石股东邹鹏解除质押472万股\n"
+        "万里石公布，股东邹鹏将所持公司472万股股份办理了解除质押手续，本次解除质押占其所持股份比例的17.95%。"
+        "本次解除质押后，邹鹏所持有公司股份累计质押2157.57万股。"
+    )
+    doc = WorkDoc(raw=text, doc_id="t", text=text)
+    release_words = occurrences("解除质押", text)
+    pledge_words = [w for w in occurrences("质押", text) if w - 2 not in release_words]
+    words = {"解除质押": release_words, "质押": pledge_words}
+    title, body = text.find("472万"), text.rfind("472万")
+    total, ratio = text.find("2157.57万"), text.find("17.95%")
+    release = Draft("解除质押", "events.unpledge", (7, 11), 0)
+    release.add("质押股票/股份数量", Argument("质押股票/股份数量", "472万", title, title + 4))
+    pledge = Draft("质押", "events.pledge", (total - 2, total), 1)
+    # The role model put the body's writing of the release's figure, and its ratio, in the pledge too.
+    pledge.add("质押股票/股份数量", Argument("质押股票/股份数量", "472万", body, body + 4))
+    pledge.add("质押股票/股份数量", Argument("质押股票/股份数量", "2157.57万", total, total + 8))
+    pledge.add("质押物占持股比", Argument("质押物占持股比", "17.95%", ratio, ratio + 6))
+    _figures_to_the_verb_after_them(doc, sentence_spans(text), [release, pledge], spec, words)
+    assert [a.text for a in pledge.args["质押股票/股份数量"]] == ["2157.57万"]
+    assert "质押物占持股比" not in pledge.args
+    assert [a.text for a in release.args["质押股票/股份数量"]] == ["472万"]

@@ -42,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import ahocorasick
 import regex
@@ -97,14 +97,6 @@ _PATTERN_ORG_KINDS = {"stock", "announcer", "title", "legal"}
 # Roles that name the company whose shares are concerned: it may also be a party (a company
 # buying back or pledging its own shares), unlike a buyer and its target.
 _SHARES_OF_ROLES = {"质押物所属公司", "股票简称"}
-# Roles of the shareholder who pledges, releases, sells or buys: DuEE-fin writes the full name a
-# notice gives when it defines a short one (控股股东北京北明伟业控股有限公司（以下简称"北明控股"）…
-# 北明控股本次解除质押: 质押方 北京北明伟业控股有限公司), 50 times against 11 in the tuning part.
-_HOLDER_ROLES = {("质押", "质押方"), ("解除质押", "质押方"), ("股东减持", "减持方"), ("股东增持", "增持方")}
-# A short name's definition right after the name it stands for: （以下简称"北明控股"）, (简称：宋都控股).
-_SHORT_NAME_DEFINED = regex.compile(
-    r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*(?:[:：为])?\s*[“\"「]?(?P<short>[^”\"」）)，,、；;\s]{2,12})[”\"」]?\s*[）)，,、；;]"
-)
 # The types whose figures _figures_to_the_verb_after_them gives to one type (measured on these; a
 # shareholding notice tells a release and the pledges left, a sale and a purchase, in one text).
 _SHAREHOLDING_TYPES = {"质押", "解除质押", "股东减持", "股东增持", "股份回购"}
@@ -117,12 +109,6 @@ _ANNUAL_REPORT_ROLES = {("亏损", "财报周期")}
 _ANNUAL_PERIOD = regex.compile(r"\d{4}\s*年年度")
 # What follows a comparison period that only gives the other year's figure (上年同期为0.38元, 上年同期17.88%).
 _FIGURE_AFTER = regex.compile(r"\s*(?:为|是)?\s*[-－+]?\d")
-# The types whose holder a short name never defined is written in full for (see
-# _undefined_full_name): 5 tuples gained in CV; for purchases (中国人寿 for 中国人寿保险股份有限公司)
-# DuEE-fin keeps the report's short name (2 lost).
-_PLEDGE_TYPES = {"质押", "解除质押"}
-# A registered company name's ending (see _undefined_full_name).
-_REGISTERED_NAME = regex.compile(r"(?:有限公司|有限责任公司|集团公司|有限合伙[）)])$")
 # Pattern-found organisations that may be the document's subject.
 _SUBJECT_KINDS = {"stock", "announcer", "title"}
 # A share count after these words in its clause is the company's whole share capital
@@ -189,14 +175,26 @@ _CONSORTIUM = regex.compile(r"^(?:该|本|上述|此)?联合体$")
 # lists are posts held before, not the title the executive holds when the change happens.
 _CAREER_HISTORY = regex.compile(r"曾任|曾担任|曾先后|先后任|先后担任|历任|此前|资料显示|简历")
 
-# A company's registered name (深圳市东创精密技术有限公司) and the short name a text defines for it
-# right after it (（以下简称“湖北三环”）, (简称：中设集团)).
-_REGISTERED_NAME = regex.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团公司|股份公司)$")
-_ALIAS_DEFINED = regex.compile(
-    r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*[:：]?\s*[“\"「]?\s*(?P<alias>[^”\"」（）()，,；;\s]{2,12})"
+# Organisations written in full (see _FullNames). A registered company name's ending
+# (深圳市东创精密技术有限公司, …投资合伙企业（有限合伙）), and a short name's definition right after the
+# name it stands for (（以下简称"北明控股"）, (简称：宋都控股), (简称：中设集团(12.090,…)).
+_REGISTERED_NAME = regex.compile(r"(?:有限公司|有限责任公司|集团公司|股份公司|有限合伙[）)])$")
+_SHORT_NAME_DEFINED = regex.compile(
+    r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*(?:[:：为])?\s*[“\"「]?(?P<short>[^”\"」（(）)，,、；;\s]{2,12})[”\"」]?\s*[）)，,、；;（(]"
 )
+# The shareholder who pledges, releases, sells or buys: DuEE-fin writes the full name a notice
+# defines a short one for (北京北明伟业控股有限公司（以下简称"北明控股"）… 北明控股本次解除质押), 50 times
+# against 11 in the tuning part; a pledge's holder also when the short name is never defined
+# ("in_order": 5 tuples gained in CV; for purchases DuEE-fin keeps the short name, 中国人寿: 2 lost).
+_HOLDER_ROLES: dict[tuple[str, str], Literal["in_order"] | None] = {
+    ("质押", "质押方"): "in_order",
+    ("解除质押", "质押方"): "in_order",
+    ("股东减持", "减持方"): None,
+    ("股东增持", "增持方"): None,
+}
 # The types whose organisations DuEE-fin writes by their registered name when the text gives it
-# (the tuning part's 中标公司 48 to 1, 被收购方 22 to 1, 上市公司 21 to 1): measured on these.
+# (the tuning part's 中标公司 48 to 1, 被收购方 22 to 1, 上市公司 21 to 1), also a short name one
+# registered name contains ("contained"): measured on these.
 _REGISTERED_NAME_TYPES = frozenset({"中标", "企业收购", "高管变动", "公司上市", "企业融资", "企业破产", "被约谈"})
 # Investors are funds DuEE-fin writes by the brand the text gives them (本轮投资方深圳市创新投资集团有限公司
 # （简称“深创投”） gives 深创投; both such gold investors of the tuning part).
@@ -1029,16 +1027,15 @@ class EventExtractor:
         finished: list[Draft] = []
         event_sentences = {d.sentence for d in drafts}
         cue_words = self.status_words(text) if drafts else None
-        full_names: dict[str, tuple[str, int]] | None = None  # looked for once, when a holder role is filled
+        full_names: _FullNames | None = None  # looked for once, when a draft is there
         for draft in drafts:
             spec = spec_of[draft.type]
             # Before the fallback: a role left empty by the consortium takes the document's subject.
             self._no_consortium(doc, spec, draft)
             self._fallback(spec, draft, fillers, main_orgs)
-            if any((draft.type, role) in _HOLDER_ROLES for role in draft.args):
-                if full_names is None:
-                    full_names = _full_names_of_short_ones(doc.text, fillers)
-                _holder_by_full_name(doc, draft, full_names, fillers)
+            if full_names is None:
+                full_names = _FullNames.of(text, fillers)
+            _written_in_full(doc, spec, draft, full_names, span_scores)
             _no_comparison_period_alone(doc, draft)
             self._drop_total_shares(doc, spec, draft)
             self._drop_per_share(doc, spec, draft)
@@ -1046,10 +1043,10 @@ class EventExtractor:
             finished.extend(self._split(spec, draft, mentions))
         merged = self._merge(finished, has_title=title_end >= 0 and bool(text[:title_end].strip()))
         by_id = {m.id: m for m in mentions}
-        registered = self._registered_names(text, fillers) if merged else {}
         for draft in merged:
             self._name_without_its_description(doc, spec_of[draft.type], draft)
-            self._registered_name_for_a_short_one(doc, spec_of[draft.type], draft, registered, span_scores)
+            if full_names is not None:
+                _written_in_full(doc, spec_of[draft.type], draft, full_names, span_scores)
             self._no_title_from_a_career_history(doc, sentences, spec_of[draft.type], draft)
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)
             self._ratio_of_the_whole(doc, spec_of[draft.type], draft)
@@ -1261,84 +1258,6 @@ class EventExtractor:
                     cut.append(replace(arg, text=name, start=start, end=start + len(name)))
             if changed:
                 draft.set_role(role.role, [a for i, a in enumerate(cut) if all(b.text != a.text for b in cut[:i])])
-
-    @staticmethod
-    def _registered_names(text: str, fillers: Sequence[Filler]) -> dict[str, str]:
-        """The registered company names of a document, by the short names that stand for them.
-
-        Each registered name (an organisation filler ending in 有限公司, 股份公司…; of those
-        ending at one place the shortest, cut after the stop words before it) stands for the
-        short name the text defines right after it (湖北三环离合器有限公司（下称“湖北三环”）) and
-        for each of the document's other names it contains (东创精密 in 深圳市东创精密技术有限公司).
-        Here only the definitions are collected (key ``=alias``) and the registered names
-        themselves (key the name): the containment is checked per argument.
-        """
-        shortest: dict[int, Filler] = {}
-        for filler in fillers:
-            if filler.label != "ORG" or not _REGISTERED_NAME.search(filler.text) or len(filler.text) < 6:
-                continue
-            known = shortest.get(filler.end)
-            if known is None or len(filler.text) < len(known.text):
-                shortest[filler.end] = filler
-        names: dict[str, str] = {}
-        for end, filler in shortest.items():
-            names[filler.text] = filler.text
-            m = _ALIAS_DEFINED.match(text, end)
-            if m is not None:
-                names.setdefault("=" + m.group("alias"), filler.text)
-        return names
-
-    @staticmethod
-    def _registered_name_for_a_short_one(
-        doc: WorkDoc,
-        spec: EventType,
-        draft: Draft,
-        registered: Mapping[str, str],
-        span_scores: dict[tuple[int, int], dict[str, float]],
-    ) -> None:
-        """Write an organisation argument by its registered name when the document gives it.
-
-        A headline and a notice's first lines name a company short (科创新源拟收购东创精密,
-        （下称“湖北三环”）) where the body writes the registered name once (购买深圳市东创精密技术
-        有限公司100%股权); DuEE-fin writes the registered name (of the tuning part's gold
-        organisations of these types whose registered name the text also gives, about 160
-        are written by it, about 25 by the short name). A short name
-        the text defines for a registered name, or one that exactly one of its registered
-        names contains, is replaced by it. The name written keeps what the short one had for
-        choosing a single role's argument (``_keep_single``: the role model's score, a cue, a list).
-        """
-        if spec.type not in _REGISTERED_NAME_TYPES or not registered:
-            return
-        full = [name for key, name in registered.items() if not key.startswith("=")]
-        for role in spec.roles:
-            args = draft.args.get(role.role, [])
-            if role.label != "ORG" or not args or role.role in _BRAND_NAMED_ROLES:
-                continue
-            changed = False
-            written: list[Argument] = []
-            for arg in args:
-                name = registered.get("=" + arg.text)
-                if name is None and not _REGISTERED_NAME.search(arg.text) and len(arg.text) >= 2:
-                    holders = {n for n in full if arg.text in n}
-                    name = holders.pop() if len(holders) == 1 else None
-                if name is None or name == arg.text:
-                    written.append(arg)
-                    continue
-                start = doc.text.find(name)
-                span = (start, start + len(name))
-                doc.note("events", "role", draft.rule_id, span, f"{role.role}: the registered name")
-                changed = True
-                if arg.start is not None and arg.end is not None:
-                    scores = span_scores.setdefault(span, {})
-                    for label, p in span_scores.get((arg.start, arg.end), {}).items():
-                        scores[label] = max(p, scores.get(label, 0.0))
-                for marks in (draft.cued, draft.listed):
-                    if (role.role, arg.start) in marks:
-                        marks.add((role.role, start))
-                written.append(replace(arg, text=name, start=start, end=start + len(name), mention_id=None))
-            if changed:
-                once = [a for i, a in enumerate(written) if all(b.text != a.text for b in written[:i])]
-                draft.set_role(role.role, once)
 
     @staticmethod
     def _no_title_from_a_career_history(
@@ -2379,78 +2298,115 @@ def _in_order(short: str, full: str) -> bool:
     return all(ch in rest for ch in short)
 
 
-def _full_names_of_short_ones(text: str, fillers: Sequence[Filler]) -> dict[str, tuple[str, int]]:
-    """The full name (and where it starts) of each short name the text defines, by the short name.
+@dataclass(slots=True)
+class _FullNames:
+    """A document's registered company names and the short names it defines for them.
 
-    A notice names a party in full once and defines the short name it uses from then on
-    (控股股东北京北明伟业控股有限公司（以下简称"北明控股"）). The full name is the shortest
-    organisation filler that ends right before the definition and holds the short name's
-    characters in order, so neither a definition of 公司 nor words before the name count.
-    The first definition of a short name wins.
+    A notice or an article names a company in full once (北京北明伟业控股有限公司, 深圳市东创精密
+    技术有限公司) and then by a short name, defined (（以下简称"北明控股"）) or not (东创精密); DuEE-fin
+    writes the full name in the roles of ``_HOLDER_ROLES`` and of ``_REGISTERED_NAME_TYPES``.
     """
-    ends: dict[int, list[Filler]] = {}
-    for filler in fillers:
-        if filler.label == "ORG":
-            ends.setdefault(filler.end, []).append(filler)
-    found: dict[str, tuple[str, int]] = {}
-    for m in _SHORT_NAME_DEFINED.finditer(text):
-        short = m.group("short")
-        if short in found:
-            continue
-        named = [f for f in ends.get(m.start(), []) if len(f.text) > len(short) and _in_order(short, f.text)]
-        if named:
-            best = min(named, key=lambda f: len(f.text))
-            found[short] = (best.text, best.start)
-    return found
+
+    # A defined short name's full name and where it starts: the shortest organisation filler ending
+    # right before the definition that holds the short name's characters in order (so neither a
+    # definition of 公司 nor words before the name count); the first definition wins.
+    defined: dict[str, tuple[str, int]]
+    # The registered names (of those ending at one place the shortest) and where each first starts.
+    registered: dict[str, int]
+
+    @classmethod
+    def of(cls, text: str, fillers: Sequence[Filler]) -> _FullNames:
+        """Collect the document's definitions and registered names from its organisation fillers."""
+        ends: dict[int, list[Filler]] = {}
+        for filler in fillers:
+            if filler.label == "ORG":
+                ends.setdefault(filler.end, []).append(filler)
+        defined: dict[str, tuple[str, int]] = {}
+        for m in _SHORT_NAME_DEFINED.finditer(text):
+            short = m.group("short")
+            named = [f for f in ends.get(m.start(), []) if len(f.text) > len(short) and _in_order(short, f.text)]
+            if named and short not in defined:
+                best = min(named, key=lambda f: len(f.text))
+                defined[short] = (best.text, best.start)
+        registered: dict[str, int] = {}
+        for at_end in ends.values():
+            names = [f for f in at_end if len(f.text) >= 6 and _REGISTERED_NAME.search(f.text)]
+            if names:
+                best = min(names, key=lambda f: len(f.text))
+                registered[best.text] = min(best.start, registered.get(best.text, best.start))
+        return cls(defined, registered)
+
+    def full_name(self, short: str, undefined: Literal["contained", "in_order"] | None) -> tuple[str, int] | None:
+        """The full name ``short`` stands for and where it starts, or None.
+
+        A defined short name stands for its definition's name. Else, with ``undefined``, a short
+        name stands for the one registered name that contains it (``contained``: 东创精密 in 深圳市
+        东创精密技术有限公司) or that starts with its first character and holds its characters in
+        order (``in_order``: 东宝集团 for 东宝实业集团有限公司); two such names (a group and its
+        subsidiary) leave it as it is.
+        """
+        found = self.defined.get(short)
+        if found is not None or undefined is None or len(short) < 2 or _REGISTERED_NAME.search(short):
+            return found
+        if undefined == "contained":
+            holders = [(n, at) for n, at in self.registered.items() if short in n and n != short]
+        else:
+            holders = [
+                (n, at)
+                for n, at in self.registered.items()
+                if len(n) > len(short) and n[0] == short[0] and _in_order(short, n)
+            ]
+        return holders[0] if len(holders) == 1 else None
 
 
-def _undefined_full_name(short: str, fillers: Sequence[Filler]) -> tuple[str, int] | None:
-    """The one registered name (…有限公司) a short name never defined is written for, if any.
-
-    A report names a shareholder in full once and then shortens it without saying so
-    (公司第一大股东东宝实业集团有限公司…东宝集团持有公司股份; 亚厦控股有限公司…亚厦控股累计质押):
-    a registered name that starts with the short name's first character and holds all its
-    characters in order. Two such names (a group and its subsidiary) leave the short name as it is.
-    """
-    names = {
-        f.text: f.start
-        for f in fillers
-        if f.label == "ORG"
-        and _REGISTERED_NAME.search(f.text)
-        and len(f.text) > len(short)
-        and f.text[0] == short[0]
-        and _in_order(short, f.text)
-    }
-    if len(names) != 1:
-        return None
-    return next(iter(names.items()))
+def _full_name_rule(event_type: str, role: RoleSpec) -> tuple[bool, Literal["contained", "in_order"] | None]:
+    """Whether a role's short names are written in full, and how a short name never defined is."""
+    if (event_type, role.role) in _HOLDER_ROLES:
+        return True, _HOLDER_ROLES[(event_type, role.role)]
+    if event_type in _REGISTERED_NAME_TYPES and role.label == "ORG" and role.role not in _BRAND_NAMED_ROLES:
+        return True, "contained"
+    return False, None
 
 
-def _holder_by_full_name(
-    doc: WorkDoc, draft: Draft, full_names: Mapping[str, tuple[str, int]], fillers: Sequence[Filler]
+def _written_in_full(
+    doc: WorkDoc,
+    spec: EventType,
+    draft: Draft,
+    names: _FullNames,
+    span_scores: dict[tuple[int, int], dict[str, float]],
 ) -> None:
-    """Write a shareholder role's short name as the full name the text defined it for.
+    """Write the draft's short organisation names as the full names the document gives (see _FullNames).
 
-    DuEE-fin's 质押方, 减持方 and 增持方 are the full name when a notice defines a short one
-    (see ``_HOLDER_ROLES``), though the event's sentence uses the short one; so too when the
-    short name of a pledge's holder is used without being defined (``_undefined_full_name``). A name the role
-    already has in full is not written twice.
+    The name written keeps what the short one had for choosing a single role's argument
+    (``_keep_single``: the role model's score, a cue, a list); a name the role already has in
+    full is not written twice.
     """
-    for role, args in list(draft.args.items()):
-        if (draft.type, role) not in _HOLDER_ROLES:
+    for role in spec.roles:
+        args = draft.args.get(role.role, [])
+        in_full, undefined = _full_name_rule(draft.type, role)
+        if not args or not in_full:
             continue
+        changed = False
         written: list[Argument] = []
         for arg in args:
-            found = full_names.get(arg.text)
-            if found is None and draft.type in _PLEDGE_TYPES:
-                found = _undefined_full_name(arg.text, fillers)
-            if found is not None:
-                full, start = found
-                doc.note("events", "role", draft.rule_id, (start, start + len(full)), f"{role}: the full name")
-                arg = Argument(role, full, start, start + len(full), None)
-            if all(a.text != arg.text for a in written):
+            found = names.full_name(arg.text, undefined)
+            if found is None or found[0] == arg.text:
                 written.append(arg)
-        draft.set_role(role, written)
+                continue
+            name, start = found
+            span = (start, start + len(name))
+            doc.note("events", "role", draft.rule_id, span, f"{role.role}: the full name")
+            changed = True
+            if arg.start is not None and arg.end is not None:
+                scores = span_scores.setdefault(span, {})
+                for label, p in span_scores.get((arg.start, arg.end), {}).items():
+                    scores[label] = max(p, scores.get(label, 0.0))
+            for marks in (draft.cued, draft.listed):
+                if (role.role, arg.start) in marks:
+                    marks.add((role.role, start))
+            written.append(Argument(role.role, name, start, span[1], None))
+        if changed:
+            draft.set_role(role.role, [a for i, a in enumerate(written) if all(b.text != a.text for b in written[:i])])
 
 
 def _trigger_words(found: Sequence[TriggerCheck]) -> list[int]:

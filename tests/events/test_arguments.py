@@ -255,6 +255,13 @@ def test_a_short_company_name_is_written_by_its_registered_name(rules_only: Pipe
         "湖北三环2019年上半年营收3.3亿元。"
     )
     assert _values(rules_only, defined, "企业收购", "被收购方") == ["湖北三环离合器有限公司"]
+    # A short name defined with its stock quote after it.
+    quoted = (
+        "中设集团中标生态治理项目\n"
+        "近日，中设设计集团股份有限公司(简称：中设集团(12.090,-0.34,-2.74%)（603018）)发布公告，"
+        "中设集团中标水环境生态治理项目，中标金额2.1亿元。"
+    )
+    assert _values(rules_only, quoted, "中标", "中标公司") == ["中设设计集团股份有限公司"]
     # Investors keep their brand (深创投), as DuEE-fin writes them.
     brand = (
         "云玖科技完成1亿元A轮融资\n"

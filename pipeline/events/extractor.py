@@ -199,6 +199,8 @@ _REGISTERED_NAME_TYPES = frozenset({"中标", "企业收购", "高管变动", "�
 # Investors are funds DuEE-fin writes by the brand the text gives them (本轮投资方深圳市创新投资集团有限公司
 # （简称“深创投”） gives 深创投; both such gold investors of the tuning part).
 _BRAND_NAMED_ROLES = frozenset({"投资方", "领投方"})
+# The types any of whose roles is written in full (see _full_name_rule).
+_FULL_NAME_TYPES = frozenset({t for t, _ in _HOLDER_ROLES}) | _REGISTERED_NAME_TYPES
 
 # What an argument of a role written twice reads as (see _undominated).
 _Reading = TypeVar("_Reading")
@@ -1027,15 +1029,17 @@ class EventExtractor:
         finished: list[Draft] = []
         event_sentences = {d.sentence for d in drafts}
         cue_words = self.status_words(text) if drafts else None
-        full_names: _FullNames | None = None  # looked for once, when a draft is there
+        full_names: _FullNames | None = None  # looked for once, when a draft of such a type is there
         for draft in drafts:
             spec = spec_of[draft.type]
             # Before the fallback: a role left empty by the consortium takes the document's subject.
             self._no_consortium(doc, spec, draft)
             self._fallback(spec, draft, fillers, main_orgs)
-            if full_names is None:
-                full_names = _FullNames.of(text, fillers)
-            _written_in_full(doc, spec, draft, full_names, span_scores)
+            if draft.type in _FULL_NAME_TYPES:
+                # Before merging, so that a short and a full writing of one party agree.
+                if full_names is None:
+                    full_names = _FullNames.of(text, fillers)
+                _written_in_full(doc, spec, draft, full_names, span_scores)
             _no_comparison_period_alone(doc, draft)
             self._drop_total_shares(doc, spec, draft)
             self._drop_per_share(doc, spec, draft)
@@ -1045,7 +1049,8 @@ class EventExtractor:
         by_id = {m.id: m for m in mentions}
         for draft in merged:
             self._name_without_its_description(doc, spec_of[draft.type], draft)
-            if full_names is not None:
+            if full_names is not None and draft.type in _FULL_NAME_TYPES:
+                # Again for the names just cut from their description (直播电商平台X -> X).
                 _written_in_full(doc, spec_of[draft.type], draft, full_names, span_scores)
             self._no_title_from_a_career_history(doc, sentences, spec_of[draft.type], draft)
             self._drop_rounded_copies(doc, spec_of[draft.type], draft, by_id)

@@ -70,16 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         if errors is not None:
             errors.close()
     elapsed = time.perf_counter() - started
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-        return 0
     print(
-        "\n".join(
-            report.lines(
-                f"DuEE 1.0 {args.split}: {report.sentences} sentences, {elapsed:.1f}s",
-                f"event type per sentence ({len(roles)} mapped types)",
-                "arguments (type, role, text)",
-            )
+        report.render(
+            args.json,
+            f"DuEE 1.0 {args.split}: {report.sentences} sentences, {elapsed:.1f}s",
+            f"event type per sentence ({len(roles)} mapped types)",
+            "arguments (type, role, text)",
         )
     )
     return 0

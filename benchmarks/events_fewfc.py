@@ -18,7 +18,6 @@ extractor. FewFC's own 股份股权转让/签署合同/担保/起诉/判决 are 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 from pipeline.core import Pipeline
@@ -59,16 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         gold = {(t, r, normalizer(x).text) for t, r, x in fewfc_tuples_gold(gold_events)}
         report.add({e.type for e in predicted}, {e.type for e in gold_events}, fewfc_tuples_predicted(predicted), gold)
     elapsed = time.perf_counter() - started
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-        return 0
     print(
-        "\n".join(
-            report.lines(
-                f"FewFC {args.split}: {report.sentences} sentences, {elapsed:.1f}s",
-                "event type per sentence (5 mapped types)",
-                "arguments (type, FewFC role, text)",
-            )
+        report.render(
+            args.json,
+            f"FewFC {args.split}: {report.sentences} sentences, {elapsed:.1f}s",
+            "event type per sentence (5 mapped types)",
+            "arguments (type, FewFC role, text)",
         )
     )
     return 0

@@ -232,6 +232,12 @@ class SentenceReport:
             *self.type_lines(),
         ]
 
+    def render(self, as_json: bool, title: str, types_label: str, arguments_label: str) -> str:
+        """What a benchmark script prints: :meth:`to_dict` as JSON, or :meth:`lines` as text."""
+        if as_json:
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+        return "\n".join(self.lines(title, types_label, arguments_label))
+
     def type_lines(self) -> list[str]:
         """One type line and one argument line per type, the most frequent gold type first."""
         lines = []

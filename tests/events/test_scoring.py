@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pipeline.events.datasets import GoldArgument, GoldEvent
 from pipeline.events.scoring import SentenceReport, duee1_scored_roles, duee1_tuples_gold
 
@@ -47,3 +49,13 @@ def test_the_sentence_report_counts_types_and_arguments_per_type() -> None:
     data = report.to_dict()
     assert data["by_type"]["产品发布"]["arguments"]["precision"] == 0.5
     assert report.type_lines()[0].strip().startswith("产品发布")
+
+
+def test_the_sentence_report_renders_as_json_or_as_text() -> None:
+    report = SentenceReport(("裁员",))
+    report.add({"裁员"}, {"裁员"}, {("裁员", "裁员人数", "300人")}, {("裁员", "裁员人数", "300人")})
+    assert json.loads(report.render(True, "title", "types", "arguments")) == report.to_dict()
+    text = report.render(False, "DuEE 1.0 dev: 1 sentence", "types", "arguments")
+    assert text.splitlines()[0] == "DuEE 1.0 dev: 1 sentence"
+    assert text.splitlines()[1].startswith("types:")
+    assert text.splitlines()[2].startswith("arguments:")
